@@ -18,6 +18,7 @@ from types import ModuleType
 import pytest
 
 from estimator_audit import tfsymbols
+from estimator_audit.data import load
 from tests.conftest import REPO
 
 GENERATOR = REPO / "tools" / "generate_tf_tables.py"
@@ -50,17 +51,81 @@ def test_committed_tables_equal_what_real_tensorflow_generates(current_python: P
 @pytest.mark.parametrize(
     ("script", "runtime"),
     [("generate_estimator_table.py", "legacy"), ("generate_keras_random_layers.py", "current"),
-     ("generate_optimizer_table.py", "legacy")],
+     ("generate_optimizer_table.py", "legacy"), ("generate_estimator_defaults.py", "legacy")],
 )
 def test_other_generated_tables_are_current(script: str, runtime: str, current_python: Path,
                                             legacy_python: Path) -> None:
     python = legacy_python if runtime == "legacy" else current_python
     command = [str(python), str(REPO / "tools" / script), "--check"]
-    if script == "generate_optimizer_table.py":
+    if script in ("generate_optimizer_table.py", "generate_estimator_defaults.py"):
         command += ["--current-python", str(current_python)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-5000:]
+
+
+def test_estimator_defaults_record_what_the_estimators_really_do() -> None:
+    """Facts tools/generate_estimator_defaults.py established by training the 2.15 estimators;
+    several contradict what the docstrings suggest (see the asserts' comments)."""
+    table = load("estimator_defaults.json")
+    assert table["generated_by"] == "tools/generate_estimator_defaults.py"
+    assert table["tensorflow_estimator"] == "2.15.0"
+    estimators = table["estimators"]
+    assert set(estimators) == {"DNNClassifier", "DNNRegressor", "LinearClassifier", "LinearRegressor",
+                               "DNNLinearCombinedClassifier", "DNNLinearCombinedRegressor"}
+    for versions in estimators.values():
+        # V2 averages the loss over the batch; V1 sums it ("weighted_sum" is Reduction.SUM).
+        assert versions["v2"]["loss_reduction"] == "sum_over_batch_size"
+        assert versions["v1"]["loss_reduction"] == "weighted_sum"
+        for api, reduction in (("v2", "mean"), ("v1", "sum")):
+            assert {h["reduction_observed"] for h in versions[api]["heads"].values()} == {reduction}
+
+    dnn_v1 = estimators["DNNClassifier"]["v1"]
+    assert dnn_v1["parameters"][:2] == ["hidden_units", "feature_columns"]
+    assert dnn_v1["defaults"]["activation_fn"] == "relu" and "hidden_units" not in dnn_v1["defaults"]
+    assert dnn_v1["heads"]["n_classes=2"]["loss"] == "sigmoid_cross_entropy"
+    assert dnn_v1["heads"]["n_classes=2"]["logits_dimension"] == 1
+    assert dnn_v1["heads"]["n_classes=3"]["loss"] == "sparse_softmax_cross_entropy"
+    assert estimators["DNNRegressor"]["v2"]["heads"]["label_dimension=1"]["loss"] == "mean_squared_error"
+    side = dnn_v1["optimizers"]["dnn"]
+    assert side["default"] == "Adagrad" and side["learning_rate"] == {"kind": "constant", "value": 0.05}
+    assert side["default_optimizer"]["class"] == "tensorflow.compat.v1.train.AdagradOptimizer"
+    assert side["checkpoint"]["learning_rate_from_update"] == 0.05
+    assert side["checkpoint"]["slots"] == {"accumulator": "{variable}/t_0/Adagrad"}
+    assert set(dnn_v1["model_variables"]) == {"dnn/hiddenlayer_0/kernel", "dnn/hiddenlayer_0/bias",
+                                              "dnn/logits/kernel", "dnn/logits/bias"}
+    # V2 DNN passes no learning rate: the Keras 2 legacy Adagrad's own 0.001, not 0.05.
+    side = estimators["DNNClassifier"]["v2"]["optimizers"]["dnn"]
+    assert side["learning_rate"] == {"kind": "optimizer_default"}
+    assert side["default_optimizer"]["class"] == "tensorflow.keras.optimizers.legacy.Adagrad"
+    assert side["checkpoint"]["hyperparameter_variables"]["training/Adagrad/learning_rate"] == 0.001
+    assert side["string_learning_rates"]["SGD"] == 0.01
+    # The default linear optimizer is the string 'Ftrl' at a constant 0.2; min(0.2, 1/sqrt(n))
+    # applies only to optimizer=None.
+    for api in ("v1", "v2"):
+        side = estimators["LinearClassifier"][api]["optimizers"]["linear"]
+        assert side["default"] == "Ftrl" and side["learning_rate"] == {"kind": "constant", "value": 0.2}
+        assert side["when_none"] == {"kind": "inverse_sqrt_columns", "max": 0.2}
+        assert side["many_columns"]["default"]["learning_rate"] == 0.2
+        assert side["many_columns"]["optimizer=None"]["learning_rate"] == pytest.approx(1 / 6, rel=1e-5)
+        combined = estimators["DNNLinearCombinedRegressor"][api]["optimizers"]
+        assert combined["dnn"]["learning_rate"] == {"kind": "constant", "value": 0.001}
+        assert combined["linear"]["learning_rate"] == {"kind": "inverse_sqrt_columns", "max": 0.005}
+    assert "linear/linear_model/x1/weights" in estimators["LinearRegressor"]["v2"]["model_variables"]
+
+    strings = table["optimizer_strings"]
+    assert set(strings["v1"]) == set(strings["v2"]) == {"Adagrad", "Adam", "Ftrl", "RMSProp", "SGD"}
+    # TF1 Adagrad has no epsilon: Keras 3 reproduces it only with epsilon=0.
+    assert strings["v1"]["Adagrad"]["keras3"]["keras_class"] == "keras.optimizers.Adagrad"
+    assert strings["v1"]["Adagrad"]["keras3"]["keras_arguments"]["epsilon"] == 0.0
+    assert strings["v1"]["Adam"]["keras3"]["keras_arguments"]["epsilon"] == 1e-08
+    # TF1 RMSProp starts its accumulator at 1: no Keras 3 optimizer reproduces it.
+    assert strings["v1"]["RMSProp"]["keras3"]["keras_class"] is None
+    assert strings["v2"]["RMSProp"]["keras3"]["keras_class"] == "keras.optimizers.RMSprop"
+    for api in ("v1", "v2"):
+        for entry in strings[api].values():
+            keras = entry["keras3"]
+            assert (keras["keras_class"] is None) == (keras["max_abs_difference"] > 1e-5)
 
 
 def test_check_mode_fails_with_a_clear_message_on_a_difference(
