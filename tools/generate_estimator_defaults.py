@@ -152,6 +152,7 @@ KERAS2_MAPPINGS: dict[str, Mapping] = {
                            "nesterov": "nesterov"}),
 }
 SKIPPED = NAMES | {"use_locking"}  # TF1 constructor parameters that are no hyperparameter
+SCRATCH: list[str] = []  # the directory build() trains in, deleted when it returns
 
 
 def significant(value: float, digits: int = 6) -> float:
@@ -310,6 +311,11 @@ def recording() -> Iterator[list[Made]]:
             setattr(optimizers, name, original)
 
 
+def model_dir() -> str:
+    """A fresh model directory inside build()'s scratch directory."""
+    return tempfile.mkdtemp(dir=SCRATCH[-1] if SCRATCH else None)
+
+
 def columns(tf: Any, count: int) -> list[Any]:
     names = COLUMNS if count == len(COLUMNS) else tuple(f"x{i + 1}" for i in range(count))
     return [tf.feature_column.numeric_column(name) for name in names]
@@ -326,7 +332,7 @@ def input_fn(tf: Any, count: int, regression: bool) -> Callable[[], Any]:
     return make
 
 
-def construct(tf: Any, api: str, name: str, model_dir: str, count: int = len(COLUMNS),
+def construct(tf: Any, api: str, name: str, directory: str, count: int = len(COLUMNS),
               **overrides: Any) -> Any:
     cls = resolve(tf, f"{APIS[api]}.{name}")
     feature_columns = columns(tf, count)
@@ -337,7 +343,7 @@ def construct(tf: Any, api: str, name: str, model_dir: str, count: int = len(COL
     else:
         kwargs = {"dnn_hidden_units": HIDDEN_UNITS, "dnn_feature_columns": feature_columns,
                   "linear_feature_columns": feature_columns}
-    return cls(model_dir=model_dir, config=tf.estimator.RunConfig(tf_random_seed=SEED),
+    return cls(model_dir=directory, config=tf.estimator.RunConfig(tf_random_seed=SEED),
                **kwargs, **overrides)
 
 
@@ -345,14 +351,14 @@ def train(tf: Any, api: str, name: str, count: int = len(COLUMNS),
           **overrides: Any) -> tuple[dict[str, Made], str]:
     """Train one step; the optimizers each side got (the canned model_fns make the dnn one
     first), and the model directory, which keeps the step-0 and step-1 checkpoints."""
-    model_dir = tempfile.mkdtemp(prefix="estimator_defaults_")
-    estimator = construct(tf, api, name, model_dir, count, **overrides)
+    directory = model_dir()
+    estimator = construct(tf, api, name, directory, count, **overrides)
     with recording() as made:
         estimator.train(input_fn(tf, count, name.endswith("Regressor")), steps=1)
     sides = list(SIDES[(family(name), api)])
     if len(made) != len(sides):
         raise SystemExit(f"{api} {name} made {len(made)} optimizers, expected {sides}")
-    return dict(zip(sides, made, strict=True)), model_dir
+    return dict(zip(sides, made, strict=True)), directory
 
 
 def slot_names(optimizer: Any) -> dict[str, list[str]]:
@@ -427,13 +433,13 @@ def shape(dims: list[int]) -> str:
     return "x".join(str(d) for d in dims) or "scalar"
 
 
-def checkpoint_facts(made: dict[str, Made], model_dir: str) -> tuple[dict[str, str], dict[str, Any]]:
+def checkpoint_facts(made: dict[str, Made], directory: str) -> tuple[dict[str, str], dict[str, Any]]:
     """Model variables with shapes, and per side: slots, hyperparameter variables, rates."""
     import tensorflow as tf
 
-    before = tf.train.load_checkpoint(os.path.join(model_dir, "model.ckpt-0"))
-    after = tf.train.load_checkpoint(os.path.join(model_dir, "model.ckpt-1"))
-    listed = dict(tf.train.list_variables(os.path.join(model_dir, "model.ckpt-1")))
+    before = tf.train.load_checkpoint(os.path.join(directory, "model.ckpt-0"))
+    after = tf.train.load_checkpoint(os.path.join(directory, "model.ckpt-1"))
+    listed = dict(tf.train.list_variables(os.path.join(directory, "model.ckpt-1")))
     unexplained = set(listed) - {"global_step"}
     per_side = {side: slot_names(m.optimizer) for side, m in made.items()}
     hyper: dict[str, dict[str, Any]] = {}
@@ -503,7 +509,7 @@ def head_facts(tf: Any, api: str, name: str, **overrides: Any) -> dict[str, Any]
     """The head the estimator built (from its model_fn's closure) and what its loss computes."""
     import numpy as np
 
-    estimator = construct(tf, api, name, tempfile.mkdtemp(prefix="estimator_defaults_"), **overrides)
+    estimator = construct(tf, api, name, model_dir(), **overrides)
     model_fn = estimator._model_fn
     head = dict(zip(model_fn.__code__.co_freevars,
                     (cell.cell_contents for cell in model_fn.__closure__ or ()), strict=True))["head"]
@@ -574,8 +580,8 @@ def estimator_entry(tf: Any, api: str, name: str, strings: dict[str, dict[str, A
     """One estimator in one API; trains it 1 + len(strings) (+ 2 for linear) times."""
     cls = resolve(tf, f"{APIS[api]}.{name}")
     sides = SIDES[(family(name), api)]
-    made, model_dir = train(tf, api, name)
-    model_variables, checkpoint = checkpoint_facts(made, model_dir)
+    made, directory = train(tf, api, name)
+    model_variables, checkpoint = checkpoint_facts(made, directory)
     string_rates: dict[str, dict[str, float]] = {side: {} for side in sides}
     for string in strings:
         overrides: dict[str, Any] = {side.parameter: string for side in sides.values()}
@@ -709,11 +715,16 @@ def build(argv: list[str]) -> dict[str, Any]:
     strings = optimizer_strings(tf)
     observed: dict[tuple[str, str], set[float]] = {}
     estimators: dict[str, dict[str, Any]] = {}
-    for name in ESTIMATORS:
-        estimators[name] = {}
-        for api in APIS:
-            print(f"training {api} {name}", file=sys.stderr)
-            estimators[name][api] = estimator_entry(tf, api, name, strings[api], observed)
+    with tempfile.TemporaryDirectory(prefix="estimator_defaults_") as scratch:
+        SCRATCH.append(scratch)
+        try:
+            for name in ESTIMATORS:
+                estimators[name] = {}
+                for api in APIS:
+                    print(f"training {api} {name}", file=sys.stderr)
+                    estimators[name][api] = estimator_entry(tf, api, name, strings[api], observed)
+        finally:
+            SCRATCH.pop()
     keras_runtime = keras3_equivalents(argv, tf, strings, observed)
     for name in ESTIMATORS:  # now that the Keras 3 mappings are checked
         for api in APIS:
