@@ -29,6 +29,16 @@ def argument(call: ast.Call, name: str, parameters: Sequence[str] = ()) -> ast.e
     return None
 
 
+def unpacks(call: ast.Call) -> bool:
+    """Whether a call passes `*args` or `**kwargs`, which could carry any parameter."""
+    return any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+
+
+def passed_parameters(call: ast.Call, parameters: Sequence[str]) -> set[str]:
+    """The parameters a call (without unpacking) passes, by keyword or by position."""
+    return {k.arg for k in call.keywords if k.arg is not None} | set(parameters[: len(call.args)])
+
+
 def is_none(node: object) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 

@@ -33,6 +33,9 @@ class EditAction(enum.StrEnum):
     CALL = "call"  # turn the expression at span into a call of it: `f` -> `f()`
     REPLACE = "replace"  # replace the expression at span by `text`
     INSERT_AFTER_IMPORTS = "insert-after-imports"  # a statement `text` after the imports
+    # module-level statements `text` (a def) before the top-level statement that holds span
+    INSERT_BEFORE_STATEMENT = "insert-before-statement"
+    REMOVE_STATEMENT = "remove-statement"  # delete the statement (alone on its line) at span
     ADD_ARGUMENT = "add-argument"  # pass `text` as the first (positional) argument of the call at span
     # pass the argument `text` (a keyword, or a 0-based position) of the call at span as `name=`
     NAME_ARGUMENT = "name-argument"

@@ -19,8 +19,11 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
 
-Change = Callable[[cst.CSTNode], cst.CSTNode]
+Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
 SEED_CALL = "set_random_seed("
+
+
+BLANK_LINES_AROUND_DEF = 2  # PEP 8, around a module-level def the fix inserts
 
 
 class FixFailure(Exception):
@@ -51,7 +54,13 @@ class Locator:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions: dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
         self.by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
+        self.statement_lines = [(positions[s].start.line, positions[s].end.line) for s in module.body]
+        self.lines: dict[tuple[int, int, int, int], cst.SimpleStatementLine] = {}
         for node, where in positions.items():
+            if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
+                inner = positions[node.body[0]]
+                key = (inner.start.line, inner.start.column + 1, inner.end.line, inner.end.column + 1)
+                self.lines[key] = node
             if isinstance(node, cst.BaseExpression):
                 key = (where.start.line, where.start.column + 1, where.end.line, where.end.column + 1)
                 self.by_span.setdefault(key, []).append(node)
@@ -62,6 +71,20 @@ class Locator:
             raise FixFailure(f"no expression at {span[0]}:{span[1]} in the libcst tree")
         # A call and its callee can share a span only when parenthesised; prefer the outermost.
         return nodes[-1]  # type: ignore[return-value]
+
+    def statement(self, span: Span) -> cst.SimpleStatementLine:
+        """The line that holds exactly the statement at span (and nothing else)."""
+        line = self.lines.get(span)
+        if line is None:
+            raise FixFailure(f"no statement alone on its line at {span[0]}:{span[1]}")
+        return line
+
+    def top_level_index(self, span: Span) -> int:
+        """The index in the module body of the statement that holds the span's start."""
+        for index, (first, last) in enumerate(self.statement_lines):
+            if first <= span[0] <= last:
+                return index
+        raise FixFailure(f"no top-level statement holds line {span[0]}")
 
     def call(self, span: Span) -> cst.Call:
         for node in reversed(self.by_span.get(span, [])):
@@ -188,10 +211,43 @@ class ApplyChanges(cst.CSTTransformer):
         super().__init__()
         self.changes = changes
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode  # type: ignore[override]
+                 ) -> cst.CSTNode | cst.RemovalSentinel:
+        result: cst.CSTNode | cst.RemovalSentinel = updated_node
         for change in self.changes.get(id(original_node), ()):
-            updated_node = change(updated_node)
-        return updated_node
+            assert isinstance(result, cst.CSTNode)  # a removal is the statement's only change
+            result = change(result)
+        return result
+
+
+def with_blocks_before(module: cst.Module, blocks: dict[int, list[str]]) -> cst.Module:
+    """Module-level blocks (written with 4-space indents) put before the statements at these
+    indices, in the file's indentation and line endings, each after the same blank lines as
+    the statement it precedes."""
+    body: list[cst.CSTNode] = []
+    for index, original in enumerate(module.body):
+        statement: cst.CSTNode = original
+        for text in blocks.get(index, ()):
+            code = "".join(module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
+                           + line.lstrip(" ") + module.default_newline for line in text.splitlines())
+            parsed = cst.parse_module(code, config=module.config_for_parsing).body
+            body.append(parsed[0].with_changes(leading_lines=[cst.EmptyLine()] * BLANK_LINES_AROUND_DEF))
+            body.extend(parsed[1:])
+        if index in blocks:
+            statement = with_blank_lines(statement, BLANK_LINES_AROUND_DEF)
+        body.append(statement)
+    return module.with_changes(body=body)
+
+
+def with_blank_lines(statement: cst.CSTNode, count: int) -> cst.CSTNode:
+    """The statement with at least `count` blank lines before it (and its comments)."""
+    leading = list(getattr(statement, "leading_lines", ()))
+    blank = 0
+    while blank < len(leading) and leading[blank].comment is None:
+        blank += 1
+    if blank >= count:
+        return statement
+    return statement.with_changes(leading_lines=[cst.EmptyLine()] * (count - blank) + leading)
 
 
 def is_import(statement: cst.CSTNode) -> bool:
@@ -294,17 +350,25 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> FixResult:
     changes: dict[int, list[Change]] = {}
     imports: list[str] = []
     statements: list[str] = []
+    blocks: dict[int, list[str]] = {}
     applied = []
     for finding in findings:
         assert finding.fix is not None
         planned: list[tuple[int, Change]] = []
         inserted: list[str] = []
+        before: list[tuple[int, str]] = []
         try:
             for edit in finding.fix.edits:
                 if edit.action is EditAction.INSERT_AFTER_IMPORTS:
                     inserted.append(edit.text)
                     continue
                 assert edit.span is not None
+                if edit.action is EditAction.INSERT_BEFORE_STATEMENT:
+                    before.append((locator.top_level_index(edit.span), edit.text))
+                    continue
+                if edit.action is EditAction.REMOVE_STATEMENT:
+                    planned.append((id(locator.statement(edit.span)), lambda node: cst.RemoveFromParent()))
+                    continue
                 keyword_edit = edit.action in (EditAction.SET_KEYWORD, EditAction.REMOVE_KEYWORD,
                                                EditAction.ADD_ARGUMENT, EditAction.NAME_ARGUMENT)
                 target = locator.call(edit.span) if keyword_edit else locator.expression(edit.span)
@@ -314,10 +378,13 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> FixResult:
         for key, change in planned:
             changes.setdefault(key, []).append(change)
         statements.extend(inserted)
+        for index, text in before:
+            blocks.setdefault(index, []).append(text)
         imports.extend(finding.fix.imports)
         applied.append(finding)
     try:
-        fixed = module.visit(ApplyChanges(changes)) if changes else module
+        fixed = with_blocks_before(module, blocks) if blocks else module  # by original positions
+        fixed = fixed.visit(ApplyChanges(changes)) if changes else fixed
         fixed = without_orphaned_imports(module, fixed)
         fixed = with_statements(fixed, imports, statements)
     except cst.ParserSyntaxError as error:

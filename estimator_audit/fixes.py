@@ -12,18 +12,33 @@ if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
 
+def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
+    """How the file names Keras (`keras`, `tf.keras`), with the import to add when it cannot.
+
+    On TensorFlow 2.16+ `tf.keras` is Keras 3, so a file that imports only TensorFlow keeps
+    spelling Keras through it."""
+    for qualified, path in (("keras", ""), ("tensorflow.keras", ""), ("tensorflow", ".keras")):
+        alias = context.alias_for(qualified)
+        if alias is not None:
+            return f"{alias}{path}", ()
+    if "keras" not in module_bindings(context):
+        return "keras", ("import keras",)
+    raise LookupError("the file binds `keras` to something other than Keras")
+
+
+def module_bindings(context: ModuleContext) -> dict[str, object]:
+    scope = context.names.stack[0] if context.names.stack else context.names.scope
+    return scope.bindings  # type: ignore[return-value]
+
+
 def seed_everything(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
     """`keras.utils.set_random_seed(N)` through the file's own import of Keras or TensorFlow,
     with the import to add when it has none. It seeds Python, NumPy and TensorFlow."""
-    seed = context.settings.seed
-    for qualified, path in (("keras", "utils"), ("tensorflow.keras", "utils"),
-                            ("tensorflow", "keras.utils")):
-        alias = context.alias_for(qualified)
-        if alias is not None:
-            return f"{alias}.{path}.set_random_seed({seed})", ()
-    if context.alias_for("keras") is None and "keras" not in context.names.scope.bindings:
-        return f"keras.utils.set_random_seed({seed})", ("import keras",)
-    return "", ()
+    try:
+        keras, imports = keras_spelling(context)
+    except LookupError:
+        return "", ()
+    return f"{keras}.utils.set_random_seed({context.settings.seed})", imports
 
 
 def seed_graph(context: ModuleContext) -> str:

@@ -41,15 +41,45 @@ hidden = keras.layers.Dense(10, activation="relu")(hidden)
 model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
 ```
 
+## The rewrite (`--unsafe-fixes`)
+DNNClassifier/Regressor and LinearClassifier/Regressor (tf.estimator and tf.compat.v1.estimator)
+become a `build_<variable>()` function that returns a compiled Keras model, and their
+`train`/`evaluate`/`predict` calls become `fit`/`evaluate`/`predict` on the same datasets:
+- one `keras.Input` per feature key, so the input_fn's feature dictionaries still feed it;
+  feature columns (numeric, bucketized, vocabulary list, identity, hash bucket, crossed,
+  indicator, embedding) become Keras preprocessing layers and ops computing the same tensor, in
+  the estimator's column order (sorted by name), so the estimator's weights fit the new model;
+- the same hidden layers, activation, dropout and batch normalization (momentum 0.999) order;
+  linear models a zero-initialised Dense layer over the same one-hot/multi-hot features;
+- the same head: one logit and sigmoid cross-entropy for two classes, softmax cross-entropy
+  for more, mean squared error for regression, reduced as the estimator reduced it (V2 estimators
+  `sum_over_batch_size`, V1 estimators `sum`), with evaluate() metrics under the estimator's keys;
+- the same optimizer with the hyperparameters tensorflow-estimator 2.15 really applied
+  (`estimator_audit/data/estimator_defaults.json`, generated from 2.15 and checked by training:
+  e.g. the default Adagrad at learning rate 0.05 for DNNs and FTRL at min(0.2, 1/sqrt(number of
+  columns)) for linear models, and `"Adam"` given by name also gets 0.05, not Adam's 0.001);
+- `keras.utils.set_random_seed` with RunConfig's `tf_random_seed` (else the configured seed);
+- `predict()` results as the same per-example dictionaries (`class_ids`, `probabilities`, ...).
+Feature-column assignments that only the estimator read are removed.
+
+When any part cannot be reproduced faithfully (an input_fn that does not visibly return a
+tf.data dataset, `weight_column`, `warm_start_from`, `max_steps`, hooks, a column or optimizer
+computed at run time, DNNLinearCombined's two optimizers, ...) nothing is rewritten and the
+message says why.
+
 ## Fix safety
-The Keras rewrite is an unsafe fix (it changes the program on purpose); run `estimator-audit
-compare` to check that the rewrite trains like the estimator it replaces.
+The Keras rewrite is an unsafe fix (it changes the program on purpose): the estimator kept
+checkpoints and a global step, Keras keeps neither unless asked, and an unseeded data pipeline
+shuffles differently. Run `estimator-audit compare` to check that the rewrite trains like the
+estimator it replaces.
 """
 
 import ast
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.findings import Severity
+from estimator_audit.findings import FixSafety, Severity
+from estimator_audit.migrate.model import Unsupported
+from estimator_audit.migrate.rewrite import keras_rewrite
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import estimator_class, estimator_removed, version_text
 
@@ -58,6 +88,7 @@ class PremadeEstimator(Rule):
     code = "EA101"
     name = "premade-estimator"
     severity = Severity.ERROR
+    fix_safety = FixSafety.UNSAFE
     summary = "A premade Estimator: tf.estimator was removed in TensorFlow 2.16."
     triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
     valid = (
@@ -92,6 +123,56 @@ class PremadeEstimator(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def input_fn():
+                return tf.data.Dataset.from_tensor_slices(({"x": [1.0, 2.0]}, [0.5, 1.5])).batch(2)
+
+            x = tf.feature_column.numeric_column("x")
+            est = tf.estimator.DNNRegressor(hidden_units=[8], feature_columns=[x])  # noqa: EA203
+            est.train(input_fn=input_fn, steps=10)
+            print(est.evaluate(input_fn=input_fn)["average_loss"])
+            """,
+            at=((7, 7),),
+            message="tf.estimator.DNNRegressor",
+            fixed="""
+            import tensorflow as tf
+
+            def input_fn():
+                return tf.data.Dataset.from_tensor_slices(({"x": [1.0, 2.0]}, [0.5, 1.5])).batch(2)
+
+
+            def build_est():
+                \"\"\"The Keras model that replaces tf.estimator.DNNRegressor.
+
+                Same layers, head, loss reduction and optimizer hyperparameters as tensorflow-estimator
+                2.15 really used (rewritten by estimator-audit).
+                \"\"\"
+                tf.keras.utils.set_random_seed(42)
+                inputs = {
+                    "x": tf.keras.Input(shape=(1,), name="x", dtype="float32"),
+                }
+                net = tf.keras.ops.concatenate([tf.keras.ops.cast(inputs["x"], "float32")], axis=-1)
+                net = tf.keras.layers.Dense(8, activation="relu", name="hiddenlayer_0")(net)
+                logits = tf.keras.layers.Dense(1, name="logits")(net)
+                model = tf.keras.Model(inputs, logits)
+                model.compile(
+                    optimizer=tf.keras.optimizers.Adagrad(learning_rate=0.001, epsilon=1e-07, initial_accumulator_value=0.1),
+                    loss=tf.keras.losses.MeanSquaredError(),
+                    metrics=[
+                        tf.keras.metrics.MeanSquaredError(name="average_loss"),
+                    ],
+                )
+                return model
+
+
+            est = build_est()  # noqa: EA203
+            est.fit(input_fn(), epochs=1, steps_per_epoch=10)
+            print(est.evaluate(input_fn(), return_dict=True)["average_loss"])
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -147,9 +228,12 @@ class PremadeEstimator(Rule):
         estimator = estimator_class(self.context.call_name(node))
         if estimator is not None and estimator.premade:
             target = version_text(self.context.settings.target)
-            self.report(
-                node,
-                f"{tf_spelling(estimator.public_name)} is a premade Estimator: tf.estimator was "
-                f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
-                "migrate it to a Keras model",
-            )
+            message = (f"{tf_spelling(estimator.public_name)} is a premade Estimator: tf.estimator was "
+                       f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
+                       "migrate it to a Keras model")
+            try:
+                fix = keras_rewrite(self.context, node)
+            except Unsupported as reason:
+                self.report(node, f"{message} (no automatic rewrite: {reason})")
+            else:
+                self.report(node, message, fix)

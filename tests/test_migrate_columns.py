@@ -21,7 +21,6 @@ from estimator_audit.migrate.columns import (
     LINEAR_SCOPE,
     KeyDtype,
     SparseCombiner,
-    Unsupported,
     dnn_embedding_variables,
     dnn_features,
     keras_inputs,
@@ -39,6 +38,7 @@ from estimator_audit.migrate.model import (
     IdentityColumn,
     IndicatorColumn,
     NumericColumn,
+    Unsupported,
     VocabularyColumn,
 )
 from tests.conftest import run_python

@@ -51,6 +51,7 @@ from estimator_audit.migrate.model import (
     IdentityColumn,
     IndicatorColumn,
     NumericColumn,
+    Unsupported,
     VocabularyColumn,
 )
 
@@ -61,10 +62,6 @@ LINEAR_SCOPE = "linear/linear_model"
 
 KeyDtype = Literal["string", "int64"]
 SparseCombiner = Literal["sum", "mean", "sqrtn"]
-
-
-class Unsupported(Exception):
-    """A column set whose estimator features the emitted Keras code could not reproduce."""
 
 
 @dataclass(frozen=True)

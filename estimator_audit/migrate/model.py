@@ -14,6 +14,10 @@ from typing import Literal
 Scalar = str | int | float
 
 
+class Unsupported(Exception):
+    """The estimator cannot be rewritten faithfully; the message says why, for the finding."""
+
+
 @dataclass(frozen=True)
 class NumericColumn:
     key: str
@@ -167,6 +171,7 @@ class DNNTower:
 class LinearTower:
     columns: tuple[Column, ...]
     optimizer: Optimizer
+    sparse_combiner: Literal["sum", "mean", "sqrtn"] = "sum"
 
 
 @dataclass(frozen=True)

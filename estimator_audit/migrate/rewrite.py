@@ -1,0 +1,81 @@
+"""The EA101 fix: a premade estimator and its call sites, rewritten as Keras.
+
+Edits: the builder function (and a predictions helper when predict() is used) goes in right
+before the top-level statement that builds the estimator; the constructor becomes a call of
+the builder; each train/evaluate/predict call becomes fit/evaluate/predict on the same
+dataset. Raises Unsupported, with the reason, when any part cannot be rewritten faithfully.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.fixes import keras_spelling, module_bindings
+from estimator_audit.migrate.emit import (
+    Spelling,
+    builder,
+    call_site,
+    described,
+    predictions_helper,
+    uses_predict,
+)
+from estimator_audit.migrate.frontend import Migration, read_migration
+from estimator_audit.migrate.model import Unsupported
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+
+def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted_2`, ... : a module-level name the file does not bind yet."""
+    bound = set(module_bindings(context)) | taken
+    name, number = wanted, 1
+    while name in bound:
+        number += 1
+        name = f"{wanted}_{number}"
+    taken.add(name)
+    return name
+
+
+def spelling(context: ModuleContext) -> tuple[Spelling, tuple[str, ...]]:
+    try:
+        keras, imports = keras_spelling(context)
+    except LookupError:
+        raise Unsupported("the file binds `keras` to something else") from None
+    numpy = context.alias_for("numpy")
+    if numpy is None:
+        if "np" in module_bindings(context):
+            raise Unsupported("the file binds `np` to something other than NumPy")
+        numpy, imports = "np", (*imports, "import numpy as np")
+    return Spelling(keras, numpy), imports
+
+
+def top_level_statement(context: ModuleContext) -> ast.AST:
+    """The module-level statement being visited (the def or the statement itself)."""
+    return context.ancestors[1] if len(context.ancestors) > 1 else context.ancestors[-1]
+
+
+def keras_rewrite(context: ModuleContext, call: ast.Call) -> Fix:
+    """The unsafe fix that replaces the estimator `call` builds by a Keras model."""
+    migration: Migration = read_migration(context, call)
+    names, imports = spelling(context)
+    taken: set[str] = set()
+    build = free_name(context, f"build_{migration.variable}", taken)
+    blocks = [builder(migration, build, context.settings.seed, names)]
+    predictions = ""
+    if uses_predict(migration):
+        predictions = free_name(context, f"{migration.estimator.head.kind}_predictions", taken)
+        blocks.append(predictions_helper(predictions, migration.estimator.head, names.numpy))
+    if not uses_predict(migration):
+        imports = tuple(i for i in imports if "numpy" not in i)
+    anchor = context.span(top_level_statement(context))
+    edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=block) for block in blocks]
+    edits.append(Edit(EditAction.REPLACE, context.span(call), text=f"{build}()"))
+    edits += [Edit(EditAction.REMOVE_STATEMENT, context.span(assign)) for assign in migration.obsolete]
+    edits += [Edit(EditAction.REPLACE, context.span(site.call),
+                   text=call_site(site, migration.variable, predictions)) for site in migration.sites]
+    description = (f"Rewrite {migration.estimator.class_name} `{migration.variable}` as a Keras model "
+                   f"({described(migration.estimator)}) and its {len(migration.sites)} call site(s)")
+    return Fix(FixSafety.UNSAFE, description, tuple(edits), imports)
