@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from estimator_audit.findings import EditAction, Finding
+from estimator_audit.findings import Edit, EditAction, Finding
 from estimator_audit.fix import FixFailure, apply_fixes
 from estimator_audit.source import Cell, read_source, restore_magics
 
@@ -43,37 +43,73 @@ def dump(notebook: Any, style: Layout) -> str:
     return text + ("\n" if newline else "")
 
 
-def rebased(finding: Finding, cell: Cell) -> Finding:
-    """The finding with its edits' spans counted from the top of its cell."""
+def rebased(finding: Finding, cell: Cell, edits: tuple[Edit, ...]) -> Finding:
+    """The finding with only these edits, their spans counted from the top of its cell."""
     assert finding.fix is not None
     shift = cell.first_line - 1
-    edits = tuple(
+    moved = tuple(
         replace(e, span=(e.span[0] - shift, e.span[1], e.span[2] - shift, e.span[3])) if e.span else e
-        for e in finding.fix.edits
+        for e in edits
     )
-    return replace(finding, fix=replace(finding.fix, edits=edits))
+    return replace(finding, fix=replace(finding.fix, edits=moved))
+
+
+def cell_of(cells: tuple[Cell, ...], line: int) -> Cell:
+    """The cell that holds a line of the joined text."""
+    return max((c for c in cells if c.first_line <= line), key=lambda c: c.first_line)
+
+
+def split_by_cell(finding: Finding, cells: tuple[Cell, ...], import_cell: Cell | None) -> dict[int, Finding]:
+    """A fix's edits grouped by the cell they change (a Keras rewrite touches the cell that
+    builds the estimator and those that train it); inserts after the imports go to the first
+    cell that imports something."""
+    assert finding.fix is not None and finding.cell is not None
+    home = next(c for c in cells if c.number == finding.cell)
+    groups: dict[int, tuple[Cell, list[Edit]]] = {}
+    for edit in finding.fix.edits:
+        if edit.span is not None:
+            cell = cell_of(cells, edit.span[0])
+        elif edit.action is EditAction.INSERT_AFTER_IMPORTS and import_cell is not None:
+            cell = import_cell
+        else:
+            cell = home
+        groups.setdefault(cell.number, (cell, []))[1].append(edit)
+    return {number: rebased(finding, cell, tuple(edits)) for number, (cell, edits) in groups.items()}
+
+
+def fixed_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]
+                ) -> tuple[dict[int, str], set[int]]:
+    """Each changed cell's new source, and the findings (by index in todo) some cell could not
+    apply: a fix spread over cells is applied whole or not at all."""
+    by_number = {cell.number: cell for cell in cells}
+    import_cell = next((c for c in cells if TOP_LEVEL_IMPORT.search(c.code)), None)
+    per_cell: dict[int, list[tuple[int, Finding]]] = {}
+    for index, finding in enumerate(todo):
+        for number, part in split_by_cell(finding, cells, import_cell).items():
+            per_cell.setdefault(number, []).append((index, part))
+    sources: dict[int, str] = {}
+    failed: set[int] = set()
+    for number, parts in per_cell.items():
+        raw = notebook["cells"][number - 1]
+        source = raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"])
+        result = apply_fixes(by_number[number].code.encode("utf-8"), [part for _, part in parts])
+        applied = {id(f) for f in result.applied}
+        failed.update(index for index, part in parts if id(part) not in applied)
+        body = source.rstrip("\n")
+        sources[number] = restore_magics(body, result.data.decode("utf-8").rstrip("\n")) + source[len(body):]
+    return sources, failed
 
 
 def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> int:
     """Apply one round of fixes to the notebook's cells in place; returns how many applied."""
-    by_number = {cell.number: cell for cell in cells}
-    import_cell = next((c for c in cells if TOP_LEVEL_IMPORT.search(c.code)), None)
-    per_cell: dict[int, list[Finding]] = {}
-    for finding in todo:
-        assert finding.fix is not None and finding.cell is not None
-        inserts = all(e.action is EditAction.INSERT_AFTER_IMPORTS for e in finding.fix.edits)
-        cell = import_cell if inserts and import_cell is not None else by_number[finding.cell]
-        per_cell.setdefault(cell.number, []).append(rebased(finding, cell))
-    applied = 0
-    for number, findings in per_cell.items():
+    sources, failed = fixed_cells(notebook, cells, todo)
+    if failed:  # again without the fixes that would be applied only in part
+        todo = [f for index, f in enumerate(todo) if index not in failed]
+        sources, _ = fixed_cells(notebook, cells, todo)
+    for number, fixed in sources.items():
         raw = notebook["cells"][number - 1]
-        source = raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"])
-        result = apply_fixes(by_number[number].code.encode("utf-8"), findings)
-        body = source.rstrip("\n")
-        fixed = restore_magics(body, result.data.decode("utf-8").rstrip("\n")) + source[len(body):]
         raw["source"] = fixed if isinstance(raw["source"], str) else fixed.splitlines(keepends=True)
-        applied += len(result.applied)
-    return applied
+    return len(todo)
 
 
 def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]],

@@ -8,6 +8,8 @@ must import, train, evaluate and predict.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import subprocess
 import textwrap
@@ -16,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from estimator_audit.config import Settings
-from estimator_audit.pipeline import FixMode, audit_source, fix_source
-from tests.conftest import FIXTURES
+from estimator_audit.pipeline import FixMode, audit_source, fix_path, fix_source
+from tests.conftest import FIXTURES, run_python
 
 PROGRAMS = sorted((FIXTURES / "migrate").glob("*.py"))
 UNSAFE = FixMode(unsafe=True)
@@ -116,3 +118,72 @@ def test_rewritten_program_trains_and_predicts_on_current_tensorflow(
 )
 def test_unsupported_estimator_keeps_its_finding_and_says_why(code: str, reason: str) -> None:
     assert reason in ea101(code)
+
+
+NOTEBOOK_CELLS = [
+    "import numpy as np\nimport tensorflow as tf",
+    "def input_fn():\n    return tf.data.Dataset.from_tensor_slices(({'x': np.arange(8.0)}, np.arange(8.0))).batch(4)",
+    "%matplotlib inline\ncols = [tf.feature_column.numeric_column('x')]\n"
+    "reg = tf.estimator.LinearRegressor(cols, config=tf.estimator.RunConfig(tf_random_seed=3))",
+    "reg.train(input_fn, steps=5)\nprint('prediction', next(reg.predict(input_fn))['predictions'])",
+]
+
+
+def rewritten_notebook(tmp_path: Path) -> list[str]:
+    cells: list[dict[str, object]] = [{"cell_type": "code", "execution_count": None, "id": str(i), "metadata": {},
+              "outputs": [{"name": "stdout", "output_type": "stream", "text": ["kept\n"]}],
+              "source": code.splitlines(keepends=True)} for i, code in enumerate(NOTEBOOK_CELLS)]
+    path = tmp_path / "regression.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
+                               indent=1) + "\n", encoding="utf-8")
+    result = fix_path(str(path), path.read_bytes(), Settings(root=tmp_path), UNSAFE)
+    assert result.fixed >= 1 and not result.fix_error
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    assert all(cell["outputs"][0]["text"] == ["kept\n"] for cell in notebook["cells"])
+    return ["".join(cell["source"]) for cell in notebook["cells"]]
+
+
+def test_notebook_rewrite_spans_cells_and_keeps_magics_and_outputs(tmp_path: Path) -> None:
+    cells = rewritten_notebook(tmp_path)
+    assert cells[0].startswith(NOTEBOOK_CELLS[0]) and cells[1] == NOTEBOOK_CELLS[1]
+    assert cells[2].startswith("%matplotlib inline\n\n\ndef build_reg():\n")
+    assert cells[2].endswith("\nreg = build_reg()") and "feature_column" not in cells[2]
+    assert cells[3].startswith("reg.fit(input_fn(), epochs=1, steps_per_epoch=5)\n")
+
+
+@pytest.mark.runtime
+def test_rewritten_notebook_runs_on_current_tensorflow(tmp_path: Path, current_python: Path) -> None:
+    code = "\n".join(line for cell in rewritten_notebook(tmp_path) for line in cell.splitlines()
+                     if not line.startswith("%"))
+    assert "prediction" in run_python(current_python, code)
+
+
+def test_rewrite_keeps_crlf_two_space_indents_and_the_files_aliases() -> None:
+    source = textwrap.dedent("""\
+        import tensorflow.compat.v1 as tf1
+        from tensorflow import feature_column as fc
+
+
+        def input_fn():
+          return tf1.data.Dataset.from_tensor_slices(({"x": [1.0, 2.0]}, [0, 1])).batch(2)
+
+
+        def main():
+          # a comment the rewrite keeps
+          est = tf1.estimator.DNNClassifier(
+              hidden_units=[3],  # one small layer
+              feature_columns=[fc.numeric_column("x")],
+              config=tf1.estimator.RunConfig(tf_random_seed=5))
+          est.train(input_fn=input_fn,
+                    steps=2)
+        """).replace("\n", "\r\n").encode()
+    fixed, _, count = fix_source("train.py", source, Settings(select=("EA101",)), UNSAFE)
+    text = fixed.decode()
+    assert count == 1 and "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    ast.parse(text)
+    assert "import keras\r\n" in text  # tf1 is tensorflow.compat.v1: Keras 3 comes from its own import
+    assert "\r\ndef build_est():\r\n  \"\"\"The Keras model" in text  # the file's 2-space indents
+    assert "  keras.utils.set_random_seed(5)\r\n" in text
+    assert "  # a comment the rewrite keeps\r\n  est = build_est()\r\n" in text
+    assert "  est.fit(input_fn(), epochs=1, steps_per_epoch=2)\r\n" in text
+    assert "from tensorflow import feature_column as fc" not in text  # no longer used
