@@ -187,3 +187,25 @@ def test_rewrite_keeps_crlf_two_space_indents_and_the_files_aliases() -> None:
     assert "  # a comment the rewrite keeps\r\n  est = build_est()\r\n" in text
     assert "  est.fit(input_fn(), epochs=1, steps_per_epoch=2)\r\n" in text
     assert "from tensorflow import feature_column as fc" not in text  # no longer used
+
+
+def test_a_column_list_built_by_appending_is_not_read_as_its_empty_literal() -> None:
+    message = ea101("""
+        import tensorflow as tf
+        columns = []
+        for key in ["a", "b"]:
+            columns.append(tf.feature_column.numeric_column(key))
+        est = tf.estimator.DNNClassifier(hidden_units=[4], feature_columns=columns)
+        """)
+    assert "`columns` is built up at run time" in message
+
+
+def test_messages_quote_multi_line_source_on_one_line() -> None:
+    message = ea101("""
+        import tensorflow as tf
+        import data
+        est = tf.estimator.DNNClassifier(hidden_units=[4], feature_columns=[tf.feature_column.numeric_column("x")])
+        est.train(input_fn=lambda: data.train_input_fn(features,
+                                                       labels), steps=1)
+        """)
+    assert "input_fn returns `data.train_input_fn(features, labels)`" in message and "\n" not in message

@@ -98,7 +98,7 @@ def optimizer_object(reader: Reader, call: ast.Call, api: str) -> Optimizer:
         return Optimizer(tf1.keras_class.rsplit(".", 1)[-1], arguments)  # type: ignore[arg-type]
     if ".keras.optimizers." in name or name.startswith("keras.optimizers."):
         return keras2_optimizer(reader, call, name.rsplit(".", 1)[-1])
-    raise Unsupported(f"optimizer `{reader.text(call)}` is not one the rewrite can reproduce")
+    raise Unsupported(f"optimizer `{reader.shown(call)}` is not one the rewrite can reproduce")
 
 
 def keras2_optimizer(reader: Reader, call: ast.Call, class_name: str) -> Optimizer:

@@ -135,8 +135,10 @@ def read_estimator(context: ModuleContext, call: ast.Call, reader: Reader) -> Es
     else:
         columns = reader.columns(values["feature_columns"], "feature_columns")
         linear = read_linear(reader, class_name, api, columns, values, "optimizer", "sparse_combiner")
+    if not (dnn.columns if dnn else ()) + (linear.columns if linear else ()):
+        raise Unsupported("the estimator has no feature columns")
     model_dir = values.get("model_dir")
-    directory = reader.text(model_dir) if isinstance(model_dir, ast.expr) and not is_none(model_dir) else None
+    directory = reader.shown(model_dir) if isinstance(model_dir, ast.expr) and not is_none(model_dir) else None
     return Estimator(class_name, api, head, dnn, linear, read_seed(context, reader, call), directory)
 
 
@@ -175,7 +177,7 @@ def read_dnn(reader: Reader, class_name: str, api: str, columns: list[Column],
     if node is not None:
         name = reader.context.qualified_name(node)  # type: ignore[arg-type]
         if name not in ACTIVATIONS:
-            raise Unsupported(f"activation_fn={reader.text(node)} has no Keras counterpart the rewrite knows")  # type: ignore[arg-type]
+            raise Unsupported(f"activation_fn={reader.shown(node)} has no Keras counterpart the rewrite knows")  # type: ignore[arg-type]
         activation = ACTIVATIONS[name]
     dropout = reader.literal(values[f"{prefix}dropout"], "dropout") \
         if values.get(f"{prefix}dropout") is not None else None
@@ -213,7 +215,7 @@ def read_optimizer(reader: Reader, class_name: str, api: str, tower: Literal["dn
         return defaults.named_optimizer(class_name, api, tower, value.value, n_columns)
     if isinstance(value, ast.Call):
         return defaults.optimizer_object(reader, value, api)
-    raise Unsupported(f"optimizer `{reader.text(node)}` is not a name or an optimizer this file shows")  # type: ignore[arg-type]
+    raise Unsupported(f"optimizer `{reader.shown(node)}` is not a name or an optimizer this file shows")  # type: ignore[arg-type]
 
 
 def read_seed(context: ModuleContext, reader: Reader, call: ast.Call) -> int | None:
@@ -299,12 +301,12 @@ def dataset_expression(context: ModuleContext, reader: Reader, input_fn: ast.exp
     once the rewrite can see that it returns a tf.data dataset."""
     if isinstance(input_fn, ast.Lambda):
         if input_fn.args.args or input_fn.args.posonlyargs or input_fn.args.kwonlyargs:
-            raise Unsupported(f"input_fn `{reader.text(input_fn)}` takes arguments the estimator passes")
+            raise Unsupported(f"input_fn `{reader.shown(input_fn)}` takes arguments the estimator passes")
         check_returns_dataset(context, reader, input_fn.body)
         return reader.text(input_fn.body)
     function = function_def(context, input_fn)
     if function is None:
-        raise Unsupported(f"input_fn `{reader.text(input_fn)}` is not a function this file shows")
+        raise Unsupported(f"input_fn `{reader.shown(input_fn)}` is not a function this file shows")
     check_function_returns_dataset(context, reader, function)
     return f"{reader.text(input_fn)}()"
 
@@ -329,7 +331,7 @@ def check_returns_dataset(context: ModuleContext, reader: Reader, body: ast.expr
             return
     if is_dataset(context, body, {}):
         return
-    raise Unsupported(f"input_fn returns `{reader.text(body)}`, which the rewrite cannot see is a "
+    raise Unsupported(f"input_fn returns `{reader.shown(body)}`, which the rewrite cannot see is a "
                       "tf.data.Dataset of (features, labels)")
 
 

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
 MAX_NAME_HOPS = 5
+MAX_SHOWN = 60  # characters of source a message quotes
+MUTATORS = frozenset({"append", "extend", "insert", "update", "add", "pop", "remove", "clear",
+                      "setdefault", "sort", "reverse"})
 
 
 class Reader:
@@ -37,9 +40,33 @@ class Reader:
     def __init__(self, context: ModuleContext) -> None:
         self.context = context
         self.followed: list[ast.expr] = []  # values read through names, whose bindings may go
+        self._mutated: set[str] | None = None
 
     def text(self, node: ast.AST) -> str:
+        """The node's source, as written (for code the rewrite keeps)."""
         return self.context.source.segment(self.context.span(node))
+
+    def shown(self, node: ast.AST) -> str:
+        """The node's source on one line, shortened, for a message."""
+        text = " ".join(self.text(node).split())
+        return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+    def mutated(self, name: str) -> bool:
+        """Whether the file changes a list or dict bound to `name` after building it
+        (`columns.append(...)`, `columns += ...`, `columns[0] = ...`): its literal is not its value."""
+        if self._mutated is None:
+            self._mutated = set()
+            for node in ast.walk(self.context.tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and isinstance(node.func.value, ast.Name) and node.func.attr in MUTATORS:
+                    self._mutated.add(node.func.value.id)
+                elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                    self._mutated.add(node.target.id)
+                elif isinstance(node, (ast.Assign, ast.Delete)):
+                    targets = node.targets
+                    self._mutated.update(t.value.id for t in targets if isinstance(t, ast.Subscript)
+                                         and isinstance(t.value, ast.Name))
+        return name in self._mutated
 
     def follow(self, node: ast.expr) -> ast.expr:
         """The expression a name stands for, through up to MAX_NAME_HOPS assignments."""
@@ -49,6 +76,9 @@ class Reader:
             value = self.context.assigned_value(node)
             if value is None:
                 raise Unsupported(f"`{node.id}` is not assigned a value this file shows")
+            if isinstance(value, (ast.List, ast.Dict, ast.Set)) and self.mutated(node.id):
+                raise Unsupported(f"`{node.id}` is built up at run time (the file changes it after "
+                                  "assigning it)")
             self.followed.append(value)
             node = value
         return node
@@ -63,7 +93,7 @@ class Reader:
         try:
             return ast.literal_eval(value)
         except (ValueError, TypeError, SyntaxError):
-            raise Unsupported(f"{what} `{self.text(node)}` is computed at run time") from None
+            raise Unsupported(f"{what} `{self.shown(node)}` is computed at run time") from None
 
     def integer(self, node: object, what: str, default: int | None = None) -> int | None:
         if node is None:
@@ -84,7 +114,7 @@ class Reader:
             return list(value.elts)
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
             return self.elements(value.left, what) + self.elements(value.right, what)
-        raise Unsupported(f"{what} `{self.text(node)}` is built at run time")
+        raise Unsupported(f"{what} `{self.shown(node)}` is built at run time")
 
     def columns(self, node: object, what: str) -> list[Column]:
         if node is not None and node is not UNKNOWN:
@@ -97,7 +127,7 @@ class Reader:
     def comprehension(self, node: ast.ListComp, what: str) -> list[Column]:
         (generator,) = node.generators if len(node.generators) == 1 else (None,)
         if generator is None or generator.ifs or not isinstance(generator.target, ast.Name):
-            raise Unsupported(f"{what} `{self.text(node)}` is built at run time")
+            raise Unsupported(f"{what} `{self.shown(node)}` is built at run time")
         keys = self.literal(generator.iter, what)
         assert isinstance(keys, list)
         variable = generator.target.id
@@ -109,7 +139,7 @@ class Reader:
 
     def column(self, node: ast.expr, source: ast.expr | None = None) -> Column:
         """One feature column, from a call of a tf.feature_column function."""
-        shown = self.text(source or node)
+        shown = self.shown(source or node)
         call = self.follow(node)
         name = self.context.call_name(call) if isinstance(call, ast.Call) else None
         if not isinstance(call, ast.Call) or not module_function(name or "", FEATURE_COLUMN_MODULES):
@@ -134,7 +164,7 @@ class Reader:
         column = self.column(node)
         if not isinstance(column, (VocabularyColumn, IdentityColumn, HashColumn, CrossedColumn,
                                    BucketizedColumn)):
-            raise Unsupported(f"`{self.text(node)}` is not a categorical column")
+            raise Unsupported(f"`{self.shown(node)}` is not a categorical column")
         return column
 
 
