@@ -138,7 +138,8 @@ def read_estimator(context: ModuleContext, call: ast.Call, reader: Reader) -> Es
     if not (dnn.columns if dnn else ()) + (linear.columns if linear else ()):
         raise Unsupported("the estimator has no feature columns")
     model_dir = values.get("model_dir")
-    directory = reader.shown(model_dir) if isinstance(model_dir, ast.expr) and not is_none(model_dir) else None
+    shown_dir = isinstance(model_dir, ast.expr) and not is_none(model_dir)
+    directory = reader.shown(model_dir) if shown_dir else None  # type: ignore[arg-type]
     return Estimator(class_name, api, head, dnn, linear, read_seed(context, reader, call), directory)
 
 
@@ -177,7 +178,8 @@ def read_dnn(reader: Reader, class_name: str, api: str, columns: list[Column],
     if node is not None:
         name = reader.context.qualified_name(node)  # type: ignore[arg-type]
         if name not in ACTIVATIONS:
-            raise Unsupported(f"activation_fn={reader.shown(node)} has no Keras counterpart the rewrite knows")  # type: ignore[arg-type]
+            shown = reader.shown(node)  # type: ignore[arg-type]
+            raise Unsupported(f"activation_fn={shown} has no Keras counterpart the rewrite knows")
         activation = ACTIVATIONS[name]
     dropout = reader.literal(values[f"{prefix}dropout"], "dropout") \
         if values.get(f"{prefix}dropout") is not None else None
