@@ -42,8 +42,8 @@ model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
 ```
 
 ## The rewrite (`--unsafe-fixes`)
-DNNClassifier/Regressor and LinearClassifier/Regressor (tf.estimator and tf.compat.v1.estimator)
-become a `build_<variable>()` function that returns a compiled Keras model, and their
+DNNClassifier/Regressor, LinearClassifier/Regressor and DNNLinearCombinedClassifier/Regressor
+(tf.estimator and tf.compat.v1.estimator) become a `build_<variable>()` function that returns a compiled Keras model, and their
 `train`/`evaluate`/`predict` calls become `fit`/`evaluate`/`predict` on the same datasets:
 - one `keras.Input` per feature key, so the input_fn's feature dictionaries still feed it;
   feature columns (numeric, bucketized, vocabulary list, identity, hash bucket, crossed,
@@ -51,21 +51,25 @@ become a `build_<variable>()` function that returns a compiled Keras model, and 
   the estimator's column order (sorted by name), so the estimator's weights fit the new model;
 - the same hidden layers, activation, dropout and batch normalization (momentum 0.999) order;
   linear models a zero-initialised Dense layer over the same one-hot/multi-hot features;
+  DNNLinearCombined the sum of both, in a small `WideAndDeepModel` whose training step applies
+  the linear part's optimizer (FTRL) to the linear layers and the DNN's (Adagrad) to the rest;
 - the same head: one logit and sigmoid cross-entropy for two classes, softmax cross-entropy
   for more, mean squared error for regression, reduced as the estimator reduced it (V2 estimators
   `sum_over_batch_size`, V1 estimators `sum`), with evaluate() metrics under the estimator's keys;
 - the same optimizer with the hyperparameters tensorflow-estimator 2.15 really applied
   (`estimator_audit/data/estimator_defaults.json`, generated from 2.15 and checked by training:
-  e.g. the default Adagrad at learning rate 0.05 for DNNs and FTRL at min(0.2, 1/sqrt(number of
-  columns)) for linear models, and `"Adam"` given by name also gets 0.05, not Adam's 0.001);
+  V1 DNNs train Adagrad at 0.05 with no epsilon, V2 DNNs at Keras' own default 0.001; linear
+  models FTRL at 0.2 (min(0.2, 1/sqrt(columns)) only with `optimizer=None`); DNNLinearCombined
+  Adagrad at 0.001 and FTRL at min(0.005, 1/sqrt(columns)); an optimizer given by name gets
+  the estimator's rate, not the class's);
 - `keras.utils.set_random_seed` with RunConfig's `tf_random_seed` (else the configured seed);
 - `predict()` results as the same per-example dictionaries (`class_ids`, `probabilities`, ...).
 Feature-column assignments that only the estimator read are removed.
 
 When any part cannot be reproduced faithfully (an input_fn that does not visibly return a
 tf.data dataset, `weight_column`, `warm_start_from`, `max_steps`, hooks, a column or optimizer
-computed at run time, DNNLinearCombined's two optimizers, ...) nothing is rewritten and the
-message says why.
+computed at run time, a crossed column of three keys, TF1 RMSProp, ...) nothing is rewritten
+and the message says why.
 
 ## Fix safety
 The Keras rewrite is an unsafe fix (it changes the program on purpose): the estimator kept

@@ -100,10 +100,8 @@ def test_rewritten_program_trains_and_predicts_on_current_tensorflow(
         ("""
          import tensorflow as tf
          cols = [tf.feature_column.numeric_column("x")]
-         est = tf.estimator.DNNLinearCombinedClassifier(linear_feature_columns=cols, dnn_feature_columns=cols,
-                                                       dnn_hidden_units=[4])
-         est.train(lambda: tf.data.Dataset.from_tensors(({"x": [1.0]}, [1])), steps=1)
-         """, "two optimizers"),
+         est = tf.estimator.DNNClassifier([4], cols, activation_fn=my_activation)
+         """, "activation_fn=my_activation has no Keras counterpart"),
         ("""
          import tensorflow as tf
          cols = [tf.feature_column.categorical_column_with_identity("x", 3)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from estimator_audit.migrate import columns as feature_code
 from estimator_audit.migrate.frontend import CallSite, Migration
-from estimator_audit.migrate.model import Estimator, Head, Optimizer, Unsupported
+from estimator_audit.migrate.model import Estimator, Head, Optimizer
 
 INDENT = "    "
 
@@ -21,6 +21,7 @@ class Spelling:
 
     keras: str
     numpy: str
+    tensorflow: str
 
 
 def optimizer_text(optimizer: Optimizer, keras: str) -> str:
@@ -55,13 +56,45 @@ def metrics_text(head: Head, keras: str) -> str:
     return "[\n" + "".join(f"{INDENT * 2}{metric},\n" for metric in metrics) + f"{INDENT}]"
 
 
-def builder(migration: Migration, name: str, seed: int, spelling: Spelling) -> str:
-    """`def build_x(): ...` returning the compiled Keras model that replaces the estimator."""
+def two_optimizer_model(name: str, spelling: Spelling) -> str:
+    """A Keras model class that steps its linear layers with a second optimizer, as
+    DNNLinearCombined steps its linear part (FTRL) apart from its DNN part (Adagrad)."""
+    keras, tf = spelling.keras, spelling.tensorflow
+    return "\n".join([
+        f"class {name}({keras}.Model):",
+        f'{INDENT}"""A wide-and-deep model: one loss, the linear layers stepped by `linear_optimizer`,',
+        f'{INDENT}the others by the compiled optimizer (as DNNLinearCombined* trained them)."""',
+        "",
+        f"{INDENT}def __init__(self, inputs, outputs, linear_layers, linear_optimizer):",
+        f"{INDENT * 2}super().__init__(inputs, outputs)",
+        f"{INDENT * 2}self.linear_layers = list(linear_layers)",
+        f"{INDENT * 2}self.linear_optimizer = linear_optimizer",
+        "",
+        f"{INDENT}def train_step(self, data):",
+        f"{INDENT * 2}x, y = data[0], data[1]",
+        f"{INDENT * 2}with {tf}.GradientTape() as tape:",
+        f"{INDENT * 3}logits = self(x, training=True)",
+        f"{INDENT * 3}loss = self.compute_loss(x=x, y=y, y_pred=logits, training=True)",
+        f"{INDENT * 2}linear = [v for layer in self.layers if layer.name in self.linear_layers",
+        f"{INDENT * 2}          for v in layer.trainable_variables]",
+        f"{INDENT * 2}deep = [v for v in self.trainable_variables if not any(v is w for w in linear)]",
+        f"{INDENT * 2}gradients = tape.gradient(loss, linear + deep)",
+        f"{INDENT * 2}self.linear_optimizer.apply(gradients[: len(linear)], linear)",
+        f"{INDENT * 2}self.optimizer.apply(gradients[len(linear):], deep)",
+        f"{INDENT * 2}for metric in self.metrics:",
+        f'{INDENT * 3}if metric.name == "loss":',
+        f"{INDENT * 4}metric.update_state(loss)",
+        f"{INDENT * 3}else:",
+        f"{INDENT * 4}metric.update_state(y, logits)",
+        f"{INDENT * 2}return {{metric.name: metric.result() for metric in self.metrics}}",
+    ]) + "\n"
+
+
+def builder(migration: Migration, name: str, seed: int, spelling: Spelling, combined_class: str = "") -> str:
+    """`def build_x(): ...` returning the compiled Keras model that replaces the estimator;
+    a DNNLinearCombined estimator's model is a `combined_class` (see two_optimizer_model)."""
     estimator = migration.estimator
     keras = spelling.keras
-    if estimator.dnn is not None and estimator.linear is not None:
-        raise Unsupported("DNNLinearCombined trains its two parts with two optimizers; a compiled "
-                          "Keras model has one, so the rewrite would train differently")
     spelled = f"tf.{'compat.v1.' if estimator.api == 'v1' else ''}estimator.{estimator.class_name}"
     lines = [
         f'"""The Keras model that replaces {spelled}.',
@@ -75,6 +108,7 @@ def builder(migration: Migration, name: str, seed: int, spelling: Spelling) -> s
                      "save this model with model.save().")
     lines.append(f"{keras}.utils.set_random_seed({estimator.seed if estimator.seed is not None else seed})")
     lines += feature_code.keras_inputs(list(estimator.columns), keras)
+    both = estimator.dnn is not None and estimator.linear is not None
     if estimator.dnn is not None:
         tower = estimator.dnn
         lines += feature_code.dnn_features(list(tower.columns), keras, "net")
@@ -86,17 +120,28 @@ def builder(migration: Migration, name: str, seed: int, spelling: Spelling) -> s
             if tower.batch_norm:
                 lines.append(f'net = {keras}.layers.BatchNormalization(momentum=0.999, '
                              f'name="batchnorm_{index}")(net)')
-        lines.append(f'logits = {keras}.layers.Dense({estimator.head.units}, name="logits")(net)')
-        optimizer = tower.optimizer
-    else:
-        assert estimator.linear is not None
+        target = "dnn_logits" if both else "logits"
+        lines.append(f'{target} = {keras}.layers.Dense({estimator.head.units}, name="logits")(net)')
+    if estimator.linear is not None:
         lines += feature_code.linear_features(list(estimator.linear.columns), keras, "features",
                                               sparse_combiner=estimator.linear.sparse_combiner)
-        lines.append(f'logits = {keras}.layers.Dense({estimator.head.units}, kernel_initializer="zeros", '
-                     f'name="linear_model")(features)')
-        optimizer = estimator.linear.optimizer
+        target = "linear_logits" if both else "logits"
+        lines.append(f'{target} = {keras}.layers.Dense({estimator.head.units}, '
+                     f'kernel_initializer="zeros", name="linear_model")(features)')
+    if not both:
+        lines.append(f"model = {keras}.Model(inputs, logits)")
+    else:
+        assert estimator.linear is not None and combined_class
+        linear_layers = ["linear_model", *feature_code.linear_embedding_variables(estimator.linear.columns)]
+        lines += [
+            f"logits = {keras}.layers.Add()([dnn_logits, linear_logits])",
+            f"model = {combined_class}(",
+            f"{INDENT}inputs, logits, linear_layers={linear_layers!r},",
+            f"{INDENT}linear_optimizer={optimizer_text(estimator.linear.optimizer, keras)},",
+            ")",
+        ]
+    optimizer = estimator.dnn.optimizer if estimator.dnn is not None else estimator.linear.optimizer  # type: ignore[union-attr]
     lines += [
-        f"model = {keras}.Model(inputs, logits)",
         "model.compile(",
         f"{INDENT}optimizer={optimizer_text(optimizer, keras)},",
         f"{INDENT}loss={loss_text(estimator.head, keras)},",

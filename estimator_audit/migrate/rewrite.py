@@ -19,6 +19,7 @@ from estimator_audit.migrate.emit import (
     call_site,
     described,
     predictions_helper,
+    two_optimizer_model,
     uses_predict,
 )
 from estimator_audit.migrate.frontend import Migration, read_migration
@@ -39,17 +40,37 @@ def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
     return name
 
 
-def spelling(context: ModuleContext) -> tuple[Spelling, tuple[str, ...]]:
+def module_alias(context: ModuleContext, qualified: tuple[str, ...], short: str
+                 ) -> tuple[str, tuple[str, ...]]:
+    """The file's name for a module (the first of `qualified` it imports), or `short` and the
+    import to add."""
+    for name in qualified:
+        alias = context.alias_for(name)
+        if alias is not None:
+            return alias, ()
+    if short in module_bindings(context):
+        raise Unsupported(f"the file binds `{short}` to something other than {qualified[0]}")
+    return short, (f"import {qualified[0]} as {short}",)
+
+
+def spelling(context: ModuleContext, needs: Migration) -> tuple[Spelling, tuple[str, ...]]:
+    """How the rewrite names Keras, NumPy (for predictions) and TensorFlow (for a wide-and-deep
+    training step), with the imports to add for those the file lacks and the code needs."""
     try:
         keras, imports = keras_spelling(context)
     except LookupError:
         raise Unsupported("the file binds `keras` to something else") from None
-    numpy = context.alias_for("numpy")
-    if numpy is None:
-        if "np" in module_bindings(context):
-            raise Unsupported("the file binds `np` to something other than NumPy")
-        numpy, imports = "np", (*imports, "import numpy as np")
-    return Spelling(keras, numpy), imports
+    numpy, numpy_import = module_alias(context, ("numpy",), "np")
+    tensorflow, tf_import = module_alias(context, ("tensorflow", "tensorflow.compat.v1"), "tf")
+    if uses_predict(needs):
+        imports += numpy_import
+    if combined(needs):
+        imports += tf_import
+    return Spelling(keras, numpy, tensorflow), imports
+
+
+def combined(migration: Migration) -> bool:
+    return migration.estimator.dnn is not None and migration.estimator.linear is not None
 
 
 def top_level_statement(context: ModuleContext) -> ast.AST:
@@ -60,16 +81,19 @@ def top_level_statement(context: ModuleContext) -> ast.AST:
 def keras_rewrite(context: ModuleContext, call: ast.Call) -> Fix:
     """The unsafe fix that replaces the estimator `call` builds by a Keras model."""
     migration: Migration = read_migration(context, call)
-    names, imports = spelling(context)
+    names, imports = spelling(context, migration)
     taken: set[str] = set()
+    blocks = []
+    model_class = ""
+    if combined(migration):
+        model_class = free_name(context, "WideAndDeepModel", taken)
+        blocks.append(two_optimizer_model(model_class, names))
     build = free_name(context, f"build_{migration.variable}", taken)
-    blocks = [builder(migration, build, context.settings.seed, names)]
+    blocks.append(builder(migration, build, context.settings.seed, names, model_class))
     predictions = ""
     if uses_predict(migration):
         predictions = free_name(context, f"{migration.estimator.head.kind}_predictions", taken)
         blocks.append(predictions_helper(predictions, migration.estimator.head, names.numpy))
-    if not uses_predict(migration):
-        imports = tuple(i for i in imports if "numpy" not in i)
     anchor = context.span(top_level_statement(context))
     edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=block) for block in blocks]
     edits.append(Edit(EditAction.REPLACE, context.span(call), text=f"{build}()"))
