@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 import traceback
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from estimator_audit import __version__
+from estimator_audit.cache import ResultCache, cache_dir
 from estimator_audit.catalogue import all_rules, rule_table
 from estimator_audit.config import ConfigError, Settings, check_codes, load_settings, parse_version
 from estimator_audit.discover import discover
@@ -52,6 +54,11 @@ def check_parser() -> argparse.ArgumentParser:
     parser.add_argument("--target", help="TensorFlow version the code must run on (default 2.21)")
     parser.add_argument("--config", type=Path, help="a pyproject.toml (or TOML table) to use")
     parser.add_argument("--stdin-filename", help="the path standard input stands for")
+    parser.add_argument("--no-cache", dest="cache", action="store_false",
+                        help="audit every file, without reading or writing the result cache")
+    parser.add_argument("--cache-dir", type=Path,
+                        help="where the result cache lives (default: $ESTIMATOR_AUDIT_CACHE or "
+                        "~/.cache/estimator-audit)")
     parser.add_argument("-j", "--jobs", type=int, default=None,
                         help="worker processes (default: all cores)")
     parser.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
@@ -145,8 +152,25 @@ def run_check(argv: Sequence[str]) -> int:
         files = discover(args.paths, settings, args.respect_gitignore)
         progress = ProgressBar(len(files)) if ProgressBar.wanted(len(files)) else None
         mode = FixMode(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
-        result = audit_paths(files, settings, args.jobs, progress, mode)
+        cache = open_cache(args) if mode is None else None
+        try:
+            result = audit_paths(files, settings, args.jobs, progress, mode, cache)
+        finally:
+            if cache is not None:
+                cache.close()
     return report(result, args, settings)
+
+
+def open_cache(args: argparse.Namespace) -> ResultCache | None:
+    """The result cache, unless disabled; a cache that cannot be used only costs speed."""
+    if not args.cache:
+        return None
+    try:
+        return ResultCache(args.cache_dir or cache_dir())
+    except (OSError, sqlite3.Error) as error:
+        print(f"estimator-audit: result cache unavailable ({error}); auditing every file",
+              file=sys.stderr)
+        return None
 
 
 def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> int:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from estimator_audit.cache import ResultCache
+from estimator_audit.cache import key as cache_key
 from estimator_audit.catalogue import all_rules
 from estimator_audit.check import make_finding, run_rules
 from estimator_audit.config import Settings
@@ -208,19 +210,43 @@ def pool_context() -> BaseContext:
 
 
 def audit_paths(paths: Sequence[str], settings: Settings, jobs: int | None = None,
-                progress: Callable[[int], None] | None = None, mode: FixMode | None = None) -> RunResult:
-    """Audit (and fix) files in parallel; results in the order of `paths`."""
+                progress: Callable[[int], None] | None = None, mode: FixMode | None = None,
+                cache: ResultCache | None = None) -> RunResult:
+    """Audit (and fix) files in parallel; results in the order of `paths`. With a cache (an
+    audit without fixes), files whose bytes it has seen with these settings are not audited."""
+    if cache is None or mode is not None:
+        return collect(audited(paths, settings, jobs, mode), len(paths), progress)
+    keys = {}
+    for path in paths:
+        try:
+            keys[path] = cache_key(path, Path(path).read_bytes(), settings)
+        except OSError:
+            continue  # audit_path reports it (EA001)
+    known = cache.get(keys.values())
+    missing = [path for path in paths if keys.get(path) not in known]
+    fresh: dict[str, FileResult] = {}
+    for path, result in zip(missing, audited(missing, settings, jobs, None), strict=True):
+        fresh[path] = result
+        if progress is not None:
+            progress(len(paths) - len(missing) + len(fresh))
+    cache.put({keys[path]: result.findings for path, result in fresh.items()
+               if path in keys and result.internal_error is None})
+    results = (fresh[path] if path in fresh else FileResult(path, known[keys[path]]) for path in paths)
+    return collect(results, len(paths), None)
+
+
+def audited(paths: Sequence[str], settings: Settings, jobs: int | None, mode: FixMode | None
+            ) -> Iterator[FileResult]:
+    """Each path's result, in order: in this process for a few files, else in a worker pool."""
     jobs = jobs or os.cpu_count() or 1
-    results: Iterator[FileResult]
     if jobs == 1 or len(paths) < POOL_THRESHOLD:
-        results = (audit_path(path, settings, mode) for path in paths)
-        return collect(results, len(paths), progress)
+        yield from (audit_path(path, settings, mode) for path in paths)
+        return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(paths) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
-        results = pool.map(_audit_in_worker, [(p, settings, mode) for p in paths], chunksize=chunk)
-        return collect(results, len(paths), progress)
+        yield from pool.map(_audit_in_worker, [(p, settings, mode) for p in paths], chunksize=chunk)
 
 
 def collect(results: Iterator[FileResult], total: int,

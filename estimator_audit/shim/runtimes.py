@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from estimator_audit.cache import cache_dir
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -40,14 +42,6 @@ ENVIRONMENT_OVERRIDES = {"legacy": "ESTIMATOR_AUDIT_LEGACY_PYTHON", "current": "
 
 class RuntimeUnavailable(Exception):
     """A runtime cannot be found or created; the message says what to do."""
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get("ESTIMATOR_AUDIT_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "estimator-audit"
 
 
 def runtime_dir(name: str) -> Path:
