@@ -163,7 +163,11 @@ class PremadeEstimator(Rule):
                 logits = tf.keras.layers.Dense(1, name="logits")(net)
                 model = tf.keras.Model(inputs, logits)
                 model.compile(
-                    optimizer=tf.keras.optimizers.Adagrad(learning_rate=0.001, epsilon=1e-07, initial_accumulator_value=0.1),
+                    optimizer=tf.keras.optimizers.Adagrad(
+                        learning_rate=0.001,
+                        epsilon=1e-07,
+                        initial_accumulator_value=0.1,
+                    ),
                     loss=tf.keras.losses.MeanSquaredError(),
                     metrics=[
                         tf.keras.metrics.MeanSquaredError(name="average_loss"),

@@ -6,6 +6,9 @@ The builder names its layers after the estimator's variables (`hiddenlayer_0`, `
 
 from __future__ import annotations
 
+import io
+import itertools
+import tokenize
 from dataclasses import dataclass
 
 from estimator_audit.migrate import columns as feature_code
@@ -13,6 +16,45 @@ from estimator_audit.migrate.frontend import CallSite, Migration
 from estimator_audit.migrate.model import Estimator, Head, Optimizer
 
 INDENT = "    "
+LINE_WIDTH = 99  # emitted lines longer than this are wrapped at their outermost call
+
+
+def wrapped(line: str, width: int = LINE_WIDTH) -> list[str]:
+    """A long statement split after its first bracket, one element per line (black's style),
+    and again inside any element still too long. Tokenized, so commas and brackets
+    inside string literals (vocabularies) are left alone."""
+    if len(line) <= width:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):
+        return [line]
+    depth, start, commas = 0, -1, []
+    for token in tokens:
+        if token.type != tokenize.OP:
+            continue
+        if token.string in "([{":
+            depth += 1
+            if depth == 1 and start < 0:
+                start = token.start[1]
+        elif token.string in ")]}":
+            depth -= 1
+            if depth == 0 and start >= 0:
+                end = token.start[1]
+                break
+        elif token.string == "," and depth == 1 and start >= 0:
+            commas.append(token.start[1])
+    else:
+        return [line]
+    text = line.strip()
+    if end - start <= 1:
+        return [line]
+    bounds = [start, *commas, end]
+    arguments = [text[a + 1:b].strip() for a, b in itertools.pairwise(bounds)]
+    body = [part for argument in arguments if argument
+            for part in wrapped(f"{indent}{INDENT}{argument},", width)]
+    return [f"{indent}{text[: start + 1]}", *body, f"{indent}{text[end:]}"]
 
 
 @dataclass(frozen=True)
@@ -149,7 +191,8 @@ def builder(migration: Migration, name: str, seed: int, spelling: Spelling, comb
         ")",
         "return model",
     ]
-    body = [INDENT + line if line else "" for chunk in lines for line in chunk.split("\n")]
+    body = [part for chunk in lines for line in chunk.split("\n")
+            for part in (wrapped(INDENT + line) if line else [""])]
     return "\n".join([f"def {name}():", *body]) + "\n"
 
 
