@@ -10,8 +10,14 @@ since tf_upgrade_v2 only converts `.py` files). Measured:
 2. `libcst.parse_module` of every file, in this process;
 3. the estimator-audit CLI with `-j 1`, as a child process;
 4. the estimator-audit CLI with `-j <os.cpu_count()>`, as a child process;
-5. the estimator-audit CLI on one file (the pre-commit case), best of 5, wall time from spawn;
-6. `tf_upgrade_v2 --intree DIR` under the legacy interpreter, as a child process.
+5. the estimator-audit CLI with `-j <os.cpu_count()>` again on the unchanged tree, with the result
+   cache an untimed run filled (the warm re-run);
+6. the estimator-audit CLI on one file (the pre-commit case), best of 5, wall time from spawn;
+7. `tf_upgrade_v2 --intree DIR` under the legacy interpreter, as a child process.
+
+The cold audit rows run with `--no-cache`. Every audit child reports its peak resident memory
+(`ru_maxrss`); the `-j 1` run over the whole tree and the single-file run (the corpus's largest
+file) show whether memory grows with the tree or only with the largest file.
 
 tf_upgrade_v2 aborts the whole tree on the first file its pasta parser crashes on (under Python
 3.9+ some slices raise `AnnotationError`). When the console script exits with an error, the
@@ -58,6 +64,16 @@ SINGLE_FILE_RUNS = 5
 TARGET_CPU_SPEEDUP = 2.0  # tf_upgrade_v2 CPU / audit CPU, one process
 TARGET_WALL_SPEEDUP = 3.5  # tf_upgrade_v2 wall / audit wall, all cores
 TARGET_SINGLE_FILE_WALL = 0.5  # seconds, from process start
+TARGET_WARM_SPEEDUP = 10.0  # cold -j N wall / warm -j N wall
+TARGET_MEMORY_RATIO = 1.5  # peak RSS, whole tree -j 1 / the largest file alone
+# Runs the CLI and reports the process's peak resident memory on standard error.
+RSS_WRAPPER = (
+    "import resource, sys\n"
+    "from estimator_audit.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "sys.stderr.write(f'\\nMAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n"
+    "sys.exit(code)\n"
+)
 CRASH_MARKER = "bench_corpus: tf_upgrade_v2 crashed on: "
 
 # tf_upgrade_v2's own entry point, with a crash in one file handled like a file that does not
@@ -105,6 +121,7 @@ class Measurement:
     lines: int | None = None  # lines processed, for lines/s; None where the rate is meaningless
     failed: str | None = None
     notes: list[str] = field(default_factory=list)
+    max_rss_kb: list[int] = field(default_factory=list)  # audit rows: peak memory per run
 
     @property
     def cpu(self) -> float:
@@ -141,6 +158,14 @@ class ChildRun:
     timing: Timing
     returncode: int
     stderr: str
+
+    @property
+    def max_rss_kb(self) -> int | None:
+        """The peak resident memory the audit wrapper reported, if it did."""
+        for line in reversed(self.stderr.splitlines()):
+            if line.startswith("MAXRSS_KB "):
+                return int(line.split()[1])
+        return None
 
 
 # --------------------------------------------------------------------------- environment
@@ -288,7 +313,7 @@ def run_child(command: Sequence[str], cwd: str) -> ChildRun:
 
 def audit_command(paths: Sequence[str], output: str, jobs: int | None,
                   extra: Sequence[str] = ()) -> list[str]:
-    command = [sys.executable, "-m", "estimator_audit", *paths]
+    command = [sys.executable, "-c", RSS_WRAPPER, *paths]
     if jobs is not None:
         command += ["-j", str(jobs)]
     return [*command, "--exit-zero", "--output-format", "json", "-o", output, *extra]
@@ -447,9 +472,31 @@ def target_lines(by_key: dict[str, Measurement]) -> list[str]:
         met = single.wall < TARGET_SINGLE_FILE_WALL
         out.append(f"- single file, wall: {single.wall:.3f} s "
                    f"(target < {TARGET_SINGLE_FILE_WALL} s): {verdict(met)}")
+    warm = by_key.get("audit_warm")
+    if every is not None and every.ok and warm is not None and warm.ok and warm.wall > 0:
+        value = every.wall / warm.wall
+        out.append(f"- warm re-run, wall: {value:.1f}x faster than the cold -j run "
+                   f"(target >= {TARGET_WARM_SPEEDUP}x): {verdict(value >= TARGET_WARM_SPEEDUP)}")
+    memory = memory_ratio(by_key)
+    if memory is not None:
+        out.append(f"- peak memory, whole tree / largest file alone: {memory:.2f}x "
+                   f"(target <= {TARGET_MEMORY_RATIO}x): {verdict(memory <= TARGET_MEMORY_RATIO)}")
     if tf is None or not tf.ok:
         out.append("- tf_upgrade_v2 ratios: skipped (tf_upgrade_v2 not measured)")
     return out
+
+
+def memory_ratio(by_key: dict[str, Measurement]) -> float | None:
+    whole, single = by_key.get("audit_j1"), by_key.get("single_file")
+    if whole is None or single is None or not whole.max_rss_kb or not single.max_rss_kb:
+        return None
+    return max(whole.max_rss_kb) / max(single.max_rss_kb)
+
+
+def memory_lines(by_key: dict[str, Measurement]) -> list[str]:
+    rows = [row for row in by_key.values() if row.max_rss_kb]
+    return ["- peak memory (max RSS): " + ", ".join(
+        f"{row.tool} {max(row.max_rss_kb) / 1024:.0f} MiB" for row in rows)] if rows else []
 
 
 # --------------------------------------------------------------------------- main
@@ -501,13 +548,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "cpu", lines=corpus.lines),
         Measurement("audit_j1", "estimator-audit -j 1", "cpu", lines=corpus.lines),
         Measurement("audit_jn", f"estimator-audit -j {jobs}", "wall", lines=corpus.lines),
+        Measurement("audit_warm", f"estimator-audit -j {jobs}, warm cache, unchanged tree", "wall",
+                    lines=corpus.lines),
         Measurement("single_file", f"estimator-audit, one file ({single_lines:,} lines, "
                     f"best of {SINGLE_FILE_RUNS})", "wall"),
         Measurement("tf_upgrade_v2", "tf_upgrade_v2 --intree", "cpu", lines=corpus.lines),
     ]
     by_key = {row.key: row for row in rows}
     parse_failures: dict[str, int] = {}
-    findings: dict[str, list[int | None]] = {"audit_j1": [], "audit_jn": []}
+    findings: dict[str, list[int | None]] = {"audit_j1": [], "audit_jn": [], "audit_warm": []}
     if tf_command is None:
         print("tf_upgrade_v2: not available", file=sys.stderr)
         by_key["tf_upgrade_v2"].failed = "not available"
@@ -529,30 +578,39 @@ def main(argv: Sequence[str] | None = None) -> int:
             timing, parse_failures["libcst"] = in_process(lambda: parse_with_libcst(corpus.files))
             by_key["libcst"].runs.append(timing)
 
-            for key, job_count in (("audit_j1", 1), ("audit_jn", jobs)):
+            cache = ["--cache-dir", os.path.join(scratch, f"cache{repeat}")]
+            for key, job_count, options in (("audit_j1", 1, ["--no-cache"]),
+                                            ("audit_jn", jobs, ["--no-cache"]),
+                                            ("audit_warm", jobs, cache)):
                 row = by_key[key]
                 if row.failed:
                     continue
-                progress(f"estimator-audit -j {job_count}{label} ...")
                 report = os.path.join(scratch, f"{key}.json")
-                run = run_child(audit_command([corpus.root], report, job_count, excludes), cwd)
+                command = audit_command([corpus.root], report, job_count, [*excludes, *options])
+                if key == "audit_warm":
+                    progress(f"filling the result cache{label} ...")
+                    run_child(command, cwd)
+                progress(f"{row.tool}{label} ...")
+                run = run_child(command, cwd)
                 if run.returncode != 0:
                     row.failed = failure_text(run)
                     continue
                 row.runs.append(run.timing)
-                findings[key].append(count_findings(report))
+                row.max_rss_kb += [run.max_rss_kb] if run.max_rss_kb else []
+                findings.setdefault(key, []).append(count_findings(report))
 
             row = by_key["single_file"]
             if not row.failed:
                 progress(f"estimator-audit on {single_file}, {SINGLE_FILE_RUNS} times{label} ...")
                 report = os.path.join(scratch, "single.json")
                 for _ in range(SINGLE_FILE_RUNS):
-                    run = run_child(audit_command([os.path.abspath(single_file)], report, None),
-                                    cwd)
+                    run = run_child(audit_command([os.path.abspath(single_file)], report, None,
+                                                  ["--no-cache"]), cwd)
                     if run.returncode != 0:
                         row.failed = failure_text(run)
                         break
                     row.runs.append(run.timing)
+                    row.max_rss_kb += [run.max_rss_kb] if run.max_rss_kb else []
 
             row = by_key["tf_upgrade_v2"]
             if tf_command is not None and not row.failed:
@@ -580,7 +638,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         markdown_table(rows, by_key),
         "",
         f"- findings: {describe_counts(findings['audit_j1'])} with -j 1, "
-        f"{describe_counts(findings['audit_jn'])} with -j {jobs}",
+        f"{describe_counts(findings['audit_jn'])} with -j {jobs}, "
+        f"{describe_counts(findings['audit_warm'])} from the warm cache",
+        *memory_lines(by_key),
         f"- files that did not parse: ast {parse_failures.get('ast')}, "
         f"libcst {parse_failures.get('libcst')}",
         f"- single file: {single_file}",
@@ -637,6 +697,7 @@ def as_json(args: argparse.Namespace, corpus: Corpus, rows: Sequence[Measurement
                 "wall_s": row.wall if row.runs else None,
                 "lines_per_cpu_s": row.lines_per_cpu_second(),
                 "runs": [{"cpu_s": run.cpu, "wall_s": run.wall} for run in row.runs],
+                "max_rss_kb": row.max_rss_kb,
             }
             for row in rows
         },
@@ -645,11 +706,15 @@ def as_json(args: argparse.Namespace, corpus: Corpus, rows: Sequence[Measurement
             "tf_upgrade_v2_wall_over_audit_jn_wall": speedup(tf, every, "wall"),
             "libcst_cpu_over_audit_j1_cpu": speedup(by_key["libcst"], one, "cpu"),
             "audit_j1_cpu_over_ast_cpu": speedup(one, by_key["ast"], "cpu"),
+            "audit_jn_wall_over_audit_warm_wall": speedup(every, by_key["audit_warm"], "wall"),
+            "peak_rss_whole_tree_over_largest_file": memory_ratio(by_key),
         },
         "targets": {
             "cpu_speedup_min": TARGET_CPU_SPEEDUP,
             "wall_speedup_min": TARGET_WALL_SPEEDUP,
             "single_file_wall_max_s": TARGET_SINGLE_FILE_WALL,
+            "warm_speedup_min": TARGET_WARM_SPEEDUP,
+            "memory_ratio_max": TARGET_MEMORY_RATIO,
         },
     }
 

@@ -28,6 +28,8 @@ DATABASE = "results-v1.sqlite"
 UNUSED_DAYS = 30  # entries no run has read for this long are dropped
 BATCH = 500  # keys per SQL statement (SQLite's variable limit is 32766; stay far below)
 PACKAGE = Path(__file__).resolve().parent
+# Parts of the package that cannot change a finding (the runtime shim, the reports).
+NOT_AUDIT_CODE = frozenset({"shim", "report", "cli.py", "progress.py", "__main__.py"})
 
 
 def cache_dir() -> Path:
@@ -42,14 +44,16 @@ def cache_dir() -> Path:
 
 @cache
 def tool_fingerprint() -> str:
-    """A hash of every file estimator-audit runs or reads (modules, rules, data tables)."""
+    """A hash of every file the audit runs or reads (modules, rules, data tables)."""
     rules = importlib.import_module("estimator_audit.rules")
     rules_directory = Path(str(rules.__file__)).resolve().parent  # elsewhere when installed editable
     roots = [PACKAGE] if rules_directory.is_relative_to(PACKAGE) else [PACKAGE, rules_directory]
     digest = hashlib.sha256()
     for root in roots:
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            relative = path.relative_to(root).parts
+            if path.suffix in (".py", ".json") and "__pycache__" not in relative \
+                    and relative[0] not in NOT_AUDIT_CODE:
                 digest.update(path.relative_to(root).as_posix().encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -41,6 +41,10 @@ class EditAction(enum.StrEnum):
     NAME_ARGUMENT = "name-argument"
 
 
+class FixFailure(Exception):
+    """A fix could not be applied safely; the file is left as it was."""
+
+
 @dataclass(frozen=True)
 class Edit:
     action: EditAction

@@ -18,16 +18,13 @@ from libcst import MaybeSentinel
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
+from estimator_audit.findings import FixFailure as FixFailure  # where callers look for it
 
 Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
 SEED_CALL = "set_random_seed("
 
 
 BLANK_LINES_AROUND_DEF = 2  # PEP 8, around a module-level def the fix inserts
-
-
-class FixFailure(Exception):
-    """A fix could not be applied safely; the file is left as it was."""
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,7 @@ from estimator_audit.cache import key as cache_key
 from estimator_audit.catalogue import all_rules
 from estimator_audit.check import make_finding, run_rules
 from estimator_audit.config import Settings
-from estimator_audit.findings import Finding, FixSafety
-from estimator_audit.fix import FixFailure, apply_fixes
-from estimator_audit.notebook_fix import fix_notebook
+from estimator_audit.findings import Finding, FixFailure, FixSafety
 from estimator_audit.parse import parse_source
 from estimator_audit.prefilter import rules_that_can_fire, skip_file
 from estimator_audit.rule import Rule
@@ -115,6 +113,8 @@ def fixable(finding: Finding, mode: FixMode) -> bool:
 def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode
                ) -> tuple[bytes, list[Finding], int]:
     """Fix until no fix applies: (new bytes, the findings that remain, how many were fixed)."""
+    from estimator_audit.fix import apply_fixes  # libcst: only runs that fix pay for importing it
+
     current = data
     fixed = 0
     for _ in range(MAX_FIX_ROUNDS):
@@ -161,6 +161,8 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
 def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode) -> FileResult:
     try:
         if path.endswith(".ipynb"):
+            from estimator_audit.notebook_fix import fix_notebook
+
             new, remaining, fixed = fix_notebook(
                 path, data, lambda current: audit_source(path, current, settings),
                 lambda finding: fixable(finding, mode), MAX_FIX_ROUNDS)

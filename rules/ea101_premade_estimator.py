@@ -83,7 +83,6 @@ import ast
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import FixSafety, Severity
 from estimator_audit.migrate.model import Unsupported
-from estimator_audit.migrate.rewrite import keras_rewrite
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import estimator_class, estimator_removed, version_text
 
@@ -239,6 +238,8 @@ class PremadeEstimator(Rule):
             message = (f"{tf_spelling(estimator.public_name)} is a premade Estimator: tf.estimator was "
                        f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
                        "migrate it to a Keras model")
+            from estimator_audit.migrate.rewrite import keras_rewrite  # only files with an estimator
+
             try:
                 fix = keras_rewrite(self.context, node)
             except Unsupported as reason:
