@@ -182,6 +182,7 @@ def test_rewrite_keeps_crlf_two_space_indents_and_the_files_aliases() -> None:
     assert "import keras\r\n" in text  # tf1 is tensorflow.compat.v1: Keras 3 comes from its own import
     assert "\r\ndef build_est():\r\n  \"\"\"The Keras model" in text  # the file's 2-space indents
     assert "  keras.utils.set_random_seed(5)\r\n" in text
+    assert "  # one small layer\r\n  keras.utils" in text  # a comment inside the call moves to the builder
     assert "  # a comment the rewrite keeps\r\n  est = build_est()\r\n" in text
     assert "  est.fit(input_fn(), epochs=1, steps_per_epoch=2)\r\n" in text
     assert "from tensorflow import feature_column as fc" not in text  # no longer used

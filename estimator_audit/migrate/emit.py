@@ -145,6 +145,7 @@ def builder(migration: Migration, name: str, seed: int, spelling: Spelling, comb
         "2.15 really used (rewritten by estimator-audit).",
         '"""',
     ]
+    lines += migration.comments
     if estimator.model_dir is not None:
         lines.append(f"# The estimator kept checkpoints in {estimator.model_dir}; "
                      "save this model with model.save().")

@@ -8,6 +8,8 @@ with the reason the finding then quotes; the rewrite is all or nothing for one e
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -87,6 +89,8 @@ class Migration:
     sites: tuple[CallSite, ...]
     # Assignments only the estimator used (its feature columns): the Keras model inlines them.
     obsolete: tuple[ast.Assign, ...]
+    # Comments written inside the estimator's construction, which the builder keeps.
+    comments: tuple[str, ...] = ()
 
 
 def dense_columns(columns: list[Column], what: str) -> tuple[DenseColumn, ...]:
@@ -380,4 +384,14 @@ def read_migration(context: ModuleContext, call: ast.Call) -> Migration:
     estimator = read_estimator(context, call, reader)
     variable = assigned_name(context, call)
     sites = read_call_sites(context, reader, call, variable)
-    return Migration(estimator, call, variable, sites, obsolete_assignments(context, reader, call))
+    return Migration(estimator, call, variable, sites, obsolete_assignments(context, reader, call),
+                     comments_in(reader.text(call)))
+
+
+def comments_in(code: str) -> tuple[str, ...]:
+    """The `# ...` comments of a piece of source, in order."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(code).readline)
+        return tuple(t.string for t in tokens if t.type == tokenize.COMMENT)
+    except (tokenize.TokenError, SyntaxError):
+        return ()
