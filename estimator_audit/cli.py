@@ -1,5 +1,6 @@
 """Command line: `estimator-audit PATH...` audits; `rule CODE` explains a rule; `runtime` manages
-the TensorFlow runtimes.
+the TensorFlow runtimes; `compare LEGACY MIGRATED` checks that a migration trains like the
+legacy program.
 
 Exit codes: 0 no findings, 1 findings remain, 2 usage, configuration or internal error.
 """
@@ -7,6 +8,8 @@ Exit codes: 0 no findings, 1 findings remain, 2 usage, configuration or internal
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import sqlite3
 import sys
@@ -27,6 +30,7 @@ from estimator_audit.report.context import ReportContext
 from estimator_audit.report.text import counted, statistics
 from estimator_audit.rule import render_docs
 from estimator_audit.shim import runtimes
+from estimator_audit.shim.compare import CompareError, compare, plot
 from estimator_audit.shim.runtimes import RUNTIMES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -41,7 +45,8 @@ def check_parser() -> argparse.ArgumentParser:
         prog="estimator-audit",
         description="Audit TensorFlow 1.x-era training code for reproducibility and migration "
         "hazards. Subcommands: `rule CODE` explains a rule; `runtime install|list` manages "
-        "the TensorFlow runtimes.",
+        "the TensorFlow runtimes; `compare LEGACY MIGRATED` checks that a migration trains like "
+        "the legacy program.",
     )
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                         help="files or folders to audit (default: .); - reads standard input")
@@ -111,6 +116,50 @@ def run_runtime(argv: Sequence[str]) -> int:
         versions = ", ".join(f"{k} {v}" for k, v in info.items() if k != "executable" and v)
         print(f"{name}: {python} ({versions})")
     return EXIT_CLEAN
+
+
+def compare_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="estimator-audit compare",
+        description="Run a legacy Estimator program under TF 2.15 and its migration under TF 2.21 + "
+        "Keras 3 and compare them: step by step from the estimator's own initial weights and "
+        "batches (equivalence mode), or by their evaluate() metrics and predictions (outcome mode). "
+        "Exit 0 equivalent, 1 not equivalent, 2 error.")
+    parser.add_argument("legacy", type=Path, help="the legacy program (runs on the legacy runtime)")
+    parser.add_argument("migrated", type=Path, help="its migration (runs on the current runtime)")
+    parser.add_argument("--mode", choices=("equivalence", "outcome"),
+                        help="default: equivalence when the legacy program builds one premade "
+                        "estimator the rewrite describes and trains it without dropout")
+    parser.add_argument("--rtol", type=float, default=1e-5, help="relative tolerance (default 1e-5)")
+    parser.add_argument("--atol", type=float, default=1e-6, help="absolute tolerance (default 1e-6)")
+    parser.add_argument("--steps", type=int, help="train this many steps at every train/fit call")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--plot", type=Path, metavar="FILE.png",
+                        help="draw both loss curves and their difference (needs matplotlib)")
+    parser.add_argument("--legacy-python", help="interpreter of the legacy runtime")
+    parser.add_argument("--python", help="interpreter of the current runtime")
+    return parser
+
+
+def run_compare(argv: Sequence[str]) -> int:
+    args = compare_parser().parse_args(argv)
+    if args.steps is not None and args.steps < 1:
+        print("estimator-audit: --steps must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
+        print("estimator-audit: --plot needs matplotlib: pip install 'estimator-audit[plot]'",
+              file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        result = compare(args.legacy, args.migrated, rtol=args.rtol, atol=args.atol, steps=args.steps,
+                         mode=args.mode, legacy_python=args.legacy_python, python=args.python)
+        if args.plot is not None:
+            plot(result, args.plot)
+    except CompareError as error:
+        print(f"estimator-audit: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n" if args.json else result.text())
+    return EXIT_CLEAN if result.equivalent else EXIT_FINDINGS
 
 
 def settings_from(args: argparse.Namespace, start: Path) -> Settings:
@@ -221,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_rule(argv[1:])
         if argv and argv[0] == "runtime":
             return run_runtime(argv[1:])
+        if argv and argv[0] == "compare":
+            return run_compare(argv[1:])
         if argv and argv[0] == "check":
             argv = argv[1:]
         return run_check(argv)
