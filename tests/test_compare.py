@@ -262,10 +262,6 @@ def test_outcome_mode_compares_metrics_and_predictions(tmp_path: Path, legacy_py
 
 
 @pytest.mark.runtime
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "Keras 3.15 optimizers square a sparse (IndexedSlices) gradient row by row: Adagrad adds "
-    "g1^2 + g2^2 for an embedding row a batch looks up twice, the estimator's optimizers sum the "
-    "rows first and add (g1 + g2)^2. The emitted Embedding layer's gradient is sparse."))
 def test_embedding_columns_train_like_the_estimator(tmp_path: Path, legacy_python: Path,
                                                     current_python: Path) -> None:
     assert_equivalent(COMPARE / "region_embedding_dnn.py", rewrite("region_embedding_dnn", tmp_path),

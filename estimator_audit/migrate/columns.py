@@ -60,6 +60,7 @@ DNN_SCOPE = "dnn/input_from_feature_columns/input_layer"
 LINEAR_SCOPE = "linear/linear_model"
 """Where a linear estimator keeps its kernel blocks: `<LINEAR_SCOPE>/<column>/weights`."""
 
+LARGE_TABLE = 100_000  # embedding rows from which the one-hot product is worth a comment
 KeyDtype = Literal["string", "int64"]
 SparseCombiner = Literal["sum", "mean", "sqrtn"]
 
@@ -299,23 +300,19 @@ class _Emitter:
         return self._assign(name, value)
 
     def embedding(self, column: EmbeddingColumn, layer: str) -> str:
-        """The combined embedding; a named layer whose table is the estimator's, row for row."""
-        ids = self.ids(column.categorical)
+        """The combined embedding as the id counts times the table: a bias-free Dense layer
+        whose kernel is the estimator's table, row for row. Not an Embedding layer: its gradient
+        is sparse, and Keras 3's Adagrad and FTRL square a sparse gradient row by row (g1² + g2²
+        for an id a batch holds twice) where the estimator's optimizers sum the rows first
+        ((g1 + g2)²). The counts also make a missing id (-1) contribute nothing, as it did."""
         k = self.keras
+        counts = self.counts(column.categorical, f"{column.name}_counts", column.combiner)
         initializer = f"{k}.initializers.TruncatedNormal(stddev={1 / math.sqrt(column.dimension)!r})"
-        lookup = f"{k}.ops.maximum({ids.expr}, 0)" if ids.negative else ids.expr
-        vectors = self._assign(
-            f"{column.name}_vectors",
-            f"{k}.layers.Embedding({column.categorical.num_buckets}, {column.dimension}, "
-            f"embeddings_initializer={initializer}, name={_text(layer)})({lookup})")
-        if ids.negative:
-            present = f'{k}.ops.cast({k}.ops.greater_equal({ids.expr}, 0), "float32")'
-            vectors = f"{vectors} * {k}.ops.expand_dims({present}, -1)"
-        value = f"{k}.ops.sum({vectors}, axis=1)"
-        # Several ids per example only come from bucketized columns, which never lack an id.
-        if ids.count > 1 and column.combiner != "sum":
-            value = f"{value} / {_scale(ids.count, column.combiner)}"
-        return self._assign(column.name, value)
+        if column.categorical.num_buckets >= LARGE_TABLE:
+            self.lines.append(f"# {column.categorical.num_buckets:,} rows: an Embedding layer would be "
+                              "faster, but would not train like the estimator (sparse updates)")
+        return self._assign(column.name, f"{k}.layers.Dense({column.dimension}, use_bias=False, "
+                                         f"kernel_initializer={initializer}, name={_text(layer)})({counts})")
 
     def ids(self, column: CategoricalColumn) -> _Ids:
         if column not in self._ids:

@@ -4,8 +4,9 @@ premade estimator of a legacy program without running it.
 The mapping comes from the neutral description (estimator_audit.migrate.model) and the
 feature-column layout (estimator_audit.migrate.columns), the same sources the Keras rewrite is
 emitted from, so it names the layers the rewrite names: `hiddenlayer_i`, `batchnorm_i`,
-`logits`, `linear_model` and one Embedding layer per embedding column. Variable names on the
-estimator side are tensorflow-estimator 2.15's checkpoint names, the same for V1 and V2.
+`logits`, `linear_model` and one bias-free Dense layer per embedding column (its kernel is the
+table). Variable names on the estimator side are tensorflow-estimator 2.15's checkpoint names,
+the same for V1 and V2.
 """
 
 from __future__ import annotations
@@ -68,14 +69,14 @@ def variable_mapping(estimator: Estimator) -> list[WeightMap]:
                             for kind in BATCH_NORM_VARIABLES]
         mapping += [WeightMap(f"logits/{kind}", (Block(f"dnn/logits/{kind}"),))
                     for kind in ("kernel", "bias")]
-        mapping += [WeightMap(f"{layer}/embeddings", (Block(variable),))
+        mapping += [WeightMap(f"{layer}/kernel", (Block(variable),))
                     for layer, variable in dnn_embedding_variables(tower.columns).items()]
     if estimator.linear is not None:
         columns = estimator.linear.columns
         kernel = tuple(Block(f"{LINEAR_SCOPE}/{name}/weights", rows) for name, rows in linear_layout(columns))
         mapping += [WeightMap("linear_model/kernel", kernel),
                     WeightMap("linear_model/bias", (Block(f"{LINEAR_SCOPE}/bias_weights"),))]
-        mapping += [WeightMap(f"{layer}/embeddings", (Block(variable),))
+        mapping += [WeightMap(f"{layer}/kernel", (Block(variable),))
                     for layer, variable in linear_embedding_variables(columns).items()]
     return mapping
 
