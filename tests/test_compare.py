@@ -189,7 +189,7 @@ def test_mapping_follows_the_rewrites_layer_names() -> None:
         ("linear/linear_model/texture_X_zone/weights", 16), ("linear/linear_model/zone/weights", 6)]
     (found,) = premade_estimators(COMPARE / "region_embedding_dnn.py")
     assert found.estimator is not None
-    assert WeightMap("region_embedding/embeddings", (
+    assert WeightMap("region_embedding/kernel", (
         Block("dnn/input_from_feature_columns/input_layer/region_embedding/embedding_weights"),)
     ) in variable_mapping(found.estimator)
 
