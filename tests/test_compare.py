@@ -266,3 +266,16 @@ def test_embedding_columns_train_like_the_estimator(tmp_path: Path, legacy_pytho
                                                     current_python: Path) -> None:
     assert_equivalent(COMPARE / "region_embedding_dnn.py", rewrite("region_embedding_dnn", tmp_path),
                       legacy_python=legacy_python, python=current_python)
+
+
+@pytest.mark.runtime
+def test_wide_and_deep_steps_each_part_with_its_own_optimizer(tmp_path: Path, legacy_python: Path,
+                                                              current_python: Path) -> None:
+    """DNNLinearCombined: FTRL on the linear part, Adagrad on the DNN, as the rewrite's
+    WideAndDeepModel.train_step does; a single optimizer would diverge from step 2."""
+    program = FIXTURES / "migrate" / "wide_deep_regressor.py"
+    migrated = tmp_path / "wide_deep_keras.py"
+    migrated.write_bytes(program.with_name(program.name + ".fixed").read_bytes())
+    result = assert_equivalent(program, migrated, legacy_python=legacy_python, python=current_python)
+    assert result.mode == "equivalence"
+    assert {"linear/linear_model/bias_weights", "dnn/logits/kernel"} <= {v.name for v in result.variables}
