@@ -1,6 +1,6 @@
 """Command line: `estimator-audit PATH...` audits; `rule CODE` explains a rule; `runtime` manages
-the TensorFlow runtimes; `compare LEGACY MIGRATED` checks that a migration trains like the
-legacy program.
+the TensorFlow runtimes; `repro SCRIPT` runs a program several times and compares the runs;
+`compare LEGACY MIGRATED` checks that a migration trains like the legacy program.
 
 Exit codes: 0 no findings, 1 findings remain, 2 usage, configuration or internal error.
 """
@@ -31,6 +31,7 @@ from estimator_audit.report.text import counted, statistics
 from estimator_audit.rule import render_docs
 from estimator_audit.shim import runtimes
 from estimator_audit.shim.compare import CompareError, compare, plot
+from estimator_audit.shim.repro import DEFAULT_RUNS, DEFAULT_TIMEOUT, repro
 from estimator_audit.shim.runtimes import RUNTIMES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -45,7 +46,8 @@ def check_parser() -> argparse.ArgumentParser:
         prog="estimator-audit",
         description="Audit TensorFlow 1.x-era training code for reproducibility and migration "
         "hazards. Subcommands: `rule CODE` explains a rule; `runtime install|list` manages "
-        "the TensorFlow runtimes; `compare LEGACY MIGRATED` checks that a migration trains like "
+        "the TensorFlow runtimes; `repro SCRIPT` checks that training is bit-reproducible; "
+        "`compare LEGACY MIGRATED` checks that a migration trains like "
         "the legacy program.",
     )
     parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
@@ -116,6 +118,31 @@ def run_runtime(argv: Sequence[str]) -> int:
         versions = ", ".join(f"{k} {v}" for k, v in info.items() if k != "executable" and v)
         print(f"{name}: {python} ({versions})")
     return EXIT_CLEAN
+
+
+def repro_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="estimator-audit repro", usage="estimator-audit repro [options] SCRIPT [-- ARGS]",
+        description="Run a training program several times under a TensorFlow runtime, traced, and "
+        "report whether the runs are bit-identical or where they first diverge (exit 0 identical, "
+        "1 diverged, 2 error). Arguments after -- are passed to the program.")
+    parser.add_argument("script", help="the program to run")
+    parser.add_argument("--runtime", choices=sorted(RUNTIMES), default="current")
+    parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="runs to compare (default 2)")
+    parser.add_argument("--python", help="an interpreter with TensorFlow to use instead of the runtime")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def run_repro(argv: Sequence[str]) -> int:
+    argv = list(argv)
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = repro_parser().parse_args(argv[:split])
+    report = repro(args.script, args.runtime, args.runs, argv[split + 1:], args.python, args.timeout,
+                   progress=lambda text: print(f"estimator-audit repro: {text}", file=sys.stderr))
+    sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n" if args.json else report.text())
+    return report.exit_code
 
 
 def compare_parser() -> argparse.ArgumentParser:
@@ -272,6 +299,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_runtime(argv[1:])
         if argv and argv[0] == "compare":
             return run_compare(argv[1:])
+        if argv and argv[0] == "repro":
+            return run_repro(argv[1:])
         if argv and argv[0] == "check":
             argv = argv[1:]
         return run_check(argv)
