@@ -341,7 +341,19 @@ def without_orphaned_imports(before: cst.Module, after: cst.Module) -> cst.Modul
 
 
 def apply_fixes(data: bytes, findings: Iterable[Finding]) -> FixResult:
-    """One round: every fix of `findings` applied to `data`; raises FixFailure if unsafe."""
+    """One round: every fix of `findings` applied to `data`; raises FixFailure if unsafe.
+
+    libcst's visitors recurse once per level of nesting, so code CPython accepts (up to 199
+    nested brackets) can exhaust the recursion limit here: such a file is not fixed, and its
+    findings are still reported.
+    """
+    try:
+        return apply_fixes_once(data, findings)
+    except RecursionError:
+        raise FixFailure("the file is nested too deeply for the fix stage; not fixed") from None
+
+
+def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
     module = parse_bytes(data)
     locator = Locator(module)
     changes: dict[int, list[Change]] = {}

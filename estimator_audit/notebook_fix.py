@@ -24,6 +24,7 @@ TOP_LEVEL_IMPORT = re.compile(r"^(?:import|from)\s", re.MULTILINE)
 # Colab writes <, > and & as \u003c, \u003e and \u0026 (they only ever occur inside strings).
 HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 Layout = tuple[int | None, bool, bool, bool]
+BOM = b"\xef\xbb\xbf"
 
 
 def layout(text: str) -> Layout:
@@ -91,7 +92,11 @@ def fixed_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]
     failed: set[int] = set()
     for number, parts in per_cell.items():
         raw = notebook["cells"][number - 1]
-        source = raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"])
+        source = raw["source"]
+        if isinstance(source, list) and all(isinstance(part, str) for part in source):
+            source = "".join(source)
+        if not isinstance(source, str):  # the audit read only its text parts: writing would lose the rest
+            raise FixFailure(f"notebook cell {number} has a source that is not all text; not fixed")
         result = apply_fixes(by_number[number].code.encode("utf-8"), [part for _, part in parts])
         applied = {id(f) for f in result.applied}
         failed.update(index for index, part in parts if id(part) not in applied)
@@ -115,21 +120,24 @@ def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> in
 def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]],
                  fixable: Callable[[Finding], bool], rounds: int) -> tuple[bytes, list[Finding], int]:
     """Fix a notebook until no fix applies: (new bytes, remaining findings, how many fixed)."""
-    text = data.decode("utf-8-sig")
-    style = layout(text)
+    bom = BOM if data.startswith(BOM) else b""  # kept: json.dumps would drop it
+    style: Layout | None = None
     current, fixed = data, 0
     for _ in range(rounds):
         findings = audit(current)
         todo = [f for f in findings if fixable(f)]
         if not todo:
             return current, findings, fixed
-        if dump(json.loads(text), style) != text:
-            raise FixFailure("the notebook's JSON layout cannot be kept (it was not written by "
-                             "Jupyter or Colab); not fixed")
+        if style is None:  # only now: a notebook with nothing to fix is not worth a message
+            text = data.decode("utf-8-sig")
+            style = layout(text)
+            if dump(json.loads(text), style) != text:
+                raise FixFailure("the notebook's JSON layout cannot be kept (it was not written by "
+                                 "Jupyter or Colab); not fixed")
         notebook = json.loads(current.decode("utf-8-sig"))
         cells = read_source(path, current).cells or ()
         applied = fix_cells(notebook, cells, todo)
-        new = dump(notebook, style).encode("utf-8")
+        new = bom + dump(notebook, style).encode("utf-8")
         if not applied or new == current:
             return current, findings, fixed
         current, fixed = new, fixed + applied

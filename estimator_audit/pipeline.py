@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import errno
 import os
-import shutil
+import stat
 import sys
 import tempfile
 import traceback
@@ -102,7 +103,11 @@ def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = T
         if "EA000" in enabled
     ]
     if parsed.tree is not None and (rules or not prefilter):
-        findings.extend(run_rules(source, parsed.tree, settings, rules, enabled))
+        try:
+            findings.extend(run_rules(source, parsed.tree, settings, rules, enabled))
+        except RecursionError:  # e.g. a generated chain of 500 elifs: name resolution recurses
+            if "EA000" in enabled:
+                findings.append(engine_finding(path, "EA000", "nesting is too deep to analyse"))
     return sorted(findings, key=lambda f: f.sort_key)
 
 
@@ -130,21 +135,62 @@ def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode
 
 
 def write_atomically(path: str, data: bytes, root: Path) -> None:
-    """Replace the file in one rename, keeping its mode bits; never through a link out of root."""
+    """Replace the file in one rename, keeping its mode bits; never through a link out of root.
+
+    A run killed at any moment (SIGKILL, the OOM killer, a CI timeout) leaves every file whole,
+    old or new, and no temporary file: the new bytes go to an unnamed file (Linux O_TMPFILE)
+    that is named only once complete, just before the rename. Elsewhere a named temporary file
+    is used, which a kill during its write can leave behind.
+    """
     real = Path(path).resolve()
     if Path(path).is_symlink() and not real.is_relative_to(root.resolve()):
         raise FixFailure(f"{path} links outside the project ({real}); not written")
-    handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    mode = stat.S_IMODE(os.stat(real).st_mode)
+    handle = unnamed_file(real.parent)
+    if handle is None:
+        handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
+    else:
+        temporary = ""  # named below, once the content is complete
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
+            os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
-        shutil.copymode(real, temporary)
+            if not temporary:
+                name = f"{real.parent}/.{real.name}.{os.urandom(4).hex()}.tmp"
+                link_into_place(out.fileno(), name)  # fails if the name exists: never ours to remove
+                temporary = name
         os.replace(temporary, real)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
+
+
+def link_into_place(descriptor: int, name: str) -> None:
+    """Give the unnamed file a name: linkat(AT_SYMLINK_FOLLOW) on its /proc entry (os.link uses
+    plain link(2), which would link the /proc entry itself, unless a folder descriptor is given)."""
+    folder = os.open(os.path.dirname(name), os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(f"/proc/self/fd/{descriptor}", os.path.basename(name), dst_dir_fd=folder,
+                follow_symlinks=True)
+    finally:
+        os.close(folder)
+
+
+def unnamed_file(folder: Path) -> int | None:
+    """A descriptor of a new file in `folder` with no name yet, or None where the system or the
+    file system cannot make one (then a named temporary file is used)."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or not os.path.isdir("/proc/self/fd"):
+        return None
+    try:
+        return os.open(folder, flag | os.O_WRONLY, 0o600)
+    except OSError as error:
+        if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            return None  # a kernel or file system without O_TMPFILE
         raise
 
 
@@ -178,11 +224,20 @@ def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode) -> FileR
     return FileResult(path, tuple(remaining), fixed=fixed)
 
 
+def read_file(path: str) -> bytes:
+    """A file's bytes, or OSError. Only regular files are read: a named pipe called `x.py`
+    would block the run forever and a device never ends (opened non-blocking to find out)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return handle.read()
+
+
 def audit_path(path: str, settings: Settings, mode: FixMode | None = None) -> FileResult:
     """Read one file from disk and audit (and fix) it; never raises."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_file(path)
     except OSError as error:
         if "EA001" not in settings.enabled(all_rules(), path):
             return FileResult(path)
@@ -203,6 +258,22 @@ def _audit_in_worker(job: tuple[str, Settings, FixMode | None]) -> FileResult:
     return audit_path(*job)
 
 
+def exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave once the parent process is gone. Workers wait for work on a
+    pipe they themselves hold open, so a parent killed with SIGKILL (the OOM killer, a CI
+    timeout that kills one process) would leave them waiting forever. Leaving in the middle of
+    a file is safe: its write is atomic (write_atomically)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def pool_context() -> BaseContext:
     """fork where the platform has it: workers then start without re-importing anything."""
     import multiprocessing  # only a run with a pool pays for importing it
@@ -221,7 +292,7 @@ def audit_paths(paths: Sequence[str], settings: Settings, jobs: int | None = Non
     keys = {}
     for path in paths:
         try:
-            keys[path] = cache_key(path, Path(path).read_bytes(), settings)
+            keys[path] = cache_key(path, read_file(path), settings)
         except OSError:
             continue  # audit_path reports it (EA001)
     known = cache.get(keys.values())
@@ -247,7 +318,8 @@ def audited(paths: Sequence[str], settings: Settings, jobs: int | None, mode: Fi
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(paths) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(),
+                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_audit_in_worker, [(p, settings, mode) for p in paths], chunksize=chunk)
 
 

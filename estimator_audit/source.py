@@ -141,14 +141,15 @@ def notebook_cells(data: bytes) -> tuple[Cell, ...]:
         notebook = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ReadFailure("EA001", f"notebook is not valid JSON: {error}") from None
+    except RecursionError:  # json recurses per level of nesting
+        raise ReadFailure("EA001", "notebook cannot be read: its JSON is nested too deeply") from None
     raw_cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(raw_cells, list):
         raise ReadFailure("EA001", "notebook has no list of cells (not nbformat 4)")
-    language = (
-        notebook.get("metadata", {}).get("kernelspec", {}).get("language", "python")
-        if isinstance(notebook.get("metadata"), dict)
-        else "python"
-    )
+    metadata = notebook.get("metadata")
+    kernelspec = metadata.get("kernelspec") if isinstance(metadata, dict) else None
+    # Malformed metadata says nothing about the language: such notebooks are read as Python.
+    language = kernelspec.get("language", "python") if isinstance(kernelspec, dict) else "python"
     if isinstance(language, str) and language.lower() != "python":
         return ()
     cells = []
