@@ -20,12 +20,11 @@ import ast
 import json
 import os
 import random
-import re
 import warnings
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from estimator_audit.config import Settings
@@ -198,30 +197,25 @@ def test_mutated_legacy_programs(program: str) -> None:
     check_any(program.encode("utf-8"))
 
 
-# A crash this test found, pinned below until it is fixed (then drop this and the xfail mark).
-KNOWN_CRASH = re.compile(r"\b(?:n_classes|label_dimension)=None\b")
-
-
 @FUZZ
 @given(program=estimator_programs())
 def test_estimators_with_random_arguments(program: str) -> None:
     """The Keras rewrite (EA101) and the RunConfig seed (EA203) read the estimator's keyword
     arguments: every parameter the real constructors have, with values of every shape."""
-    assume(not KNOWN_CRASH.search(program))
     data = program.encode("utf-8")
     assert parses(data), program
     check_any(data)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="migrate/frontend.py read_head asserts that n_classes/label_dimension is not None")
 @pytest.mark.parametrize("argument", ["n_classes=None", "label_dimension=None"])
 def test_head_argument_none_is_not_a_crash(argument: str) -> None:
     """Found by test_estimators_with_random_arguments: `n_classes=None` (a classifier) or
     `label_dimension=None` (a regressor) made the audit raise, so the CLI exits 2."""
     estimator = "DNNClassifier" if argument.startswith("n_classes") else "DNNRegressor"
-    check_any(f"import tensorflow as tf\ncols = [tf.feature_column.numeric_column('x')]\n"
-              f"est = tf.estimator.{estimator}([3], cols, {argument})\n".encode())
+    data = (f"import tensorflow as tf\ncols = [tf.feature_column.numeric_column('x')]\n"
+            f"est = tf.estimator.{estimator}([3], cols, {argument})\n").encode()
+    (finding,) = [f for f in audit_source("x.py", data, Settings()) if f.code == "EA101"]
+    assert "is None: the estimator needs a number" in finding.message and finding.fix is None
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])

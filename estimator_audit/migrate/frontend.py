@@ -157,15 +157,13 @@ def read_head(reader: Reader, class_name: str, api: str, values: dict[str, objec
             raise Unsupported(f"loss_reduction={text} is not reproduced (only SUM and SUM_OVER_BATCH_SIZE)")
         reduction = REDUCTIONS[name]
     if class_name.endswith("Classifier"):
-        classes = reader.integer(values.get("n_classes"), "n_classes", 2)
-        assert classes is not None
+        classes = reader.count(values.get("n_classes"), "n_classes", 2)
         if classes < 2:
             raise Unsupported("n_classes must be at least 2")
         if classes == 2:
             return Head("binary", 1, reduction)  # type: ignore[arg-type]
         return Head("multiclass", classes, reduction)  # type: ignore[arg-type]
-    dimension = reader.integer(values.get("label_dimension"), "label_dimension", 1)
-    assert dimension is not None
+    dimension = reader.count(values.get("label_dimension"), "label_dimension", 1)
     if dimension != 1:
         raise Unsupported("label_dimension > 1: the estimator's loss sums over the label dimension")
     return Head("regression", dimension, reduction)  # type: ignore[arg-type]

@@ -103,6 +103,19 @@ class Reader:
             raise Unsupported(f"{what} is not an integer")
         return value
 
+    def count(self, node: object, what: str, default: int | None = None) -> int:
+        """A number the estimator needs (n_classes, a bucket count): None is not one."""
+        value = self.integer(node, what, default)
+        if value is None:
+            raise Unsupported(f"{what} is None: the estimator needs a number")
+        return value
+
+    def sequence(self, node: object, what: str) -> list[object]:
+        value = self.literal(node, what)
+        if not isinstance(value, list):
+            raise Unsupported(f"{what} is not a list")
+        return value
+
     def elements(self, node: object, what: str) -> list[ast.expr]:
         """The expressions of a list of columns: a literal list, a name bound to one, or a
         comprehension over a literal list (`[numeric_column(k) for k in KEYS]`)."""
@@ -128,8 +141,7 @@ class Reader:
         (generator,) = node.generators if len(node.generators) == 1 else (None,)
         if generator is None or generator.ifs or not isinstance(generator.target, ast.Name):
             raise Unsupported(f"{what} `{self.shown(node)}` is built at run time")
-        keys = self.literal(generator.iter, what)
-        assert isinstance(keys, list)
+        keys = self.sequence(generator.iter, what)
         variable = generator.target.id
         columns = []
         for key in keys:
@@ -204,15 +216,15 @@ def _bucketized(reader: Reader, values: dict[str, object], function: str) -> Col
     source = reader.column(values["source_column"])  # type: ignore[arg-type]
     if not isinstance(source, NumericColumn):
         raise Unsupported("bucketized_column of something other than a numeric_column")
-    boundaries = reader.literal(values["boundaries"], "bucketized_column's boundaries")
-    assert isinstance(boundaries, list)
-    return BucketizedColumn(source, tuple(float(b) for b in boundaries))
+    boundaries = reader.sequence(values["boundaries"], "bucketized_column's boundaries")
+    if not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in boundaries):
+        raise Unsupported("bucketized_column's boundaries are not all numbers")
+    return BucketizedColumn(source, tuple(float(b) for b in boundaries))  # type: ignore[arg-type]
 
 
 def _vocabulary(reader: Reader, values: dict[str, object], function: str) -> Column:
     key = reader.literal(values["key"], f"{function}'s key")
-    vocabulary = reader.literal(values["vocabulary_list"], f"{function}'s vocabulary_list")
-    assert isinstance(vocabulary, list)
+    vocabulary = reader.sequence(values["vocabulary_list"], f"{function}'s vocabulary_list")
     if values["dtype"] is not None and not is_none(values["dtype"]):
         raise Unsupported(f"{function}(dtype=...) is not reproduced")
     oov = reader.integer(values["num_oov_buckets"], "num_oov_buckets", 0)
@@ -222,7 +234,8 @@ def _vocabulary(reader: Reader, values: dict[str, object], function: str) -> Col
         raise Unsupported(f"{function} needs a string key and a vocabulary of strings or of integers")
     if oov and default != -1:
         raise Unsupported(f"{function} with both num_oov_buckets and default_value")
-    return VocabularyColumn(key, tuple(vocabulary), oov or 0, -1 if default is None else default)
+    return VocabularyColumn(key, tuple(vocabulary), oov or 0,  # type: ignore[arg-type]
+                            -1 if default is None else default)
 
 
 def _identity(reader: Reader, values: dict[str, object], function: str) -> Column:
@@ -251,7 +264,6 @@ def _hash(reader: Reader, values: dict[str, object], function: str) -> Column:
 
 
 def _crossed(reader: Reader, values: dict[str, object], function: str) -> Column:
-    size = reader.integer(values["hash_bucket_size"], "hash_bucket_size")
     if values["hash_key"] is not None and not is_none(values["hash_key"]):
         raise Unsupported("crossed_column(hash_key=...) is not reproduced")
     keys: list[CategoricalColumn | BucketizedColumn | str] = []
@@ -261,8 +273,7 @@ def _crossed(reader: Reader, values: dict[str, object], function: str) -> Column
             keys.append(value.value)
         else:
             keys.append(reader.categorical(element))
-    assert size is not None
-    return CrossedColumn(tuple(keys), size)
+    return CrossedColumn(tuple(keys), reader.count(values["hash_bucket_size"], "hash_bucket_size"))
 
 
 def _indicator(reader: Reader, values: dict[str, object], function: str) -> Column:
