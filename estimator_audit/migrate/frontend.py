@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -249,19 +248,23 @@ def scope_body(context: ModuleContext) -> ast.AST:
     return context.tree
 
 
-def uses(scope: ast.AST, name: str) -> Iterator[ast.Name]:
-    """Every use of `name` in a scope, nested defs included (a closure use is still a use)."""
+def uses_and_parents(scope: ast.AST, name: str) -> tuple[list[ast.Name], dict[int, ast.AST]]:
+    """Every use of `name` in a scope, nested defs included (a closure use is still a use), and
+    each node's parent, from one walk."""
+    found, parents = [], {}
     for node in ast.walk(scope):
+        for child in ast.iter_child_nodes(node):
+            parents[id(child)] = node
         if isinstance(node, ast.Name) and node.id == name:
-            yield node
+            found.append(node)
+    return found, parents
 
 
 def read_call_sites(context: ModuleContext, reader: Reader, constructor: ast.Call, variable: str
                     ) -> tuple[CallSite, ...]:
-    scope = scope_body(context)
-    parents = {id(child): node for node in ast.walk(scope) for child in ast.iter_child_nodes(node)}
+    found, parents = uses_and_parents(scope_body(context), variable)
     sites = []
-    for use in uses(scope, variable):
+    for use in found:
         parent = parents.get(id(use))
         if isinstance(use.ctx, ast.Store):
             if isinstance(parent, ast.Assign) and parent.value is constructor:
@@ -308,28 +311,23 @@ def dataset_expression(context: ModuleContext, reader: Reader, input_fn: ast.exp
             raise Unsupported(f"input_fn `{reader.shown(input_fn)}` takes arguments the estimator passes")
         check_returns_dataset(context, reader, input_fn.body)
         return reader.text(input_fn.body)
-    function = function_def(context, input_fn)
+    function = function_def(reader, input_fn)
     if function is None:
         raise Unsupported(f"input_fn `{reader.shown(input_fn)}` is not a function this file shows")
     check_function_returns_dataset(context, reader, function)
     return f"{reader.text(input_fn)}()"
 
 
-def function_def(context: ModuleContext, node: ast.expr) -> ast.FunctionDef | None:
-    """The `def` a name refers to, searched in the module (top level and one level of nesting)."""
-    if not isinstance(node, ast.Name):
-        return None
-    for candidate in ast.walk(context.tree):
-        if isinstance(candidate, ast.FunctionDef) and candidate.name == node.id:
-            return candidate
-    return None
+def function_def(reader: Reader, node: ast.expr) -> ast.FunctionDef | None:
+    """The `def` a name refers to, anywhere in the module (the first of that name)."""
+    return reader.functions().get(node.id) if isinstance(node, ast.Name) else None
 
 
 def check_returns_dataset(context: ModuleContext, reader: Reader, body: ast.expr) -> None:
     """The expression must make a dataset: a call of a function of this file that returns one,
     or a tf.data expression."""
     if isinstance(body, ast.Call):
-        function = function_def(context, body.func)
+        function = function_def(reader, body.func)
         if function is not None:
             check_function_returns_dataset(context, reader, function)
             return

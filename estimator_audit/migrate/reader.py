@@ -41,6 +41,7 @@ class Reader:
         self.context = context
         self.followed: list[ast.expr] = []  # values read through names, whose bindings may go
         self._mutated: set[str] | None = None
+        self._functions: dict[str, ast.FunctionDef] | None = None
 
     def text(self, node: ast.AST) -> str:
         """The node's source, as written (for code the rewrite keeps)."""
@@ -50,6 +51,15 @@ class Reader:
         """The node's source on one line, shortened, for a message."""
         text = " ".join(self.text(node).split())
         return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
+
+    def functions(self) -> dict[str, ast.FunctionDef]:
+        """Every `def` of the module by name (the first of each name), found in one walk."""
+        if self._functions is None:
+            self._functions = {}
+            for node in ast.walk(self.context.tree):
+                if isinstance(node, ast.FunctionDef):
+                    self._functions.setdefault(node.name, node)
+        return self._functions
 
     def mutated(self, name: str) -> bool:
         """Whether the file changes a list or dict bound to `name` after building it
