@@ -136,8 +136,18 @@ def is_virtualenv(folder: Path) -> bool:
 def excluded(path: Path, settings: Settings) -> bool:
     if not settings.exclude:
         return False  # no pattern: no path to resolve
-    relative = relative_path(str(path), settings.root)
+    return matches_exclude(relative_path(str(path), settings.root), settings)
+
+
+def matches_exclude(relative: str, settings: Settings) -> bool:
     return any(glob_match(relative, pattern) for pattern in settings.exclude)
+
+
+def root_relative(real: str, root_real: str, given: str) -> str:
+    """A resolved path relative to the resolved root, as relative_path gives it."""
+    if real.startswith(root_real.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(real, root_real)).as_posix()
+    return Path(given).as_posix()
 
 
 def git_root(folder: Path) -> Path | None:
@@ -170,6 +180,9 @@ def walk(root: Path, settings: Settings, respect_gitignore: bool) -> Iterator[st
     """Files below a folder, in sorted order, as paths that start with the folder as given."""
     relative, ignore = inherited_ignores(root) if respect_gitignore else ("", GitIgnore())
     stack: list[tuple[Path, str, GitIgnore]] = [(root, relative, ignore)]
+    # Excludes match paths relative to the project root, symlinks resolved: resolve each folder
+    # once, not every entry's whole path (which cost 0.3 s on tensorflow/models).
+    root_real = os.path.realpath(settings.root) if settings.exclude else ""
     while stack:
         folder, relative, ignore = stack.pop()
         if respect_gitignore:
@@ -178,6 +191,7 @@ def walk(root: Path, settings: Settings, respect_gitignore: bool) -> Iterator[st
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError:
             continue  # vanished or unreadable folder: nothing in it can be named
+        folder_real = os.path.realpath(folder) if settings.exclude else ""
         subfolders = []
         for entry in entries:
             child_relative = f"{relative}/{entry.name}" if relative else entry.name
@@ -188,8 +202,14 @@ def walk(root: Path, settings: Settings, respect_gitignore: bool) -> Iterator[st
                 continue
             if respect_gitignore and ignore.ignored(child_relative, is_directory):
                 continue
-            if excluded(path, settings):
-                continue
+            if settings.exclude:
+                try:
+                    real = os.path.realpath(entry.path) if entry.is_symlink() \
+                        else os.path.join(folder_real, entry.name)
+                except OSError:
+                    continue
+                if matches_exclude(root_relative(real, root_real, entry.path), settings):
+                    continue
             if is_directory:
                 if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                     continue
