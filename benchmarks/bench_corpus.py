@@ -58,6 +58,7 @@ import libcst
 import estimator_audit
 from estimator_audit.config import Settings
 from estimator_audit.discover import discover
+from estimator_audit.shim import fingerprint
 
 DEFAULT_LEGACY_PYTHON = "/root/venv-legacy/bin/python"
 SINGLE_FILE_RUNS = 5
@@ -172,14 +173,7 @@ class ChildRun:
 
 
 def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
+    return fingerprint.cpu_model() or "unknown CPU"
 
 
 def package_version(name: str) -> str:

@@ -59,11 +59,20 @@ def tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def key(path: str, data: bytes, settings: Settings) -> str:
+@cache
+def run_digest(settings: Settings) -> hashlib._Hash:
+    """The hash state of what every key of a run shares: the tool and the settings."""
     digest = hashlib.sha256()
-    for part in (tool_fingerprint(), repr(settings), path):
+    for part in (tool_fingerprint(), repr(settings)):
         digest.update(part.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
+    return digest
+
+
+def key(path: str, data: bytes, settings: Settings) -> str:
+    digest = run_digest(settings).copy()
+    digest.update(path.encode("utf-8", "surrogateescape"))
+    digest.update(b"\0")
     digest.update(data)
     return digest.hexdigest()
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from estimator_audit.config import Settings
 from estimator_audit.facts import ModuleFacts
 from estimator_audit.findings import Finding, Fix, Span
-from estimator_audit.resolve import SCOPE_NODES, NameResolver, Position
+from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position
 from estimator_audit.rule import Rule
 from estimator_audit.source import Source
 
@@ -50,10 +50,14 @@ class ModuleContext:
         return (line, self.source.column(line, node.col_offset),  # type: ignore[attr-defined]
                 end_line, self.source.column(end_line, node.end_col_offset or 0))  # type: ignore[attr-defined]
 
+    @property
+    def module_bindings(self) -> dict[str, list[Binding]]:
+        """The names the module itself binds (whatever scope the walk is in)."""
+        return (self.names.stack[0] if self.names.stack else self.names.scope).bindings
+
     def alias_for(self, qualified: str) -> str | None:
         """A module-level name the file binds to exactly this qualified name (`tf` for tensorflow)."""
-        module_scope = self.names.stack[0] if self.names.stack else self.names.scope
-        for name, bindings in module_scope.bindings.items():
+        for name, bindings in self.module_bindings.items():
             if bindings and bindings[-1].qualified == qualified:
                 return name
         return None

@@ -21,14 +21,9 @@ def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
         alias = context.alias_for(qualified)
         if alias is not None:
             return f"{alias}{path}", ()
-    if "keras" not in module_bindings(context):
+    if "keras" not in context.module_bindings:
         return "keras", ("import keras",)
     raise LookupError("the file binds `keras` to something other than Keras")
-
-
-def module_bindings(context: ModuleContext) -> dict[str, object]:
-    scope = context.names.stack[0] if context.names.stack else context.names.scope
-    return scope.bindings  # type: ignore[return-value]
 
 
 def seed_everything(context: ModuleContext) -> tuple[str, tuple[str, ...]]:

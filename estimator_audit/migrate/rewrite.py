@@ -12,7 +12,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
-from estimator_audit.fixes import keras_spelling, module_bindings
+from estimator_audit.fixes import keras_spelling
 from estimator_audit.migrate.emit import (
     Spelling,
     builder,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
     """`wanted`, or `wanted_2`, ... : a module-level name the file does not bind yet."""
-    bound = set(module_bindings(context)) | taken
+    bound = set(context.module_bindings) | taken
     name, number = wanted, 1
     while name in bound:
         number += 1
@@ -48,7 +48,7 @@ def module_alias(context: ModuleContext, qualified: tuple[str, ...], short: str
         alias = context.alias_for(name)
         if alias is not None:
             return alias, ()
-    if short in module_bindings(context):
+    if short in context.module_bindings:
         raise Unsupported(f"the file binds `{short}` to something other than {qualified[0]}")
     return short, (f"import {qualified[0]} as {short}",)
 
