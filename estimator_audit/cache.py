@@ -24,10 +24,11 @@ from pathlib import Path
 from estimator_audit.config import Settings
 from estimator_audit.findings import Edit, EditAction, Finding, Fix, FixSafety, Severity
 
-DATABASE = "results-v1.sqlite"
+DATABASE = "results-v2.sqlite"
 UNUSED_DAYS = 30  # entries no run has read for this long are dropped
 BATCH = 500  # keys per SQL statement (SQLite's variable limit is 32766; stay far below)
 PACKAGE = Path(__file__).resolve().parent
+Dependencies = tuple[tuple[str, str], ...]  # (path, sha256) of the other modules a result read
 # Parts of the package that cannot change a finding (the runtime shim, the reports).
 NOT_AUDIT_CODE = frozenset({"shim", "report", "cli.py", "progress.py", "__main__.py"})
 
@@ -116,29 +117,32 @@ class ResultCache:
     def open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("CREATE TABLE IF NOT EXISTS results "
-                           "(key TEXT PRIMARY KEY, findings TEXT NOT NULL, used REAL NOT NULL)")
+        connection.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, "
+                           "findings TEXT NOT NULL, dependencies TEXT NOT NULL, used REAL NOT NULL)")
         connection.execute("SELECT count(*) FROM results LIMIT 1").fetchone()
         return connection
 
-    def get(self, keys: Iterable[str]) -> dict[str, tuple[Finding, ...]]:
-        found: dict[str, tuple[Finding, ...]] = {}
+    def get(self, keys: Iterable[str]) -> dict[str, tuple[tuple[Finding, ...], Dependencies]]:
+        """Findings by key, with the other modules (path, sha256) they were made from."""
+        found: dict[str, tuple[tuple[Finding, ...], Dependencies]] = {}
         now = time.time()
         for chunk in chunks(list(dict.fromkeys(keys))):
             marks = ",".join("?" * len(chunk))
             rows = self.connection.execute(
-                f"SELECT key, findings FROM results WHERE key IN ({marks})", chunk).fetchall()
-            found.update((row_key, decode(text)) for row_key, text in rows)
+                f"SELECT key, findings, dependencies FROM results WHERE key IN ({marks})", chunk).fetchall()
+            found.update((row_key, (decode(text), tuple((path, sha) for path, sha in json.loads(depends))))
+                         for row_key, text, depends in rows)
             with self.transaction():
                 self.connection.execute(f"UPDATE results SET used = ? WHERE key IN ({marks})", [now, *chunk])
         return found
 
-    def put(self, entries: Mapping[str, Iterable[Finding]]) -> None:
+    def put(self, entries: Mapping[str, tuple[Iterable[Finding], Dependencies]]) -> None:
         now = time.time()
         with self.transaction():
             self.connection.executemany(
-                "INSERT OR REPLACE INTO results (key, findings, used) VALUES (?, ?, ?)",
-                [(entry_key, encode(findings), now) for entry_key, findings in entries.items()])
+                "INSERT OR REPLACE INTO results (key, findings, dependencies, used) VALUES (?, ?, ?, ?)",
+                [(entry_key, encode(findings), json.dumps(dependencies), now)
+                 for entry_key, (findings, dependencies) in entries.items()])
             self.connection.execute("DELETE FROM results WHERE used < ?", (now - UNUSED_DAYS * 86400,))
 
     @contextlib.contextmanager

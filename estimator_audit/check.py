@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from estimator_audit.config import Settings
 from estimator_audit.facts import ModuleFacts
@@ -17,21 +18,38 @@ from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position
 from estimator_audit.rule import Rule
 from estimator_audit.source import Source
 
+if TYPE_CHECKING:
+    from estimator_audit.project import Project
+
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.I)
 
 
 class ModuleContext:
     """The shared questions rules ask about one file, and the findings they report."""
 
-    def __init__(self, source: Source, tree: ast.Module, settings: Settings) -> None:
+    def __init__(self, source: Source, tree: ast.Module, settings: Settings,
+                 project: Project | None = None) -> None:
         self.source = source
         self.tree = tree
         self.settings = settings
+        self._project = project
+        # Knowledge derived from the whole file on demand (the rewrite's scope tables), by name.
+        self.memo: dict[str, Any] = {}
         self.names = NameResolver(tree)
         self.ancestors: list[ast.AST] = []  # of the node being visited, innermost last
         self.findings: list[Finding] = []
         self.facts = ModuleFacts(self)
         self._names: dict[int, str | None] = {}
+
+    @property
+    def project(self) -> Project:
+        """The program this module belongs to (its other modules are read when asked for)."""
+        if self._project is None:
+            from estimator_audit.project import Project
+
+            self._project = Project(self.settings)
+            self._project.current = self
+        return self._project
 
     def qualified_name(self, node: ast.expr) -> str | None:
         """The qualified name an expression spells (resolved once per node, shared by rules)."""
@@ -170,7 +188,8 @@ def suppressed(line: str, code: str) -> bool:
 
 
 def run_rules(source: Source, tree: ast.Module, settings: Settings,
-              rules: Iterable[type[Rule]], report: frozenset[str]) -> list[Finding]:
+              rules: Iterable[type[Rule]], report: frozenset[str], project: Project | None = None
+              ) -> list[Finding]:
     """The findings of the `report` codes on one parsed file.
 
     `rules` may include rules that are not reported but that a reported rule defers to: a
@@ -178,7 +197,9 @@ def run_rules(source: Source, tree: ast.Module, settings: Settings,
     not the specific one is selected or suppressed with noqa.
     """
     rules = list(rules)
-    context = ModuleContext(source, tree, settings)
+    context = ModuleContext(source, tree, settings, project)
+    if project is not None:
+        project.current = context
     instances = [rule(context) for rule in rules]
     walk(tree, context, instances)
     for instance in instances:

@@ -39,6 +39,9 @@ class EditAction(enum.StrEnum):
     ADD_ARGUMENT = "add-argument"  # pass `text` as the first (positional) argument of the call at span
     # pass the argument `text` (a keyword, or a 0-based position) of the call at span as `name=`
     NAME_ARGUMENT = "name-argument"
+    REPLACE_STATEMENT = "replace-statement"  # the statement (alone on its line) at span -> statements `text`
+    # the file `name` (from estimator_audit/migrate/support) written beside the fixed file
+    SUPPORT_FILE = "support-file"
 
 
 class FixFailure(Exception):

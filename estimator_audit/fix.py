@@ -201,6 +201,18 @@ def change_for(edit: Edit) -> Change:
     raise FixFailure(f"{edit.action} is not an expression edit")
 
 
+def statements_for(text: str, module: cst.Module) -> Change:
+    """A change that puts these statements where a statement was, keeping the comments and blank
+    lines that led up to it."""
+    parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        first = parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ()))
+        return cst.FlattenSentinel([first, *parsed[1:]])  # type: ignore[return-value]
+
+    return change
+
+
 class ApplyChanges(cst.CSTTransformer):
     """Applies the changes registered for nodes of the original tree, innermost first."""
 
@@ -368,6 +380,8 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
         before: list[tuple[int, str]] = []
         try:
             for edit in finding.fix.edits:
+                if edit.action is EditAction.SUPPORT_FILE:
+                    continue  # written beside the file by the pipeline
                 if edit.action is EditAction.INSERT_AFTER_IMPORTS:
                     inserted.append(edit.text)
                     continue
@@ -377,6 +391,9 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
                     continue
                 if edit.action is EditAction.REMOVE_STATEMENT:
                     planned.append((id(locator.statement(edit.span)), lambda node: cst.RemoveFromParent()))
+                    continue
+                if edit.action is EditAction.REPLACE_STATEMENT:
+                    planned.append((id(locator.statement(edit.span)), statements_for(edit.text, module)))
                     continue
                 keyword_edit = edit.action in (EditAction.SET_KEYWORD, EditAction.REMOVE_KEYWORD,
                                                EditAction.ADD_ARGUMENT, EditAction.NAME_ARGUMENT)

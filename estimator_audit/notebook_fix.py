@@ -12,11 +12,14 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from estimator_audit.findings import Edit, EditAction, Finding
 from estimator_audit.fix import FixFailure, apply_fixes
 from estimator_audit.source import Cell, read_source, restore_magics
+
+if TYPE_CHECKING:
+    from estimator_audit.pipeline import Fixed
 
 TOP_LEVEL_IMPORT = re.compile(r"^(?:import|from)\s", re.MULTILINE)
 
@@ -44,15 +47,16 @@ def dump(notebook: Any, style: Layout) -> str:
     return text + ("\n" if newline else "")
 
 
-def rebased(finding: Finding, cell: Cell, edits: tuple[Edit, ...]) -> Finding:
-    """The finding with only these edits, their spans counted from the top of its cell."""
+def rebased(finding: Finding, cell: Cell, edits: tuple[Edit, ...], imports: tuple[str, ...]) -> Finding:
+    """The finding with only these edits, their spans counted from the top of its cell, and
+    these of its imports."""
     assert finding.fix is not None
     shift = cell.first_line - 1
     moved = tuple(
         replace(e, span=(e.span[0] - shift, e.span[1], e.span[2] - shift, e.span[3])) if e.span else e
         for e in edits
     )
-    return replace(finding, fix=replace(finding.fix, edits=moved))
+    return replace(finding, fix=replace(finding.fix, edits=moved, imports=imports))
 
 
 def cell_of(cells: tuple[Cell, ...], line: int) -> Cell:
@@ -62,20 +66,26 @@ def cell_of(cells: tuple[Cell, ...], line: int) -> Cell:
 
 def split_by_cell(finding: Finding, cells: tuple[Cell, ...], import_cell: Cell | None) -> dict[int, Finding]:
     """A fix's edits grouped by the cell they change (a Keras rewrite touches the cell that
-    builds the estimator and those that train it); inserts after the imports go to the first
-    cell that imports something."""
+    builds the estimator and those that train it); inserts after the imports, and the imports
+    the fix needs, go to the first cell that imports something (once, not into every cell the
+    fix touches), else to the cell of the finding."""
     assert finding.fix is not None and finding.cell is not None
     home = next(c for c in cells if c.number == finding.cell)
+    imports_cell = import_cell or home
     groups: dict[int, tuple[Cell, list[Edit]]] = {}
     for edit in finding.fix.edits:
         if edit.span is not None:
             cell = cell_of(cells, edit.span[0])
-        elif edit.action is EditAction.INSERT_AFTER_IMPORTS and import_cell is not None:
-            cell = import_cell
+        elif edit.action is EditAction.INSERT_AFTER_IMPORTS:
+            cell = imports_cell
         else:
             cell = home
         groups.setdefault(cell.number, (cell, []))[1].append(edit)
-    return {number: rebased(finding, cell, tuple(edits)) for number, (cell, edits) in groups.items()}
+    if finding.fix.imports:
+        groups.setdefault(imports_cell.number, (imports_cell, []))
+    return {number: rebased(finding, cell, tuple(edits), finding.fix.imports if number == imports_cell.number
+                            else ())
+            for number, (cell, edits) in groups.items()}
 
 
 def fixed_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]
@@ -105,8 +115,8 @@ def fixed_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]
     return sources, failed
 
 
-def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> int:
-    """Apply one round of fixes to the notebook's cells in place; returns how many applied."""
+def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> list[Finding]:
+    """Apply one round of fixes to the notebook's cells in place; returns those applied."""
     sources, failed = fixed_cells(notebook, cells, todo)
     if failed:  # again without the fixes that would be applied only in part
         todo = [f for index, f in enumerate(todo) if index not in failed]
@@ -114,20 +124,23 @@ def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> in
     for number, fixed in sources.items():
         raw = notebook["cells"][number - 1]
         raw["source"] = fixed if isinstance(raw["source"], str) else fixed.splitlines(keepends=True)
-    return len(todo)
+    return todo
 
 
 def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]],
-                 fixable: Callable[[Finding], bool], rounds: int) -> tuple[bytes, list[Finding], int]:
-    """Fix a notebook until no fix applies: (new bytes, remaining findings, how many fixed)."""
+                 fixable: Callable[[Finding], bool], rounds: int) -> Fixed:
+    """Fix a notebook until no fix applies."""
+    from estimator_audit.pipeline import Fixed
+
     bom = BOM if data.startswith(BOM) else b""  # kept: json.dumps would drop it
     style: Layout | None = None
-    current, fixed = data, 0
+    current: bytes = data
+    done: list[Finding] = []
     for _ in range(rounds):
         findings = audit(current)
         todo = [f for f in findings if fixable(f)]
         if not todo:
-            return current, findings, fixed
+            return Fixed(current, findings, done)
         if style is None:  # only now: a notebook with nothing to fix is not worth a message
             text = data.decode("utf-8-sig")
             style = layout(text)
@@ -139,6 +152,7 @@ def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]]
         applied = fix_cells(notebook, cells, todo)
         new = bom + dump(notebook, style).encode("utf-8")
         if not applied or new == current:
-            return current, findings, fixed
-        current, fixed = new, fixed + applied
-    return current, audit(current), fixed
+            return Fixed(current, findings, done)
+        current = new
+        done += applied
+    return Fixed(current, audit(current), done)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,9 +24,11 @@ from estimator_audit.cache import key as cache_key
 from estimator_audit.catalogue import all_rules
 from estimator_audit.check import make_finding, run_rules
 from estimator_audit.config import Settings
-from estimator_audit.findings import Finding, FixFailure, FixSafety
+from estimator_audit.findings import EditAction, Finding, FixFailure, FixSafety
 from estimator_audit.parse import parse_source
 from estimator_audit.prefilter import rules_that_can_fire, skip_file
+from estimator_audit.project import Project
+from estimator_audit.project import digest as project_digest
 from estimator_audit.rule import Rule
 from estimator_audit.source import ReadFailure, Source, read_source
 
@@ -57,6 +59,12 @@ class FileResult:
     fixed: int = 0
     diff: str = ""
     fix_error: str | None = None  # why fixes were not written (the file is unchanged)
+    # --fix: the new bytes, written by the parent once every file has been fixed, so that each
+    # file's fixes are planned from the program as it was (a rewrite spans modules).
+    new_data: bytes | None = None
+    support_files: tuple[str, ...] = ()  # support modules the fixes need beside the file
+    # Other modules of the program the findings were made from: (path, sha256 of their bytes).
+    dependencies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -76,8 +84,10 @@ def engine_finding(path: str, code: str, message: str, line: int = 1, column: in
     return make_finding(source or Source(path, ""), (line, column), rule, message)
 
 
-def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = True) -> list[Finding]:
-    """All findings for one file's bytes: the per-file part of the pipeline."""
+def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = True,
+                 project: Project | None = None) -> list[Finding]:
+    """All findings for one file's bytes: the per-file part of the pipeline. Other modules of
+    the program are read through `project` (a fresh one when not given)."""
     catalogue = all_rules()
     enabled = settings.enabled(catalogue, path)
     try:
@@ -104,7 +114,7 @@ def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = T
     ]
     if parsed.tree is not None and (rules or not prefilter):
         try:
-            findings.extend(run_rules(source, parsed.tree, settings, rules, enabled))
+            findings.extend(run_rules(source, parsed.tree, settings, rules, enabled, project))
         except RecursionError:  # e.g. a generated chain of 500 elifs: name resolution recurses
             if "EA000" in enabled:
                 findings.append(engine_finding(path, "EA000", "nesting is too deep to analyse"))
@@ -115,23 +125,39 @@ def fixable(finding: Finding, mode: FixMode) -> bool:
     return finding.fix is not None and (mode.unsafe or finding.fix.safety is FixSafety.SAFE)
 
 
-def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode
-               ) -> tuple[bytes, list[Finding], int]:
-    """Fix until no fix applies: (new bytes, the findings that remain, how many were fixed)."""
+@dataclass(frozen=True)
+class Fixed:
+    """What fixing one file gave: its new bytes, the findings that remain, the fixes applied."""
+
+    data: bytes
+    remaining: list[Finding]
+    applied: list[Finding]
+
+
+def support_files(applied: list[Finding]) -> tuple[str, ...]:
+    """The support modules the applied fixes need beside the file."""
+    return tuple(sorted({edit.name for finding in applied if finding.fix is not None
+                         for edit in finding.fix.edits if edit.action is EditAction.SUPPORT_FILE}))
+
+
+def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode, project: Project | None = None
+               ) -> Fixed:
+    """Fix until no fix applies."""
     from estimator_audit.fix import apply_fixes  # libcst: only runs that fix pay for importing it
 
     current = data
-    fixed = 0
+    applied: list[Finding] = []
     for _ in range(MAX_FIX_ROUNDS):
-        findings = audit_source(path, current, settings)
+        findings = audit_source(path, current, settings, project=project)
         todo = [f for f in findings if fixable(f, mode)]
         if not todo:
-            return current, findings, fixed
+            return Fixed(current, findings, applied)
         result = apply_fixes(current, todo)
         if not result.applied or result.data == current:
-            return current, findings, fixed
-        current, fixed = result.data, fixed + len(result.applied)
-    return current, audit_source(path, current, settings), fixed
+            return Fixed(current, findings, applied)
+        current = result.data
+        applied += result.applied
+    return Fixed(current, audit_source(path, current, settings, project=project), applied)
 
 
 def write_atomically(path: str, data: bytes, root: Path) -> None:
@@ -204,24 +230,27 @@ def unified_diff(path: str, old: bytes, new: bytes) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n" for line in lines)
 
 
-def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode) -> FileResult:
+def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode, project: Project) -> FileResult:
     try:
         if path.endswith(".ipynb"):
             from estimator_audit.notebook_fix import fix_notebook
 
-            new, remaining, fixed = fix_notebook(
-                path, data, lambda current: audit_source(path, current, settings),
+            outcome = fix_notebook(
+                path, data, lambda current: audit_source(path, current, settings, project=project),
                 lambda finding: fixable(finding, mode), MAX_FIX_ROUNDS)
         else:
-            new, remaining, fixed = fix_source(path, data, settings, mode)
-        if new == data:
-            return FileResult(path, tuple(remaining))
+            outcome = fix_source(path, data, settings, mode, project)
+        if outcome.data == data:
+            return FileResult(path, tuple(outcome.remaining))
+        fixed, files = len(outcome.applied), support_files(outcome.applied)
         if not mode.write:
-            return FileResult(path, tuple(remaining), fixed=fixed, diff=unified_diff(path, data, new))
-        write_atomically(path, new, settings.root)
+            return FileResult(path, tuple(outcome.remaining), fixed=fixed,
+                              diff=unified_diff(path, data, outcome.data), support_files=files)
+        return FileResult(path, tuple(outcome.remaining), fixed=fixed, new_data=outcome.data,
+                          support_files=files)
     except (FixFailure, OSError, ValueError) as error:
-        return FileResult(path, tuple(audit_source(path, data, settings)), fix_error=f"{path}: {error}")
-    return FileResult(path, tuple(remaining), fixed=fixed)
+        return FileResult(path, tuple(audit_source(path, data, settings, project=project)),
+                          fix_error=f"{path}: {error}")
 
 
 def read_file(path: str) -> bytes:
@@ -234,8 +263,11 @@ def read_file(path: str) -> bytes:
         return handle.read()
 
 
-def audit_path(path: str, settings: Settings, mode: FixMode | None = None) -> FileResult:
+def audit_path(path: str, settings: Settings, mode: FixMode | None = None,
+               project: Project | None = None) -> FileResult:
     """Read one file from disk and audit (and fix) it; never raises."""
+    project = project or Project(settings)
+    project.begin()
     try:
         data = read_file(path)
     except OSError as error:
@@ -245,24 +277,36 @@ def audit_path(path: str, settings: Settings, mode: FixMode | None = None) -> Fi
         return FileResult(path, (engine_finding(path, "EA001", f"cannot read file: {reason}"),))
     try:
         if mode is not None:
-            return fix_path(path, data, settings, mode)
-        return FileResult(path, tuple(audit_source(path, data, settings)))
+            result = fix_path(path, data, settings, mode, project)
+        else:
+            result = FileResult(path, tuple(audit_source(path, data, settings, project=project)))
     except RecursionError:
         finding = engine_finding(path, "EA000", "nesting is too deep to analyse")
         return FileResult(path, (finding,))
     except Exception:  # a bug in a rule must not stop the other files
         return FileResult(path, internal_error=f"{path}: {traceback.format_exc()}")
+    return replace(result, dependencies=project.dependencies())
+
+
+# The run's project index in a worker process (set by the pool's initializer).
+_WORKER_PROJECT: Project | None = None
 
 
 def _audit_in_worker(job: tuple[str, Settings, FixMode | None]) -> FileResult:
-    return audit_path(*job)
+    return audit_path(*job, project=_WORKER_PROJECT)
+
+
+def start_worker(parent: int, settings: Settings) -> None:
+    """Worker initializer: a project index of its own, and leave once the parent is gone."""
+    global _WORKER_PROJECT
+    _WORKER_PROJECT = Project(settings)
+    exit_with_parent(parent)
 
 
 def exit_with_parent(parent: int) -> None:
-    """Worker initializer: leave once the parent process is gone. Workers wait for work on a
-    pipe they themselves hold open, so a parent killed with SIGKILL (the OOM killer, a CI
-    timeout that kills one process) would leave them waiting forever. Leaving in the middle of
-    a file is safe: its write is atomic (write_atomically)."""
+    """Leave once the parent process is gone. Workers wait for work on a pipe they themselves
+    hold open, so a parent killed with SIGKILL (the OOM killer, a CI timeout that kills one
+    process) would leave them waiting forever."""
     import threading
     import time
 
@@ -286,26 +330,39 @@ def audit_paths(paths: Sequence[str], settings: Settings, jobs: int | None = Non
                 progress: Callable[[int], None] | None = None, mode: FixMode | None = None,
                 cache: ResultCache | None = None) -> RunResult:
     """Audit (and fix) files in parallel; results in the order of `paths`. With a cache (an
-    audit without fixes), files whose bytes it has seen with these settings are not audited."""
+    audit without fixes), files whose bytes, and the bytes of the other modules their findings
+    were made from, it has seen with these settings are not audited again."""
     if cache is None or mode is not None:
-        return collect(audited(paths, settings, jobs, mode), len(paths), progress)
+        return collect(audited(paths, settings, jobs, mode), len(paths), progress, mode, settings)
     keys = {}
     for path in paths:
         try:
             keys[path] = cache_key(path, read_file(path), settings)
         except OSError:
             continue  # audit_path reports it (EA001)
-    known = cache.get(keys.values())
+    known = {key: findings for key, (findings, dependencies) in cache.get(keys.values()).items()
+             if unchanged(dependencies)}
     missing = [path for path in paths if keys.get(path) not in known]
     fresh: dict[str, FileResult] = {}
     for path, result in zip(missing, audited(missing, settings, jobs, None), strict=True):
         fresh[path] = result
         if progress is not None:
             progress(len(paths) - len(missing) + len(fresh))
-    cache.put({keys[path]: result.findings for path, result in fresh.items()
+    cache.put({keys[path]: (result.findings, result.dependencies) for path, result in fresh.items()
                if path in keys and result.internal_error is None})
     results = (fresh[path] if path in fresh else FileResult(path, known[keys[path]]) for path in paths)
-    return collect(results, len(paths), None)
+    return collect(results, len(paths), None, None, settings)
+
+
+def unchanged(dependencies: Sequence[tuple[str, str]]) -> bool:
+    """Whether every module a cached result was made from still has the same bytes."""
+    for path, expected in dependencies:
+        try:
+            if project_digest(read_file(path)) != expected:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def audited(paths: Sequence[str], settings: Settings, jobs: int | None, mode: FixMode | None
@@ -313,19 +370,21 @@ def audited(paths: Sequence[str], settings: Settings, jobs: int | None, mode: Fi
     """Each path's result, in order: in this process for a few files, else in a worker pool."""
     jobs = jobs or os.cpu_count() or 1
     if jobs == 1 or len(paths) < POOL_THRESHOLD:
-        yield from (audit_path(path, settings, mode) for path in paths)
+        project = Project(settings)
+        yield from (audit_path(path, settings, mode, project) for path in paths)
         return
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, min(64, len(paths) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=pool_context(),
-                             initializer=exit_with_parent, initargs=(os.getpid(),)) as pool:
+                             initializer=start_worker, initargs=(os.getpid(), settings)) as pool:
         yield from pool.map(_audit_in_worker, [(p, settings, mode) for p in paths], chunksize=chunk)
 
 
-def collect(results: Iterator[FileResult], total: int,
-            progress: Callable[[int], None] | None) -> RunResult:
+def collect(results: Iterator[FileResult], total: int, progress: Callable[[int], None] | None,
+            mode: FixMode | None, settings: Settings) -> RunResult:
     run = RunResult(files=total)
+    written: list[FileResult] = []
     for done, result in enumerate(results, start=1):
         run.findings.extend(result.findings)
         run.fixed += result.fixed
@@ -335,9 +394,63 @@ def collect(results: Iterator[FileResult], total: int,
             run.fix_errors.append(result.fix_error)
         if result.internal_error:
             run.internal_errors.append(result.internal_error)
+        if result.new_data is not None or result.support_files:
+            written.append(result)
         if progress is not None:
             progress(done)
+    if mode is not None:
+        write_fixes(written, mode, settings, run)
     return run
+
+
+def write_fixes(results: list[FileResult], mode: FixMode, settings: Settings, run: RunResult) -> None:
+    """Write (or, for --diff, show) the fixed files and the support modules they need, once
+    every file has been fixed: each was planned from the program as it was."""
+    from estimator_audit.migrate.support_files import SupportConflict, diff, needed_change
+
+    ready: dict[Path, str | None] = {}  # support file -> why it cannot be written, or None
+    for result in results:
+        try:
+            for name in result.support_files:
+                target = Path(result.path).resolve().parent / name
+                if target not in ready:
+                    ready[target] = None
+                    try:
+                        change = needed_change(target, name)
+                    except SupportConflict as conflict:
+                        ready[target] = str(conflict)
+                        change = None
+                    if change is not None and mode.write:
+                        if target.exists():
+                            write_atomically(str(target), change[1], settings.root)
+                        else:
+                            create_file(target, change[1])
+                    elif change is not None:
+                        run.diffs.append(diff(target, *change))
+                if ready[target] is not None:
+                    raise FixFailure(ready[target])
+            if mode.write and result.new_data is not None:
+                write_atomically(result.path, result.new_data, settings.root)
+        except (FixFailure, OSError) as error:
+            run.fix_errors.append(f"{result.path}: {error}")
+            run.fixed -= result.fixed
+            # The file keeps its old bytes, so it keeps its old findings.
+            run.findings = [f for f in run.findings if f.path != result.path]
+            run.findings += audit_path(result.path, settings).findings
+
+
+def create_file(target: Path, data: bytes) -> None:
+    """A new file, written whole under a temporary name first (a kill leaves no half file)."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def audit_stdin(path: str, settings: Settings) -> RunResult:

@@ -137,10 +137,14 @@ class NameResolver:
             module = node.module if not node.level else None
             if module:
                 self.imported.add(module)
+            # A relative import keeps its dots (`.model.build`): no API name starts with one,
+            # and the project index resolves it from the importing file.
+            relative = "." * node.level + (f"{node.module}." if node.module else "") if node.level else None
             for alias in node.names:
                 if alias.name == "*":
                     continue
-                qualified = canonical(f"{module}.{alias.name}") if module else None
+                qualified = canonical(f"{module}.{alias.name}") if module else (
+                    f"{relative}{alias.name}" if relative else None)
                 scope.bind(alias.asname or alias.name, Binding(after, qualified))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -30,6 +30,7 @@ class Invalid:
     message: str | None = None  # a part every reported message must contain
     filename: str = "example.py"
     fixed: str | None = None  # the program after this rule's fixes (--fix, or --unsafe-fixes)
+    target: str | None = None  # the `target` setting the example is audited at (default: current)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Valid:
 
     code: str
     filename: str = "example.py"
+    target: str | None = None
 
 
 class Rule:

@@ -30,52 +30,74 @@ classifier = tf.estimator.DNNClassifier(
 ```
 
 ## Use instead
-A Keras model with the same layers, head, loss and optimizer hyperparameters:
+A Keras model with the same layers, head, loss and optimizer hyperparameters, reading the same
+feature columns through `keras_feature_columns` (written beside the program by the fix):
 ```python
 import keras
+import keras_feature_columns
 
 keras.utils.set_random_seed(42)
-inputs = {"x": keras.Input((1,), name="x")}
-hidden = keras.layers.Dense(10, activation="relu")(inputs["x"])
-hidden = keras.layers.Dense(10, activation="relu")(hidden)
-model = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+columns = [keras_feature_columns.numeric_column("x")]
+inputs = keras_feature_columns.inputs(columns)
+hidden = keras_feature_columns.DenseFeatures(columns)(inputs)
+hidden = keras.layers.Dense(10, activation="relu", name="hiddenlayer_0")(hidden)
+hidden = keras.layers.Dense(10, activation="relu", name="hiddenlayer_1")(hidden)
+model = keras_feature_columns.Model(inputs, keras.layers.Dense(1, name="logits")(hidden))
 ```
 
 ## The rewrite (`--unsafe-fixes`)
 DNNClassifier/Regressor, LinearClassifier/Regressor and DNNLinearCombinedClassifier/Regressor
-(tf.estimator and tf.compat.v1.estimator) become a `build_<variable>()` function that returns a compiled Keras model, and their
-`train`/`evaluate`/`predict` calls become `fit`/`evaluate`/`predict` on the same datasets:
-- one `keras.Input` per feature key, so the input_fn's feature dictionaries still feed it;
-  feature columns (numeric, bucketized, vocabulary list, identity, hash bucket, crossed,
-  indicator, embedding) become Keras preprocessing layers and ops computing the same tensor, in
-  the estimator's column order (sorted by name), so the estimator's weights fit the new model;
+(tf.estimator and tf.compat.v1.estimator) become a call of a `build_<variable>(...)` function
+that returns a compiled Keras model, and every use of the estimator, wherever the program makes
+it, is rewritten on the same datasets:
+- the estimator is followed through the whole program: the variable it is assigned to (in a
+  notebook, until the next assignment), helper functions it is passed to (`print_rmse(model,
+  df)`), and a `build_estimator()` that returns it to another module (`trainer/task.py`), whose
+  own audit rewrites its uses (the finding there is on the call that obtains the estimator);
+- `train(steps=/max_steps=)` becomes `fit(dataset, epochs=1, steps_per_epoch=...)`,
+  `evaluate` returns the same keys, `predict` yields the same per-example dictionaries,
+  `train_and_evaluate(est, TrainSpec(...), EvalSpec(...))` trains to `max_steps`, evaluates the
+  final model (the estimator's evaluations in between depend on wall-clock time) and exports
+  what its exporters exported; `export_saved_model` exports the Keras model;
+- `input_fn=f` becomes the dataset `f()` returns, whatever `f` is: a def, a lambda, a factory's
+  result, `functools.partial`, a function of another module; an input_fn that returns an
+  iterator's tensors is made to return its dataset (in a module the rewrite changes);
+- the feature columns stay the program's own (loops over the data's keys, helper functions,
+  vocabularies read from data), built through `keras_feature_columns` (EA105's fix), whose
+  `DenseFeatures` and `LinearModel` compute what the estimator computed from them, in its
+  order; run-time values (hidden units from flags, a learning rate from arguments, n_classes
+  read from the labels) become parameters of the builder, passed the program's expressions;
 - the same hidden layers, activation, dropout and batch normalization (momentum 0.999) order;
-  linear models a zero-initialised Dense layer over the same one-hot/multi-hot features;
-  DNNLinearCombined the sum of both, in a small `WideAndDeepModel` whose training step applies
-  the linear part's optimizer (FTRL) to the linear layers and the DNN's (Adagrad) to the rest;
+  linear models the same zero-initialised linear model; DNNLinearCombined the sum of both, in a
+  `WideAndDeepModel` that steps the linear model with the estimator's FTRL and the rest with its
+  Adagrad;
 - the same head: one logit and sigmoid cross-entropy for two classes, softmax cross-entropy
   for more, mean squared error for regression, reduced as the estimator reduced it (V2 estimators
-  `sum_over_batch_size`, V1 estimators `sum`), with evaluate() metrics under the estimator's keys;
+  `sum_over_batch_size`, V1 estimators `sum`), weighted by `weight_column`, with string labels
+  looked up in `label_vocabulary`; evaluate() metrics under the estimator's keys;
 - the same optimizer with the hyperparameters tensorflow-estimator 2.15 really applied
   (`estimator_audit/data/estimator_defaults.json`, generated from 2.15 and checked by training:
   V1 DNNs train Adagrad at 0.05 with no epsilon, V2 DNNs at Keras' own default 0.001; linear
   models FTRL at 0.2 (min(0.2, 1/sqrt(columns)) only with `optimizer=None`); DNNLinearCombined
   Adagrad at 0.001 and FTRL at min(0.005, 1/sqrt(columns)); an optimizer given by name gets
   the estimator's rate, not the class's);
-- `keras.utils.set_random_seed` with RunConfig's `tf_random_seed` (else the configured seed);
-- `predict()` results as the same per-example dictionaries (`class_ids`, `probabilities`, ...).
-Feature-column assignments that only the estimator read are removed.
+- `keras.utils.set_random_seed` with RunConfig's `tf_random_seed` (else the configured seed),
+  after the imports (the estimator seeded the graph its input_fn ran in; Keras reads datasets
+  the program made before) and again in the builder; RunConfig's `model_dir` stays on the model
+  (`model.model_dir`), `train_distribute` becomes the strategy the model is built under, and
+  fields that only schedule checkpoints and logs are dropped, with the RunConfig, TrainSpec,
+  EvalSpec and exporters the program no longer needs.
 
 When any part cannot be reproduced faithfully (an input_fn that does not visibly return a
-tf.data dataset, `weight_column`, `warm_start_from`, `max_steps`, hooks, a column or optimizer
-computed at run time, a crossed column of three keys, TF1 RMSProp, ...) nothing is rewritten
-and the message says why.
+tf.data dataset, `warm_start_from`, hooks, an estimator stored on an object, `max_steps` on an
+estimator trained twice, TF1 RMSProp, ...) nothing is rewritten, in any module, and the message
+says why.
 
 ## Fix safety
-The Keras rewrite is an unsafe fix (it changes the program on purpose): the estimator kept
-checkpoints and a global step, Keras keeps neither unless asked, and an unseeded data pipeline
-shuffles differently. Run `estimator-audit compare` to check that the rewrite trains like the
-estimator it replaces.
+The Keras rewrite is an unsafe fix (it changes the program on purpose): the estimator resumed
+from the checkpoints in its model_dir, Keras starts from the builder, and the datasets shuffle
+with seeds derived from the global seed rather than from the estimator's graph. Run
+`estimator-audit compare` to check that the rewrite trains like the estimator it replaces.
 """
 
 import ast
@@ -93,7 +115,7 @@ class PremadeEstimator(Rule):
     severity = Severity.ERROR
     fix_safety = FixSafety.UNSAFE
     summary = "A premade Estimator: tf.estimator was removed in TensorFlow 2.16."
-    triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
+    triggers = ("Classifier", "Regressor", "Estimator", "KMeans", "input_fn", "train_and_evaluate", "export_saved")
     valid = (
         Valid(
             """
@@ -142,25 +164,28 @@ class PremadeEstimator(Rule):
             message="tf.estimator.DNNRegressor",
             fixed="""
             import tensorflow as tf
+            import keras_feature_columns
+            tf.keras.utils.set_random_seed(42)
 
             def input_fn():
                 return tf.data.Dataset.from_tensor_slices(({"x": [1.0, 2.0]}, [0.5, 1.5])).batch(2)
 
+            x = tf.feature_column.numeric_column("x")
 
-            def build_est():
+
+            def build_est(feature_columns):
                 \"\"\"The Keras model that replaces tf.estimator.DNNRegressor.
 
                 Same layers, head, loss reduction and optimizer hyperparameters as tensorflow-estimator
                 2.15 really used (rewritten by estimator-audit).
                 \"\"\"
                 tf.keras.utils.set_random_seed(42)
-                inputs = {
-                    "x": tf.keras.Input(shape=(1,), name="x", dtype="float32"),
-                }
-                net = tf.keras.ops.concatenate([tf.keras.ops.cast(inputs["x"], "float32")], axis=-1)
+                feature_columns = list(feature_columns)
+                inputs = keras_feature_columns.inputs(feature_columns)
+                net = keras_feature_columns.DenseFeatures(feature_columns)(inputs)
                 net = tf.keras.layers.Dense(8, activation="relu", name="hiddenlayer_0")(net)
                 logits = tf.keras.layers.Dense(1, name="logits")(net)
-                model = tf.keras.Model(inputs, logits)
+                model = keras_feature_columns.Model(inputs, logits)
                 model.compile(
                     optimizer=tf.keras.optimizers.Adagrad(
                         learning_rate=0.001,
@@ -175,7 +200,7 @@ class PremadeEstimator(Rule):
                 return model
 
 
-            est = build_est()  # noqa: EA203
+            est = build_est(feature_columns=[x])  # noqa: EA203
             est.fit(input_fn(), epochs=1, steps_per_epoch=10)
             print(est.evaluate(input_fn(), return_dict=True)["average_loss"])
             """,
@@ -234,15 +259,44 @@ class PremadeEstimator(Rule):
             return
         estimator = estimator_class(self.context.call_name(node))
         if estimator is not None and estimator.premade:
-            target = version_text(self.context.settings.target)
-            message = (f"{tf_spelling(estimator.public_name)} is a premade Estimator: tf.estimator was "
-                       f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
-                       "migrate it to a Keras model")
-            from estimator_audit.migrate.rewrite import keras_rewrite  # only files with an estimator
+            self.constructed(node, estimator.public_name)
+        elif estimator is None and self.holds_result(node):
+            self.obtained(node)
 
-            try:
-                fix = keras_rewrite(self.context, node)
-            except Unsupported as reason:
-                self.report(node, f"{message} (no automatic rewrite: {reason})")
-            else:
-                self.report(node, message, fix)
+    def constructed(self, node: ast.Call, public_name: str) -> None:
+        target = version_text(self.context.settings.target)
+        message = (f"{tf_spelling(public_name)} is a premade Estimator: tf.estimator was "
+                   f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
+                   "migrate it to a Keras model")
+        from estimator_audit.migrate.rewrite import keras_rewrite  # only files with an estimator
+
+        try:
+            fix = keras_rewrite(self.context, node)
+        except Unsupported as reason:
+            self.report(node, f"{message} (no automatic rewrite: {reason})")
+        else:
+            self.report(node, message, fix)
+
+    def holds_result(self, node: ast.Call) -> bool:
+        """Whether the call's result is kept (`estimator = model.build_estimator(...)`): only
+        then can it be an estimator this module goes on to use."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        return isinstance(parent, ast.Assign) and parent.value is node and isinstance(
+            node.func, (ast.Name, ast.Attribute))
+
+    def obtained(self, node: ast.Call) -> None:
+        """A call of a function of the program that returns a premade estimator another module
+        builds: this module's uses of it are rewritten with it."""
+        from estimator_audit.migrate.holders import built_elsewhere  # only calls into the program
+
+        found = built_elsewhere(self.context, node)
+        if found is None:
+            return
+        public_name, where, plan_or_reason = found
+        message = (f"`{self.context.source.segment(self.context.span(node.func))}(...)` returns the premade "
+                   f"{tf_spelling(public_name)} built at {where}: tf.estimator was removed in TensorFlow "
+                   "2.16, so its uses here fail too; migrate them with it")
+        if isinstance(plan_or_reason, str):
+            self.report(node, f"{message} (no automatic rewrite: {plan_or_reason})")
+        else:
+            self.report(node, message, plan_or_reason)

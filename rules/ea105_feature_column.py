@@ -77,15 +77,38 @@ feature_space = keras.utils.FeatureSpace(
 )
 ```
 
+## The fix (`--unsafe-fixes`, target TensorFlow 2.16 or later)
+The columns the program builds stay as it builds them (loops, helper functions, vocabularies
+read from data), but from `keras_feature_columns`, a module written beside the file: the same
+functions with the same arguments, whose columns Keras 3 models read through its
+`DenseFeatures` and `LinearModel` layers, computing what tensorflow-estimator 2.15 computed
+from them (checked against TF 2.15 in `tests/test_keras_feature_columns.py`):
+```python
+import keras_feature_columns
+
+columns = [
+    keras_feature_columns.numeric_column("age"),
+    keras_feature_columns.indicator_column(
+        keras_feature_columns.categorical_column_with_vocabulary_list("color", ["red", "blue"])
+    ),
+]
+```
+A call of a function the module does not provide (sequence and shared-embedding columns,
+`input_layer`, `linear_model`) keeps its finding, and nothing in that expression is changed.
+
 ## Fix safety
-No automatic fix: the Keras layers need the vocabularies and statistics adapted from data.
+Unsafe: the columns become other objects, which TensorFlow's own consumers of feature columns
+(estimators, `tf.compat.v1.feature_column.input_layer`) do not take. It is the first half of
+EA101's Keras rewrite, which reads them.
 """
 
 import ast
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.findings import Severity
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE
 from estimator_audit.rule import CallRule, Invalid, Valid
+from estimator_audit.tfapi import keras3
 from estimator_audit.v1api import is_feature_column
 
 
@@ -93,6 +116,7 @@ class FeatureColumn(CallRule):
     code = "EA105"
     name = "feature-column"
     severity = Severity.WARNING
+    fix_safety = FixSafety.UNSAFE
     summary = "A deprecated tf.feature_column call: Keras 3 has no DenseFeatures layer to use it."
     triggers = ("feature_column",)
     valid = (
@@ -134,6 +158,31 @@ class FeatureColumn(CallRule):
             """,
             at=((2, 7),),
             message="tf.feature_column.numeric_column is part of the deprecated",
+            fixed="""
+            import tensorflow as tf
+            import keras_feature_columns
+            age = keras_feature_columns.numeric_column("age")
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def columns(keys, vocabulary):
+                return [tf.feature_column.indicator_column(
+                            tf.feature_column.categorical_column_with_vocabulary_list(key, vocabulary[key]))
+                        for key in keys]
+            sequence = tf.feature_column.sequence_numeric_column("clicks")
+            """,
+            at=((3, 13), (6, 12)),
+            fixed="""
+            import tensorflow as tf
+            import keras_feature_columns
+            def columns(keys, vocabulary):
+                return [keras_feature_columns.indicator_column(
+                            keras_feature_columns.categorical_column_with_vocabulary_list(key, vocabulary[key]))
+                        for key in keys]
+            sequence = tf.feature_column.sequence_numeric_column("clicks")
+            """,
         ),
         Invalid(
             """
@@ -196,3 +245,26 @@ class FeatureColumn(CallRule):
             "not have; describe the inputs with Keras preprocessing layers (Normalization, "
             "StringLookup, IntegerLookup, Hashing, Discretization) or keras.utils.FeatureSpace"
         )
+
+    def fix(self, name: str, node: ast.Call) -> Fix | None:
+        """Every feature-column function the expression calls, from keras_feature_columns."""
+        if not keras3(self.context.settings.target):
+            return None
+        edits = []
+        for call in ast.walk(node):
+            if not isinstance(call, ast.Call):
+                continue
+            called = self.context.call_name(call)
+            if called is None or not self.is_feature_column(called):
+                continue
+            function = called.rsplit(".", 1)[-1].removesuffix("_v2")
+            if function not in FEATURE_COLUMN_FUNCTIONS:
+                return None
+            edits.append(Edit(EditAction.REPLACE, self.context.span(call.func), text=f"{SUPPORT_MODULE}.{function}"))
+        bound = self.context.module_bindings.get(SUPPORT_MODULE)
+        if bound and not (bound[-1].qualified or "").endswith(SUPPORT_MODULE):
+            return None  # the file's own `keras_feature_columns` is something else
+        edits.append(Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"))
+        statement = self.context.project.sibling_import(self.context.source.path, SUPPORT_MODULE)
+        return Fix(FixSafety.UNSAFE, f"build the columns with {SUPPORT_MODULE}, which Keras 3 models read",
+                   tuple(edits), (statement,))

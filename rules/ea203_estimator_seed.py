@@ -38,9 +38,10 @@ classifier = tf.estimator.DNNClassifier(
 ## Fix safety
 Safe: adding the seed only pins randomness that was unpinned. The seed value comes from the
 `seed` setting (default 42). The RunConfig is spelled beside the estimator
-(`tf.estimator.RunConfig`, `est.RunConfig`) or through the file's TensorFlow alias; being
-tf.estimator itself, it is reported by EA106 on TensorFlow 2.16+, like the estimator by EA101:
-this fix makes the legacy program reproducible, the Keras rewrite makes it run.
+(`tf.estimator.RunConfig`, `est.RunConfig`) or through the file's TensorFlow alias. The fix is
+offered only when the `target` TensorFlow still has tf.estimator (below 2.16): there it makes
+the legacy program reproducible. From 2.16 on, a RunConfig would be a name TensorFlow lacks
+(a safe fix never adds a finding), and EA101's Keras rewrite seeds the model it builds instead.
 """
 
 import ast
@@ -48,7 +49,7 @@ import ast
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, is_run_config
+from estimator_audit.tfapi import estimator_class, estimator_removed, is_run_config
 
 
 class EstimatorSeed(Rule):
@@ -100,11 +101,20 @@ class EstimatorSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            classifier = tf.estimator.DNNClassifier(hidden_units=[10], feature_columns=cols)
+            """,
+            at=((2, 14),),
+            message="without a RunConfig",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             tf.random.set_seed(42)
             est = tf.estimator.DNNClassifier(hidden_units=[10], feature_columns=cols)
             """,
             at=((3, 7),),
             message="without a RunConfig",
+            target="2.15",
             fixed="""
             import tensorflow as tf
             tf.random.set_seed(42)
@@ -119,6 +129,7 @@ class EstimatorSeed(Rule):
             """,
             at=((3, 7),),
             message="tf_random_seed",
+            target="2.15",
             fixed="""
             import tensorflow as tf
             config = tf.estimator.RunConfig(model_dir="/tmp/m", tf_random_seed=42)
@@ -135,6 +146,7 @@ class EstimatorSeed(Rule):
                 train_batch_size=8)
             """,
             at=((3, 13),),
+            target="2.15",
             fixed="""
             from tensorflow.compat.v1.estimator.tpu import TPUEstimator, RunConfig
             run_config = RunConfig(model_dir="gs://bucket/model", tf_random_seed=42).replace(save_summary_steps=10)
@@ -150,6 +162,7 @@ class EstimatorSeed(Rule):
             classifier = tfe.estimator.LinearClassifier(cols, "/tmp/model", 2, None, None, None, None, None)
             """,
             at=((2, 14),),
+            target="2.15",
             fixed="""
             import tensorflow_estimator as tfe
             classifier = tfe.estimator.LinearClassifier(cols, "/tmp/model", 2, None, None, None, tfe.estimator.RunConfig(tf_random_seed=42), None)
@@ -164,6 +177,7 @@ class EstimatorSeed(Rule):
             )
             """,
             at=((2, 14),),
+            target="2.15",
             fixed="""
             import tensorflow as tf
             classifier = tf.estimator.DNNClassifier(
@@ -191,7 +205,9 @@ class EstimatorSeed(Rule):
             )
 
     def fix(self, constructor: ast.Call, where: ast.expr | None) -> Fix | None:
-        """Seed the RunConfig the estimator gets, or give it one."""
+        """Seed the RunConfig the estimator gets, or give it one (where tf.estimator exists)."""
+        if estimator_removed(self.context.settings.target):
+            return None
         seed = str(self.context.settings.seed)
         if isinstance(where, ast.Call):
             edit = Edit(EditAction.SET_KEYWORD, self.context.span(where), "tf_random_seed", seed)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from estimator_audit.config import Settings
 from estimator_audit.findings import Finding
-from estimator_audit.pipeline import audit_source
+from estimator_audit.pipeline import FixMode, audit_paths, audit_source
 from estimator_audit.rule import example_text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,6 +25,23 @@ def audit_text(code: str, filename: str = "example.py", settings: Settings | Non
     """Findings for a snippet, written as examples are (indented, leading newline)."""
     return audit_source(filename, example_text(code).encode("utf-8"), settings or Settings(),
                         prefilter=prefilter)
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What `--fix` did to one file, as the pipeline reports it."""
+
+    findings: tuple[Finding, ...]
+    fix_error: str | None
+    fixed: int
+    internal_error: str | None
+
+
+def fix_file(path: Path, settings: Settings, mode: FixMode | None = None) -> FixOutcome:
+    """Fix one file through the whole pipeline (the parent writes once every file is fixed)."""
+    run = audit_paths([str(path)], settings, jobs=1, mode=mode or FixMode())
+    return FixOutcome(tuple(run.findings), run.fix_errors[0] if run.fix_errors else None, run.fixed,
+                      run.internal_errors[0] if run.internal_errors else None)
 
 
 def run_cli(args: Sequence[str], cwd: Path | None = None, stdin: bytes | None = None

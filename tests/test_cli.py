@@ -70,7 +70,7 @@ def test_output_file_and_statistics(project: Path) -> None:
     stats = run_cli([".", "--statistics"], cwd=project)
     rows = stats.stdout.splitlines()
     assert rows[0].split() == ["2", "EA101", "premade-estimator"]
-    assert rows[1].split() == ["2", "EA203", "[*]", "estimator-seed"]
+    assert rows[1].split() == ["2", "EA203", "estimator-seed"]  # no RunConfig on TF 2.21 (EA101 seeds)
     assert rows[2].split() == ["1", "EA401", "pythonhashseed-in-process"]
 
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from estimator_audit.config import Settings
-from estimator_audit.pipeline import FixMode, fix_source
+from estimator_audit.migrate.support_files import SUPPORT_MODULE, content
+from estimator_audit.pipeline import FixMode
 from estimator_audit.shim import CompareReport, assert_equivalent, compare
 from estimator_audit.shim.compare import (
     CompareError,
@@ -35,8 +36,8 @@ from estimator_audit.shim.compare import (
     plan,
     plot,
 )
-from estimator_audit.shim.mapping import Block, WeightMap, premade_estimators, variable_mapping
-from tests.conftest import FIXTURES, run_cli
+from estimator_audit.shim.mapping import Block, WeightMap, variable_mapping
+from tests.conftest import FIXTURES, fix_file, run_cli
 
 COMPARE = FIXTURES / "compare"
 EQUIVALENT = ["churn_binary_dnn", "soil_multiclass_linear_v1", "yield_regressor_bn_v1"]
@@ -44,12 +45,13 @@ TIGHT = Tolerance()
 
 
 def rewrite(name: str, folder: Path) -> Path:
-    """The `--fix --unsafe-fixes` rewrite of a legacy fixture, written next to nothing else."""
-    program = COMPARE / f"{name}.py"
-    fixed, remaining, _ = fix_source(str(program), program.read_bytes(), Settings(), FixMode(unsafe=True))
-    assert not [finding for finding in remaining if finding.code == "EA101"]
-    target = folder / f"{name}_keras.py"
-    target.write_bytes(fixed)
+    """The `--fix --unsafe-fixes` rewrite of a legacy fixture, in a folder of its own (with the
+    keras_feature_columns module it needs)."""
+    target = folder / "migrated" / f"{name}_keras.py"
+    target.parent.mkdir()
+    target.write_bytes((COMPARE / f"{name}.py").read_bytes())
+    result = fix_file(target, Settings(root=target.parent), FixMode(unsafe=True))
+    assert not result.fix_error and not [finding for finding in result.findings if finding.code == "EA101"]
     return target
 
 
@@ -173,32 +175,43 @@ def test_plot_draws_both_curves_and_their_difference(tmp_path: Path) -> None:
 
 # Fast: the mapping and the mode, read statically from the legacy program.
 
-def test_mapping_follows_the_rewrites_layer_names() -> None:
-    (found,) = premade_estimators(COMPARE / "yield_regressor_bn_v1.py")
-    assert found.estimator is not None
-    mapping = {m.keras: [b.name for b in m.sources] for m in variable_mapping(found.estimator)}
-    assert mapping["hiddenlayer_1/kernel"] == ["dnn/hiddenlayer_1/kernel"]
-    assert mapping["batchnorm_0/moving_variance"] == ["dnn/hiddenlayer_0/batchnorm_0/moving_variance"]
-    assert mapping["logits/bias"] == ["dnn/logits/bias"]
-    (found,) = premade_estimators(COMPARE / "soil_multiclass_linear_v1.py")
-    assert found.estimator is not None
-    (kernel, bias) = variable_mapping(found.estimator)
-    assert kernel.keras == "linear_model/kernel" and bias.keras == "linear_model/bias"
-    assert [(b.name, b.rows) for b in kernel.sources] == [
-        ("linear/linear_model/moisture/weights", 1), ("linear/linear_model/ph_bucketized/weights", 5),
-        ("linear/linear_model/texture_X_zone/weights", 16), ("linear/linear_model/zone/weights", 6)]
-    (found,) = premade_estimators(COMPARE / "region_embedding_dnn.py")
-    assert found.estimator is not None
-    assert WeightMap("region_embedding/kernel", (
-        Block("dnn/input_from_feature_columns/input_layer/region_embedding/embedding_weights"),)
-    ) in variable_mapping(found.estimator)
+def test_mapping_follows_the_estimators_checkpoint_names() -> None:
+    """Read off the legacy run's variables: the optimizer's slots, the global step and the
+    estimator's own bookkeeping map to nothing; the linear blocks stack in column-name order."""
+    shapes = {
+        "dnn/hiddenlayer_0/kernel": (4, 8), "dnn/hiddenlayer_0/kernel/t_0/Adagrad": (4, 8),
+        "dnn/hiddenlayer_1/kernel": (8, 4), "dnn/hiddenlayer_0/batchnorm_0/moving_variance": (8,),
+        "dnn/logits/bias": (1,), "global_step": (),
+        "dnn/input_from_feature_columns/input_layer/region_embedding/embedding_weights": (10, 3),
+        "linear/linear_model/zone/weights": (6, 1), "linear/linear_model/moisture/weights": (1, 1),
+        "linear/linear_model/zone/weights/part_0/Ftrl": (6, 1), "linear/linear_model/bias_weights": (1,),
+        "linear/linear_model/texture_X_zone/weights": (16, 1),
+        "linear/linear_model/city_embedding/embedding_weights": (3, 2),
+        "training/Adagrad/dnn/logits/bias/accumulator": (1,),
+    }
+    mapping = {m.keras: [(b.name, b.rows) for b in m.sources] for m in variable_mapping(shapes)}
+    assert mapping == {
+        "hiddenlayer_0/kernel": [("dnn/hiddenlayer_0/kernel", None)],
+        "hiddenlayer_1/kernel": [("dnn/hiddenlayer_1/kernel", None)],
+        "batchnorm_0/moving_variance": [("dnn/hiddenlayer_0/batchnorm_0/moving_variance", None)],
+        "logits/bias": [("dnn/logits/bias", None)],
+        "input_layer/region_embedding/kernel": [
+            ("dnn/input_from_feature_columns/input_layer/region_embedding/embedding_weights", None)],
+        "linear_model/bias": [("linear/linear_model/bias_weights", None)],
+        "linear_model/city_embedding/kernel": [("linear/linear_model/city_embedding/embedding_weights", None)],
+        "linear_model/kernel": [("linear/linear_model/moisture/weights", 1),
+                                ("linear/linear_model/texture_X_zone/weights", 16),
+                                ("linear/linear_model/zone/weights", 6)],
+    }
+    assert WeightMap("logits/bias", (Block("dnn/logits/bias"),)) in variable_mapping(shapes)
 
 
 def test_mode_is_equivalence_only_where_the_steps_can_agree(tmp_path: Path) -> None:
     assert plan(COMPARE / "churn_binary_dnn.py", None).mode == "equivalence"
-    dropout = plan(FIXTURES / "migrate" / "iris_multiclass_v1.py", None)
+    iris = FIXTURES / "migrate" / "iris_multiclass_v1" / "iris_multiclass_v1.py"
+    dropout = plan(iris, None)
     assert dropout.mode == "outcome" and "dropout 0.1" in dropout.notes[0]
-    assert plan(FIXTURES / "migrate" / "iris_multiclass_v1.py", "equivalence").mode == "equivalence"
+    assert plan(iris, "equivalence").mode == "equivalence"
     keras_only = tmp_path / "keras_only.py"
     keras_only.write_text("import keras\nmodel = keras.Sequential()\n")
     assert "builds none" in plan(keras_only, None).notes[0]
@@ -242,7 +255,8 @@ def test_wrong_learning_rate_is_caught_and_named(tmp_path: Path, legacy_python: 
     # Step 1's loss is computed before the first update, so the rates first show at step 2.
     assert data["verdict"] == "not equivalent" and data["losses"]["first_divergent_step"] == 2
     assert data["reasons"][0].startswith("the training loss first differs at step 2")
-    assert "variables differ after training: dnn/hiddenlayer_0/kernel" in data["reasons"][1]
+    assert data["reasons"][1].startswith("variables differ after training: ")
+    assert "dnn/hiddenlayer_0/kernel" in data["reasons"][1]
     assert {v["name"] for v in data["variables"] if not v["within"]} >= {"dnn/logits/kernel", "dnn/logits/bias"}
     assert (tmp_path / "losses.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -273,9 +287,10 @@ def test_wide_and_deep_steps_each_part_with_its_own_optimizer(tmp_path: Path, le
                                                               current_python: Path) -> None:
     """DNNLinearCombined: FTRL on the linear part, Adagrad on the DNN, as the rewrite's
     WideAndDeepModel.train_step does; a single optimizer would diverge from step 2."""
-    program = FIXTURES / "migrate" / "wide_deep_regressor.py"
+    program = FIXTURES / "migrate" / "wide_deep_regressor" / "wide_deep_regressor.py"
     migrated = tmp_path / "wide_deep_keras.py"
     migrated.write_bytes(program.with_name(program.name + ".fixed").read_bytes())
+    (tmp_path / f"{SUPPORT_MODULE}.py").write_bytes(content(f"{SUPPORT_MODULE}.py"))
     result = assert_equivalent(program, migrated, legacy_python=legacy_python, python=current_python)
     assert result.mode == "equivalence"
     assert {"linear/linear_model/bias_weights", "dnn/logits/kernel"} <= {v.name for v in result.variables}

@@ -86,11 +86,12 @@ def check_fix(data: bytes) -> bool:
     The round-by-round replay is tests/test_fix_properties.check_invariants', with the removal
     of orphaned imports allowed: that check would report it (its fixtures never trigger it)."""
     try:
-        after, _, _ = fix_source("x.py", data, Settings(), MODE)
+        after = fix_source("x.py", data, Settings(), MODE).data
     except FixFailure:
         return False  # refused: --fix writes nothing for such a file
     assert parses(after), "the fixed program does not parse"
-    again, _, fixed_again = fix_source("x.py", after, Settings(), MODE)
+    again_fixed = fix_source("x.py", after, Settings(), MODE)
+    again, fixed_again = again_fixed.data, len(again_fixed.applied)
     assert again == after and fixed_again == 0, "a second fix changed the program"
     current, rounds = data, 0
     while current != after:
@@ -231,19 +232,20 @@ def test_notebooks_broken_or_not(index: int, damage: str, seed: int) -> None:
 
     audit(data)
     try:
-        new, _, fixed = fix_notebook("nb.ipynb", data, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
+        outcome = fix_notebook("nb.ipynb", data, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
     except FixFailure:
         event("refused")
         return
+    new = outcome.data
     if new == data:
         event("nothing fixed")
         return
     event("fixed")
-    assert fixed > 0
+    assert outcome.applied
     json.loads(new.decode("utf-8-sig"))
     assert parsing_cells(new) >= parsing_cells(data)
-    again, _, fixed_again = fix_notebook("nb.ipynb", new, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
-    assert again == new and fixed_again == 0
+    again = fix_notebook("nb.ipynb", new, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
+    assert again.data == new and not again.applied
 
 
 def parsing_cells(data: bytes) -> set[int]:

@@ -32,6 +32,7 @@ from estimator_audit.discover import discover
 from estimator_audit.findings import Finding
 from estimator_audit.pipeline import FixMode, audit_path, audit_paths, audit_source, fix_source
 from estimator_audit.source import ReadFailure, read_source
+from tests.conftest import fix_file
 from tests.corpus import build_corpus, build_fixable_tree, code_cell
 
 SEEDED_LAYER = "import keras\nlayer = keras.layers.Dense(3, seed=1)\n"  # EA402, a safe fix
@@ -210,7 +211,7 @@ def test_fix_killed_at_any_moment_leaves_every_file_old_or_new(tmp_path: Path) -
     fixed_versions: dict[bytes, bytes] = {}
     for relative, data in originals.items():  # each distinct program once
         if data not in fixed_versions:
-            fixed_versions[data] = fix_source(relative, data, Settings(root=base), FixMode(unsafe=True))[0]
+            fixed_versions[data] = fix_source(relative, data, Settings(root=base), FixMode(unsafe=True)).data
     expected = {r: fixed_versions[data] for r, data in originals.items()}
     fixable = [r for r in written if expected[r] != originals[r]]
     assert len(fixable) >= 100
@@ -276,7 +277,7 @@ def test_notebook_cell_with_parts_that_are_not_text_is_audited_but_not_fixed(tmp
     cell = code_cell(SEEDED_LAYER)
     cell["source"] = [*cell["source"], 7]
     data = write_notebook(notebook, [cell])
-    result = audit_path(str(notebook), Settings(root=tmp_path), FixMode())
+    result = fix_file(notebook, Settings(root=tmp_path))
     assert result.internal_error is None and codes(result.findings) == ["EA402"]
     assert result.fix_error is not None and "not all text" in result.fix_error
     assert notebook.read_bytes() == data
@@ -286,7 +287,7 @@ def test_notebook_fix_keeps_the_byte_order_mark(tmp_path: Path) -> None:
     """json.dumps writes no BOM: the first byte outside any fix used to change."""
     notebook = tmp_path / "nb.ipynb"
     data = write_notebook(notebook, [code_cell(SEEDED_LAYER)], prefix=b"\xef\xbb\xbf")
-    result = audit_path(str(notebook), Settings(root=tmp_path), FixMode())
+    result = fix_file(notebook, Settings(root=tmp_path))
     assert result.fixed == 1 and result.fix_error is None
     assert notebook.read_bytes() == data.replace(b", seed=1", b"")
 
@@ -308,7 +309,7 @@ def test_valid_code_nested_too_deeply_for_the_fix_stage_keeps_its_findings(tmp_p
     train = tmp_path / "train.py"
     text = SEEDED_LAYER + "nested = " + "[" * 199 + "]" * 199 + "\n"
     train.write_text(text)
-    result = audit_path(str(train), Settings(root=tmp_path), FixMode())
+    result = fix_file(train, Settings(root=tmp_path))
     assert codes(result.findings) == ["EA402"]
     assert result.fix_error is not None and "nested too deeply" in result.fix_error
     assert train.read_text() == text
@@ -406,7 +407,7 @@ def test_a_file_deleted_while_it_is_being_fixed_is_not_recreated(tmp_path: Path,
         return result
 
     monkeypatch.setattr(pipeline, "fix_source", fix_then_vanish)
-    result = audit_path(str(train), Settings(root=tmp_path), FixMode())
+    result = fix_file(train, Settings(root=tmp_path))
     assert result.fix_error is not None and "No such file" in result.fix_error
     assert list(tmp_path.iterdir()) == []
 
@@ -450,7 +451,7 @@ def test_a_write_that_fails_at_any_step_leaves_the_original(tmp_path: Path, monk
         monkeypatch.setattr(pipeline, "link_into_place", no_space)
     else:
         monkeypatch.setattr(os, failing, no_space)  # what estimator_audit.pipeline calls
-    result = audit_path(str(train), Settings(root=tmp_path), FixMode())
+    result = fix_file(train, Settings(root=tmp_path))
     assert result.fix_error is not None and "No space left on device" in result.fix_error
     assert train.read_text() == SEEDED_LAYER
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]
@@ -463,7 +464,7 @@ def test_the_fallback_without_unnamed_files_writes_the_same(tmp_path: Path, monk
     train = tmp_path / "train.py"
     train.write_text(SEEDED_LAYER)
     train.chmod(0o750)
-    result = audit_path(str(train), Settings(root=tmp_path), FixMode())
+    result = fix_file(train, Settings(root=tmp_path))
     assert result.fixed == 1 and train.read_text() == FIXED_LAYER
     assert stat.S_IMODE(train.stat().st_mode) == 0o750
     assert [p.name for p in tmp_path.iterdir()] == ["train.py"]

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from estimator_audit.catalogue import all_rules
-from estimator_audit.config import Settings
+from estimator_audit.config import Settings, parse_version
 from estimator_audit.pipeline import FixMode, fix_source
 from estimator_audit.rule import Invalid, Rule, Valid, example_text
 from tests.conftest import audit_text
@@ -19,6 +19,13 @@ SECTIONS = ("## What it does", "## Why is this bad?", "## How it was verified", 
             "## Use instead", "## Fix safety")
 
 
+def example_settings(example: Invalid | Valid, **options: object) -> Settings:
+    """The settings an example is audited with: its target, if it names one."""
+    if example.target is not None:
+        options["target"] = parse_version(example.target)
+    return Settings(**options)  # type: ignore[arg-type]
+
+
 def example_id(pair: tuple[type[Rule], Invalid | Valid]) -> str:
     rule, example = pair
     examples = rule.invalid if isinstance(example, Invalid) else rule.valid
@@ -28,7 +35,8 @@ def example_id(pair: tuple[type[Rule], Invalid | Valid]) -> str:
 @pytest.mark.parametrize("pair", INVALID, ids=[example_id(p) for p in INVALID])
 def test_invalid_example_gives_exactly_the_stated_findings(pair: tuple[type[Rule], Invalid]) -> None:
     rule, example = pair
-    findings = [f for f in audit_text(example.code, example.filename) if f.code == rule.code]
+    findings = [f for f in audit_text(example.code, example.filename, example_settings(example))
+                if f.code == rule.code]
     assert sorted((f.line, f.column) for f in findings) == sorted(example.at)
     for finding in findings:
         assert finding.name == rule.name and finding.severity is rule.severity
@@ -42,14 +50,14 @@ FIXED = [(rule, example) for rule, example in INVALID if example.fixed is not No
 @pytest.mark.parametrize("pair", FIXED, ids=[example_id(p) for p in FIXED])
 def test_fix_gives_the_stated_program_and_is_idempotent(pair: tuple[type[Rule], Invalid]) -> None:
     rule, example = pair
-    settings = Settings(select=(rule.code,))
+    settings = example_settings(example, select=(rule.code,))
     mode = FixMode(unsafe=True)
     before = example_text(example.code).encode()
-    after, remaining, fixed = fix_source(example.filename, before, settings, mode)
-    assert after.decode() == example_text(example.fixed or "")
-    assert fixed >= 1 and not [f for f in remaining if f.fix is not None]
-    again, _, fixed_again = fix_source(example.filename, after, settings, mode)
-    assert again == after and fixed_again == 0
+    fixed = fix_source(example.filename, before, settings, mode)
+    assert fixed.data.decode() == example_text(example.fixed or "")
+    assert fixed.applied and not [f for f in fixed.remaining if f.fix is not None]
+    again = fix_source(example.filename, fixed.data, settings, mode)
+    assert again.data == fixed.data and not again.applied
 
 
 @pytest.mark.parametrize("rule", [r for r in RULES if r.fix_safety], ids=lambda r: r.code)
@@ -60,7 +68,8 @@ def test_every_fixable_rule_shows_a_fix(rule: type[Rule]) -> None:
 @pytest.mark.parametrize("pair", VALID, ids=[example_id(p) for p in VALID])
 def test_valid_example_gives_no_finding(pair: tuple[type[Rule], Valid]) -> None:
     rule, example = pair
-    assert [f for f in audit_text(example.code, example.filename) if f.code == rule.code] == []
+    assert [f for f in audit_text(example.code, example.filename, example_settings(example))
+            if f.code == rule.code] == []
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])

@@ -8,12 +8,12 @@ learning rate (0.001), V1 ones at 0.05; linear estimators at 0.2 unless `optimiz
 from __future__ import annotations
 
 import ast
-import math
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from estimator_audit.data import load
-from estimator_audit.migrate.model import Optimizer, Scalar, Unsupported
+from estimator_audit.migrate.model import Expression, Optimizer, Runtime, Scalar, Unsupported
 from estimator_audit.v1api import keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
@@ -39,11 +39,13 @@ def loss_reduction(class_name: str, api: str) -> str:
     return REDUCTIONS[estimator_entry(class_name, api)["loss_reduction"]]
 
 
-def learning_rate(rule: dict[str, Any], api: str, name: str, n_columns: int) -> float:
+def learning_rate(rule: dict[str, Any], api: str, name: str, n_columns: str) -> float | Expression:
+    """The rate a rule of the table gives; `n_columns` is the builder's expression for how many
+    feature columns the estimator was given (only known when the program runs)."""
     if rule["kind"] == "constant":
         return float(rule["value"])
     if rule["kind"] == "inverse_sqrt_columns":
-        return min(float(rule["max"]), 1.0 / math.sqrt(max(n_columns, 1)))
+        return Expression(f"min({float(rule['max'])!r}, 1 / {n_columns} ** 0.5)")
     return float(optimizer_string(api, name)["default_learning_rate"])
 
 
@@ -54,24 +56,24 @@ def optimizer_string(api: str, name: str) -> dict[str, Any]:
     return entry  # type: ignore[no-any-return]
 
 
-def keras_optimizer(api: str, name: str, rate: float) -> Optimizer:
+def keras_optimizer(api: str, name: str, rate: float | Expression) -> Optimizer:
     """The checked Keras 3 optimizer that trains like the estimator's optimizer `name`."""
     keras3 = optimizer_string(api, name)["keras3"]
     if keras3["keras_class"] is None:
         raise Unsupported(f"the estimator's {name} has no Keras 3 optimizer that trains the same "
                           f"({keras3['note']})")
-    arguments: tuple[tuple[str, Scalar | None], ...] = (
+    arguments: tuple[tuple[str, Scalar | Expression], ...] = (
         ("learning_rate", rate), *sorted(keras3["keras_arguments"].items()))
     return Optimizer(keras3["keras_class"].rsplit(".", 1)[-1], arguments)
 
 
-def named_optimizer(class_name: str, api: str, tower: Tower, name: str, n_columns: int) -> Optimizer:
+def named_optimizer(class_name: str, api: str, tower: Tower, name: str, n_columns: str) -> Optimizer:
     """`optimizer="Adam"`: the class the estimator picks for the name, at the estimator's rate."""
     side = estimator_entry(class_name, api)["optimizers"][tower]
     return keras_optimizer(api, name, learning_rate(side["learning_rate"], api, name, n_columns))
 
 
-def default_optimizer(class_name: str, api: str, tower: Tower, n_columns: int, explicit_none: bool
+def default_optimizer(class_name: str, api: str, tower: Tower, n_columns: str, explicit_none: bool
                       ) -> Optimizer:
     """No optimizer argument (or `optimizer=None`, which linear estimators treat differently)."""
     side = estimator_entry(class_name, api)["optimizers"][tower]
@@ -79,10 +81,14 @@ def default_optimizer(class_name: str, api: str, tower: Tower, n_columns: int, e
     return keras_optimizer(api, side["default"], learning_rate(rule, api, side["default"], n_columns))
 
 
-def optimizer_object(reader: Reader, call: ast.Call, api: str) -> Optimizer:
+Value = Callable[[ast.expr, str], Scalar | Runtime]
+
+
+def optimizer_object(reader: Reader, call: ast.Call, api: str, value: Value) -> Optimizer:
     """An optimizer object passed to the estimator, as the Keras 3 optimizer that reproduces
     it: a TF1 optimizer through the checked TF1 -> Keras table, a Keras 2 optimizer (what V2
-    estimators take) through the estimator table, each with the defaults Keras 3 lacks."""
+    estimators take) through the estimator table, each with the defaults Keras 3 lacks.
+    `value` reads an argument: a literal, or a Runtime value the builder is passed."""
     name = reader.context.call_name(call) or ""
     tf1 = v1_optimizer(name)
     if tf1 is not None:
@@ -92,16 +98,15 @@ def optimizer_object(reader: Reader, call: ast.Call, api: str) -> Optimizer:
         if not mapped.exact:
             raise Unsupported(f"{tf1.tf1_name} is given an argument Keras 3 cannot reproduce")
         arguments = tuple(
-            (a.keras_name, reader.literal(a.value, f"{tf1.tf1_name}'s {a.keras_name}")
-             if a.value is not None else a.default)
+            (a.keras_name, value(a.value, a.keras_name) if a.value is not None else a.default)
             for a in mapped.arguments)
         return Optimizer(tf1.keras_class.rsplit(".", 1)[-1], arguments)  # type: ignore[arg-type]
     if ".keras.optimizers." in name or name.startswith("keras.optimizers."):
-        return keras2_optimizer(reader, call, name.rsplit(".", 1)[-1])
+        return keras2_optimizer(call, name.rsplit(".", 1)[-1], value)
     raise Unsupported(f"optimizer `{reader.shown(call)}` is not one the rewrite can reproduce")
 
 
-def keras2_optimizer(reader: Reader, call: ast.Call, class_name: str) -> Optimizer:
+def keras2_optimizer(call: ast.Call, class_name: str, value: Value) -> Optimizer:
     """`tf.keras.optimizers.Adam(0.01)` as a V2 estimator ran it (converted to Keras 2's legacy
     optimizer), written for Keras 3 with every hyperparameter explicit."""
     entries = table()["optimizer_strings"]["v2"]
@@ -114,17 +119,17 @@ def keras2_optimizer(reader: Reader, call: ast.Call, class_name: str) -> Optimiz
         raise Unsupported(f"{class_name} is given positional arguments beyond the learning rate")
     passed: dict[str, object] = {}
     if call.args:
-        passed["learning_rate"] = reader.literal(call.args[0], f"{class_name}'s learning_rate")
+        passed["learning_rate"] = value(call.args[0], "learning_rate")
     for keyword in call.keywords:
         if keyword.arg is None:
             raise Unsupported(f"{class_name} is given **kwargs")
-        passed[keyword.arg] = reader.literal(keyword.value, f"{class_name}'s {keyword.arg}")
+        passed[keyword.arg] = value(keyword.value, keyword.arg)
     arguments = dict(keras_optimizer("v2", name, float(entry["default_learning_rate"])).arguments)
-    for argument, value in passed.items():
-        if argument in INERT_KERAS2_ARGUMENTS and value == INERT_KERAS2_ARGUMENTS[argument]:
+    for argument, given in passed.items():
+        if argument in INERT_KERAS2_ARGUMENTS and given == INERT_KERAS2_ARGUMENTS[argument]:
             continue
         if argument not in arguments:
             raise Unsupported(f"{class_name}({argument}=...) has no Keras 3 counterpart the rewrite knows")
-        arguments[argument] = value  # type: ignore[assignment]
+        arguments[argument] = given  # type: ignore[assignment]
     keras3 = entry["keras3"]["keras_class"].rsplit(".", 1)[-1]
     return Optimizer(keras3, tuple(arguments.items()))

@@ -1,8 +1,10 @@
-"""Read a premade estimator's construction and its call sites from a file's `ast`.
+"""Front end for premade estimators: a construction read into the neutral description.
 
-Everything the rewrite needs must be visible in the file as literals (or names bound to
-literals): keys, vocabularies, layer sizes, the optimizer. Whatever is not raises Unsupported
-with the reason the finding then quotes; the rewrite is all or nothing for one estimator.
+What the construction shows as literals (layer sizes, n_classes, the optimizer) is written into
+the Keras model; what only the running program knows (the feature columns it built, hidden
+units from flags) becomes a parameter of the model builder, passed the program's own
+expression. Whatever cannot be reproduced raises Unsupported with the reason the finding
+quotes; the rewrite is all or nothing for one estimator.
 """
 
 from __future__ import annotations
@@ -16,23 +18,16 @@ from typing import TYPE_CHECKING, Literal
 from estimator_audit.calls import UNKNOWN, argument, is_none, passed_parameters, unpacks
 from estimator_audit.migrate import defaults
 from estimator_audit.migrate.model import (
-    BucketizedColumn,
-    Column,
-    DenseColumn,
     DNNTower,
-    EmbeddingColumn,
     Estimator,
     Head,
-    IndicatorColumn,
     LinearTower,
-    NumericColumn,
     Optimizer,
+    Runtime,
     Unsupported,
 )
-from estimator_audit.migrate.obsolete import obsolete_assignments
-from estimator_audit.migrate.reader import MAX_NAME_HOPS, Reader
-from estimator_audit.resolve import SCOPE_NODES
-from estimator_audit.tfapi import estimator_class
+from estimator_audit.migrate.reader import Reader
+from estimator_audit.tfapi import estimator_class, is_run_config
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -55,53 +50,59 @@ HANDLED = frozenset({
     "activation_fn", "dropout", "config", "loss_reduction", "batch_norm", "sparse_combiner",
     "linear_feature_columns", "linear_optimizer", "dnn_feature_columns", "dnn_optimizer",
     "dnn_hidden_units", "dnn_activation_fn", "dnn_dropout", "linear_sparse_combiner",
+    "weight_column", "label_vocabulary",
 })
 REDUCTIONS = {"SUM_OVER_BATCH_SIZE": "sum_over_batch_size", "SUM": "sum"}
-# Estimator methods the rewrite follows, and the parameters it reproduces of each.
-METHODS = {"train": ("input_fn", "hooks", "steps", "max_steps", "saving_listeners"),
-           "evaluate": ("input_fn", "steps", "hooks", "checkpoint_path", "name"),
-           "predict": ("input_fn", "predict_keys", "hooks", "checkpoint_path", "yield_single_examples")}
-METHOD_ARGUMENTS = {"train": ("input_fn", "steps"), "evaluate": ("input_fn", "steps"),
-                    "predict": ("input_fn",)}
-INPUT_FN_PARAMETERS = frozenset({"mode", "params", "config", "input_context"})
-DATASET_METHODS = frozenset({"batch", "repeat", "shuffle", "prefetch", "map", "cache", "take", "skip",
-                             "filter", "padded_batch", "unbatch", "rebatch", "zip", "concatenate"})
+# RunConfig fields that only schedule checkpoints, summaries and logs: they change no number
+# the model computes, and Keras keeps the model in memory.
+SCHEDULING_FIELDS = frozenset({
+    "save_summary_steps", "save_checkpoints_steps", "save_checkpoints_secs", "keep_checkpoint_max",
+    "keep_checkpoint_every_n_hours", "log_step_count_steps", "session_config", "eval_distribute",
+    "protocol", "device_fn", "session_creation_timeout_secs", "checkpoint_save_graph_def",
+})
+RUN_CONFIG_PARAMETERS = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps",
+                         "save_checkpoints_secs", "session_config", "keep_checkpoint_max",
+                         "keep_checkpoint_every_n_hours", "log_step_count_steps", "train_distribute",
+                         "device_fn", "protocol", "eval_distribute", "experimental_distribute",
+                         "experimental_max_worker_delay_secs", "session_creation_timeout_secs",
+                         "checkpoint_save_graph_def")
+MAX_CONFIG_HOPS = 8
+# Parameters whose explicit None differs from leaving them out (an error, or another default).
+NONE_MATTERS = frozenset({"n_classes", "label_dimension", "optimizer", "linear_optimizer", "dnn_optimizer",
+                          "hidden_units", "dnn_hidden_units", "feature_columns"})
 
 
 @dataclass(frozen=True)
-class CallSite:
-    """`est.train(input_fn=..., steps=...)` and its siblings, with the dataset expression."""
-
-    method: Literal["train", "evaluate", "predict"]
-    call: ast.Call
-    dataset: str  # source text of an expression that makes the input_fn's dataset
-    steps: str | None  # source text of the steps argument
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One estimator the rewrite replaces: where it is built and every place it is used."""
+class Construction:
+    """The premade estimator one call constructs, and what the rewrite reads along the way."""
 
     estimator: Estimator
-    constructor: ast.Call
-    variable: str
-    sites: tuple[CallSite, ...]
-    # Assignments only the estimator used (its feature columns): the Keras model inlines them.
-    obsolete: tuple[ast.Assign, ...]
-    # Comments written inside the estimator's construction, which the builder keeps.
-    comments: tuple[str, ...] = ()
+    call: ast.Call
+    # Values read through names (a RunConfig assigned to `config`), whose assignments may have
+    # no other reader once the estimator is gone.
+    followed: tuple[ast.expr, ...]
+    comments: tuple[str, ...]
 
 
-def dense_columns(columns: list[Column], what: str) -> tuple[DenseColumn, ...]:
-    """A DNN takes dense columns only (tensorflow-estimator raises on the others)."""
-    for column in columns:
-        if not isinstance(column, (NumericColumn, BucketizedColumn, IndicatorColumn, EmbeddingColumn)):
-            raise Unsupported(f"{what} holds categorical column `{column.name}`: the estimator itself "
-                              "rejects it (wrap it in indicator_column or embedding_column)")
-    return tuple(columns)  # type: ignore[arg-type]
+class Values:
+    """Reads constructor arguments as literals when the source shows them, else as Runtime
+    values named after their parameter."""
+
+    def __init__(self, context: ModuleContext, reader: Reader) -> None:
+        self.context = context
+        self.reader = reader
+
+    def text(self, node: ast.AST) -> str:
+        return self.reader.text(node)
+
+    def literal_or_runtime(self, node: ast.expr, name: str) -> object:
+        try:
+            return self.reader.literal(node, name)
+        except Unsupported:
+            return Runtime(name, self.text(node))
 
 
-def read_estimator(context: ModuleContext, call: ast.Call, reader: Reader) -> Estimator:
+def read_construction(context: ModuleContext, call: ast.Call) -> Construction:
     """The neutral description of the premade estimator `call` constructs."""
     info = estimator_class(context.call_name(call))
     assert info is not None
@@ -117,271 +118,230 @@ def read_estimator(context: ModuleContext, call: ast.Call, reader: Reader) -> Es
     extra = sorted(p for p in passed if p not in HANDLED)
     if extra:
         raise Unsupported(f"{class_name}({', '.join(f'{p}=...' for p in extra)}) is not reproduced")
-    values = {p: argument(call, p, info.parameters) for p in info.parameters}
-    head = read_head(reader, class_name, api, values)
+    reader = Reader(context)
+    values = Values(context, reader)
+    # What the call passes; `None` is kept where the estimator gives it a meaning of its own.
+    arguments: dict[str, ast.expr] = {}
+    for parameter in info.parameters:
+        found = argument(call, parameter, info.parameters)
+        if isinstance(found, ast.expr) and (not is_none(found) or parameter in NONE_MATTERS):
+            arguments[parameter] = found
+    head = read_head(values, class_name, api, arguments)
     dnn = linear = None
     if class_name.startswith("DNNLinearCombined"):
-        linear_columns = reader.columns(values["linear_feature_columns"], "linear_feature_columns") \
-            if values.get("linear_feature_columns") is not None else []
-        dnn_columns = reader.columns(values["dnn_feature_columns"], "dnn_feature_columns") \
-            if values.get("dnn_feature_columns") is not None else []
-        if linear_columns:
-            linear = read_linear(reader, class_name, api, linear_columns, values, "linear_optimizer",
-                                 "linear_sparse_combiner")
-        if dnn_columns:
-            dnn = read_dnn(reader, class_name, api, dnn_columns, values, "dnn_", "dnn_optimizer")
-        if not linear_columns and not dnn_columns:
+        if "linear_feature_columns" in arguments:
+            linear = read_linear(values, class_name, api, arguments, "linear_feature_columns",
+                                 "linear_optimizer", "linear_sparse_combiner")
+        if "dnn_feature_columns" in arguments:
+            dnn = read_dnn(values, class_name, api, arguments, "dnn_", "dnn_feature_columns", "dnn_optimizer")
+        if linear is None and dnn is None:
             raise Unsupported("the estimator has neither linear nor dnn feature columns")
-    elif class_name.startswith("DNN"):
-        columns = reader.columns(values["feature_columns"], "feature_columns")
-        dnn = read_dnn(reader, class_name, api, columns, values, "", "optimizer")
-    else:
-        columns = reader.columns(values["feature_columns"], "feature_columns")
-        linear = read_linear(reader, class_name, api, columns, values, "optimizer", "sparse_combiner")
-    if not (dnn.columns if dnn else ()) + (linear.columns if linear else ()):
+    elif given(arguments, "feature_columns") is None:
         raise Unsupported("the estimator has no feature columns")
-    model_dir = values.get("model_dir")
-    shown_dir = isinstance(model_dir, ast.expr) and not is_none(model_dir)
-    directory = reader.shown(model_dir) if shown_dir else None  # type: ignore[arg-type]
-    return Estimator(class_name, api, head, dnn, linear, read_seed(context, reader, call), directory)
+    elif class_name.startswith("DNN"):
+        dnn = read_dnn(values, class_name, api, arguments, "", "feature_columns", "optimizer")
+    else:
+        linear = read_linear(values, class_name, api, arguments, "feature_columns", "optimizer",
+                             "sparse_combiner")
+    seed, model_dir, strategy = read_config(values, call, info.parameters)
+    if "model_dir" in arguments:
+        model_dir = Runtime("model_dir", values.text(arguments["model_dir"]))
+    estimator = Estimator(class_name, api, head, dnn, linear, seed, model_dir, strategy)
+    return Construction(estimator, call, tuple(reader.followed), comments_in(values.text(call)))
 
 
-def read_head(reader: Reader, class_name: str, api: str, values: dict[str, object]) -> Head:
+def given(arguments: dict[str, ast.expr], name: str) -> ast.expr | None:
+    """The argument passed for `name`, unless it is absent or None."""
+    node = arguments.get(name)
+    return None if node is None or is_none(node) else node
+
+
+def read_head(values: Values, class_name: str, api: str, arguments: dict[str, ast.expr]) -> Head:
+    reader = values.reader
     reduction: str = defaults.loss_reduction(class_name, api)
-    node = values.get("loss_reduction")
+    node = arguments.get("loss_reduction")
     if node is not None:
-        text = reader.text(node)  # type: ignore[arg-type]
+        text = reader.text(node)
         name = text.rsplit(".", 1)[-1]
         if name not in REDUCTIONS:
             raise Unsupported(f"loss_reduction={text} is not reproduced (only SUM and SUM_OVER_BATCH_SIZE)")
         reduction = REDUCTIONS[name]
+    weight = read_weight_column(values, arguments.get("weight_column"))
+    vocabulary = read_vocabulary(values, arguments.get("label_vocabulary"))
     if class_name.endswith("Classifier"):
-        classes = reader.count(values.get("n_classes"), "n_classes", 2)
-        if classes < 2:
-            raise Unsupported("n_classes must be at least 2")
-        if classes == 2:
-            return Head("binary", 1, reduction)  # type: ignore[arg-type]
-        return Head("multiclass", classes, reduction)  # type: ignore[arg-type]
-    dimension = reader.count(values.get("label_dimension"), "label_dimension", 1)
+        node = arguments.get("n_classes")
+        classes = values.literal_or_runtime(node, "n_classes") if node is not None and not is_none(node) \
+            else reader.count(node, "n_classes", 2)
+        if isinstance(classes, Runtime):
+            return Head("classifier", classes, reduction, weight, vocabulary)  # type: ignore[arg-type]
+        if not isinstance(classes, int) or isinstance(classes, bool) or classes < 2:
+            raise Unsupported("n_classes must be an integer of at least 2")
+        if isinstance(vocabulary, tuple) and len(vocabulary) != classes:
+            raise Unsupported(f"label_vocabulary has {len(vocabulary)} entries for {classes} classes: the "
+                              "estimator rejects that")
+        return Head("classifier", classes, reduction, weight, vocabulary)  # type: ignore[arg-type]
+    if vocabulary is not None:
+        raise Unsupported("label_vocabulary on a regressor")
+    dimension = reader.count(arguments.get("label_dimension"), "label_dimension", 1)
     if dimension != 1:
         raise Unsupported("label_dimension > 1: the estimator's loss sums over the label dimension")
-    return Head("regression", dimension, reduction)  # type: ignore[arg-type]
+    return Head("regression", dimension, reduction, weight)  # type: ignore[arg-type]
 
 
-def read_dnn(reader: Reader, class_name: str, api: str, columns: list[Column],
-             values: dict[str, object], prefix: str, optimizer_parameter: str) -> DNNTower:
-    hidden = reader.literal(values.get(f"{prefix}hidden_units"), "hidden_units") \
-        if values.get(f"{prefix}hidden_units") is not None else None
-    if not isinstance(hidden, list) or not all(isinstance(h, int) for h in hidden):
-        raise Unsupported("hidden_units is not a list of integers this file shows")
+def read_weight_column(values: Values, node: ast.expr | None) -> str | Runtime | None:
+    """A feature key, or a numeric_column (either API) whose key is the weight."""
+    if node is None:
+        return None
+    value = values.reader.follow(node) if isinstance(node, ast.Name) else node
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return value.value
+    return Runtime("weight_column", values.text(node))
+
+
+def read_vocabulary(values: Values, node: ast.expr | None) -> tuple[str, ...] | Runtime | None:
+    if node is None:
+        return None
+    value = values.literal_or_runtime(node, "label_vocabulary")
+    if isinstance(value, Runtime):
+        return value
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise Unsupported("label_vocabulary is not a list of strings")
+    if len(set(value)) != len(value):
+        raise Unsupported("label_vocabulary has duplicates: the estimator rejects them")
+    return tuple(value)
+
+
+def columns_parameter(values: Values, arguments: dict[str, ast.expr], parameter: str) -> Runtime:
+    node = arguments[parameter]
+    return Runtime(parameter, values.text(node))
+
+
+def read_dnn(values: Values, class_name: str, api: str, arguments: dict[str, ast.expr], prefix: str,
+             columns_name: str, optimizer_parameter: str) -> DNNTower:
+    reader = values.reader
+    columns = columns_parameter(values, arguments, columns_name)
+    node = given(arguments, f"{prefix}hidden_units")
+    if node is None:
+        raise Unsupported("the estimator has no hidden_units")
+    hidden = values.literal_or_runtime(node, "hidden_units")
+    if isinstance(hidden, list):
+        if not all(isinstance(h, int) and not isinstance(h, bool) for h in hidden):
+            raise Unsupported("hidden_units is not a list of integers")
+        hidden = tuple(hidden)
+    elif not isinstance(hidden, Runtime):
+        raise Unsupported("hidden_units is not a list of integers")
     activation = "relu"
-    node = values.get(f"{prefix}activation_fn")
+    node = arguments.get(f"{prefix}activation_fn")
     if node is not None:
-        name = reader.context.qualified_name(node)  # type: ignore[arg-type]
+        name = values.context.qualified_name(node)
         if name not in ACTIVATIONS:
-            shown = reader.shown(node)  # type: ignore[arg-type]
-            raise Unsupported(f"activation_fn={shown} has no Keras counterpart the rewrite knows")
+            raise Unsupported(f"activation_fn={reader.shown(node)} has no Keras counterpart the rewrite "
+                              "knows")
         activation = ACTIVATIONS[name]
-    dropout = reader.literal(values[f"{prefix}dropout"], "dropout") \
-        if values.get(f"{prefix}dropout") is not None else None
-    batch_norm = reader.literal(values["batch_norm"], "batch_norm") if values.get("batch_norm") is not None \
-        else False
-    if dropout is not None and not isinstance(dropout, (int, float)):
-        raise Unsupported("dropout is not a number")
-    dense = dense_columns(columns, "feature_columns")
-    optimizer = read_optimizer(reader, class_name, api, "dnn", values.get(optimizer_parameter), len(dense))
-    return DNNTower(dense, tuple(hidden), activation, None if dropout is None else float(dropout),
-                    bool(batch_norm), optimizer)
+    dropout: float | Runtime | None = None
+    node = arguments.get(f"{prefix}dropout")
+    if node is not None:
+        found = values.literal_or_runtime(node, "dropout")
+        if isinstance(found, bool) or not isinstance(found, (int, float, Runtime)):
+            raise Unsupported("dropout is not a number")
+        dropout = found if isinstance(found, Runtime) else float(found)
+    batch_norm = reader.literal(arguments["batch_norm"], "batch_norm") if "batch_norm" in arguments else False
+    optimizer = read_optimizer(values, class_name, api, "dnn", given(arguments, optimizer_parameter), columns,
+                               optimizer_parameter in arguments)
+    return DNNTower(columns, hidden, activation, dropout, bool(batch_norm), optimizer)
 
 
-def read_linear(reader: Reader, class_name: str, api: str, columns: list[Column],
-                values: dict[str, object], optimizer_parameter: str, combiner_parameter: str) -> LinearTower:
-    node = values.get(combiner_parameter)
-    combiner = reader.literal(node, "sparse_combiner") if node is not None else "sum"
+def read_linear(values: Values, class_name: str, api: str, arguments: dict[str, ast.expr], columns_name: str,
+                optimizer_parameter: str, combiner_parameter: str) -> LinearTower:
+    columns = columns_parameter(values, arguments, columns_name)
+    node = arguments.get(combiner_parameter)
+    combiner = values.reader.literal(node, "sparse_combiner") if node is not None else "sum"
     if combiner not in ("sum", "mean", "sqrtn"):
         raise Unsupported(f"sparse_combiner={combiner!r} is not one the estimator accepts")
-    optimizer = read_optimizer(reader, class_name, api, "linear", values.get(optimizer_parameter),
-                               len(columns))
-    return LinearTower(tuple(columns), optimizer, combiner)
+    optimizer = read_optimizer(values, class_name, api, "linear", given(arguments, optimizer_parameter),
+                               columns, optimizer_parameter in arguments)
+    return LinearTower(columns, optimizer, combiner)
 
 
-def read_optimizer(reader: Reader, class_name: str, api: str, tower: Literal["dnn", "linear"], node: object,
-                   n_columns: int) -> Optimizer:
+def read_optimizer(values: Values, class_name: str, api: str, tower: Literal["dnn", "linear"],
+                   node: ast.expr | None, columns: Runtime, passed: bool) -> Optimizer:
     """The optimizer as the estimator constructs it: a name gets the estimator's default
     learning rate; an optimizer object is read through the tables of TF1 and Keras 2."""
-    if node is None or is_none(node):
-        return defaults.default_optimizer(class_name, api, tower, n_columns, explicit_none=node is not None)
-    if node is UNKNOWN:
-        raise Unsupported("the optimizer may be passed through *args or **kwargs")
-    value = reader.follow(node)  # type: ignore[arg-type]
+    count = f"len({columns.name})"
+    if node is None:
+        # Absent, or `optimizer=None` (which linear estimators treat differently).
+        return defaults.default_optimizer(class_name, api, tower, count, explicit_none=passed)
+    reader = values.reader
+    value = reader.follow(node)
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return defaults.named_optimizer(class_name, api, tower, value.value, n_columns)
+        return defaults.named_optimizer(class_name, api, tower, value.value, count)
     if isinstance(value, ast.Call):
-        return defaults.optimizer_object(reader, value, api)
-    raise Unsupported(f"optimizer `{reader.shown(node)}` is not a name or an optimizer this file shows")  # type: ignore[arg-type]
+        # A run-time hyperparameter (`learning_rate=args.learning_rate`) becomes a builder
+        # parameter, named after its tower when a wide-and-deep model has two optimizers.
+        prefix = f"{tower}_" if class_name.startswith("DNNLinearCombined") else ""
+
+        def argument_value(node: ast.expr, name: str) -> object:
+            found = values.literal_or_runtime(node, prefix + name)
+            if isinstance(found, list):
+                raise Unsupported(f"the optimizer's {name} is a list")
+            return found
+
+        return defaults.optimizer_object(reader, value, api, argument_value)  # type: ignore[arg-type]
+    raise Unsupported(f"optimizer `{reader.shown(node)}` is not a name or an optimizer this file shows")
 
 
-def read_seed(context: ModuleContext, reader: Reader, call: ast.Call) -> int | None:
-    """RunConfig's tf_random_seed when the file shows it, else None."""
-    seeded, config = context.facts.estimator_config(call)
-    if not seeded or not isinstance(config, ast.Call):
-        return None
-    seed = reader.integer(argument(config, "tf_random_seed"), "tf_random_seed")
-    return seed
-
-
-# -- call sites ---------------------------------------------------------------------------------
-def assigned_name(context: ModuleContext, call: ast.Call) -> str:
-    """The variable an estimator is assigned to: `est = DNNClassifier(...)`."""
-    parent = context.ancestors[-1] if context.ancestors else None
-    if isinstance(parent, ast.Assign) and parent.value is call and len(parent.targets) == 1 \
-            and isinstance(parent.targets[0], ast.Name):
-        return parent.targets[0].id
-    raise Unsupported("the estimator is not assigned to a plain variable, so its uses cannot be followed")
-
-
-def scope_body(context: ModuleContext) -> ast.AST:
-    """The def or module whose body the estimator is built in."""
-    for node in reversed(context.ancestors):
-        if isinstance(node, SCOPE_NODES):
-            return node
-    return context.tree
-
-
-def uses_and_parents(scope: ast.AST, name: str) -> tuple[list[ast.Name], dict[int, ast.AST]]:
-    """Every use of `name` in a scope, nested defs included (a closure use is still a use), and
-    each node's parent, from one walk."""
-    found, parents = [], {}
-    for node in ast.walk(scope):
-        for child in ast.iter_child_nodes(node):
-            parents[id(child)] = node
-        if isinstance(node, ast.Name) and node.id == name:
-            found.append(node)
-    return found, parents
-
-
-def read_call_sites(context: ModuleContext, reader: Reader, constructor: ast.Call, variable: str
-                    ) -> tuple[CallSite, ...]:
-    found, parents = uses_and_parents(scope_body(context), variable)
-    sites = []
-    for use in found:
-        parent = parents.get(id(use))
-        if isinstance(use.ctx, ast.Store):
-            if isinstance(parent, ast.Assign) and parent.value is constructor:
-                continue
-            raise Unsupported(f"`{variable}` is assigned again at line {use.lineno}")
-        attribute = parent if isinstance(parent, ast.Attribute) else None
-        call = parents.get(id(attribute)) if attribute is not None else None
-        if attribute is None or not isinstance(call, ast.Call) or call.func is not attribute \
-                or attribute.attr not in METHODS:
-            raise Unsupported(f"`{variable}` is used at line {use.lineno} other than by train, evaluate "
-                              "or predict")
-        sites.append(read_call_site(context, reader, attribute.attr, call, parents))  # type: ignore[arg-type]
-    if not sites:
-        raise Unsupported(f"`{variable}` is never trained, evaluated or used for predictions here")
-    return tuple(sites)
-
-
-def read_call_site(context: ModuleContext, reader: Reader, method: Literal["train", "evaluate", "predict"],
-                   call: ast.Call, parents: dict[int, ast.AST]) -> CallSite:
-    parameters = METHODS[method]
-    if unpacks(call):
-        raise Unsupported(f"{method}() at line {call.lineno} passes *args or **kwargs")
-    passed = passed_parameters(call, parameters)
-    extra = sorted(p for p in passed if p not in METHOD_ARGUMENTS[method])
-    if extra:
-        raise Unsupported(f"{method}({', '.join(f'{p}=...' for p in extra)}) at line {call.lineno} "
-                          "is not reproduced")
-    if method == "train" and not isinstance(parents.get(id(call)), ast.Expr):
-        raise Unsupported(f"the result of train() at line {call.lineno} is used "
-                          "(Keras fit returns a History)")
-    input_fn = argument(call, "input_fn", parameters)
-    if not isinstance(input_fn, ast.expr):
-        raise Unsupported(f"{method}() at line {call.lineno} has no input_fn")
-    steps = argument(call, "steps", parameters)
-    steps_text = reader.text(steps) if isinstance(steps, ast.expr) and not is_none(steps) else None
-    return CallSite(method, call, dataset_expression(context, reader, input_fn), steps_text)
-
-
-def dataset_expression(context: ModuleContext, reader: Reader, input_fn: ast.expr) -> str:
-    """An expression that calls the input_fn the way the estimator did (without arguments),
-    once the rewrite can see that it returns a tf.data dataset."""
-    if isinstance(input_fn, ast.Lambda):
-        if input_fn.args.args or input_fn.args.posonlyargs or input_fn.args.kwonlyargs:
-            raise Unsupported(f"input_fn `{reader.shown(input_fn)}` takes arguments the estimator passes")
-        check_returns_dataset(context, reader, input_fn.body)
-        return reader.text(input_fn.body)
-    function = function_def(reader, input_fn)
-    if function is None:
-        raise Unsupported(f"input_fn `{reader.shown(input_fn)}` is not a function this file shows")
-    check_function_returns_dataset(context, reader, function)
-    return f"{reader.text(input_fn)}()"
-
-
-def function_def(reader: Reader, node: ast.expr) -> ast.FunctionDef | None:
-    """The `def` a name refers to, anywhere in the module (the first of that name)."""
-    return reader.functions().get(node.id) if isinstance(node, ast.Name) else None
-
-
-def check_returns_dataset(context: ModuleContext, reader: Reader, body: ast.expr) -> None:
-    """The expression must make a dataset: a call of a function of this file that returns one,
-    or a tf.data expression."""
-    if isinstance(body, ast.Call):
-        function = function_def(reader, body.func)
-        if function is not None:
-            check_function_returns_dataset(context, reader, function)
-            return
-    if is_dataset(context, body, {}):
-        return
-    raise Unsupported(f"input_fn returns `{reader.shown(body)}`, which the rewrite cannot see is a "
-                      "tf.data.Dataset of (features, labels)")
-
-
-def check_function_returns_dataset(context: ModuleContext, reader: Reader, function: ast.FunctionDef) -> None:
-    names = {a.arg for a in function.args.args + function.args.kwonlyargs}
-    if names & INPUT_FN_PARAMETERS:
-        passed = ", ".join(sorted(names & INPUT_FN_PARAMETERS))
-        raise Unsupported(f"input_fn `{function.name}` takes {passed}, which the estimator passes and "
-                          "Keras does not")
-    assignments: dict[str, list[ast.expr]] = {}
-    for node in ast.walk(function):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    assignments.setdefault(target.id, []).append(node.value)
-    returns = [node for node in ast.walk(function) if isinstance(node, ast.Return)]
-    if not returns or not all(r.value is not None and is_dataset(context, r.value, assignments)
-                              for r in returns):
-        raise Unsupported(f"input_fn `{function.name}` does not visibly return a tf.data.Dataset "
-                          "(a (features, labels) tuple of tensors does not feed Keras the same batches)")
-
-
-def is_dataset(context: ModuleContext, node: ast.expr, assignments: dict[str, list[ast.expr]],
-               depth: int = 0) -> bool:
-    """Whether an expression is a tf.data dataset: built by tf.data or a chain of its methods."""
-    if depth > MAX_NAME_HOPS:
-        return False
-    if isinstance(node, ast.Name):
-        values = assignments.get(node.id, [])
-        return bool(values) and all(is_dataset(context, v, assignments, depth + 1) for v in values)
-    if not isinstance(node, ast.Call):
-        return False
-    name = context.call_name(node)
-    if name is not None and name.startswith(("tensorflow.data.", "tensorflow.compat.v1.data.")):
-        return True
-    func = node.func
-    return isinstance(func, ast.Attribute) and func.attr in DATASET_METHODS and is_dataset(
-        context, func.value, assignments, depth + 1)
-
-
-def read_migration(context: ModuleContext, call: ast.Call) -> Migration:
-    """The estimator `call` builds, the variable it is kept in and every use of it."""
-    reader = Reader(context)
-    estimator = read_estimator(context, call, reader)
-    variable = assigned_name(context, call)
-    sites = read_call_sites(context, reader, call, variable)
-    return Migration(estimator, call, variable, sites, obsolete_assignments(context, reader, call),
-                     comments_in(reader.text(call)))
+def read_config(values: Values, call: ast.Call, parameters: tuple[str, ...]
+                ) -> tuple[int | Runtime | None, Runtime | None, Runtime | None]:
+    """(seed, model_dir, distribution strategy) from the estimator's RunConfig, following
+    `config = RunConfig(...)` and `.replace(...)`; fields that only schedule checkpoints and
+    logs are dropped, any other field makes the estimator unsupported."""
+    node = argument(call, "config", parameters)
+    fields: dict[str, ast.expr] = {}
+    reader = values.reader
+    for _ in range(MAX_CONFIG_HOPS):
+        if node is None or is_none(node):
+            break
+        if node is UNKNOWN:
+            raise Unsupported("config may be passed through *args or **kwargs")
+        assert isinstance(node, ast.expr)
+        if isinstance(node, ast.Name):
+            node = reader.follow_once(node)
+            continue
+        if not isinstance(node, ast.Call):
+            raise Unsupported(f"config `{reader.shown(node)}` is not a RunConfig this program shows")
+        if unpacks(node):
+            raise Unsupported("the RunConfig is built with *args or **kwargs")
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+            for keyword in node.keywords:
+                fields.setdefault(keyword.arg, keyword.value)  # type: ignore[arg-type]
+            node = node.func.value
+            continue
+        if not is_run_config(values.context.call_name(node)):
+            raise Unsupported(f"config `{reader.shown(node)}` is not a RunConfig this program shows")
+        for parameter in RUN_CONFIG_PARAMETERS:
+            found = argument(node, parameter, RUN_CONFIG_PARAMETERS)
+            if isinstance(found, ast.expr):
+                fields.setdefault(parameter, found)
+        break
+    else:
+        raise Unsupported("config is reassigned too often to follow")
+    unknown = sorted(name for name, value in fields.items()
+                     if name not in SCHEDULING_FIELDS | {"tf_random_seed", "model_dir", "train_distribute"}
+                     and not is_none(value))
+    if unknown:
+        raise Unsupported(f"RunConfig({', '.join(f'{name}=...' for name in unknown)}) is not reproduced")
+    seed: int | Runtime | None = None
+    if "tf_random_seed" in fields and not is_none(fields["tf_random_seed"]):
+        found = values.literal_or_runtime(fields["tf_random_seed"], "seed")
+        if not isinstance(found, (int, Runtime)) or isinstance(found, bool):
+            raise Unsupported("tf_random_seed is not an integer")
+        seed = found
+    model_dir = strategy = None
+    if "model_dir" in fields and not is_none(fields["model_dir"]):
+        model_dir = Runtime("model_dir", values.text(fields["model_dir"]))
+    if "train_distribute" in fields and not is_none(fields["train_distribute"]):
+        strategy = Runtime("strategy", values.text(fields["train_distribute"]))
+    return seed, model_dir, strategy
 
 
 def comments_in(code: str) -> tuple[str, ...]:

@@ -1,9 +1,12 @@
 """A neutral description of a premade estimator: what it computes, not how it was spelled.
 
-Every value is a literal read from the source (keys, vocabularies, boundaries, sizes), so the
-emitted Keras code does not depend on names in the legacy file. Column names follow
-tensorflow-estimator 2.15 (`FeatureColumn.name`): the estimator orders its input features by
-them, and the Keras rewrite keeps that order so both models have the same weight layout.
+Values the source shows as literals (layer sizes, the optimizer, the number of classes) are
+written into the Keras code; values only the running program knows (its feature columns,
+hidden units read from flags, a weight column named in a config) are `Runtime` values: the
+model builder takes them as parameters and the construction site passes the program's own
+expressions, so the migrated program computes them exactly as the legacy one did. Feature
+columns are always run-time objects: the program keeps building them, through
+keras_feature_columns, which the Keras model reads them with.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Scalar = str | int | float
+Scalar = str | int | float | bool | None
 
 
 class Unsupported(Exception):
@@ -19,134 +22,50 @@ class Unsupported(Exception):
 
 
 @dataclass(frozen=True)
-class NumericColumn:
-    key: str
-    shape: tuple[int, ...] = (1,)
-    default_value: float | None = None
+class Runtime:
+    """A value the program computes: the builder's parameter `name`, passed the program's
+    expression `text` where the estimator was constructed."""
 
-    @property
-    def name(self) -> str:
-        return self.key
-
-    @property
-    def width(self) -> int:
-        width = 1
-        for size in self.shape:
-            width *= size
-        return width
+    name: str
+    text: str
 
 
 @dataclass(frozen=True)
-class BucketizedColumn:
-    source: NumericColumn
-    boundaries: tuple[float, ...]
+class Expression:
+    """Code the builder evaluates from its parameters (a learning rate that depends on how
+    many feature columns the program built)."""
 
-    @property
-    def name(self) -> str:
-        return f"{self.source.name}_bucketized"
-
-    @property
-    def num_buckets(self) -> int:
-        return (len(self.boundaries) + 1) * self.source.width
-
-
-@dataclass(frozen=True)
-class VocabularyColumn:
-    """categorical_column_with_vocabulary_list: vocabulary ids first, then the OOV buckets."""
-
-    key: str
-    vocabulary: tuple[str, ...] | tuple[int, ...]
-    num_oov_buckets: int = 0
-    default_value: int = -1
-
-    @property
-    def name(self) -> str:
-        return self.key
-
-    @property
-    def is_string(self) -> bool:
-        return not self.vocabulary or isinstance(self.vocabulary[0], str)
-
-    @property
-    def num_buckets(self) -> int:
-        return len(self.vocabulary) + self.num_oov_buckets
-
-
-@dataclass(frozen=True)
-class IdentityColumn:
-    key: str
-    num_buckets: int
-    default_value: int | None = None
-
-    @property
-    def name(self) -> str:
-        return self.key
-
-
-@dataclass(frozen=True)
-class HashColumn:
-    key: str
-    hash_bucket_size: int
-    dtype: Literal["string", "int64"] = "string"
-
-    @property
-    def name(self) -> str:
-        return self.key
-
-    @property
-    def num_buckets(self) -> int:
-        return self.hash_bucket_size
-
-
-@dataclass(frozen=True)
-class CrossedColumn:
-    keys: tuple[CategoricalColumn | BucketizedColumn | str, ...]
-    hash_bucket_size: int
-
-    @property
-    def name(self) -> str:
-        return "_X_".join(sorted(key if isinstance(key, str) else key.name for key in self.keys))
-
-    @property
-    def num_buckets(self) -> int:
-        return self.hash_bucket_size
-
-
-CategoricalColumn = VocabularyColumn | IdentityColumn | HashColumn | CrossedColumn | BucketizedColumn
-
-
-@dataclass(frozen=True)
-class IndicatorColumn:
-    categorical: CategoricalColumn
-
-    @property
-    def name(self) -> str:
-        return f"{self.categorical.name}_indicator"
-
-
-@dataclass(frozen=True)
-class EmbeddingColumn:
-    categorical: CategoricalColumn
-    dimension: int
-    combiner: Literal["mean", "sum", "sqrtn"] = "mean"
-
-    @property
-    def name(self) -> str:
-        return f"{self.categorical.name}_embedding"
-
-
-DenseColumn = NumericColumn | BucketizedColumn | IndicatorColumn | EmbeddingColumn
-Column = DenseColumn | CategoricalColumn
+    text: str
 
 
 @dataclass(frozen=True)
 class Head:
     """The estimator's head: one logit and sigmoid cross-entropy for two classes, softmax
-    cross-entropy for more, mean squared error for regression; reduced as the estimator does."""
+    cross-entropy for more, mean squared error for regression; reduced as the estimator does,
+    weighted by a feature when it names a weight column, with string labels looked up in a
+    label vocabulary. A classifier's number of classes may be known only at run time (read
+    from the data's labels): the model then picks the binary or the multi-class head itself."""
 
-    kind: Literal["binary", "multiclass", "regression"]
-    units: int
+    kind: Literal["classifier", "regression"]
+    classes: int | Runtime  # 1 for a regressor (label_dimension)
     loss_reduction: Literal["sum_over_batch_size", "sum"]
+    weight_column: str | Runtime | None = None
+    label_vocabulary: tuple[str, ...] | Runtime | None = None
+
+    @property
+    def binary(self) -> bool | None:
+        """Whether a classifier has two classes (one logit); None when known only at run time."""
+        if isinstance(self.classes, Runtime):
+            return None
+        return self.kind == "classifier" and self.classes == 2
+
+    @property
+    def described(self) -> str:
+        if self.kind == "regression":
+            return "regression head"
+        if isinstance(self.classes, Runtime):
+            return f"classification head for `{self.classes.text}` classes"
+        return "binary head" if self.binary else f"{self.classes}-class head"
 
 
 @dataclass(frozen=True)
@@ -154,39 +73,55 @@ class Optimizer:
     """A Keras 3 optimizer with every hyperparameter the estimator's optimizer really used."""
 
     keras_class: str  # e.g. "Adagrad" (in keras.optimizers)
-    arguments: tuple[tuple[str, Scalar | None], ...]
+    arguments: tuple[tuple[str, Scalar | Expression | Runtime], ...]
 
 
 @dataclass(frozen=True)
 class DNNTower:
-    columns: tuple[DenseColumn, ...]
-    hidden_units: tuple[int, ...]
+    columns: Runtime
+    hidden_units: tuple[int, ...] | Runtime
     activation: str
-    dropout: float | None
+    dropout: float | Runtime | None
     batch_norm: bool
     optimizer: Optimizer
 
 
 @dataclass(frozen=True)
 class LinearTower:
-    columns: tuple[Column, ...]
+    columns: Runtime
     optimizer: Optimizer
     sparse_combiner: Literal["sum", "mean", "sqrtn"] = "sum"
 
 
 @dataclass(frozen=True)
 class Estimator:
-    """A premade estimator: its class and API (V1 and V2 defaults differ), head and towers."""
+    """A premade estimator: its class and API (V1 and V2 defaults differ), head and towers, and
+    what its RunConfig asked for (seed, model directory, distribution strategy)."""
 
     class_name: str  # e.g. "DNNClassifier"
     api: Literal["v1", "v2"]
     head: Head
     dnn: DNNTower | None
     linear: LinearTower | None
-    seed: int | None
-    model_dir: str | None
+    seed: int | Runtime | None
+    model_dir: Runtime | None = None
+    strategy: Runtime | None = None
 
-    @property
-    def columns(self) -> tuple[Column, ...]:
-        towers = (self.linear.columns if self.linear else ()) + (self.dnn.columns if self.dnn else ())
-        return towers
+    def runtime_values(self) -> list[Runtime]:
+        """The builder's parameters, in a stable order, each once."""
+        found: list[Runtime] = []
+        candidates: list[object] = [self.head.classes, self.head.weight_column, self.head.label_vocabulary,
+                                    self.seed, self.model_dir, self.strategy]
+        for tower in (self.linear, self.dnn):
+            if tower is None:
+                continue
+            candidates.append(tower.columns)
+            candidates += [value for _, value in tower.optimizer.arguments]
+            if isinstance(tower, DNNTower):
+                candidates += [tower.hidden_units, tower.dropout]
+        for value in candidates:
+            if isinstance(value, Runtime) and value.name not in {known.name for known in found}:
+                found.append(value)
+        order = ["feature_columns", "linear_feature_columns", "dnn_feature_columns"]
+        return sorted(found, key=lambda value: (
+            order.index(value.name) if value.name in order else len(order), candidates.index(value)))

@@ -1,37 +1,76 @@
-"""The EA101 fix: a premade estimator and its call sites, rewritten as Keras.
+"""The EA101 fix: a premade estimator and every use of it, rewritten as Keras.
 
-Edits: the builder function (and a predictions helper when predict() is used) goes in right
-before the top-level statement that builds the estimator; the constructor becomes a call of
-the builder; each train/evaluate/predict call becomes fit/evaluate/predict on the same
-dataset. Raises Unsupported, with the reason, when any part cannot be rewritten faithfully.
+The plan covers the whole program (flow.py): the module that builds the estimator gets the
+model builder (inserted before the top-level statement that builds it) and the construction
+becomes a call of it; every module that uses the estimator gets its train/evaluate/predict,
+train_and_evaluate and export calls rewritten on the same datasets. Each module's audit makes
+the same plan and applies its own part. Raises Unsupported, with the reason, when any part of
+the program cannot be rewritten faithfully.
 """
 
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from estimator_audit.calls import argument, is_none
+from estimator_audit.facts import GLOBAL_SEEDING_CALLS
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
-from estimator_audit.migrate.emit import (
-    Spelling,
-    builder,
-    call_site,
-    described,
-    predictions_helper,
-    two_optimizer_model,
-    uses_predict,
-)
-from estimator_audit.migrate.frontend import Migration, read_migration
-from estimator_audit.migrate.model import Unsupported
+from estimator_audit.migrate import emit
+from estimator_audit.migrate.flow import Flow, Site, estimator_flow, is_premade, where
+from estimator_audit.migrate.frontend import Construction, read_construction
+from estimator_audit.migrate.inputs import InputReader
+from estimator_audit.migrate.lookup import scopes, text
+from estimator_audit.migrate.model import Estimator, Unsupported
+from estimator_audit.migrate.obsolete import obsolete_assignments
+from estimator_audit.migrate.scopes import end_position, position
+from estimator_audit.migrate.support_files import SUPPORT_MODULE
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
+SPECS = {
+    "TrainSpec": ("input_fn", "max_steps", "hooks", "saving_listeners"),
+    "EvalSpec": ("input_fn", "steps", "name", "hooks", "exporters", "start_delay_secs", "throttle_secs"),
+}
+# What the rewrite reproduces of each spec; the rest only schedules evaluation (start delay and
+# throttle: train_and_evaluate evaluates the final model whatever they say) or names it.
+SPEC_HANDLED = {"TrainSpec": frozenset({"input_fn", "max_steps"}),
+                "EvalSpec": frozenset({"input_fn", "steps", "name", "exporters", "start_delay_secs",
+                                       "throttle_secs"})}
+EXPORTERS = ("LatestExporter", "FinalExporter", "BestExporter")
+EXPORTER_PARAMETERS = ("name", "serving_input_receiver_fn")
+EVAL_SPEC_DEFAULT_STEPS = "100"  # EvalSpec(steps=100) unless told otherwise
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """New code for one site: an expression for a call, or statements for a statement."""
+
+    context: ModuleContext
+    node: ast.AST
+    text: str
+    statement: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One estimator's rewrite across the program."""
+
+    construction: Construction
+    constructor_context: ModuleContext
+    flow: Flow
+    replacements: tuple[Replacement, ...]
+    obsolete: tuple[tuple[ModuleContext, ast.AST], ...]  # (module, spec or exporter value)
+    removed: tuple[tuple[ModuleContext, ast.stmt], ...]  # statements that go whatever reads them
+    uses_os: frozenset[int]  # ids of the modules whose new code calls os.path.join
+
 
 def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
     """`wanted`, or `wanted_2`, ... : a module-level name the file does not bind yet."""
-    bound = set(context.module_bindings) | taken
+    bound = scopes(context).module_names() | taken
     name, number = wanted, 1
     while name in bound:
         number += 1
@@ -40,66 +79,303 @@ def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
     return name
 
 
-def module_alias(context: ModuleContext, qualified: tuple[str, ...], short: str
-                 ) -> tuple[str, tuple[str, ...]]:
-    """The file's name for a module (the first of `qualified` it imports), or `short` and the
-    import to add."""
-    for name in qualified:
-        alias = context.alias_for(name)
-        if alias is not None:
-            return alias, ()
-    if short in context.module_bindings:
-        raise Unsupported(f"the file binds `{short}` to something other than {qualified[0]}")
-    return short, (f"import {qualified[0]} as {short}",)
+def top_level_statement(context: ModuleContext, node: ast.AST) -> ast.AST:
+    """The module-level statement that holds a node."""
+    table = scopes(context)
+    current = node
+    while table.parent(current) is not None and table.parent(current) is not context.tree:
+        current = table.parent(current)  # type: ignore[assignment]
+    return current
 
 
-def spelling(context: ModuleContext, needs: Migration) -> tuple[Spelling, tuple[str, ...]]:
-    """How the rewrite names Keras, NumPy (for predictions) and TensorFlow (for a wide-and-deep
-    training step), with the imports to add for those the file lacks and the code needs."""
-    try:
-        keras, imports = keras_spelling(context)
-    except LookupError:
-        raise Unsupported("the file binds `keras` to something else") from None
-    numpy, numpy_import = module_alias(context, ("numpy",), "np")
-    tensorflow, tf_import = module_alias(context, ("tensorflow", "tensorflow.compat.v1"), "tf")
-    if uses_predict(needs):
-        imports += numpy_import
-    if combined(needs):
-        imports += tf_import
-    return Spelling(keras, numpy, tensorflow), imports
+def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
+    """Read the estimator and follow it through the program; every site must be rewritable."""
+    construction = read_construction(context, constructor)
+    flow = estimator_flow(context, constructor)
+    replacements: list[Replacement] = []
+    obsolete: list[tuple[ModuleContext, ast.AST]] = []
+    uses_os: set[int] = set()
+    trainings = [site for site in flow.sites if site.method in ("train", "train_and_evaluate")]
+    if len(trainings) > 1 and any("max_steps" in site.arguments for site in trainings):
+        raise Unsupported("train(max_steps=...) on an estimator trained more than once: max_steps counts "
+                          "the steps of earlier calls, fit's steps do not")
+    inputs = InputReader()
+    for site in flow.sites:
+        replacement, read = site_replacement(site, construction.estimator, inputs)
+        replacements.append(replacement)
+        obsolete += [(site.context, node) for node in read]
+        if "os.path.join" in replacement.text:
+            uses_os.add(id(site.context))
+    changed = {id(context), *(id(site.context) for site in flow.sites)}
+    removed: list[tuple[ModuleContext, ast.stmt]] = []
+    for iterated in {id(found.node): found for found in inputs.iterated}.values():
+        if id(iterated.context) not in changed:
+            where_it_is = f"{iterated.context.source.path}:{iterated.node.lineno}"
+            raise Unsupported(f"the input_fn at {where_it_is} returns tensors from an iterator, in a module "
+                              "the rewrite does not change; make it return its dataset")
+        replacements.append(Replacement(iterated.context, iterated.node, iterated.dataset))
+        removed += [(iterated.context, statement) for statement in iterated.dropped]
+    return Plan(construction, context, flow, tuple(replacements), tuple(obsolete), tuple(removed),
+                frozenset(uses_os))
 
 
-def combined(migration: Migration) -> bool:
-    return migration.estimator.dnn is not None and migration.estimator.linear is not None
+def site_replacement(site: Site, estimator: Estimator, inputs: InputReader
+                     ) -> tuple[Replacement, list[ast.AST]]:
+    """The Keras code for one use, and the spec or exporter values it read (maybe obsolete)."""
+    context, receiver, arguments = site.context, site.receiver, site.arguments
+    support = SUPPORT_MODULE
+
+    def steps(name: str) -> str | None:
+        node = arguments.get(name)
+        return text(context, node) if node is not None and not is_none(node) else None
+
+    if site.method == "train":
+        dataset = inputs.dataset_expression(context, arguments["input_fn"])
+        code = emit.fit_text(receiver, dataset, steps("steps") or steps("max_steps"))
+        return Replacement(context, site.call, code), []
+    if site.method == "evaluate":
+        dataset = inputs.dataset_expression(context, arguments["input_fn"])
+        return Replacement(context, site.call, emit.evaluate_text(receiver, dataset, steps("steps"))), []
+    if site.method == "predict":
+        dataset = inputs.dataset_expression(context, arguments["input_fn"])
+        outputs = f"{receiver}.predict({dataset}, verbose=0)"
+        code = emit.predictions(estimator.head, outputs, receiver, support)
+        return Replacement(context, site.call, code), []
+    if site.method == "export":
+        export_dir = text(context, arguments["export_dir_base"])
+        serving = text(context, arguments["serving_input_receiver_fn"])
+        return Replacement(context, site.call,
+                           f"{support}.export_saved_model({receiver}, {export_dir}, {serving})"), []
+    return train_and_evaluate(site, estimator, inputs)
 
 
-def top_level_statement(context: ModuleContext) -> ast.AST:
-    """The module-level statement being visited (the def or the statement itself)."""
-    return context.ancestors[1] if len(context.ancestors) > 1 else context.ancestors[-1]
+def spec(context: ModuleContext, node: ast.expr, kind: str) -> tuple[dict[str, ast.expr], list[ast.AST]]:
+    """The arguments of a TrainSpec/EvalSpec given directly or through a variable."""
+    read: list[ast.AST] = []
+    value = node
+    if isinstance(node, ast.Name):
+        binding = scopes(context).reaching(node)
+        found = scopes(context).value(binding) if binding is not None else None
+        if found is None:
+            raise Unsupported(f"`{node.id}` at {where(context, node)} is not a {kind} this program shows")
+        read.append(found)
+        value = found
+    name = context.call_name(value) if isinstance(value, ast.Call) else None
+    if not isinstance(value, ast.Call) or name not in (f"tensorflow.estimator.{kind}",
+                                                       f"tensorflow.compat.v1.estimator.{kind}"):
+        raise Unsupported(f"`{text(context, node)}` at {where(context, node)} is not a {kind} this program "
+                          "shows")
+    parameters = SPECS[kind]
+    found_arguments = {p: a for p in parameters if isinstance(a := argument(value, p, parameters), ast.expr)}
+    extra = sorted(p for p, a in found_arguments.items() if p not in SPEC_HANDLED[kind] and not is_none(a))
+    if extra:
+        raise Unsupported(f"{kind}({', '.join(f'{p}=...' for p in extra)}) at {where(context, value)} is not "
+                          "reproduced")
+    return found_arguments, read
 
 
-def keras_rewrite(context: ModuleContext, call: ast.Call) -> Fix:
-    """The unsafe fix that replaces the estimator `call` builds by a Keras model."""
-    migration: Migration = read_migration(context, call)
-    names, imports = spelling(context, migration)
-    taken: set[str] = set()
-    blocks = []
-    model_class = ""
-    if combined(migration):
-        model_class = free_name(context, "WideAndDeepModel", taken)
-        blocks.append(two_optimizer_model(model_class, names))
-    build = free_name(context, f"build_{migration.variable}", taken)
-    blocks.append(builder(migration, build, context.settings.seed, names, model_class))
-    predictions = ""
-    if uses_predict(migration):
-        predictions = free_name(context, f"{migration.estimator.head.kind}_predictions", taken)
-        blocks.append(predictions_helper(predictions, migration.estimator.head, names.numpy))
-    anchor = context.span(top_level_statement(context))
-    edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=block) for block in blocks]
-    edits.append(Edit(EditAction.REPLACE, context.span(call), text=f"{build}()"))
-    edits += [Edit(EditAction.REMOVE_STATEMENT, context.span(assign)) for assign in migration.obsolete]
-    edits += [Edit(EditAction.REPLACE, context.span(site.call),
-                   text=call_site(site, migration.variable, predictions)) for site in migration.sites]
-    description = (f"Rewrite {migration.estimator.class_name} `{migration.variable}` as a Keras model "
-                   f"({described(migration.estimator)}) and its {len(migration.sites)} call site(s)")
-    return Fix(FixSafety.UNSAFE, description, tuple(edits), imports)
+def exporters(context: ModuleContext, node: ast.expr) -> tuple[list[tuple[str, str]], list[ast.AST]]:
+    """(name, serving_input_receiver_fn) of each exporter an EvalSpec is given."""
+    read: list[ast.AST] = []
+    items: list[ast.expr] = list(node.elts) if isinstance(node, (ast.List, ast.Tuple)) else [node]
+    found = []
+    for item in items:
+        value = item
+        if isinstance(item, ast.Name):
+            binding = scopes(context).reaching(item)
+            assigned = scopes(context).value(binding) if binding is not None else None
+            if assigned is None:
+                raise Unsupported(f"exporter `{item.id}` at {where(context, item)} is not one this program "
+                                  "shows")
+            read.append(assigned)
+            value = assigned
+        name = context.call_name(value) if isinstance(value, ast.Call) else None
+        short = (name or "").rsplit(".", 1)[-1]
+        if not isinstance(value, ast.Call) or short not in EXPORTERS or not (name or "").startswith(
+                ("tensorflow.estimator.", "tensorflow.compat.v1.estimator.")):
+            raise Unsupported(f"exporter `{text(context, item)}` at {where(context, item)} is not one the "
+                              "rewrite knows")
+        export_name = argument(value, "name", EXPORTER_PARAMETERS)
+        serving = argument(value, "serving_input_receiver_fn", EXPORTER_PARAMETERS)
+        if not isinstance(export_name, ast.expr) or not isinstance(serving, ast.expr):
+            raise Unsupported(f"exporter at {where(context, value)} has no name or serving_input_receiver_fn")
+        found.append((text(context, export_name), text(context, serving)))
+    return found, read
+
+
+def train_and_evaluate(site: Site, estimator: Estimator, inputs: InputReader
+                       ) -> tuple[Replacement, list[ast.AST]]:
+    """`train_and_evaluate(est, train_spec, eval_spec)`: train to max_steps, evaluate the final
+    model (what train_and_evaluate always does last; its throttled evaluations in between
+    depend on wall-clock time), then export as the exporters did."""
+    context, receiver = site.context, site.receiver
+    train, read = spec(context, site.arguments["train_spec"], "TrainSpec")
+    evaluation, read_eval = spec(context, site.arguments["eval_spec"], "EvalSpec")
+    read += read_eval
+    max_steps = train.get("max_steps")
+    steps = text(context, max_steps) if max_steps is not None and not is_none(max_steps) else None
+    lines = [emit.fit_text(receiver, inputs.dataset_expression(context, train["input_fn"]), steps)]
+    eval_steps = evaluation.get("steps")
+    steps_text = EVAL_SPEC_DEFAULT_STEPS if eval_steps is None else (
+        None if is_none(eval_steps) else text(context, eval_steps))
+    evaluated = inputs.dataset_expression(context, evaluation["input_fn"])
+    lines.append(emit.evaluate_text(receiver, evaluated, steps_text))
+    if "exporters" in evaluation and not is_none(evaluation["exporters"]):
+        if estimator.model_dir is None:
+            raise Unsupported("exporters write into the estimator's model_dir, and it has none")
+        found, read_exporters = exporters(context, evaluation["exporters"])
+        read += read_exporters
+        lines += [f'{SUPPORT_MODULE}.export_saved_model({receiver}, os.path.join({receiver}.model_dir, '
+                  f'"export", {name}), {serving})' for name, serving in found]
+    statement = scopes(context).parent(site.call)
+    assert statement is not None  # train_and_evaluate_site took only an expression statement
+    return Replacement(context, statement, "\n".join(lines), statement=True), read
+
+
+def module_imports(context: ModuleContext, plan: Plan, needs_keras: bool) -> tuple[str, tuple[str, ...]]:
+    """How this module spells Keras, and the imports its new code needs."""
+    imports: tuple[str, ...] = (support_import(context),)
+    keras = "keras"
+    if needs_keras:
+        try:
+            keras, keras_imports = keras_spelling(context)
+        except LookupError:
+            raise Unsupported("the file binds `keras` to something else") from None
+        imports += keras_imports
+    if id(context) in plan.uses_os:
+        imports += ("import os",) if context.alias_for("os") != "os" else ()
+    return keras, imports
+
+
+def support_import(context: ModuleContext) -> str:
+    """`import keras_feature_columns` in the style the module imports its siblings."""
+    bound = scopes(context).bindings_in(context.tree, SUPPORT_MODULE)
+    if not all(isinstance(b.node, (ast.Import, ast.ImportFrom)) for b in bound):
+        raise Unsupported(f"the file binds `{SUPPORT_MODULE}` to something else")
+    return context.project.sibling_import(context.source.path, SUPPORT_MODULE)
+
+
+def local_edits(context: ModuleContext, plan: Plan) -> list[Edit]:
+    """This module's part of the plan: its sites, and the assignments they leave unread."""
+    edits = []
+    replaced: list[ast.AST] = []
+    for replacement in plan.replacements:
+        if replacement.context is not context:
+            continue
+        edits.append(replace_edit(context, replacement))
+        replaced.append(replacement.node)
+    candidates = [node for owner, node in plan.obsolete if owner is context]
+    if context is plan.constructor_context:
+        replaced.append(plan.construction.call)
+        candidates += plan.construction.followed
+    removed = [statement for owner, statement in plan.removed if owner is context]
+    edits += [Edit(EditAction.REMOVE_STATEMENT, context.span(statement))
+              for statement in [*removed, *obsolete_assignments(context, replaced, candidates)]]
+    edits.append(Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"))
+    return edits
+
+
+def formatted(context: ModuleContext, replacement: Replacement) -> str:
+    """The replacement wrapped to the line width where it lands: statements at their block's
+    indentation, an expression after the start of its line when it ends the statement."""
+    span = context.span(replacement.node)
+    line = context.source.line_text(span[0])
+    if replacement.statement:
+        indent = line[: span[1] - 1]
+        return "\n".join(emit.laid_out(indent, code) for code in replacement.text.split("\n"))
+    statement = scopes(context).parent(replacement.node)
+    if span[2] == span[0] or (isinstance(statement, (ast.Expr, ast.Assign, ast.AugAssign, ast.Return))
+                              and end_position(statement) == end_position(replacement.node)):
+        return emit.laid_out(line[: span[1] - 1], replacement.text)
+    return replacement.text
+
+
+def replace_edit(context: ModuleContext, replacement: Replacement) -> Edit:
+    action = EditAction.REPLACE_STATEMENT if replacement.statement else EditAction.REPLACE
+    return Edit(action, context.span(replacement.node), text=formatted(context, replacement))
+
+
+def builder_name(context: ModuleContext, constructor: ast.Call, class_name: str) -> str:
+    """`build_<variable>`, numbered when the module builds several estimators into one variable
+    (a notebook that tries a linear model, then a DNN), and free in the module."""
+    wanted = f"build_{wanted_name(context, constructor) or snake(class_name)}"
+    earlier = [node for node in ast.walk(context.tree)
+               if isinstance(node, ast.Call) and is_premade(context, node)
+               and position(node) < position(constructor)
+               and f"build_{wanted_name(context, node) or snake(class_name)}" == wanted]
+    return free_name(context, f"{wanted}_{len(earlier) + 1}" if earlier else wanted, set())
+
+
+def wanted_name(context: ModuleContext, constructor: ast.Call) -> str | None:
+    holder = scopes(context).parent(constructor)
+    if isinstance(holder, ast.Assign) and len(holder.targets) == 1:
+        target = holder.targets[0]
+        return target.id if isinstance(target, ast.Name) else None
+    return None
+
+
+def module_seeded(context: ModuleContext) -> bool:
+    """Whether a module-level statement already seeds TensorFlow's global RNG."""
+    return any(isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+               and context.call_name(statement.value) in GLOBAL_SEEDING_CALLS
+               for statement in context.tree.body)
+
+
+def keras_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
+    """The unsafe fix, in the module that builds the estimator."""
+    plan = plan_for(context, constructor)
+    estimator = plan.construction.estimator
+    keras, imports = module_imports(context, plan, needs_keras=True)
+    name = builder_name(context, constructor, estimator.class_name)
+    code = emit.builder(estimator, name, context.settings.seed, emit.Spelling(keras),
+                        plan.construction.comments)
+    anchor = context.span(top_level_statement(context, constructor))
+    edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=code),
+             replace_edit(context, Replacement(context, constructor, emit.construction(estimator, name))),
+             *local_edits(context, plan)]
+    if not module_seeded(context):
+        # The estimator seeded the graph its input_fn ran in; Keras reads datasets the program
+        # made before building the model, so the seed goes first, after the imports.
+        seed = estimator.seed if isinstance(estimator.seed, int) else context.settings.seed
+        edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
+    return Fix(FixSafety.UNSAFE, description(plan), tuple(edits), imports)
+
+
+def holder_rewrite(context: ModuleContext, holder: ast.Call, plan: Plan) -> Fix:
+    """The unsafe fix in a module that uses an estimator another module builds."""
+    _, imports = module_imports(context, plan, needs_keras=False)
+    return Fix(FixSafety.UNSAFE, description(plan), tuple(local_edits(context, plan)), imports)
+
+
+def description(plan: Plan) -> str:
+    estimator = plan.construction.estimator
+    return (f"Rewrite {estimator.class_name} as a Keras model ({described(estimator)}) and its "
+            f"{len(plan.flow.sites)} use(s)")
+
+
+def described(estimator: Estimator) -> str:
+    parts = []
+    if estimator.dnn is not None:
+        hidden = estimator.dnn.hidden_units
+        parts.append(f"hidden layers {list(hidden)}" if isinstance(hidden, tuple) else "hidden layers from "
+                     f"`{hidden.text}`")
+        optimizer = estimator.dnn.optimizer
+    else:
+        assert estimator.linear is not None
+        optimizer = estimator.linear.optimizer
+    rate = dict(optimizer.arguments).get("learning_rate")
+    at = f" at learning rate {emit.value_text(rate)}" if rate is not None else ""
+    parts.append(f"{optimizer.keras_class}{at}")
+    parts.append(f"{estimator.head.described}, loss reduced by {estimator.head.loss_reduction}")
+    return ", ".join(parts)
+
+
+def snake(name: str) -> str:
+    """DNNLinearCombinedClassifier -> dnn_linear_combined_classifier."""
+    out = []
+    for index, char in enumerate(name):
+        following = name[index + 1] if index + 1 < len(name) else ""
+        if char.isupper() and index and (name[index - 1].islower() or following.islower()):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)

@@ -411,10 +411,10 @@ def plot(report: CompareReport, path: Path) -> None:
 
 @dataclass(frozen=True)
 class Plan:
-    """What to compare, decided before anything runs."""
+    """What to compare, decided before anything runs (the variable mapping is read off the
+    legacy run's checkpoint names once it has run)."""
 
     mode: Mode
-    mapping: tuple[WeightMap, ...] = ()
     estimator: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -423,7 +423,7 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
     """Equivalence mode when the legacy program builds exactly one premade estimator the
     rewrite can describe, and it trains without dropout (dropout masks are drawn from each
     runtime's own random numbers, so no two steps could agree)."""
-    from estimator_audit.shim.mapping import premade_estimators, variable_mapping
+    from estimator_audit.shim.mapping import premade_estimators
 
     if mode == "outcome":
         return Plan("outcome")
@@ -437,14 +437,15 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
     assert only.estimator is not None
     estimator = only.estimator
     name = f"{estimator.class_name} ({estimator.api})"
-    mapping = tuple(variable_mapping(estimator))
     if estimator.dnn is not None and estimator.dnn.dropout is not None:
-        note = (f"the estimator trains with dropout {estimator.dnn.dropout}: each runtime draws its own "
+        rate = estimator.dnn.dropout
+        shown = rate if isinstance(rate, float) else f"`{rate.text}`"
+        note = (f"the estimator trains with dropout {shown}: each runtime draws its own "
                 "dropout masks, so the steps cannot agree")
         if mode != "equivalence":
             return Plan("outcome", notes=(f"outcome mode: {note}",))
-        return Plan("equivalence", mapping, name, (note,))
-    return Plan("equivalence", mapping, name)
+        return Plan("equivalence", name, (note,))
+    return Plan("equivalence", name)
 
 
 def _no_equivalence(found: list[Found]) -> str | None:
@@ -507,6 +508,8 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float = 1e-5, ato
     steps: train this many steps at every train()/fit() call instead of what the programs say.
     mode: "equivalence" or "outcome"; by default equivalence whenever it applies (see `plan`).
     """
+    from estimator_audit.shim.mapping import variable_mapping
+
     legacy, migrated = Path(legacy), Path(migrated)
     for program in (legacy, migrated):
         if not program.is_file():
@@ -518,22 +521,27 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float = 1e-5, ato
         folder = Path(scratch)
         legacy_spec = {"side": "legacy", "mode": decided.mode, "program": str(legacy.resolve()),
                        "steps": steps, "output": str(folder / "legacy.npz"), "scratch": scratch}
-        current_spec = {"side": "current", "mode": decided.mode, "program": str(migrated.resolve()),
-                        "steps": steps, "output": str(folder / "current.npz"),
-                        "legacy": legacy_spec["output"], "mapping": [m.to_json() for m in decided.mapping]}
+        current_spec: dict[str, Any] = {
+            "side": "current", "mode": decided.mode, "program": str(migrated.resolve()), "steps": steps,
+            "output": str(folder / "current.npz"), "legacy": legacy_spec["output"], "mapping": []}
         legacy_process = launch(legacy_interpreter, legacy_spec, folder)
+        mapping: list[WeightMap] = []
         if decided.mode == "equivalence":  # the current side needs the legacy record
             before = finish(legacy_process, legacy_spec)
+            initial = arrays(before, "initial")
+            mapping = variable_mapping({name: value.shape for name, value in initial.items()})
+            current_spec["mapping"] = [entry.to_json() for entry in mapping]
             after = finish(launch(current_interpreter, current_spec, folder), current_spec)
         else:
             current_process = launch(current_interpreter, current_spec, folder)
             before, after = finish(legacy_process, legacy_spec), finish(current_process, current_spec)
         with before, after:
-            return build_report(decided, Tolerance(rtol, atol), legacy, migrated, before, after, steps)
+            return build_report(decided, mapping, Tolerance(rtol, atol), legacy, migrated, before, after,
+                                steps)
 
 
-def build_report(decided: Plan, tolerance: Tolerance, legacy: Path, migrated: Path, before: Any, after: Any,
-                 steps: int | None) -> CompareReport:
+def build_report(decided: Plan, mapping: Sequence[WeightMap], tolerance: Tolerance, legacy: Path,
+                 migrated: Path, before: Any, after: Any, steps: int | None) -> CompareReport:
     """The report from the two records."""
     legacy_meta, migrated_meta = meta(before), meta(after)
     problems = list(_call_problems(legacy_meta, migrated_meta, steps))
@@ -545,7 +553,7 @@ def build_report(decided: Plan, tolerance: Tolerance, legacy: Path, migrated: Pa
     variables: list[VariableDifference] = []
     if decided.mode == "equivalence":
         problems += migrated_meta["problems"]
-        variables, missing = compare_variables(decided.mapping, arrays(before, "final"),
+        variables, missing = compare_variables(mapping, arrays(before, "final"),
                                                arrays(after, "final"), tolerance)
         problems += missing
         problems += compare_batches(arrays(before, "batches"), arrays(after, "seen"), tolerance)

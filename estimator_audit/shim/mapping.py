@@ -1,38 +1,36 @@
 """Which estimator variables hold the initial value of which Keras variable, and how to find the
 premade estimator of a legacy program without running it.
 
-The mapping comes from the neutral description (estimator_audit.migrate.model) and the
-feature-column layout (estimator_audit.migrate.columns), the same sources the Keras rewrite is
-emitted from, so it names the layers the rewrite names: `hiddenlayer_i`, `batchnorm_i`,
-`logits`, `linear_model` and one bias-free Dense layer per embedding column (its kernel is the
-table). Variable names on the estimator side are tensorflow-estimator 2.15's checkpoint names,
-the same for V1 and V2.
+The mapping is read off the estimator's own checkpoint names (tensorflow-estimator 2.15, the
+same for V1 and V2), which the Keras rewrite's layer names follow: `dnn/hiddenlayer_i` is the
+Dense layer `hiddenlayer_i`, `dnn/hiddenlayer_i/batchnorm_i` the BatchNormalization layer
+`batchnorm_i`, `dnn/logits` the layer `logits`; the tables of embedding columns are kernels of
+keras_feature_columns' `input_layer` (DNN) and `linear_model` (linear) layers, and the linear
+model's per-column weight blocks, stacked in column-name order (the estimator's own order),
+are the kernel of `linear_model`. Because the names come from the run, the feature columns may
+be whatever the program built at run time.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from estimator_audit.check import ModuleContext, walk
+from estimator_audit.check import ModuleContext
 from estimator_audit.config import Settings
-from estimator_audit.migrate.columns import (
-    LINEAR_SCOPE,
-    dnn_embedding_variables,
-    linear_embedding_variables,
-    linear_layout,
-)
-from estimator_audit.migrate.frontend import read_estimator
+from estimator_audit.migrate.frontend import read_construction
 from estimator_audit.migrate.model import Estimator, Unsupported
-from estimator_audit.migrate.reader import Reader
 from estimator_audit.parse import parse_source
-from estimator_audit.rule import Rule
 from estimator_audit.source import read_source
 from estimator_audit.tfapi import estimator_class
 
-BATCH_NORM_VARIABLES = ("gamma", "beta", "moving_mean", "moving_variance")
-"""Keras 3 BatchNormalization's variables, named as tf.compat.v1.layers and Keras 2 name them."""
+DNN_INPUTS = "dnn/input_from_feature_columns/input_layer/"
+LINEAR = "linear/linear_model/"
+DIRECT = re.compile(r"dnn/(?:hiddenlayer_\d+/(?:kernel|bias)|hiddenlayer_\d+/(?P<norm>batchnorm_\d+/)"
+                    r"(?:gamma|beta|moving_mean|moving_variance)|logits/(?:kernel|bias))")
 
 
 @dataclass(frozen=True)
@@ -54,30 +52,34 @@ class WeightMap:
         return {"keras": self.keras, "sources": [[block.name, block.rows] for block in self.sources]}
 
 
-def variable_mapping(estimator: Estimator) -> list[WeightMap]:
-    """Every Keras variable of the rewrite of `estimator` and its estimator counterpart."""
-    mapping: list[WeightMap] = []
-    if estimator.dnn is not None:
-        tower = estimator.dnn
-        for index in range(len(tower.hidden_units)):
-            layer = f"hiddenlayer_{index}"
-            mapping += [WeightMap(f"{layer}/{kind}", (Block(f"dnn/{layer}/{kind}"),))
-                        for kind in ("kernel", "bias")]
-            if tower.batch_norm:
-                mapping += [WeightMap(f"batchnorm_{index}/{kind}",
-                                      (Block(f"dnn/{layer}/batchnorm_{index}/{kind}"),))
-                            for kind in BATCH_NORM_VARIABLES]
-        mapping += [WeightMap(f"logits/{kind}", (Block(f"dnn/logits/{kind}"),))
-                    for kind in ("kernel", "bias")]
-        mapping += [WeightMap(f"{layer}/kernel", (Block(variable),))
-                    for layer, variable in dnn_embedding_variables(tower.columns).items()]
-    if estimator.linear is not None:
-        columns = estimator.linear.columns
-        kernel = tuple(Block(f"{LINEAR_SCOPE}/{name}/weights", rows) for name, rows in linear_layout(columns))
-        mapping += [WeightMap("linear_model/kernel", kernel),
-                    WeightMap("linear_model/bias", (Block(f"{LINEAR_SCOPE}/bias_weights"),))]
-        mapping += [WeightMap(f"{layer}/kernel", (Block(variable),))
-                    for layer, variable in linear_embedding_variables(columns).items()]
+def keras_path(name: str) -> str | None:
+    """The Keras variable an estimator variable maps to one to one, if any."""
+    direct = DIRECT.fullmatch(name)
+    if direct is not None:
+        return name[len("dnn/"):] if direct["norm"] is None else name.split("/", 2)[2]
+    for scope, layer in ((DNN_INPUTS, "input_layer"), (LINEAR, "linear_model")):
+        column = name[len(scope):-len("/embedding_weights")]
+        if name.startswith(scope) and name.endswith("/embedding_weights") and "/" not in column:
+            return f"{layer}/{column}/kernel"
+    if name == f"{LINEAR}bias_weights":
+        return "linear_model/bias"
+    return None
+
+
+def variable_mapping(shapes: Mapping[str, Sequence[int]]) -> list[WeightMap]:
+    """Every estimator model variable (by checkpoint name, with its shape) and the Keras
+    variable of the rewrite it maps to; optimizer slots, the global step and the like have
+    none."""
+    mapping = []
+    blocks = []
+    for name in sorted(shapes):
+        path = keras_path(name)
+        if path is not None:
+            mapping.append(WeightMap(path, (Block(name),)))
+        elif name.startswith(LINEAR) and name.endswith("/weights") and name.count("/") == 3:
+            blocks.append(Block(name, int(shapes[name][0]) if len(shapes[name]) else 0))
+    if blocks:
+        mapping.append(WeightMap("linear_model/kernel", tuple(blocks)))
     return mapping
 
 
@@ -91,37 +93,22 @@ class Found:
     reason: str | None
 
 
-class _Collector(Rule):
-    """Reads every premade estimator construction in one walk (not a catalogue rule: it lives
-    outside rules/, reports nothing, and is only walked here)."""
-
-    code = "compare"
-    name = "compare-collector"
-    summary = "Premade estimators a program builds."
-
-    def __init__(self, context: ModuleContext) -> None:
-        super().__init__(context)
-        self.found: list[Found] = []
-
-    def visit_Call(self, node: ast.Call) -> None:
-        info = estimator_class(self.context.call_name(node))
-        if info is None or not info.premade:
-            return
-        try:
-            estimator = read_estimator(self.context, node, Reader(self.context))
-        except Unsupported as reason:
-            self.found.append(Found(node.lineno, info.short_name, None, str(reason)))
-        else:
-            self.found.append(Found(node.lineno, info.short_name, estimator, None))
-
-
 def premade_estimators(path: Path) -> list[Found]:
     """The premade estimators `path` builds, read statically (nothing is imported or run)."""
     source = read_source(str(path), path.read_bytes())
     parsed = parse_source(source)
     if parsed.tree is None:
         return []
-    context = ModuleContext(source, parsed.tree, Settings())
-    collector = _Collector(context)
-    walk(parsed.tree, context, [collector])
-    return collector.found
+    context = ModuleContext(source, parsed.tree, Settings(root=path.resolve().parent))
+    found = []
+    for node in ast.walk(parsed.tree):
+        info = estimator_class(context.call_name(node)) if isinstance(node, ast.Call) else None
+        if info is None or not info.premade or not isinstance(node, ast.Call):
+            continue
+        try:
+            estimator = read_construction(context, node).estimator
+        except Unsupported as reason:
+            found.append(Found(node.lineno, info.short_name, None, str(reason)))
+        else:
+            found.append(Found(node.lineno, info.short_name, estimator, None))
+    return sorted(found, key=lambda item: item.line)

@@ -32,10 +32,13 @@ class Runtime:
     pythons: tuple[str, ...]  # acceptable interpreter versions, preferred first
 
 
+# pandas too: legacy programs feed estimators from DataFrames (`dict(df)`, pandas_input_fn), and
+# repro and compare run them as they are.
 RUNTIMES = {
-    "legacy": Runtime("legacy", ("tensorflow-cpu==2.15.1", "tensorflow-estimator==2.15.0"),
+    "legacy": Runtime("legacy", ("tensorflow-cpu==2.15.1", "tensorflow-estimator==2.15.0", "pandas==2.2.3"),
                       ("3.11", "3.10", "3.9")),
-    "current": Runtime("current", ("tensorflow-cpu==2.21.0",), ("3.11", "3.12", "3.13", "3.10")),
+    "current": Runtime("current", ("tensorflow-cpu==2.21.0", "pandas==2.3.3"),
+                       ("3.11", "3.12", "3.13", "3.10")),
 }
 ENVIRONMENT_OVERRIDES = {"legacy": "ESTIMATOR_AUDIT_LEGACY_PYTHON", "current": "ESTIMATOR_AUDIT_PYTHON"}
 

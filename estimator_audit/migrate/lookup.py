@@ -1,0 +1,96 @@
+"""What a name means in the program: the def or assigned value it refers to, in this module or
+in another module of the project (through the project index)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from estimator_audit.migrate.scopes import Binding, Scopes
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+MAX_HOPS = 8  # names followed through assignments and imports before giving up
+
+
+def scopes(context: ModuleContext) -> Scopes:
+    """The module's scope tables, built once per module."""
+    found = context.memo.get("scopes")
+    if found is None:
+        found = context.memo["scopes"] = Scopes(context.tree)
+    assert isinstance(found, Scopes)
+    return found
+
+
+@dataclass(frozen=True)
+class Definition:
+    """Something a name refers to: a def (FunctionDef, Lambda) or an assigned expression,
+    with the module it is in."""
+
+    context: ModuleContext
+    node: ast.AST
+
+
+def text(context: ModuleContext, node: ast.AST) -> str:
+    return context.source.segment(context.span(node))
+
+
+def module_definition(context: ModuleContext, name: str) -> Definition | None:
+    """What a module-level name of this module holds once the module has run (its last
+    binding): a def, an assigned value, or what an import brings in."""
+    found = scopes(context).bindings_in(context.tree, name)
+    return binding_definition(context, found[-1], 0) if found else None
+
+
+def binding_definition(context: ModuleContext, binding: Binding, hops: int) -> Definition | None:
+    node = binding.node
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return Definition(context, node)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return imported(context, node, binding.name, hops)
+    value = scopes(context).value(binding)
+    return Definition(context, value) if value is not None else None
+
+
+def imported(context: ModuleContext, node: ast.Import | ast.ImportFrom, name: str, hops: int
+             ) -> Definition | None:
+    """A name an import binds, when it comes from a module of the project."""
+    if isinstance(node, ast.Import) or hops > MAX_HOPS:
+        return None  # a module object, not a definition
+    for alias in node.names:
+        if (alias.asname or alias.name) != name:
+            continue
+        module = context.project.resolve(context.source.path, node.module or "", node.level)
+        other = context.project.context(module) if module else None
+        if other is None:
+            return None
+        found = scopes(other).bindings_in(other.tree, alias.name)
+        return binding_definition(other, found[-1], hops + 1) if found else None
+    return None
+
+
+def definition(context: ModuleContext, node: ast.expr, hops: int = 0) -> Definition | None:
+    """What a name (`input_fn`) or a module attribute (`iris_data.train_input_fn`) refers to."""
+    if hops > MAX_HOPS:
+        return None
+    if isinstance(node, ast.Name):
+        binding = scopes(context).reaching(node)
+        return binding_definition(context, binding, hops) if binding is not None else None
+    if isinstance(node, ast.Attribute):
+        qualified = context.qualified_name(node)
+        located = context.project.locate(context.source.path, qualified) if qualified else None
+        if located is None:
+            return None
+        path, attributes = located
+        other = context.project.context(path)
+        if other is None or len(attributes) != 1:
+            return None
+        return module_definition(other, attributes[0])
+    return None
+
+
+def called(context: ModuleContext, call: ast.Call) -> Definition | None:
+    """What a call calls, when it is a name or module attribute the program defines."""
+    return definition(context, call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None

@@ -1,0 +1,69 @@
+"""Support modules a rewrite writes beside the code it migrates (keras_feature_columns.py).
+
+The migrated program must not depend on estimator-audit, so what the Keras code needs beyond
+Keras itself (feature columns computed as the estimator computed them) is copied into the
+user's project, from the templates in `support/`. The copy starts with a line that names
+estimator-audit and the hash of the rest: a later run may replace a copy nobody edited with a
+newer one, and leaves an edited copy alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from functools import cache
+from pathlib import Path
+
+from estimator_audit import __version__
+
+TEMPLATES = Path(__file__).resolve().parent / "support"
+SUPPORT_MODULE = "keras_feature_columns"
+# The functions keras_feature_columns provides, with tf.feature_column's names and parameters.
+FEATURE_COLUMN_FUNCTIONS = frozenset({
+    "numeric_column", "bucketized_column", "categorical_column_with_vocabulary_list",
+    "categorical_column_with_vocabulary_file", "categorical_column_with_identity",
+    "categorical_column_with_hash_bucket", "crossed_column", "indicator_column", "embedding_column",
+    "weighted_categorical_column", "make_parse_example_spec",
+})
+HEADER = re.compile(rb"^# Written by estimator-audit [^\n]* sha256=(?P<digest>[0-9a-f]{64})\r?\n")
+
+
+@cache
+def content(name: str) -> bytes:
+    """The file as the rewrite writes it: the header, then the template."""
+    body = (TEMPLATES / name).read_bytes()
+    digest = hashlib.sha256(body).hexdigest()
+    return f"# Written by estimator-audit {__version__}; yours to keep. sha256={digest}\n".encode() + body
+
+
+def unedited(data: bytes) -> bool:
+    """Whether an existing copy is one estimator-audit wrote and nobody changed since."""
+    match = HEADER.match(data)
+    return match is not None and hashlib.sha256(data[match.end():]).hexdigest() == match["digest"].decode()
+
+
+class SupportConflict(Exception):
+    """A file of that name exists and is not an unedited copy: it is left alone."""
+
+
+def needed_change(target: Path, name: str) -> tuple[bytes, bytes] | None:
+    """(old bytes, new bytes) when `target` must be written, None when it is up to date."""
+    new = content(name)
+    try:
+        old = target.read_bytes()
+    except FileNotFoundError:
+        return b"", new
+    if old == new:
+        return None
+    if not unedited(old):
+        raise SupportConflict(f"{target} exists and is not a copy estimator-audit wrote (or it was edited); "
+                              f"the rewrite needs its {name}: move the file away and run again")
+    return old, new
+
+
+def diff(target: Path, old: bytes, new: bytes) -> str:
+    before = f"a/{target}" if old else "/dev/null"
+    lines = difflib.unified_diff(old.decode().splitlines(keepends=True),
+                                 new.decode().splitlines(keepends=True), before, f"b/{target}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

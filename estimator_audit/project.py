@@ -1,0 +1,233 @@
+"""Project stage: whole-program knowledge that per-file work consults.
+
+Real training programs span modules: `import iris_data` beside the script, `trainer/model.py`
+used by `trainer/task.py`. The index answers "which file does this import load", "what does
+that module define" and "which modules import this one", reading and parsing other modules
+only when a rule asks (in practice: files that build an estimator), so a plain audit pays
+nothing for it. Every module consulted while auditing a file is recorded with the hash of its
+bytes: the result cache keys that file's findings on them too.
+
+Imports resolve as Python would run the program: a script's own folder is on `sys.path`, a
+package's modules are found from the folder above the package, and the project root (where
+the configuration lives) is tried last. Only files on disk are read; nothing is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from estimator_audit.parse import parse_source
+from estimator_audit.source import ReadFailure, read_source
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+    from estimator_audit.config import Settings
+
+MODULE_SUFFIXES = (".py", ".ipynb")
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def outermost_package(folder: Path) -> Path | None:
+    """The outermost package folder holding `folder` (folders with an __init__.py), if any."""
+    package = None
+    while (folder / "__init__.py").is_file():
+        package = folder
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return package
+
+
+class Project:
+    """The modules of the program being audited, parsed on demand and kept for the run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._contexts: dict[str, ModuleContext | None] = {}
+        self._bytes: dict[str, bytes | None] = {}
+        self._listings: dict[Path, list[str]] = {}
+        self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
+        self.current: ModuleContext | None = None  # the file being audited, as it is now
+
+    @staticmethod
+    def key(path: str) -> str:
+        return str(Path(path).resolve())
+
+    # -- recording what a file's findings depend on ---------------------------------------------
+    def begin(self) -> None:
+        """Start recording the modules consulted for one audited file."""
+        self.consulted = {}
+        self.current = None
+
+    def dependencies(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.consulted.items()))
+
+    # -- reading modules --------------------------------------------------------------------------
+    def read(self, path: str) -> bytes | None:
+        """A module's bytes as they were when first read in this run (a --fix run rewrites files
+        only after every file has been audited, so all see the program as it was)."""
+        path = self.key(path)
+        if path not in self._bytes:
+            try:
+                with open(path, "rb") as handle:
+                    self._bytes[path] = handle.read()
+            except OSError:
+                self._bytes[path] = None
+        data = self._bytes[path]
+        if data is not None:
+            self.consulted[path] = digest(data)
+        return data
+
+    def context(self, path: str) -> ModuleContext | None:
+        """Another module of the program, parsed, with its names resolved at module level."""
+        from estimator_audit.check import ModuleContext
+
+        path = self.key(path)
+        if self.current is not None and self.key(self.current.source.path) == path:
+            return self.current
+        data = self.read(path)
+        if path not in self._contexts:
+            context = None
+            if data is not None:
+                try:
+                    source = read_source(path, data)
+                except ReadFailure:
+                    source = None
+                parsed = parse_source(source) if source is not None else None
+                if source is not None and parsed is not None and parsed.tree is not None:
+                    context = ModuleContext(source, parsed.tree, self.settings, self)
+            self._contexts[path] = context
+        return self._contexts[path]
+
+    # -- resolving imports ------------------------------------------------------------------------
+    def search_roots(self, importer: str) -> list[Path]:
+        """Folders an import in `importer` is looked up from, in order."""
+        folder = Path(importer).resolve().parent
+        roots = [folder]
+        package = outermost_package(folder)
+        if package is not None:
+            roots.append(package.parent)
+        roots.append(self.settings.root.resolve())
+        return list(dict.fromkeys(roots))
+
+    @staticmethod
+    def find(base: Path, parts: list[str]) -> str | None:
+        """`base/a/b.py` or `base/a/b/__init__.py` for the dotted parts ['a', 'b']."""
+        if not parts or any(not part.isidentifier() for part in parts):
+            return None
+        module = base.joinpath(*parts)
+        for candidate in (module.with_suffix(".py"), module / "__init__.py"):
+            if candidate.is_file():
+                return str(candidate)
+        return None
+
+    def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
+        """The project file `import module` (or `from .module import ...`) in `importer` loads."""
+        parts = module.split(".") if module else []
+        if level:
+            base = Path(importer).resolve().parent
+            for _ in range(level - 1):
+                base = base.parent
+            return self.find(base, parts) if parts else self.find(base.parent, [base.name])
+        for root in self.search_roots(importer):
+            found = self.find(root, parts)
+            if found is not None:
+                return found
+        return None
+
+    def locate(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
+        """The project module a qualified name starts with (as the resolver spells imported
+        names: `iris_data.train_input_fn`, `.model.build` for a relative import) and the
+        attributes after it; None when no prefix is a module of the program."""
+        level = len(qualified) - len(qualified.lstrip("."))
+        parts = qualified[level:].split(".")
+        for cut in range(len(parts), 0, -1):
+            path = self.resolve(importer, ".".join(parts[:cut]), level)
+            if path is not None:
+                return path, parts[cut:]
+        if level:
+            path = self.resolve(importer, "", level)
+            if path is not None:
+                return path, parts
+        return None
+
+    def sibling_import(self, path: str, module: str) -> str:
+        """The import statement that loads `module`, a file placed beside `path`, written the
+        way `path` already imports its own siblings (`import iris_data`, `from . import model`,
+        `from trainer import model`); in a package without such imports, a relative one."""
+        folder = Path(path).resolve().parent
+        context = self.context(path)
+        statements = [node for node in ast.walk(context.tree)
+                      if isinstance(node, (ast.Import, ast.ImportFrom))] if context is not None else []
+        for node in sorted(statements, key=lambda n: (n.lineno, n.col_offset)):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                return f"from . import {module}"
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else (
+                [f"{node.module}.{alias.name}" for alias in node.names] + [node.module or ""])
+            for name in names:
+                found = self.resolve(path, name) if name and not getattr(node, "level", 0) else None
+                if found is None:
+                    continue
+                found_path = Path(found)
+                if found_path.name == "__init__.py" and found_path.parent == folder and "." not in name:
+                    return f"from {name} import {module}"  # `from trainer import model` in trainer/
+                if found_path.parent == folder and found_path.name != "__init__.py":
+                    package = name.rsplit(".", 1)[0] if "." in name else None
+                    return f"from {package} import {module}" if package else f"import {module}"
+        if (folder / "__init__.py").is_file() and not path.endswith(".ipynb"):
+            return f"from . import {module}"
+        return f"import {module}"
+
+    # -- who imports a module ---------------------------------------------------------------------
+    def files_under(self, root: Path) -> list[str]:
+        """Every module file under `root` (sorted, skipping what discovery skips)."""
+        if root not in self._listings:
+            from estimator_audit.discover import walk
+
+            self._listings[root] = [path for path in walk(root, self.settings, True)
+                                    if path.endswith(MODULE_SUFFIXES)]
+        return self._listings[root]
+
+    def importers(self, path: str) -> Iterator[tuple[str, ModuleContext]]:
+        """The modules of the program that import the module at `path` (by any spelling),
+        found by a textual look for its name, then checked by resolving their imports."""
+        target = Path(path).resolve()
+        name = target.parent.name if target.name == "__init__.py" else target.stem
+        folder = target.parent
+        package = outermost_package(folder)
+        root = package.parent if package is not None else folder
+        needle = name.encode()
+        for candidate in self.files_under(root):
+            if Path(candidate).resolve() == target:
+                continue
+            data = self.read(candidate)
+            if data is None or needle not in data:
+                continue
+            context = self.context(candidate)
+            if context is not None and any(Path(found).resolve() == target
+                                           for found in self.imports_of(candidate, context)):
+                yield candidate, context
+
+    def imports_of(self, path: str, context: ModuleContext) -> Iterator[str]:
+        """The project modules a module imports (anywhere in it)."""
+        for node in ast.walk(context.tree):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+                level = 0
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                modules = [f"{base}.{alias.name}" if base else alias.name for alias in node.names] + [base]
+                level = node.level
+            else:
+                continue
+            for module in modules:
+                found = self.resolve(path, module, level) if module or level else None
+                if found is not None:
+                    yield found
