@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.layout import LINE_WIDTH, comments_in, one_line
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -62,19 +63,17 @@ INPUT_FN_PARAMETERS = {
 }
 
 
-def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> Fix | None:
-    """`numpy_input_fn(x, y, batch_size=32, shuffle=True)` as a tf.data input function:
-    `lambda: tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=42).batch(32)`.
-
-    Unsafe: the queue-based helper mixed epochs and ran feeder threads; the pipeline shuffles
-    with the configured seed, so the batches (and the training) differ from the old ones.
-    """
+def queue_pipeline(context: ModuleContext, call: ast.Call, helper: str) -> str | None:
+    """`numpy_input_fn(x, y, batch_size=32, shuffle=True)` as the tf.data dataset its input
+    function stood for: `tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000, seed=42)
+    .batch(32)` (the helper's defaults as tensorflow-estimator 2.15 has them). Written over
+    several lines in parentheses when it would not fit where the call stands, or when comments
+    were written inside the call (they are kept, above the pipeline). None when the call cannot
+    be read (*args, a target_column, a shuffle that is not a literal)."""
     parameters = INPUT_FN_PARAMETERS.get(helper)
     tf = context.alias_for("tensorflow")
-    parent = context.ancestors[-1] if context.ancestors else None
-    if parameters is None or tf is None or isinstance(parent, ast.Attribute) or (
-            isinstance(parent, ast.Call) and parent.func is call):
-        return None  # called or dereferenced on the spot: a lambda there would change meaning
+    if parameters is None or tf is None:
+        return None
     args = {name: argument(call, name, parameters) for name in parameters}
     shuffle = args["shuffle"]
     if (any(value is UNKNOWN for value in args.values()) or args["x"] is None
@@ -84,19 +83,38 @@ def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> 
 
     def text(node: object) -> str:
         assert isinstance(node, ast.AST)
-        return context.source.segment(context.span(node))
+        return one_line(context.source.segment(context.span(node)))
 
     features = text(args["x"]) if helper == "numpy_input_fn" else f"dict({text(args['x'])})"
     labels = args["y"]
     elements = f"({features}, {text(labels)})" if labels is not None and not is_none(labels) else features
-    pipeline = f"{tf}.data.Dataset.from_tensor_slices({elements})"
+    steps = [f"{tf}.data.Dataset.from_tensor_slices({elements})"]
     if shuffle.value:
         capacity = text(args["queue_capacity"]) if args["queue_capacity"] is not None else "1000"
-        pipeline += f".shuffle({capacity}, seed={context.settings.seed})"
+        steps.append(f".shuffle({capacity}, seed={context.settings.seed})")
     epochs = args["num_epochs"]
     if epochs is not None:
-        pipeline += ".repeat()" if is_none(epochs) else f".repeat({text(epochs)})"
-    batch = text(args["batch_size"]) if args["batch_size"] is not None else "128"
-    pipeline += f".batch({batch})"
+        steps.append(".repeat()" if is_none(epochs) else f".repeat({text(epochs)})")
+    steps.append(f".batch({text(args['batch_size']) if args['batch_size'] is not None else '128'})")
+    comments = comments_in(context.source.segment(context.span(call)))
+    prefix = context.source.line_text(call.lineno)[: context.span(call)[1] - 1]
+    if not comments and len(prefix) + len("lambda: ") + sum(map(len, steps)) <= LINE_WIDTH:
+        return "".join(steps)
+    return "\n".join(["(", *(f"    {line}" for line in [*comments, *steps]), ")"])
+
+
+def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> Fix | None:
+    """The queue-based helper as an input function over its tf.data pipeline:
+    `lambda: <queue_pipeline(...)>`.
+
+    Unsafe: the queue-based helper mixed epochs and ran feeder threads; the pipeline shuffles
+    with the configured seed, so the batches (and the training) differ from the old ones.
+    """
+    parent = context.ancestors[-1] if context.ancestors else None
+    if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is call):
+        return None  # called or dereferenced on the spot: a lambda there would change meaning
+    pipeline = queue_pipeline(context, call, helper)
+    if pipeline is None:
+        return None
     edit = Edit(EditAction.REPLACE, context.span(call), text=f"lambda: {pipeline}")
     return Fix(FixSafety.UNSAFE, "replace the queue-based input helper by a seeded tf.data pipeline", (edit,))

@@ -185,7 +185,7 @@ class PremadeEstimator(Rule):
                 net = keras_feature_columns.DenseFeatures(feature_columns)(inputs)
                 net = tf.keras.layers.Dense(8, activation="relu", name="hiddenlayer_0")(net)
                 logits = tf.keras.layers.Dense(1, name="logits")(net)
-                model = keras_feature_columns.Model(inputs, logits)
+                model = keras_feature_columns.Model(inputs, logits, head="regression")
                 model.compile(
                     optimizer=tf.keras.optimizers.Adagrad(
                         learning_rate=0.001,

@@ -106,7 +106,7 @@ import ast
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE
+from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import CallRule, Invalid, Valid
 from estimator_audit.tfapi import keras3
 from estimator_audit.v1api import is_feature_column
@@ -264,7 +264,6 @@ class FeatureColumn(CallRule):
         bound = self.context.module_bindings.get(SUPPORT_MODULE)
         if bound and not (bound[-1].qualified or "").endswith(SUPPORT_MODULE):
             return None  # the file's own `keras_feature_columns` is something else
-        edits.append(Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"))
-        statement = self.context.project.sibling_import(self.context.source.path, SUPPORT_MODULE)
+        support, statement = needed_by(self.context)
         return Fix(FixSafety.UNSAFE, f"build the columns with {SUPPORT_MODULE}, which Keras 3 models read",
-                   tuple(edits), (statement,))
+                   (*edits, support), (statement,))

@@ -96,6 +96,16 @@ for imports (`from tensorflow.contrib import slim`), for renames that are not th
 (`tf_upgrade_v2 renames it to ...`), for names with no replacement (tf.contrib, tf.estimator),
 or for a chain with a comment inside it (it would be lost). Calls reported by a more specific
 rule (Sessions: EA103, TF1 optimizers: EA104, ...) are not EA106 findings and are not fixed here.
+`tf.estimator.ModeKeys.TRAIN`, `EVAL` and `PREDICT` become the strings they are (`"train"`,
+`"eval"`, `"infer"`, checked on tensorflow-estimator 2.15), so input functions that compare a
+mode with them run without tf.estimator.
+
+Unsafe (`--unsafe-fixes`, targets 2.16 and later): `tf.estimator.RunConfig` and the
+`tf.estimator.export` serving helpers (`ServingInputReceiver`,
+`build_raw_serving_input_receiver_fn`, `build_parsing_serving_input_receiver_fn`) become the
+classes and functions of the same names in `keras_feature_columns`, the module EA101's Keras
+rewrite writes beside the program: a RunConfig a program builds and hands to its model builder,
+and the serving input functions its exports use, then work with the Keras model.
 """
 
 
@@ -103,6 +113,7 @@ import ast
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
@@ -120,6 +131,17 @@ from estimator_audit.tfsymbols import (
 )
 
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
+# tf.estimator.ModeKeys' constants are these strings (tensorflow-estimator 2.15): code that
+# compares a mode with them (`if mode == tf.estimator.ModeKeys.TRAIN`) keeps working without it.
+MODE_KEYS = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer"}
+# tf.estimator names keras_feature_columns provides for the code around a migrated estimator:
+# the RunConfig a program builds for it, and the serving input functions of its exports.
+SUPPORTED_ESTIMATOR_NAMES = {
+    f"{api}.{path}{name}": name
+    for api in ESTIMATOR
+    for path, names in (("", ("RunConfig",)), ("export.", tuple(SERVING_FUNCTIONS)))
+    for name in names
+}
 CONTRIB = ("tensorflow.contrib", "tensorflow.compat.v1.contrib")
 
 
@@ -338,6 +360,42 @@ class MissingSymbol(SymbolReferenceRule):
                     return handle.read()
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def serving_input_fn():
+                inputs = {"x": tf.compat.v1.placeholder(tf.float32, [None])}
+                return tf.estimator.export.ServingInputReceiver(inputs, inputs)
+            config = tf.estimator.RunConfig(model_dir="/tmp/model", save_checkpoints_steps=100)
+            """,
+            at=((4, 12), (5, 10)),
+            fixed="""
+            import tensorflow as tf
+            import keras_feature_columns
+            def serving_input_fn():
+                inputs = {"x": tf.compat.v1.placeholder(tf.float32, [None])}
+                return keras_feature_columns.ServingInputReceiver(inputs, inputs)
+            config = keras_feature_columns.RunConfig(model_dir="/tmp/model", save_checkpoints_steps=100)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def read_dataset(filename, mode):
+                shuffle = mode == tf.estimator.ModeKeys.TRAIN
+                return tf.data.TextLineDataset(filename).shuffle(100) if shuffle else tf.data.TextLineDataset(filename)
+            train = read_dataset("train.csv", tf.estimator.ModeKeys.TRAIN)
+            """,
+            at=((3, 23), (5, 35)),
+            message="tf.estimator.ModeKeys",
+            fixed="""
+            import tensorflow as tf
+            def read_dataset(filename, mode):
+                shuffle = mode == 'train'
+                return tf.data.TextLineDataset(filename).shuffle(100) if shuffle else tf.data.TextLineDataset(filename)
+            train = read_dataset("train.csv", 'train')
+            """,
+        ),
     )
 
 
@@ -362,6 +420,17 @@ class MissingSymbol(SymbolReferenceRule):
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
+        mode = MODE_KEYS.get(reference.qualified.rsplit(".", 1)[-1]) if under(
+            reference.qualified.rsplit(".", 1)[0], tuple(f"{api}.ModeKeys" for api in ESTIMATOR)) else None
+        if mode is not None:
+            edit = Edit(EditAction.REPLACE, self.context.span(chain), text=repr(mode))
+            return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
+        provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)
+        if provided is not None:
+            support, statement = needed_by(self.context)
+            edit = Edit(EditAction.REPLACE, self.context.span(chain), text=f"{SUPPORT_MODULE}.{provided}")
+            return Fix(FixSafety.UNSAFE, f"use {SUPPORT_MODULE}.{provided}, which the Keras rewrite reads",
+                       (edit, support), (statement,))
         renamed = replacement(reference.qualified, self.target)
         if renamed is None or len(renamed[0]) < len(gone.name):
             return None

@@ -70,9 +70,11 @@ Unsafe: the call becomes an input function over a seeded `tf.data` pipeline,
 .repeat(num_epochs).batch(batch_size)` (defaults as tensorflow-estimator 2.15 has them:
 batch_size 128, num_epochs 1, queue_capacity 1000). The queue-based helper mixed epochs in its
 queue and read with `num_threads` feeder threads, so the batches differ from the old ones on
-purpose: they become reproducible. No fix without the file's `import tensorflow as tf` (any
-alias), for `target_column`, for a `shuffle` that is not a literal, or where the helper's result
-is called or dereferenced on the spot.
+purpose: they become reproducible. A pipeline that would not fit on its line is written over
+several, in parentheses, and comments written inside the call are kept above it. No fix
+without the file's `import tensorflow as tf` (any alias), for `target_column`, for a `shuffle`
+that is not a literal, or where the helper's result is called or dereferenced on the spot (there
+EA101's rewrite puts the pipeline itself where the estimator called the helper's input_fn).
 """
 
 import ast
@@ -138,7 +140,11 @@ class InputFnHelper(CallRule):
             message="tf.data.Dataset.from_tensor_slices",
             fixed="""
             import tensorflow as tf
-            train_input_fn = lambda: tf.data.Dataset.from_tensor_slices(({"x": features}, labels)).shuffle(1000, seed=42).batch(128)
+            train_input_fn = lambda: (
+                tf.data.Dataset.from_tensor_slices(({"x": features}, labels))
+                .shuffle(1000, seed=42)
+                .batch(128)
+            )
             """,
         ),
         Invalid(

@@ -162,7 +162,12 @@ class NonreproducibleInputFn(CallRule):
             fixed="""
             import tensorflow as tf
             config = tf.estimator.RunConfig(tf_random_seed=42)
-            train_fn = lambda: tf.data.Dataset.from_tensor_slices(({"x": features}, labels)).shuffle(1000, seed=42).repeat().batch(32)
+            train_fn = lambda: (
+                tf.data.Dataset.from_tensor_slices(({"x": features}, labels))
+                .shuffle(1000, seed=42)
+                .repeat()
+                .batch(32)
+            )
             """,
         ),
         Invalid(

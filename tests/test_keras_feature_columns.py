@@ -18,20 +18,22 @@ from typing import Any
 import numpy as np
 import pytest
 
+from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SERVING_FUNCTIONS
 from tests.conftest import REPO, run_python
 
 MODULE = REPO / "estimator_audit" / "migrate" / "support" / "keras_feature_columns.py"
 
-PUBLIC = {
-    "numeric_column", "bucketized_column", "categorical_column_with_vocabulary_list",
-    "categorical_column_with_vocabulary_file", "categorical_column_with_identity",
-    "categorical_column_with_hash_bucket", "crossed_column", "indicator_column", "embedding_column",
-    "weighted_categorical_column", "make_parse_example_spec", "inputs", "DenseFeatures", "LinearModel",
-    "Model", "WideAndDeepModel", "classifier_predictions", "regressor_predictions", "NumericColumn",
-    "BucketizedColumn", "VocabularyListCategoricalColumn", "VocabularyFileCategoricalColumn",
-    "IdentityCategoricalColumn", "HashedCategoricalColumn", "CrossedColumn", "IndicatorColumn",
-    "EmbeddingColumn", "WeightedCategoricalColumn",
-}
+# tf.feature_column's functions, under their names (EA105's fix spells the program's calls so).
+COLUMN_FUNCTIONS = set(FEATURE_COLUMN_FUNCTIONS)
+# tf.estimator.export's and tf.estimator's names (EA106's fix), and what the model builders use.
+ESTIMATOR_NAMES = set(SERVING_FUNCTIONS) | {"RunConfig"}
+MODEL_API = {"inputs", "DenseFeatures", "LinearModel", "Model", "WideAndDeepModel", "classifier_predictions",
+             "regressor_predictions", "predictions", "export_saved_model", "strategy", "transformed",
+             "remaining_steps"}
+COLUMN_CLASSES = {"NumericColumn", "BucketizedColumn", "VocabularyListCategoricalColumn",
+                  "VocabularyFileCategoricalColumn", "IdentityCategoricalColumn", "HashedCategoricalColumn",
+                  "CrossedColumn", "IndicatorColumn", "EmbeddingColumn", "WeightedCategoricalColumn"}
+PUBLIC = COLUMN_FUNCTIONS | ESTIMATOR_NAMES | MODEL_API | COLUMN_CLASSES
 
 
 # Fast: the file as a project receives it.
@@ -422,9 +424,7 @@ def test_columns_compute_the_estimators_features(tmp_path: Path, legacy_python: 
 
 # Runtime: the constructors are tf.feature_column's, checked against TF 2.15 itself.
 
-CONSTRUCTORS = sorted(PUBLIC - {"inputs", "DenseFeatures", "LinearModel", "Model", "WideAndDeepModel",
-                                "classifier_predictions", "regressor_predictions"} - {
-    name for name in PUBLIC if name[0].isupper()})
+CONSTRUCTORS = sorted(COLUMN_FUNCTIONS)
 BAD_ARGUMENTS = [
     "fc.numeric_column('a', shape=0)", "fc.numeric_column('a', shape=(2.5,))", "fc.numeric_column('a', dtype=tf.string)",
     "fc.numeric_column('a', default_value='x')", "fc.numeric_column('a', normalizer_fn=3)", "fc.numeric_column(3)",
@@ -802,3 +802,63 @@ def test_models_train_and_predict_like_the_estimators(tmp_path: Path, legacy_pyt
         "DenseFeatures(DNN) Ftrl(0.1)": "refused", "LinearModel(LINEAR) RMSprop()": "refused",
         "LinearModel(LINEAR) SGD(0.1, momentum=0.9)": "refused", "LinearModel(LINEAR) Ftrl(0.1)": "compiled",
         "DenseFeatures(DNN) Adam()": "compiled"}
+
+
+EXPORT = r"""
+import json, sys, tempfile
+import numpy as np
+import tensorflow as tf
+import keras
+sys.path.insert(0, sys.argv[1])
+import keras_feature_columns as kfc
+
+keras.utils.set_random_seed(3)
+city = kfc.categorical_column_with_vocabulary_list("city", ["a", "b", "c"])
+columns = [kfc.numeric_column("x"), kfc.indicator_column(city)]
+inputs = kfc.inputs(columns)
+logits = keras.layers.Dense(3, name="logits")(kfc.DenseFeatures(columns)(inputs))
+model = kfc.Model(inputs, logits, label_vocabulary=["low", "mid", "high"], head="classifier")
+features = {"x": tf.constant([[0.5], [1.5], [-2.0]]), "city": tf.constant([["a"], ["c"], ["zz"]])}
+expected = model(features).numpy()
+
+def serving_input_fn():  # what course code writes: placeholders of shape [None], expanded
+    placeholders = {"x": tf.compat.v1.placeholder(tf.float32, [None]),
+                    "city": tf.compat.v1.placeholder(tf.string, [None])}
+    return kfc.ServingInputReceiver({key: tf.expand_dims(value, -1) for key, value in placeholders.items()},
+                                    placeholders)
+
+results = {}
+base = tempfile.mkdtemp()
+path = kfc.export_saved_model(model, base, serving_input_fn)  # the model's own head: 3 classes
+served = tf.saved_model.load(path.decode()).signatures["serving_default"](
+    x=tf.constant([0.5, 1.5, -2.0]), city=tf.constant(["a", "c", "zz"]))
+results["placeholders"] = [np.abs(served["logits"].numpy() - expected).max(),
+                           [name.decode() for name in served["classes"].numpy().ravel()], sorted(served)]
+raw = kfc.build_raw_serving_input_receiver_fn(features)
+served = tf.saved_model.load(kfc.export_saved_model(model, base, raw, head="multiclass").decode()).signatures[
+    "serving_default"](**features)
+results["raw"] = [np.abs(served["logits"].numpy() - expected).max()]
+parsing = kfc.build_parsing_serving_input_receiver_fn(kfc.make_parse_example_spec(columns))
+examples = [tf.train.Example(features=tf.train.Features(feature={
+    "x": tf.train.Feature(float_list=tf.train.FloatList(value=[float(x)])),
+    "city": tf.train.Feature(bytes_list=tf.train.BytesList(value=[c.encode()]))})).SerializeToString()
+    for x, c in zip([0.5, 1.5, -2.0], ["a", "c", "zz"])]
+served = tf.saved_model.load(kfc.export_saved_model(model, base, parsing, head="multiclass").decode()).signatures[
+    "serving_default"](examples=tf.constant(examples))
+results["parsing"] = [np.abs(served["logits"].numpy() - expected).max()]
+print(json.dumps({key: [value[0].item(), *value[1:]] for key, value in results.items()}))
+"""
+
+
+@pytest.mark.runtime
+def test_export_serves_what_the_serving_input_function_receives(tmp_path: Path, current_python: Path) -> None:
+    """The program's own serving_input_receiver_fn (placeholders expanded, as course code writes
+    it), TF's raw and tf.Example receivers: the SavedModel serves the model's outputs for them,
+    with the estimator's class names from label_vocabulary."""
+    (tmp_path / "keras_feature_columns.py").write_bytes(MODULE.read_bytes())
+    results = json.loads(run_python(current_python, f"import sys; sys.argv = ['export', {str(tmp_path)!r}]\n"
+                                    + EXPORT).splitlines()[-1])
+    assert all(value[0] < 1e-6 for value in results.values()), results
+    _, classes, keys = results["placeholders"]
+    assert keys == ["class_ids", "classes", "logits", "probabilities"]
+    assert set(classes) <= {"low", "mid", "high"}

@@ -87,11 +87,11 @@ def test_rewritten_program_runs_on_current_tensorflow(program: Path, current_pyt
         ("""
          import tensorflow as tf
          def input_fn():
-             return {"x": tf.constant([[1.0]])}, tf.constant([1])
+             return {"x": tf.random.uniform([8, 1])}, tf.constant([1] * 8)
          est = tf.estimator.DNNRegressor([4], [tf.feature_column.numeric_column("x")])
          est.train(input_fn, steps=1)
-         """, "input_fn returns `{\"x\": tf.constant([[1.0]])}, tf.constant([1])`, which the rewrite cannot "
-              "see is a tf.data.Dataset"),
+         """, "input_fn returns `{\"x\": tf.random.uniform([8, 1])}, tf.constant([1] * 8)`, which the rewrite "
+              "cannot see is a tf.data.Dataset"),
         ("""
          import tensorflow as tf
          def build():
@@ -114,11 +114,9 @@ def test_rewritten_program_runs_on_current_tensorflow(program: Path, current_pyt
          """, "activation_fn=my_activation has no Keras counterpart"),
         ("""
          import tensorflow as tf
-         est = tf.estimator.DNNClassifier([4], [tf.feature_column.numeric_column("x")])
-         data = lambda: tf.data.Dataset.from_tensors(({"x": [1.0]}, [1]))
-         est.train(input_fn=data, max_steps=10)
-         est.train(input_fn=data, max_steps=20)
-         """, "max_steps counts the steps of earlier calls"),
+         est = tf.estimator.DNNClassifier([4], [tf.feature_column.numeric_column("x")], warm_start_from="ckpt")
+         est.train(input_fn=lambda: tf.data.Dataset.from_tensors(({"x": [1.0]}, [1])), max_steps=10)
+         """, "DNNClassifier(warm_start_from=...) is not reproduced"),
         ("""
          import tensorflow as tf
          est = tf.estimator.DNNClassifier([4], [tf.feature_column.numeric_column("x")])
@@ -177,7 +175,7 @@ def test_notebook_rewrite_spans_cells_and_keeps_magics_and_outputs(tmp_path: Pat
                                "def build_reg(feature_columns):\n")
     assert cells[2].endswith("\nreg = build_reg(feature_columns=cols)")
     assert cells[3].startswith("reg.fit(input_fn(), epochs=1, steps_per_epoch=5)\n")
-    assert "keras_feature_columns.regressor_predictions(reg.predict(input_fn(), verbose=0))" in cells[3]
+    assert "keras_feature_columns.predictions(reg, reg.predict(input_fn(), verbose=0))" in cells[3]
 
 
 @pytest.mark.runtime
@@ -246,7 +244,24 @@ def test_messages_quote_multi_line_source_on_one_line() -> None:
     message = ea101("""
         import tensorflow as tf
         est = tf.estimator.DNNClassifier(hidden_units=[4], feature_columns=[tf.feature_column.numeric_column("x")])
-        est.train(input_fn=lambda: tf.constant([1.0,
-                                                2.0]), steps=1)
+        est.train(input_fn=lambda: tf.random.uniform([1,
+                                                      2]), steps=1)
         """)
-    assert "input_fn returns `tf.constant([1.0, 2.0])`" in message and "\n" not in message
+    assert "input_fn returns `tf.random.uniform([1, 2])`" in message and "\n" not in message
+
+
+def test_an_input_fn_of_constant_tensors_becomes_a_repeated_batch() -> None:
+    """The estimator read the same batch at every step: a one-element dataset, repeated to
+    train, once to evaluate."""
+    fixed = fix_source("train.py", textwrap.dedent("""\
+        import tensorflow as tf
+        def train_input_fn():
+            features = {"sq_footage": tf.constant([1000, 2000])}
+            labels = tf.constant([50, 100])
+            return features, labels
+        model = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("sq_footage")])
+        model.train(train_input_fn, steps=100)
+        print(model.evaluate(train_input_fn, steps=1))
+        """).encode(), Settings(), UNSAFE).data.decode()
+    assert "model.fit(tf.data.Dataset.from_tensors(train_input_fn()).repeat(), epochs=1, steps_per_epoch=100)" in fixed
+    assert "model.evaluate(tf.data.Dataset.from_tensors(train_input_fn()), steps=1, return_dict=True)" in fixed

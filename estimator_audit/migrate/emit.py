@@ -9,96 +9,12 @@ estimator computed from them.
 
 from __future__ import annotations
 
-import io
-import itertools
-import tokenize
 from dataclasses import dataclass
 
+from estimator_audit.layout import INDENT, wrapped
+from estimator_audit.migrate.metrics import Metric
 from estimator_audit.migrate.model import Estimator, Expression, Head, Optimizer, Runtime
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
-
-INDENT = "    "
-LINE_WIDTH = 99  # emitted lines longer than this are wrapped at their outermost call
-
-
-def wrapped(line: str, width: int = LINE_WIDTH) -> list[str]:
-    """A long statement split after its first bracket, one element per line (black's style),
-    and again inside any element still too long. Tokenized, so commas and brackets
-    inside string literals (vocabularies) are left alone."""
-    if len(line) <= width:
-        return [line]
-    indent = line[: len(line) - len(line.lstrip(" "))]
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(line.strip() + "\n").readline))
-    except (tokenize.TokenError, SyntaxError):
-        return [line]
-    depth, start, commas = 0, -1, []
-    for token in tokens:
-        if token.type != tokenize.OP:
-            continue
-        if token.string in "([{":
-            depth += 1
-            if depth == 1 and start < 0:
-                start = token.start[1]
-        elif token.string in ")]}":
-            depth -= 1
-            if depth == 0 and start >= 0:
-                end = token.start[1]
-                break
-        elif token.string == "," and depth == 1 and start >= 0:
-            commas.append(token.start[1])
-    else:
-        return [line]
-    text = line.strip()
-    if end - start <= 1:
-        return [line]
-    bounds = [start, *commas, end]
-    arguments = [text[a + 1:b].strip() for a, b in itertools.pairwise(bounds)]
-    body = [part for argument in arguments if argument
-            for part in wrapped(f"{indent}{INDENT}{argument},", width)]
-    return [f"{indent}{text[: start + 1]}", *body, f"{indent}{text[end:]}"]
-
-
-SKIPPED_TOKENS = (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
-
-
-def one_line(code: str) -> str:
-    """An expression written over several lines, on one line (its line breaks and their
-    indentation become single spaces); kept as it is when it holds a comment."""
-    if "\n" not in code:
-        return code
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(f"({code})").readline))
-    except (tokenize.TokenError, SyntaxError):
-        return code
-    if any(token.type == tokenize.COMMENT for token in tokens):
-        return code
-    out: list[str] = []
-    previous: tokenize.TokenInfo | None = None
-    for token in tokens:
-        if token.type in SKIPPED_TOKENS:
-            continue
-        if previous is not None:
-            if token.start[0] != previous.end[0]:
-                if previous.string not in "([{" and token.string not in ")]},":
-                    out.append(" ")
-            else:
-                out.append(" " * (token.start[1] - previous.end[1]))
-        out.append(token.string)
-        previous = token
-    return "".join(out)[1:-1]
-
-
-def laid_out(prefix: str, code: str, width: int = LINE_WIDTH) -> str:
-    """`code` placed after `prefix` (the start of its line), wrapped to the width; returned
-    without the prefix and with its continuation lines indented relative to the line's own
-    indentation (the fix stage re-indents code to its block)."""
-    lines = wrapped(prefix + code, width)
-    indent = prefix[: len(prefix) - len(prefix.lstrip(" "))]
-    if len(lines) == 1 or not lines[0].startswith(prefix) or not all(
-            line.startswith(indent) for line in lines[1:]):
-        return code
-    return "\n".join([lines[0][len(prefix):], *(line[len(indent):] for line in lines[1:])])
 
 
 def block(lines: list[str], indent: str = "") -> str:
@@ -162,7 +78,7 @@ def by_head(head: Head, texts: dict[Kind, str]) -> str:
 
 
 def loss_text(head: Head, keras: str) -> str:
-    reduction = ', reduction="sum"' if head.loss_reduction == "sum" else ""
+    reduction = "" if head.loss_reduction == "sum_over_batch_size" else f', reduction="{head.loss_reduction}"'
     return by_head(head, {
         "binary": f"{keras}.losses.BinaryCrossentropy(from_logits=True{reduction})",
         "multiclass": f"{keras}.losses.SparseCategoricalCrossentropy(from_logits=True{reduction})",
@@ -170,7 +86,17 @@ def loss_text(head: Head, keras: str) -> str:
     })
 
 
-def metrics_text(head: Head, keras: str) -> str:
+def extra_metric_text(metric: Metric, keras: str, support: str) -> str:
+    """A metric an add_metrics function added, fed what it was fed."""
+    made = f'{keras}.metrics.{metric.keras_class}(name="{metric.name}")'
+    if metric.labels is None and metric.predictions is None:
+        return made
+    feeds = [f"{part}=lambda {part}: {body}" for part, body in (("labels", metric.labels),
+                                                               ("predictions", metric.predictions)) if body]
+    return f"{support}.transformed({made}, {', '.join(feeds)})"
+
+
+def metrics_text(head: Head, keras: str, extra: list[str] | None = None) -> str:
     """The metrics the estimator's evaluate() reported, under the same keys. The model
     outputs logits, so thresholds are at logit 0 (probability 0.5). Keras 3's
     BinaryCrossentropy metric rejects labels of shape (batch,) beside logits of shape
@@ -185,8 +111,9 @@ def metrics_text(head: Head, keras: str) -> str:
                        'from_logits=True)'],
         "regression": [f'{keras}.metrics.MeanSquaredError(name="average_loss")'],
     }
-    return by_head(head, {kind: "[\n" + "".join(f"{INDENT}{metric},\n" for metric in listed) + "]"
-                          for kind, listed in metrics.items()})
+    texts = {kind: "[\n" + "".join(f"{INDENT}{metric},\n" for metric in [*listed, *(extra or [])]) + "]"
+             for kind, listed in metrics.items()}
+    return by_head(head, texts)
 
 
 def estimator_spelling(estimator: Estimator) -> str:
@@ -194,7 +121,7 @@ def estimator_spelling(estimator: Estimator) -> str:
 
 
 def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
-            comments: tuple[str, ...] = ()) -> str:
+            comments: tuple[str, ...] = (), metrics: tuple[Metric, ...] = ()) -> str:
     """`def build_x(<run-time values>): ...` returning the compiled Keras model that replaces
     the estimator."""
     keras, support = spelling.keras, spelling.support
@@ -207,17 +134,21 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
         '"""',
     ]
     setup = [*comments]
-    if estimator.model_dir is not None:
-        setup.append("# The estimator kept checkpoints in model_dir and resumed from them; this model "
-                     "starts fresh.")
+    if estimator.model_dir is not None or estimator.config is not None:
+        setup.append("# As the estimator did, the model checkpoints into model_dir (its keras/ folder) and "
+                     "resumes from there.")
     seeded = value_text(estimator.seed) if estimator.seed is not None else seed
+    if estimator.config is not None:
+        name = estimator.config.name
+        seeded = f"{seed} if {name}.tf_random_seed is None else {name}.tf_random_seed"
     setup.append(f"{keras}.utils.set_random_seed({seeded})")
     towers = [tower for tower in (estimator.linear, estimator.dnn) if tower is not None]
     setup += [f"{tower.columns.name} = list({tower.columns.name})" for tower in towers]
-    body = model_lines(estimator, spelling)
-    if estimator.strategy is not None:
-        body = [f"with {estimator.strategy.name}.scope():", *(INDENT + line for chunk in body
-                                                                for line in chunk.split("\n"))]
+    body = model_lines(estimator, spelling, metrics)
+    strategy = estimator.strategy.name if estimator.strategy is not None else (
+        f"{spelling.support}.strategy({estimator.config.name})" if estimator.config is not None else None)
+    if strategy is not None:
+        body = [f"with {strategy}.scope():", *(INDENT + line for chunk in body for line in chunk.split("\n"))]
     body.append("return model")
     lines = [*docstring, *setup, *body]
     signature = ", ".join(value.name for value in parameters)
@@ -225,7 +156,7 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
     return f"def {name}({signature}):\n{block(lines, INDENT)}\n"
 
 
-def model_lines(estimator: Estimator, spelling: Spelling) -> list[str]:
+def model_lines(estimator: Estimator, spelling: Spelling, metrics: tuple[Metric, ...] = ()) -> list[str]:
     """Inputs, towers, head and compile: what the estimator's model_fn built."""
     keras, support = spelling.keras, spelling.support
     head = estimator.head
@@ -245,7 +176,8 @@ def model_lines(estimator: Estimator, spelling: Spelling) -> list[str]:
             layer.append(f"net = {keras}.layers.BatchNormalization(momentum=0.999, name={{norm}})(net)")
         if isinstance(tower.hidden_units, Runtime):
             lines.append(f"for index, units in enumerate({tower.hidden_units.name}):")
-            names = {"units": "units", "name": 'f"hiddenlayer_{index}"', "norm": 'f"batchnorm_{index}"'}
+            # int(): the estimator's layers took sizes read from flags as strings too.
+            names = {"units": "int(units)", "name": 'f"hiddenlayer_{index}"', "norm": 'f"batchnorm_{index}"'}
             lines += [INDENT + text.format(**names).replace("\n", "\n" + INDENT) for text in layer]
         else:
             for index, units in enumerate(tower.hidden_units):
@@ -267,14 +199,13 @@ def model_lines(estimator: Estimator, spelling: Spelling) -> list[str]:
         lines.append(f"model = {support}.WideAndDeepModel({', '.join(['inputs', 'logits', *options])})")
     else:
         lines.append(f"model = {support}.Model({', '.join(['inputs', 'logits', *options])})")
-    if estimator.model_dir is not None:
-        lines.append(f"model.model_dir = {estimator.model_dir.name}")
     trained = estimator.dnn or estimator.linear
     assert trained is not None
     optimizer = trained.optimizer
+    extra = [extra_metric_text(metric, keras, support) for metric in metrics]
     compile_arguments = [f"optimizer={optimizer_text(optimizer, keras)}",
                          f"loss={loss_text(head, keras)}",
-                         f"metrics={metrics_text(head, keras)}"]
+                         f"metrics={metrics_text(head, keras, extra)}"]
     lines += ["model.compile(", *(INDENT + argument.replace("\n", "\n" + INDENT) + ","
                                   for argument in compile_arguments), ")"]
     return lines
@@ -282,7 +213,9 @@ def model_lines(estimator: Estimator, spelling: Spelling) -> list[str]:
 
 def model_options(estimator: Estimator) -> list[str]:
     head = estimator.head
-    options = []
+    options = [f"model_dir={estimator.model_dir.name}"] if estimator.model_dir is not None else (
+        [f"model_dir={estimator.config.name}.model_dir"] if estimator.config is not None else [])
+    options.append(f'head="{head.kind}"')
     if head.weight_column is not None:
         options.append(f"weight_column={value_text(head.weight_column)}")
     if head.label_vocabulary is not None:
@@ -296,15 +229,20 @@ def construction(estimator: Estimator, builder_name: str) -> str:
     return f"{builder_name}({arguments})"
 
 
-def predictions(head: Head, outputs: str, receiver: str, support: str) -> str:
-    """What the estimator's predict() yielded: one dict per example."""
-    if head.kind == "regression":
-        return f"{support}.regressor_predictions({outputs})"
-    vocabulary = "" if head.label_vocabulary is None else f", label_vocabulary={receiver}.label_vocabulary"
-    return f"{support}.classifier_predictions({outputs}{vocabulary})"
+def predictions(receiver: str, dataset: str) -> str:
+    """What the estimator's predict() yielded: one dict per example, by the model's head."""
+    return f"{SUPPORT_MODULE}.predictions({receiver}, {receiver}.predict({dataset}, verbose=0))"
 
 
-def fit_text(receiver: str, dataset: str, steps: str | None) -> str:
+def export(receiver: str, export_dir: str, serving: str) -> str:
+    """The estimator's export: a SavedModel serving what its head served."""
+    return f"{SUPPORT_MODULE}.export_saved_model({receiver}, {export_dir}, {serving})"
+
+
+def fit_text(receiver: str, dataset: str, steps: str | None, max_steps: str | None = None) -> str:
+    """`train(steps=N)` trains N more steps; `train(max_steps=N)` until N steps in all."""
+    if max_steps is not None:
+        steps = f"{SUPPORT_MODULE}.remaining_steps({receiver}, {max_steps})"
     return f"{receiver}.fit({dataset}, epochs=1{f', steps_per_epoch={steps}' if steps else ''})"
 
 

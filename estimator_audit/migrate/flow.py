@@ -44,6 +44,12 @@ METHODS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
                           frozenset({"export_dir_base", "serving_input_receiver_fn"})),
 }
 TRAIN_AND_EVALUATE_PARAMETERS = ("estimator", "train_spec", "eval_spec")
+ADD_METRICS = frozenset(f"{api}.add_metrics" for api in (
+    "tensorflow.estimator", "tensorflow.compat.v1.estimator", "tensorflow.contrib.estimator",
+    "tensorflow_estimator.python.estimator.extenders"))
+ADD_METRICS_PARAMETERS = ("estimator", "metric_fn")
+# Estimator attributes programs read that the Keras model has too.
+MODEL_ATTRIBUTES = frozenset({"model_dir"})
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,22 @@ class Holder:
     call: ast.Call
 
 
+@dataclass(frozen=True)
+class Wrapper:
+    """`estimator = tf.estimator.add_metrics(estimator, metric_fn)`: the same estimator, with the
+    metrics `metric_fn` computes added to evaluate()'s."""
+
+    context: ModuleContext
+    call: ast.Call
+    receiver: str
+    metric_fn: ast.expr
+
+
 @dataclass
 class Flow:
     sites: list[Site] = field(default_factory=list)
     holders: list[Holder] = field(default_factory=list)
+    wrappers: list[Wrapper] = field(default_factory=list)
     visited: set[int] = field(default_factory=set)
 
 
@@ -173,6 +191,8 @@ def used(context: ModuleContext, use: ast.Name, flow: Flow) -> None:
     parent = table.parent(use)
     if isinstance(parent, ast.Attribute) and parent.value is use:
         call = table.parent(parent)
+        if parent.attr in MODEL_ATTRIBUTES and not isinstance(parent.ctx, ast.Store):
+            return  # keras_feature_columns.Model keeps them too
         if not isinstance(call, ast.Call) or call.func is not parent:
             raise Unsupported(f"`{use.id}.{parent.attr}` at {where(context, use)}: the Keras model has no "
                               "such attribute")
@@ -182,6 +202,9 @@ def used(context: ModuleContext, use: ast.Name, flow: Flow) -> None:
     if isinstance(call, ast.Call) and use is not call.func:
         if context.call_name(call) in TRAIN_AND_EVALUATE:
             train_and_evaluate_site(context, use, call, flow)
+            return
+        if context.call_name(call) in ADD_METRICS:
+            wrapped(context, use, call, flow)
             return
         target = called(context, call)
         if target is not None and isinstance(target.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -194,6 +217,16 @@ def used(context: ModuleContext, use: ast.Name, flow: Flow) -> None:
         return
     raise Unsupported(f"`{use.id}` is used at {where(context, use)} other than by train, evaluate, predict, "
                       "export or train_and_evaluate")
+
+
+def wrapped(context: ModuleContext, use: ast.Name, call: ast.Call, flow: Flow) -> None:
+    """add_metrics(estimator, metric_fn): the result is the estimator, with more metrics."""
+    estimator, metric_fn = (argument(call, name, ADD_METRICS_PARAMETERS) for name in ADD_METRICS_PARAMETERS)
+    if estimator is not use or not isinstance(metric_fn, ast.expr) or unpacks(call):
+        raise Unsupported(f"add_metrics() at {where(context, call)} is not given the estimator and a metric "
+                          "function")
+    flow.wrappers.append(Wrapper(context, call, use.id, metric_fn))
+    produced(context, call, flow)
 
 
 def method_site(context: ModuleContext, use: ast.Name, method: str, call: ast.Call, flow: Flow) -> None:
@@ -269,7 +302,29 @@ def parameter_for(call: ast.Call, use: ast.Name, function: ast.FunctionDef | ast
 
 
 def passes_estimator(context: ModuleContext, name: ast.Name) -> bool:
-    """Whether a variable holds a premade estimator here (its assignment constructs one)."""
-    binding = scopes(context).reaching(name)
-    value = scopes(context).value(binding) if binding is not None else None
-    return value is not None and is_premade(context, value)
+    """Whether a variable holds a premade estimator here: its assignment constructs one, or
+    calls a function of the program that returns one."""
+    table = scopes(context)
+    bindings = table.reaching_all(name)
+    values = [table.value(binding) for binding in bindings]
+    return bool(values) and all(
+        value is not None and (is_premade(context, value) or returns_premade(context, value))
+        for value in values)
+
+
+def returns_premade(context: ModuleContext, value: ast.expr) -> bool:
+    """`model.create(args, config)`: a call of a function of the program that constructs a
+    premade estimator and returns it."""
+    found = called(context, value) if isinstance(value, ast.Call) else None
+    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    table = scopes(found.context)
+    for node in ast.walk(found.node):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        returned = node.value
+        values = [table.value(b) for b in table.reaching_all(returned)] if isinstance(returned, ast.Name) \
+            else [returned]
+        if values and all(value is not None and is_premade(found.context, value) for value in values):
+            return True
+    return False

@@ -10,12 +10,11 @@ quotes; the rewrite is all or nothing for one estimator.
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from estimator_audit.calls import UNKNOWN, argument, is_none, passed_parameters, unpacks
+from estimator_audit.layout import comments_in
 from estimator_audit.migrate import defaults
 from estimator_audit.migrate.model import (
     DNNTower,
@@ -52,7 +51,9 @@ HANDLED = frozenset({
     "dnn_hidden_units", "dnn_activation_fn", "dnn_dropout", "linear_sparse_combiner",
     "weight_column", "label_vocabulary",
 })
-REDUCTIONS = {"SUM_OVER_BATCH_SIZE": "sum_over_batch_size", "SUM": "sum"}
+# tf.losses.Reduction -> the Keras 3 loss reduction that computes the same (MEAN is the weighted
+# mean, sum(w * loss) / sum(w)).
+REDUCTIONS = {"SUM_OVER_BATCH_SIZE": "sum_over_batch_size", "SUM": "sum", "MEAN": "mean_with_sample_weight"}
 # RunConfig fields that only schedule checkpoints, summaries and logs: they change no number
 # the model computes, and Keras keeps the model in memory.
 SCHEDULING_FIELDS = frozenset({
@@ -143,10 +144,10 @@ def read_construction(context: ModuleContext, call: ast.Call) -> Construction:
     else:
         linear = read_linear(values, class_name, api, arguments, "feature_columns", "optimizer",
                              "sparse_combiner")
-    seed, model_dir, strategy = read_config(values, call, info.parameters)
+    seed, model_dir, strategy, config = read_config(values, call, info.parameters)
     if "model_dir" in arguments:
         model_dir = Runtime("model_dir", values.text(arguments["model_dir"]))
-    estimator = Estimator(class_name, api, head, dnn, linear, seed, model_dir, strategy)
+    estimator = Estimator(class_name, api, head, dnn, linear, seed, model_dir, strategy, config)
     return Construction(estimator, call, tuple(reader.followed), comments_in(values.text(call)))
 
 
@@ -164,7 +165,8 @@ def read_head(values: Values, class_name: str, api: str, arguments: dict[str, as
         text = reader.text(node)
         name = text.rsplit(".", 1)[-1]
         if name not in REDUCTIONS:
-            raise Unsupported(f"loss_reduction={text} is not reproduced (only SUM and SUM_OVER_BATCH_SIZE)")
+            raise Unsupported(f"loss_reduction={text} is not reproduced (only SUM, SUM_OVER_BATCH_SIZE and "
+                              "MEAN)")
         reduction = REDUCTIONS[name]
     weight = read_weight_column(values, arguments.get("weight_column"))
     vocabulary = read_vocabulary(values, arguments.get("label_vocabulary"))
@@ -291,11 +293,15 @@ def read_optimizer(values: Values, class_name: str, api: str, tower: Literal["dn
 
 
 def read_config(values: Values, call: ast.Call, parameters: tuple[str, ...]
-                ) -> tuple[int | Runtime | None, Runtime | None, Runtime | None]:
-    """(seed, model_dir, distribution strategy) from the estimator's RunConfig, following
-    `config = RunConfig(...)` and `.replace(...)`; fields that only schedule checkpoints and
-    logs are dropped, any other field makes the estimator unsupported."""
-    node = argument(call, "config", parameters)
+                ) -> tuple[int | Runtime | None, Runtime | None, Runtime | None, Runtime | None]:
+    """(seed, model_dir, distribution strategy, run-time config) from the estimator's
+    RunConfig, following `config = RunConfig(...)` and `.replace(...)`; fields that only
+    schedule checkpoints and logs are dropped, any other field makes the estimator unsupported.
+    A config the module does not show (a parameter, a function's result) is read when the
+    program runs: the builder takes it (a keras_feature_columns.RunConfig, EA106's fix of
+    tf.estimator.RunConfig) and uses its seed, model_dir and strategy."""
+    given = argument(call, "config", parameters)
+    node = given
     fields: dict[str, ast.expr] = {}
     reader = values.reader
     for _ in range(MAX_CONFIG_HOPS):
@@ -303,21 +309,23 @@ def read_config(values: Values, call: ast.Call, parameters: tuple[str, ...]
             break
         if node is UNKNOWN:
             raise Unsupported("config may be passed through *args or **kwargs")
-        assert isinstance(node, ast.expr)
+        assert isinstance(node, ast.expr) and isinstance(given, ast.expr)
         if isinstance(node, ast.Name):
-            node = reader.follow_once(node)
+            try:
+                node = reader.follow_once(node)
+            except Unsupported:
+                return None, None, None, Runtime("config", values.text(given))
             continue
-        if not isinstance(node, ast.Call):
-            raise Unsupported(f"config `{reader.shown(node)}` is not a RunConfig this program shows")
-        if unpacks(node):
+        if isinstance(node, ast.Call) and unpacks(node):
             raise Unsupported("the RunConfig is built with *args or **kwargs")
-        if isinstance(node.func, ast.Attribute) and node.func.attr == "replace":
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "replace":
             for keyword in node.keywords:
                 fields.setdefault(keyword.arg, keyword.value)  # type: ignore[arg-type]
             node = node.func.value
             continue
-        if not is_run_config(values.context.call_name(node)):
-            raise Unsupported(f"config `{reader.shown(node)}` is not a RunConfig this program shows")
+        if not isinstance(node, ast.Call) or not is_run_config(values.context.call_name(node)):
+            return None, None, None, Runtime("config", values.text(given))
         for parameter in RUN_CONFIG_PARAMETERS:
             found = argument(node, parameter, RUN_CONFIG_PARAMETERS)
             if isinstance(found, ast.expr):
@@ -341,13 +349,4 @@ def read_config(values: Values, call: ast.Call, parameters: tuple[str, ...]
         model_dir = Runtime("model_dir", values.text(fields["model_dir"]))
     if "train_distribute" in fields and not is_none(fields["train_distribute"]):
         strategy = Runtime("strategy", values.text(fields["train_distribute"]))
-    return seed, model_dir, strategy
-
-
-def comments_in(code: str) -> tuple[str, ...]:
-    """The `# ...` comments of a piece of source, in order."""
-    try:
-        tokens = tokenize.generate_tokens(io.StringIO(code).readline)
-        return tuple(t.string for t in tokens if t.type == tokenize.COMMENT)
-    except (tokenize.TokenError, SyntaxError):
-        return ()
+    return seed, model_dir, strategy, None

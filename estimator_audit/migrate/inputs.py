@@ -19,8 +19,9 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument
-from estimator_audit.migrate.emit import one_line
+from estimator_audit.calls import argument, is_none
+from estimator_audit.fixes import queue_pipeline
+from estimator_audit.layout import one_line
 from estimator_audit.migrate.lookup import MAX_HOPS, Definition, called, definition, scopes, text
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.scopes import Binding
@@ -90,20 +91,43 @@ class InputReader:
 
     iterated: list[Iterated] = field(default_factory=list)
     bound: Bound = field(default_factory=dict)
+    # Set while checking one input_fn: it returns a fixed batch of tensors, not a dataset.
+    tensors: bool = False
 
-    def dataset_expression(self, context: ModuleContext, input_fn: ast.expr) -> str:
+    def dataset_expression(self, context: ModuleContext, input_fn: ast.expr, training: bool = False) -> str:
         """Source text, valid where `input_fn` is written, of an expression that makes the
-        dataset the estimator trained on."""
+        dataset the estimator trained on. An input_fn that returns a fixed batch of tensors
+        (`{"x": tf.constant([...])}, labels`) gave the estimator that batch at every step: it
+        becomes a one-element dataset, repeated for training."""
+        self.tensors = False
         if isinstance(input_fn, ast.Lambda):
             if lambda_parameters(input_fn):
                 raise Unsupported(f"input_fn `{shown(context, input_fn)}` takes arguments the estimator "
                                   "passes")
             self.check_dataset(context, input_fn.body, 0)
-            return one_line(text(context, input_fn.body))
+            return self.batch_dataset(context, one_line(text(context, input_fn.body)), training)
+        helper = context.call_name(input_fn) if isinstance(input_fn, ast.Call) else None
+        if helper in QUEUE_HELPERS:
+            assert isinstance(input_fn, ast.Call)
+            pipeline = queue_pipeline(context, input_fn, helper.rsplit(".", 1)[-1])
+            if pipeline is None:
+                raise Unsupported(f"input_fn `{shown(context, input_fn)}` is a queue-based helper whose "
+                                  "arguments the rewrite cannot read")
+            return pipeline
         self.check_callable(context, input_fn, 0)
         written = one_line(text(context, input_fn))
         atomic = isinstance(input_fn, (ast.Name, ast.Attribute, ast.Call, ast.Subscript))
-        return f"{written}()" if atomic else f"({written})()"
+        return self.batch_dataset(context, f"{written}()" if atomic else f"({written})()", training)
+
+    def batch_dataset(self, context: ModuleContext, made: str, training: bool) -> str:
+        """`made` itself, or the one-element dataset of the batch it makes."""
+        if not self.tensors:
+            return made
+        tf = context.alias_for("tensorflow") or context.alias_for("tensorflow.compat.v1")
+        if tf is None:
+            raise Unsupported("the input_fn returns tensors, and the module has no name for tensorflow to "
+                              "make them a dataset with")
+        return f"{tf}.data.Dataset.from_tensors({made}){'.repeat()' if training else ''}"
 
     def check_callable(self, context: ModuleContext, node: ast.expr, depth: int) -> None:
         """Calling `node` with no arguments must return a dataset."""
@@ -130,6 +154,12 @@ class InputReader:
                 return
             raise Unsupported(f"input_fn `{shown(context, node)}` is made by a function the rewrite cannot "
                               "read")
+        binding = scopes(context).reaching(node) if isinstance(node, ast.Name) else None
+        if binding is not None and isinstance(binding.node, ast.arg):  # a helper's input_fn parameter
+            given = self.bound.get(id(binding.node))
+            for owner, value in [given] if given is not None else parameter_values(context, binding):
+                self.check_callable(owner, value, depth + 1)
+            return
         found = definition(context, node)
         if found is None:
             raise Unsupported(f"input_fn `{shown(context, node)}` is not a function the rewrite can find in "
@@ -185,14 +215,18 @@ class InputReader:
                 for owner, value in parameter_values(context, binding):
                     self.check_dataset(owner, value, depth + 1, seen)
                 return
-            key = (id(binding.scope) if binding is not None else 0, node.id)
+            scope = binding.scope if binding is not None else scopes(context).binder(node)
+            key = (id(scope), node.id)
             if key in seen:
                 return
-            values = assigned_values(context, binding) if binding is not None else None
+            values = assigned_values(context, scope, node.id) if scope is not None else None
             if values is None:
                 raise Unsupported(f"input_fn returns `{node.id}`, which the rewrite cannot follow")
             for value in values:
                 self.check_dataset(context, value, depth + 1, seen | {key})
+            return
+        if fixed_batch(context, node, 0):
+            self.tensors = True
             return
         if not isinstance(node, ast.Call):
             raise Unsupported(f"input_fn returns `{shown(context, node)}`, which the rewrite cannot see is a "
@@ -226,6 +260,8 @@ class InputReader:
         call: ast.expr | None = node
         if isinstance(node, (ast.Tuple, ast.Name)):
             names = node.elts if isinstance(node, ast.Tuple) else [node]
+            if len(names) == 2 and is_none(names[1]):  # `return features, None`: no labels (predict)
+                names = names[:1]
             if not all(isinstance(name, ast.Name) for name in names):
                 return None
             binding = table.reaching(names[0])  # type: ignore[arg-type]
@@ -269,6 +305,29 @@ class InputReader:
         binding = table.binding_of(statement, name)
         uses = table.uses_of(binding) if binding is not None else None
         return uses is not None and all(reader is use or contains(reader, use) for use in uses)
+
+
+CONSTANT_TENSORS = frozenset({
+    "tensorflow.constant", "tensorflow.convert_to_tensor", "numpy.array", "numpy.asarray",
+    "tensorflow.compat.v1.constant", "tensorflow.compat.v1.convert_to_tensor"})
+
+
+def fixed_batch(context: ModuleContext, node: ast.expr, depth: int) -> bool:
+    """Whether `node` is a fixed batch: (features, labels) or features, made of dicts, literals,
+    `tf.constant(...)` and `np.array(...)` (not of ops that draw or read anew at every step)."""
+    if depth > MAX_HOPS:
+        return False
+    if isinstance(node, ast.Name):
+        binding = scopes(context).reaching(node)
+        value = scopes(context).value(binding) if binding is not None else None
+        return value is not None and fixed_batch(context, value, depth + 1)
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return all(fixed_batch(context, element, depth + 1) for element in node.elts)
+    if isinstance(node, ast.Dict):
+        return None not in node.keys and all(fixed_batch(context, value, depth + 1) for value in node.values)
+    return isinstance(node, ast.Call) and context.call_name(node) in CONSTANT_TENSORS
 
 
 def contains(outer: ast.AST, inner: ast.AST) -> bool:
@@ -321,12 +380,12 @@ def returned(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.Retur
     return found
 
 
-def assigned_values(context: ModuleContext, binding: Binding) -> list[ast.expr] | None:
-    """Every value the scope of a binding assigns to its name (a dataset variable is often
-    reassigned: `dataset = dataset.shuffle(...)`); None for parameters and other bindings."""
+def assigned_values(context: ModuleContext, scope: ast.AST, name: str) -> list[ast.expr] | None:
+    """Every value a scope assigns to a name (a dataset variable is often reassigned:
+    `dataset = dataset.shuffle(...)`); None for parameters and other bindings."""
     table = scopes(context)
     values = []
-    for other in table.bindings_in(binding.scope, binding.name):
+    for other in table.bindings_in(scope, name):
         value = table.value(other)
         if value is None:
             return None

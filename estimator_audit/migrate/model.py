@@ -48,7 +48,7 @@ class Head:
 
     kind: Literal["classifier", "regression"]
     classes: int | Runtime  # 1 for a regressor (label_dimension)
-    loss_reduction: Literal["sum_over_batch_size", "sum"]
+    loss_reduction: Literal["sum_over_batch_size", "sum", "mean_with_sample_weight"]
     weight_column: str | Runtime | None = None
     label_vocabulary: tuple[str, ...] | Runtime | None = None
 
@@ -96,7 +96,8 @@ class LinearTower:
 @dataclass(frozen=True)
 class Estimator:
     """A premade estimator: its class and API (V1 and V2 defaults differ), head and towers, and
-    what its RunConfig asked for (seed, model directory, distribution strategy)."""
+    what its RunConfig asked for (seed, model directory, distribution strategy), or the config
+    itself when only the running program has it."""
 
     class_name: str  # e.g. "DNNClassifier"
     api: Literal["v1", "v2"]
@@ -106,12 +107,13 @@ class Estimator:
     seed: int | Runtime | None
     model_dir: Runtime | None = None
     strategy: Runtime | None = None
+    config: Runtime | None = None  # a RunConfig only the running program knows
 
     def runtime_values(self) -> list[Runtime]:
         """The builder's parameters, in a stable order, each once."""
         found: list[Runtime] = []
         candidates: list[object] = [self.head.classes, self.head.weight_column, self.head.label_vocabulary,
-                                    self.seed, self.model_dir, self.strategy]
+                                    self.seed, self.model_dir, self.strategy, self.config]
         for tower in (self.linear, self.dnn):
             if tower is None:
                 continue

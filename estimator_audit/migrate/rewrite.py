@@ -18,15 +18,17 @@ from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import GLOBAL_SEEDING_CALLS
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
+from estimator_audit.layout import laid_out, one_line
 from estimator_audit.migrate import emit
 from estimator_audit.migrate.flow import Flow, Site, estimator_flow, is_premade, where
 from estimator_audit.migrate.frontend import Construction, read_construction
 from estimator_audit.migrate.inputs import InputReader
-from estimator_audit.migrate.lookup import scopes, text
+from estimator_audit.migrate.lookup import definition, scopes, text
+from estimator_audit.migrate.metrics import Metric, metric_function
 from estimator_audit.migrate.model import Estimator, Unsupported
 from estimator_audit.migrate.obsolete import obsolete_assignments
 from estimator_audit.migrate.scopes import end_position, position
-from estimator_audit.migrate.support_files import SUPPORT_MODULE
+from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -52,7 +54,7 @@ class Replacement:
     context: ModuleContext
     node: ast.AST
     text: str
-    statement: bool = False
+    statements: tuple[str, ...] = ()  # for a statement: the statements that take its place
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Plan:
     obsolete: tuple[tuple[ModuleContext, ast.AST], ...]  # (module, spec or exporter value)
     removed: tuple[tuple[ModuleContext, ast.stmt], ...]  # statements that go whatever reads them
     uses_os: frozenset[int]  # ids of the modules whose new code calls os.path.join
+    metrics: tuple[Metric, ...]  # metrics add_metrics added
 
 
 def free_name(context: ModuleContext, wanted: str, taken: set[str]) -> str:
@@ -95,10 +98,6 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
     replacements: list[Replacement] = []
     obsolete: list[tuple[ModuleContext, ast.AST]] = []
     uses_os: set[int] = set()
-    trainings = [site for site in flow.sites if site.method in ("train", "train_and_evaluate")]
-    if len(trainings) > 1 and any("max_steps" in site.arguments for site in trainings):
-        raise Unsupported("train(max_steps=...) on an estimator trained more than once: max_steps counts "
-                          "the steps of earlier calls, fit's steps do not")
     inputs = InputReader()
     for site in flow.sites:
         replacement, read = site_replacement(site, construction.estimator, inputs)
@@ -106,8 +105,21 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
         obsolete += [(site.context, node) for node in read]
         if "os.path.join" in replacement.text:
             uses_os.add(id(site.context))
-    changed = {id(context), *(id(site.context) for site in flow.sites)}
+    changed = {id(context), *(id(site.context) for site in flow.sites),
+               *(id(holder.context) for holder in flow.holders)}
     removed: list[tuple[ModuleContext, ast.stmt]] = []
+    metrics: list[Metric] = []
+    for wrapper in flow.wrappers:
+        if id(wrapper.context) not in changed:
+            raise Unsupported(f"add_metrics() at {where(wrapper.context, wrapper.call)} is in a module the "
+                              "rewrite does not change")
+        metrics += metric_function(wrapper.context, wrapper.metric_fn, construction.estimator.head, context)
+        statement = scopes(wrapper.context).parent(wrapper.call)
+        if isinstance(statement, ast.Assign) and [getattr(t, "id", None) for t in statement.targets] == [
+                wrapper.receiver]:
+            removed.append((wrapper.context, statement))  # `estimator = add_metrics(estimator, ...)`
+        else:
+            replacements.append(Replacement(wrapper.context, wrapper.call, wrapper.receiver))
     for iterated in {id(found.node): found for found in inputs.iterated}.values():
         if id(iterated.context) not in changed:
             where_it_is = f"{iterated.context.source.path}:{iterated.node.lineno}"
@@ -115,38 +127,51 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
                               "the rewrite does not change; make it return its dataset")
         replacements.append(Replacement(iterated.context, iterated.node, iterated.dataset))
         removed += [(iterated.context, statement) for statement in iterated.dropped]
+    names = [metric.name for metric in metrics]
+    if len(set(names)) != len(names):
+        raise Unsupported(f"add_metrics adds {names}: a metric name twice")
     return Plan(construction, context, flow, tuple(replacements), tuple(obsolete), tuple(removed),
-                frozenset(uses_os))
+                frozenset(uses_os), tuple(metrics))
 
 
 def site_replacement(site: Site, estimator: Estimator, inputs: InputReader
                      ) -> tuple[Replacement, list[ast.AST]]:
     """The Keras code for one use, and the spec or exporter values it read (maybe obsolete)."""
     context, receiver, arguments = site.context, site.receiver, site.arguments
-    support = SUPPORT_MODULE
 
     def steps(name: str) -> str | None:
         node = arguments.get(name)
         return text(context, node) if node is not None and not is_none(node) else None
 
     if site.method == "train":
-        dataset = inputs.dataset_expression(context, arguments["input_fn"])
-        code = emit.fit_text(receiver, dataset, steps("steps") or steps("max_steps"))
+        dataset = inputs.dataset_expression(context, arguments["input_fn"], training=True)
+        code = emit.fit_text(receiver, dataset, steps("steps"), steps("max_steps"))
         return Replacement(context, site.call, code), []
     if site.method == "evaluate":
         dataset = inputs.dataset_expression(context, arguments["input_fn"])
         return Replacement(context, site.call, emit.evaluate_text(receiver, dataset, steps("steps"))), []
     if site.method == "predict":
         dataset = inputs.dataset_expression(context, arguments["input_fn"])
-        outputs = f"{receiver}.predict({dataset}, verbose=0)"
-        code = emit.predictions(estimator.head, outputs, receiver, support)
-        return Replacement(context, site.call, code), []
+        return Replacement(context, site.call, emit.predictions(receiver, dataset)), []
     if site.method == "export":
         export_dir = text(context, arguments["export_dir_base"])
-        serving = text(context, arguments["serving_input_receiver_fn"])
-        return Replacement(context, site.call,
-                           f"{support}.export_saved_model({receiver}, {export_dir}, {serving})"), []
+        serving = serving_function(context, arguments["serving_input_receiver_fn"])
+        return Replacement(context, site.call, emit.export(receiver, export_dir, serving)), []
     return train_and_evaluate(site, estimator, inputs)
+
+
+def serving_function(context: ModuleContext, node: ast.expr) -> str:
+    """The serving_input_receiver_fn an export is given: a function of the program (whose
+    tf.estimator.export helpers EA106 spells from keras_feature_columns), one a function of the
+    program makes, or a call of one of those helpers."""
+    target = node.func if isinstance(node, ast.Call) else node
+    found = definition(context, target) if isinstance(target, (ast.Name, ast.Attribute)) else None
+    made = context.call_name(node) if isinstance(node, ast.Call) else None
+    if (found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef))) and not (
+            made and made.rsplit(".", 1)[-1] in SERVING_FUNCTIONS):
+        raise Unsupported(f"the serving input function `{text(context, node)}` at {where(context, node)} is "
+                          "not a function the rewrite can read")
+    return one_line(text(context, node))
 
 
 def spec(context: ModuleContext, node: ast.expr, kind: str) -> tuple[dict[str, ast.expr], list[ast.AST]]:
@@ -174,7 +199,7 @@ def spec(context: ModuleContext, node: ast.expr, kind: str) -> tuple[dict[str, a
     return found_arguments, read
 
 
-def exporters(context: ModuleContext, node: ast.expr) -> tuple[list[tuple[str, str]], list[ast.AST]]:
+def exporters(context: ModuleContext, node: ast.expr) -> tuple[list[tuple[str, ast.expr]], list[ast.AST]]:
     """(name, serving_input_receiver_fn) of each exporter an EvalSpec is given."""
     read: list[ast.AST] = []
     items: list[ast.expr] = list(node.elts) if isinstance(node, (ast.List, ast.Tuple)) else [node]
@@ -199,7 +224,7 @@ def exporters(context: ModuleContext, node: ast.expr) -> tuple[list[tuple[str, s
         serving = argument(value, "serving_input_receiver_fn", EXPORTER_PARAMETERS)
         if not isinstance(export_name, ast.expr) or not isinstance(serving, ast.expr):
             raise Unsupported(f"exporter at {where(context, value)} has no name or serving_input_receiver_fn")
-        found.append((text(context, export_name), text(context, serving)))
+        found.append((text(context, export_name), serving))
     return found, read
 
 
@@ -214,22 +239,24 @@ def train_and_evaluate(site: Site, estimator: Estimator, inputs: InputReader
     read += read_eval
     max_steps = train.get("max_steps")
     steps = text(context, max_steps) if max_steps is not None and not is_none(max_steps) else None
-    lines = [emit.fit_text(receiver, inputs.dataset_expression(context, train["input_fn"]), steps)]
+    trained = inputs.dataset_expression(context, train["input_fn"], training=True)
+    lines = [emit.fit_text(receiver, trained, None, steps)]
     eval_steps = evaluation.get("steps")
     steps_text = EVAL_SPEC_DEFAULT_STEPS if eval_steps is None else (
         None if is_none(eval_steps) else text(context, eval_steps))
     evaluated = inputs.dataset_expression(context, evaluation["input_fn"])
     lines.append(emit.evaluate_text(receiver, evaluated, steps_text))
     if "exporters" in evaluation and not is_none(evaluation["exporters"]):
-        if estimator.model_dir is None:
+        if estimator.model_dir is None and estimator.config is None:
             raise Unsupported("exporters write into the estimator's model_dir, and it has none")
         found, read_exporters = exporters(context, evaluation["exporters"])
         read += read_exporters
-        lines += [f'{SUPPORT_MODULE}.export_saved_model({receiver}, os.path.join({receiver}.model_dir, '
-                  f'"export", {name}), {serving})' for name, serving in found]
+        lines += [emit.export(receiver, f'os.path.join({receiver}.model_dir, "export", {name})',
+                              serving_function(context, serving))
+                  for name, serving in found]
     statement = scopes(context).parent(site.call)
     assert statement is not None  # train_and_evaluate_site took only an expression statement
-    return Replacement(context, statement, "\n".join(lines), statement=True), read
+    return Replacement(context, statement, "\n".join(lines), tuple(lines)), read
 
 
 def module_imports(context: ModuleContext, plan: Plan, needs_keras: bool) -> tuple[str, tuple[str, ...]]:
@@ -252,7 +279,7 @@ def support_import(context: ModuleContext) -> str:
     bound = scopes(context).bindings_in(context.tree, SUPPORT_MODULE)
     if not all(isinstance(b.node, (ast.Import, ast.ImportFrom)) for b in bound):
         raise Unsupported(f"the file binds `{SUPPORT_MODULE}` to something else")
-    return context.project.sibling_import(context.source.path, SUPPORT_MODULE)
+    return needed_by(context)[1]
 
 
 def local_edits(context: ModuleContext, plan: Plan) -> list[Edit]:
@@ -271,7 +298,7 @@ def local_edits(context: ModuleContext, plan: Plan) -> list[Edit]:
     removed = [statement for owner, statement in plan.removed if owner is context]
     edits += [Edit(EditAction.REMOVE_STATEMENT, context.span(statement))
               for statement in [*removed, *obsolete_assignments(context, replaced, candidates)]]
-    edits.append(Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"))
+    edits.append(needed_by(context)[0])
     return edits
 
 
@@ -280,18 +307,18 @@ def formatted(context: ModuleContext, replacement: Replacement) -> str:
     indentation, an expression after the start of its line when it ends the statement."""
     span = context.span(replacement.node)
     line = context.source.line_text(span[0])
-    if replacement.statement:
+    if replacement.statements:
         indent = line[: span[1] - 1]
-        return "\n".join(emit.laid_out(indent, code) for code in replacement.text.split("\n"))
+        return "\n".join(laid_out(indent, code) for code in replacement.statements)
     statement = scopes(context).parent(replacement.node)
     if span[2] == span[0] or (isinstance(statement, (ast.Expr, ast.Assign, ast.AugAssign, ast.Return))
                               and end_position(statement) == end_position(replacement.node)):
-        return emit.laid_out(line[: span[1] - 1], replacement.text)
+        return laid_out(line[: span[1] - 1], replacement.text)
     return replacement.text
 
 
 def replace_edit(context: ModuleContext, replacement: Replacement) -> Edit:
-    action = EditAction.REPLACE_STATEMENT if replacement.statement else EditAction.REPLACE
+    action = EditAction.REPLACE_STATEMENT if replacement.statements else EditAction.REPLACE
     return Edit(action, context.span(replacement.node), text=formatted(context, replacement))
 
 
@@ -328,7 +355,7 @@ def keras_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     keras, imports = module_imports(context, plan, needs_keras=True)
     name = builder_name(context, constructor, estimator.class_name)
     code = emit.builder(estimator, name, context.settings.seed, emit.Spelling(keras),
-                        plan.construction.comments)
+                        plan.construction.comments, plan.metrics)
     anchor = context.span(top_level_statement(context, constructor))
     edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=code),
              replace_edit(context, Replacement(context, constructor, emit.construction(estimator, name))),

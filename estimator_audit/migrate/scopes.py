@@ -141,6 +141,17 @@ class Scopes:
     def bindings_in(self, scope: ast.AST, name: str) -> list[Binding]:
         return self.bindings.get((id(scope), name), [])
 
+    def deferred(self, use: ast.AST, scope: ast.AST) -> bool:
+        """Whether code at `use` runs later than the code of `scope` around it: inside a def or
+        class of it. A lambda is taken to run where it is written (an input_fn lambda is called
+        by the train() call it is passed to)."""
+        current = self.scope(use)
+        while current is not scope and current is not self.tree:
+            if not isinstance(current, ast.Lambda):
+                return True
+            current = self.scope(current)
+        return False
+
     def reaching(self, use: ast.Name) -> Binding | None:
         """The binding a name use reads: in the innermost scope that binds the name, the last
         binding before the use; from a nested function (which runs later), the only binding,
@@ -149,11 +160,40 @@ class Scopes:
             found = self.bindings_in(scope, use.id)
             if not found:
                 continue
-            if scope is self.scope(use):
+            if not self.deferred(use, scope):
                 before = [b for b in found if b.after <= position(use)]
                 return before[-1] if before else None
-            return found[0] if len(found) == 1 else None
+            if len(found) == 1 or all(isinstance(b.node, ast.FunctionDef) and ast.dump(b.node) == ast.dump(
+                    found[0].node) for b in found):
+                return found[-1]  # one binding, or the same def again (a notebook that repeats a cell)
+            return None
         return None
+
+    def binder(self, use: ast.Name) -> ast.AST | None:
+        """The scope whose bindings a use of a name reads (whichever binding it reads)."""
+        return next((scope for scope in self.enclosing_scopes(use) if self.bindings_in(scope, use.id)), None)
+
+    def reaching_all(self, use: ast.Name) -> list[Binding]:
+        """Every binding a use may read: the last one before it, and, when that one is in a
+        branch of an `if` the use is not in, the last one the other branch (or, when it binds
+        nothing, the code before the `if`) leaves (`if classify: est = A() else: est = B()`)."""
+        last = self.reaching(use)
+        if last is None or self.deferred(use, last.scope):
+            return [last] if last is not None else []
+        found = [last]
+        before = [b for b in self.bindings_in(last.scope, use.id) if b.after <= position(use)]
+        current: ast.AST | None = last.node
+        while current is not None and current is not last.scope:
+            parent = self.parent(current)
+            if isinstance(parent, ast.If) and not contains(parent, use) and current is not parent.test:
+                other = parent.orelse if current in parent.body else parent.body
+                inside = [b for b in before if any(contains(statement, b.node) for statement in other)]
+                earlier = [b for b in before if position(b.node) < position(parent)]
+                for candidate in (inside or earlier)[-1:]:
+                    if candidate not in found:
+                        found.append(candidate)
+            current = parent
+        return found
 
     def uses_of(self, binding: Binding) -> list[ast.Name] | None:
         """Every use that reads `binding`; None when some use might read another binding too
@@ -165,9 +205,9 @@ class Scopes:
             owner = next(s for s in self.enclosing_scopes(use) if self.bindings_in(s, use.id))
             if owner is not binding.scope:
                 continue
-            if self.scope(use) is not binding.scope and len(self.bindings_in(owner, use.id)) > 1:
+            if self.deferred(use, binding.scope) and len(self.bindings_in(owner, use.id)) > 1:
                 return None
-            if self.reaching(use) == binding:
+            if binding in self.reaching_all(use):
                 uses.append(use)
         return uses
 
@@ -185,8 +225,8 @@ class Scopes:
     def value(self, binding: Binding) -> ast.expr | None:
         """The expression a plain `name = value` binding assigned."""
         node = binding.node
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            return node.value
+        if isinstance(node, ast.Assign) and all(isinstance(target, ast.Name) for target in node.targets):
+            return node.value  # `a = value`, or `a = b = value`
         if isinstance(node, ast.AnnAssign) and node.value is not None:
             return node.value
         return None

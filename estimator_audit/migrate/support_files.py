@@ -14,8 +14,13 @@ import hashlib
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from estimator_audit import __version__
+from estimator_audit.findings import Edit, EditAction
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
 
 TEMPLATES = Path(__file__).resolve().parent / "support"
 SUPPORT_MODULE = "keras_feature_columns"
@@ -26,15 +31,28 @@ FEATURE_COLUMN_FUNCTIONS = frozenset({
     "categorical_column_with_hash_bucket", "crossed_column", "indicator_column", "embedding_column",
     "weighted_categorical_column", "make_parse_example_spec",
 })
-HEADER = re.compile(rb"^# Written by estimator-audit [^\n]* sha256=(?P<digest>[0-9a-f]{64})\r?\n")
+# What it provides of tf.estimator.export, under the same names, for serving input functions.
+SERVING_FUNCTIONS = frozenset({"ServingInputReceiver", "build_raw_serving_input_receiver_fn",
+                               "build_parsing_serving_input_receiver_fn"})
+
+
+def needed_by(context: ModuleContext) -> tuple[Edit, str]:
+    """What a fix that uses keras_feature_columns in this module adds: the module beside it,
+    and the import, written the way the module imports its siblings."""
+    return (Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"),
+            context.project.sibling_import(context.source.path, SUPPORT_MODULE))
+HEADER = re.compile(rb"^# Written by estimator-audit [^\n]* sha256=(?P<digest>[0-9a-f]{64})\r?\n"
+                    rb"# estimator-audit: skip-file\r?\n")
 
 
 @cache
 def content(name: str) -> bytes:
-    """The file as the rewrite writes it: the header, then the template."""
+    """The file as the rewrite writes it: the header, then the template. The header tells the
+    audit to skip the file: it is estimator-audit's own code, not the program's."""
     body = (TEMPLATES / name).read_bytes()
     digest = hashlib.sha256(body).hexdigest()
-    return f"# Written by estimator-audit {__version__}; yours to keep. sha256={digest}\n".encode() + body
+    header = f"# Written by estimator-audit {__version__}; yours to keep. sha256={digest}\n"
+    return (header + "# estimator-audit: skip-file\n").encode() + body
 
 
 def unedited(data: bytes) -> bool:

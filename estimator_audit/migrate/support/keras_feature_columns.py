@@ -15,8 +15,11 @@ computed, with variables laid out so an estimator checkpoint maps onto them one 
   `linear_model/<column>/kernel` is `linear/linear_model/<column>/embedding_weights`.
 
 `Model` and `WideAndDeepModel` train like the estimator's head (weight_column,
-label_vocabulary, DNNLinearCombined's two optimizers), and `classifier_predictions` /
-`regressor_predictions` yield the dictionaries the estimator's predict() yielded. Both
+label_vocabulary, DNNLinearCombined's two optimizers), `classifier_predictions` /
+`regressor_predictions` yield the dictionaries the estimator's predict() yielded, and
+`export_saved_model` exports a SavedModel serving what the estimator's exporters served, from
+the program's own serving_input_receiver_fn (with `ServingInputReceiver` and the
+`build_*_serving_input_receiver_fn` helpers of tf.estimator.export). Both
 consumers also accept TensorFlow's own feature-column objects. What this module cannot
 reproduce exactly (sequence and shared-embedding columns, `max_norm`, `ckpt_to_load_from`) raises
 an error when the model is built instead of computing something close.
@@ -38,10 +41,15 @@ TensorFlow facts this relies on (checked against TF 2.15 + tensorflow-estimator 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import os
 import re
+import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import keras
@@ -1155,12 +1163,23 @@ class Model(keras.Model):  # type: ignore[misc]
     Keras 3 functional model mis-aligns its inputs then). `weight_column` (a key or a
     numeric_column, normalizer_fn applied) weights each example's loss as the head did, and
     `label_vocabulary` maps string labels to class ids in vocabulary order (an unknown label is
-    an error, as in the estimator); both apply in `fit` and `evaluate`.
+    an error, as in the estimator); both apply in `fit` and `evaluate`. `head` ("classifier" or
+    "regression") says what its outputs are, for `predictions` and `export_saved_model`, which
+    give what the estimator's head predicted and served. With a `model_dir`, the
+    model keeps a checkpoint there as the estimator did: `compile` resumes from it (weights and
+    optimizer state) and every `fit` writes it, so a later run, or a model built only to
+    evaluate or predict, starts where training stopped. (It reads its own checkpoint, in
+    `<model_dir>/keras`, not the estimator's.)
     """
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, *, weight_column: Any = None,
-                 label_vocabulary: Sequence[str] | None = None, **kwargs: Any) -> None:
+                 label_vocabulary: Sequence[str] | None = None, model_dir: str | None = None,
+                 head: str | None = None, **kwargs: Any) -> None:
         super().__init__(inputs, outputs, name=name, **kwargs)
+        if head not in (None, "classifier", "regression"):
+            raise ValueError(f"head must be 'classifier' or 'regression', not {head!r}")
+        self.model_dir = model_dir
+        self.head = head
         if isinstance(weight_column, Mapping):
             weight_column = _column_from_config(weight_column)
         elif isinstance(weight_column, str):
@@ -1188,7 +1207,8 @@ class Model(keras.Model):  # type: ignore[misc]
         return super().call(inputs, training=training, mask=mask, **kwargs)
 
     def compile(self, *args: Any, **kwargs: Any) -> None:
-        """Compiles, refusing an optimizer whose dense step differs from the estimator's sparse one."""
+        """Compiles, refusing an optimizer whose dense step differs from the estimator's sparse
+        one; then resumes from the checkpoint in model_dir, if there is one."""
         super().compile(*args, **kwargs)
         tables, others = [], []
         for layer in self.layers:
@@ -1199,6 +1219,48 @@ class Model(keras.Model):  # type: ignore[misc]
         for optimizer, variables in self._steps():
             _check_dense_steps(optimizer, [table for table in tables if any(table is v for v in variables)],
                                [other for other in others if any(other is v for v in variables)])
+        self._restore()
+
+    def fit(self, *args: Any, **kwargs: Any) -> Any:
+        """Trains (nothing when `steps_per_epoch` is 0: max_steps already reached), then
+        checkpoints into model_dir."""
+        steps = kwargs.get("steps_per_epoch")
+        if steps is not None and steps <= 0:
+            return None
+        history = super().fit(*args, **kwargs)
+        self._save()
+        return history
+
+    def _checkpoint(self) -> str | None:
+        return None if self.model_dir is None else os.path.join(str(self.model_dir), "keras")
+
+    def _restore(self) -> None:
+        folder = self._checkpoint()
+        if folder is None or not tf.io.gfile.exists(os.path.join(folder, "optimizers.npz")):
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            for part in ("model.weights.h5", "optimizers.npz"):
+                tf.io.gfile.copy(os.path.join(folder, part), os.path.join(scratch, part), overwrite=True)
+            self.load_weights(os.path.join(scratch, "model.weights.h5"))
+            with np.load(os.path.join(scratch, "optimizers.npz")) as states:
+                for index, (optimizer, variables) in enumerate(self._steps()):
+                    if not optimizer.built:
+                        optimizer.build(variables)
+                    for number, variable in enumerate(optimizer.variables):
+                        variable.assign(states[f"{index}/{number}"])
+
+    def _save(self) -> None:
+        folder = self._checkpoint()
+        if folder is None:
+            return
+        tf.io.gfile.makedirs(folder)
+        with tempfile.TemporaryDirectory() as scratch:
+            self.save_weights(os.path.join(scratch, "model.weights.h5"))
+            np.savez(os.path.join(scratch, "optimizers.npz"), **{
+                f"{index}/{number}": variable.numpy() for index, (optimizer, _) in enumerate(self._steps())
+                for number, variable in enumerate(optimizer.variables)})
+            for part in ("model.weights.h5", "optimizers.npz"):
+                tf.io.gfile.copy(os.path.join(scratch, part), os.path.join(folder, part), overwrite=True)
 
     def _steps(self) -> list[tuple[Any, list[Any]]]:
         """(optimizer, the variables it steps) pairs."""
@@ -1233,7 +1295,15 @@ class Model(keras.Model):  # type: ignore[misc]
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(),
                 "weight_column": None if self.weight_column is None else _column_config(self.weight_column),
-                "label_vocabulary": None if self.label_vocabulary is None else list(self.label_vocabulary)}
+                "label_vocabulary": None if self.label_vocabulary is None else list(self.label_vocabulary),
+                "model_dir": self.model_dir, "head": self.head}
+
+
+def remaining_steps(model: Model, max_steps: int) -> int:
+    """The steps left to train until the model has trained `max_steps` in all, counting the
+    steps of earlier fits and of the run its checkpoint came from (Estimator.train(max_steps=)
+    and TrainSpec(max_steps=))."""
+    return max(0, int(max_steps) - int(model.optimizer.iterations))
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -1325,6 +1395,15 @@ def _check_dense_steps(optimizer: Any, tables: Sequence[Any], others: Sequence[A
 # The estimator's predict() dictionaries.
 
 
+def predictions(model: Any, outputs: Any) -> Iterator[dict[str, Any]]:
+    """What the estimator's predict() yielded for these outputs of `model`, by its head."""
+    if getattr(model, "head", None) == "regression":
+        return regressor_predictions(outputs)
+    if getattr(model, "head", None) == "classifier":
+        return classifier_predictions(outputs, getattr(model, "label_vocabulary", None))
+    raise ValueError("the model has no head (Model(..., head='classifier' or 'regression'))")
+
+
 def classifier_predictions(logits: Any, label_vocabulary: Sequence[str] | None = None
                            ) -> Iterator[dict[str, Any]]:
     """One dict per example, as a classifier estimator's predict() yielded it.
@@ -1361,6 +1440,191 @@ def regressor_predictions(outputs: Any) -> Iterator[dict[str, Any]]:
     values = np.asarray(outputs, dtype=np.float32)
     for row in values.reshape(-1, 1) if values.ndim == 1 else values:
         yield {"predictions": row}
+
+
+def transformed(metric: Any, labels: Callable[[Any], Any] | None = None,
+                predictions: Callable[[Any], Any] | None = None) -> Any:
+    """`metric` fed `labels(y_true)` and `predictions(y_pred)`, as a tf.metrics call in an
+    estimator's metric_fn (tf.estimator.add_metrics) was fed `labels * SCALE` or
+    `tf.cast(predictions["predictions"], tf.float64)`: a subclass of the metric's own class, so
+    its state and result are the metric's."""
+    base = type(metric)
+
+    class Transformed(base):  # type: ignore[misc, valid-type]
+        def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+            return super().update_state(y_true if labels is None else labels(y_true),
+                                        y_pred if predictions is None else predictions(y_pred),
+                                        sample_weight=sample_weight)
+
+    Transformed.__name__ = Transformed.__qualname__ = f"Transformed{base.__name__}"
+    return Transformed(**metric.get_config())
+
+
+class RunConfig:
+    """tf.estimator.RunConfig's settings, for code that builds one and hands it to the model
+    builder: the builder uses `tf_random_seed`, `model_dir` and `train_distribute`; the others
+    only scheduled the estimator's checkpoints and logs, and are kept for code that reads them."""
+
+    FIELDS = ("model_dir", "tf_random_seed", "save_summary_steps", "save_checkpoints_steps",
+              "save_checkpoints_secs", "session_config", "keep_checkpoint_max",
+              "keep_checkpoint_every_n_hours", "log_step_count_steps", "train_distribute", "device_fn",
+              "protocol", "eval_distribute", "experimental_distribute", "experimental_max_worker_delay_secs",
+              "session_creation_timeout_secs", "checkpoint_save_graph_def")
+
+    def __init__(self, model_dir: str | None = None, tf_random_seed: int | None = None,
+                 save_summary_steps: int = 100, save_checkpoints_steps: int | None = None,
+                 save_checkpoints_secs: int | None = None, session_config: Any = None,
+                 keep_checkpoint_max: int = 5, keep_checkpoint_every_n_hours: int = 10000,
+                 log_step_count_steps: int = 100, train_distribute: Any = None, device_fn: Any = None,
+                 protocol: Any = None, eval_distribute: Any = None, experimental_distribute: Any = None,
+                 experimental_max_worker_delay_secs: Any = None, session_creation_timeout_secs: int = 7200,
+                 checkpoint_save_graph_def: bool = True) -> None:
+        values = locals()
+        for field in self.FIELDS:
+            setattr(self, field, values[field])
+
+    def replace(self, **kwargs: Any) -> RunConfig:
+        unknown = sorted(set(kwargs) - set(self.FIELDS))
+        if unknown:
+            raise ValueError(f"RunConfig has no {unknown}")
+        return RunConfig(**{**{field: getattr(self, field) for field in self.FIELDS}, **kwargs})
+
+
+def strategy(config: Any) -> Any:
+    """The distribution strategy a RunConfig asked the estimator to train under (the default
+    strategy when none)."""
+    return getattr(config, "train_distribute", None) or tf.distribute.get_strategy()
+
+
+# Serving: what the estimator's exporters exported.
+
+
+class ServingInputReceiver(NamedTuple):
+    """tf.estimator.export.ServingInputReceiver: the features the model reads, and the tensors a
+    client sends (`receiver_tensors`) that they are computed from."""
+
+    features: Any
+    receiver_tensors: Any
+    receiver_tensors_alternatives: Any = None
+
+
+def build_raw_serving_input_receiver_fn(features: Mapping[str, Any], default_batch_size: int | None = None
+                                        ) -> Callable[[], ServingInputReceiver]:
+    """tf.estimator.export.build_raw_serving_input_receiver_fn: clients send the features."""
+
+    def serving_input_receiver_fn() -> ServingInputReceiver:
+        received = {key: tf.compat.v1.placeholder(tf.as_dtype(value.dtype),
+                                                  [default_batch_size, *value.shape.as_list()[1:]], name=key)
+                    for key, value in features.items()}
+        return ServingInputReceiver(received, received)
+
+    return serving_input_receiver_fn
+
+
+def build_parsing_serving_input_receiver_fn(feature_spec: Mapping[str, Any],
+                                            default_batch_size: int | None = None
+                                            ) -> Callable[[], ServingInputReceiver]:
+    """tf.estimator.export.build_parsing_serving_input_receiver_fn: clients send tf.Examples."""
+
+    def serving_input_receiver_fn() -> ServingInputReceiver:
+        examples = tf.compat.v1.placeholder(tf.string, [default_batch_size], name="input_example_tensor")
+        return ServingInputReceiver(tf.io.parse_example(examples, dict(feature_spec)), {"examples": examples})
+
+    return serving_input_receiver_fn
+
+
+class _Replay:
+    """Runs a serving_input_receiver_fn again with its placeholders replaced by the tensors a
+    client sent: the function is ordinary graph code (often `tf.compat.v1.placeholder` calls and
+    a few ops on them), so the export serves what the estimator served without a rewrite of it."""
+
+    PATCHED = ("placeholder", "placeholder_with_default")
+
+    def __init__(self, serving_input_receiver_fn: Callable[[], Any]) -> None:
+        self.function = serving_input_receiver_fn
+        self.order: list[str] = []  # the receiver key of each placeholder, in creation order
+        created: list[Any] = []
+
+        def recorded(original: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            created.append(original(*args, **kwargs))
+            return created[-1]
+
+        with tf.Graph().as_default(), self.patched(recorded):
+            receiver = serving_input_receiver_fn()
+        received = receiver.receiver_tensors
+        self.receivers = dict(received) if isinstance(received, Mapping) else {"input": received}
+        keys = {id(tensor): key for key, tensor in self.receivers.items()}
+        for tensor in created:
+            if id(tensor) not in keys:
+                raise NotImplementedError(f"the serving input function makes placeholder {tensor.name}, "
+                                          "which is not one of its receiver tensors")
+            self.order.append(keys[id(tensor)])
+        self.signature = {key: tf.TensorSpec(tensor.shape, tensor.dtype, name=key)
+                          for key, tensor in self.receivers.items()}
+
+    @contextmanager
+    def patched(self, make: Callable[..., Any]) -> Iterator[None]:
+        originals = {name: getattr(tf.compat.v1, name) for name in self.PATCHED}
+        for name, original in originals.items():
+            setattr(tf.compat.v1, name, functools.partial(make, original))
+        try:
+            yield
+        finally:
+            for name, original in originals.items():
+                setattr(tf.compat.v1, name, original)
+
+    def features(self, received: Mapping[str, Any]) -> Any:
+        """The features the serving function computes from the tensors a client sent."""
+        sent = iter(self.order)
+        with self.patched(lambda original, *args, **kwargs: received[next(sent)]):
+            return self.function().features
+
+
+def _served(outputs: Any, head: str, label_vocabulary: Sequence[str] | None) -> dict[str, Any]:
+    """What the estimator's serving signature returned for a batch of the model's outputs."""
+    if head == "regression":
+        return {"predictions": outputs}
+    if head == "binary":
+        logistic = tf.sigmoid(outputs)
+        probabilities = tf.concat([1.0 - logistic, logistic], axis=-1)
+        served = {"logits": outputs, "logistic": logistic, "probabilities": probabilities}
+    else:
+        probabilities = tf.nn.softmax(outputs)
+        served = {"logits": outputs, "probabilities": probabilities}
+    class_ids = tf.argmax(probabilities, axis=-1)
+    names = tf.strings.as_string(class_ids) if label_vocabulary is None else tf.gather(
+        tf.constant(list(label_vocabulary)), class_ids)
+    return {**served, "class_ids": tf.expand_dims(class_ids, -1), "classes": tf.expand_dims(names, -1)}
+
+
+def export_saved_model(model: Any, export_dir_base: str, serving_input_receiver_fn: Callable[[], Any],
+                       head: str | None = None) -> bytes:
+    """The model as a SavedModel in a new timestamped folder of `export_dir_base` (as the
+    estimator's export_saved_model and exporters wrote it), whose `serving_default` signature
+    takes the receiver tensors of `serving_input_receiver_fn` and returns what the estimator's
+    head served (`head`: "binary", "multiclass" or "regression"; by default the model's own
+    head). Returns the folder, as bytes."""
+    if head is None and getattr(model, "head", None) == "regression":
+        head = "regression"
+    elif head is None and getattr(model, "head", None) == "classifier":
+        head = "binary" if model.output.shape[-1] == 1 else "multiclass"
+    if head not in ("binary", "multiclass", "regression"):
+        raise ValueError(f"head must be binary, multiclass or regression, not {head!r}")
+    replay = _Replay(serving_input_receiver_fn)
+    vocabulary = getattr(model, "label_vocabulary", None)
+
+    def serve(received: Mapping[str, Any]) -> dict[str, Any]:
+        return _served(model(replay.features(received), training=False), head, vocabulary)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serving_default", serve, input_signature=[replay.signature])
+    folder = os.path.join(export_dir_base, str(int(time.time())))
+    while os.path.exists(folder):  # two exports in one second: the estimator waited for the next
+        time.sleep(0.1)
+        folder = os.path.join(export_dir_base, str(int(time.time())))
+    archive.write_out(folder, verbose=False)
+    return folder.encode()
 
 
 # Columns in layer configs (for model.save / keras.models.load_model).
