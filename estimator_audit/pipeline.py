@@ -161,17 +161,28 @@ def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode, projec
 
 
 def write_atomically(path: str, data: bytes, root: Path) -> None:
-    """Replace the file in one rename, keeping its mode bits; never through a link out of root.
-
-    A run killed at any moment (SIGKILL, the OOM killer, a CI timeout) leaves every file whole,
-    old or new, and no temporary file: the new bytes go to an unnamed file (Linux O_TMPFILE)
-    that is named only once complete, just before the rename. Elsewhere a named temporary file
-    is used, which a kill during its write can leave behind.
-    """
+    """Replace the file in one rename, keeping its mode bits; never through a link out of root."""
     real = Path(path).resolve()
     if Path(path).is_symlink() and not real.is_relative_to(root.resolve()):
         raise FixFailure(f"{path} links outside the project ({real}); not written")
-    mode = stat.S_IMODE(os.stat(real).st_mode)
+    put_in_place(real, data, stat.S_IMODE(os.stat(real).st_mode))
+
+
+def create_file(target: Path, data: bytes) -> None:
+    """A new file (a support module), placed whole like a rewritten one."""
+    umask = os.umask(0)
+    os.umask(umask)
+    put_in_place(target, data, 0o666 & ~umask)
+
+
+def put_in_place(real: Path, data: bytes, mode: int) -> None:
+    """Give `real` the bytes in one rename.
+
+    A run killed at any moment (SIGKILL, the OOM killer, a CI timeout) leaves every file whole,
+    old or new (or absent), and no temporary file: the new bytes go to an unnamed file (Linux
+    O_TMPFILE) that is named only once complete, just before the rename. Elsewhere a named
+    temporary file is used, which a kill during its write can leave behind.
+    """
     handle = unnamed_file(real.parent)
     if handle is None:
         handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
@@ -437,20 +448,6 @@ def write_fixes(results: list[FileResult], mode: FixMode, settings: Settings, ru
             # The file keeps its old bytes, so it keeps its old findings.
             run.findings = [f for f in run.findings if f.path != result.path]
             run.findings += audit_path(result.path, settings).findings
-
-
-def create_file(target: Path, data: bytes) -> None:
-    """A new file, written whole under a temporary name first (a kill leaves no half file)."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def audit_stdin(path: str, settings: Settings) -> RunResult:

@@ -21,7 +21,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
@@ -30,6 +30,8 @@ from estimator_audit import pipeline
 from estimator_audit.config import Settings
 from estimator_audit.discover import discover
 from estimator_audit.findings import Finding
+from estimator_audit.migrate.support_files import SUPPORT_MODULE
+from estimator_audit.migrate.support_files import content as support_content
 from estimator_audit.pipeline import FixMode, audit_path, audit_paths, audit_source, fix_source
 from estimator_audit.source import ReadFailure, read_source
 from tests.conftest import fix_file
@@ -153,9 +155,12 @@ def test_corpus_fix_keeps_every_parsing_file_parsing_and_is_idempotent(tmp_path:
     done = cli([".", "-j", "2", "--fix", "--unsafe-fixes"], cwd=root, timeout=300)
     assert_calm(done)
     assert "Fixed" in done.stderr
-    assert entries(root) == before
     changed = [r for r in regular if (root / r).read_bytes() != originals[r]]
     assert len(changed) >= 100, len(changed)
+    support = {r for r in entries(root).keys() - before.keys()}
+    assert support, "no Keras rewrite in the corpus wrote its support module"
+    assert support == support_modules_imported_by({r: (root / r).read_bytes() for r in changed})
+    assert entries(root) == before | dict.fromkeys(support, "file")
     for relative in changed:
         state, now = states[relative], parse_state(root / relative)
         if isinstance(state, frozenset):
@@ -167,13 +172,36 @@ def test_corpus_fix_keeps_every_parsing_file_parsing_and_is_idempotent(tmp_path:
     assert_calm(again)
     assert "Fixed" not in again.stderr
     assert {r: (root / r).read_bytes() for r in regular} == fixed
-    assert entries(root) == before
+    assert entries(root) == before | dict.fromkeys(support, "file")
+
+
+def support_modules_imported_by(files: dict[str, bytes]) -> set[str]:
+    """The support module beside each file that imports it (relative paths, like `entries`)."""
+    return {PurePosixPath(relative).with_name(f"{SUPPORT_MODULE}.py").as_posix()
+            for relative, data in files.items() if f"import {SUPPORT_MODULE}".encode() in data}
 
 
 # ---------------------------------------------------------------------------------------------
 # --fix killed at any moment.
 
-KILL_DELAYS = (0.2, 0.7, 1.5, 3.0)
+# When to kill: a delay in seconds, or once this share of the fixable files has been rewritten
+# (--fix writes only after every file is fixed, so fixed delays would mostly land before that).
+KILL_MOMENTS: tuple[float | str, ...] = (0.2, "first", "third", "two thirds")
+SHARES = {"first": 0.0, "third": 1 / 3, "two thirds": 2 / 3}
+
+
+def wait_for_moment(moment: float | str, process: subprocess.Popen[bytes], tree: Path, files: list[str]) -> None:
+    """Return at the moment to kill: after the delay, or once more than the share of `files`
+    has changed on disk (or the run has ended)."""
+    if isinstance(moment, float):
+        time.sleep(moment)
+        return
+    before = {r: (tree / r).stat().st_mtime_ns for r in files}
+    while process.poll() is None:
+        changed = sum((tree / r).stat().st_mtime_ns != before[r] for r in files)
+        if changed > SHARES[moment] * len(files):
+            return
+        time.sleep(0.002)
 
 
 def live_group_members(group: int) -> list[int]:
@@ -213,29 +241,36 @@ def test_fix_killed_at_any_moment_leaves_every_file_old_or_new(tmp_path: Path) -
         if data not in fixed_versions:
             fixed_versions[data] = fix_source(relative, data, Settings(root=base), FixMode(unsafe=True)).data
     expected = {r: fixed_versions[data] for r, data in originals.items()}
+    support = support_modules_imported_by(expected)
+    assert support
     fixable = [r for r in written if expected[r] != originals[r]]
     assert len(fixable) >= 100
     layout = entries(base)
     progress = []
     command = [sys.executable, "-m", "estimator_audit", ".", "-j", "2", "--fix", "--unsafe-fixes"]
-    for number, delay in enumerate(KILL_DELAYS):
+    for number, delay in enumerate(KILL_MOMENTS):
         tree = tmp_path / f"killed_{number}"
         shutil.copytree(base, tree)
         process = subprocess.Popen(command, cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)
-        time.sleep(delay)
+        wait_for_moment(delay, process, tree, fixable)
         if number % 2:
             process.send_signal(signal.SIGKILL)  # the workers are orphaned: they must leave too
         else:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        assert wait_for_group(process.pid, timeout=10) == [], f"workers outlived a kill at {delay}s"
-        assert entries(tree) == layout, f"files left over or lost after a kill at {delay}s"
+        assert wait_for_group(process.pid, timeout=10) == [], f"workers outlived a kill at {delay}"
+        now = entries(tree)
+        placed = now.keys() - layout.keys()
+        assert placed <= support, f"files left over after a kill at {delay}: {placed - support}"
+        assert now == layout | dict.fromkeys(placed, "file"), f"files lost after a kill at {delay}"
+        for relative in placed:  # whole, never half written
+            assert (tree / relative).read_bytes() == support_content(f"{SUPPORT_MODULE}.py")
         new = 0
         for relative in written:
             data = (tree / relative).read_bytes()
             assert data in (originals[relative], expected[relative]), (
-                f"{relative} is neither its original nor its fixed version after a kill at {delay}s")
+                f"{relative} is neither its original nor its fixed version after a kill at {delay}")
             new += data != originals[relative]
         progress.append(new)
     mixed = [number for number, new in enumerate(progress) if 0 < new < len(fixable)]
@@ -244,7 +279,7 @@ def test_fix_killed_at_any_moment_leaves_every_file_old_or_new(tmp_path: Path) -
     done = cli([".", "-j", "2", "--fix", "--unsafe-fixes"], cwd=resumed, timeout=300)
     assert_calm(done)
     assert {r: (resumed / r).read_bytes() for r in written} == expected
-    assert entries(resumed) == layout
+    assert entries(resumed) == layout | dict.fromkeys(support, "file")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ def needed_by(context: ModuleContext) -> tuple[Edit, str]:
     and the import, written the way the module imports its siblings."""
     return (Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"),
             context.project.sibling_import(context.source.path, SUPPORT_MODULE))
+
+
 HEADER = re.compile(rb"^# Written by estimator-audit [^\n]* sha256=(?P<digest>[0-9a-f]{64})\r?\n"
                     rb"# estimator-audit: skip-file\r?\n")
 
