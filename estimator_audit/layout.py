@@ -3,6 +3,7 @@ several, and the comments of code it replaces kept."""
 
 from __future__ import annotations
 
+import ast
 import io
 import itertools
 import tokenize
@@ -101,3 +102,22 @@ def comments_in(code: str) -> tuple[str, ...]:
         return tuple(t.string for t in tokens if t.type == tokenize.COMMENT)
     except (tokenize.TokenError, SyntaxError):
         return ()
+
+
+def string_literal(text: str, source_lines: list[str], tree: ast.Module) -> str:
+    """`text` as a string literal in the quotes the module's own string literals mostly use
+    (`repr` would write single quotes into a file written with double ones)."""
+    counts = {'"': 0, "'": 0}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+            continue
+        if node.lineno > len(source_lines):
+            continue
+        line = source_lines[node.lineno - 1].encode("utf-8", "surrogateescape")  # offsets count bytes
+        opening = line[node.col_offset:].decode("utf-8", "replace").lstrip("rRbBuUfF")[:1]
+        if opening in counts:
+            counts[opening] += 1
+    literal = repr(text)
+    if counts['"'] > counts["'"] and '"' not in text and "\\" not in literal:
+        return f'"{text}"'
+    return literal

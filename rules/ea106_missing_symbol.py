@@ -113,6 +113,7 @@ import ast
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.layout import string_literal
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Invalid, Valid
@@ -391,9 +392,9 @@ class MissingSymbol(SymbolReferenceRule):
             fixed="""
             import tensorflow as tf
             def read_dataset(filename, mode):
-                shuffle = mode == 'train'
+                shuffle = mode == "train"
                 return tf.data.TextLineDataset(filename).shuffle(100) if shuffle else tf.data.TextLineDataset(filename)
-            train = read_dataset("train.csv", 'train')
+            train = read_dataset("train.csv", "train")
             """,
         ),
     )
@@ -423,7 +424,8 @@ class MissingSymbol(SymbolReferenceRule):
         mode = MODE_KEYS.get(reference.qualified.rsplit(".", 1)[-1]) if under(
             reference.qualified.rsplit(".", 1)[0], tuple(f"{api}.ModeKeys" for api in ESTIMATOR)) else None
         if mode is not None:
-            edit = Edit(EditAction.REPLACE, self.context.span(chain), text=repr(mode))
+            literal = string_literal(mode, self.context.source.lines, self.context.tree)
+            edit = Edit(EditAction.REPLACE, self.context.span(chain), text=literal)
             return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
         provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)
         if provided is not None:

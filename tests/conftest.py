@@ -84,3 +84,14 @@ def run_python(python: Path, code: str, timeout: int = 600) -> str:
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
+
+
+def notebook_script(notebook: Path) -> str:
+    """A notebook's code cells as one script, the way Jupyter runs them in order: cell magics'
+    cells (`%%bash`) and line magics or shell lines (`%matplotlib`, `!pip`) left out."""
+    import json
+
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
+    return "\n".join(line for text in code if not text.startswith("%%") for line in text.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))

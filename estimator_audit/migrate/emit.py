@@ -124,7 +124,7 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
             comments: tuple[str, ...] = (), metrics: tuple[Metric, ...] = ()) -> str:
     """`def build_x(<run-time values>): ...` returning the compiled Keras model that replaces
     the estimator."""
-    keras, support = spelling.keras, spelling.support
+    keras = spelling.keras
     parameters = estimator.runtime_values()
     docstring = [
         f'"""The Keras model that replaces {estimator_spelling(estimator)}.',
@@ -139,8 +139,8 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
                      "resumes from there.")
     seeded = value_text(estimator.seed) if estimator.seed is not None else seed
     if estimator.config is not None:
-        name = estimator.config.name
-        seeded = f"{seed} if {name}.tf_random_seed is None else {name}.tf_random_seed"
+        config = estimator.config.name
+        seeded = f"{seed} if {config}.tf_random_seed is None else {config}.tf_random_seed"
     setup.append(f"{keras}.utils.set_random_seed({seeded})")
     towers = [tower for tower in (estimator.linear, estimator.dnn) if tower is not None]
     setup += [f"{tower.columns.name} = list({tower.columns.name})" for tower in towers]
@@ -152,7 +152,6 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
     body.append("return model")
     lines = [*docstring, *setup, *body]
     signature = ", ".join(value.name for value in parameters)
-    _ = support
     return f"def {name}({signature}):\n{block(lines, INDENT)}\n"
 
 
