@@ -22,6 +22,15 @@ RUN_CONFIGS = frozenset(
     }
 )
 
+# Calls that turn eager execution off for the whole process.
+EAGER_SWITCHES = frozenset({"disable_eager_execution", "disable_v2_behavior"})
+# TensorFlow calls that only work in a TF1 graph (by last name): a file that makes one builds
+# graphs, where a Keras 3 optimizer's apply_gradients returns a variable Session.run cannot
+# fetch, and where a Keras 3 model's fit cannot run.
+GRAPH_ONLY = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
+                        "SingularMonitoredSession", "Supervisor", "placeholder", "placeholder_with_default",
+                        "EstimatorSpec", "TPUEstimatorSpec", *EAGER_SWITCHES})
+
 
 # TensorFlow 2.16 dropped tf.estimator and made Keras 3 the default (tf.keras is Keras 3).
 TF_2_16 = (2, 16)

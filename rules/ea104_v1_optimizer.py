@@ -187,6 +187,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
+from estimator_audit.tfapi import GRAPH_ONLY
 from estimator_audit.v1api import V1Optimizer, keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
@@ -206,12 +207,6 @@ TF1_METHODS = frozenset({"minimize", "compute_gradients", "get_slot", "get_slot_
 # APIs that take a TF1 optimizer (wrappers, Estimators, slim, contrib), not a Keras one.
 TF1_APIS = ("tensorflow.", "tensorflow_estimator.", "tf_slim.")
 PASS_THROUGH = (ast.IfExp, ast.BoolOp)
-# TensorFlow calls that only work in a TF1 graph: a file that makes one builds graphs, where a
-# Keras 3 optimizer's apply_gradients returns a variable Session.run cannot fetch.
-GRAPH_ONLY = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
-                        "SingularMonitoredSession", "Supervisor", "placeholder",
-                        "placeholder_with_default", "disable_eager_execution", "disable_v2_behavior",
-                        "EstimatorSpec", "TPUEstimatorSpec"})
 # Methods only a TF1 optimizer has: a file that calls one, on whatever, drives TF1 optimizers.
 TF1_ONLY_METHODS = frozenset({"compute_gradients", "get_slot", "get_slot_names"})
 

@@ -101,11 +101,29 @@ def test_batches_the_migrated_dataset_yields_are_checked_against_the_legacy_ones
     legacy = {"0/x/age": np.array([1.0, 2.0]), "0/x/city": np.array([b"a", b"b"]), "0/y": np.array([0, 1]),
               "1/x/age": np.array([3.0, 4.0]), "1/x/city": np.array([b"c", b"a"]), "1/y": np.array([1, 1])}
     same = {key: value.copy() for key, value in legacy.items()}
-    assert compare_batches(legacy, same, TIGHT) == []
-    assert compare_batches(legacy, {**same, "1/x/city": np.array([b"a", b"c"])}, TIGHT) == [
-        "batch 2: the migrated program's dataset yields different feature 'city' than the estimator's input_fn"]
-    assert compare_batches(legacy, {key: v for key, v in same.items() if not key.startswith("1/")}, TIGHT) == [
-        "batch 2: the migrated dataset has no feature 'age'"]
+    assert compare_batches(legacy, same, TIGHT) == ([], [])
+    problems, notes = compare_batches(legacy, {**same, "1/x/city": np.array([b"a", b"c"])}, TIGHT)
+    assert problems == ["batch 2: the migrated program's dataset yields different feature 'city' than the "
+                        "estimator's input_fn (not the same examples in another order)"] and not notes
+    assert compare_batches(legacy, {key: v for key, v in same.items() if not key.startswith("1/")}, TIGHT) == (
+        ["batch 2: the migrated dataset has no feature 'age'"], [])
+
+
+def test_the_same_examples_in_another_order_are_a_note_not_a_problem() -> None:
+    """An Estimator seeds shuffles from its graph seed, Keras from the global seed: the getting-
+    started program's migrated dataset yields the same rows in another order."""
+    legacy = {"0/x/age": np.array([1.0, 2.0]), "0/x/city": np.array([b"a", b"b"]), "0/y": np.array([0, 1]),
+              "1/x/age": np.array([3.0, 4.0]), "1/x/city": np.array([b"c", b"a"]), "1/y": np.array([1, 1])}
+    shuffled = {"0/x/age": np.array([4.0, 1.0]), "0/x/city": np.array([b"a", b"a"]), "0/y": np.array([1, 0]),
+                "1/x/age": np.array([3.0, 2.0], dtype=np.float32), "1/x/city": np.array([b"c", b"b"]),
+                "1/y": np.array([1, 1])}
+    problems, notes = compare_batches(legacy, shuffled, TIGHT)
+    assert problems == []
+    assert notes[0].startswith("batch 1: the migrated program's dataset yields different feature 'age', but the "
+                               "same examples as the estimator's input_fn over the 2 batches compared")
+    # Rows are compared whole: the same values recombined across rows are other examples.
+    recombined = {**shuffled, "0/y": np.array([0, 1])}
+    assert compare_batches(legacy, recombined, TIGHT)[0]
 
 
 def test_metrics_and_predictions_are_compared_where_both_sides_have_them() -> None:

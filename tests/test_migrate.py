@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,8 @@ from estimator_audit.config import Settings
 from estimator_audit.discover import discover
 from estimator_audit.migrate.support_files import SUPPORT_MODULE, content
 from estimator_audit.pipeline import FixMode, audit_paths, audit_source, fix_source
-from tests.conftest import FIXTURES, fix_file, run_python
+from estimator_audit.shim.compare import compare
+from tests.conftest import FIXTURES, fix_file, notebook_script, run_python
 
 PROGRAMS = sorted(p for p in (FIXTURES / "migrate").iterdir() if p.is_dir())
 UNSAFE = FixMode(unsafe=True)
@@ -73,12 +75,34 @@ def test_rewrite_is_the_reviewed_program_and_idempotent(program: Path, tmp_path:
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
 def test_rewritten_program_runs_on_current_tensorflow(program: Path, current_python: Path, tmp_path: Path) -> None:
     copy = migrated(program, tmp_path)
-    manifest = json.loads((program / "run.json").read_text(encoding="utf-8"))
-    done = subprocess.run([str(current_python), *manifest["run"]], capture_output=True, text=True,
+    expected = manifest(program)
+    command = expected["run"]
+    if command[0].endswith(".ipynb"):  # run its cells in order, as one script
+        (copy / "notebook.py").write_text(notebook_script(copy / command[0]), encoding="utf-8")
+        command = ["notebook.py"]
+    done = subprocess.run([str(current_python), *command], capture_output=True, text=True,
                           timeout=600, cwd=copy,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
     assert done.returncode == 0, done.stderr[-4000:]
-    assert all(word in done.stdout for word in manifest["prints"]), done.stdout
+    assert all(word in done.stdout for word in expected["prints"]), done.stdout
+
+
+def manifest(program: Path) -> dict[str, Any]:
+    """run.json: how the program runs, words its output must contain, and which module
+    `compare` runs (when it has one)."""
+    return dict(json.loads((program / "run.json").read_text(encoding="utf-8")))
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("program", [p for p in PROGRAMS if "compare" in manifest(p)], ids=lambda p: p.name)
+def test_rewrite_trains_like_the_legacy_program(program: Path, legacy_python: Path, current_python: Path,
+                                                tmp_path: Path) -> None:
+    """The legacy program as written (compare applies the safe fixes TF 2.15 needs) against
+    its rewrite: the same training, step by step."""
+    entry = manifest(program)["compare"]
+    report = compare(program / entry, migrated(program, tmp_path) / entry, legacy_python=legacy_python,
+                     python=current_python)
+    assert report.equivalent, report.text()
 
 
 @pytest.mark.parametrize(
@@ -265,3 +289,131 @@ def test_an_input_fn_of_constant_tensors_becomes_a_repeated_batch() -> None:
         """).encode(), Settings(), UNSAFE).data.decode()
     assert "model.fit(tf.data.Dataset.from_tensors(train_input_fn()).repeat(), epochs=1, steps_per_epoch=100)" in fixed
     assert "model.evaluate(tf.data.Dataset.from_tensors(train_input_fn()), steps=1, return_dict=True)" in fixed
+
+
+def rewritten(code: str) -> str:
+    """The program after --fix --unsafe-fixes, at the default target."""
+    return fix_source("train.py", textwrap.dedent(code).encode(), Settings(), UNSAFE).data.decode()
+
+
+def test_an_unseeded_estimator_is_seeded_by_its_builder_not_by_a_run_config() -> None:
+    """Bug: EA203's RunConfig fix and the rewrite collided into
+    `build_model(config=tf.estimator.RunConfig(tf_random_seed=42))`, AttributeError on 2.21."""
+    fixed = rewritten("""\
+        import tensorflow as tf
+        def input_fn():
+            return tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [[2.0], [4.0]])).repeat().batch(2)
+        model = tf.estimator.DNNRegressor([4], [tf.feature_column.numeric_column("x")])
+        model.train(input_fn, steps=5)
+        """)
+    assert "RunConfig" not in fixed and "tf.estimator.DNNRegressor(" not in fixed
+    assert "tf.keras.utils.set_random_seed(42)" in fixed and "model = build_model(" in fixed
+
+
+def test_a_run_config_variable_with_a_strategy_goes_and_the_strategy_stays() -> None:
+    """Bug: `config = tf.estimator.RunConfig(train_distribute=strategy)` was left behind
+    (AttributeError) and the MirroredStrategy silently dropped."""
+    fixed = rewritten("""\
+        import tensorflow as tf
+        def input_fn():
+            return tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [[2.0], [4.0]])).repeat().batch(2)
+        strategy = tf.distribute.MirroredStrategy()
+        config = tf.estimator.RunConfig(train_distribute=strategy, tf_random_seed=1)
+        model = tf.estimator.DNNRegressor([4], [tf.feature_column.numeric_column("x")], config=config)
+        model.train(input_fn, steps=5)
+        """)
+    assert "tf.estimator.RunConfig" not in fixed and "tf.estimator.DNNRegressor(" not in fixed
+    assert "config =" not in fixed  # only the estimator read it
+    assert "def build_model(feature_columns, strategy):" in fixed and "    with strategy.scope():" in fixed
+    assert "tf.keras.utils.set_random_seed(1)" in fixed
+    assert "model = build_model(feature_columns=[keras_feature_columns.numeric_column(\"x\")], strategy=strategy)" in fixed
+
+
+def test_the_model_reads_only_the_features_its_columns_read() -> None:
+    """Bug: a dataset with more keys than the columns read lined Keras' dict inputs up wrongly."""
+    fixed = rewritten("""\
+        import numpy as np
+        import tensorflow as tf
+        x = np.linspace(0, 1, 64, dtype=np.float32)
+        def input_fn():
+            features = {"a": np.full(64, 9.0, np.float32), "note": np.array(["n"] * 64), "x": x}
+            return tf.data.Dataset.from_tensor_slices((features, 3 * x)).repeat().batch(8)
+        model = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")])
+        model.train(input_fn, steps=300)
+        print("loss", model.evaluate(input_fn, steps=8)["loss"])
+        """)
+    assert "keras_feature_columns.inputs(feature_columns)" in fixed
+    assert "keras_feature_columns.Model(inputs, logits" in fixed
+
+
+@pytest.mark.runtime
+def test_extra_string_and_float_features_do_not_change_what_the_model_trains_on(
+        tmp_path: Path, current_python: Path) -> None:
+    """The estimator ignored the keys no column read (its loss here: 0.021); the wrongly lined
+    up Keras model trained on the float extra (0.727) or crashed on the string one."""
+    program = tmp_path / "train.py"
+    program.write_text(textwrap.dedent("""\
+        import numpy as np
+        import tensorflow as tf
+        x = np.linspace(0, 1, 64, dtype=np.float32)
+        def input_fn():
+            noise = np.random.RandomState(0).uniform(size=64).astype(np.float32)
+            features = {"a": noise, "note": np.array(["n"] * 64), "x": x}
+            return tf.data.Dataset.from_tensor_slices((features, 3 * x)).repeat().batch(8)
+        model = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")])
+        model.train(input_fn, steps=300)
+        print("loss", model.evaluate(input_fn, steps=8)["loss"])
+        """), encoding="utf-8")
+    result = fix_file(program, Settings(root=tmp_path), UNSAFE)
+    assert not result.fix_error
+    output = run_python(current_python, f"import runpy, sys; sys.path.insert(0, {str(tmp_path)!r}); "
+                                        f"runpy.run_path({str(program)!r})")
+    loss = float(output.split("loss")[-1])
+    assert loss < 0.1, output
+
+
+def test_eager_execution_switched_off_goes_with_the_estimator() -> None:
+    """Bug: a rewrite into a program that calls tf.disable_v2_behavior() could not train there."""
+    fixed = rewritten("""\
+        import tensorflow.compat.v1 as tf
+        tf.disable_v2_behavior()
+        def input_fn():
+            return tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [[2.0], [4.0]])).repeat().batch(2)
+        est = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")])
+        est.train(input_fn, steps=5)
+        """)
+    assert "disable_v2_behavior" not in fixed and "est.fit(input_fn(), epochs=1, steps_per_epoch=5)" in fixed
+
+
+def test_eager_execution_switched_off_for_a_tf1_graph_keeps_the_estimator() -> None:
+    assert ea101("""
+        import tensorflow.compat.v1 as tf
+        tf.disable_v2_behavior()
+        x = tf.placeholder(tf.float32, [None, 1])
+        est = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")])
+        est.train(lambda: tf.data.Dataset.from_tensor_slices(({"x": [[1.0]]}, [[2.0]])).batch(1))
+        """).endswith("(no automatic rewrite: the module turns eager execution off (`tf.disable_v2_behavior()` at "
+                      "line 3) and builds a TF1 graph (`tf.placeholder(tf.float32, [None, 1])` at line 4); a Keras 3 "
+                      "model trains eagerly)")
+
+
+def test_a_numpy_input_fn_helper_becomes_a_dataset_the_rewrite_reads_keeping_its_comments() -> None:
+    """Bug: EA107's fix made a named lambda EA101 refused, dropped the call's comments and
+    wrote 150-character lines."""
+    fixed = rewritten("""\
+        import numpy as np
+        import tensorflow as tf
+        x = np.linspace(0, 1, 64, dtype=np.float32)
+        train_input_fn = tf.compat.v1.estimator.inputs.numpy_input_fn(
+            x={"x": x},  # the measurements
+            y=3 * x,
+            batch_size=8,
+            num_epochs=None,  # repeat for ever
+            shuffle=True)
+        model = tf.estimator.LinearRegressor([tf.feature_column.numeric_column("x")])
+        model.train(input_fn=train_input_fn, steps=20)
+        """)
+    assert "tf.estimator.LinearRegressor(" not in fixed and "numpy_input_fn" not in fixed
+    assert "# the measurements" in fixed and "# repeat for ever" in fixed
+    assert "model.fit(train_input_fn(), epochs=1, steps_per_epoch=20)" in fixed
+    assert max(len(line) for line in fixed.splitlines()) <= 110

@@ -29,6 +29,7 @@ from estimator_audit.migrate.model import Estimator, Unsupported
 from estimator_audit.migrate.obsolete import obsolete_assignments
 from estimator_audit.migrate.scopes import end_position, position
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
+from estimator_audit.tfapi import EAGER_SWITCHES, GRAPH_ONLY
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -105,8 +106,9 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
         obsolete += [(site.context, node) for node in read]
         if "os.path.join" in replacement.text:
             uses_os.add(id(site.context))
-    changed = {id(context), *(id(site.context) for site in flow.sites),
-               *(id(holder.context) for holder in flow.holders)}
+    users = [*(site.context for site in flow.sites), *(holder.context for holder in flow.holders)]
+    modules = {id(module): module for module in (context, *users)}
+    changed = set(modules)  # the modules the rewrite changes
     removed: list[tuple[ModuleContext, ast.stmt]] = []
     metrics: list[Metric] = []
     for wrapper in flow.wrappers:
@@ -130,8 +132,36 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
     names = [metric.name for metric in metrics]
     if len(set(names)) != len(names):
         raise Unsupported(f"add_metrics adds {names}: a metric name twice")
+    for module in modules.values():
+        removed += [(module, statement) for statement in eager_switches(module)]
     return Plan(construction, context, flow, tuple(replacements), tuple(obsolete), tuple(removed),
                 frozenset(uses_os), tuple(metrics))
+
+
+def eager_switches(context: ModuleContext) -> list[ast.stmt]:
+    """The statements that turn eager execution off in a module the rewrite changes: Keras 3
+    trains eagerly, so they go with the estimator, unless the module also builds a TF1 graph
+    that needs graph mode (then the estimator stays, and the finding says why)."""
+    switches: list[ast.Call] = []
+    graph_code: list[ast.Call] = []
+    for node in ast.walk(context.tree):
+        name = context.call_name(node) if isinstance(node, ast.Call) else None
+        if name is None or not name.startswith("tensorflow.") or name.rsplit(".", 1)[-1] not in GRAPH_ONLY:
+            continue
+        assert isinstance(node, ast.Call)
+        (switches if name.rsplit(".", 1)[-1] in EAGER_SWITCHES else graph_code).append(node)
+    if not switches:
+        return []
+    off = f"`{one_line(text(context, switches[0]))}` at {where(context, switches[0])}"
+    if graph_code:
+        raise Unsupported(f"the module turns eager execution off ({off}) and builds a TF1 graph "
+                          f"(`{one_line(text(context, graph_code[0]))}` at {where(context, graph_code[0])}); "
+                          "a Keras 3 model trains eagerly")
+    statements = [scopes(context).parent(call) for call in switches]
+    if not all(isinstance(statement, ast.Expr) for statement in statements):
+        raise Unsupported(f"the module turns eager execution off ({off}) in an expression the rewrite "
+                          "cannot remove; a Keras 3 model trains eagerly")
+    return [statement for statement in statements if isinstance(statement, ast.stmt)]
 
 
 def site_replacement(site: Site, estimator: Estimator, inputs: InputReader

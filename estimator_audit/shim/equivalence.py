@@ -303,14 +303,79 @@ def patch_estimator(spec: dict[str, Any], record: Record) -> None:
     base.evaluate = evaluate
     base.predict = predict
     base._call_model_fn = call_model_fn
+    patch_train_and_evaluate(record)
+
+
+def patch_train_and_evaluate(record: Record) -> None:
+    """train_and_evaluate evaluates at every checkpoint it saves and at the end; the rewrite's
+    fit and evaluate evaluate at the end. Keep its last evaluation, and say how many it made."""
+    import tensorflow as tf
+    from tensorflow_estimator.python.estimator import training
+
+    original = training.train_and_evaluate
+
+    @functools.wraps(original)
+    def train_and_evaluate(*args: Any, **kwargs: Any) -> Any:
+        before = len(record.meta["evaluations"])
+        result = original(*args, **kwargs)
+        made = record.meta["evaluations"][before:]
+        if len(made) > 1:
+            record.meta["evaluations"][before:] = made[-1:]
+            record.meta["notes"].append(f"train_and_evaluate evaluated {len(made)} times (at each checkpoint "
+                                        "and at the end): its last evaluation is compared")
+        return result
+
+    for namespace in (training, tf.estimator, tf.compat.v1.estimator):
+        namespace.train_and_evaluate = train_and_evaluate
 
 
 # -- current: Keras 3 -------------------------------------------------------------------------------
+
+def fresh_model_dirs(spec: dict[str, Any]) -> None:
+    """The migrated program's keras_feature_columns models checkpoint into a fresh folder, as
+    the legacy estimator does here: a checkpoint left in the program's model_dir by an earlier
+    run would make the model resume and train nothing. The module is the program's own copy, so
+    its `Model` is wrapped when the program imports it."""
+    import importlib.abc
+    import importlib.machinery
+
+    def redirect(module: Any) -> None:
+        original_init = module.Model.__init__
+
+        @functools.wraps(original_init)
+        def init(self: Any, *args: Any, **kwargs: Any) -> None:
+            original_init(self, *args, **kwargs)
+            if getattr(self, "model_dir", None) is not None:
+                self.model_dir = tempfile.mkdtemp(prefix="model_dir-", dir=spec["scratch"])
+
+        module.Model.__init__ = init
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name: str, path: Any, target: Any = None) -> Any:
+            if name.rsplit(".", 1)[-1] != "keras_feature_columns":
+                return None
+            found = importlib.machinery.PathFinder.find_spec(name, path)
+            loader = getattr(found, "loader", None)
+            if loader is not None and hasattr(loader, "exec_module"):
+                original_exec = loader.exec_module
+
+                def exec_module(module: Any) -> None:
+                    original_exec(module)
+                    if hasattr(module, "Model"):
+                        redirect(module)
+
+                loader.exec_module = exec_module
+            return found
+
+    sys.meta_path.insert(0, Finder())
+
 
 def patch_keras(spec: dict[str, Any], record: Record) -> None:
     """Wrap keras.Model, which the migrated model trains through (tf.keras is Keras 3 here)."""
     import keras
     import tensorflow as tf
+
+    fresh_model_dirs(spec)
 
     legacy = np.load(spec["legacy"], allow_pickle=False) if spec["mode"] == "equivalence" else None
     model_class = keras.Model
@@ -468,14 +533,41 @@ def patch_keras(spec: dict[str, Any], record: Record) -> None:
 
 
 def run_program(path: str) -> None:
-    """Run the program as `python PATH` would: as __main__, its folder first on sys.path."""
+    """Run the program as its author does: `python PATH` (as __main__, its folder first on
+    sys.path), or, for a module of a package that imports through its package (`trainer/task.py`
+    with `from trainer import model` or a relative import), `python -m trainer.task` from the
+    folder above the package."""
+    folder, module = os.path.dirname(os.path.abspath(path)), os.path.splitext(os.path.basename(path))[0]
+    parts = [module]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
     sys.argv = [path]
-    sys.path[0] = os.path.dirname(os.path.abspath(path))
+    as_module = len(parts) > 1 and imports_through_package(path, parts[0])
+    sys.path[0] = folder if as_module else os.path.dirname(os.path.abspath(path))
     try:
-        runpy.run_path(path, run_name="__main__")
+        if as_module:
+            runpy.run_module(".".join(parts), run_name="__main__", alter_sys=True)
+        else:
+            runpy.run_path(path, run_name="__main__")
     except SystemExit as stop:
         if stop.code not in (None, 0):
             raise
+
+
+def imports_through_package(path: str, package: str) -> bool:
+    """Whether the module imports relatively or through its own top-level package: then it only
+    runs as part of the package (`python -m`); otherwise as a script."""
+    import ast
+
+    with open(path, "rb") as handle:
+        tree = ast.parse(handle.read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] == package):
+            return True
+        if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == package for alias in node.names):
+            return True
+    return False
 
 
 def main(argv: list[str]) -> int:

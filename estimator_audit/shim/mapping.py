@@ -19,12 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from estimator_audit.check import ModuleContext
 from estimator_audit.config import Settings
 from estimator_audit.migrate.frontend import read_construction
 from estimator_audit.migrate.model import Estimator, Unsupported
-from estimator_audit.parse import parse_source
-from estimator_audit.source import read_source
 from estimator_audit.tfapi import estimator_class
 
 DNN_INPUTS = "dnn/input_from_feature_columns/input_layer/"
@@ -94,21 +91,30 @@ class Found:
 
 
 def premade_estimators(path: Path) -> list[Found]:
-    """The premade estimators `path` builds, read statically (nothing is imported or run)."""
-    source = read_source(str(path), path.read_bytes())
-    parsed = parse_source(source)
-    if parsed.tree is None:
-        return []
-    context = ModuleContext(source, parsed.tree, Settings(root=path.resolve().parent))
+    """The premade estimators the program builds, in `path` or in the modules of its folder it
+    imports (a `trainer/task.py` whose estimator `trainer/model.py` builds), read statically:
+    nothing is imported or run."""
+    from estimator_audit.project import Project
+    from estimator_audit.shim.legacy import program_root
+
+    project = Project(Settings(root=program_root(path)))
     found = []
-    for node in ast.walk(parsed.tree):
-        info = estimator_class(context.call_name(node)) if isinstance(node, ast.Call) else None
-        if info is None or not info.premade or not isinstance(node, ast.Call):
+    pending, seen = [Project.key(str(path.resolve()))], set()
+    while pending:
+        module = pending.pop()
+        context = project.context(module)
+        if module in seen or context is None:
             continue
-        try:
-            estimator = read_construction(context, node).estimator
-        except Unsupported as reason:
-            found.append(Found(node.lineno, info.short_name, None, str(reason)))
-        else:
-            found.append(Found(node.lineno, info.short_name, estimator, None))
+        seen.add(module)
+        pending += project.imports_of(module, context)
+        for node in ast.walk(context.tree):
+            info = estimator_class(context.call_name(node)) if isinstance(node, ast.Call) else None
+            if info is None or not info.premade or not isinstance(node, ast.Call):
+                continue
+            try:
+                estimator = read_construction(context, node).estimator
+            except Unsupported as reason:
+                found.append(Found(node.lineno, info.short_name, None, str(reason)))
+            else:
+                found.append(Found(node.lineno, info.short_name, estimator, None))
     return sorted(found, key=lambda item: item.line)
