@@ -312,3 +312,33 @@ def test_wide_and_deep_steps_each_part_with_its_own_optimizer(tmp_path: Path, le
     result = assert_equivalent(program, migrated, legacy_python=legacy_python, python=current_python)
     assert result.mode == "equivalence"
     assert {"linear/linear_model/bias_weights", "dnn/logits/kernel"} <= {v.name for v in result.variables}
+
+
+def test_a_legacy_program_runs_from_a_scratch_copy_with_its_safe_fixes(tmp_path: Path) -> None:
+    """A TF1-era program with an unseeded data module: the copy has the names TF 2.15 has and
+    the seeds; data files are links to the originals; the user's files are untouched."""
+    from estimator_audit.shim.legacy import prepared
+
+    program_folder = tmp_path / "program"
+    (program_folder / "data").mkdir(parents=True)
+    (program_folder / "data" / "rows.csv").write_text("1,2\n", encoding="utf-8")
+    script = program_folder / "train.py"
+    script.write_text("import tensorflow as tf\nimport rows\ntf.logging.set_verbosity(tf.logging.INFO)\n",
+                      encoding="utf-8")
+    module = program_folder / "rows.py"
+    module.write_text("import numpy as np\ndef load(data, seed=None):\n    np.random.seed(seed)\n    return data\n",
+                      encoding="utf-8")
+    originals = {path: path.read_bytes() for path in (script, module)}
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ready = prepared(script, scratch)
+    assert ready.program == scratch / "legacy" / "train.py"
+    assert "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)" in ready.program.read_text()
+    assert "def load(data, seed=42):" in (scratch / "legacy" / "rows.py").read_text()
+    assert (scratch / "legacy" / "data" / "rows.csv").resolve() == program_folder / "data" / "rows.csv"
+    assert ready.note is not None and "2 EA106, 1 EA209; in rows.py, train.py" in ready.note
+    assert {path: path.read_bytes() for path in originals} == originals
+    already = tmp_path / "seeded" / "seeded.py"
+    already.parent.mkdir()
+    already.write_text("import numpy as np\nnp.random.seed(1)\n", encoding="utf-8")
+    assert prepared(already, scratch) == type(ready)(already)  # nothing to fix: run as it is

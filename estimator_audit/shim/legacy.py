@@ -1,18 +1,21 @@
 """The legacy program as TensorFlow 2.15 can run it.
 
 Programs written for TensorFlow 1.x call names that 2.15 no longer has (`tf.logging`,
-`tf.app.run`, `tf.placeholder`): as written they stop with AttributeError before training. The
-estimator they build still exists in 2.15, and estimator-audit's own *safe* fixes at target
-2.15 respell those names under `tf.compat.v1` without changing what the program computes. So
-`compare` runs the legacy side from a scratch copy of the program's folder with those fixes
-applied (the user's files are left alone) and says which files changed. Unsafe fixes are never
-applied, and only EA106's (a name missing on the target): the legacy side must stay the program
-the user wrote, seeds and all.
+`tf.app.run`): as written they stop with AttributeError before training. And a legacy program
+that was never seeded is not reproducible itself (an unseeded data split gives each run other
+examples), so no migration could be shown equivalent to it. estimator-audit's own *safe* fixes
+at target 2.15 respell those names under `tf.compat.v1` and pin what was unseeded, without
+changing what the program computes otherwise. So `compare` runs the legacy side from a scratch
+copy of the program's folder with those fixes applied (the user's files are left alone) and
+says which fixes, in which files. Unsafe fixes are never applied: the legacy side stays the
+estimator program.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +36,16 @@ class Prepared:
 
     program: Path
     fixed: tuple[str, ...] = ()  # files (relative to the program's root) the safe fixes changed
-    fixes: int = 0
+    codes: tuple[tuple[str, int], ...] = ()  # how many fixes of each rule
 
     @property
     def note(self) -> str | None:
-        if not self.fixes:
+        if not self.codes:
             return None
-        return (f"the legacy program ran after estimator-audit's safe fixes for TensorFlow 2.15 "
-                f"({self.fixes} fixes in {', '.join(self.fixed)}), from a scratch copy: as written it "
-                f"calls names TensorFlow 2.15 no longer has")
+        fixes = ", ".join(f"{count} {code}" for code, count in self.codes)
+        return (f"the legacy program ran from a scratch copy after estimator-audit's safe fixes for "
+                f"TensorFlow 2.15 ({fixes}; in {', '.join(self.fixed)}): as written it calls names 2.15 "
+                f"no longer has or leaves randomness unseeded")
 
 
 def program_root(program: Path) -> Path:
@@ -58,20 +62,19 @@ def prepared(program: Path, scratch: Path) -> Prepared:
     files fixed and every other file linked to the original (data the program reads by a path
     relative to its module stays where it expects it)."""
     root = program_root(program)
-    settings = Settings(root=root, target=LEGACY_TARGET, select=("EA106",))
+    settings = Settings(root=root, target=LEGACY_TARGET)
     changed: dict[Path, bytes] = {}
-    fixes = 0
-    for path in python_files(root):
+    codes: Counter[str] = Counter()
+    for path in python_files(root, scratch):
         data = path.read_bytes()
         result = fix_source(str(path), data, settings, FixMode())
         if result.data != data:
             changed[path] = result.data
-            fixes += len(result.applied)
+            codes.update(finding.code for finding in result.applied)
     if not changed:
         return Prepared(program)
     copy = scratch / "legacy"
-    for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders if not name.startswith(".")]
+    for folder, files in walk(root, scratch):
         target = copy / Path(folder).relative_to(root)
         target.mkdir(parents=True, exist_ok=True)
         for name in files:
@@ -80,18 +83,25 @@ def prepared(program: Path, scratch: Path) -> Prepared:
                 (target / name).write_bytes(changed[source])
             else:
                 (target / name).symlink_to(source)
-    return Prepared(copy / program.resolve().relative_to(root),
-                    tuple(sorted(str(path.relative_to(root)) for path in changed)), fixes)
+    fixed = tuple(sorted(str(path.relative_to(root)) for path in changed))
+    return Prepared(copy / program.resolve().relative_to(root), fixed, tuple(sorted(codes.items())))
 
 
-def python_files(root: Path) -> list[Path]:
-    """The .py files under root (hidden folders left out), at most MAX_ENTRIES entries seen."""
-    found, seen = [], 0
+def walk(root: Path, scratch: Path) -> Iterator[tuple[str, list[str]]]:
+    """The folders under root and their files: hidden folders and the scratch folder (which
+    may lie under root, as /tmp does) left out, at most MAX_ENTRIES entries."""
+    seen = 0
     for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders if not name.startswith(".")]
+        folders[:] = [name for name in folders
+                      if not name.startswith(".") and Path(folder, name).resolve() != scratch.resolve()]
         seen += len(folders) + len(files)
         if seen > MAX_ENTRIES:
             raise LegacyError(f"{root} holds more than {MAX_ENTRIES} files: run compare on a program whose "
                               "folder holds just the program")
-        found += [Path(folder) / name for name in files if name.endswith(".py")]
-    return sorted(found)
+        yield folder, files
+
+
+def python_files(root: Path, scratch: Path) -> list[Path]:
+    """The .py files under root."""
+    return sorted(Path(folder) / name for folder, files in walk(root, scratch) for name in files
+                  if name.endswith(".py"))

@@ -1,0 +1,184 @@
+"""
+## What it does
+Flags a function parameter that defaults to `None` and is passed, as it is, to a seeding call:
+`np.random.seed(seed)`, `random.seed(seed)`, `tf.random.set_seed(seed)`,
+`keras.utils.set_random_seed(seed)`, `np.random.RandomState(seed)`,
+`np.random.default_rng(seed)`, or a `random_state=seed` argument (pandas `DataFrame.sample`,
+scikit-learn splits). A function that replaces the `None` itself (`if seed is None: ...`,
+`seed = seed or 42`) is not flagged.
+
+## Why is this bad?
+`np.random.seed(None)` and `random.seed(None)` reseed from the operating system's entropy, and
+`random_state=None` draws from NumPy's global RNG: every call that leaves the parameter out
+gets a different data split or shuffle, and `np.random.seed(None)` also throws away any global
+seed set earlier. The pattern is common in data modules (`load_data(seed=None)` splitting with
+`data.sample(frac=0.7, random_state=seed)`, as in TensorFlow's own cookbook samples), whose
+callers rarely pass the seed: the model is then trained and evaluated on different examples on
+every run, whatever TensorFlow seeds the program sets.
+
+## How it was verified
+With NumPy 1.26 and pandas 2.2 (`/root/venv-legacy`), `np.random.seed(0)` followed by
+`np.random.seed(None)` and `np.random.rand()` printed a different number in each of two runs;
+`DataFrame.sample(frac=0.7, random_state=None)` picked different rows in each of two runs after
+`np.random.seed(None)`, and the same rows with `random_state=42`. tensorflow/models'
+`samples/cookbook/regression/automobile_data.py` (`load_data(y_name="price",
+train_fraction=0.7, seed=None)`) split the automobile data differently on each run, so
+`estimator-audit compare` of `linear_regression.py` against its rewrite found other examples in
+the two programs' batches.
+
+## Example
+```python
+import numpy as np
+
+def load_data(data, train_fraction=0.7, seed=None):
+    np.random.seed(seed)
+    train = data.sample(frac=train_fraction, random_state=seed)
+    return train, data.drop(train.index)
+```
+
+## Use instead
+```python
+import numpy as np
+
+def load_data(data, train_fraction=0.7, seed=42):
+    np.random.seed(seed)
+    train = data.sample(frac=train_fraction, random_state=seed)
+    return train, data.drop(train.index)
+```
+
+## Fix safety
+Safe: the default becomes the `seed` setting (default 42); callers that pass a seed are
+unchanged, and the others get one fixed draw of what was random.
+"""
+
+import ast
+
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.rule import Invalid, Rule, Valid
+
+# Calls whose first argument (or `seed=`) seeds a global RNG or makes a generator from it.
+SEEDED_BY_ARGUMENT = frozenset({
+    "numpy.random.seed", "random.seed", "tensorflow.random.set_seed", "tensorflow.compat.v1.set_random_seed",
+    "tensorflow.compat.v1.random.set_random_seed", "keras.utils.set_random_seed",
+    "tensorflow.keras.utils.set_random_seed", "numpy.random.RandomState", "numpy.random.default_rng",
+    "random.Random",
+})
+
+
+class SeedParameterNone(Rule):
+    code = "EA209"
+    name = "seed-parameter-none"
+    severity = Severity.WARNING
+    summary = "A seed parameter that defaults to None: calls without it reseed from OS entropy."
+    triggers = ("seed", "random_state")
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid(
+            """
+            import numpy as np
+            def load_data(data, seed=42):
+                np.random.seed(seed)
+                return data.sample(frac=0.7, random_state=seed)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            def load_data(data, seed=None):
+                if seed is None:
+                    seed = 42
+                np.random.seed(seed)
+                return data.sample(frac=0.7, random_state=seed)
+            def shuffled(data, seed=None):
+                return data.sample(frac=1.0, random_state=seed or 7)
+            """
+        ),
+        Valid(
+            """
+            def load_data(data, seed=None):
+                print(seed)
+                return data
+            """
+        ),
+    )
+    invalid = (
+        Invalid(
+            """
+            import numpy as np
+            def load_data(data, train_fraction=0.7, seed=None):
+                np.random.seed(seed)
+                train = data.sample(frac=train_fraction, random_state=seed)
+                return train, data.drop(train.index)
+            """,
+            at=((2, 46),),
+            message="`np.random.seed(seed)` at line 3",
+            fixed="""
+            import numpy as np
+            def load_data(data, train_fraction=0.7, seed=42):
+                np.random.seed(seed)
+                train = data.sample(frac=train_fraction, random_state=seed)
+                return train, data.drop(train.index)
+            """,
+        ),
+        Invalid(
+            """
+            from sklearn.model_selection import train_test_split
+            def split(x, y, *, random_state=None):
+                return train_test_split(x, y, test_size=0.2, random_state=random_state)
+            """,
+            at=((2, 33),),
+            message="random_state=random_state",
+        ),
+    )
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        arguments = node.args
+        positional = [*arguments.posonlyargs, *arguments.args]
+        defaults = list(zip(positional[len(positional) - len(arguments.defaults):], arguments.defaults,
+                            strict=True))
+        defaults += [(arg, default) for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults,
+                                                            strict=True) if default is not None]
+        for parameter, default in defaults:
+            if isinstance(default, ast.Constant) and default.value is None:
+                self.check(node, parameter.arg, default)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def check(self, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str, default: ast.Constant
+              ) -> None:
+        seeding: ast.Call | None = None
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id == parameter and not isinstance(node.ctx, ast.Load):
+                return  # the function gives the parameter a value of its own
+            if isinstance(node, (ast.Compare, ast.BoolOp, ast.IfExp)) and any(
+                    isinstance(part, ast.Name) and part.id == parameter for part in ast.walk(node)):
+                return  # `seed is None`, `seed or 42`: the function handles None itself
+            if seeding is None and isinstance(node, ast.Call) and self.seeds_with(node, parameter):
+                seeding = node
+        if seeding is None:
+            return
+        shown = ast.get_source_segment(self.context.source.text, seeding) or ""
+        if "\n" in shown or len(shown) > 60:
+            shown = f"random_state={parameter}"
+        seed = self.context.settings.seed
+        self.report(
+            default,
+            f"`{parameter}` defaults to None and reaches `{shown}` at line {seeding.lineno}: every call "
+            f"that leaves it out reseeds from OS entropy (or draws from NumPy's unseeded global RNG), so "
+            f"the data or draws differ on every run and an earlier global seed is undone; default it to "
+            f"{seed}",
+            Fix(FixSafety.SAFE, f"default `{parameter}` to {seed}",
+                (Edit(EditAction.REPLACE, self.context.span(default), text=str(seed)),)),
+        )
+
+    def seeds_with(self, call: ast.Call, parameter: str) -> bool:
+        """Whether the call seeds (or makes a generator) from the parameter as it is."""
+        def bare(value: ast.expr | None) -> bool:
+            return isinstance(value, ast.Name) and value.id == parameter
+
+        if any(keyword.arg == "random_state" and bare(keyword.value) for keyword in call.keywords):
+            return True
+        if self.context.call_name(call) not in SEEDED_BY_ARGUMENT:
+            return False
+        return bool(call.args and bare(call.args[0])) or any(
+            keyword.arg == "seed" and bare(keyword.value) for keyword in call.keywords)
