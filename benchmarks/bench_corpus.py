@@ -13,7 +13,11 @@ since tf_upgrade_v2 only converts `.py` files). Measured:
 5. the estimator-audit CLI with `-j <os.cpu_count()>` again on the unchanged tree, with the result
    cache an untimed run filled (the warm re-run);
 6. the estimator-audit CLI on one file (the pre-commit case), best of 5, wall time from spawn;
-7. `tf_upgrade_v2 --intree DIR` under the legacy interpreter, as a child process.
+7. `tf_upgrade_v2 --intree DIR` under the legacy interpreter, as a child process;
+8. the estimator-audit CLI with `--diff -j 1` and `--diff -j <os.cpu_count()>` (the fix path:
+   every fix computed, nothing written), as child processes;
+9. a generated 50,000-line TF1 module with 20,000 fixes (renames and a seed after the imports):
+   `--diff` on it against the plain audit of the same file.
 
 The cold audit rows run with `--no-cache`. Every audit child reports its peak resident memory
 (`ru_maxrss`); the `-j 1` run over the whole tree and the single-file run (the corpus's largest
@@ -67,6 +71,19 @@ TARGET_WALL_SPEEDUP = 3.5  # tf_upgrade_v2 wall / audit wall, all cores
 TARGET_SINGLE_FILE_WALL = 0.5  # seconds, from process start
 TARGET_WARM_SPEEDUP = 10.0  # cold -j N wall / warm -j N wall
 TARGET_MEMORY_RATIO = 1.5  # peak RSS, whole tree -j 1 / the largest file alone
+TARGET_DIFF_SPEEDUP = 3.0  # tf_upgrade_v2 CPU / --diff -j 1 CPU
+TARGET_LARGE_FIX_RATIO = 3.0  # --diff CPU / audit CPU, the generated large module
+LARGE_MODULE_BLOCKS = 10_000  # 5 lines and 2 renames each
+DIFF_WOULD_FIX = 1  # --diff's exit code when it shows fixes, --exit-zero or not
+
+
+def large_module(path: str) -> None:
+    """A 50,000-line TF1 module whose every block needs fixes (the case that took minutes)."""
+    blocks = "".join(f"def step_{n}(x):\n    tf.logging.info('step %d', x)\n"
+                     f"    return tf.placeholder(tf.float32, [None, x])\n\n\n"
+                     for n in range(LARGE_MODULE_BLOCKS))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("import tensorflow as tf\n\n\n" + blocks)
 # Runs the CLI and reports the process's peak resident memory on standard error.
 RSS_WRAPPER = (
     "import resource, sys\n"
@@ -475,6 +492,16 @@ def target_lines(by_key: dict[str, Measurement]) -> list[str]:
     if memory is not None:
         out.append(f"- peak memory, whole tree / largest file alone: {memory:.2f}x "
                    f"(target <= {TARGET_MEMORY_RATIO}x): {verdict(memory <= TARGET_MEMORY_RATIO)}")
+    diff = by_key.get("diff_j1")
+    if tf is not None and tf.ok and diff is not None and diff.ok and diff.cpu > 0:
+        value = tf.cpu / diff.cpu
+        out.append(f"- --diff, one process, CPU: {value:.2f}x faster than tf_upgrade_v2 "
+                   f"(target >= {TARGET_DIFF_SPEEDUP}x): {verdict(value >= TARGET_DIFF_SPEEDUP)}")
+    large_audit, large_diff = by_key.get("large_audit"), by_key.get("large_diff")
+    if large_audit is not None and large_audit.ok and large_diff is not None and large_diff.ok:
+        value = large_diff.cpu / large_audit.cpu
+        out.append(f"- 50,000-line module, --diff / audit CPU: {value:.2f}x "
+                   f"(target <= {TARGET_LARGE_FIX_RATIO}x): {verdict(value <= TARGET_LARGE_FIX_RATIO)}")
     if tf is None or not tf.ok:
         out.append("- tf_upgrade_v2 ratios: skipped (tf_upgrade_v2 not measured)")
     return out
@@ -547,6 +574,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         Measurement("single_file", f"estimator-audit, one file ({single_lines:,} lines, "
                     f"best of {SINGLE_FILE_RUNS})", "wall"),
         Measurement("tf_upgrade_v2", "tf_upgrade_v2 --intree", "cpu", lines=corpus.lines),
+        Measurement("diff_j1", "estimator-audit --diff -j 1", "cpu", lines=corpus.lines),
+        Measurement("diff_jn", f"estimator-audit --diff -j {jobs}", "wall", lines=corpus.lines),
+        Measurement("large_audit", "estimator-audit, generated 50,000-line module", "cpu"),
+        Measurement("large_diff", "estimator-audit --diff, generated 50,000-line module", "cpu"),
     ]
     by_key = {row.key: row for row in rows}
     parse_failures: dict[str, int] = {}
@@ -592,6 +623,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 row.runs.append(run.timing)
                 row.max_rss_kb += [run.max_rss_kb] if run.max_rss_kb else []
                 findings.setdefault(key, []).append(count_findings(report))
+
+            for key, job_count in (("diff_j1", 1), ("diff_jn", jobs)):
+                row = by_key[key]
+                progress(f"{row.tool}{label} ...")
+                run = run_child(audit_command([corpus.root], os.path.join(scratch, f"{key}.json"), job_count,
+                                              [*excludes, "--no-cache", "--diff"]), cwd)
+                if run.returncode not in (0, DIFF_WOULD_FIX):
+                    row.failed = failure_text(run)
+                else:
+                    row.runs.append(run.timing)
+            large = os.path.join(scratch, "large_module.py")
+            large_module(large)
+            for key, options in (("large_audit", []), ("large_diff", ["--diff"])):
+                row = by_key[key]
+                progress(f"{row.tool}{label} ...")
+                run = run_child(audit_command([large], os.path.join(scratch, f"{key}.json"), None,
+                                              ["--no-cache", *options]), cwd)
+                if run.returncode not in (0, DIFF_WOULD_FIX):
+                    row.failed = failure_text(run)
+                else:
+                    row.runs.append(run.timing)
 
             row = by_key["single_file"]
             if not row.failed:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from estimator_audit.config import Settings
 from estimator_audit.facts import ModuleFacts
 from estimator_audit.findings import Finding, Fix, Span
-from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position
+from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position, Scope
 from estimator_audit.rule import Rule
 from estimator_audit.source import Source
 
@@ -69,16 +69,18 @@ class ModuleContext:
                 end_line, self.source.column(end_line, node.end_col_offset or 0))  # type: ignore[attr-defined]
 
     @property
+    def module_scope(self) -> Scope:
+        """The module's own scope (whatever scope the walk is in)."""
+        return self.names.stack[0] if self.names.stack else self.names.scope
+
+    @property
     def module_bindings(self) -> dict[str, list[Binding]]:
         """The names the module itself binds (whatever scope the walk is in)."""
-        return (self.names.stack[0] if self.names.stack else self.names.scope).bindings
+        return self.module_scope.bindings
 
     def alias_for(self, qualified: str) -> str | None:
         """A module-level name the file binds to exactly this qualified name (`tf` for tensorflow)."""
-        for name, bindings in self.module_bindings.items():
-            if bindings and bindings[-1].qualified == qualified:
-                return name
-        return None
+        return self.module_scope.holder_of(qualified)
 
     def imports_tensorflow(self) -> bool:
         """Whether the file imports TensorFlow or Keras (standalone or tf_keras)."""

@@ -1,9 +1,10 @@
 """Fix stage: apply the edits findings carry to a libcst tree, keeping every other byte.
 
-Only files with a fix to apply pay for a libcst tree. The edits of one round are located in
-the original tree by position and applied in one transform; the result must parse (libcst and
-CPython) or nothing is written. The pipeline re-audits the result and repeats until no fix
-applies, so a second `--fix` run changes nothing.
+Only rounds with a structural edit pay for a libcst tree: renames and statements after the
+imports are applied as text by estimator_audit/text_edits.py, with the same result. The edits
+of one round are located in the original tree by position and applied in one transform; the
+result must parse (libcst and CPython) or nothing is written. The pipeline re-audits the
+result and repeats until no fix applies, so a second `--fix` run changes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.findings import FixFailure as FixFailure  # where callers look for it
+from estimator_audit.text_edits import edits_in_text
 
 Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
 SEED_CALL = "set_random_seed("
@@ -357,8 +359,13 @@ def apply_fixes(data: bytes, findings: Iterable[Finding]) -> FixResult:
 
     libcst's visitors recurse once per level of nesting, so code CPython accepts (up to 199
     nested brackets) can exhaust the recursion limit here: such a file is not fixed, and its
-    findings are still reported.
+    findings are still reported. Rounds of renames and statements after the imports take the
+    text path (estimator_audit/text_edits.py), which gives the same bytes without a tree.
     """
+    findings = list(findings)
+    in_text = edits_in_text(data, findings)
+    if in_text is not None:
+        return FixResult(*in_text)
     try:
         return apply_fixes_once(data, findings)
     except RecursionError:

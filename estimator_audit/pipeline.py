@@ -7,7 +7,6 @@ the order of the discovered paths, so the output never depends on scheduling.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
 import os
 import stat
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from estimator_audit import line_diff
 from estimator_audit.cache import ResultCache
 from estimator_audit.cache import key as cache_key
 from estimator_audit.catalogue import all_rules
@@ -233,7 +233,7 @@ def unnamed_file(folder: Path) -> int | None:
 
 def unified_diff(path: str, old: bytes, new: bytes) -> str:
     """A unified diff of the two versions, line endings kept as they are."""
-    lines = difflib.unified_diff(
+    lines = line_diff.unified_diff(
         old.decode("utf-8", "surrogateescape").splitlines(keepends=True),
         new.decode("utf-8", "surrogateescape").splitlines(keepends=True),
         f"a/{path.lstrip('/')}", f"b/{path.lstrip('/')}",

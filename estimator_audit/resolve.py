@@ -74,9 +74,24 @@ class Scope:
         self.parent = parent
         self.deferred = deferred  # a function body runs after the module has finished
         self.bindings: dict[str, list[Binding]] = {}
+        # qualified name -> the names whose latest binding holds it: fixes ask which name spells
+        # `tensorflow` once per finding, and a module binds thousands of names.
+        self.holders: dict[str | None, set[str]] = {}
 
     def bind(self, name: str, binding: Binding) -> None:
-        self.bindings.setdefault(name, []).append(binding)
+        earlier = self.bindings.setdefault(name, [])
+        if earlier:
+            self.holders[earlier[-1].qualified].discard(name)
+        earlier.append(binding)
+        self.holders.setdefault(binding.qualified, set()).add(name)
+
+    def holder_of(self, qualified: str) -> str | None:
+        """The first name (in binding order) whose latest binding holds `qualified`."""
+        names = self.holders.get(qualified)
+        if not names:
+            return None
+        order = {name: index for index, name in enumerate(self.bindings) if name in names}
+        return min(order, key=order.__getitem__) if len(names) > 1 else next(iter(names))
 
     def lookup(self, name: str, at: Position) -> Binding | bool | None:
         """The binding in force at `at`; False when this scope never binds the name."""

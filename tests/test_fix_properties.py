@@ -13,10 +13,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from estimator_audit import line_diff
+from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
 from estimator_audit.findings import Finding
-from estimator_audit.fix import FixFailure, apply_fixes
-from estimator_audit.pipeline import FixMode, audit_source, fix_source, fixable
+from estimator_audit.fix import FixFailure, apply_fixes, apply_fixes_once
+from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit_source, fix_source, fixable
+from estimator_audit.rule import example_text
+from estimator_audit.text_edits import edits_in_text
 from tests.conftest import FIXTURES
 
 PROGRAMS = sorted(p for p in FIXTURES.rglob("*.py") if "python2" not in p.name)
@@ -95,3 +99,63 @@ def test_mutated_fixtures_keep_the_invariants(index: int, crlf: bool, noise: lis
 
 def test_programs_are_the_bundled_ones() -> None:
     assert len(PROGRAMS) >= 15 and all(isinstance(p, Path) for p in PROGRAMS)
+
+
+def test_the_text_path_writes_what_the_tree_path_writes() -> None:
+    """Rounds of renames and statements after the imports are applied as text edits
+    (estimator_audit/text_edits.py): every round of every bundled program and rule example that
+    takes the text path gives the bytes the libcst path gives."""
+    mode = FixMode(unsafe=True)
+    compared = 0
+    examples = [example_text(e.code) for rule in all_rules().values() for e in rule.invalid]
+    for source in [*SOURCES, *examples]:
+        current = source.encode()
+        for _ in range(MAX_FIX_ROUNDS):
+            todo = [f for f in audit_source("x.py", current, Settings()) if fixable(f, mode)]
+            if not todo:
+                break
+            in_text = edits_in_text(current, todo)
+            try:
+                tree = apply_fixes_once(current, todo)
+            except FixFailure:
+                break
+            if in_text is not None:
+                compared += 1
+                assert in_text == (tree.data, tree.applied), source
+            current = tree.data
+    assert compared >= 20, compared
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a\n", "b\n", "\n", "c = 1\n", "def f():\n", "    return 2\n"]),
+                min_size=0, max_size=60),
+       st.lists(st.tuples(st.integers(0, 59), st.sampled_from(["replace", "insert", "delete"]),
+                          st.sampled_from(["x\n", "\n", "a\n", "y = 3\n"])), max_size=8))
+def test_the_fast_line_diff_is_a_diff_of_the_two_versions(old: list[str], edits: list[tuple[int, str, str]]
+                                                           ) -> None:
+    """line_diff's own alignment (used for long files) gives a unified diff that turns the old
+    lines into the new ones, grouped into hunks as difflib groups them."""
+    new = list(old)
+    for at, kind, line in edits:
+        at = min(at, len(new))
+        if kind == "insert":
+            new.insert(at, line)
+        elif new and at < len(new):
+            new[at:at + 1] = [] if kind == "delete" else [line]
+    opcodes = list(line_diff.aligned_opcodes(old, new))
+    rebuilt = [line for tag, i1, i2, j1, j2 in opcodes
+               for line in (old[i1:i2] if tag == "equal" else new[j1:j2])]
+    assert rebuilt == new
+    assert all(old[i1:i2] == new[j1:j2] for tag, i1, i2, j1, j2 in opcodes if tag == "equal")
+    covered = [(i1, i2, j1, j2) for _, i1, i2, j1, j2 in opcodes]
+    assert [c[0] for c in covered[1:]] == [c[1] for c in covered[:-1]]
+    assert [c[2] for c in covered[1:]] == [c[3] for c in covered[:-1]]
+
+
+def test_a_long_file_with_many_renames_diffs_like_difflib() -> None:
+    """The 50,000-line case in small: every third line renamed, the local alignment finds the
+    hunks difflib finds."""
+    old = [f"x{n} = tf.logging.info({n})\n" if n % 3 == 0 else ("\n" if n % 3 == 1 else f"y{n} = {n}\n")
+           for n in range(3 * line_diff.DIFFLIB_LINES)]
+    new = [line.replace("tf.logging", "tf.compat.v1.logging") for line in old]
+    assert list(line_diff.unified_diff(old, new, "a", "b")) == list(difflib.unified_diff(old, new, "a", "b"))

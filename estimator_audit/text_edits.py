@@ -1,0 +1,189 @@
+"""Fix stage, fast path: a round of fixes applied as text edits, without a libcst tree.
+
+Most fixes are a dotted name respelled (EA106's renames, hundreds in a large TF1 file), or a
+statement and its imports added after the module's imports (the seed calls). Their places are
+known exactly from CPython's `ast` positions, so the bytes can be changed there and nowhere
+else: what libcst would produce, for a small part of its cost (parsing a file with libcst costs
+about 5x the whole audit). A round that holds any other edit, or where the text path cannot be
+sure to match the libcst path byte for byte (a from-imported name the fixes leave unused, a BOM,
+several statements on one line near the imports), is left to libcst: `edits_in_text` returns
+None and the caller uses fix.py's tree path. tests/test_fix_edits.py checks both paths agree.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import itertools
+import re
+import tokenize
+from collections import Counter
+from collections.abc import Iterable
+
+from estimator_audit.findings import EditAction, Finding, Span
+from estimator_audit.source import NEWLINE
+
+TEXT_ACTIONS = frozenset({EditAction.REPLACE, EditAction.INSERT_AFTER_IMPORTS, EditAction.SUPPORT_FILE})
+SEED_CALL = "set_random_seed("
+WORD = re.compile(r"\w+")
+
+
+def edits_in_text(data: bytes, findings: list[Finding]) -> tuple[bytes, tuple[Finding, ...]] | None:
+    """The file with every fix of the round applied, and the findings fixed; None when the
+    round needs the libcst path."""
+    if data.startswith(b"\xef\xbb\xbf") or not all(
+            finding.fix is not None and all(edit.action in TEXT_ACTIONS for edit in finding.fix.edits)
+            for finding in findings):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    starts = line_starts(text)
+    replacements: dict[tuple[int, int], str] = {}
+    imports: list[str] = []
+    statements: list[str] = []
+    for finding in findings:
+        assert finding.fix is not None
+        spans = [(offsets(starts, edit.span), edit.text) for edit in finding.fix.edits
+                 if edit.action is EditAction.REPLACE and edit.span is not None]
+        if any(where is None or "\n" in new or "\r" in new for where, new in spans):
+            return None  # multi-line replacements are laid out by the tree path
+        for where, new in spans:
+            assert where is not None
+            if replacements.get(where, new) != new:
+                return None  # two fixes disagree about one place: let the tree path decide
+            replacements[where] = new
+        statements += [edit.text for edit in finding.fix.edits
+                       if edit.action is EditAction.INSERT_AFTER_IMPORTS]
+        imports += finding.fix.imports
+    if overlapping(sorted(replacements)):
+        return None
+    result = text
+    for (start, end), new in sorted(replacements.items(), reverse=True):
+        result = result[:start] + new + result[end:]
+    try:
+        after = ast.parse(result)
+    except (SyntaxError, ValueError):
+        return None
+    if orphans_imports(after, [(text[start:end], new) for (start, end), new in replacements.items()]):
+        return None  # the tree path drops the ones left unused; keep one behaviour
+    added = with_statements(result, after, imports, statements)
+    if added is None:
+        return None
+    try:
+        ast.parse(added)
+    except (SyntaxError, ValueError):
+        return None  # the tree path says which fix broke the file
+    return added.encode("utf-8"), tuple(findings)
+
+
+def line_starts(text: str) -> list[int]:
+    """The offset of each line's first character (lines split as Source splits them)."""
+    starts = [0]
+    starts += [match.end() for match in NEWLINE.finditer(text)]
+    return starts
+
+
+def offsets(starts: list[int], span: Span | None) -> tuple[int, int] | None:
+    if span is None or span[0] > len(starts) or span[2] > len(starts):
+        return None
+    return starts[span[0] - 1] + span[1] - 1, starts[span[2] - 1] + span[3] - 1
+
+
+def overlapping(spans: list[tuple[int, int]]) -> bool:
+    return any(end > next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+
+
+def orphans_imports(tree: ast.Module, replaced: list[tuple[str, str]]) -> bool:
+    """Whether a replacement (old text, new text) removes a use of a `from m import x` name:
+    the tree path would then drop the import if no use were left. Words are counted, which
+    is conservative (a word in a string counts too): when it says no, no use was lost."""
+    lost: Counter[str] = Counter()
+    for old, new in replaced:
+        lost.update(WORD.findall(old))
+        lost.subtract(WORD.findall(new))
+    fewer = {word for word, count in lost.items() if count > 0}
+    return bool(fewer) and any((alias.asname or alias.name) in fewer for node in ast.walk(tree)
+                               if isinstance(node, ast.ImportFrom) for alias in node.names)
+
+
+def with_statements(text: str, tree: ast.Module, imports: Iterable[str], statements: Iterable[str]
+                    ) -> str | None:
+    """Add the imports the file lacks, then the statements, after the module's imports, as
+    fix.with_statements does in a libcst tree; None where the layout is one the text path
+    does not reproduce exactly."""
+    body = tree.body
+    if any(a.end_lineno == b.lineno for a, b in itertools.pairwise(body)):
+        return None  # `import a; import b` on one line: libcst groups them
+    lines = NEWLINE.split(text)
+    code = [segment(lines, statement) for statement in body]
+    present = {code[i].strip() for i, statement in enumerate(body)
+               if isinstance(statement, (ast.Import, ast.ImportFrom))}
+    new_imports = [line for line in dict.fromkeys(imports) if line not in present]
+    new_statements = [line for line in dict.fromkeys(statements) if line not in {c.strip() for c in code}]
+    if not new_imports and not new_statements:
+        return text
+    index = insertion_index(body, code)
+    if index is None:
+        return None
+    at = index
+    while at < len(body) and SEED_CALL in code[at]:
+        at += 1  # after the seed calls that follow the imports: op determinism needs the seed
+    newline = NEWLINE.search(text)
+    ending = newline.group() if newline else "\n"
+    starts = line_starts(text)
+    # New imports go after statement index - 1, new statements after statement at - 1; a block
+    # put in later at the same offset lands in front, so the statements go in first.
+    insertions = [(at, "".join(line + ending for line in new_statements)),
+                  (index, "".join(line + ending for line in new_imports))]  # at one place: imports first
+    result = text
+    for position, block in sorted(insertions, key=lambda item: item[0], reverse=True):
+        if not block:
+            continue
+        if position == 0:
+            return None  # before the first statement: libcst's module header decides where
+        offset = end_of_line(text, starts, body[position - 1].end_lineno or 1)
+        if offset is None:
+            return None
+        result = result[:offset] + block + result[offset:]
+    return result
+
+
+def segment(lines: list[str], node: ast.stmt) -> str:
+    end = node.end_lineno or node.lineno
+    return "\n".join(lines[node.lineno - 1:end])
+
+
+def end_of_line(text: str, starts: list[int], line: int) -> int | None:
+    """The offset just after line `line`'s line break; None for a last line with no break
+    (libcst would add one)."""
+    if line < len(starts):
+        return starts[line]
+    return None
+
+
+def insertion_index(body: list[ast.stmt], code: list[str]) -> int | None:
+    """After the last top-level import of the module's opening block (docstring, imports)."""
+    index = 0
+    for position, statement in enumerate(body):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            index = position + 1
+        elif position == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+                and isinstance(statement.value.value, str):
+            if not one_string(code[0]):
+                return None
+            index = 1  # the module docstring
+        elif index:
+            break
+    return index
+
+
+def one_string(code: str) -> bool:
+    """Whether the docstring statement is a single string token (libcst's SimpleString)."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.COMMENT)]
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return len(tokens) == 1 and tokens[0].type == tokenize.STRING
