@@ -71,10 +71,11 @@ def edits_in_text(data: bytes, findings: list[Finding]) -> tuple[bytes, tuple[Fi
     added = with_statements(result, after, imports, statements)
     if added is None:
         return None
-    try:
-        ast.parse(added)
-    except (SyntaxError, ValueError):
-        return None  # the tree path says which fix broke the file
+    if added != result:  # `result` parsed above; the statements must parse too
+        try:
+            ast.parse(added)
+        except (SyntaxError, ValueError):
+            return None  # the tree path says which fix broke the file
     return added.encode("utf-8"), tuple(findings)
 
 
