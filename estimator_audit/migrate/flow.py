@@ -113,10 +113,13 @@ def line(node: ast.AST) -> int:
 
 
 def where(context: ModuleContext, node: ast.AST) -> str:
-    """`line 12`, or `trainer/task.py:12` for a use in another module."""
+    """`line 12`, `cell 3, line 2` in a notebook (whose findings are reported by cell, while its
+    tree numbers the lines of all cells joined), or `trainer/task.py:12` for a use in another
+    module."""
     current = context.project.current
     if current is not None and context is current:
-        return f"line {line(node)}"
+        cell, within = context.source.cell_position(line(node))
+        return f"line {within}" if cell is None else f"cell {cell}, line {within}"
     return f"{context.source.path}:{line(node)}"
 
 
