@@ -97,33 +97,49 @@ def test_a_stacked_linear_kernel_is_compared_block_by_block() -> None:
     assert problems == ["the migrated model has no variable logits/kernel"]
 
 
-def test_batches_the_migrated_dataset_yields_are_checked_against_the_legacy_ones() -> None:
-    legacy = {"0/x/age": np.array([1.0, 2.0]), "0/x/city": np.array([b"a", b"b"]), "0/y": np.array([0, 1]),
-              "1/x/age": np.array([3.0, 4.0]), "1/x/city": np.array([b"c", b"a"]), "1/y": np.array([1, 1])}
-    same = {key: value.copy() for key, value in legacy.items()}
-    assert compare_batches(legacy, same, TIGHT) == ([], [])
-    problems, notes = compare_batches(legacy, {**same, "1/x/city": np.array([b"a", b"c"])}, TIGHT)
-    assert problems == ["batch 2: the migrated program's dataset yields different feature 'city' than the "
-                        "estimator's input_fn (not the same examples in another order)"] and not notes
-    assert compare_batches(legacy, {key: v for key, v in same.items() if not key.startswith("1/")}, TIGHT) == (
+BATCHES = {"0/x/age": np.array([1.0, 2.0]), "0/x/city": np.array([b"a", b"bb"]), "0/y": np.array([0, 1]),
+           "1/x/age": np.array([3.0, 4.0]), "1/x/city": np.array([b"c", b"a"]), "1/y": np.array([1, 1])}
+
+
+def test_the_same_batches_pass_and_the_first_difference_is_named() -> None:
+    same = {key: value.copy() for key, value in BATCHES.items()}
+    assert compare_batches(BATCHES, same, TIGHT) == ([], [])
+    assert compare_batches(BATCHES, {**same, "1/x/age": np.array([3.0, 4.0 + 1e-6])}, TIGHT) == ([], [])
+    assert compare_batches(BATCHES, {key: v for key, v in same.items() if not key.startswith("1/")}, TIGHT) == (
         ["batch 2: the migrated dataset has no feature 'age'"], [])
 
 
 def test_the_same_examples_in_another_order_are_a_note_not_a_problem() -> None:
     """An Estimator seeds shuffles from its graph seed, Keras from the global seed: the getting-
-    started program's migrated dataset yields the same rows in another order."""
-    legacy = {"0/x/age": np.array([1.0, 2.0]), "0/x/city": np.array([b"a", b"b"]), "0/y": np.array([0, 1]),
-              "1/x/age": np.array([3.0, 4.0]), "1/x/city": np.array([b"c", b"a"]), "1/y": np.array([1, 1])}
-    shuffled = {"0/x/age": np.array([4.0, 1.0]), "0/x/city": np.array([b"a", b"a"]), "0/y": np.array([1, 0]),
-                "1/x/age": np.array([3.0, 2.0], dtype=np.float32), "1/x/city": np.array([b"c", b"b"]),
-                "1/y": np.array([1, 1])}
-    problems, notes = compare_batches(legacy, shuffled, TIGHT)
+    started program's migrated dataset yields the same rows in another order. Rows are written
+    alike before they are counted: float64 as float32, int32 as int64, and a string padded to
+    its batch's longest one (b"a" in an S2 batch) as itself."""
+    shuffled = {"0/x/age": np.array([4.0, 1.0]), "0/x/city": np.array([b"a", b"a"]),
+                "0/y": np.array([1, 0], dtype=np.int32), "1/x/age": np.array([3.0, 2.0], dtype=np.float32),
+                "1/x/city": np.array([b"c", b"bb"]), "1/y": np.array([1, 1])}
+    problems, notes = compare_batches(BATCHES, shuffled, TIGHT)
     assert problems == []
-    assert notes[0].startswith("batch 1: the migrated program's dataset yields different feature 'age', but the "
-                               "same examples as the estimator's input_fn over the 2 batches compared")
+    assert notes == ["batch 1: the migrated program's dataset yields different feature 'age', but the same "
+                     "examples as the estimator's input_fn over the 2 batches compared, in another order: an "
+                     "Estimator seeds its input pipeline's shuffles from its graph seed (RunConfig.tf_random_seed), "
+                     "the Keras program from the global seed; the data does not differ, and the variables were "
+                     "compared on the legacy batches"]
+
+
+def test_other_examples_are_a_problem_that_says_how_many() -> None:
     # Rows are compared whole: the same values recombined across rows are other examples.
-    recombined = {**shuffled, "0/y": np.array([0, 1])}
-    assert compare_batches(legacy, recombined, TIGHT)[0]
+    recombined = {**BATCHES, "1/x/city": np.array([b"a", b"c"])}
+    assert compare_batches(BATCHES, recombined, TIGHT) == ([
+        "batch 2: the migrated program's dataset yields different feature 'city' than the estimator's "
+        "input_fn, and not the same examples in another order: 2 of the 4 examples it yields over the 2 "
+        "batches compared are not among the estimator's"], [])
+    # One example twice too often (a pass read twice, say) is not the other order either.
+    doubled = {"0/x/__features__": np.array([[1.0], [1.0]]), "1/x/__features__": np.array([[1.0], [1.0]])}
+    once = {"0/x/__features__": np.array([[1.0], [2.0]]), "1/x/__features__": np.array([[2.0], [2.0]])}
+    assert compare_batches(once, doubled, TIGHT)[0] == [
+        "batch 1: the migrated program's dataset yields different features than the estimator's input_fn, "
+        "and not the same examples in another order: it yields only examples the estimator reads, but not "
+        "each as often"]
 
 
 def test_metrics_and_predictions_are_compared_where_both_sides_have_them() -> None:
@@ -244,6 +260,63 @@ def test_cli_errors_exit_2_before_anything_runs(tmp_path: Path) -> None:
     assert done.returncode == 2 and "--steps must be at least 1" in done.stderr
 
 
+def write(files: dict[Path, str]) -> None:
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_legacy_program_runs_from_a_scratch_copy_with_its_safe_fixes(tmp_path: Path) -> None:
+    """A TF1-era program with an unseeded data module: the copy has the names TF 2.15 has and
+    the seeds; only what the program imports is fixed; every other entry of the folder is a
+    link to the original (a virtualenv beside it is neither read nor copied); the user's files
+    are untouched."""
+    from estimator_audit.shim.legacy import prepared
+
+    folder = tmp_path / "program"
+    script, module = folder / "train.py", folder / "rows.py"
+    write({script: "import tensorflow as tf\nimport rows\ntf.logging.set_verbosity(tf.logging.INFO)\n",
+           module: "import numpy as np\ndef load(data, seed=None):\n    np.random.seed(seed)\n    return data\n",
+           folder / "data" / "rows.csv": "1,2\n",
+           folder / "other.py": "import tensorflow as tf\ntf.app.run()\n",
+           folder / "venv" / "lib" / "site.py": "import tensorflow as tf\ntf.logging.info('x')\n"})
+    originals = {path: path.read_bytes() for path in (script, module)}
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ready = prepared(script, scratch)
+    copy = scratch / "legacy"
+    assert ready.program == copy / "train.py"
+    assert "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)" in ready.program.read_text()
+    assert "def load(data, seed=42):" in (copy / "rows.py").read_text()
+    assert ready.note == ("the legacy program ran from a scratch copy after estimator-audit's safe fixes for "
+                          "TensorFlow 2.15: 3 fixes (2 EA106 missing-symbol, 1 EA209 seed-parameter-none) in "
+                          "rows.py, train.py; the files themselves are unchanged")
+    assert all((copy / name).is_symlink() for name in ("data", "other.py", "venv"))
+    assert (copy / "data" / "rows.csv").resolve() == folder / "data" / "rows.csv"
+    assert {path: path.read_bytes() for path in originals} == originals
+    already = tmp_path / "seeded" / "seeded.py"
+    write({already: "import numpy as np\nnp.random.seed(1)\n"})
+    assert prepared(already, scratch) == type(ready)(already)  # nothing to fix: run as it is
+
+
+def test_a_package_module_runs_from_its_place_in_the_copied_package(tmp_path: Path) -> None:
+    """`trainer/task.py` importing a module that needs a fix: the package folder is recreated
+    (its other modules linked), so `python -m trainer.task` runs from the copy's root."""
+    from estimator_audit.shim.legacy import prepared
+
+    package = tmp_path / "app" / "trainer"
+    write({package / "__init__.py": "",
+           package / "task.py": "from trainer import model\nmodel.main()\n",
+           package / "model.py": "import tensorflow as tf\ndef main():\n    tf.logging.info('training')\n"})
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ready = prepared(package / "task.py", scratch)
+    copy = scratch / "legacy" / "trainer"
+    assert ready.program == copy / "task.py" and ready.fixed == ("trainer/model.py",)
+    assert (copy / "task.py").is_symlink() and (copy / "__init__.py").is_symlink()
+    assert "tf.compat.v1.logging.info" in (copy / "model.py").read_text()
+
+
 # Runtime: real programs under both runtimes.
 
 @pytest.mark.runtime
@@ -296,8 +369,14 @@ def test_outcome_mode_compares_metrics_and_predictions(tmp_path: Path, legacy_py
 @pytest.mark.runtime
 def test_embedding_columns_train_like_the_estimator(tmp_path: Path, legacy_python: Path,
                                                     current_python: Path) -> None:
-    assert_equivalent(COMPARE / "region_embedding_dnn.py", rewrite("region_embedding_dnn", tmp_path),
-                      legacy_python=legacy_python, python=current_python)
+    """A program written for TF 1.x logging runs after the safe fixes, and says so; its shuffled
+    batches come in another order on each side, which is a note, not a difference."""
+    result = assert_equivalent(COMPARE / "region_embedding_dnn.py", rewrite("region_embedding_dnn", tmp_path),
+                               legacy_python=legacy_python, python=current_python)
+    assert ("safe fixes for TensorFlow 2.15: 2 fixes (2 EA106 missing-symbol) in region_embedding_dnn.py"
+            in result.text())
+    assert any("the same examples as the estimator's input_fn over the 100 batches compared, in another order"
+               in note for note in result.notes), result.text()
 
 
 @pytest.mark.runtime
@@ -312,33 +391,3 @@ def test_wide_and_deep_steps_each_part_with_its_own_optimizer(tmp_path: Path, le
     result = assert_equivalent(program, migrated, legacy_python=legacy_python, python=current_python)
     assert result.mode == "equivalence"
     assert {"linear/linear_model/bias_weights", "dnn/logits/kernel"} <= {v.name for v in result.variables}
-
-
-def test_a_legacy_program_runs_from_a_scratch_copy_with_its_safe_fixes(tmp_path: Path) -> None:
-    """A TF1-era program with an unseeded data module: the copy has the names TF 2.15 has and
-    the seeds; data files are links to the originals; the user's files are untouched."""
-    from estimator_audit.shim.legacy import prepared
-
-    program_folder = tmp_path / "program"
-    (program_folder / "data").mkdir(parents=True)
-    (program_folder / "data" / "rows.csv").write_text("1,2\n", encoding="utf-8")
-    script = program_folder / "train.py"
-    script.write_text("import tensorflow as tf\nimport rows\ntf.logging.set_verbosity(tf.logging.INFO)\n",
-                      encoding="utf-8")
-    module = program_folder / "rows.py"
-    module.write_text("import numpy as np\ndef load(data, seed=None):\n    np.random.seed(seed)\n    return data\n",
-                      encoding="utf-8")
-    originals = {path: path.read_bytes() for path in (script, module)}
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    ready = prepared(script, scratch)
-    assert ready.program == scratch / "legacy" / "train.py"
-    assert "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)" in ready.program.read_text()
-    assert "def load(data, seed=42):" in (scratch / "legacy" / "rows.py").read_text()
-    assert (scratch / "legacy" / "data" / "rows.csv").resolve() == program_folder / "data" / "rows.csv"
-    assert ready.note is not None and "2 EA106, 1 EA209; in rows.py, train.py" in ready.note
-    assert {path: path.read_bytes() for path in originals} == originals
-    already = tmp_path / "seeded" / "seeded.py"
-    already.parent.mkdir()
-    already.write_text("import numpy as np\nnp.random.seed(1)\n", encoding="utf-8")
-    assert prepared(already, scratch) == type(ready)(already)  # nothing to fix: run as it is

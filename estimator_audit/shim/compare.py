@@ -226,7 +226,7 @@ def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], 
     first_difference = None
     for name, expected in sorted(legacy.items(), key=lambda item: _batch_order(item[0])):
         index, part = name.split("/", 1)
-        what = "labels" if part == "y" else f"feature {part[2:]!r}"
+        what = {"y": "labels", "x/__features__": "features"}.get(part, f"feature {part[2:]!r}")
         if name not in migrated:
             return [f"batch {int(index) + 1}: the migrated dataset has no {what}"], []
         got = migrated[name]
@@ -239,39 +239,59 @@ def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], 
                                 f"different {what}")
     if first_difference is None:
         return [], []
-    if same_examples(examples(legacy), examples(migrated)):
+    before, after = examples(legacy), examples(migrated)
+    batches = len({name.split("/", 1)[0] for name in legacy})
+    if same_examples(before, after):
         return [], [f"{first_difference}, but the same examples as the estimator's input_fn over the "
-                    f"{len({name.split('/', 1)[0] for name in legacy})} batches compared, in another order: "
-                    "an Estimator seeds its input pipeline's shuffles from RunConfig.tf_random_seed, the "
-                    "Keras program from the global seed (the variables were compared on the legacy batches)"]
-    return [f"{first_difference} than the estimator's input_fn (not the same examples in another order)"], []
+                    f"{batches} batches compared, in another order: an Estimator seeds its input "
+                    "pipeline's shuffles from its graph seed (RunConfig.tf_random_seed), the Keras program "
+                    "from the global seed; the data does not differ, and the variables were compared on "
+                    "the legacy batches"]
+    unknown = sum(count for row, count in after.items() if row not in before)
+    how = (f"{unknown} of the {after.total()} examples it yields over the {batches} batches compared "
+           f"{'is' if unknown == 1 else 'are'} not among the estimator's" if unknown else
+           "it yields only examples the estimator reads, but not each as often")
+    return [f"{first_difference} than the estimator's input_fn, and not the same examples in another "
+            f"order: {how}"], []
 
 
-def same_examples(legacy: Counter[tuple[bytes, ...]], migrated: Counter[tuple[bytes, ...]]) -> bool:
+Row = tuple[bytes, ...]
+
+
+def same_examples(legacy: Counter[Row], migrated: Counter[Row]) -> bool:
     """The same examples, each as often give or take one: batches that end inside a pass over
     a repeated, shuffled dataset hold a different part of that last pass."""
     return legacy.keys() == migrated.keys() and all(abs(legacy[row] - migrated[row]) <= 1 for row in legacy)
 
 
-def examples(batches: Mapping[str, Array]) -> Counter[tuple[bytes, ...]]:
-    """Every example (row) of the batches, as the bytes of its values in feature-name order,
-    counted. Floats are rounded to float32 first, so a float64 pipeline matches a float32 one."""
-    import numpy as np
-
+def examples(batches: Mapping[str, Array]) -> Counter[Row]:
+    """Every example (row) of the batches, as one byte string per feature in feature-name
+    order, counted. Rows are compared exactly rather than within the tolerance, so that they
+    can be counted instead of matched pair by pair: the same example read from the same source
+    by either runtime has the same bytes once written alike (see `cells`)."""
     by_batch: dict[str, dict[str, Array]] = {}
     for name, values in batches.items():
         index, part = name.split("/", 1)
         by_batch.setdefault(index, {})[part] = values
-    rows: Counter[tuple[bytes, ...]] = Counter()
+    rows: Counter[Row] = Counter()
     for parts in by_batch.values():
-        columns = []
-        for part in sorted(parts):
-            values = parts[part]
-            values = values.astype(np.float32) if values.dtype.kind == "f" else values
-            columns.append([np.asarray(row).tobytes() for row in values.reshape(len(values), -1)]
-                           if values.ndim else [values.tobytes()])
-        rows.update(zip(*columns, strict=False))
+        rows.update(zip(*(cells(parts[part]) for part in sorted(parts)), strict=False))
     return rows
+
+
+def cells(values: Array) -> list[bytes]:
+    """One feature's value for each example of a batch, written alike on both sides: floats
+    as float32 (a float64 pipeline matches a float32 one), integers and booleans as int64 (an
+    int32 label matches an int64 one), strings without NumPy's padding (a batch's string array
+    is as wide as its longest value, so the same string is padded differently in two batches)."""
+    import numpy as np
+
+    rows = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+    kind = rows.dtype.kind
+    if kind in "SU":
+        return [repr(row.tolist()).encode() for row in rows]
+    rows = rows.astype(np.float32) if kind == "f" else rows.astype(np.int64) if kind in "iub" else rows
+    return [row.tobytes() for row in rows]
 
 
 def _batch_order(name: str) -> tuple[int, str]:
@@ -546,7 +566,7 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float = 1e-5, ato
     steps: train this many steps at every train()/fit() call instead of what the programs say.
     mode: "equivalence" or "outcome"; by default equivalence whenever it applies (see `plan`).
     """
-    from estimator_audit.shim.legacy import LegacyError, prepared
+    from estimator_audit.shim.legacy import prepared
     from estimator_audit.shim.mapping import variable_mapping
 
     legacy, migrated = Path(legacy), Path(migrated)
@@ -558,10 +578,7 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float = 1e-5, ato
     current_interpreter = interpreter("current", python)
     with tempfile.TemporaryDirectory(prefix="estimator-audit-compare-") as scratch:
         folder = Path(scratch)
-        try:
-            runnable = prepared(legacy, folder)
-        except LegacyError as error:
-            raise CompareError(str(error)) from None
+        runnable = prepared(legacy, folder)
         if runnable.note is not None:
             decided = replace(decided, notes=(*decided.notes, runnable.note))
         legacy_spec = {"side": "legacy", "mode": decided.mode, "program": str(runnable.program),

@@ -9,25 +9,25 @@ changing what the program computes otherwise. So `compare` runs the legacy side 
 copy of the program's folder with those fixes applied (the user's files are left alone) and
 says which fixes, in which files. Unsafe fixes are never applied: the legacy side stays the
 estimator program.
+
+Only the code that runs is fixed: the program and the modules of its folder it imports (as
+Python resolves them), not every file the folder happens to hold (other scripts, a virtualenv,
+a data set). The copy is bounded the same way: see `mirror`.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
 from estimator_audit.pipeline import FixMode, fix_source
+from estimator_audit.project import Project
 
 LEGACY_TARGET = (2, 15)
-MAX_ENTRIES = 20_000  # a program's folder, not a monorepo: beyond this compare asks for a smaller one
-
-
-class LegacyError(Exception):
-    """The legacy program's folder cannot be prepared."""
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,15 @@ class Prepared:
 
     @property
     def note(self) -> str | None:
+        """What ran instead of the files as written, by rule and file, for the report."""
         if not self.codes:
             return None
-        fixes = ", ".join(f"{count} {code}" for code, count in self.codes)
+        rules = all_rules()
+        total = sum(count for _, count in self.codes)
+        fixes = ", ".join(f"{count} {code} {rules[code].name}" for code, count in self.codes)
         return (f"the legacy program ran from a scratch copy after estimator-audit's safe fixes for "
-                f"TensorFlow 2.15 ({fixes}; in {', '.join(self.fixed)}): as written it calls names 2.15 "
-                f"no longer has or leaves randomness unseeded")
+                f"TensorFlow 2.15: {total} fix{'es' if total > 1 else ''} ({fixes}) in "
+                f"{', '.join(self.fixed)}; the files themselves are unchanged")
 
 
 def program_root(program: Path) -> Path:
@@ -58,50 +61,73 @@ def program_root(program: Path) -> Path:
 
 
 def prepared(program: Path, scratch: Path) -> Prepared:
-    """The program itself when no safe fix applies; else its copy under `scratch`, the Python
-    files fixed and every other file linked to the original (data the program reads by a path
-    relative to its module stays where it expects it)."""
-    root = program_root(program)
+    """The program itself when no safe fix applies to the code it runs; else its place in a
+    mirror of its folder under `scratch` holding the fixed modules."""
+    real = program.resolve()
+    root = program_root(real)
     settings = Settings(root=root, target=LEGACY_TARGET)
+    project = Project(settings)
     changed: dict[Path, bytes] = {}
     codes: Counter[str] = Counter()
-    for path in python_files(root, scratch):
-        data = path.read_bytes()
-        result = fix_source(str(path), data, settings, FixMode())
+    for path in sorted(running_modules(real, root, project)):
+        data = project.read(str(path))
+        if data is None:
+            continue
+        result = fix_source(str(path), data, settings, FixMode(), project)
         if result.data != data:
             changed[path] = result.data
             codes.update(finding.code for finding in result.applied)
     if not changed:
         return Prepared(program)
     copy = scratch / "legacy"
-    for folder, files in walk(root, scratch):
-        target = copy / Path(folder).relative_to(root)
-        target.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            source = Path(folder) / name
-            if source in changed:
-                (target / name).write_bytes(changed[source])
-            else:
-                (target / name).symlink_to(source)
+    mirror(root, copy, changed, scratch)
     fixed = tuple(sorted(str(path.relative_to(root)) for path in changed))
-    return Prepared(copy / program.resolve().relative_to(root), fixed, tuple(sorted(codes.items())))
+    return Prepared(copy / real.relative_to(root), fixed, tuple(sorted(codes.items())))
 
 
-def walk(root: Path, scratch: Path) -> Iterator[tuple[str, list[str]]]:
-    """The folders under root and their files: hidden folders and the scratch folder (which
-    may lie under root, as /tmp does) left out, at most MAX_ENTRIES entries."""
-    seen = 0
-    for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders
-                      if not name.startswith(".") and Path(folder, name).resolve() != scratch.resolve()]
-        seen += len(folders) + len(files)
-        if seen > MAX_ENTRIES:
-            raise LegacyError(f"{root} holds more than {MAX_ENTRIES} files: run compare on a program whose "
-                              "folder holds just the program")
-        yield folder, files
+def running_modules(program: Path, root: Path, project: Project) -> set[Path]:
+    """The program and every module under `root` it imports, directly or not, with the
+    `__init__.py` of each package they are in: what Python executes of the folder. Imports
+    are resolved as the audit resolves them (project.py); nothing is imported."""
+    found: set[Path] = set()
+    todo = [program]
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        context = project.context(str(path))
+        if context is not None:
+            todo += [module for module in map(Path, project.imports_of(str(path), context))
+                     if module.is_relative_to(root)]
+        todo += packages(path, root)
+    return found
 
 
-def python_files(root: Path, scratch: Path) -> list[Path]:
-    """The .py files under root."""
-    return sorted(Path(folder) / name for folder, files in walk(root, scratch) for name in files
-                  if name.endswith(".py"))
+def packages(module: Path, root: Path) -> Iterator[Path]:
+    """The `__init__.py` of the packages holding `module`, below `root`."""
+    for folder in module.parents:
+        if folder == root or not folder.is_relative_to(root):
+            return
+        if (folder / "__init__.py").is_file():
+            yield folder / "__init__.py"
+
+
+def mirror(root: Path, copy: Path, changed: Mapping[Path, bytes], scratch: Path) -> None:
+    """Recreate `root` under `copy` as far as the fixed modules need: the folders that lead to
+    one are real folders, holding the fixed bytes, and every other entry of theirs (file or
+    folder) is a link to the original. Data the program reads by a path relative to its
+    module stays where it expects it, nothing is copied but the fixed modules, and nothing
+    below an unchanged folder is visited: the cost is one link per entry of the folders that
+    hold a fixed module, however large the tree. The scratch folder itself (which may lie
+    under root, as /tmp does) is left out."""
+    folders = {root} | {folder for path in changed for folder in path.parents if folder.is_relative_to(root)}
+    scratch = scratch.resolve()
+    for folder in sorted(folders):
+        target = copy / folder.relative_to(root)
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in folder.iterdir():
+            if entry in changed:
+                (target / entry.name).write_bytes(changed[entry])
+            elif entry not in folders and entry != scratch:
+                (target / entry.name).symlink_to(entry)
