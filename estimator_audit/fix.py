@@ -20,10 +20,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.findings import FixFailure as FixFailure  # where callers look for it
-from estimator_audit.text_edits import edits_in_text
+from estimator_audit.text_edits import SEED_CALL, edits_in_text
 
 Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
-SEED_CALL = "set_random_seed("
 
 
 BLANK_LINES_AROUND_DEF = 2  # PEP 8, around a module-level def the fix inserts

@@ -25,7 +25,7 @@ from pathlib import Path
 from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
 from estimator_audit.pipeline import FixMode, fix_source
-from estimator_audit.project import Project
+from estimator_audit.project import Project, outermost_package
 
 LEGACY_TARGET = (2, 15)
 
@@ -55,9 +55,8 @@ def program_root(program: Path) -> Path:
     """The folder the program's imports start from: its own folder, or the folder above its
     top-level package when it is a module of a package (`trainer/task.py`)."""
     folder = program.resolve().parent
-    while (folder / "__init__.py").is_file():
-        folder = folder.parent
-    return folder
+    package = outermost_package(folder)
+    return folder if package is None else package.parent
 
 
 def prepared(program: Path, scratch: Path) -> Prepared:
