@@ -39,7 +39,7 @@ class ModuleContext:
         self.ancestors: list[ast.AST] = []  # of the node being visited, innermost last
         self.findings: list[Finding] = []
         self.facts = ModuleFacts(self)
-        self._names: dict[int, str | None] = {}
+        self._names: dict[tuple[int, int], str | None] = {}
 
     @property
     def project(self) -> Project:
@@ -52,8 +52,11 @@ class ModuleContext:
         return self._project
 
     def qualified_name(self, node: ast.expr) -> str | None:
-        """The qualified name an expression spells (resolved once per node, shared by rules)."""
-        key = id(node)
+        """The qualified name an expression spells (resolved once per node, shared by rules).
+
+        The answer depends on the scope the walk is in (a rule may ask about a node inside a
+        function while visiting the def), so it is remembered per node and scope."""
+        key = (id(node), id(self.names.scope))
         if key not in self._names:
             self._names[key] = self.names.qualified_name(node)
         return self._names[key]
@@ -128,6 +131,8 @@ def make_finding(source: Source, node: ast.AST | Position, rule: type[Rule] | Ru
 # Fields that only ever hold leaf nodes no rule visits (Load/Store, operators).
 LEAF_FIELDS = frozenset({"ctx", "op", "ops", "type_ignores"})
 _CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+# Nodes that never have children: skipped by the walk unless a rule visits them.
+CHILDLESS = (ast.Name, ast.Constant)
 
 
 def child_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
@@ -142,7 +147,8 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
     """One pre-order walk in source order, calling each rule's visit_X on nodes of type X.
 
     The walk keeps `context.ancestors` and the name resolver's scopes in step by depth,
-    which costs far less than ast.iter_child_nodes and a leave event per node.
+    which costs far less than ast.iter_child_nodes and a leave event per node. Names and
+    constants (a third of a tree's nodes, with no children) are not visited unless a rule asks.
     """
     dispatch: dict[type[ast.AST], list[Callable[[ast.AST], None]]] = {
         ast.Call: [context.facts.visit_Call]  # type: ignore[list-item]
@@ -150,6 +156,7 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
     for rule in rules:
         for node_type, method in type(rule).handlers().items():
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
+    unvisited = tuple(leaf for leaf in CHILDLESS if leaf not in dispatch)
     names = context.names
     ancestors = context.ancestors
     scope_depths: list[int] = []
@@ -160,17 +167,20 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
         while scope_depths and scope_depths[-1] >= depth:
             scope_depths.pop()
             names.leave()
-        handlers = dispatch.get(type(node))
+        node_type = type(node)
+        handlers = dispatch.get(node_type)
         if handlers:
             for handler in handlers:
                 handler(node)
         children: list[tuple[ast.AST, int]] = []
-        for field in child_fields(type(node)):
+        below = depth + 1
+        for field in _CHILD_FIELDS.get(node_type) or child_fields(node_type):
             value = getattr(node, field, None)
-            if isinstance(value, ast.AST):
-                children.append((value, depth + 1))
-            elif isinstance(value, list):
-                children.extend((item, depth + 1) for item in value if isinstance(item, ast.AST))
+            if isinstance(value, list):
+                children.extend((item, below) for item in value
+                                if isinstance(item, ast.AST) and not isinstance(item, unvisited))
+            elif isinstance(value, ast.AST) and not isinstance(value, unvisited):
+                children.append((value, below))
         if children:
             if isinstance(node, SCOPE_NODES):
                 names.enter(node)

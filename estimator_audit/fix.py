@@ -32,6 +32,7 @@ BLANK_LINES_AROUND_DEF = 2  # PEP 8, around a module-level def the fix inserts
 class FixResult:
     data: bytes
     applied: tuple[Finding, ...]
+    tree: ast.Module | None = None  # of `data`: parsed to check it, reused by the next audit
 
 
 def parse_bytes(data: bytes) -> cst.Module:
@@ -353,16 +354,17 @@ def without_orphaned_imports(before: cst.Module, after: cst.Module) -> cst.Modul
     return after.visit(DropImportedNames(orphaned)) if orphaned else after
 
 
-def apply_fixes(data: bytes, findings: Iterable[Finding]) -> FixResult:
+def apply_fixes(data: bytes, findings: Iterable[Finding], tree: ast.Module | None = None) -> FixResult:
     """One round: every fix of `findings` applied to `data`; raises FixFailure if unsafe.
 
     libcst's visitors recurse once per level of nesting, so code CPython accepts (up to 199
     nested brackets) can exhaust the recursion limit here: such a file is not fixed, and its
     findings are still reported. Rounds of renames and statements after the imports take the
-    text path (estimator_audit/text_edits.py), which gives the same bytes without a tree.
+    text path (estimator_audit/text_edits.py), which gives the same bytes without a tree;
+    `tree`, the audit's `ast` tree of `data`, spares that path a parse.
     """
     findings = list(findings)
-    in_text = edits_in_text(data, findings)
+    in_text = edits_in_text(data, findings, tree)
     if in_text is not None:
         return FixResult(*in_text)
     try:
@@ -423,7 +425,7 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
         raise FixFailure(f"a fix's statement does not parse ({error.message}); nothing was written") from None
     result = fixed.bytes
     try:
-        ast.parse(result)
+        tree = ast.parse(result)
     except SyntaxError as error:
         raise FixFailure(f"the fixed file would not parse ({error.msg}); nothing was written") from None
-    return FixResult(result, tuple(applied))
+    return FixResult(result, tuple(applied), tree)

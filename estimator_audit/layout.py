@@ -104,9 +104,8 @@ def comments_in(code: str) -> tuple[str, ...]:
         return ()
 
 
-def string_literal(text: str, source_lines: list[str], tree: ast.Module) -> str:
-    """`text` as a string literal in the quotes the module's own string literals mostly use
-    (`repr` would write single quotes into a file written with double ones)."""
+def preferred_quote(source_lines: list[str], tree: ast.Module) -> str:
+    """The quote the module's own string literals mostly use (`'` when they tie)."""
     counts = {'"': 0, "'": 0}
     for node in ast.walk(tree):
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
@@ -117,7 +116,13 @@ def string_literal(text: str, source_lines: list[str], tree: ast.Module) -> str:
         opening = line[node.col_offset:].decode("utf-8", "replace").lstrip("rRbBuUfF")[:1]
         if opening in counts:
             counts[opening] += 1
+    return '"' if counts['"'] > counts["'"] else "'"
+
+
+def string_literal(text: str, quote: str) -> str:
+    """`text` as a string literal in `quote` where that needs no escape (`repr` would write
+    single quotes into a file written with double ones)."""
     literal = repr(text)
-    if counts['"'] > counts["'"] and '"' not in text and "\\" not in literal:
+    if quote == '"' and '"' not in text and "\\" not in literal:
         return f'"{text}"'
     return literal

@@ -6,6 +6,7 @@ the order of the discovered paths, so the output never depends on scheduling.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import errno
 import os
@@ -25,7 +26,7 @@ from estimator_audit.catalogue import all_rules
 from estimator_audit.check import make_finding, run_rules
 from estimator_audit.config import Settings
 from estimator_audit.findings import EditAction, Finding, FixFailure, FixSafety
-from estimator_audit.parse import parse_source
+from estimator_audit.parse import Parsed, parse_source
 from estimator_audit.prefilter import rules_that_can_fire, skip_file
 from estimator_audit.project import Project
 from estimator_audit.project import digest as project_digest
@@ -88,16 +89,32 @@ def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = T
                  project: Project | None = None) -> list[Finding]:
     """All findings for one file's bytes: the per-file part of the pipeline. Other modules of
     the program are read through `project` (a fresh one when not given)."""
+    return audit(path, data, settings, prefilter, project).findings
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One file's findings, and the tree they were made from (the fix stage places its edits
+    with it); no tree for a notebook or a file that did not parse."""
+
+    findings: list[Finding]
+    tree: ast.Module | None = None
+
+
+def audit(path: str, data: bytes, settings: Settings, prefilter: bool = True,
+          project: Project | None = None, tree: ast.Module | None = None) -> Audit:
+    """audit_source, given the tree of a Python file's bytes when the caller already parsed
+    them (the fix stage parses every text it produces)."""
     catalogue = all_rules()
     enabled = settings.enabled(catalogue, path)
     try:
         source = read_source(path, data)
     except ReadFailure as failure:
         if failure.code not in enabled:
-            return []
-        return [engine_finding(path, failure.code, failure.message, failure.line)]
+            return Audit([])
+        return Audit([engine_finding(path, failure.code, failure.message, failure.line)])
     if skip_file(source.text):
-        return []
+        return Audit([])
     needed = set(enabled)
     for code in enabled:
         needed.update(catalogue[code].defers_to)
@@ -106,7 +123,7 @@ def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = T
     ]
     if prefilter:
         rules = rules_that_can_fire(source.text, rules)
-    parsed = parse_source(source)
+    parsed = Parsed(tree, ()) if tree is not None and source.cells is None else parse_source(source)
     findings = [
         engine_finding(path, "EA000", problem.message, problem.line, problem.column, source)
         for problem in parsed.problems
@@ -118,7 +135,7 @@ def audit_source(path: str, data: bytes, settings: Settings, prefilter: bool = T
         except RecursionError:  # e.g. a generated chain of 500 elifs: name resolution recurses
             if "EA000" in enabled:
                 findings.append(engine_finding(path, "EA000", "nesting is too deep to analyse"))
-    return sorted(findings, key=lambda f: f.sort_key)
+    return Audit(sorted(findings, key=lambda f: f.sort_key), parsed.tree if source.cells is None else None)
 
 
 def fixable(finding: Finding, mode: FixMode) -> bool:
@@ -142,22 +159,23 @@ def support_files(applied: list[Finding]) -> tuple[str, ...]:
 
 def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode, project: Project | None = None
                ) -> Fixed:
-    """Fix until no fix applies."""
+    """Fix until no fix applies. Each round's audit reads the tree its fixes were checked with."""
     from estimator_audit.fix import apply_fixes  # libcst: only runs that fix pay for importing it
 
     current = data
     applied: list[Finding] = []
+    tree: ast.Module | None = None
     for _ in range(MAX_FIX_ROUNDS):
-        findings = audit_source(path, current, settings, project=project)
-        todo = [f for f in findings if fixable(f, mode)]
+        found = audit(path, current, settings, project=project, tree=tree)
+        todo = [f for f in found.findings if fixable(f, mode)]
         if not todo:
-            return Fixed(current, findings, applied)
-        result = apply_fixes(current, todo)
+            return Fixed(current, found.findings, applied)
+        result = apply_fixes(current, todo, found.tree)
         if not result.applied or result.data == current:
-            return Fixed(current, findings, applied)
-        current = result.data
+            return Fixed(current, found.findings, applied)
+        current, tree = result.data, result.tree
         applied += result.applied
-    return Fixed(current, audit_source(path, current, settings, project=project), applied)
+    return Fixed(current, audit(path, current, settings, project=project, tree=tree).findings, applied)
 
 
 def write_atomically(path: str, data: bytes, root: Path) -> None:

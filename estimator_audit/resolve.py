@@ -43,6 +43,8 @@ SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 def canonical(name: str) -> str:
     """Fold the spellings listed in CANONICAL_PREFIXES into one."""
+    if not name.startswith("tensorflow"):
+        return name  # every prefix starts so, and most names asked about do not
     for prefix, replacement in CANONICAL_PREFIXES:
         if (name + ".").startswith(prefix):
             return (replacement + name[len(prefix) :]).rstrip(".")

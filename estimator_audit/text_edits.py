@@ -18,7 +18,7 @@ import itertools
 import re
 import tokenize
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from estimator_audit.findings import EditAction, Finding, Span
 from estimator_audit.source import NEWLINE
@@ -28,9 +28,10 @@ SEED_CALL = "set_random_seed("
 WORD = re.compile(r"\w+")
 
 
-def edits_in_text(data: bytes, findings: list[Finding]) -> tuple[bytes, tuple[Finding, ...]] | None:
-    """The file with every fix of the round applied, and the findings fixed; None when the
-    round needs the libcst path."""
+def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None = None
+                  ) -> tuple[bytes, tuple[Finding, ...], ast.Module] | None:
+    """The file with every fix of the round applied, the findings fixed and the tree of the
+    result; None when the round needs the libcst path. `tree` is `data`'s own tree, if known."""
     if data.startswith(b"\xef\xbb\xbf") or not all(
             finding.fix is not None and all(edit.action in TEXT_ACTIONS for edit in finding.fix.edits)
             for finding in findings):
@@ -39,6 +40,8 @@ def edits_in_text(data: bytes, findings: list[Finding]) -> tuple[bytes, tuple[Fi
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if declared_encoding(data) != "utf-8":
+        return None  # text decoded otherwise by the interpreter: columns would not match
     starts = line_starts(text)
     replacements: dict[tuple[int, int], str] = {}
     imports: list[str] = []
@@ -62,21 +65,36 @@ def edits_in_text(data: bytes, findings: list[Finding]) -> tuple[bytes, tuple[Fi
     result = text
     for (start, end), new in sorted(replacements.items(), reverse=True):
         result = result[:start] + new + result[end:]
-    try:
-        after = ast.parse(result)
-    except (SyntaxError, ValueError):
-        return None
-    if orphans_imports(after, [(text[start:end], new) for (start, end), new in replacements.items()]):
-        return None  # the tree path drops the ones left unused; keep one behaviour
-    added = with_statements(result, after, imports, statements)
+    # The statements go after the imports, found by line in a tree of `result`. Replacements
+    # within lines keep every statement on its lines, so the tree of `data` serves as well.
+    if tree is None or any(NEWLINE.search(text, start, end) for start, end in replacements):
+        try:
+            tree = ast.parse(result)
+        except (SyntaxError, ValueError):
+            return None
+        parsed: str | None = result
+    else:
+        parsed = None
+    added = with_statements(result, tree, imports, statements)
     if added is None:
         return None
-    if added != result:  # `result` parsed above; the statements must parse too
+    if added != parsed:
         try:
-            ast.parse(added)
+            tree = ast.parse(added)
         except (SyntaxError, ValueError):
             return None  # the tree path says which fix broke the file
-    return added.encode("utf-8"), tuple(findings)
+    if orphans_imports(tree, [(text[start:end], new) for (start, end), new in replacements.items()]):
+        return None  # the tree path drops the ones left unused; keep one behaviour
+    return added.encode("utf-8"), tuple(findings), tree
+
+
+def declared_encoding(data: bytes) -> str:
+    """The encoding the interpreter reads the file in (its coding cookie, else UTF-8)."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return ""
+    return encoding
 
 
 def line_starts(text: str) -> list[int]:
@@ -99,14 +117,26 @@ def overlapping(spans: list[tuple[int, int]]) -> bool:
 def orphans_imports(tree: ast.Module, replaced: list[tuple[str, str]]) -> bool:
     """Whether a replacement (old text, new text) removes a use of a `from m import x` name:
     the tree path would then drop the import if no use were left. Words are counted, which
-    is conservative (a word in a string counts too): when it says no, no use was lost."""
+    is conservative (a word in a string counts too): when it says no, no use was lost. The
+    tree is the fixed file's: statements the fixes add can only make the answer yes."""
     lost: Counter[str] = Counter()
     for old, new in replaced:
         lost.update(WORD.findall(old))
         lost.subtract(WORD.findall(new))
     fewer = {word for word, count in lost.items() if count > 0}
-    return bool(fewer) and any((alias.asname or alias.name) in fewer for node in ast.walk(tree)
+    return bool(fewer) and any((alias.asname or alias.name) in fewer for node in statements_of(tree.body)
                                if isinstance(node, ast.ImportFrom) for alias in node.names)
+
+
+def statements_of(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions (imports are
+    statements, and a file's expressions far outnumber them)."""
+    for statement in body:
+        yield statement
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            nested = getattr(statement, field, None)
+            if isinstance(nested, list):
+                yield from statements_of(nested)
 
 
 def with_statements(text: str, tree: ast.Module, imports: Iterable[str], statements: Iterable[str]

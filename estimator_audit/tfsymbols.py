@@ -431,7 +431,11 @@ class SymbolReferenceRule(Rule):
         raise NotImplementedError
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        reference = attribute_reference(self.context, node)
+        references = self.context.memo.setdefault("attribute_references", {})  # shared by subclasses
+        key = id(node)
+        if key not in references:
+            references[key] = attribute_reference(self.context, node)
+        reference = references[key]
         if reference is None or not reference.qualified.startswith(self.packages):
             return
         if missing(reference.base, self.target) is not None:

@@ -113,7 +113,7 @@ import ast
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.layout import string_literal
+from estimator_audit.layout import preferred_quote, string_literal
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Invalid, Valid
@@ -424,7 +424,10 @@ class MissingSymbol(SymbolReferenceRule):
         mode = MODE_KEYS.get(reference.qualified.rsplit(".", 1)[-1]) if under(
             reference.qualified.rsplit(".", 1)[0], tuple(f"{api}.ModeKeys" for api in ESTIMATOR)) else None
         if mode is not None:
-            literal = string_literal(mode, self.context.source.lines, self.context.tree)
+            memo = self.context.memo
+            if "quote" not in memo:  # one walk of the module, however many constants it uses
+                memo["quote"] = preferred_quote(self.context.source.lines, self.context.tree)
+            literal = string_literal(mode, memo["quote"])
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=literal)
             return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
         provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)

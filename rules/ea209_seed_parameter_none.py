@@ -138,25 +138,28 @@ class SeedParameterNone(Rule):
                             strict=True))
         defaults += [(arg, default) for arg, default in zip(arguments.kwonlyargs, arguments.kw_defaults,
                                                             strict=True) if default is not None]
-        for parameter, default in defaults:
-            if isinstance(default, ast.Constant) and default.value is None:
-                self.check(node, parameter.arg, default)
+        nones = {parameter.arg: default for parameter, default in defaults
+                 if isinstance(default, ast.Constant) and default.value is None}
+        if not nones:
+            return
+        handled: set[str] = set()  # given a value of its own, or tested (`seed is None`, `seed or 42`)
+        seeding: dict[str, ast.Call] = {}
+        for inner in ast.walk(node):  # one walk for all the parameters
+            if isinstance(inner, ast.Name) and inner.id in nones and not isinstance(inner.ctx, ast.Load):
+                handled.add(inner.id)
+            elif isinstance(inner, (ast.Compare, ast.BoolOp, ast.IfExp)):
+                handled.update(part.id for part in ast.walk(inner) if isinstance(part, ast.Name))
+            elif isinstance(inner, ast.Call):
+                for parameter in nones.keys() - seeding.keys():
+                    if self.seeds_with(inner, parameter):
+                        seeding[parameter] = inner
+        for parameter, default in nones.items():
+            if parameter not in handled and parameter in seeding:
+                self.check(parameter, default, seeding[parameter])
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
-    def check(self, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str, default: ast.Constant
-              ) -> None:
-        seeding: ast.Call | None = None
-        for node in ast.walk(function):
-            if isinstance(node, ast.Name) and node.id == parameter and not isinstance(node.ctx, ast.Load):
-                return  # the function gives the parameter a value of its own
-            if isinstance(node, (ast.Compare, ast.BoolOp, ast.IfExp)) and any(
-                    isinstance(part, ast.Name) and part.id == parameter for part in ast.walk(node)):
-                return  # `seed is None`, `seed or 42`: the function handles None itself
-            if seeding is None and isinstance(node, ast.Call) and self.seeds_with(node, parameter):
-                seeding = node
-        if seeding is None:
-            return
+    def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:
         shown = ast.get_source_segment(self.context.source.text, seeding) or ""
         if "\n" in shown or len(shown) > 60:
             shown = f"random_state={parameter}"

@@ -18,7 +18,7 @@ from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
 from estimator_audit.findings import Finding
 from estimator_audit.fix import FixFailure, apply_fixes, apply_fixes_once
-from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit_source, fix_source, fixable
+from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit, audit_source, fix_source, fixable
 from estimator_audit.rule import example_text
 from estimator_audit.text_edits import edits_in_text
 from tests.conftest import FIXTURES
@@ -104,24 +104,28 @@ def test_programs_are_the_bundled_ones() -> None:
 def test_the_text_path_writes_what_the_tree_path_writes() -> None:
     """Rounds of renames and statements after the imports are applied as text edits
     (estimator_audit/text_edits.py): every round of every bundled program and rule example that
-    takes the text path gives the bytes the libcst path gives."""
+    takes the text path gives the bytes the libcst path gives, with or without the audit's tree,
+    and the tree it hands to the next round is the tree of those bytes."""
     mode = FixMode(unsafe=True)
     compared = 0
     examples = [example_text(e.code) for rule in all_rules().values() for e in rule.invalid]
     for source in [*SOURCES, *examples]:
         current = source.encode()
         for _ in range(MAX_FIX_ROUNDS):
-            todo = [f for f in audit_source("x.py", current, Settings()) if fixable(f, mode)]
+            found = audit("x.py", current, Settings())
+            todo = [f for f in found.findings if fixable(f, mode)]
             if not todo:
                 break
-            in_text = edits_in_text(current, todo)
+            in_text = edits_in_text(current, todo, found.tree)
             try:
                 tree = apply_fixes_once(current, todo)
             except FixFailure:
                 break
             if in_text is not None:
                 compared += 1
-                assert in_text == (tree.data, tree.applied), source
+                assert in_text[:2] == (tree.data, tree.applied), source
+                assert edits_in_text(current, todo)[:2] == in_text[:2]  # type: ignore[index]
+                assert ast.dump(in_text[2]) == ast.dump(ast.parse(tree.data))
             current = tree.data
     assert compared >= 20, compared
 

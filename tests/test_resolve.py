@@ -100,3 +100,35 @@ def test_canonical_spellings(name: str, expected: str) -> None:
 def test_compat_v1_inside_compat_v1_is_compat_v1() -> None:
     code = "import tensorflow.compat.v1 as tf\nwith tf.compat.v1.Session() as s:\n    s.run(x)"
     assert names_of_calls(code) == ["tensorflow.compat.v1.Session", "tensorflow.compat.v1.Session().run"]
+
+
+def test_a_name_asked_for_ahead_of_the_walk_is_resolved_again_in_its_own_scope() -> None:
+    """A rule visiting a def may ask about calls inside it (EA209 does) while the walk is
+    still in the enclosing scope; the walk must not later reuse that answer for the call."""
+    from estimator_audit.check import ModuleContext, walk
+    from estimator_audit.config import Settings
+    from estimator_audit.rule import Rule
+    from estimator_audit.source import Source
+
+    code = textwrap.dedent("""\
+        import numpy as np
+        def load(seed=None):
+            rng = np.random
+            rng.seed(seed)
+        """)
+    tree = ast.parse(code)
+    call = next(node for node in ast.walk(tree) if isinstance(node, ast.Call))
+    seen: dict[str, str | None] = {}
+
+    class AsksAhead(Rule):
+        code = "EA999"
+
+        def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+            seen["ahead"] = self.context.call_name(call)
+
+        def visit_Call(self, node: ast.Call) -> None:
+            seen["in scope"] = self.context.call_name(node)
+
+    context = ModuleContext(Source("x.py", code), tree, Settings())
+    walk(tree, context, [AsksAhead(context)])
+    assert seen == {"ahead": None, "in scope": "numpy.random.seed"}
