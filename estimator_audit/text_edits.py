@@ -25,6 +25,8 @@ from estimator_audit.source import NEWLINE
 
 TEXT_ACTIONS = frozenset({EditAction.REPLACE, EditAction.INSERT_AFTER_IMPORTS, EditAction.SUPPORT_FILE})
 SEED_CALL = "set_random_seed("
+EAGER_SWITCH = re.compile(r"\b(?:disable_v2_behavior|disable_eager_execution)\(")
+ROOT_NAME = re.compile(r"([A-Za-z_]\w*)\.")
 WORD = re.compile(r"\w+")
 
 
@@ -158,27 +160,54 @@ def with_statements(text: str, tree: ast.Module, imports: Iterable[str], stateme
     index = insertion_index(body, code)
     if index is None:
         return None
-    at = index
-    while at < len(body) and SEED_CALL in code[at]:
-        at += 1  # after the seed calls that follow the imports: op determinism needs the seed
+    binds = [bound_names(statement) for statement in body]
+    places = statement_places(index, binds, code, new_imports, new_statements)
     newline = NEWLINE.search(text)
     ending = newline.group() if newline else "\n"
     starts = line_starts(text)
-    # New imports go after statement index - 1, new statements after statement at - 1; a block
-    # put in later at the same offset lands in front, so the statements go in first.
-    insertions = [(at, "".join(line + ending for line in new_statements)),
-                  (index, "".join(line + ending for line in new_imports))]  # at one place: imports first
     result = text
-    for position, block in sorted(insertions, key=lambda item: item[0], reverse=True):
-        if not block:
-            continue
+    for position in sorted(places, reverse=True):
         if position == 0:
             return None  # before the first statement: libcst's module header decides where
         offset = end_of_line(text, starts, body[position - 1].end_lineno or 1)
         if offset is None:
             return None
-        result = result[:offset] + block + result[offset:]
+        result = result[:offset] + "".join(line + ending for line in places[position]) + result[offset:]
     return result
+
+
+def bound_names(statement: ast.stmt) -> frozenset[str]:
+    """The names a top-level import binds (`tf` for `import tensorflow as tf`)."""
+    if isinstance(statement, ast.Import):
+        return frozenset(alias.asname or alias.name.split(".", 1)[0] for alias in statement.names)
+    if isinstance(statement, ast.ImportFrom):
+        return frozenset(alias.asname or alias.name for alias in statement.names)
+    return frozenset()
+
+
+def statement_places(index: int, binds: list[frozenset[str]], code: list[str], imports: list[str],
+                     statements: list[str]) -> dict[int, list[str]]:
+    """Where the new lines go, as {position in the module body: lines inserted before it}.
+
+    New imports go after the module's opening imports (`index`). The statements go after the
+    imports of the names they start from (`tf.compat...` after `import tensorflow as tf`, even
+    where a script imports TensorFlow after other code). A switch to graph mode goes first:
+    a graph seed set before `disable_v2_behavior()` is lost (verified on TensorFlow 2.21). The
+    other statements follow the seed calls and switches already there, since op determinism
+    needs the seed. fix.py's libcst path places with this same function.
+    """
+    roots = {match.group(1) for line in statements if (match := ROOT_NAME.match(line))}
+    base = max([index, *(position + 1 for position, names in enumerate(binds) if names & roots)])
+    switches = [line for line in statements if EAGER_SWITCH.search(line)]
+    others = [line for line in statements if not EAGER_SWITCH.search(line)]
+    after = base
+    while after < len(code) and (SEED_CALL in code[after] or EAGER_SWITCH.search(code[after])):
+        after += 1
+    places: dict[int, list[str]] = {}
+    for position, lines in ((index, imports), (base, switches), (after, others)):
+        if lines:
+            places.setdefault(position, []).extend(lines)
+    return places
 
 
 def segment(lines: list[str], node: ast.stmt) -> str:

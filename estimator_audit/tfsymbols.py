@@ -28,7 +28,8 @@ from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.data import load
-from estimator_audit.resolve import canonical
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
 from estimator_audit.tfapi import keras3
 from estimator_audit.v1api import v1_optimizer
@@ -451,3 +452,68 @@ class SymbolReferenceRule(Rule):
             if reference.base and missing(reference.base, self.target) is not None:
                 return  # the module itself is missing: reported once, at the statement
             self.check(reference, IMPORT_ERRORS, "ImportError")
+
+
+def rename_fix(context: ModuleContext, chain: ast.Attribute, qualified: str, base: str,
+               target: Version) -> Fix | None:
+    """The chain respelled under its TensorFlow 2 name, when that is the same symbol (safe).
+
+    The new chain starts from the name the user wrote when the new name lies under what
+    that name is (`tf` for tensorflow), else from a module-level alias of a prefix of the
+    new name; it must resolve, at the chain's place, to the new name, which must exist on
+    the target. Imports are not rewritten.
+    """
+    gone = missing(qualified, target)
+    renamed = replacement(qualified, target)
+    if gone is None or renamed is None or len(renamed[0]) < len(gone.name):
+        return None
+    new = renamed[1] + qualified[len(renamed[0]) :]
+    if not exists(new, target):
+        return None
+    span = context.span(chain)
+    if "#" in context.source.segment(span):
+        return None  # a comment inside the chain would be lost
+    text = spelling(context, chain, base, new)
+    if text is None:
+        return None
+    return Fix(FixSafety.SAFE, f"use {text}", (Edit(EditAction.REPLACE, span, text=text),))
+
+
+def call_rename_fix(context: ModuleContext, call: ast.Call, qualified: str, target: Version) -> Fix | None:
+    """rename_fix for what a call calls (`tf.Session()` -> `tf.compat.v1.Session()`)."""
+    chain = call.func
+    if not isinstance(chain, ast.Attribute):
+        return None  # `Session()` after `from tensorflow import Session`: the import is what breaks
+    root: ast.expr = chain
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    base = context.qualified_name(root)
+    if base is None or "()" in base:
+        return None
+    return rename_fix(context, chain, qualified, base, target)
+
+
+def spelling(context: ModuleContext, chain: ast.Attribute, base: str, new: str) -> str | None:
+    """`new` spelled through the chain's own first name, or through an alias of the file."""
+    root: ast.expr = chain
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name):
+        return None
+    candidates = []
+    if new.startswith(base + "."):
+        candidates.append(root.id + new[len(base) :])
+    parts = new.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        alias = context.alias_for(".".join(parts[:end]))
+        if alias is not None:
+            candidates.append(".".join([alias, *parts[end:]]))
+    for text in candidates:
+        try:
+            expression = ast.parse(text, mode="eval").body
+        except SyntaxError:
+            continue
+        # The new spelling must mean the new name where the chain stands (no shadowing).
+        if context.names.qualified_name(expression, start(chain)) == canonical(new):
+            return text
+    return None

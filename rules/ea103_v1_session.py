@@ -67,14 +67,20 @@ def train_step(features, labels):
 ```
 
 ## Fix safety
-No automatic fix: replacing a session means restructuring the graph-building code around it.
+Safe, for the TF 1.x spellings TensorFlow 2 lacks: `tf.Session()` becomes
+`tf.compat.v1.Session()`, spelled through the file's own name for TensorFlow. It is the same
+class (TensorFlow 1.15 and 2.x export it under `tf.compat.v1`; the classes' `__module__` above is
+the module both names point to), so the program computes what it did; on TensorFlow 2 it also
+needs graph mode (EA109). The finding stays after the fix: replacing the session itself means
+restructuring the graph-building code around it, which no automatic fix does.
 """
 
 import ast
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.findings import Severity
+from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
+from estimator_audit.tfsymbols import call_rename_fix
 from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
 
 QUOTE = (
@@ -89,6 +95,7 @@ class V1Session(CallRule):
     severity = Severity.WARNING
     summary = "A TF1 session: TensorFlow cannot guarantee determinism with the TF1 API."
     triggers = ("Session",)
+    fix_safety = FixSafety.SAFE
     valid = (
         Valid(
             """
@@ -153,6 +160,12 @@ class V1Session(CallRule):
             """,
             at=((2, 11), (3, 6)),
             message="does not exist in TensorFlow 2",
+            fixed="""
+            import tensorflow as tf
+            session = tf.compat.v1.Session()
+            with tf.compat.v1.train.MonitoredTrainingSession(checkpoint_dir="/tmp/model") as monitored:
+                monitored.run(train_op)
+            """,
         ),
         Invalid(
             """
@@ -171,6 +184,11 @@ class V1Session(CallRule):
 
     def matches(self, name: str, node: ast.Call) -> bool:
         return is_session(name)
+
+    def fix(self, name: str, node: ast.Call) -> Fix | None:
+        if name not in TF1_ONLY_SESSIONS:
+            return None
+        return call_rename_fix(self.context, node, name, self.context.settings.target)
 
     def message(self, name: str, node: ast.Call) -> str:
         spelling = tf_spelling(INTERNAL_SESSIONS.get(name, name))

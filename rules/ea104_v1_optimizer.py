@@ -176,6 +176,12 @@ has no Keras counterpart and is not at its TF1 default (`use_locking=True`), the
 such keyword, or the table has no faithful Keras class (RMSProp, the proximal and
 dual-averaging optimizers, the wrappers). Uses in other files (an optimizer returned to, or
 passed to, code elsewhere) are not seen: review them before keeping the fix.
+
+Where there is no Keras fix and the call uses a TF 1.x spelling TensorFlow 2 lacks
+(`tf.train.GradientDescentOptimizer(0.5).minimize(loss)` in a Session script), the fix is the
+safe one: the same class under its TensorFlow 2 name, `tf.compat.v1.train.GradientDescentOptimizer`
+(the table's `missing_in_tf2` spellings; TensorFlow 1.15 exports the class under both names), so
+the program computes what it did and, in graph mode (EA109), runs on TensorFlow 2.
 """
 
 from __future__ import annotations
@@ -188,6 +194,7 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
 from estimator_audit.tfapi import GRAPH_ONLY
+from estimator_audit.tfsymbols import call_rename_fix
 from estimator_audit.v1api import V1Optimizer, keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
@@ -315,7 +322,7 @@ class TF1Optimizer(CallRule):
             fixed="""
             import tensorflow as tf
             from tensorflow.python.training import momentum
-            opt = tf.train.AdamOptimizer(1e-3)
+            opt = tf.compat.v1.train.AdamOptimizer(1e-3)
             opt = tf.contrib.tpu.CrossShardOptimizer(opt)
             rms = tf.compat.v1.train.RMSPropOptimizer(0.01)
             sgd = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
@@ -386,13 +393,13 @@ class TF1Optimizer(CallRule):
             import keras
             import tensorflow as tf
             a = keras.optimizers.Adam(learning_rate=0.1, epsilon=1e-4)
-            b = tf.train.AdamOptimizer(0.1, use_locking=True)
-            c = tf.train.AdamOptimizer(0.1, seed=1)
-            d = tf.train.AdamOptimizer(**params)
-            e = tf.train.GradientDescentOptimizer(0.1)
+            b = tf.compat.v1.train.AdamOptimizer(0.1, use_locking=True)
+            c = tf.compat.v1.train.AdamOptimizer(0.1, seed=1)
+            d = tf.compat.v1.train.AdamOptimizer(**params)
+            e = tf.compat.v1.train.GradientDescentOptimizer(0.1)
             train_op = e.minimize(loss)
-            f = tf.train.FtrlOptimizer(0.1).minimize(loss)
-            g = tf.train.ProximalAdagradOptimizer(0.1)
+            f = tf.compat.v1.train.FtrlOptimizer(0.1).minimize(loss)
+            g = tf.compat.v1.train.ProximalAdagradOptimizer(0.1)
             """,
         ),
         Invalid(
@@ -418,12 +425,12 @@ class TF1Optimizer(CallRule):
             fixed="""
             import tensorflow as tf
             def make_optimizer(rate):
-                return tf.train.AdamOptimizer(rate)
+                return tf.compat.v1.train.AdamOptimizer(rate)
             def train_op(loss):
                 return make_optimizer(0.1).minimize(loss)
             class Trainer:
                 def _optimizer(self):
-                    opt = tf.train.MomentumOptimizer(0.1, 0.9)
+                    opt = tf.compat.v1.train.MomentumOptimizer(0.1, 0.9)
                     return opt
                 def build(self, loss):
                     self.step, self.opt = tf.train.get_or_create_global_step(), self._optimizer()
@@ -455,8 +462,10 @@ class TF1Optimizer(CallRule):
             optimizer = v1_optimizer(name)
             assert optimizer is not None
             holders = self.holders(node)
+            rename = call_rename_fix(self.context, node, name, self.context.settings.target) if (
+                name in optimizer.missing_in_tf2) else None
             self.pending.append(Pending(node, self.message(name, node), self.keras_fix(optimizer, node),
-                                        holders, self.returned_by(node, holders)))
+                                        rename, holders, self.returned_by(node, holders)))
 
     def finish(self) -> None:
         for pending in self.pending:
@@ -466,7 +475,7 @@ class TF1Optimizer(CallRule):
             fix = pending.fix
             if self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1:
                 fix = None  # a Keras 3 optimizer cannot do what the file does with this one
-            self.report(pending.node, pending.message, fix)
+            self.report(pending.node, pending.message, fix or pending.rename)
 
     def matches(self, name: str, node: ast.Call) -> bool:
         return v1_optimizer(name) is not None
@@ -615,6 +624,7 @@ class Pending:
     node: ast.Call
     message: str
     fix: Fix | None
+    rename: Fix | None  # the safe respelling of a TF 1.x name, where the Keras fix does not fit
     holders: tuple[str, ...]  # names the optimizer is stored under
     returned_by: str | None  # the function returning it
 

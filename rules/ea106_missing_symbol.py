@@ -115,16 +115,15 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.layout import preferred_quote, string_literal
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
-from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
 from estimator_audit.tfsymbols import (
     Missing,
     Reference,
     SymbolReferenceRule,
-    exists,
     guarded,
     missing,
+    rename_fix,
     replacement,
     tf2_rename,
     tf_api,
@@ -408,16 +407,11 @@ class MissingSymbol(SymbolReferenceRule):
             return
         if guarded(self.context, reference.node, errors):
             return
-        self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference, gone))
+        self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference))
 
-    def fix(self, reference: Reference, gone: Missing) -> Fix | None:
-        """The chain respelled under its TensorFlow 2 name, when that is the same symbol.
-
-        The new chain starts from the name the user wrote when the new name lies under what
-        that name is (`tf` for tensorflow), else from a module-level alias of a prefix of the
-        new name; it must resolve, at the chain's place, to the new name, which must exist on
-        the target. Imports are not rewritten.
-        """
+    def fix(self, reference: Reference) -> Fix | None:
+        """A ModeKeys constant as the string it was, an estimator name from the support module
+        the Keras rewrite reads, else the TensorFlow 2 name of the same symbol (rename_fix)."""
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
@@ -436,43 +430,7 @@ class MissingSymbol(SymbolReferenceRule):
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=f"{SUPPORT_MODULE}.{provided}")
             return Fix(FixSafety.UNSAFE, f"use {SUPPORT_MODULE}.{provided}, which the Keras rewrite reads",
                        (edit, support), (statement,))
-        renamed = replacement(reference.qualified, self.target)
-        if renamed is None or len(renamed[0]) < len(gone.name):
-            return None
-        new = renamed[1] + reference.qualified[len(renamed[0]) :]
-        if not exists(new, self.target):
-            return None
-        if "#" in self.context.source.segment(self.context.span(chain)):
-            return None  # a comment inside the chain would be lost
-        text = self.spelling(chain, reference.base, new)
-        if text is None:
-            return None
-        edit = Edit(EditAction.REPLACE, self.context.span(chain), text=text)
-        return Fix(FixSafety.SAFE, f"use {text}", (edit,))
-
-    def spelling(self, chain: ast.Attribute, base: str, new: str) -> str | None:
-        """`new` spelled through the chain's own first name, or through an alias of the file."""
-        root: ast.expr = chain
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        assert isinstance(root, ast.Name)
-        candidates = []
-        if new.startswith(base + "."):
-            candidates.append(root.id + new[len(base) :])
-        parts = new.split(".")
-        for end in range(len(parts) - 1, 0, -1):
-            alias = self.context.alias_for(".".join(parts[:end]))
-            if alias is not None:
-                candidates.append(".".join([alias, *parts[end:]]))
-        for text in candidates:
-            try:
-                expression = ast.parse(text, mode="eval").body
-            except SyntaxError:
-                continue
-            # The new spelling must mean the new name where the chain stands (no shadowing).
-            if self.context.names.qualified_name(expression, start(chain)) == canonical(new):
-                return text
-        return None
+        return rename_fix(self.context, chain, reference.qualified, reference.base, self.target)
 
     def message(self, qualified: str, gone: Missing, error: str) -> str:
         target = version_text(self.target)

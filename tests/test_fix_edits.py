@@ -165,7 +165,8 @@ def test_ea104_offers_no_fix_in_a_file_that_drives_tf1_optimizers() -> None:
     assert fixes(code, "EA104") == [None]
 
 
-def test_ea104_offers_no_fix_for_an_optimizer_a_tf1_api_receives() -> None:
+def test_ea104_offers_no_keras_fix_for_an_optimizer_a_tf1_api_receives() -> None:
+    """Only the safe respelling of a TF 1.x name, which keeps the TF1 optimizer."""
     code = """
         import tensorflow as tf
         def model_fn(loss, use_tpu):
@@ -175,7 +176,10 @@ def test_ea104_offers_no_fix_for_an_optimizer_a_tf1_api_receives() -> None:
             return optimizer
         classifier = tf.compat.v1.estimator.DNNClassifier([10], cols, optimizer=tf.train.AdamOptimizer())
         """
-    assert fixes(code, "EA104") == [None, None, None]
+    found = fixes(code, "EA104")
+    assert found[:2] == [None, None]
+    assert found[2] is not None and found[2].safety is FixSafety.SAFE
+    assert [edit.text for edit in found[2].edits] == ["tf.compat.v1.train.AdamOptimizer"]
 
 
 def test_ea205_offers_no_fix_where_every_iteration_would_share_a_stream() -> None:

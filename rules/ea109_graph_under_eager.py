@@ -1,0 +1,270 @@
+"""
+## What it does
+Flags a module that builds and runs a TF1 graph while eager execution is on: it runs a TF1
+session (`Session`, `InteractiveSession`, `MonitoredTrainingSession`, `MonitoredSession`,
+`train.Supervisor`) or makes placeholders (`placeholder`, `placeholder_with_default`) as the
+module runs, in any spelling (`tf.placeholder`, `tf.compat.v1.placeholder`, `import
+tensorflow.compat.v1 as tf`), and neither it nor a module of the program that imports it calls
+`tf.compat.v1.disable_v2_behavior()` or `disable_eager_execution()`. One finding per module, at
+the first graph-only call. Placeholders made only inside functions of a module that runs no
+session are left alone: an Estimator's `serving_input_fn` builds them in the graph the
+Estimator makes, and a library's graph is run by the module that holds the session. It fires
+when the `target` setting is TensorFlow 2 or later.
+
+## Why is this bad?
+TensorFlow 2 runs eagerly, so TF1 graph code fails on its first graph-only call, even once
+every name is spelled through `tf.compat.v1`: a placeholder raises `RuntimeError:
+tf.placeholder() is not compatible with eager execution`, a session finds its graph empty, and
+`optimizer.minimize(loss)` on a tensor raises. TensorFlow's migration guide starts TF1 code on
+TensorFlow 2 with `tf.compat.v1.disable_v2_behavior()` (`tf_upgrade_v2 --mode SAFETY` swaps the
+import only, which does not make such a script run).
+
+## How it was verified
+On TensorFlow 2.21 (Keras 3.15), this script
+```python
+import tensorflow as tf
+try:
+    tf.compat.v1.placeholder(tf.float32, [None, 3])
+except Exception as e:
+    print(type(e).__name__ + ":", e)
+try:
+    with tf.compat.v1.Session() as s:
+        s.run(tf.constant(1.0))
+except Exception as e:
+    print(type(e).__name__ + ":", e)
+try:
+    v = tf.Variable(1.0)
+    tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(v * v)
+except Exception as e:
+    print(type(e).__name__ + ":", e)
+tf.compat.v1.disable_v2_behavior()
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+w = tf.Variable(tf.ones([3, 1]))
+step = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(tf.matmul(x, w)))
+with tf.compat.v1.Session() as s:
+    s.run(tf.compat.v1.global_variables_initializer())
+    s.run(step, {x: [[1, 2, 3]]})
+    print("graph mode ok", s.run(w).ravel().tolist())
+```
+printed `RuntimeError: tf.placeholder() is not compatible with eager execution.`, `RuntimeError:
+The Session graph is empty. Add operations to the graph before calling run().`,
+`RuntimeError: `loss` passed to Optimizer.compute_gradients should be a function when eager
+execution is enabled.`, then `graph mode ok [0.9, 0.8, 0.7]` (to float32 precision). The order
+matters for seeds: run twice as separate processes, a graph seeded with
+`tf.compat.v1.set_random_seed(42)` after `disable_v2_behavior()` gave the same variable values
+both times, and seeded before it gave different ones (the seed went to the eager context, not
+to the graph), so the fix puts the switch before any seed call it finds after the imports.
+
+## Example
+```python
+import tensorflow as tf
+
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+with tf.compat.v1.Session() as session:
+    session.run(train_op, {x: batch})
+```
+
+## Use instead
+```python
+import tensorflow as tf
+tf.compat.v1.disable_v2_behavior()
+
+x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+with tf.compat.v1.Session() as session:
+    session.run(train_op, {x: batch})
+```
+Or port the module to TF2 (eager code or Keras), which EA103 describes.
+
+## Fix safety
+The fix adds `disable_v2_behavior()` through the file's own name for `tensorflow.compat.v1`
+(`tf.compat.v1.disable_v2_behavior()`, or `tf.disable_v2_behavior()` after `import
+tensorflow.compat.v1 as tf`) after the imports of the names it uses, before any seed call there.
+Safe in a module no other module of the program imports (a script, a notebook): it cannot run
+under eager execution at all, and the switch changes nothing else in it. Unsafe in a module that
+others import: the switch is process-wide, and TF2 code the importer runs afterwards would run
+in graph mode. No fix where the module also runs TF2 code (`tf.function`, `GradientTape`, a
+Keras model's `compile`/`fit`, `enable_eager_execution`): graph mode would break that code.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, ClassVar
+
+from estimator_audit.calls import tf_spelling
+from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.fixes import insert_statement
+from estimator_audit.rule import Invalid, Rule, Valid
+from estimator_audit.tfapi import EAGER_SWITCHES
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+# Calls that only work in a TF1 graph (by last name, under tensorflow).
+GRAPH_BUILDERS = frozenset({"placeholder", "placeholder_with_default", "Session", "InteractiveSession",
+                            "MonitoredTrainingSession", "MonitoredSession", "SingularMonitoredSession",
+                            "Supervisor"})
+# TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
+TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
+            "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
+KERAS_TRAINING = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+
+
+class GraphUnderEager(Rule):
+    code = "EA109"
+    name = "graph-under-eager"
+    severity = Severity.ERROR
+    summary = "TF1 graph code (placeholders, a Session) with eager execution on: it fails on TensorFlow 2."
+    triggers = ("placeholder", "Session", "Supervisor")
+    fix_safety = FixSafety.SAFE
+    valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            x = tf.placeholder(tf.float32, [None, 3])
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            def main():
+                tf.compat.v1.disable_eager_execution()
+                with tf.compat.v1.Session() as session:
+                    session.run(train_op)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            def serving_input_fn():
+                receivers = {"x": tf.compat.v1.placeholder(tf.float32, [None])}
+                return tf.estimator.export.ServingInputReceiver(receivers, receivers)
+            """
+        ),
+        Valid(
+            """
+            import requests
+            session = requests.Session()
+            x = placeholder("text")
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32)
+            """,
+            target="1.15",
+        ),
+    )
+    invalid: ClassVar[tuple[Invalid, ...]] = (
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+            X = tf.compat.v1.placeholder("float")
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_op, feed_dict={X: np.ones(3)})
+            """,
+            at=((4, 5),),
+            message="not compatible with eager execution",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            tf.compat.v1.set_random_seed(1)
+            X = tf.compat.v1.placeholder("float")
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_op, feed_dict={X: np.ones(3)})
+            """,
+        ),
+        Invalid(
+            """
+            from __future__ import print_function
+            import tensorflow.compat.v1 as tf
+            sess = tf.InteractiveSession()
+            """,
+            at=((3, 8),),
+            fixed="""
+            from __future__ import print_function
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            sess = tf.InteractiveSession()
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+
+            @tf.function
+            def step(batch):
+                return model(batch)
+            """,
+            at=((2, 5),),
+            message="also runs TF2 code",
+        ),
+    )
+
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        self.first: ast.Call | None = None
+        self.runs_graph = False  # a session, or a placeholder made as the module runs
+        self.switched = False
+        self.tf2_code: ast.Call | ast.FunctionDef | None = None
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.context.call_name(node)
+        if name is not None and name.startswith("tensorflow") and "()" not in name:
+            last = name.rsplit(".", 1)[-1]
+            if last in EAGER_SWITCHES:
+                self.switched = True
+            elif last in GRAPH_BUILDERS:
+                self.first = self.first or node
+                self.runs_graph = self.runs_graph or "placeholder" not in last or not any(
+                    isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
+            elif name.startswith(TF2_CODE) and self.tf2_code is None:
+                self.tf2_code = node
+        elif (self.tf2_code is None and isinstance(node.func, ast.Attribute) and node.func.attr in KERAS_TRAINING
+              and name is not None and ".keras." in f".{name}"):
+            self.tf2_code = node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        if self.tf2_code is None and any(
+                (self.context.qualified_name(d.func if isinstance(d, ast.Call) else d) or "").startswith(TF2_CODE)
+                for d in node.decorator_list):
+            self.tf2_code = node
+
+    def finish(self) -> None:
+        target = self.context.settings.target
+        if self.first is None or not self.runs_graph or self.switched or target < (2, 0):
+            return
+        importers = list(self.context.project.importers(self.context.source.path))
+        if any(switches_to_graph(other) for _, other in importers):
+            return  # the program turns graph mode on before it imports this module
+        what = tf_spelling(self.context.call_name(self.first) or "")
+        message = (f"this module builds a TF1 graph ({what}) but eager execution is on: on TensorFlow 2 "
+                   f"this raises RuntimeError (a placeholder is not compatible with eager execution; a "
+                   f"Session's graph is empty)")
+        if self.tf2_code is not None:
+            self.report(self.first, f"{message}; it also runs TF2 code (line {self.tf2_code.lineno}), which "
+                        "graph mode would break: port the graph code to TF2", None)
+            return
+        self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
+                    self.fix(bool(importers)))
+
+    def fix(self, imported: bool) -> Fix | None:
+        v1 = self.context.alias_for("tensorflow.compat.v1")
+        tf = self.context.alias_for("tensorflow")
+        statement = f"{v1}.disable_v2_behavior()" if v1 else f"{tf}.compat.v1.disable_v2_behavior()" if tf else ""
+        if imported:
+            return insert_statement("switch the process to graph mode after the imports (other modules import "
+                                    "this one: the switch is process-wide)", statement, safety=FixSafety.UNSAFE)
+        return insert_statement("switch to graph mode after the imports", statement)
+
+
+def switches_to_graph(context: ModuleContext) -> bool:
+    """Whether a module calls disable_v2_behavior or disable_eager_execution anywhere."""
+    return any(isinstance(node, ast.Call) and (context.qualified_name(node.func) or "").rsplit(".", 1)[-1]
+               in EAGER_SWITCHES for node in ast.walk(context.tree))
