@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.resolve import SCOPE_NODES
-from estimator_audit.tfapi import estimator_class, is_run_config, keras3, keras_random_layers
+from estimator_audit.tfapi import TF1_GRAPH_CALLS, estimator_class, is_run_config, keras3, keras_random_layers
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -155,8 +155,15 @@ class ModuleFacts:
         self.uses_gradient_tape = False
         self.tape_applies: list[ast.Call] = []
         self.random_uses: list[RandomUse] = []
+        # Calls that only a TF1 graph program makes (sessions, placeholders, graph-mode switches).
+        self.graph_calls: list[ast.Call] = []
         # Ancestors of every call recorded above, for rules that reason about blocks.
         self.ancestry: dict[int, tuple[ast.AST, ...]] = {}
+
+    @property
+    def builds_tf1_graph(self) -> bool:
+        """Whether the module runs TF1 graph code, where Keras seeding is not the natural spelling."""
+        return bool(self.graph_calls)
 
     @property
     def trains(self) -> bool:
@@ -203,6 +210,8 @@ class ModuleFacts:
         if name in GRADIENT_TAPES:
             self.uses_gradient_tape = True
             return False
+        if name is not None and name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS:
+            self.graph_calls.append(node)
         if name in TRAIN_AND_EVALUATE:
             self.training_calls.append(node)
             return True

@@ -40,6 +40,10 @@ class EditAction(enum.StrEnum):
     # pass the argument `text` (a keyword, or a 0-based position) of the call at span as `name=`
     NAME_ARGUMENT = "name-argument"
     REPLACE_STATEMENT = "replace-statement"  # the statement (alone on its line) at span -> statements `text`
+    # statements `text` after the statement (alone on its line) at span, in the same block
+    INSERT_AFTER_STATEMENT = "insert-after-statement"
+    # statements `text` first in the body of the `with` whose first item is the expression at span
+    INSERT_AT_BLOCK_START = "insert-at-block-start"
     # the file `name` (from estimator_audit/migrate/support) written beside the fixed file
     SUPPORT_FILE = "support-file"
 

@@ -55,7 +55,11 @@ class Locator:
         self.by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
         self.statement_lines = [(positions[s].start.line, positions[s].end.line) for s in module.body]
         self.lines: dict[tuple[int, int, int, int], cst.SimpleStatementLine] = {}
+        self.blocks: dict[tuple[int, int, int, int], cst.With] = {}  # by the span of the first item
         for node, where in positions.items():
+            if isinstance(node, cst.With) and node.items:
+                at = positions[node.items[0].item]
+                self.blocks[(at.start.line, at.start.column + 1, at.end.line, at.end.column + 1)] = node
             if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
                 inner = positions[node.body[0]]
                 key = (inner.start.line, inner.start.column + 1, inner.end.line, inner.end.column + 1)
@@ -77,6 +81,13 @@ class Locator:
         if line is None:
             raise FixFailure(f"no statement alone on its line at {span[0]}:{span[1]}")
         return line
+
+    def block(self, span: Span) -> cst.With:
+        """The `with` statement whose first item is the expression at span."""
+        found = self.blocks.get(span)
+        if found is None or not isinstance(found.body, cst.IndentedBlock):
+            raise FixFailure(f"no with statement with an indented body at {span[0]}:{span[1]}")
+        return found
 
     def top_level_index(self, span: Span) -> int:
         """The index in the module body of the statement that holds the span's start."""
@@ -211,6 +222,23 @@ def statements_for(text: str, module: cst.Module) -> Change:
     def change(node: cst.CSTNode) -> cst.CSTNode:
         first = parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ()))
         return cst.FlattenSentinel([first, *parsed[1:]])  # type: ignore[return-value]
+
+    return change
+
+
+def statements_after(text: str, module: cst.Module) -> Change:
+    """A change that puts these statements after a statement, in its block."""
+    parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
+    return lambda node: cst.FlattenSentinel([node, *parsed])  # type: ignore[return-value]
+
+
+def statements_first_in(text: str, module: cst.Module) -> Change:
+    """A change that puts these statements first in a `with` block's indented body."""
+    parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        assert isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock)  # Locator.block
+        return node.with_changes(body=node.body.with_changes(body=[*parsed, *node.body.body]))
 
     return change
 
@@ -418,6 +446,12 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
                     continue
                 if edit.action is EditAction.REPLACE_STATEMENT:
                     planned.append((id(locator.statement(edit.span)), statements_for(edit.text, module)))
+                    continue
+                if edit.action is EditAction.INSERT_AFTER_STATEMENT:
+                    planned.append((id(locator.statement(edit.span)), statements_after(edit.text, module)))
+                    continue
+                if edit.action is EditAction.INSERT_AT_BLOCK_START:
+                    planned.append((id(locator.block(edit.span)), statements_first_in(edit.text, module)))
                     continue
                 keyword_edit = edit.action in (EditAction.SET_KEYWORD, EditAction.REMOVE_KEYWORD,
                                                EditAction.ADD_ARGUMENT, EditAction.NAME_ARGUMENT)

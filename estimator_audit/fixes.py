@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none
+from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.layout import LINE_WIDTH, comments_in, one_line
 
@@ -45,6 +46,25 @@ def seed_graph(context: ModuleContext) -> str:
         return f"{v1}.set_random_seed({seed})"
     tf = context.alias_for("tensorflow")
     return f"{tf}.compat.v1.set_random_seed({seed})" if tf is not None else ""
+
+
+def seed_generator(context: ModuleContext, rng: RNG) -> tuple[str, tuple[str, ...]]:
+    """The call that seeds one global generator, through the file's own imports (with the
+    import to add): for TF1 graph programs, where importing Keras to seed is out of place."""
+    seed = context.settings.seed
+    if rng is RNG.TENSORFLOW:
+        return seed_graph(context), ()
+    # (the module an alias may name, the seeding call under it), preferred first
+    spellings = [("numpy", "random.seed"), ("numpy.random", "seed")] if rng is RNG.NUMPY else [
+        ("random", "seed")]
+    for module, call in spellings:
+        alias = context.alias_for(module)
+        if alias is not None:
+            return f"{alias}.{call}({seed})", ()
+    module, call = spellings[0]
+    if module in context.module_bindings:
+        return "", ()  # the name means something else here
+    return f"{module}.{call}({seed})", (f"import {module}",)
 
 
 def insert_statement(description: str, statement: str, imports: tuple[str, ...] = (),

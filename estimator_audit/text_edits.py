@@ -176,6 +176,12 @@ def with_statements(text: str, tree: ast.Module, imports: Iterable[str], stateme
     return result
 
 
+def setup_call(code: str) -> bool:
+    """Whether a top-level statement is a one-line seed call or graph-mode switch."""
+    line = code.strip()
+    return "\n" not in line and (SEED_CALL in line or EAGER_SWITCH.search(line) is not None)
+
+
 def bound_names(statement: ast.stmt) -> frozenset[str]:
     """The names a top-level import binds (`tf` for `import tensorflow as tf`)."""
     if isinstance(statement, ast.Import):
@@ -201,7 +207,7 @@ def statement_places(index: int, binds: list[frozenset[str]], code: list[str], i
     switches = [line for line in statements if EAGER_SWITCH.search(line)]
     others = [line for line in statements if not EAGER_SWITCH.search(line)]
     after = base
-    while after < len(code) and (SEED_CALL in code[after] or EAGER_SWITCH.search(code[after])):
+    while after < len(code) and setup_call(code[after]):
         after += 1
     places: dict[int, list[str]] = {}
     for position, lines in ((index, imports), (base, switches), (after, others)):

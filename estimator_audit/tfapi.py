@@ -24,12 +24,15 @@ RUN_CONFIGS = frozenset(
 
 # Calls that turn eager execution off for the whole process.
 EAGER_SWITCHES = frozenset({"disable_eager_execution", "disable_v2_behavior"})
+# TF1 graph programs (by last name): the sessions that run a graph, the placeholders fed to it.
+SESSIONS = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
+                      "SingularMonitoredSession", "Supervisor"})
+PLACEHOLDERS = frozenset({"placeholder", "placeholder_with_default"})
+TF1_GRAPH_CALLS = SESSIONS | PLACEHOLDERS | EAGER_SWITCHES
 # TensorFlow calls that only work in a TF1 graph (by last name): a file that makes one builds
 # graphs, where a Keras 3 optimizer's apply_gradients returns a variable Session.run cannot
 # fetch, and where a Keras 3 model's fit cannot run.
-GRAPH_ONLY = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
-                        "SingularMonitoredSession", "Supervisor", "placeholder", "placeholder_with_default",
-                        "EstimatorSpec", "TPUEstimatorSpec", *EAGER_SWITCHES})
+GRAPH_ONLY = TF1_GRAPH_CALLS | {"EstimatorSpec", "TPUEstimatorSpec"}
 
 
 # TensorFlow 2.16 dropped tf.estimator and made Keras 3 the default (tf.keras is Keras 3).

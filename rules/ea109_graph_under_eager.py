@@ -95,15 +95,12 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import EAGER_SWITCHES
+from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
-# Calls that only work in a TF1 graph (by last name, under tensorflow).
-GRAPH_BUILDERS = frozenset({"placeholder", "placeholder_with_default", "Session", "InteractiveSession",
-                            "MonitoredTrainingSession", "MonitoredSession", "SingularMonitoredSession",
-                            "Supervisor"})
+GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
 TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
@@ -222,7 +219,7 @@ class GraphUnderEager(Rule):
                 self.switched = True
             elif last in GRAPH_BUILDERS:
                 self.first = self.first or node
-                self.runs_graph = self.runs_graph or "placeholder" not in last or not any(
+                self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
                     isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
             elif name.startswith(TF2_CODE) and self.tf2_code is None:
                 self.tf2_code = node

@@ -40,15 +40,25 @@ model.fit(x, y, epochs=3)
 
 ## Fix safety
 Safe: inserting a seed call after the imports only pins randomness that was unpinned. The seed
-value comes from the `seed` setting (default 42).
+value comes from the `seed` setting (default 42). In a module that runs a TF1 graph the call is
+`tf.compat.v1.set_random_seed`, placed in the graph that runs: after each
+`reset_default_graph()` statement and first in each `with tf.Graph().as_default():` block,
+where the module has them (a graph seed set before a reset, or on the default graph while the
+ops go to another, is thrown away: EA404), else after the imports.
 """
 
+from __future__ import annotations
+
 import ast
+from typing import TYPE_CHECKING
 
 from estimator_audit.facts import call_text
-from estimator_audit.findings import FixSafety, Severity
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
 
 
 class NoGlobalSeed(Rule):
@@ -143,6 +153,56 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            from tensorflow.python.framework import ops
+            tf.compat.v1.disable_v2_behavior()
+            ops.reset_default_graph()  # a seed set above this line would be thrown away
+            w = tf.Variable(tf.random.normal([3, 1]))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+            at=((7, 5),),
+            message="runs a TF1 graph",
+            fixed="""
+            import tensorflow as tf
+            from tensorflow.python.framework import ops
+            tf.compat.v1.disable_v2_behavior()
+            ops.reset_default_graph()  # a seed set above this line would be thrown away
+            tf.compat.v1.set_random_seed(42)
+            w = tf.Variable(tf.random.normal([3, 1]))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def train(units):
+                with tf.Graph().as_default():
+                    w = tf.Variable(tf.random.uniform([3, units]))
+                    with tf.compat.v1.Session() as sess:
+                        sess.run(tf.compat.v1.global_variables_initializer())
+            graph = tf.Graph()
+            with graph.as_default():
+                b = tf.Variable(tf.random.normal([2]))
+            """,
+            at=((6, 13),),
+            fixed="""
+            import tensorflow as tf
+            def train(units):
+                with tf.Graph().as_default():
+                    tf.compat.v1.set_random_seed(42)
+                    w = tf.Variable(tf.random.uniform([3, units]))
+                    with tf.compat.v1.Session() as sess:
+                        sess.run(tf.compat.v1.global_variables_initializer())
+            graph = tf.Graph()
+            with graph.as_default():
+                tf.compat.v1.set_random_seed(42)
+                b = tf.Variable(tf.random.normal([2]))
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             est = tf.estimator.DNNClassifier([10], cols)
             tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
             """,
@@ -202,6 +262,11 @@ class NoGlobalSeed(Rule):
         ),
     )
 
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        self.resets: list[ast.Expr] = []  # `tf.reset_default_graph()` statements
+        self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
+
     def finish(self) -> None:
         facts = self.context.facts
         if not facts.trains or facts.global_seeding_calls():
@@ -215,7 +280,7 @@ class NoGlobalSeed(Rule):
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
                     "seed: variable initializers and random ops draw new values on every run; call "
                     f"tf.compat.v1.set_random_seed({seed}) before building the graph")
-            fix = insert_statement("set the graph-level seed after the imports", seed_graph(self.context))
+            fix = self.graph_seed_fix(seed_graph(self.context))
         else:
             what = (f"this module trains ({call_text(first)}) but never sets a global seed: "
                     "weights, dropout and shuffling change from run to run; call "
@@ -225,6 +290,36 @@ class NoGlobalSeed(Rule):
         if all(self.trained_estimator(call) is not None for call in calls):
             fix = None  # global seeds never reach an estimator: EA203's fix seeds its RunConfig
         self.report(first, what, fix)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if isinstance(parent, ast.Expr) and (self.context.call_name(node) or "").startswith("tensorflow") and (
+                (self.context.call_name(node) or "").endswith(".reset_default_graph")):
+            self.resets.append(parent)
+
+    def visit_With(self, node: ast.With) -> None:
+        item = node.items[0].context_expr
+        if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.func.attr == "as_default":
+            graph = item.func.value
+            if isinstance(graph, ast.Name):
+                graph = self.context.assigned_value(graph) or graph
+            name = self.context.call_name(graph) if isinstance(graph, ast.Call) else None
+            if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
+                self.graph_blocks.append(item)
+
+    def graph_seed_fix(self, statement: str) -> Fix | None:
+        """The graph-level seed where the graph that runs is made: after each
+        `reset_default_graph()` and first in each `with tf.Graph().as_default():` block (a seed
+        set before them goes to a graph the program throws away), else after the imports."""
+        if not statement:
+            return None
+        if not self.resets and not self.graph_blocks:
+            return insert_statement("set the graph-level seed after the imports", statement)
+        edits = [Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(reset), text=statement)
+                 for reset in self.resets]
+        edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
+                  for block in self.graph_blocks]
+        return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""

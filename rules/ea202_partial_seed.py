@@ -41,11 +41,16 @@ model = keras.Sequential([keras.layers.Dense(10)])
 Safe: one `keras.utils.set_random_seed` call after the imports seeds all three generators (the
 partial seeding calls stay; they no longer leave anything unseeded). It is spelled through the
 file's own Keras or TensorFlow import. The seed value comes from the `seed` setting (default 42).
+In a TF1 graph program (it runs a session, makes placeholders or switches to graph mode) the fix
+seeds each generator the module draws from unseeded by its own call instead, through the file's
+imports (`np.random.seed(42)`, `random.seed(42)`, `tf.compat.v1.set_random_seed(42)`): importing
+Keras there would be out of place. On TensorFlow 2.21, after `disable_v2_behavior()`, a graph
+seeded with `tf.compat.v1.set_random_seed` gave the same variable values in two processes.
 """
 
-from estimator_audit.facts import RNG
-from estimator_audit.findings import FixSafety, Severity
-from estimator_audit.fixes import insert_statement, seed_everything
+from estimator_audit.facts import RNG, RandomUse
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.fixes import insert_statement, seed_everything, seed_generator
 from estimator_audit.rule import Invalid, Rule, Valid
 
 
@@ -107,6 +112,31 @@ class PartialSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            tf.compat.v1.set_random_seed(42)
+            rng = numpy.random
+            W = tf.Variable(rng.randn(), name="weight")
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+            at=((6, 17),),
+            message="call numpy.random.seed(42)",
+            fixed="""
+            import numpy
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            tf.compat.v1.set_random_seed(42)
+            numpy.random.seed(42)
+            rng = numpy.random
+            W = tf.Variable(rng.randn(), name="weight")
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+        ),
         Invalid(
             """
             import numpy as np
@@ -191,6 +221,9 @@ class PartialSeed(Rule):
             if first.rng is RNG.PYTHON and ("layers." in first.what or "initializers." in first.what)
             else ""
         )
+        if facts.builds_tf1_graph:
+            self.report_for_graph(first, names, why)
+            return
         statement, imports = seed_everything(self.context)
         self.report(
             first.node,
@@ -198,4 +231,21 @@ class PartialSeed(Rule):
             f"seeds only {names}: call keras.utils.set_random_seed({self.context.settings.seed}), "
             "which seeds Python, NumPy and TensorFlow",
             insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports),
+        )
+
+    def report_for_graph(self, first: RandomUse, names: str, why: str) -> None:
+        """In a TF1 graph program: seed each generator it draws from unseeded, by its own call."""
+        facts = self.context.facts
+        missing = sorted({use.rng for use in facts.random_uses} - facts.seeded())
+        calls = [seed_generator(self.context, rng) for rng in missing]
+        fix = None
+        if all(statement for statement, _ in calls):
+            edits = tuple(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement) for statement, _ in calls)
+            fix = Fix(FixSafety.SAFE, "seed the generators it draws from after the imports", edits,
+                      tuple(line for _, imports in calls for line in imports))
+        self.report(
+            first.node,
+            f"{first.what} draws from {first.rng.value}, which this module never seeds{why}; it "
+            f"seeds only {names}: call {' and '.join(statement for statement, _ in calls if statement)}",
+            fix,
         )
