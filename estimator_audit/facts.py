@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,10 @@ TF_RANDOM_OPS = frozenset(
 RUN_CONFIG_PARAMETERS = ("model_dir", "tf_random_seed")
 # How many `config = ...` assignments and `.replace()` calls to follow back.
 MAX_CONFIG_HOPS = 8
+# TensorFlow 1's MNIST reader (or estimator-audit's port of it, mnist_input_data): next_batch
+# shuffles each epoch with numpy.random.shuffle.
+MNIST_BATCH = re.compile(r"(?:^|\.)(?:input_data|mnist|mnist_input_data)\.read_data_sets\(\)\."
+                         r"(?:train|validation|test)\.next_batch$")
 TF_DATASETS = ("tensorflow.data.Dataset.", "tensorflow.compat.v1.data.Dataset.")
 DETERMINISTIC_INITIALIZER_NAMES = frozenset({"zeros", "ones", "constant", "identity"})
 
@@ -279,6 +284,11 @@ class ModuleFacts:
             if "." not in function and function not in NUMPY_NOT_GLOBAL:
                 return RNG.NUMPY, f"np.random.{function}"
             return None
+        if MNIST_BATCH.search(name):
+            shuffle = argument(node, "shuffle", ("batch_size", "fake_data", "shuffle"))
+            if isinstance(shuffle, ast.Constant) and shuffle.value is False:
+                return None
+            return RNG.NUMPY, "the MNIST DataSet.next_batch shuffle"
         if name.startswith("random."):
             function = name[len("random.") :]
             return (RNG.PYTHON, name) if function in PYTHON_RANDOM_FUNCTIONS else None

@@ -100,6 +100,16 @@ rule (Sessions: EA103, TF1 optimizers: EA104, ...) are not EA106 findings and ar
 `"eval"`, `"infer"`, checked on tensorflow-estimator 2.15), so input functions that compare a
 mode with them run without tf.estimator.
 
+Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
+`tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
+becomes an import of `mnist_input_data`, written beside the file: a port of TensorFlow 1.15's
+`read_data_sets` and `DataSet` (same files, arrays, validation split, and `next_batch` shuffles
+drawn from NumPy's global generator, which each DataSet reseeds from the graph-level seed as
+TensorFlow 1 did), imported under the name the program used (`import mnist_input_data as
+input_data`). It is unsafe because it adds a file and runs that copy instead of TensorFlow's own
+code. `import tensorflow.examples.tutorials.mnist.input_data as input_data` and
+`from tensorflow.contrib.learn.python.learn.datasets import mnist` are rewritten the same way.
+
 Unsafe (`--unsafe-fixes`, targets 2.16 and later): `tf.estimator.RunConfig` and the
 `tf.estimator.export` serving helpers (`ServingInputReceiver`,
 `build_raw_serving_input_receiver_fn`, `build_parsing_serving_input_receiver_fn`) become the
@@ -131,6 +141,11 @@ from estimator_audit.tfsymbols import (
 )
 
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
+# TensorFlow 1's MNIST reader (the tutorial module, and the contrib module it re-exported),
+# which the support module mnist_input_data ports.
+MNIST_READERS = frozenset({"tensorflow.examples.tutorials.mnist.input_data",
+                           "tensorflow.contrib.learn.python.learn.datasets.mnist"})
+MNIST_SUPPORT = "mnist_input_data"
 # tf.estimator.ModeKeys' constants are these strings (tensorflow-estimator 2.15): code that
 # compares a mode with them (`if mode == tf.estimator.ModeKeys.TRAIN`) keeps working without it.
 MODE_KEYS = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer"}
@@ -409,9 +424,42 @@ class MissingSymbol(SymbolReferenceRule):
             return
         self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference))
 
+    def visit_Import(self, node: ast.Import) -> None:
+        self.statement: ast.Import | ast.ImportFrom = node
+        super().visit_Import(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        self.statement = node
+        super().visit_ImportFrom(node)
+
+    def import_fix(self) -> Fix | None:
+        """An import of TensorFlow 1's MNIST reader as one of mnist_input_data, the port
+        written beside the file, under the name the program used."""
+        statement = self.statement
+        if len(statement.names) != 1:
+            return None
+        alias = statement.names[0]
+        if isinstance(statement, ast.ImportFrom):
+            imported = f"{statement.module}.{alias.name}" if statement.module and not statement.level else ""
+        else:
+            imported = alias.name if alias.asname else ""
+        if imported not in MNIST_READERS:
+            return None
+        bound = alias.asname or alias.name
+        text = self.context.project.sibling_import(self.context.source.path, MNIST_SUPPORT)
+        if bound != MNIST_SUPPORT:
+            text += f" as {bound}"
+        edits = (Edit(EditAction.REPLACE_STATEMENT, self.context.span(statement), text=text),
+                 Edit(EditAction.SUPPORT_FILE, name=f"{MNIST_SUPPORT}.py"))
+        return Fix(FixSafety.UNSAFE, f"read MNIST with {MNIST_SUPPORT}.py, a port of TensorFlow 1's reader "
+                   "written beside the file", edits)
+
     def fix(self, reference: Reference) -> Fix | None:
         """A ModeKeys constant as the string it was, an estimator name from the support module
-        the Keras rewrite reads, else the TensorFlow 2 name of the same symbol (rename_fix)."""
+        the Keras rewrite reads, TensorFlow 1's MNIST reader as the port of it, else the
+        TensorFlow 2 name of the same symbol (rename_fix)."""
+        if isinstance(reference.node, (ast.Import, ast.ImportFrom, ast.alias)):
+            return self.import_fix()
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
