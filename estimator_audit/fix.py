@@ -20,7 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.findings import FixFailure as FixFailure  # where callers look for it
-from estimator_audit.text_edits import edits_in_text, statement_places
+from estimator_audit.text_edits import edits_in_text, environment_setting, statement_places
 
 Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
 
@@ -261,18 +261,25 @@ class ApplyChanges(cst.CSTTransformer):
 
 def with_blocks_before(module: cst.Module, blocks: dict[int, list[str]]) -> cst.Module:
     """Module-level blocks (written with 4-space indents) put before the statements at these
-    indices, in the file's indentation and line endings, each after the same blank lines as
-    the statement it precedes."""
+    indices, in the file's indentation and line endings. A def or class gets PEP 8's blank
+    lines around it; other statements take over the blank lines and comments that led up to
+    the statement they precede (`os.environ[...] = ...` before a commented import)."""
     body: list[cst.CSTNode] = []
     for index, original in enumerate(module.body):
         statement: cst.CSTNode = original
+        definitions = False
         for text in blocks.get(index, ()):
             code = "".join(module.default_indent * ((len(line) - len(line.lstrip(" "))) // 4)
                            + line.lstrip(" ") + module.default_newline for line in text.splitlines())
             parsed = cst.parse_module(code, config=module.config_for_parsing).body
-            body.append(parsed[0].with_changes(leading_lines=[cst.EmptyLine()] * BLANK_LINES_AROUND_DEF))
+            if isinstance(parsed[0], (cst.FunctionDef, cst.ClassDef)):
+                definitions = True
+                body.append(parsed[0].with_changes(leading_lines=[cst.EmptyLine()] * BLANK_LINES_AROUND_DEF))
+            else:
+                body.append(parsed[0].with_changes(leading_lines=getattr(statement, "leading_lines", ())))
+                statement = statement.with_changes(leading_lines=())
             body.extend(parsed[1:])
-        if index in blocks:
+        if definitions:
             statement = with_blank_lines(statement, BLANK_LINES_AROUND_DEF)
         body.append(statement)
     return module.with_changes(body=body)
@@ -296,7 +303,7 @@ def is_import(statement: cst.CSTNode) -> bool:
 
 
 def insertion_index(module: cst.Module) -> int:
-    """After the last top-level import of the module's opening block (docstring, imports)."""
+    """After the last top-level import of the module's opening block (text_edits.insertion_index)."""
     index = 0
     for position, statement in enumerate(module.body):
         if is_import(statement):
@@ -304,7 +311,7 @@ def insertion_index(module: cst.Module) -> int:
         elif position == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
             statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
             index = 1  # the module docstring
-        elif index:
+        elif index and not environment_setting(module.code_for_node(statement)):
             break
     return index
 
@@ -463,7 +470,8 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
             changes.setdefault(key, []).append(change)
         statements.extend(inserted)
         for index, text in before:
-            blocks.setdefault(index, []).append(text)
+            if text not in blocks.setdefault(index, []):  # several findings may ask for one block
+                blocks[index].append(text)
         imports.extend(finding.fix.imports)
         applied.append(finding)
     try:

@@ -230,7 +230,8 @@ def end_of_line(text: str, starts: list[int], line: int) -> int | None:
 
 
 def insertion_index(body: list[ast.stmt], code: list[str]) -> int | None:
-    """After the last top-level import of the module's opening block (docstring, imports)."""
+    """After the last top-level import of the module's opening block (docstring, imports, and
+    environment settings among them, which must run before TensorFlow is imported)."""
     index = 0
     for position, statement in enumerate(body):
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
@@ -240,9 +241,15 @@ def insertion_index(body: list[ast.stmt], code: list[str]) -> int | None:
             if not one_string(code[0]):
                 return None
             index = 1  # the module docstring
-        elif index:
+        elif index and not environment_setting(code[position]):
             break
     return index
+
+
+def environment_setting(code: str) -> bool:
+    """`os.environ[...] = ...` or `os.environ.setdefault(...)` on one line."""
+    line = code.strip()
+    return "\n" not in line and line.startswith("os.environ")
 
 
 def one_string(code: str) -> bool:

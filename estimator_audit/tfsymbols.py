@@ -517,3 +517,74 @@ def spelling(context: ModuleContext, chain: ast.Attribute, base: str, new: str) 
         if context.names.qualified_name(expression, start(chain)) == canonical(new):
             return text
     return None
+
+
+# TF 1.x spellings of the modules TensorFlow 2.16+ serves only with Keras 2 (the generated
+# table's `unavailable` modules), and their tf.compat.v1 names.
+KERAS_2_MODULES = {"tensorflow.layers": "tensorflow.compat.v1.layers",
+                   "tensorflow.nn.rnn_cell": "tensorflow.compat.v1.nn.rnn_cell",
+                   "tensorflow.compat.v1.layers": "tensorflow.compat.v1.layers",
+                   "tensorflow.compat.v1.nn.rnn_cell": "tensorflow.compat.v1.nn.rnn_cell"}
+LEGACY_KERAS = "TF_USE_LEGACY_KERAS"
+
+
+def keras_2_name(qualified: str) -> str | None:
+    """The tf.compat.v1 name of a symbol TensorFlow serves only with Keras 2 (tf.layers.dense
+    -> tensorflow.compat.v1.layers.dense), or None."""
+    for module, v1 in KERAS_2_MODULES.items():
+        if qualified.startswith(module + "."):
+            return v1 + qualified[len(module):]
+    return None
+
+
+def uses_legacy_keras(context: ModuleContext) -> bool:
+    """Whether the module sets TF_USE_LEGACY_KERAS before anything else runs: a module-level
+    `os.environ["TF_USE_LEGACY_KERAS"] = "1"` (or `.setdefault(...)`) ahead of its imports.
+    TensorFlow then serves tf.keras, tf.compat.v1.layers and rnn_cell from tf-keras (Keras 2)."""
+    memo = context.memo
+    if LEGACY_KERAS not in memo:
+        memo[LEGACY_KERAS] = any(sets_legacy_keras(context, statement) for statement in context.tree.body)
+    return bool(memo[LEGACY_KERAS])
+
+
+def sets_legacy_keras(context: ModuleContext, statement: ast.stmt) -> bool:
+    key = value = None
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and isinstance(
+            statement.targets[0], ast.Subscript):
+        target = statement.targets[0]
+        if context.names.qualified_name(target.value, start(statement)) == "os.environ":
+            key, value = target.slice, statement.value
+    elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+        call = statement.value
+        name = context.names.qualified_name(call.func, start(statement))
+        if name == "os.environ.setdefault" and len(call.args) == 2:
+            key, value = call.args
+    return (isinstance(key, ast.Constant) and key.value == LEGACY_KERAS and isinstance(value, ast.Constant)
+            and str(value.value).lower() in ("1", "true"))
+
+
+def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: str, base: str,
+                     quote: str) -> Fix | None:
+    """A symbol TensorFlow 2.16+ serves only with Keras 2, made to work: spelled through
+    tf.compat.v1, with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` put before the module's first
+    import (it must be set before TensorFlow is imported). Needs the tf-keras package."""
+    v1 = keras_2_name(qualified)
+    if v1 is None:
+        return None
+    edits: list[Edit] = []
+    if v1 != qualified:
+        text = spelling(context, chain, base, v1)
+        if text is None:
+            return None
+        edits.append(Edit(EditAction.REPLACE, context.span(chain), text=text))
+    if not uses_legacy_keras(context):
+        first = next((s for s in context.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))
+                      and not (isinstance(s, ast.ImportFrom) and s.module == "__future__")), None)
+        if first is None:
+            return None
+        setting = f"os.environ[{quote}{LEGACY_KERAS}{quote}] = {quote}1{quote}"
+        comment = "# tf.compat.v1.layers and rnn_cell need tf-keras (Keras 2)"
+        edits.append(Edit(EditAction.INSERT_BEFORE_STATEMENT, context.span(first),
+                          text=f"import os\n{setting}  {comment}"))
+    return Fix(FixSafety.UNSAFE, "serve tf.compat.v1.layers from Keras 2 (TF_USE_LEGACY_KERAS=1; "
+               "pip install tf-keras)", tuple(edits))

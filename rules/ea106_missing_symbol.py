@@ -100,6 +100,17 @@ rule (Sessions: EA103, TF1 optimizers: EA104, ...) are not EA106 findings and ar
 `"eval"`, `"infer"`, checked on tensorflow-estimator 2.15), so input functions that compare a
 mode with them run without tf.estimator.
 
+Unsafe, targets 2.16 and later: `tf.layers.*` and `tf.nn.rnn_cell.*` (and their
+`tf.compat.v1` spellings, which TensorFlow 2.16+ serves only with Keras 2: "`dense` is not
+available with Keras 3") become `tf.compat.v1.layers.*` / `tf.compat.v1.nn.rnn_cell.*`, and
+`import os` with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` goes before the module's first
+import, so TensorFlow serves them from the tf-keras package (`pip install tf-keras`). On
+TensorFlow 2.21 with tf-keras 2.21, `tf.compat.v1.layers.dense`, `dropout` and `conv2d` built
+their variables (`dense/kernel:0`, ...) in a graph with the variable set and raised
+AttributeError without it. Unsafe because the variable switches tf.keras to Keras 2 for the
+whole process. A module that already sets the variable ahead of its imports gets no finding
+for the `tf.compat.v1` names.
+
 Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
 `tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
 becomes an import of `mnist_input_data`, written beside the file: a port of TensorFlow 1.15's
@@ -132,12 +143,15 @@ from estimator_audit.tfsymbols import (
     Reference,
     SymbolReferenceRule,
     guarded,
+    keras_2_name,
+    legacy_keras_fix,
     missing,
     rename_fix,
     replacement,
     tf2_rename,
     tf_api,
     tf_tables,
+    uses_legacy_keras,
 )
 
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
@@ -247,6 +261,26 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            from __future__ import print_function
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+            hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)
+            cell = tf.compat.v1.nn.rnn_cell.LSTMCell(16)
+            """,
+            at=((4, 10), (5, 8)),
+            target="2.21",
+            fixed="""
+            from __future__ import print_function
+            import os
+            os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.compat.v1.layers and rnn_cell need tf-keras (Keras 2)
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
+            hidden = tf.compat.v1.layers.dense(x, 8, activation=tf.nn.relu)
+            cell = tf.compat.v1.nn.rnn_cell.LSTMCell(16)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -418,7 +452,8 @@ class MissingSymbol(SymbolReferenceRule):
         if not tf_tables(self.target) or not reference.qualified.startswith("tensorflow"):
             return
         gone = missing(reference.qualified, self.target)
-        if gone is None:
+        if gone is None or (gone.reason is not None and keras_2_name(gone.name) is not None
+                            and uses_legacy_keras(self.context)):
             return
         if guarded(self.context, reference.node, errors):
             return
@@ -431,6 +466,13 @@ class MissingSymbol(SymbolReferenceRule):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         self.statement = node
         super().visit_ImportFrom(node)
+
+    def quote(self) -> str:
+        """The module's preferred quote (one walk of the module, however many fixes use it)."""
+        memo = self.context.memo
+        if "quote" not in memo:
+            memo["quote"] = preferred_quote(self.context.source.lines, self.context.tree)
+        return str(memo["quote"])
 
     def import_fix(self) -> Fix | None:
         """An import of TensorFlow 1's MNIST reader as one of mnist_input_data, the port
@@ -461,15 +503,16 @@ class MissingSymbol(SymbolReferenceRule):
         if isinstance(reference.node, (ast.Import, ast.ImportFrom, ast.alias)):
             return self.import_fix()
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
+        if isinstance(chain, ast.Attribute) and keras_2_name(reference.qualified) is not None and keras3(
+                self.target):
+            return legacy_keras_fix(self.context, chain, reference.qualified, reference.base, self.quote())
+        chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
         mode = MODE_KEYS.get(reference.qualified.rsplit(".", 1)[-1]) if under(
             reference.qualified.rsplit(".", 1)[0], tuple(f"{api}.ModeKeys" for api in ESTIMATOR)) else None
         if mode is not None:
-            memo = self.context.memo
-            if "quote" not in memo:  # one walk of the module, however many constants it uses
-                memo["quote"] = preferred_quote(self.context.source.lines, self.context.tree)
-            literal = string_literal(mode, memo["quote"])
+            literal = string_literal(mode, self.quote())
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=literal)
             return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
         provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)

@@ -33,11 +33,13 @@ class Runtime:
 
 
 # pandas too: legacy programs feed estimators from DataFrames (`dict(df)`, pandas_input_fn), and
-# repro and compare run them as they are.
+# repro and compare run them as they are. tf-keras in the current runtime: TF1 graph programs
+# that build with tf.compat.v1.layers run on TensorFlow 2.21 only with Keras 2, which the fix
+# asks for with TF_USE_LEGACY_KERAS=1 (without that variable, tf.keras stays Keras 3).
 RUNTIMES = {
     "legacy": Runtime("legacy", ("tensorflow-cpu==2.15.1", "tensorflow-estimator==2.15.0", "pandas==2.2.3"),
                       ("3.11", "3.10", "3.9")),
-    "current": Runtime("current", ("tensorflow-cpu==2.21.0", "pandas==2.3.3"),
+    "current": Runtime("current", ("tensorflow-cpu==2.21.0", "pandas==2.3.3", "tf-keras==2.21.0"),
                        ("3.11", "3.12", "3.13", "3.10")),
 }
 ENVIRONMENT_OVERRIDES = {"legacy": "ESTIMATOR_AUDIT_LEGACY_PYTHON", "current": "ESTIMATOR_AUDIT_PYTHON"}
