@@ -329,8 +329,8 @@ class ModuleFacts:
                 return estimator_class(owner) is not None
             return name is None and any(k.arg == "input_fn" for k in node.keywords)
         if method == "run":
-            if owner is not None:
-                return owner in SESSION_CLASSES
+            if owner is not None:  # a session's run, or `train_step.run()` on an optimizer's update op
+                return owner in SESSION_CLASSES or owner.endswith((".minimize", ".apply_gradients"))
             return name is None and "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
         return False
 

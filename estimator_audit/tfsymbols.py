@@ -186,6 +186,37 @@ def replacement(qualified: str, target: Version = (2, 21)) -> tuple[str, str] | 
     `target`; e.g. tensorflow.random_normal -> tensorflow.random.normal."""
     found = _longest_renamed(qualified, renames_table()[0])
     if found is None or not exists(found[1], target):
+        return compat_v1_name(qualified, target)
+    return found
+
+
+def compat_v1_name(qualified: str, target: Version) -> tuple[str, str] | None:
+    """(old prefix, its tf.compat.v1 name) for the longest prefix of a TF 1.x name that
+    tf.compat.v1 keeps on `target` (tf.compat.v1 is TensorFlow 1's API as it was, so the name
+    there is the same object): the spelling the migration guide starts from when TensorFlow's
+    rename table maps the name to a different TF 2 function. Keras names are left to EA108."""
+    if not qualified.startswith("tensorflow.") or qualified.startswith(
+            ("tensorflow.compat.", "tensorflow.keras")):
+        return None
+    parts = qualified.split(".")
+    for end in range(len(parts), 1, -1):
+        old = ".".join(parts[:end])
+        new = "tensorflow.compat.v1." + old[len("tensorflow."):]
+        if exists(new, target) and missing(old, target) is not None:
+            return old, new
+    return None
+
+
+def changed_meaning(qualified: str, target: Version) -> tuple[str, str] | None:
+    """(old prefix, tf.compat.v1 name) for a TF 1.x name that TensorFlow 2 kept for another
+    object (tf.summary.scalar is TF2's summary op; TF1 code meant tf.compat.v1.summary.scalar):
+    tf_upgrade_v2's same-object renames into tf.compat.v1 of names that still exist."""
+    if qualified.startswith(("tensorflow.compat.", "tensorflow.keras")):
+        return None
+    found = _longest_renamed(qualified, renames_table()[0])
+    if found is None or not found[1].startswith("tensorflow.compat.v1."):
+        return None
+    if missing(found[0], target) is not None or not exists(found[1], target):
         return None
     return found
 
@@ -578,13 +609,17 @@ def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: st
             return None
         edits.append(Edit(EditAction.REPLACE, context.span(chain), text=text))
     if not uses_legacy_keras(context):
-        first = next((s for s in context.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))
-                      and not (isinstance(s, ast.ImportFrom) and s.module == "__future__")), None)
+        imports = [s for s in context.tree.body if isinstance(s, (ast.Import, ast.ImportFrom))
+                   and not (isinstance(s, ast.ImportFrom) and s.module == "__future__")]
+        plain_os = [s for s in imports
+                    if isinstance(s, ast.Import) and [(a.name, a.asname) for a in s.names] == [("os", None)]]
+        first = next((s for s in imports if s not in plain_os), None)
         if first is None:
             return None
         setting = f"os.environ[{quote}{LEGACY_KERAS}{quote}] = {quote}1{quote}"
         comment = "# tf.compat.v1.layers and rnn_cell need tf-keras (Keras 2)"
+        imported = any(s.lineno < first.lineno for s in plain_os)  # `import os` already comes first
         edits.append(Edit(EditAction.INSERT_BEFORE_STATEMENT, context.span(first),
-                          text=f"import os\n{setting}  {comment}"))
+                          text=f"{setting}  {comment}" if imported else f"import os\n{setting}  {comment}"))
     return Fix(FixSafety.UNSAFE, "serve tf.compat.v1.layers from Keras 2 (TF_USE_LEGACY_KERAS=1; "
                "pip install tf-keras)", tuple(edits))

@@ -529,7 +529,11 @@ class MissingSymbol(SymbolReferenceRule):
         advice = ""
         renamed = replacement(qualified, self.target)
         other = tf2_rename(qualified, self.target)
-        if renamed is not None and len(renamed[0]) >= len(gone.name):
+        keras2 = keras_2_name(qualified) if keras3(self.target) else None
+        if keras2 is not None:
+            advice = (f"; use {tf_spelling(keras2)} with Keras 2 (TF_USE_LEGACY_KERAS=1 and the tf-keras "
+                      f"package): TensorFlow {target} serves tf.compat.v1.layers and rnn_cell only from Keras 2")
+        elif renamed is not None and len(renamed[0]) >= len(gone.name):
             named = renamed[0]
             advice = (
                 f"; use {tf_spelling(renamed[1])}, the same symbol under its TensorFlow 2 name"

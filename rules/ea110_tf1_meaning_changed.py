@@ -1,0 +1,141 @@
+"""
+## What it does
+In a module that builds a TF1 graph (it runs a session, makes placeholders or switches to graph
+mode), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary.scalar`,
+`histogram`, `image`, `audio` and `text` (TF2's summary ops), `tf.where`, `tf.nn.ctc_loss`,
+`tf.saved_model.load`, the initializer classes (`tf.zeros_initializer`,
+`tf.random_normal_initializer`, ...), `tf.losses.Reduction`: the names TensorFlow's own
+`tf_upgrade_v2` respells as `tf.compat.v1.<name>` while they still exist under their old name.
+Keras names are EA108's. It fires when the `target` setting is TensorFlow 2 or later.
+
+## Why is this bad?
+EA106 cannot see these names: they exist. But they are not what the TF1 program called. In a
+graph program on TensorFlow 2.21, `tf.summary.scalar("loss", loss)` runs TF2's summary op,
+which needs TensorBoard installed (`TBNotInstalledError: TensorBoard is not installed, missing
+implementation for tf.summary.scalar`) and a default writer and step to record anything, where
+TF1's op returned a summary tensor to merge and write; `tf.where` with one argument and the
+initializers take other arguments or broadcast differently.
+
+## How it was verified
+The names are tf_upgrade_v2's renames into `tf.compat.v1` (`tensorflow/tools/compatibility`,
+TensorFlow 2.15.1) that `estimator_audit/data/tf_renames_v2.json` lists as the same object
+(checked on TensorFlow 2.15), restricted to those that exist under their old name in the
+generated TensorFlow 2.21 API table. The TensorBoard error is what a TF1 regression script
+(fixtures/graph/reset_graph) raised on TensorFlow 2.21 after its other names were fixed and
+graph mode was on; with `tf.compat.v1.summary.scalar` it ran.
+
+## Example
+```python
+import tensorflow as tf
+tf.compat.v1.disable_v2_behavior()
+loss = tf.reduce_mean(tf.square(prediction - y))
+tf.summary.scalar("loss", loss)
+```
+
+## Use instead
+```python
+import tensorflow as tf
+tf.compat.v1.disable_v2_behavior()
+loss = tf.reduce_mean(tf.square(prediction - y))
+tf.compat.v1.summary.scalar("loss", loss)
+```
+
+## Fix safety
+Safe: the name is respelled `tf.compat.v1.<name>` through the file's own name for TensorFlow,
+the object the TF1 program called, in a module that runs as a TF1 graph program.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from estimator_audit.calls import tf_spelling
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.rule import Invalid, Valid
+from estimator_audit.tfsymbols import Reference, SymbolReferenceRule, changed_meaning, spelling
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+
+@dataclass(frozen=True)
+class Pending:
+    node: ast.AST
+    message: str
+    fix: Fix | None
+
+
+class TF1MeaningChanged(SymbolReferenceRule):
+    code = "EA110"
+    name = "tf1-meaning-changed"
+    severity = Severity.ERROR
+    summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object (tf.summary.scalar)."
+    triggers = ("summary", "where", "initializer", "ctc_loss", "saved_model", "Reduction", "compute_gradient")
+    fix_safety = FixSafety.SAFE
+    valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            writer = tf.summary.create_file_writer("/tmp/logs")
+            with writer.as_default():
+                tf.summary.scalar("loss", 0.5, step=1)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            tf.compat.v1.summary.scalar("loss", loss)
+            x = tf.compat.v1.placeholder(tf.float32)
+            """
+        ),
+    )
+    invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 1])
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.zeros_initializer())
+            tf.summary.scalar("loss", tf.reduce_mean(x + b))
+            merged = tf.compat.v1.summary.merge_all()
+            """,
+            at=((3, 53), (4, 1)),
+            message="TensorFlow 2 kept the name for another object",
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 1])
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer())
+            tf.compat.v1.summary.scalar("loss", tf.reduce_mean(x + b))
+            merged = tf.compat.v1.summary.merge_all()
+            """,
+        ),
+    )
+
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        self.pending: list[Pending] = []
+
+    def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
+        found = changed_meaning(reference.qualified, self.target)
+        if found is None:
+            return
+        old, new = found
+        chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
+        fix = None
+        if isinstance(chain, ast.Attribute):
+            text = spelling(self.context, chain, reference.base, new + reference.qualified[len(old):])
+            if text is not None:
+                fix = Fix(FixSafety.SAFE, f"use {text}",
+                          (Edit(EditAction.REPLACE, self.context.span(chain), text=text),))
+        message = (f"{tf_spelling(old)} is not what TF1 code called: TensorFlow 2 kept the name for another "
+                   f"object (tf_upgrade_v2 respells it {tf_spelling(new)}); in this TF1 graph program use "
+                   f"{tf_spelling(new)}")
+        self.pending.append(Pending(reference.node, message, fix))
+
+    def finish(self) -> None:
+        if not self.context.facts.builds_tf1_graph:
+            return
+        for pending in self.pending:
+            self.report(pending.node, pending.message, pending.fix)
