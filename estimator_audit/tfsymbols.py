@@ -171,6 +171,35 @@ def renames_table() -> tuple[Mapping[str, str], Mapping[str, str]]:
     return data["replacements"], data["renames"]
 
 
+@cache
+def arguments_rewritten() -> frozenset[str]:
+    """TF1 names whose calls tf_upgrade_v2 rewrites beyond the name (arguments, warnings)."""
+    return frozenset(load("tf_renames_v2.json")["changes_arguments"])
+
+
+def v1_keywords(qualified: str, target: Version) -> frozenset[str]:
+    """TF1 keywords of a TensorFlow function that its TF2 version lacks (`reduction_indices` of
+    tf.reduce_sum), when tf.compat.v1 keeps the TF1 function on `target`; else empty."""
+    names = load("tf_renames_v2.json")["v1_keywords"].get(qualified)
+    if not names or qualified.startswith("tensorflow.compat.") or missing(qualified, target) is not None:
+        return frozenset()
+    v1 = "tensorflow.compat.v1." + qualified[len("tensorflow."):]
+    return frozenset(names) if exists(v1, target) else frozenset()
+
+
+def contrib_successor(qualified: str, target: Version) -> str | None:
+    """The TF2 name tf_upgrade_v2 gives a tf.contrib name by renaming alone (the longest renamed
+    prefix, the rest of the chain kept), when that name exists on `target` or is one TensorFlow
+    serves with Keras 2; None for names whose arguments tf_upgrade_v2 also rewrites."""
+    if not qualified.startswith("tensorflow.contrib."):
+        return None
+    found = _longest_renamed(qualified, renames_table()[1])
+    if found is None or found[0] in arguments_rewritten():
+        return None
+    new = found[1] + qualified[len(found[0]):]
+    return new if exists(new, target) or keras_2_name(new) is not None else None
+
+
 def _longest_renamed(qualified: str, table: Mapping[str, str]) -> tuple[str, str] | None:
     parts = qualified.split(".")
     for end in range(len(parts), 1, -1):
@@ -594,14 +623,11 @@ def sets_legacy_keras(context: ModuleContext, statement: ast.stmt) -> bool:
             and str(value.value).lower() in ("1", "true"))
 
 
-def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: str, base: str,
+def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: str, v1: str, base: str,
                      quote: str) -> Fix | None:
-    """A symbol TensorFlow 2.16+ serves only with Keras 2, made to work: spelled through
-    tf.compat.v1, with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` put before the module's first
-    import (it must be set before TensorFlow is imported). Needs the tf-keras package."""
-    v1 = keras_2_name(qualified)
-    if v1 is None:
-        return None
+    """A symbol TensorFlow 2.16+ serves only with Keras 2 (its tf.compat.v1 name `v1`), made to
+    work: spelled `v1`, with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` put before the module's
+    first import (it must be set before TensorFlow is imported). Needs the tf-keras package."""
     edits: list[Edit] = []
     if v1 != qualified:
         text = spelling(context, chain, base, v1)

@@ -111,6 +111,15 @@ AttributeError without it. Unsafe because the variable switches tf.keras to Kera
 whole process. A module that already sets the variable ahead of its imports gets no finding
 for the `tf.compat.v1` names.
 
+Unsafe: a `tf.contrib` name that tf_upgrade_v2 maps to a TensorFlow 2 name by renaming alone
+(`tf.contrib.data.AUTOTUNE` -> `tf.data.experimental.AUTOTUNE`, `tf.contrib.rnn.BasicLSTMCell`
+-> `tf.compat.v1.nn.rnn_cell.BasicLSTMCell`, with Keras 2 as above) is respelled so; tf.contrib
+cannot be installed beside TensorFlow 2, so that the two are the same object is tf_upgrade_v2's
+word, not checked here. Names whose calls tf_upgrade_v2 also rewrites (its argument
+transformers, keyword renames, reorders and warnings, listed in the generated table:
+`tf.contrib.layers.xavier_initializer`, `l2_regularizer`) keep their finding, which says so, as
+do names with no successor in the table (`tf.contrib.slim`: the tf-slim package).
+
 Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
 `tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
 becomes an import of `mnist_input_data`, written beside the file: a port of TensorFlow 1.15's
@@ -135,19 +144,22 @@ import ast
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.layout import preferred_quote, string_literal
-from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
+from estimator_audit.migrate.support_files import MNIST_SUPPORT, SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
 from estimator_audit.tfsymbols import (
     Missing,
     Reference,
     SymbolReferenceRule,
+    arguments_rewritten,
+    contrib_successor,
     guarded,
     keras_2_name,
     legacy_keras_fix,
     missing,
     rename_fix,
     replacement,
+    spelling,
     tf2_rename,
     tf_api,
     tf_tables,
@@ -159,7 +171,6 @@ ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
 # which the support module mnist_input_data ports.
 MNIST_READERS = frozenset({"tensorflow.examples.tutorials.mnist.input_data",
                            "tensorflow.contrib.learn.python.learn.datasets.mnist"})
-MNIST_SUPPORT = "mnist_input_data"
 # tf.estimator.ModeKeys' constants are these strings (tensorflow-estimator 2.15): code that
 # compares a mode with them (`if mode == tf.estimator.ModeKeys.TRAIN`) keeps working without it.
 MODE_KEYS = {"TRAIN": "train", "EVAL": "eval", "PREDICT": "infer"}
@@ -503,12 +514,19 @@ class MissingSymbol(SymbolReferenceRule):
         if isinstance(reference.node, (ast.Import, ast.ImportFrom, ast.alias)):
             return self.import_fix()
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
-        if isinstance(chain, ast.Attribute) and keras_2_name(reference.qualified) is not None and keras3(
-                self.target):
-            return legacy_keras_fix(self.context, chain, reference.qualified, reference.base, self.quote())
-        chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
+        successor = contrib_successor(reference.qualified, self.target)
+        keras2 = keras_2_name(successor or reference.qualified) if keras3(self.target) else None
+        if keras2 is not None:
+            return legacy_keras_fix(self.context, chain, reference.qualified, keras2, reference.base,
+                                    self.quote())
+        if successor is not None:
+            text = spelling(self.context, chain, reference.base, successor)
+            if text is None:
+                return None
+            return Fix(FixSafety.UNSAFE, f"use {text}, tf_upgrade_v2's successor of the tf.contrib name",
+                       (Edit(EditAction.REPLACE, self.context.span(chain), text=text),))
         mode = MODE_KEYS.get(reference.qualified.rsplit(".", 1)[-1]) if under(
             reference.qualified.rsplit(".", 1)[0], tuple(f"{api}.ModeKeys" for api in ESTIMATOR)) else None
         if mode is not None:
@@ -529,10 +547,14 @@ class MissingSymbol(SymbolReferenceRule):
         advice = ""
         renamed = replacement(qualified, self.target)
         other = tf2_rename(qualified, self.target)
-        keras2 = keras_2_name(qualified) if keras3(self.target) else None
+        successor = contrib_successor(qualified, self.target)
+        keras2 = keras_2_name(successor or qualified) if keras3(self.target) else None
         if keras2 is not None:
             advice = (f"; use {tf_spelling(keras2)} with Keras 2 (TF_USE_LEGACY_KERAS=1 and the tf-keras "
                       f"package): TensorFlow {target} serves tf.compat.v1.layers and rnn_cell only from Keras 2")
+        elif successor is not None:
+            advice = (f"; tf_upgrade_v2 renames it to {tf_spelling(successor)} and changes nothing else (not "
+                      "checked to be the same object: tf.contrib does not install beside TensorFlow 2)")
         elif renamed is not None and len(renamed[0]) >= len(gone.name):
             named = renamed[0]
             advice = (
@@ -544,6 +566,8 @@ class MissingSymbol(SymbolReferenceRule):
                 f"; tf_upgrade_v2 renames it to {tf_spelling(other[1])}, which is not the same "
                 "symbol: check its arguments"
             )
+        elif under(gone.name, CONTRIB):
+            advice = self.contrib_advice(qualified)
         else:
             advice = self.hint(qualified, gone)
         why = ""
@@ -569,6 +593,15 @@ class MissingSymbol(SymbolReferenceRule):
             if legacy.canonical(prefix) is not None:
                 return prefix
         return gone.name
+
+    def contrib_advice(self, qualified: str) -> str:
+        """What tf_upgrade_v2's table says of a tf.contrib name it does not rename by name alone."""
+        rewritten = [name for name in arguments_rewritten() if qualified == name or qualified.startswith(name + ".")]
+        if rewritten:
+            return (f"; tf_upgrade_v2 rewrites calls of {tf_spelling(rewritten[0])} with other arguments (or "
+                    "only warns): port it by hand")
+        return "; it has no successor in tf_upgrade_v2's rename table (tf.contrib.slim is the tf-slim package)" if (
+            qualified.startswith("tensorflow.contrib.slim")) else "; it has no successor in tf_upgrade_v2's rename table"
 
     def hint(self, qualified: str, gone: Missing) -> str:
         """A name of the other API (TF1 <-> TF2) that exists, when there is one."""

@@ -6,7 +6,10 @@ mode), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary
 `tf.saved_model.load`, the initializer classes (`tf.zeros_initializer`,
 `tf.random_normal_initializer`, ...), `tf.losses.Reduction`: the names TensorFlow's own
 `tf_upgrade_v2` respells as `tf.compat.v1.<name>` while they still exist under their old name.
-Keras names are EA108's. It fires when the `target` setting is TensorFlow 2 or later.
+Keras names are EA108's. It also flags calls that pass a TF1 keyword the TF2 function of the
+same name lacks (`tf.reduce_sum(x, reduction_indices=1)`, `keep_dims=`, `tf.nn.softmax(dim=)`:
+tf_upgrade_v2's keyword renames, listed in the generated table). It fires when the `target`
+setting is TensorFlow 2 or later.
 
 ## Why is this bad?
 EA106 cannot see these names: they exist. But they are not what the TF1 program called. In a
@@ -14,7 +17,10 @@ graph program on TensorFlow 2.21, `tf.summary.scalar("loss", loss)` runs TF2's s
 which needs TensorBoard installed (`TBNotInstalledError: TensorBoard is not installed, missing
 implementation for tf.summary.scalar`) and a default writer and step to record anything, where
 TF1's op returned a summary tensor to merge and write; `tf.where` with one argument and the
-initializers take other arguments or broadcast differently.
+initializers take other arguments or broadcast differently. And `tf.reduce_sum(x,
+reduction_indices=1)` raises `TypeError: Got an unexpected keyword argument
+'reduction_indices'` (aymericdamien's TF1 logistic regression, on TensorFlow 2.21 in graph mode):
+TF2's reduce_sum takes `axis`; `tf.compat.v1.reduce_sum` still takes both.
 
 ## How it was verified
 The names are tf_upgrade_v2's renames into `tf.compat.v1` (`tensorflow/tools/compatibility`,
@@ -42,7 +48,8 @@ tf.compat.v1.summary.scalar("loss", loss)
 
 ## Fix safety
 Safe: the name is respelled `tf.compat.v1.<name>` through the file's own name for TensorFlow,
-the object the TF1 program called, in a module that runs as a TF1 graph program.
+the object the TF1 program called (for a TF1 keyword: the TF1 function, whose signature it
+is), in a module that runs as a TF1 graph program.
 """
 
 from __future__ import annotations
@@ -54,7 +61,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Valid
-from estimator_audit.tfsymbols import Reference, SymbolReferenceRule, changed_meaning, spelling
+from estimator_audit.tfsymbols import Reference, SymbolReferenceRule, changed_meaning, spelling, v1_keywords
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -71,8 +78,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
     code = "EA110"
     name = "tf1-meaning-changed"
     severity = Severity.ERROR
-    summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object (tf.summary.scalar)."
-    triggers = ("summary", "where", "initializer", "ctc_loss", "saved_model", "Reduction", "compute_gradient")
+    summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object, or with a TF1 keyword."
+    triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
         Valid(
@@ -93,6 +100,22 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            cost = tf.reduce_mean(-tf.reduce_sum(x * tf.log(x), reduction_indices=1))
+            total = tf.reduce_sum(x, axis=1)
+            """,
+            at=((3, 24),),
+            message="reduction_indices",
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            cost = tf.reduce_mean(-tf.compat.v1.reduce_sum(x * tf.log(x), reduction_indices=1))
+            total = tf.reduce_sum(x, axis=1)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -120,6 +143,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
         found = changed_meaning(reference.qualified, self.target)
         if found is None:
+            self.check_keywords(reference)
             return
         old, new = found
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
@@ -133,6 +157,23 @@ class TF1MeaningChanged(SymbolReferenceRule):
                    f"object (tf_upgrade_v2 respells it {tf_spelling(new)}); in this TF1 graph program use "
                    f"{tf_spelling(new)}")
         self.pending.append(Pending(reference.node, message, fix))
+
+    def check_keywords(self, reference: Reference) -> None:
+        """A call passing a TF1 keyword that the TF2 function of the same name lacks."""
+        call = reference.node
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            return
+        passed = sorted({k.arg for k in call.keywords if k.arg} & v1_keywords(reference.qualified, self.target))
+        if not passed:
+            return
+        new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
+        text = spelling(self.context, call.func, reference.base, new)
+        fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
+                  (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
+        name = tf_spelling(reference.qualified)
+        message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
+                   f"(TypeError: unexpected keyword argument); in this TF1 graph program use {tf_spelling(new)}")
+        self.pending.append(Pending(call, message, fix))
 
     def finish(self) -> None:
         if not self.context.facts.builds_tf1_graph:

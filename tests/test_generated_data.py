@@ -216,8 +216,9 @@ def test_replacements_are_one_to_one_renames_that_exist() -> None:
         "tensorflow.Session", "tensorflow.compat.v1.Session")
     assert tfsymbols.replacement("tensorflow.gfile.GFile") == (
         "tensorflow.gfile.GFile", "tensorflow.io.gfile.GFile")
-    # Not the same function in 2.15: kept apart from the replacements.
-    assert tfsymbols.replacement("tensorflow.arg_max") is None
+    # Not the same function as tf.argmax in 2.15: kept apart from the replacements, and the
+    # replacement is TensorFlow 1's function, kept under tf.compat.v1.
+    assert tfsymbols.replacement("tensorflow.arg_max") == ("tensorflow.arg_max", "tensorflow.compat.v1.arg_max")
     assert tfsymbols.tf2_rename("tensorflow.arg_max") == ("tensorflow.arg_max", "tensorflow.argmax")
     # The rename exists, but its target is gone from 2.21 (tf.compat.v1.estimator).
     assert tfsymbols.replacement("tensorflow.estimator.inputs.numpy_input_fn") is None

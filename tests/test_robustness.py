@@ -30,7 +30,7 @@ from estimator_audit import pipeline
 from estimator_audit.config import Settings
 from estimator_audit.discover import discover
 from estimator_audit.findings import Finding
-from estimator_audit.migrate.support_files import SUPPORT_MODULE
+from estimator_audit.migrate.support_files import SUPPORT_MODULES
 from estimator_audit.migrate.support_files import content as support_content
 from estimator_audit.pipeline import FixMode, audit_path, audit_paths, audit_source, fix_source
 from estimator_audit.source import ReadFailure, read_source
@@ -176,9 +176,10 @@ def test_corpus_fix_keeps_every_parsing_file_parsing_and_is_idempotent(tmp_path:
 
 
 def support_modules_imported_by(files: dict[str, bytes]) -> set[str]:
-    """The support module beside each file that imports it (relative paths, like `entries`)."""
-    return {PurePosixPath(relative).with_name(f"{SUPPORT_MODULE}.py").as_posix()
-            for relative, data in files.items() if f"import {SUPPORT_MODULE}".encode() in data}
+    """The support modules beside each file that imports them (relative paths, like `entries`)."""
+    return {PurePosixPath(relative).with_name(f"{module}.py").as_posix()
+            for relative, data in files.items() for module in SUPPORT_MODULES
+            if f"import {module}".encode() in data}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def test_fix_killed_at_any_moment_leaves_every_file_old_or_new(tmp_path: Path) -
         assert placed <= support, f"files left over after a kill at {delay}: {placed - support}"
         assert now == layout | dict.fromkeys(placed, "file"), f"files lost after a kill at {delay}"
         for relative in placed:  # whole, never half written
-            assert (tree / relative).read_bytes() == support_content(f"{SUPPORT_MODULE}.py")
+            assert (tree / relative).read_bytes() == support_content(PurePosixPath(relative).name)
         new = 0
         for relative in written:
             data = (tree / relative).read_bytes()

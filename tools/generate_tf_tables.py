@@ -46,6 +46,9 @@ What each half writes:
     (tensorflow/tools/compatibility/all_renames_v2.symbol_renames, as tf_upgrade_v2 uses it).
     A rename is one-to-one ("replacements") when, in 2.15, the TF1 symbol (tf.compat.v1.X)
     and the TF2 name are the same object; the others are kept apart ("renames").
+    "changes_arguments" lists the TF1 names whose calls tf_upgrade_v2 rewrites beyond the name
+    (TFAPIChangeSpec's function transformers, keyword renames, argument reorders and warnings);
+    "v1_keywords" the TF1 keywords it renames or drops, per name (`reduction_indices`).
 
 Runs are deterministic: members are sorted, modules are walked breadth first in sorted order.
 """
@@ -530,9 +533,10 @@ def current() -> dict[str, object]:
     }
 
 
-def renames(tf: Any) -> dict[str, dict[str, str]]:
-    """TF1 -> TF2 renames from tf_upgrade_v2's table, split by whether they are one-to-one."""
-    from tensorflow.tools.compatibility import all_renames_v2
+def renames(tf: Any) -> dict[str, object]:
+    """TF1 -> TF2 renames from tf_upgrade_v2's table, split by whether they are one-to-one,
+    and the names whose arguments tf_upgrade_v2 rewrites too."""
+    from tensorflow.tools.compatibility import all_renames_v2, tf_upgrade_v2
 
     def find(dotted: str) -> object:
         rest = dotted.split(".", 1)[1]
@@ -550,7 +554,14 @@ def renames(tf: Any) -> dict[str, dict[str, str]]:
         except Exception:
             same = False
         (replacements if same else others)[key] = value
-    return {"replacements": replacements, "renames": others}
+    spec = tf_upgrade_v2.TFAPIChangeSpec()
+    rewritten = {*spec.function_transformers, *spec.function_keyword_renames, *spec.function_reorders,
+                 *spec.function_warnings, *spec.function_arg_warnings}
+    changes = sorted("tensorflow." + name[3:] for name in rewritten if name.startswith("tf."))
+    keywords = {"tensorflow." + name[3:]: sorted(renamed) for name, renamed in
+                sorted(spec.function_keyword_renames.items()) if name.startswith("tf.")}
+    return {"replacements": replacements, "renames": others, "changes_arguments": changes,
+            "v1_keywords": keywords}
 
 
 def legacy() -> dict[str, object]:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "support"
 SUPPORT_MODULE = "keras_feature_columns"
+# TensorFlow 1's MNIST reader (tensorflow.examples.tutorials.mnist.input_data), ported.
+MNIST_SUPPORT = "mnist_input_data"
+SUPPORT_MODULES = (SUPPORT_MODULE, MNIST_SUPPORT)
 # The functions keras_feature_columns provides, with tf.feature_column's names and parameters.
 FEATURE_COLUMN_FUNCTIONS = frozenset({
     "numeric_column", "bucketized_column", "categorical_column_with_vocabulary_list",
