@@ -72,9 +72,18 @@ def converted(script: Path, workspace: Path, tool: str, legacy_python: str) -> P
         upgrade = Path(legacy_python).parent / "tf_upgrade_v2"
         subprocess.run([str(upgrade), "--mode", "SAFETY", "--intree", str(source), "--outtree", str(copy)],
                        capture_output=True, check=False)
-        if not copy.exists():
-            shutil.copytree(source, copy)
+        shutil.copytree(source, copy, dirs_exist_ok=True, copy_function=copy_missing)
+        unconverted = (copy / script.name).read_bytes() == (source / script.name).read_bytes()
+        if unconverted:  # a tree run can stop before it reaches the script
+            subprocess.run([str(upgrade), "--mode", "SAFETY", "--infile", str(source / script.name),
+                            "--outfile", str(copy / script.name)], capture_output=True, check=False)
     return copy / script.name
+
+
+def copy_missing(source: str, target: str) -> None:
+    """Copy a file the conversion did not write (a failed tf_upgrade_v2 tree run leaves gaps)."""
+    if not Path(target).exists():
+        shutil.copy2(source, target)
 
 
 def main() -> int:
@@ -98,7 +107,8 @@ def main() -> int:
                 outcome = run(python, converted(script.resolve(), Path(scratch) / str(number), tool,
                                                 legacy_python), args.timeout)
                 totals[tool] += outcome.ran
-                cells.append(f"runs ({outcome.seconds:.0f} s)" if outcome.ran else f"fails: {outcome.detail}")
+                cells.append((f"runs ({outcome.detail or f'{outcome.seconds:.0f} s'})") if outcome.ran
+                             else f"fails: {outcome.detail}")
             print(f"| {script} | {cells[0]} | {cells[1]} |", flush=True)
     count = len(args.scripts)
     print(f"\nrun on TensorFlow 2.21: --fix --unsafe-fixes {totals['estimator-audit']}/{count}, "

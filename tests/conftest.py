@@ -76,6 +76,24 @@ def current_python() -> Path:
     return install("current")
 
 
+# A fixture program's files that are not part of it: expected findings, goldens, how it runs.
+NOT_PROGRAM = ("*.expected", "*.fixed", "run.json")
+
+
+def fixed_program(program: Path, destination: Path) -> Path:
+    """A copy of a fixture program's folder after `--fix --unsafe-fixes` on the whole folder."""
+    import shutil
+
+    from estimator_audit.discover import discover
+
+    copy = destination / program.name
+    shutil.copytree(program, copy, ignore=shutil.ignore_patterns(*NOT_PROGRAM))
+    settings = Settings(root=copy)
+    run = audit_paths(discover([str(copy)], settings), settings, jobs=1, mode=FixMode(unsafe=True))
+    assert not run.fix_errors and not run.internal_errors, (run.fix_errors, run.internal_errors)
+    return copy
+
+
 def run_python(python: Path, code: str, timeout: int = 600) -> str:
     """Run code under a runtime's interpreter; returns its stdout, fails the test on error."""
     import os

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +23,13 @@ import pytest
 from estimator_audit.config import Settings
 from estimator_audit.discover import discover
 from estimator_audit.migrate.support_files import content
-from estimator_audit.pipeline import FixMode, audit_paths, audit_source
+from estimator_audit.pipeline import FixMode, audit_paths, audit_source, fix_source
 from estimator_audit.shim.repro import repro
-from tests.conftest import FIXTURES, notebook_script
+from tests.conftest import FIXTURES, fixed_program, notebook_script
 from tests.mnist_files import write_mnist
 
 PROGRAMS = sorted(p for p in (FIXTURES / "graph").iterdir() if p.is_dir())
 UNSAFE = FixMode(unsafe=True)
-NOT_PROGRAM = ("*.expected", "*.fixed", "run.json")
 # What a fixed TF1 program must no longer be told to fix (it runs, seeded, in graph mode).
 MIGRATED = ("EA106", "EA109", "EA201", "EA202")
 
@@ -41,11 +40,7 @@ def manifest(program: Path) -> dict[str, Any]:
 
 def fixed_copy(program: Path, destination: Path) -> Path:
     """A copy of the program after `--fix --unsafe-fixes` on its folder, with its data."""
-    copy = destination / program.name
-    shutil.copytree(program, copy, ignore=shutil.ignore_patterns(*NOT_PROGRAM))
-    settings = Settings(root=copy)
-    run = audit_paths(discover([str(copy)], settings), settings, jobs=1, mode=UNSAFE)
-    assert not run.fix_errors and not run.internal_errors, (run.fix_errors, run.internal_errors)
+    copy = fixed_program(program, destination)
     data = manifest(program).get("mnist")
     if data:
         write_mnist(copy / data)
@@ -103,3 +98,41 @@ def test_repro_catches_the_unseeded_original_shape(current_python: Path, tmp_pat
     report = repro(script, python=str(current_python))
     assert report.status == "diverged", report.text()
     assert "EA202" in report.text()
+
+
+def test_tf2_and_keras_modules_are_not_switched_to_graph_mode() -> None:
+    """The graph-program fixes leave TF2 code alone: no graph-mode switch, no tf.compat.v1
+    respelling of TF2's own summary ops, no per-generator seeds instead of Keras's."""
+    programs = {
+        "eager_training.py": """
+            import tensorflow as tf
+            import keras
+
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            writer = tf.summary.create_file_writer("/tmp/logs")
+
+            @tf.function
+            def step(x, y):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum((model(x) - y) ** 2, axis=1)
+                grads = tape.gradient(loss, model.trainable_variables)
+                model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
+                return loss
+
+            with writer.as_default():
+                tf.summary.scalar("loss", tf.reduce_mean(step(tf.ones([4, 3]), tf.zeros([4, 1]))), step=1)
+            """,
+        "keras_fit.py": """
+            import numpy as np
+            import tensorflow as tf
+            x = np.random.rand(32, 4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.compile(optimizer="adam", loss="mse")
+            model.fit(x, x[:, :1], epochs=1)
+            """,
+    }
+    for name, code in programs.items():
+        fixed = fix_source(name, textwrap.dedent(code).encode(), Settings(), UNSAFE).data.decode()
+        assert "disable_v2_behavior" not in fixed and "disable_eager_execution" not in fixed, fixed
+        assert "compat.v1.summary" not in fixed and "compat.v1.reduce_sum" not in fixed, fixed
+        assert "np.random.seed" not in fixed and "set_random_seed(42)" in fixed, fixed  # Keras seeds all three

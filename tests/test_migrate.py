@@ -13,7 +13,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -26,21 +25,15 @@ from estimator_audit.discover import discover
 from estimator_audit.migrate.support_files import SUPPORT_MODULE, content
 from estimator_audit.pipeline import FixMode, audit_paths, audit_source, fix_source
 from estimator_audit.shim.compare import compare
-from tests.conftest import FIXTURES, fix_file, notebook_script, run_python
+from tests.conftest import FIXTURES, fix_file, fixed_program, notebook_script, run_python
 
 PROGRAMS = sorted(p for p in (FIXTURES / "migrate").iterdir() if p.is_dir())
 UNSAFE = FixMode(unsafe=True)
-NOT_PROGRAM = ("*.expected", "*.fixed", "run.json")
 
 
 def migrated(program: Path, destination: Path) -> Path:
     """A copy of the program after `--fix --unsafe-fixes` on its folder."""
-    copy = destination / program.name
-    shutil.copytree(program, copy, ignore=shutil.ignore_patterns(*NOT_PROGRAM))
-    settings = Settings(root=copy)
-    run = audit_paths(discover([str(copy)], settings), settings, jobs=1, mode=UNSAFE)
-    assert not run.fix_errors and not run.internal_errors, (run.fix_errors, run.internal_errors)
-    return copy
+    return fixed_program(program, destination)
 
 
 def modules(folder: Path) -> list[Path]:
