@@ -35,6 +35,9 @@ SEEDING_CALLS: dict[str, frozenset[RNG]] = {
     "tensorflow.random.set_seed": frozenset({RNG.TENSORFLOW}),
     "tensorflow.compat.v1.set_random_seed": frozenset({RNG.TENSORFLOW}),
     "tensorflow.compat.v1.random.set_random_seed": frozenset({RNG.TENSORFLOW}),
+    # TF 1.x spellings: missing on TensorFlow 2 (EA106 respells them), but the program's seed.
+    "tensorflow.set_random_seed": frozenset({RNG.TENSORFLOW}),
+    "tensorflow.random.set_random_seed": frozenset({RNG.TENSORFLOW}),
     "keras.utils.set_random_seed": ALL_RNGS,
     "tensorflow.keras.utils.set_random_seed": ALL_RNGS,
     "tf_keras.utils.set_random_seed": ALL_RNGS,
