@@ -177,6 +177,7 @@ def arguments_rewritten() -> frozenset[str]:
     return frozenset(load("tf_renames_v2.json")["changes_arguments"])
 
 
+@cache
 def v1_keywords(qualified: str, target: Version) -> frozenset[str]:
     """TF1 keywords of a TensorFlow function that its TF2 version lacks (`reduction_indices` of
     tf.reduce_sum), when tf.compat.v1 keeps the TF1 function on `target`; else empty."""
@@ -236,6 +237,7 @@ def compat_v1_name(qualified: str, target: Version) -> tuple[str, str] | None:
     return None
 
 
+@cache
 def changed_meaning(qualified: str, target: Version) -> tuple[str, str] | None:
     """(old prefix, tf.compat.v1 name) for a TF 1.x name that TensorFlow 2 kept for another
     object (tf.summary.scalar is TF2's summary op; TF1 code meant tf.compat.v1.summary.scalar):

@@ -161,7 +161,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
     def check_keywords(self, reference: Reference) -> None:
         """A call passing a TF1 keyword that the TF2 function of the same name lacks."""
         call = reference.node
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        if not isinstance(call, ast.Call) or not call.keywords or not isinstance(call.func, ast.Attribute):
             return
         passed = sorted({k.arg for k in call.keywords if k.arg} & v1_keywords(reference.qualified, self.target))
         if not passed:

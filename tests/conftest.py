@@ -17,7 +17,6 @@ from estimator_audit.rule import example_text
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
-SHARED = REPO.parent / "shared"
 
 
 def audit_text(code: str, filename: str = "example.py", settings: Settings | None = None,

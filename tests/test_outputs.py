@@ -10,9 +10,10 @@ import jsonschema
 import pytest
 
 from estimator_audit.catalogue import all_rules
-from tests.conftest import FIXTURES, SHARED, run_cli
+from tests.conftest import FIXTURES, run_cli
 
-SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+# OASIS's published SARIF 2.1.0 schema (errata01), vendored so the suite runs in any clone.
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
