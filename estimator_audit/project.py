@@ -161,7 +161,8 @@ class Project:
     def sibling_import(self, path: str, module: str) -> str:
         """The import statement that loads `module`, a file placed beside `path`, written the
         way `path` already imports its own siblings (`import iris_data`, `from . import model`,
-        `from trainer import model`); in a package without such imports, a relative one."""
+        `from trainer import model`); in a package without such imports, a relative one when
+        other modules import this one, else (a script) a plain one."""
         folder = Path(path).resolve().parent
         context = self.context(path)
         statements = [node for node in ast.walk(context.tree)
@@ -181,9 +182,11 @@ class Project:
                 if found_path.parent == folder and found_path.name != "__init__.py":
                     package = name.rsplit(".", 1)[0] if "." in name else None
                     return f"from {package} import {module}" if package else f"import {module}"
-        if (folder / "__init__.py").is_file() and not path.endswith(".ipynb"):
+                if found_path.parent.parent == folder and found_path.parent.name == name.split(".")[0]:
+                    return f"import {module}"  # `from models.net import Net`: its folder is on sys.path
+        if (folder / "__init__.py").is_file() and not path.endswith(".ipynb") and any(self.importers(path)):
             return f"from . import {module}"
-        return f"import {module}"
+        return f"import {module}"  # a script (nothing imports it) runs with its folder on sys.path
 
     # -- who imports a module ---------------------------------------------------------------------
     def files_under(self, root: Path) -> list[str]:
