@@ -120,6 +120,17 @@ transformers, keyword renames, reorders and warnings, listed in the generated ta
 `tf.contrib.layers.xavier_initializer`, `l2_regularizer`) keep their finding, which says so, as
 do names with no successor in the table (`tf.contrib.slim`: the tf-slim package).
 
+Unsafe: `tf.contrib.layers.xavier_initializer()` and `xavier_initializer_conv2d()` (uniform,
+their default; `seed=` and `dtype=` kept) become `tf.compat.v1.glorot_uniform_initializer()`.
+In TensorFlow 1.15's source (`contrib/layers/python/layers/initializers.py`) the Xavier
+initializer is `variance_scaling_initializer(factor=1.0, mode='FAN_AVG', uniform=True)`, which
+draws `random_uniform(shape, -sqrt(3 * factor / n), sqrt(3 * factor / n), dtype, seed=seed)` with
+`n = (fan_in + fan_out) / 2`; `glorot_uniform_initializer` (`init_ops.py`, read in the 2.15
+runtime) is `VarianceScaling(scale=1.0, mode="fan_avg", distribution="uniform")`, which draws
+`random_uniform(shape, -sqrt(3 * scale / n), sqrt(3 * scale / n), dtype, seed=seed)` with the same
+fans: the same op, bounds and seed. `uniform=False` (a truncated normal with deviation
+`sqrt(1.3 / n)`, not glorot_normal's) keeps its finding.
+
 Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
 `tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
 becomes an import of `mnist_input_data`, written beside the file: a port of TensorFlow 1.15's
@@ -169,6 +180,9 @@ from estimator_audit.tfsymbols import (
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
 # TensorFlow 1's MNIST reader (the tutorial module, and the contrib module it re-exported),
 # which the support module mnist_input_data ports.
+# tf.contrib.layers' Xavier initializers, uniform (their default): TF1's glorot_uniform draws the same.
+XAVIER = frozenset({"tensorflow.contrib.layers.xavier_initializer", "tensorflow.contrib.layers.xavier_initializer_conv2d"})
+GLOROT_UNIFORM = "tensorflow.compat.v1.glorot_uniform_initializer"
 MNIST_READERS = frozenset({"tensorflow.examples.tutorials.mnist.input_data",
                            "tensorflow.contrib.learn.python.learn.datasets.mnist"})
 # tf.estimator.ModeKeys' constants are these strings (tensorflow-estimator 2.15): code that
@@ -272,6 +286,19 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            w = tf.compat.v1.get_variable("w", [3, 4], initializer=tf.contrib.layers.xavier_initializer(seed=1))
+            v = tf.compat.v1.get_variable("v", [3, 4], initializer=tf.contrib.layers.xavier_initializer(uniform=False))
+            """,
+            at=((2, 56), (3, 56)),
+            fixed="""
+            import tensorflow as tf
+            w = tf.compat.v1.get_variable("w", [3, 4], initializer=tf.compat.v1.glorot_uniform_initializer(seed=1))
+            v = tf.compat.v1.get_variable("v", [3, 4], initializer=tf.contrib.layers.xavier_initializer(uniform=False))
+            """,
+        ),
         Invalid(
             """
             from __future__ import print_function
@@ -478,6 +505,21 @@ class MissingSymbol(SymbolReferenceRule):
         self.statement = node
         super().visit_ImportFrom(node)
 
+    def xavier_fix(self, chain: ast.Attribute, call: ast.Call, base: str) -> Fix | None:
+        """`tf.contrib.layers.xavier_initializer(seed=..., dtype=...)` (uniform, its default) as
+        `tf.compat.v1.glorot_uniform_initializer(seed=..., dtype=...)`: the same draw."""
+        uniform = next((k.value for k in call.keywords if k.arg == "uniform"), None)
+        if call.args or any(k.arg not in ("uniform", "seed", "dtype") for k in call.keywords) or (
+                uniform is not None and not (isinstance(uniform, ast.Constant) and uniform.value is True)):
+            return None  # the truncated-normal variant draws with another deviation: no equivalent
+        text = spelling(self.context, chain, base, GLOROT_UNIFORM)
+        if text is None:
+            return None
+        edits = [Edit(EditAction.REPLACE, self.context.span(chain), text=text)]
+        if uniform is not None:
+            edits.append(Edit(EditAction.REMOVE_KEYWORD, self.context.span(call), "uniform"))
+        return Fix(FixSafety.UNSAFE, f"use {text}, which draws what xavier_initializer drew", tuple(edits))
+
     def quote(self) -> str:
         """The module's preferred quote (one walk of the module, however many fixes use it)."""
         memo = self.context.memo
@@ -516,6 +558,8 @@ class MissingSymbol(SymbolReferenceRule):
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         if not isinstance(chain, ast.Attribute):
             return None
+        if reference.qualified in XAVIER and isinstance(reference.node, ast.Call):
+            return self.xavier_fix(chain, reference.node, reference.base)
         successor = contrib_successor(reference.qualified, self.target)
         keras2 = keras_2_name(successor or reference.qualified) if keras3(self.target) else None
         if keras2 is not None:
