@@ -170,7 +170,9 @@ called on a name that holds it (`opt`, `self.opt`, the parameter it is the defau
 keyword it is passed as, the names the results of the function returning it are assigned to)
 or chained on the call (`tf.train.AdamOptimizer(lr).minimize(loss)`,
 `make_optimizer().minimize(loss)`), or the optimizer passed to a non-Keras TensorFlow API
-(`CrossShardOptimizer`, `SyncReplicasOptimizer`, an Estimator, `tf.contrib`, slim). Nor is
+(`CrossShardOptimizer`, `SyncReplicasOptimizer`, an Estimator, `tf.contrib`, slim) or to the
+program's own code in another module (`Autoencoder(n_input, optimizer=opt)` from a models
+package, whose class calls `optimizer.minimize`: research/autoencoder broke on the Keras fix). Nor is
 there a fix where an argument is hidden in `*args`/`**kwargs`, a required one is missing, one
 has no Keras counterpart and is not at its TF1 default (`use_locking=True`), the class takes no
 such keyword, or the table has no faithful Keras class (RMSProp, the proximal and
@@ -553,9 +555,18 @@ class TF1Optimizer(CallRule):
         if name is not None and name.startswith("tensorflow") and "()" not in name and (
                 name.rsplit(".", 1)[-1] in GRAPH_ONLY):
             self.tf1_code = True
-        if name is not None and name.startswith(TF1_APIS) and ".keras." not in name:
+        if name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name)):
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 self.note_used(value.value if isinstance(value, ast.Starred) else value)
+
+    def elsewhere(self, name: str) -> bool:
+        """Whether a call goes to the program's own code in another module (`Autoencoder(...,
+        optimizer=opt)` from autoencoder_models/): what it does with an optimizer is not seen
+        here, and TF1 programs hand theirs to model classes that call minimize."""
+        if name.startswith(("keras.", "tensorflow.", "tf_keras.")) or "()" in name:
+            return False
+        found = self.context.project.locate(self.context.source.path, name)
+        return found is not None and found[0] != self.context.source.path
 
     def note_used(self, value: ast.expr) -> None:
         if isinstance(value, ast.Call):

@@ -4,12 +4,15 @@ shapes of code where EA104 and EA205 offer no fix."""
 from __future__ import annotations
 
 import ast
+import textwrap
+from pathlib import Path
 
 import pytest
 
 from estimator_audit.config import Settings
 from estimator_audit.findings import Edit, EditAction, Finding, Fix, FixSafety, Severity, Span
 from estimator_audit.fix import FixFailure, apply_fixes
+from estimator_audit.pipeline import audit_source
 from estimator_audit.rule import example_text
 from tests.conftest import audit_text
 
@@ -206,3 +209,25 @@ def test_ea205_offers_no_fix_for_a_numpy_seed_numpy_refuses() -> None:
     assert all(f is not None for f in found)
     negative = [f.fix for f in audit_text(code, settings=Settings(select=("EA205",), seed=-1))]
     assert negative[0] is None and negative[1] is not None
+
+
+def test_ea104_keeps_a_tf1_optimizer_handed_to_the_programs_own_code(tmp_path: Path) -> None:
+    """research/autoencoder's shape: the runner builds the optimizer, a model class in another
+    module calls its minimize. The Keras fix would break it; the safe respelling does not."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "__init__.py").write_text("")
+    (tmp_path / "models" / "net.py").write_text(textwrap.dedent("""
+        import tensorflow as tf
+        class Net:
+            def __init__(self, optimizer):
+                self.train_op = optimizer.minimize(self.cost)
+        """))
+    runner = tmp_path / "runner.py"
+    runner.write_text(textwrap.dedent("""
+        import tensorflow as tf
+        from models.net import Net
+        net = Net(optimizer=tf.train.AdamOptimizer(learning_rate=0.001))
+        """))
+    (finding,) = audit_source(str(runner), runner.read_bytes(), Settings(root=tmp_path, select=("EA104",)))
+    assert finding.fix is not None and finding.fix.safety is FixSafety.SAFE
+    assert [edit.text for edit in finding.fix.edits] == ["tf.compat.v1.train.AdamOptimizer"]
