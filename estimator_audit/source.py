@@ -18,6 +18,24 @@ from estimator_audit.findings import Span
 NEWLINE = re.compile(r"\r\n|\r|\n")
 # IPython syntax that is not Python: line magics, shell escapes and help queries.
 MAGIC_LINE = re.compile(r"^\s*(?:[%!]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
+# Cell magics whose body IPython runs as Python (it times or captures it).
+PYTHON_CELL_MAGIC = re.compile(r"^%%(?:time|timeit|capture|prun)\b")
+# Datalab's single-% cell magics: the rest of the cell is shell, SQL, YAML or a file's text.
+OTHER_LANGUAGE_CELL = re.compile(
+    r"^%(?:bash|sh|sql|bq|bigquery|writefile|html|javascript|latex|ml|mlalpha)\b")
+# IPython's automagic: these commands work without `%` (`pip install x`, `cd data`, `ls -l`).
+AUTOMAGIC = re.compile(r"^\s*(?:pip|conda|cd|ls|pwd|cat|mkdir|rm|cp|mv|env|clear|less|man)(?:\s|$)")
+
+
+def automagic(line: str) -> bool:
+    """A shell-like automagic line that is not Python (`pip install x`; not `ls = []`)."""
+    if not AUTOMAGIC.match(line):
+        return False
+    try:
+        compile(line.strip(), "<cell>", "exec")
+    except SyntaxError:
+        return True
+    return False
 
 
 class ReadFailure(Exception):
@@ -109,8 +127,14 @@ def neutralise_magics(code: str) -> str:
     fix edited the cell.
     """
     lines = code.split("\n")
-    if code.lstrip().startswith("%%"):  # a cell magic: the whole cell is not Python
-        return "\n".join(f"pass  {MAGIC_MARK}" if not i else MAGIC_MARK for i in range(len(lines)))
+    first = next((index for index, line in enumerate(lines) if line.strip()), 0)
+    magic = lines[first].strip() if lines else ""
+    if PYTHON_CELL_MAGIC.match(magic):  # `%%time`: the body is ordinary Python
+        lines[first] = f"pass  {MAGIC_MARK}"
+        code = "\n".join(lines)
+    elif magic.startswith("%%") or OTHER_LANGUAGE_CELL.match(magic):  # the whole cell is not Python
+        return "\n".join(f"pass  {MAGIC_MARK}" if i == first else MAGIC_MARK if i > first else line
+                         for i, line in enumerate(lines))
     out = []
     continued = False  # a magic line ending in a backslash goes on on the next line
     for line in lines:
@@ -118,7 +142,7 @@ def neutralise_magics(code: str) -> str:
         if continued:
             continued = line.rstrip().endswith("\\")
             line = f"{indent}{MAGIC_MARK}"
-        elif MAGIC_LINE.match(line):
+        elif MAGIC_LINE.match(line) or automagic(line):
             continued = line.rstrip().endswith("\\")
             line = f"{indent}pass  {MAGIC_MARK}"
         out.append(line)
