@@ -266,7 +266,12 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     if args.statistics:
         output = statistics(findings) if args.output_format == "text" else output
     if args.output_file:
-        args.output_file.write_text(output, encoding="utf-8")
+        try:
+            args.output_file.write_text(output, encoding="utf-8")
+        except OSError as error:
+            reason = error.strerror or error
+            print(f"estimator-audit: cannot write {args.output_file}: {reason}", file=sys.stderr)
+            return EXIT_ERROR
     else:
         sys.stdout.write(output)
     for error in result.internal_errors:

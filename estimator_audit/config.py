@@ -81,7 +81,8 @@ def find_pyproject(start: Path) -> Path | None:
                 data = tomllib.loads(candidate.read_text(encoding="utf-8"))
             except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
                 raise ConfigError(f"{candidate}: {error}") from None
-            if "estimator-audit" in data.get("tool", {}):
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "estimator-audit" in tool:
                 return candidate
     return None
 
@@ -148,5 +149,14 @@ def load_settings(start: Path, config_file: Path | None, known_codes: Iterable[s
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from None
-    table = data.get("tool", {}).get("estimator-audit", {}) if path.name == "pyproject.toml" else data
-    return from_table(table, path.parent.resolve(), known_codes)
+    where = "[tool.estimator-audit]" if path.name == "pyproject.toml" else "the configuration"
+    table: object = data
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        table = tool.get("estimator-audit", {}) if isinstance(tool, dict) else None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: {where} must be a table of settings (select = [...], seed = 42, ...)")
+    try:
+        return from_table(table, path.parent.resolve(), known_codes)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {where}: {error}") from None

@@ -113,6 +113,23 @@ def test_bad_configuration_exits_2(project: Path) -> None:
     assert run_cli(["."], cwd=project).returncode == 2
     write(project, "pyproject.toml", "[tool.estimator-audit\n")
     assert run_cli(["."], cwd=project).returncode == 2
+    for text in ("[tool]\nestimator-audit = 5\n", "[tool]\nestimator-audit = ['select']\n",
+                 "[tool]\nestimator-audit = 'select'\n"):
+        write(project, "pyproject.toml", text)
+        done = run_cli(["."], cwd=project)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert "pyproject.toml: [tool.estimator-audit] must be a table of settings" in done.stderr
+    write(project, "pyproject.toml", "[tool.estimator-audit]\nseed = 'x'\n")
+    assert "pyproject.toml: [tool.estimator-audit]: seed must be an integer" in run_cli(["."], cwd=project).stderr
+    write(project, "pyproject.toml", "tool = 5\n")  # not ours: the defaults apply
+    assert run_cli(["."], cwd=project).returncode in (0, 1)
+
+
+def test_output_file_that_cannot_be_written_is_an_error_not_a_traceback(project: Path, tmp_path: Path) -> None:
+    for target in (tmp_path / "missing" / "report.txt", tmp_path):
+        done = run_cli([".", "-o", str(target)], cwd=project)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"cannot write {target}" in done.stderr
 
 
 def test_noqa_and_skip_file(project: Path) -> None:
