@@ -268,8 +268,8 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     if args.output_file:
         try:
             args.output_file.write_text(output, encoding="utf-8")
-        except OSError as error:
-            reason = error.strerror or error
+        except OSError as failure:
+            reason = failure.strerror or failure
             print(f"estimator-audit: cannot write {args.output_file}: {reason}", file=sys.stderr)
             return EXIT_ERROR
     else:
