@@ -212,6 +212,10 @@ def run_check(argv: Sequence[str]) -> int:
         print("estimator-audit: --jobs must be at least 1", file=sys.stderr)
         return EXIT_ERROR
     reading_stdin = args.paths == ["-"]
+    conflict = flag_conflict(args, reading_stdin)
+    if conflict:
+        print(f"estimator-audit: {conflict}", file=sys.stderr)
+        return EXIT_ERROR
     start = Path(args.stdin_filename).parent if reading_stdin and args.stdin_filename else Path.cwd()
     try:
         settings = settings_from(args, start)
@@ -226,6 +230,9 @@ def run_check(argv: Sequence[str]) -> int:
             print(f"estimator-audit: no such file or directory: {', '.join(missing)}", file=sys.stderr)
             return EXIT_ERROR
         files = discover(args.paths, settings, args.respect_gitignore)
+        if not files:
+            print(f"estimator-audit: warning: no Python files or notebooks to check under "
+                  f"{', '.join(args.paths)} (after excludes)", file=sys.stderr)
         progress = ProgressBar(len(files)) if ProgressBar.wanted(len(files)) else None
         mode = FixMode(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
         cache = open_cache(args) if mode is None else None
@@ -235,6 +242,16 @@ def run_check(argv: Sequence[str]) -> int:
             if cache is not None:
                 cache.close()
     return report(result, args, settings)
+
+
+def flag_conflict(args: argparse.Namespace, reading_stdin: bool) -> str | None:
+    """Why a combination of flags cannot mean anything, instead of ignoring one of them."""
+    if args.stdin_filename and not reading_stdin:
+        return "--stdin-filename names the code read from standard input: pass - as the path"
+    if args.statistics and args.output_format != "text":
+        return (f"--statistics prints a text table; it cannot be combined with --output-format "
+                f"{args.output_format}")
+    return None
 
 
 def open_cache(args: argparse.Namespace) -> ResultCache | None:
@@ -256,7 +273,7 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
         noun = "fix" if result.fixed == 1 else "fixes"
         print(f"Would fix {counted(result.fixed, 'finding')} ({counted(len(result.diffs), 'file')}); "
               f"{noun} not written", file=sys.stderr)
-        return EXIT_FINDINGS if result.fixed or findings else EXIT_CLEAN
+        return EXIT_FINDINGS if (result.fixed or findings) and not args.exit_zero else EXIT_CLEAN
     if args.fix and result.fixed:
         print(f"Fixed {counted(result.fixed, 'finding')}.", file=sys.stderr)
     for error in result.fix_errors:
@@ -284,6 +301,9 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
 def run_rule(argv: Sequence[str]) -> int:
     args = rule_parser().parse_args(argv)
     rules = all_rules()
+    if args.all and args.code:
+        print("estimator-audit: rule takes a code or --all, not both", file=sys.stderr)
+        return EXIT_ERROR
     if args.all or not args.code:
         sys.stdout.write(rule_table())
         return EXIT_CLEAN

@@ -99,15 +99,26 @@ class Source:
         return owner.number, line - owner.first_line + 1
 
 
+def binary_failure(data: bytes) -> ReadFailure | None:
+    """EA001 for a binary file (control bytes where source has none): asked only of a file
+    that does not decode, so source that merely holds such a byte stays EA000's."""
+    if BINARY.search(data[:BINARY_SNIFF]):
+        return ReadFailure("EA001", "not a text file (it holds binary data): cannot read it as Python")
+    return None
+
+
 def decode_python(data: bytes) -> str:
     """Decode as the interpreter would, or raise ReadFailure with the line at fault."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise ReadFailure("EA000", f"invalid encoding declaration: {error}") from None
+        raise binary_failure(data) or ReadFailure("EA000", f"invalid encoding declaration: {error}") from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
+        binary = binary_failure(data)
+        if binary is not None:
+            raise binary from None
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex()
         raise ReadFailure(
@@ -118,6 +129,10 @@ def decode_python(data: bytes) -> str:
 
 
 MAGIC_MARK = "# estimator-audit: ipython"
+# Control bytes no Python source holds (NUL, and C0 controls other than tab, newlines, form
+# feed, escape): a file named .py that starts with them is binary (an executable, an archive).
+BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+BINARY_SNIFF = 1024
 
 
 def neutralise_magics(code: str) -> str:

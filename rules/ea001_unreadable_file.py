@@ -1,7 +1,9 @@
 """
 ## What it does
 Reports a file that cannot be read: permission denied, vanished during the run, a directory
-where a file was named, or a notebook that is not nbformat 4 JSON.
+where a file was named, a notebook that is not nbformat 4 JSON, or a binary file named `.py`
+(control bytes in its first kilobyte and no valid encoding declaration: an executable or an
+archive, not source with a bad cookie, which is EA000).
 
 ## Why is this bad?
 A file that cannot be read cannot be audited. Saying so, instead of skipping it in silence or

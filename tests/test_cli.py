@@ -162,3 +162,18 @@ def test_jobs_do_not_change_the_output(tmp_path: Path) -> None:
     assert one.stdout == two.stdout and one.returncode == two.returncode == 1
     lines = one.stdout.splitlines()[:-1]
     assert lines == sorted(lines, key=lambda line: (line.split(":")[0], int(line.split(":")[1])))
+
+
+def test_contradictory_flags_are_errors_not_ignored(project: Path) -> None:
+    for args in (["a.py", "--stdin-filename", "x.py"], [".", "--statistics", "--output-format", "json"]):
+        done = run_cli(args, cwd=project)
+        assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
+    assert run_cli(["rule", "EA203", "--all"], cwd=project).returncode == 2
+
+
+def test_diff_exit_zero_and_an_empty_folder(project: Path) -> None:
+    write(project, "train.py", HAZARD)
+    assert run_cli(["train.py", "--diff", "--exit-zero"], cwd=project).returncode == 0
+    (project / "empty").mkdir()
+    done = run_cli(["empty"], cwd=project)
+    assert done.returncode == 0 and "no Python files or notebooks to check under empty" in done.stderr

@@ -138,3 +138,12 @@ def test_notebook_of_another_language_and_without_cells(tmp_path: Path) -> None:
     odd = tmp_path / "odd.ipynb"
     odd.write_text('{"cells": [{"cell_type": "code", "source": 5}]}')
     assert [f.code for f in audit_path(str(odd), Settings()).findings] == ["EA001"]
+
+
+def test_a_binary_file_named_py_is_unreadable_not_a_syntax_error(tmp_path: Path) -> None:
+    binary = tmp_path / "model.py"
+    binary.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)) * 4)
+    assert codes_at(binary) == [(1, 1, "EA001")]
+    cookie = tmp_path / "cookie.py"
+    cookie.write_bytes(b"# -*- coding: no-such-codec -*-\nx = 1\n")  # text with a bad cookie: EA000
+    assert [code for _, _, code in codes_at(cookie)] == ["EA000"]
