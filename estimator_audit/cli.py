@@ -222,8 +222,9 @@ def run_check(argv: Sequence[str]) -> int:
     except ConfigError as error:
         print(f"estimator-audit: {error}", file=sys.stderr)
         return EXIT_ERROR
+    mode = FixMode(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
     if reading_stdin:
-        result = audit_stdin(args.stdin_filename or "-", settings)
+        result = audit_stdin(args.stdin_filename or "-", settings, mode)
     else:
         missing = [p for p in args.paths if not os.path.lexists(p)]
         if missing:
@@ -234,7 +235,6 @@ def run_check(argv: Sequence[str]) -> int:
             print(f"estimator-audit: warning: no Python files or notebooks to check under "
                   f"{', '.join(args.paths)} (after excludes)", file=sys.stderr)
         progress = ProgressBar(len(files)) if ProgressBar.wanted(len(files)) else None
-        mode = FixMode(unsafe=args.unsafe_fixes, write=not args.diff) if args.fix or args.diff else None
         cache = open_cache(args) if mode is None else None
         try:
             result = audit_paths(files, settings, args.jobs, progress, mode, cache)
@@ -274,6 +274,9 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
         print(f"Would fix {counted(result.fixed, 'finding')} ({counted(len(result.diffs), 'file')}); "
               f"{noun} not written", file=sys.stderr)
         return EXIT_FINDINGS if (result.fixed or findings) and not args.exit_zero else EXIT_CLEAN
+    if result.stdin_code is not None:  # `--fix -`: the fixed code on stdout, the report on stderr
+        sys.stdout.buffer.write(result.stdin_code)
+        sys.stdout.flush()
     if args.fix and result.fixed:
         print(f"Fixed {counted(result.fixed, 'finding')}.", file=sys.stderr)
     for error in result.fix_errors:
@@ -282,7 +285,9 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     output = FORMATS[args.output_format](findings, context)
     if args.statistics:
         output = statistics(findings) if args.output_format == "text" else output
-    if args.output_file:
+    if result.stdin_code is not None and not args.output_file:
+        sys.stderr.write(output)
+    elif args.output_file:
         try:
             args.output_file.write_text(output, encoding="utf-8")
         except OSError as failure:

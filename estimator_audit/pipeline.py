@@ -76,6 +76,7 @@ class RunResult:
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
     fix_errors: list[str] = field(default_factory=list)
+    stdin_code: bytes | None = None  # the fixed code read from standard input (--fix -)
 
 
 def engine_finding(path: str, code: str, message: str, line: int = 1, column: int = 1,
@@ -468,6 +469,17 @@ def write_fixes(results: list[FileResult], mode: FixMode, settings: Settings, ru
             run.findings += audit_path(result.path, settings).findings
 
 
-def audit_stdin(path: str, settings: Settings) -> RunResult:
-    findings = audit_source(path, sys.stdin.buffer.read(), settings)
-    return RunResult(findings=findings, files=1)
+def audit_stdin(path: str, settings: Settings, mode: FixMode | None = None) -> RunResult:
+    """Audit (or fix) the code on standard input, as the file `path` would be. Fixed code goes
+    to `RunResult.stdin_code`: with --fix it is printed instead of written (ruff's way)."""
+    data = sys.stdin.buffer.read()
+    if mode is None:
+        return RunResult(findings=audit_source(path, data, settings), files=1)
+    result = fix_path(path, data, settings, replace(mode, write=True), Project(settings))
+    run = RunResult(findings=list(result.findings), files=1, fixed=result.fixed,
+                    stdin_code=result.new_data if result.new_data is not None else data)
+    if result.fix_error:
+        run.fix_errors.append(result.fix_error)
+    if not mode.write and result.new_data is not None:
+        run.diffs.append(unified_diff(path, data, result.new_data))
+    return run

@@ -177,3 +177,17 @@ def test_diff_exit_zero_and_an_empty_folder(project: Path) -> None:
     (project / "empty").mkdir()
     done = run_cli(["empty"], cwd=project)
     assert done.returncode == 0 and "no Python files or notebooks to check under empty" in done.stderr
+
+
+def test_fix_and_diff_on_standard_input(project: Path) -> None:
+    """`- --fix` prints the fixed code on stdout and the report on stderr (ruff's convention);
+    `- --diff` prints the diff and counts the fixes it shows."""
+    code = b"import tensorflow as tf\nx = tf.placeholder(tf.float32)\n"
+    fixed = run_cli(["-", "--fix", "--stdin-filename", "s.py"], cwd=project, stdin=code)
+    assert fixed.returncode == 0, fixed.stderr
+    assert fixed.stdout == ("import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\n"
+                            "x = tf.compat.v1.placeholder(tf.float32)\n")
+    assert "Fixed 2 findings." in fixed.stderr
+    diff = run_cli(["-", "--diff", "--stdin-filename", "s.py"], cwd=project, stdin=code)
+    assert diff.returncode == 1 and "+x = tf.compat.v1.placeholder(tf.float32)" in diff.stdout
+    assert "Would fix 2 findings (1 file)" in diff.stderr
