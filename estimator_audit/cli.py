@@ -248,7 +248,7 @@ def flag_conflict(args: argparse.Namespace, reading_stdin: bool) -> str | None:
     """Why a combination of flags cannot mean anything, instead of ignoring one of them."""
     if args.stdin_filename and not reading_stdin:
         return "--stdin-filename names the code read from standard input: pass - as the path"
-    if args.statistics and args.output_format != "text":
+    if args.statistics and args.output_format not in ("text", "concise"):
         return (f"--statistics prints a text table; it cannot be combined with --output-format "
                 f"{args.output_format}")
     return None
@@ -284,7 +284,7 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     context = ReportContext(files=result.files, root=settings.root)
     output = FORMATS[args.output_format](findings, context)
     if args.statistics:
-        output = statistics(findings) if args.output_format == "text" else output
+        output = statistics(findings) if args.output_format in ("text", "concise") else output
     if result.stdin_code is not None and not args.output_file:
         sys.stderr.write(output)
     elif args.output_file:

@@ -97,3 +97,11 @@ def test_text_format(repo: Path) -> None:
     assert out[0].startswith("src/python2_train.py:7:13: EA000 Missing parentheses in call to 'print'")
     assert out[0].endswith("(Python 2 syntax: estimator-audit checks Python 3 code)")
     assert out[1] == "Found 1 finding in 1 file checked."
+
+
+def test_concise_output_is_one_short_line_per_finding() -> None:
+    done = run_cli([str(FIXTURES / "census_dnn.py"), "--output-format", "concise"])
+    lines = done.stdout.splitlines()
+    assert done.returncode == 1 and len(lines) == 9
+    assert all(len(line.split(": ", 1)[1]) <= 130 for line in lines[:-1]), lines
+    assert lines[1].endswith("EA105 tf.feature_column.numeric_column is part of the deprecated feature-column API")

@@ -1,4 +1,4 @@
-"""Report stage: findings to text, JSON, SARIF 2.1.0 or GitHub workflow annotations."""
+"""Report stage: findings to text (full or concise), JSON, SARIF 2.1.0 or GitHub workflow annotations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ Renderer = Callable[[Sequence[Finding], ReportContext], str]
 
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
+    "concise": text.render_concise,
     "json": json_lines.render,
     "sarif": sarif.render,
     "github": github.render,

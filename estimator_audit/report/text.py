@@ -17,6 +17,26 @@ def line(finding: Finding) -> str:
     return f"{finding.location}: {finding.code} {marker}{finding.message}"
 
 
+CONCISE_WIDTH = 120
+
+
+def short_message(message: str) -> str:
+    """The message's first clause (what is wrong), without the why and the advice that follow
+    `: `, `; ` or ` (`, at most CONCISE_WIDTH characters; `rule CODE` and the full format keep the rest."""
+    cut = len(message)
+    for separator, earliest in ((": ", 20), ("; ", 20), (" (", 40)):
+        at = message.find(separator, earliest)
+        if at != -1:
+            cut = min(cut, at)
+    text = message[:cut]
+    return text if len(text) <= CONCISE_WIDTH else text[: CONCISE_WIDTH - 1].rstrip() + "…"
+
+
+def concise_line(finding: Finding) -> str:
+    marker = FIX_MARKER if finding.fix is not None and finding.fix.safety is FixSafety.SAFE else ""
+    return f"{finding.location}: {finding.code} {marker}{short_message(finding.message)}"
+
+
 def counted(count: int, noun: str, plural: str = "") -> str:
     """`1 file`, `2 files` (`1 fix`, `2 fixes` with plural="fixes")."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
@@ -37,6 +57,13 @@ def summary(findings: Sequence[Finding], files: int) -> str:
 
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
     lines = [line(f) for f in findings]
+    lines.append(summary(findings, context.files))
+    return "\n".join(lines) + "\n"
+
+
+def render_concise(findings: Sequence[Finding], context: ReportContext) -> str:
+    """One short line per finding (ruff's `--output-format concise`)."""
+    lines = [concise_line(f) for f in findings]
     lines.append(summary(findings, context.files))
     return "\n".join(lines) + "\n"
 
