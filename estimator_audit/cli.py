@@ -23,7 +23,7 @@ from estimator_audit.cache import ResultCache, cache_dir
 from estimator_audit.catalogue import all_rules, rule_table
 from estimator_audit.config import ConfigError, Settings, check_codes, load_settings, parse_version
 from estimator_audit.discover import discover
-from estimator_audit.pipeline import FixMode, RunResult, audit_paths, audit_stdin
+from estimator_audit.pipeline import FixMode, RunResult, audit_paths, audit_source, audit_stdin
 from estimator_audit.progress import ProgressBar
 from estimator_audit.report import FORMATS
 from estimator_audit.report.context import ReportContext
@@ -127,7 +127,8 @@ def repro_parser() -> argparse.ArgumentParser:
         "report whether the runs are bit-identical or where they first diverge (exit 0 identical, "
         "1 diverged, 2 error). Arguments after -- are passed to the program.")
     parser.add_argument("script", help="the program to run")
-    parser.add_argument("--runtime", choices=sorted(RUNTIMES), default="current")
+    parser.add_argument("--runtime", choices=sorted(RUNTIMES),
+                        help="default: legacy (TF 2.15) for a program that uses tf.estimator, else current")
     parser.add_argument("--runs", type=int, default=DEFAULT_RUNS, help="runs to compare (default 2)")
     parser.add_argument("--python", help="an interpreter with TensorFlow to use instead of the runtime")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run")
@@ -139,10 +140,25 @@ def run_repro(argv: Sequence[str]) -> int:
     argv = list(argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = repro_parser().parse_args(argv[:split])
-    report = repro(args.script, args.runtime, args.runs, argv[split + 1:], args.python, args.timeout,
+    runtime = args.runtime or default_runtime(Path(args.script))
+    if args.runtime is None and runtime == "legacy" and args.python is None:
+        print("estimator-audit repro: the program uses tf.estimator, which TensorFlow 2.16+ lacks: "
+              "running it under the legacy runtime (TF 2.15); --runtime current to override", file=sys.stderr)
+    report = repro(args.script, runtime, args.runs, argv[split + 1:], args.python, args.timeout,
                    progress=lambda text: print(f"estimator-audit repro: {text}", file=sys.stderr))
     sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n" if args.json else report.text())
     return report.exit_code
+
+
+def default_runtime(script: Path) -> str:
+    """The legacy runtime for a program that builds Estimators (they are gone from TF 2.16),
+    else the current one; read statically, like the audit."""
+    try:
+        data = script.read_bytes()
+    except OSError:
+        return "current"  # repro reports the missing file
+    settings = Settings(root=script.resolve().parent, select=("EA101", "EA102", "EA107"))
+    return "legacy" if audit_source(str(script), data, settings) else "current"
 
 
 def compare_parser() -> argparse.ArgumentParser:

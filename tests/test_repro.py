@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from estimator_audit.cli import default_runtime
 from estimator_audit.shim import assert_reproducible, repro
 from estimator_audit.shim.repro import (
     Divergence,
@@ -237,3 +238,14 @@ def test_estimator_seeded_through_runconfig_is_bit_identical(legacy_python: Path
     assert done.returncode == 0, done.stdout + done.stderr
     assert "bit-identical over 10 steps" in done.stdout
     assert "note: model_dir /tmp/dnn_runconfig_seed redirected to a fresh directory" in done.stdout
+
+
+def test_the_runtime_defaults_to_legacy_for_estimator_programs(tmp_path: Path) -> None:
+    """An Estimator program cannot run on TensorFlow 2.16+: repro picks the legacy runtime."""
+    estimator = tmp_path / "est.py"
+    estimator.write_text("import tensorflow as tf\nest = tf.estimator.DNNClassifier([4], cols)\n")
+    keras = tmp_path / "fit.py"
+    keras.write_text("import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n")
+    assert default_runtime(estimator) == "legacy"
+    assert default_runtime(keras) == "current"
+    assert default_runtime(tmp_path / "missing.py") == "current"

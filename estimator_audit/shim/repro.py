@@ -131,7 +131,8 @@ class ReproReport:
         return {**asdict(self), "exit_code": self.exit_code}
 
     def text(self) -> str:
-        lines = [f"estimator-audit repro: {self.script} under {self.runtime} ({self.python})"]
+        where = f" ({self.python})" if self.python else ""
+        lines = [f"estimator-audit repro: {self.script} under the {self.runtime} runtime{where}"]
         if self.status == "error":
             lines.append(f"error: {self.error}")
             failed = self.runs[-1] if self.runs else None  # the run that stopped the comparison
