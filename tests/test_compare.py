@@ -21,6 +21,7 @@ from estimator_audit.migrate.support_files import SUPPORT_MODULE, content
 from estimator_audit.pipeline import FixMode
 from estimator_audit.shim import CompareReport, assert_equivalent, compare
 from estimator_audit.shim.compare import (
+    OUTCOME_TOLERANCE,
     CompareError,
     LossComparison,
     Side,
@@ -152,6 +153,11 @@ def test_metrics_and_predictions_are_compared_where_both_sides_have_them() -> No
                                           [np.array([1.0, 2.5]), np.ones((3, 3))], TIGHT)
     assert [(p.call, p.rows, p.within) for p in found] == [(1, 2, False)]
     assert problems == ["predict call 2: the legacy program predicted shape (2, 3), the migrated one (3, 3)"]
+    # Outcome mode: two separately initialised models agree on average, not row by row.
+    legacy, migrated = np.array([[0.9], [0.1], [0.6]]), np.array([[0.1], [0.9], [0.62]])
+    assert not compare_predictions([legacy], [migrated], OUTCOME_TOLERANCE)[0][0].within
+    averaged, _ = compare_predictions([legacy], [migrated], OUTCOME_TOLERANCE, averaged=True)
+    assert [(p.rows, p.within) for p in averaged] == [(3, True)]
 
 
 def report(**changes: object) -> CompareReport:
