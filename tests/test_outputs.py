@@ -63,7 +63,8 @@ def test_sarif_validates_and_carries_what_github_needs(repo: Path) -> None:
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
-        assert location["region"]["startLine"] >= 1 and location["region"]["startColumn"] >= 1
+        assert location["region"]["startLine"] >= 1
+        assert location["region"].get("startColumn", 1) >= 1  # notebooks: the JSON line, no column
         assert driver["rules"][result["ruleIndex"]]["id"] == result["ruleId"]
     ea401 = next(r for r in run["results"] if r["ruleId"] == "EA401" and "census" in str(r))
     assert ea401["level"] == "warning"
@@ -105,3 +106,17 @@ def test_concise_output_is_one_short_line_per_finding() -> None:
     assert done.returncode == 1 and len(lines) == 9
     assert all(len(line.split(": ", 1)[1]) <= 130 for line in lines[:-1]), lines
     assert lines[1].endswith("EA105 tf.feature_column.numeric_column is part of the deprecated feature-column API")
+
+
+def test_notebook_annotations_point_at_the_notebooks_own_lines() -> None:
+    """A pull request shows the .ipynb file: GitHub annotations and SARIF regions name the line
+    of its JSON that holds the flagged source line, not the line inside the cell."""
+    notebook = FIXTURES / "housing_regressor.ipynb"
+    lines = notebook.read_text(encoding="utf-8").splitlines()
+    annotations = run_cli([str(notebook), "--output-format", "github"]).stdout.splitlines()
+    first = next(a for a in annotations if "EA401" in a)
+    line = int(first.split("line=", 1)[1].split(",", 1)[0])
+    assert "PYTHONHASHSEED" in lines[line - 1] and "cell 3, line 1:" in first
+    sarif = json.loads(run_cli([str(notebook), "--output-format", "sarif"]).stdout)
+    region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert "PYTHONHASHSEED" in lines[region["startLine"] - 1] and "startColumn" not in region

@@ -21,16 +21,13 @@ def escape_property(text: str) -> str:
 def render(findings: Sequence[Finding], context: ReportContext) -> str:
     lines = []
     for f in findings:
-        where = f"cell {f.cell}, " if f.cell is not None else ""
+        where = f"cell {f.cell}, line {f.line}: " if f.cell is not None else ""
+        span = context.file_lines(f)
+        position = [f"line={span[0]}", f"endLine={span[1]}"] if span else []
+        if f.cell is None:  # a notebook's columns are inside JSON strings: the line is the place
+            position = [position[0], f"col={f.column}", position[1], f"endColumn={f.end_column}"]
         properties = ",".join(
-            [
-                f"file={escape_property(f.path)}",
-                f"line={f.line}",
-                f"col={f.column}",
-                f"endLine={f.end_line}",
-                f"endColumn={f.end_column}",
-                f"title={escape_property(f'{f.code} {f.name}')}",
-            ]
+            [f"file={escape_property(f.path)}", *position, f"title={escape_property(f'{f.code} {f.name}')}"]
         )
         message = escape_data(f"{where}{f.code} {f.message}")
         lines.append(f"::{LEVELS[f.severity]} {properties}::{message}")

@@ -64,7 +64,11 @@ def fingerprint(finding: Finding, context: ReportContext) -> str:
 
 
 def result(finding: Finding, index: int, context: ReportContext) -> dict[str, Any]:
-    prefix = f"cell {finding.cell}: " if finding.cell is not None else ""
+    prefix = f"cell {finding.cell}, line {finding.line}: " if finding.cell is not None else ""
+    span = context.file_lines(finding)
+    region: dict[str, int] = {"startLine": span[0], "endLine": span[1]} if span else {"startLine": 1}
+    if finding.cell is None:  # a notebook's columns are inside JSON strings: the line is the place
+        region.update(startColumn=finding.column, endColumn=finding.end_column)
     entry: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": index,
@@ -74,12 +78,7 @@ def result(finding: Finding, index: int, context: ReportContext) -> dict[str, An
             {
                 "physicalLocation": {
                     "artifactLocation": artifact(finding.path, context.root),
-                    "region": {
-                        "startLine": finding.line,
-                        "startColumn": finding.column,
-                        "endLine": finding.end_line,
-                        "endColumn": finding.end_column,
-                    },
+                    "region": region,
                 }
             }
         ],
