@@ -299,6 +299,8 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
         print(f"Fixed {counted(result.fixed, 'finding')}.", file=sys.stderr)
     for error in result.fix_errors:
         print(f"estimator-audit: not fixed: {error}", file=sys.stderr)
+    for note in result.fix_notes:
+        print(f"estimator-audit: note: {note}", file=sys.stderr)
     context = ReportContext(files=result.files, root=settings.root)
     output = FORMATS[args.output_format](findings, context)
     if args.statistics:

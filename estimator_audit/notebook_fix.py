@@ -3,7 +3,8 @@
 A cell is fixed as its magic-free text (IPython lines stood in for by marked `pass` lines), then
 its IPython lines are put back. Statements a fix inserts after the imports go to the first
 cell that imports something. The notebook is written back with the JSON layout it had; one
-whose layout cannot be reproduced is not written at all, so a fix never reformats a notebook.
+whose layout cannot be reproduced (hand-edited, written by another tool) is written in
+nbformat's standard layout, as Jupyter itself would on its next save, and the run says so.
 """
 
 from __future__ import annotations
@@ -26,21 +27,28 @@ TOP_LEVEL_IMPORT = re.compile(r"^(?:import|from)\s", re.MULTILINE)
 
 # Colab writes <, > and & as \u003c, \u003e and \u0026 (they only ever occur inside strings).
 HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
-Layout = tuple[int | None, bool, bool, bool]
+Layout = tuple[int | None, bool, bool, bool, bool]
 BOM = b"\xef\xbb\xbf"
 
 
 def layout(text: str) -> Layout:
-    """(indent, ensure_ascii, HTML-escaped, final newline) with which json.dumps reproduces it."""
+    """(indent, ensure_ascii, HTML-escaped, final newline, sorted keys) with which json.dumps
+    reproduces it (keys in their own order)."""
     second = text.split("\n", 2)[1] if text.count("\n") >= 2 else ""
     indent = len(second) - len(second.lstrip(" ")) if second.strip() else None
     html = any(escape in text for escape in HTML_ESCAPES.values())
-    return indent, text.isascii(), html, text.endswith("\n")
+    return indent, text.isascii(), html, text.endswith("\n"), False
+
+
+# nbformat's writer (what Jupyter saves): one-space indent, sorted keys, UTF-8, a final newline.
+STANDARD: Layout = (1, False, False, True, True)
+STANDARD_NOTE = ("written in nbformat's standard JSON layout (as Jupyter saves notebooks): its own "
+                 "could not be kept")
 
 
 def dump(notebook: Any, style: Layout) -> str:
-    indent, ascii_only, html, newline = style
-    text = json.dumps(notebook, indent=indent, ensure_ascii=ascii_only)
+    indent, ascii_only, html, newline, sort_keys = style
+    text = json.dumps(notebook, indent=indent, ensure_ascii=ascii_only, sort_keys=sort_keys)
     if html:
         for char, escape in HTML_ESCAPES.items():
             text = text.replace(char, escape)
@@ -134,25 +142,25 @@ def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]]
 
     bom = BOM if data.startswith(BOM) else b""  # kept: json.dumps would drop it
     style: Layout | None = None
+    note: str | None = None
     current: bytes = data
     done: list[Finding] = []
     for _ in range(rounds):
         findings = audit(current)
         todo = [f for f in findings if fixable(f)]
         if not todo:
-            return Fixed(current, findings, done)
+            return Fixed(current, findings, done, note if done else None)
         if style is None:  # only now: a notebook with nothing to fix is not worth a message
             text = data.decode("utf-8-sig")
             style = layout(text)
             if dump(json.loads(text), style) != text:
-                raise FixFailure("the notebook's JSON layout cannot be kept (it was not written by "
-                                 "Jupyter or Colab); not fixed")
+                style, note = STANDARD, STANDARD_NOTE
         notebook = json.loads(current.decode("utf-8-sig"))
         cells = read_source(path, current).cells or ()
         applied = fix_cells(notebook, cells, todo)
         new = bom + dump(notebook, style).encode("utf-8")
         if not applied or new == current:
-            return Fixed(current, findings, done)
+            return Fixed(current, findings, done, note if done else None)
         current = new
         done += applied
-    return Fixed(current, audit(current), done)
+    return Fixed(current, audit(current), done, note)

@@ -60,6 +60,7 @@ class FileResult:
     fixed: int = 0
     diff: str = ""
     fix_error: str | None = None  # why fixes were not written (the file is unchanged)
+    fix_note: str | None = None  # how the fixed file was written, when that is worth saying
     # --fix: the new bytes, written by the parent once every file has been fixed, so that each
     # file's fixes are planned from the program as it was (a rewrite spans modules).
     new_data: bytes | None = None
@@ -76,6 +77,7 @@ class RunResult:
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
     fix_errors: list[str] = field(default_factory=list)
+    fix_notes: list[str] = field(default_factory=list)
     stdin_code: bytes | None = None  # the fixed code read from standard input (--fix -)
 
 
@@ -150,6 +152,7 @@ class Fixed:
     data: bytes
     remaining: list[Finding]
     applied: list[Finding]
+    note: str | None = None  # something the user should know about how the file was written
 
 
 def support_files(applied: list[Finding]) -> tuple[str, ...]:
@@ -273,11 +276,12 @@ def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode, project:
         if outcome.data == data:
             return FileResult(path, tuple(outcome.remaining))
         fixed, files = len(outcome.applied), support_files(outcome.applied)
+        note = f"{path}: {outcome.note}" if outcome.note else None
         if not mode.write:
             return FileResult(path, tuple(outcome.remaining), fixed=fixed,
-                              diff=unified_diff(path, data, outcome.data), support_files=files)
+                              diff=unified_diff(path, data, outcome.data), support_files=files, fix_note=note)
         return FileResult(path, tuple(outcome.remaining), fixed=fixed, new_data=outcome.data,
-                          support_files=files)
+                          support_files=files, fix_note=note)
     except (FixFailure, OSError, ValueError) as error:
         return FileResult(path, tuple(audit_source(path, data, settings, project=project)),
                           fix_error=f"{path}: {error}")
@@ -422,6 +426,8 @@ def collect(results: Iterator[FileResult], total: int, progress: Callable[[int],
             run.diffs.append(result.diff)
         if result.fix_error:
             run.fix_errors.append(result.fix_error)
+        if result.fix_note:
+            run.fix_notes.append(result.fix_note)
         if result.internal_error:
             run.internal_errors.append(result.internal_error)
         if result.new_data is not None or result.support_files:

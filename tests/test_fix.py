@@ -200,3 +200,20 @@ def test_a_file_libcst_cannot_reproduce_is_not_fixed(tmp_path: Path) -> None:
     done = run_cli(["train.py", "--fix"], cwd=tmp_path)
     assert train.read_text() == text
     assert "does not reproduce this file byte for byte" in done.stderr and done.returncode == 1
+
+
+def test_a_notebook_whose_layout_cannot_be_kept_is_written_as_jupyter_saves_it(tmp_path: Path) -> None:
+    """A hand-edited notebook (two-space indent, keys in another order) is fixed, written in
+    nbformat's standard layout, and the run says so once; its findings are not left unfixed."""
+    notebook = {"nbformat": 4, "nbformat_minor": 4, "metadata": {},
+                "cells": [{"source": ["import tensorflow as tf\n", "x = tf.placeholder(tf.float32)"],
+                           "outputs": [], "metadata": {}, "execution_count": None, "cell_type": "code"}]}
+    path = tmp_path / "hand.ipynb"
+    path.write_text(json.dumps(notebook, indent=2) + "  \n", encoding="utf-8")
+    done = run_cli([str(path), "--fix"], cwd=tmp_path)
+    text = path.read_text(encoding="utf-8")
+    fixed = json.loads(text)
+    assert "tf.compat.v1.placeholder" in "".join(fixed["cells"][0]["source"])
+    assert text == json.dumps(fixed, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    assert done.stderr.count("nbformat's standard JSON layout") == 1, done.stderr
+    assert "[*]" not in done.stdout
