@@ -334,7 +334,8 @@ class ModuleFacts:
         if method == "run":
             if owner is not None:  # a session's run, or `train_step.run()` on an optimizer's update op
                 return owner in SESSION_CLASSES or owner.endswith((".minimize", ".apply_gradients"))
-            return name is None and "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
+            return (name is None and "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
+                    and self.context.imports_tensorflow())  # not nox's `session.run("pytest")`
         return False
 
 

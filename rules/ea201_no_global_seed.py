@@ -7,9 +7,14 @@ Flags a module that trains (calls `fit`, `fit_generator` or `train_on_batch` on 
 `tf.compat.v1.set_random_seed`, resolved through imports. The TF 1.x spelling
 `tf.set_random_seed` counts too: it raises AttributeError on TensorFlow 2, which is EA106's
 finding, and EA106's fix respells it `tf.compat.v1.set_random_seed`, the same function, so a
-second seed call here would only repeat it. A module whose only
-training is estimators that are all seeded through `RunConfig(tf_random_seed=...)` is seeded.
-One finding per module, at its first training call.
+second seed call here would only repeat it. One finding per module, at its first training call.
+
+Not flagged: a module whose only training is Estimators (a global seed never reaches an
+Estimator's graph: EA203 says what does, `RunConfig(tf_random_seed=...)`); a module whose
+session runs only fetch what has no randomness (`sess.run(hello)` on a constant, in a module
+that makes no variable, initializer, layer, random op, dropout, shuffle or optimizer and
+fetches nothing named like a training step or an initializer); `session.run(...)` in a file
+that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`.
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
@@ -52,6 +57,7 @@ ops go to another, is thrown away: EA404), else after the imports.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.facts import call_text
@@ -61,6 +67,12 @@ from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
+
+# TensorFlow calls (by last name) that put randomness into a TF1 graph: variables and their
+# initializers, layers, random ops, dropout, shuffles, and training steps.
+TRAINING_FETCH = re.compile(r"train|optim|minimi|update|step|init")
+RANDOM_GRAPH = re.compile(r"Variable|variable|initializer|random|dropout|shuffle|dense|conv|Optimizer|"
+                          r"minimize|embedding|truncated_normal|layers?$|Cell$")
 
 
 class NoGlobalSeed(Rule):
@@ -72,6 +84,29 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            est = tf.estimator.DNNClassifier([10], cols)  # EA203: only RunConfig seeds it
+            tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            hello = tf.constant("Hello, TensorFlow!")
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(hello))
+            """
+        ),
+        Valid(
+            """
+            import nox
+            @nox.session
+            def tests(session):
+                session.run("pytest")
+            """
+        ),
         Valid(
             """
             import keras
@@ -197,14 +232,6 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
-            est = tf.estimator.DNNClassifier([10], cols)
-            tf.estimator.train_and_evaluate(est, train_spec, eval_spec)
-            """,
-            at=((3, 1),),
-        ),
-        Invalid(
-            """
-            import tensorflow as tf
             def train_step(model, optimizer, x, y):
                 with tf.GradientTape() as tape:
                     loss = model(x) - y
@@ -260,14 +287,18 @@ class NoGlobalSeed(Rule):
         super().__init__(context)
         self.resets: list[ast.Expr] = []  # `tf.reset_default_graph()` statements
         self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
+        self.random_graph = False  # the module builds variables, random ops or a training step
 
     def finish(self) -> None:
         facts = self.context.facts
         if not facts.trains or facts.global_seeding_calls():
             return
         calls = facts.all_training_calls()
-        if all(self.trains_seeded_estimator(call) for call in calls):
-            return
+        if all(self.trained_estimator(call) is not None for call in calls):
+            return  # global seeds never reach an estimator's graph: EA203 says what does
+        if not self.random_graph and all(self.is_graph_run(call) and not self.runs_training(call)
+                                         for call in calls):
+            return  # a graph with no variables, random ops or training: nothing to seed
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
@@ -281,11 +312,12 @@ class NoGlobalSeed(Rule):
                     f"keras.utils.set_random_seed({seed}) before building the model")
             statement, imports = seed_everything(self.context)
             fix = insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports)
-        if all(self.trained_estimator(call) is not None for call in calls):
-            fix = None  # global seeds never reach an estimator: EA203's fix seeds its RunConfig
         self.report(first, what, fix)
 
     def visit_Call(self, node: ast.Call) -> None:
+        name = self.context.call_name(node) or ""
+        if name.startswith("tensorflow") and RANDOM_GRAPH.search(name.rsplit(".", 1)[-1]):
+            self.random_graph = True
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and (self.context.call_name(node) or "").startswith("tensorflow") and (
                 (self.context.call_name(node) or "").endswith(".reset_default_graph")):
@@ -314,6 +346,16 @@ class NoGlobalSeed(Rule):
         edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
                   for block in self.graph_blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
+
+    @staticmethod
+    def is_graph_run(call: ast.Call) -> bool:
+        return isinstance(call.func, ast.Attribute) and call.func.attr == "run"
+
+    def runs_training(self, call: ast.Call) -> bool:
+        """Whether a session run fetches what looks like a training step or an initializer
+        built elsewhere (`sess.run(self.train_op)`, `sess.run(init)`), not a constant."""
+        fetched = self.context.source.segment(self.context.span(call.args[0])) if call.args else ""
+        return TRAINING_FETCH.search(fetched.lower()) is not None
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
