@@ -3,7 +3,11 @@
 Flags an Estimator, premade or custom (`tf.estimator.Estimator`, `TPUEstimator`), constructed
 without a `RunConfig` whose `tf_random_seed` is set. `tf_random_seed=None` counts as unset;
 `RunConfig().replace(tf_random_seed=...)` counts as set. A config the file does not show (a
-parameter, `**kwargs`) is given the benefit of the doubt.
+parameter, `**kwargs`) is given the benefit of the doubt. The message says what varies: a DNN
+(or DNN-linear) estimator's initial weights and dropout; a linear estimator starts from zero
+weights and boosted trees have no random initial state, so they are flagged only when the
+module shuffles a `tf.data` dataset without a seed (its input functions run in the estimator's
+graph and take its seed), and the message says the order of the examples is what changes.
 
 ## Why is this bad?
 An Estimator builds a fresh graph for every `train`, `evaluate` and `predict` call and seeds it
@@ -44,12 +48,19 @@ the legacy program reproducible. From 2.16 on, a RunConfig would be a name Tenso
 (a safe fix never adds a finding), and EA101's Keras rewrite seeds the model it builds instead.
 """
 
+from __future__ import annotations
+
 import ast
+from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
+from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import estimator_class, estimator_removed, is_run_config
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
 
 
 class EstimatorSeed(Rule):
@@ -60,6 +71,15 @@ class EstimatorSeed(Rule):
     triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            model = tf.estimator.LinearRegressor(feature_columns=cols)  # zero initial weights
+            trees = tf.estimator.BoostedTreesRegressor(cols, n_batches_per_layer=1)
+            model.train(lambda: tf.data.Dataset.from_tensor_slices((x, y)).batch(8))
+            """,
+            target="2.15",
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -158,14 +178,19 @@ class EstimatorSeed(Rule):
         ),
         Invalid(
             """
+            import tensorflow as tf
             import tensorflow_estimator as tfe
             classifier = tfe.estimator.LinearClassifier(cols, "/tmp/model", 2, None, None, None, None, None)
+            train_input = lambda: tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(8)
             """,
-            at=((2, 14),),
+            at=((3, 14),),
             target="2.15",
+            message="the examples come in a different order on every run",
             fixed="""
+            import tensorflow as tf
             import tensorflow_estimator as tfe
             classifier = tfe.estimator.LinearClassifier(cols, "/tmp/model", 2, None, None, None, tfe.estimator.RunConfig(tf_random_seed=42), None)
+            train_input = lambda: tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(8)
             """,
         ),
         Invalid(
@@ -189,20 +214,27 @@ class EstimatorSeed(Rule):
         ),
     )
 
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        self.pending: list[tuple[ast.Call, str, Fix | None]] = []  # reported once the file is read
+
     def visit_Call(self, node: ast.Call) -> None:
         estimator = estimator_class(self.context.call_name(node))
         if estimator is None:
             return
         seeded, where = self.context.facts.estimator_config(node)
         if seeded is False:
-            self.report(
-                node,
-                f"{tf_spelling(estimator.public_name)} is constructed without a RunConfig that sets "
-                "tf_random_seed: the estimator builds its own graph and seeds it only from "
-                "RunConfig.tf_random_seed, so global seeds do not reach it and every run starts "
-                "from different weights",
-                self.fix(node, where),
-            )
+            self.pending.append((node, estimator.public_name, self.fix(node, where)))
+
+    def finish(self) -> None:
+        shuffles = any(use.rng is RNG.TENSORFLOW and "shuffle" in use.what for use in self.context.facts.random_uses)
+        for node, name, fix in self.pending:
+            varies = what_varies(name, shuffles)
+            if varies is None:
+                continue  # zero or no random initial state, and nothing shuffled in its graph here
+            self.report(node, f"{tf_spelling(name)} is constructed without a RunConfig that sets tf_random_seed: "
+                        "the estimator builds its own graph and seeds it only from RunConfig.tf_random_seed, "
+                        f"so global seeds do not reach it and {varies}", fix)
 
     def fix(self, constructor: ast.Call, where: ast.expr | None) -> Fix | None:
         """Seed the RunConfig the estimator gets, or give it one (where tf.estimator exists)."""
@@ -238,3 +270,16 @@ class EstimatorSeed(Rule):
             if alias is not None:
                 return f"{alias}.{path}.RunConfig"
         return None
+
+
+def what_varies(estimator: str, shuffles: bool) -> str | None:
+    """What differs between runs of an unseeded estimator: a DNN's initial weights (and
+    dropout); a linear model starts from zeros and boosted trees have no random initial state,
+    so for them only the shuffles the module's input functions make in the estimator's graph
+    vary, and nothing when there are none."""
+    name = estimator.rsplit(".", 1)[-1]
+    if "BoostedTrees" in name or ("Linear" in name and "DNN" not in name):
+        start = "starts from zero weights" if "Linear" in name else "has no random initial state"
+        return (f"although it {start}, the shuffles of its input functions take their seed from its graph: "
+                "the examples come in a different order on every run") if shuffles else None
+    return "every run starts from different weights (and drops out different units)"
