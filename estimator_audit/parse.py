@@ -75,7 +75,26 @@ def parse_source(source: Source) -> Parsed:
             problems.append(
                 SyntaxProblem(result.line + cell.first_line - 1, result.column, result.message)
             )
-            continue
+            result = ast.Module(body=salvaged_imports(cell.code), type_ignores=[])
         ast.increment_lineno(result, cell.first_line - 1)
         body.extend(result.body)
     return Parsed(ast.Module(body=body, type_ignores=[]), tuple(problems))
+
+
+TOP_LEVEL_IMPORT = re.compile(r"^(?:import|from)\s")
+
+
+def salvaged_imports(code: str) -> list[ast.stmt]:
+    """The one-line top-level imports of a cell that does not parse (a Python 2 print beside
+    `import tensorflow as tf`): the other cells still know what `tf` is."""
+    found: list[ast.stmt] = []
+    for number, line in enumerate(code.split("\n"), start=1):
+        if not TOP_LEVEL_IMPORT.match(line):
+            continue
+        try:
+            statement = ast.parse(line).body
+        except (SyntaxError, ValueError):
+            continue
+        ast.increment_lineno(ast.Module(body=statement, type_ignores=[]), number - 1)
+        found.extend(statement)
+    return found

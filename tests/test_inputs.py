@@ -147,3 +147,14 @@ def test_a_binary_file_named_py_is_unreadable_not_a_syntax_error(tmp_path: Path)
     cookie = tmp_path / "cookie.py"
     cookie.write_bytes(b"# -*- coding: no-such-codec -*-\nx = 1\n")  # text with a bad cookie: EA000
     assert [code for _, _, code in codes_at(cookie)] == ["EA000"]
+
+
+def test_imports_of_a_cell_that_does_not_parse_still_count(tmp_path: Path) -> None:
+    """A Python 2 print in the cell that imports TensorFlow must not hide every later finding."""
+    notebook = tmp_path / "nb.ipynb"
+    write_notebook(notebook, [
+        ("code", "import tensorflow as tf\nprint 'TensorFlow', tf.__version__"),
+        ("code", "est = tf.estimator.DNNClassifier([3], cols)"),
+    ])
+    assert [(f.cell, f.code) for f in audit_path(str(notebook), Settings()).findings] == [
+        (1, "EA000"), (2, "EA101"), (2, "EA203")]
