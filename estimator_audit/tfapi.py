@@ -19,8 +19,19 @@ RUN_CONFIGS = frozenset(
         "tensorflow_estimator.python.estimator.tpu.tpu_config.RunConfig",
         "tensorflow.contrib.learn.RunConfig",
         "tensorflow.contrib.tpu.RunConfig",
+        # TPU and TF 1.x internal spellings of the same classes
+        "tensorflow.estimator.tpu.RunConfig",
+        "tensorflow.contrib.tpu.python.tpu.tpu_config.RunConfig",
+        "tensorflow.python.estimator.run_config.RunConfig",
+        "tensorflow.contrib.learn.python.learn.estimators.run_config.RunConfig",
     }
 )
+
+# TF 1.x spellings of TPUEstimator (tf.contrib.tpu, its module path, tf.estimator.tpu in 1.15),
+# all the class tensorflow-estimator 2.15 exports as tf.compat.v1.estimator.tpu.TPUEstimator.
+TPU_ESTIMATOR_SPELLINGS = dict.fromkeys(
+    ("tensorflow.contrib.tpu.TPUEstimator", "tensorflow.contrib.tpu.python.tpu.tpu_estimator.TPUEstimator",
+     "tensorflow.estimator.tpu.TPUEstimator"), "tensorflow.compat.v1.estimator.tpu.TPUEstimator")
 
 # Calls that turn eager execution off for the whole process.
 EAGER_SWITCHES = frozenset({"disable_eager_execution", "disable_v2_behavior"})
@@ -94,7 +105,7 @@ def estimator_class(qualified: str | None) -> EstimatorClass | None:
         return None
     if qualified.startswith("tensorflow.python.estimator."):  # TF 1.x internal path
         qualified = "tensorflow_estimator" + qualified[len("tensorflow") :]
-    return estimator_table().get(qualified)
+    return estimator_table().get(TPU_ESTIMATOR_SPELLINGS.get(qualified, qualified))
 
 
 def is_run_config(qualified: str | None) -> bool:

@@ -121,6 +121,22 @@ class EstimatorSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            from tensorflow.contrib.tpu.python.tpu import tpu_config
+            config = tpu_config.RunConfig(model_dir="/tmp/model")
+            estimator = tf.contrib.tpu.TPUEstimator(model_fn=model_fn, config=config, use_tpu=False)
+            """,
+            at=((4, 13),),
+            target="2.15",
+            fixed="""
+            import tensorflow as tf
+            from tensorflow.contrib.tpu.python.tpu import tpu_config
+            config = tpu_config.RunConfig(model_dir="/tmp/model", tf_random_seed=42)
+            estimator = tf.contrib.tpu.TPUEstimator(model_fn=model_fn, config=config, use_tpu=False)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             classifier = tf.estimator.DNNClassifier(hidden_units=[10], feature_columns=cols)
             """,
             at=((2, 14),),
