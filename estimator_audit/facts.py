@@ -66,7 +66,8 @@ TRAIN_AND_EVALUATE = frozenset(
 GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.compat.v1.GradientTape"})
 
 
-KERAS_PACKAGES = ("keras", "tensorflow.keras", "tf_keras")
+# tf.compat.v1.keras is TensorFlow's Keras too (Keras 3 from 2.16, unless TF_USE_LEGACY_KERAS).
+KERAS_PACKAGES = ("keras", "tensorflow.keras", "tensorflow.compat.v1.keras", "tf_keras")
 NUMPY_NOT_GLOBAL = frozenset(
     {"seed", "default_rng", "RandomState", "Generator", "PCG64", "PCG64DXSM", "MT19937", "Philox",
      "SFC64", "SeedSequence", "BitGenerator", "get_state", "set_state"}
@@ -276,8 +277,11 @@ class ModuleFacts:
 
     def keras_rng(self, package: str) -> RNG:
         """Keras 3 seeds unseeded layers from Python's random; Keras 2 (tf_keras, or tf.keras
-        before TF 2.16) from TensorFlow's global seed."""
-        is_keras3 = package != "tf_keras" and keras3(self.context.settings.target)
+        before TF 2.16 or in a module that sets TF_USE_LEGACY_KERAS) from TensorFlow's global seed."""
+        from estimator_audit.tfsymbols import uses_legacy_keras  # tfsymbols reads facts' rules
+
+        is_keras3 = package != "tf_keras" and keras3(self.context.settings.target) and (
+            package == "keras" or not uses_legacy_keras(self.context))
         return RNG.PYTHON if is_keras3 else RNG.TENSORFLOW
 
     def random_use(self, node: ast.Call, name: str) -> tuple[RNG, str] | None:

@@ -114,6 +114,15 @@ class PartialSeed(Rule):
     invalid = (
         Invalid(
             """
+            import tensorflow.compat.v1 as tf
+            tf.set_random_seed(1)
+            layer = tf.keras.layers.Dense(3)
+            """,
+            at=((3, 9),),
+            message="draws from Python's random",
+        ),
+        Invalid(
+            """
             import numpy
             import tensorflow as tf
             tf.compat.v1.disable_v2_behavior()
