@@ -6,6 +6,7 @@ the interpreter would refuse is reported, never silently mis-decoded.
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import re
@@ -102,9 +103,9 @@ class Source:
 def binary_failure(data: bytes) -> ReadFailure | None:
     """EA001 for a binary file (control bytes where source has none): asked only of a file
     that does not decode, so source that merely holds such a byte stays EA000's."""
-    if BINARY.search(data[:BINARY_SNIFF]):
-        return ReadFailure("EA001", "not a text file (it holds binary data): cannot read it as Python")
-    return None
+    if data.startswith(WIDE_BOMS) or not BINARY.search(data[:BINARY_SNIFF]):
+        return None  # UTF-16/32 text is text (in an encoding Python source cannot use): EA000
+    return ReadFailure("EA001", "not a text file (it holds binary data): cannot read it as Python")
 
 
 def decode_python(data: bytes) -> str:
@@ -133,6 +134,7 @@ MAGIC_MARK = "# estimator-audit: ipython"
 # feed, escape): a file named .py that starts with them is binary (an executable, an archive).
 BINARY = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 BINARY_SNIFF = 1024
+WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def neutralise_magics(code: str) -> str:

@@ -77,12 +77,12 @@ def test_line_endings_encoding_and_seed_setting_are_kept(tmp_path: Path) -> None
     latin = tmp_path / "latin.py"
     latin.write_bytes(
         b"# -*- coding: latin-1 -*-\r\nimport tensorflow as tf\r\nname = '\xe9'\r\n"
-        b"est = tf.estimator.LinearRegressor(cols)  # caf\xe9\r\n"
+        b"est = tf.estimator.DNNRegressor([4], cols)  # caf\xe9\r\n"
     )
     run_cli(["latin.py", "--fix", "--select", "EA203", "--target", "2.15"], cwd=tmp_path)
     assert latin.read_bytes() == (
         b"# -*- coding: latin-1 -*-\r\nimport tensorflow as tf\r\nname = '\xe9'\r\n"
-        b"est = tf.estimator.LinearRegressor(cols, config=tf.estimator.RunConfig(tf_random_seed=7))"
+        b"est = tf.estimator.DNNRegressor([4], cols, config=tf.estimator.RunConfig(tf_random_seed=7))"
         b"  # caf\xe9\r\n"
     )
 
