@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +47,12 @@ def outermost_package(folder: Path) -> Path | None:
     return package
 
 
+# The text of import statements (a parenthesised `from m import (...)` across its lines): a module
+# is an importer candidate only if one of them names the module, before anything is parsed.
+IMPORT_STATEMENT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)", re.MULTILINE)
+
+
 class Project:
     """The modules of the program being audited, parsed on demand and kept for the run."""
 
@@ -52,12 +60,16 @@ class Project:
         self.settings = settings
         self._contexts: dict[str, ModuleContext | None] = {}
         self._bytes: dict[str, bytes | None] = {}
+        self._digests: dict[str, str] = {}  # path -> sha256 of the bytes read
         self._listings: dict[Path, list[str]] = {}
+        self._imported: dict[str, frozenset[Path]] = {}  # path -> resolved paths it imports
         self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
         self.current: ModuleContext | None = None  # the file being audited, as it is now
 
     @staticmethod
+    @lru_cache(maxsize=1 << 16)
     def key(path: str) -> str:
+        """The resolved path a module is known by (resolving costs a system call per part)."""
         return str(Path(path).resolve())
 
     # -- recording what a file's findings depend on ---------------------------------------------
@@ -72,7 +84,19 @@ class Project:
     # -- reading modules --------------------------------------------------------------------------
     def read(self, path: str) -> bytes | None:
         """A module's bytes as they were when first read in this run (a --fix run rewrites files
-        only after every file has been audited, so all see the program as it was)."""
+        only after every file has been audited, so all see the program as it was); the audited
+        file's findings now depend on it."""
+        data = self.peek(path)
+        path = self.key(path)
+        if data is not None:
+            if path not in self._digests:
+                self._digests[path] = digest(data)
+            self.consulted[path] = self._digests[path]
+        return data
+
+    def peek(self, path: str) -> bytes | None:
+        """A module's bytes, without making the audited file's findings depend on them: for
+        scanning many files for the few that matter (importers), which are then read."""
         path = self.key(path)
         if path not in self._bytes:
             try:
@@ -80,10 +104,7 @@ class Project:
                     self._bytes[path] = handle.read()
             except OSError:
                 self._bytes[path] = None
-        data = self._bytes[path]
-        if data is not None:
-            self.consulted[path] = digest(data)
-        return data
+        return self._bytes[path]
 
     def context(self, path: str) -> ModuleContext | None:
         """Another module of the program, parsed, with its names resolved at module level."""
@@ -200,27 +221,45 @@ class Project:
 
     def importers(self, path: str) -> Iterator[tuple[str, ModuleContext]]:
         """The modules of the program that import the module at `path` (by any spelling),
-        found by a textual look for its name, then checked by resolving their imports."""
+        found by a textual look for an import statement naming it, then checked by resolving
+        their imports (each module's resolved imports are kept for the run: rules ask about many).
+        Only the importers found become dependencies of the audited file's cached findings: a
+        module that starts importing it later is seen when the file itself is audited again."""
         target = Path(path).resolve()
         name = target.parent.name if target.name == "__init__.py" else target.stem
         folder = target.parent
         package = outermost_package(folder)
         root = package.parent if package is not None else folder
-        needle = name.encode()
+        needle = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
         for candidate in self.files_under(root):
-            if Path(candidate).resolve() == target:
+            data = self.peek(candidate)
+            if data is None or name.encode() not in data or not any(
+                    needle.search(statement) for statement in IMPORT_STATEMENT.findall(data)):
                 continue
-            data = self.read(candidate)
-            if data is None or needle not in data:
-                continue
-            context = self.context(candidate)
-            if context is not None and any(Path(found).resolve() == target
-                                           for found in self.imports_of(candidate, context)):
-                yield candidate, context
+            if target in self.imported_paths(candidate) and Path(candidate).resolve() != target:
+                context = self.context(candidate)
+                if context is not None:
+                    yield candidate, context
+
+    def imported_paths(self, path: str) -> frozenset[Path]:
+        """The resolved paths of the project modules a module imports, computed once a run from
+        its import statements alone (no parse of the whole module)."""
+        found = self._imported.get(path)
+        if found is None:
+            data = self.peek(path) or b""
+            texts = [text.decode("utf-8", "replace").strip() for text in IMPORT_STATEMENT.findall(data)]
+            statements = parse_statements(texts)
+            found = frozenset(Path(self.key(module)) for module in self.resolved_imports(path, statements))
+            self._imported[path] = found
+        return found
 
     def imports_of(self, path: str, context: ModuleContext) -> Iterator[str]:
         """The project modules a module imports (anywhere in it)."""
-        for node in ast.walk(context.tree):
+        return self.resolved_imports(path, ast.walk(context.tree))
+
+    def resolved_imports(self, path: str, nodes: Iterable[ast.AST]) -> Iterator[str]:
+        """The project modules these import statements of the module at `path` load."""
+        for node in nodes:
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
                 level = 0
@@ -234,3 +273,18 @@ class Project:
                 found = self.resolve(path, module, level) if module or level else None
                 if found is not None:
                     yield found
+
+
+def parse_statements(texts: list[str]) -> list[ast.stmt]:
+    """Statements parsed together (one parse), or one by one when some do not parse."""
+    try:
+        return ast.parse("\n".join(texts)).body
+    except (SyntaxError, ValueError):
+        pass
+    statements: list[ast.stmt] = []
+    for text in texts:
+        try:
+            statements += ast.parse(text).body
+        except (SyntaxError, ValueError):
+            continue
+    return statements

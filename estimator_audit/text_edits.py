@@ -20,10 +20,12 @@ import tokenize
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
-from estimator_audit.findings import EditAction, Finding, Span
+from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.source import NEWLINE
 
-TEXT_ACTIONS = frozenset({EditAction.REPLACE, EditAction.INSERT_AFTER_IMPORTS, EditAction.SUPPORT_FILE})
+TEXT_ACTIONS = frozenset({EditAction.REPLACE, EditAction.INSERT_AFTER_IMPORTS, EditAction.SUPPORT_FILE,
+                          EditAction.INSERT_AFTER_STATEMENT, EditAction.INSERT_AT_BLOCK_START})
+NESTED_INSERTS = (EditAction.INSERT_AFTER_STATEMENT, EditAction.INSERT_AT_BLOCK_START)
 SEED_CALL = "set_random_seed("
 EAGER_SWITCH = re.compile(r"\b(?:disable_v2_behavior|disable_eager_execution)\(")
 ROOT_NAME = re.compile(r"([A-Za-z_]\w*)\.")
@@ -62,6 +64,19 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
         statements += [edit.text for edit in finding.fix.edits
                        if edit.action is EditAction.INSERT_AFTER_IMPORTS]
         imports += finding.fix.imports
+    nested = [edit for finding in findings for edit in finding.fix.edits  # type: ignore[union-attr]
+              if edit.action in NESTED_INSERTS]
+    if nested:
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError):
+                return None
+        inserted = nested_insertions(text, starts, tree, nested)
+        if inserted is None:
+            return None
+        for offset, block in inserted.items():
+            replacements[(offset, offset)] = block
     if overlapping(sorted(replacements)):
         return None
     result = text
@@ -69,7 +84,7 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
         result = result[:start] + new + result[end:]
     # The statements go after the imports, found by line in a tree of `result`. Replacements
     # within lines keep every statement on its lines, so the tree of `data` serves as well.
-    if tree is None or any(NEWLINE.search(text, start, end) for start, end in replacements):
+    if tree is None or nested or any(NEWLINE.search(text, start, end) for start, end in replacements):
         try:
             tree = ast.parse(result)
         except (SyntaxError, ValueError):
@@ -97,6 +112,45 @@ def declared_encoding(data: bytes) -> str:
     except SyntaxError:
         return ""
     return encoding
+
+
+def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: list[Edit]
+                      ) -> dict[int, str] | None:
+    """{offset: lines} for statements put after a statement or first in a `with` block, laid
+    out as fix.py's libcst path lays them out (the block's indentation, the file's first line
+    ending); None for a layout that path would write differently (a statement sharing its
+    line, a body on the header's line, a last line without a line break)."""
+    newline = NEWLINE.search(text)
+    ending = newline.group() if newline else "\n"
+    lines = NEWLINE.split(text)
+    blocks: dict[int, str] = {}
+    for edit in edits:
+        assert edit.span is not None
+        if edit.action is EditAction.INSERT_AFTER_STATEMENT:
+            first, last = edit.span[0], edit.span[2]
+            indent = lines[first - 1][: edit.span[1] - 1]
+            after = lines[last - 1]
+            if indent.strip() or ";" in after or after.rstrip().endswith("\\") or last >= len(starts):
+                return None
+            offset = starts[last]
+        else:
+            block = next((node for node in ast.walk(tree) if isinstance(node, ast.With) and node.items
+                          and (node.items[0].context_expr.lineno, node.items[0].context_expr.col_offset)
+                          == (edit.span[0], len(lines[edit.span[0] - 1][: edit.span[1] - 1].encode()))), None)
+            if block is None or block.body[0].lineno == block.lineno:
+                return None
+            body = block.body[0].lineno
+            header = body - 1
+            while header > block.lineno and (not lines[header - 1].strip()
+                                             or lines[header - 1].lstrip().startswith("#")):
+                header -= 1
+            indent = lines[body - 1][: len(lines[body - 1]) - len(lines[body - 1].lstrip())]
+            offset = starts[header]
+        text_block = "".join(f"{indent}{line}{ending}" for line in edit.text.split("\n"))
+        if blocks.get(offset, text_block) != text_block:
+            return None
+        blocks[offset] = text_block
+    return blocks
 
 
 def line_starts(text: str) -> list[int]:
