@@ -79,7 +79,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
     name = "tf1-meaning-changed"
     severity = Severity.ERROR
     summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object, or with a TF1 keyword."
-    triggers = ("tensorflow",)
+    # It reports only in TF1 graph programs (facts.builds_tf1_graph): one of these is called.
+    triggers = ("Session", "Supervisor", "placeholder", "disable_eager_execution", "disable_v2_behavior")
     fix_safety = FixSafety.SAFE
     valid = (
         Valid(
