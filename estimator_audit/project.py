@@ -53,6 +53,9 @@ IMPORT_STATEMENT = re.compile(
     rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)", re.MULTILINE)
 
 
+WORD = re.compile(rb"\w+")
+
+
 class Project:
     """The modules of the program being audited, parsed on demand and kept for the run."""
 
@@ -63,6 +66,8 @@ class Project:
         self._digests: dict[str, str] = {}  # path -> sha256 of the bytes read
         self._listings: dict[Path, list[str]] = {}
         self._imported: dict[str, frozenset[Path]] = {}  # path -> resolved paths it imports
+        self._import_words: dict[str, frozenset[str]] = {}  # path -> words of its imports
+        self._located: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
         self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
         self.current: ModuleContext | None = None  # the file being audited, as it is now
 
@@ -166,7 +171,15 @@ class Project:
     def locate(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
         """The project module a qualified name starts with (as the resolver spells imported
         names: `iris_data.train_input_fn`, `.model.build` for a relative import) and the
-        attributes after it; None when no prefix is a module of the program."""
+        attributes after it; None when no prefix is a module of the program. Answers are kept
+        per importing folder: resolving searches the file system."""
+        key = (str(Path(importer).parent), qualified)
+        if key not in self._located:
+            self._located[key] = self.find_prefix(importer, qualified)
+        found = self._located[key]
+        return (found[0], list(found[1])) if found is not None else None
+
+    def find_prefix(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
         level = len(qualified) - len(qualified.lstrip("."))
         parts = qualified[level:].split(".")
         for cut in range(len(parts), 0, -1):
@@ -230,16 +243,24 @@ class Project:
         folder = target.parent
         package = outermost_package(folder)
         root = package.parent if package is not None else folder
-        needle = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
         for candidate in self.files_under(root):
-            data = self.peek(candidate)
-            if data is None or name.encode() not in data or not any(
-                    needle.search(statement) for statement in IMPORT_STATEMENT.findall(data)):
+            if name not in self.import_words(candidate):
                 continue
             if target in self.imported_paths(candidate) and Path(candidate).resolve() != target:
                 context = self.context(candidate)
                 if context is not None:
                     yield candidate, context
+
+    def import_words(self, path: str) -> frozenset[str]:
+        """The words of a module's import statements, read once a run: the quick test of
+        whether it may import a module of a given name."""
+        found = self._import_words.get(path)
+        if found is None:
+            data = self.peek(path) or b""
+            found = frozenset(word.decode("utf-8", "replace") for statement in IMPORT_STATEMENT.findall(data)
+                              for word in WORD.findall(statement))
+            self._import_words[path] = found
+        return found
 
     def imported_paths(self, path: str) -> frozenset[Path]:
         """The resolved paths of the project modules a module imports, computed once a run from
