@@ -38,14 +38,19 @@ def seed_everything(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
     return f"{keras}.utils.set_random_seed({context.settings.seed})", imports
 
 
-def seed_graph(context: ModuleContext) -> str:
-    """`tf.compat.v1.set_random_seed(N)` for TF1 graph code, through the file's alias, or ''."""
-    seed = context.settings.seed
+def compat_v1_call(context: ModuleContext, call: str) -> str:
+    """`tf.compat.v1.<call>` through the file's alias (`tf.<call>` after `import
+    tensorflow.compat.v1 as tf`), or '' when the file names TensorFlow nowhere."""
     v1 = context.alias_for("tensorflow.compat.v1")
     if v1 is not None:
-        return f"{v1}.set_random_seed({seed})"
+        return f"{v1}.{call}"
     tf = context.alias_for("tensorflow")
-    return f"{tf}.compat.v1.set_random_seed({seed})" if tf is not None else ""
+    return f"{tf}.compat.v1.{call}" if tf is not None else ""
+
+
+def seed_graph(context: ModuleContext) -> str:
+    """`tf.compat.v1.set_random_seed(N)` for TF1 graph code, through the file's alias, or ''."""
+    return compat_v1_call(context, f"set_random_seed({context.settings.seed})")
 
 
 def seed_generator(context: ModuleContext, rng: RNG) -> tuple[str, tuple[str, ...]]:

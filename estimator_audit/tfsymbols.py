@@ -370,6 +370,21 @@ class Reference:
     base: str  # what the chain's first name (or the import's module) already is
 
 
+def chain_root(chain: ast.expr) -> ast.expr:
+    """The expression an attribute chain starts from (`tf` in `tf.compat.v1.Session`)."""
+    while isinstance(chain, ast.Attribute):
+        chain = chain.value
+    return chain
+
+
+def chain_base(context: ModuleContext, chain: ast.expr) -> str | None:
+    """What a chain's first name is (`tensorflow` for `tf`); None for an unknown name or an
+    instance (`sess` after `sess = tf.Session()`)."""
+    root = chain_root(chain)
+    base = context.qualified_name(root) if isinstance(root, ast.Name) else None
+    return None if base is None or "()" in base else base
+
+
 def attribute_reference(context: ModuleContext, node: ast.Attribute) -> Reference | None:
     """The whole chain `a.b.c` when `node` is its outermost attribute and it starts at a name.
 
@@ -381,13 +396,8 @@ def attribute_reference(context: ModuleContext, node: ast.Attribute) -> Referenc
         return None
     if not isinstance(node.ctx, ast.Load):
         return None
-    root: ast.expr = node
-    while isinstance(root, ast.Attribute):
-        root = root.value
-    if not isinstance(root, ast.Name):
-        return None
-    base = context.qualified_name(root)
-    if base is None or "()" in base:
+    base = chain_base(context, node)
+    if base is None:
         return None
     qualified = context.qualified_name(node)
     if qualified is None:
@@ -547,20 +557,13 @@ def call_rename_fix(context: ModuleContext, call: ast.Call, qualified: str, targ
     chain = call.func
     if not isinstance(chain, ast.Attribute):
         return None  # `Session()` after `from tensorflow import Session`: the import is what breaks
-    root: ast.expr = chain
-    while isinstance(root, ast.Attribute):
-        root = root.value
-    base = context.qualified_name(root)
-    if base is None or "()" in base:
-        return None
-    return rename_fix(context, chain, qualified, base, target)
+    base = chain_base(context, chain)
+    return rename_fix(context, chain, qualified, base, target) if base is not None else None
 
 
 def spelling(context: ModuleContext, chain: ast.Attribute, base: str, new: str) -> str | None:
     """`new` spelled through the chain's own first name, or through an alias of the file."""
-    root: ast.expr = chain
-    while isinstance(root, ast.Attribute):
-        root = root.value
+    root = chain_root(chain)
     if not isinstance(root, ast.Name):
         return None
     candidates = []

@@ -93,7 +93,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_statement
+from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS
 
@@ -252,9 +252,7 @@ class GraphUnderEager(Rule):
                     self.fix(bool(importers)))
 
     def fix(self, imported: bool) -> Fix | None:
-        v1 = self.context.alias_for("tensorflow.compat.v1")
-        tf = self.context.alias_for("tensorflow")
-        statement = f"{v1}.disable_v2_behavior()" if v1 else f"{tf}.compat.v1.disable_v2_behavior()" if tf else ""
+        statement = compat_v1_call(self.context, "disable_v2_behavior()")
         if imported:
             return insert_statement("switch the process to graph mode after the imports (other modules import "
                                     "this one: the switch is process-wide)", statement, safety=FixSafety.UNSAFE)

@@ -319,8 +319,7 @@ class NoGlobalSeed(Rule):
         if name.startswith("tensorflow") and RANDOM_GRAPH.search(name.rsplit(".", 1)[-1]):
             self.random_graph = True
         parent = self.context.ancestors[-1] if self.context.ancestors else None
-        if isinstance(parent, ast.Expr) and (self.context.call_name(node) or "").startswith("tensorflow") and (
-                (self.context.call_name(node) or "").endswith(".reset_default_graph")):
+        if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
 
     def visit_With(self, node: ast.With) -> None:
