@@ -1,7 +1,8 @@
 """Fix stage, fast path: a round of fixes applied as text edits, without a libcst tree.
 
 Most fixes are a dotted name respelled (EA106's renames, hundreds in a large TF1 file), or a
-statement and its imports added after the module's imports (the seed calls). Their places are
+statement and its imports added after the module's imports (the seed calls), or a keyword set in
+a call (the dataset options, the optimizer defaults). Their places are
 known exactly from CPython's `ast` positions, so the bytes can be changed there and nowhere
 else: what libcst would produce, for a small part of its cost (parsing a file with libcst costs
 about 5x the whole audit). A round that holds any other edit, or where the text path cannot be
@@ -24,7 +25,8 @@ from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.source import NEWLINE
 
 TEXT_ACTIONS = frozenset({EditAction.REPLACE, EditAction.INSERT_AFTER_IMPORTS, EditAction.SUPPORT_FILE,
-                          EditAction.INSERT_AFTER_STATEMENT, EditAction.INSERT_AT_BLOCK_START})
+                          EditAction.INSERT_AFTER_STATEMENT, EditAction.INSERT_AT_BLOCK_START,
+                          EditAction.SET_KEYWORD})
 NESTED_INSERTS = (EditAction.INSERT_AFTER_STATEMENT, EditAction.INSERT_AT_BLOCK_START)
 SEED_CALL = "set_random_seed("
 EAGER_SWITCH = re.compile(r"\b(?:disable_v2_behavior|disable_eager_execution)\(")
@@ -66,17 +68,24 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
         imports += finding.fix.imports
     nested = [edit for finding in findings for edit in finding.fix.edits  # type: ignore[union-attr]
               if edit.action in NESTED_INSERTS]
-    if nested:
+    keywords = [edit for finding in findings for edit in finding.fix.edits  # type: ignore[union-attr]
+                if edit.action is EditAction.SET_KEYWORD]
+    if nested or keywords:
         if tree is None:
             try:
                 tree = ast.parse(text)
             except (SyntaxError, ValueError):
                 return None
         inserted = nested_insertions(text, starts, tree, nested)
-        if inserted is None:
+        keyworded = keyword_replacements(text, starts, tree, keywords)
+        if inserted is None or keyworded is None:
             return None
         for offset, block in inserted.items():
             replacements[(offset, offset)] = block
+        for where, new in keyworded.items():
+            if where in replacements:
+                return None
+            replacements[where] = new
     if overlapping(sorted(replacements)):
         return None
     result = text
@@ -153,6 +162,54 @@ def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: lis
     return blocks
 
 
+def keyword_replacements(text: str, starts: list[int], tree: ast.Module, edits: list[Edit]
+                         ) -> dict[tuple[int, int], str] | None:
+    """{span: text} setting `name=value` in calls, as fix.with_keyword does in a libcst tree:
+    an existing keyword's value replaced, else `, name=value` after the last argument (or the
+    only argument of an empty call). None for a layout that path writes otherwise (a trailing
+    comma, space or comment before the closing parenthesis, a parenthesised value, a
+    generator argument) or for two keywords set in one call."""
+    if not edits:
+        return {}
+    lines = NEWLINE.split(text)
+    calls = {node_offsets(starts, lines, node): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    seen: set[tuple[int, int]] = set()
+    replacements: dict[tuple[int, int], str] = {}
+    for edit in edits:
+        where = offsets(starts, edit.span)
+        call = calls.get(where) if where is not None else None
+        if call is None or where in seen or NEWLINE.search(edit.text):
+            return None
+        seen.add(where)  # type: ignore[arg-type]
+        existing = next((k for k in call.keywords if k.arg == edit.name), None)
+        if existing is not None:
+            value = node_offsets(starts, lines, existing.value)
+            if node_offsets(starts, lines, existing)[1] != value[1] or NEWLINE.search(text, *value):
+                return None  # a parenthesised or multi-line value: libcst replaces it whole
+            replacements[value] = edit.text
+            continue
+        closing = where[1] - 1  # type: ignore[index]
+        arguments = [*call.args, *call.keywords]
+        if not arguments:
+            if text[node_offsets(starts, lines, call.func)[1]:closing] != "(":
+                return None  # a space or a comment inside the parentheses
+            replacements[(closing, closing)] = f"{edit.name}={edit.text}"
+        elif any(isinstance(a, ast.GeneratorExp) for a in call.args) or max(
+                node_offsets(starts, lines, a)[1] for a in arguments) != closing:
+            return None  # a trailing comma, a space, a comment or a parenthesis before `)`
+        else:
+            replacements[(closing, closing)] = f", {edit.name}={edit.text}"
+    return replacements
+
+
+def node_offsets(starts: list[int], lines: list[str], node: ast.AST) -> tuple[int, int]:
+    """A node's start and end as offsets into the text (ast counts columns in UTF-8 bytes)."""
+    line, end_line = node.lineno, node.end_lineno or node.lineno  # type: ignore[attr-defined]
+    start = starts[line - 1] + len(lines[line - 1].encode()[: node.col_offset].decode())  # type: ignore[attr-defined]
+    end = starts[end_line - 1] + len(lines[end_line - 1].encode()[: node.end_col_offset].decode())  # type: ignore[attr-defined]
+    return start, end
+
+
 def line_starts(text: str) -> list[int]:
     """The offset of each line's first character (lines split as Source splits them)."""
     starts = [0]
@@ -200,6 +257,8 @@ def with_statements(text: str, tree: ast.Module, imports: Iterable[str], stateme
     """Add the imports the file lacks, then the statements, after the module's imports, as
     fix.with_statements does in a libcst tree; None where the layout is one the text path
     does not reproduce exactly."""
+    if not imports and not statements:
+        return text
     body = tree.body
     if any(a.end_lineno == b.lineno for a, b in itertools.pairwise(body)):
         return None  # `import a; import b` on one line: libcst groups them

@@ -1,5 +1,5 @@
-"""The ADD_ARGUMENT and NAME_ARGUMENT edits, applied by the fix stage to real layouts; and the
-shapes of code where EA104 and EA205 offer no fix."""
+"""The ADD_ARGUMENT, NAME_ARGUMENT and SET_KEYWORD edits, applied by the fix stage to real
+layouts; and the shapes of code where EA104 and EA205 offer no fix."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import pytest
 
 from estimator_audit.config import Settings
 from estimator_audit.findings import Edit, EditAction, Finding, Fix, FixSafety, Severity, Span
-from estimator_audit.fix import FixFailure, apply_fixes
+from estimator_audit.fix import FixFailure, apply_fixes, apply_fixes_once
 from estimator_audit.pipeline import audit_source
 from estimator_audit.rule import example_text
+from estimator_audit.text_edits import edits_in_text
 from tests.conftest import audit_text
 
 
@@ -25,11 +26,14 @@ def call_span(source: str, index: int = 0) -> Span:
     return (call.lineno, call.col_offset + 1, call.end_lineno or call.lineno, (call.end_col_offset or 0) + 1)
 
 
+def finding_with(*edits: Edit) -> Finding:
+    return Finding(path="x.py", code="EA999", name="test", severity=Severity.INFO, message="m",
+                   line=1, column=1, end_line=1, end_column=1, fix=Fix(FixSafety.UNSAFE, "test", edits))
+
+
 def applied(source: str, *edits: Edit) -> str:
     """The source after one finding carrying these edits is fixed."""
-    finding = Finding(path="x.py", code="EA999", name="test", severity=Severity.INFO, message="m",
-                      line=1, column=1, end_line=1, end_column=1,
-                      fix=Fix(FixSafety.UNSAFE, "test", edits))
+    finding = finding_with(*edits)
     result = apply_fixes(source.encode(), [finding])
     assert result.applied == (finding,)
     return result.data.decode()
@@ -94,6 +98,36 @@ def test_add_argument_to_an_empty_multi_line_call_goes_under_its_comment() -> No
             )
         """
     assert add(before) == example_text(after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "as_text"),
+    [
+        ("o = Opt()\n", "o = Opt(epsilon=1e-08)\n", True),
+        ("o = Opt(0.1)\n", "o = Opt(0.1, epsilon=1e-08)\n", True),
+        ("o = Opt(0.1, epsilon=0.5)  # c\n", "o = Opt(0.1, epsilon=1e-08)  # c\n", True),
+        ("o = Opt(*a, **k)\n", "o = Opt(*a, **k, epsilon=1e-08)\n", True),
+        ("o = Opt(0.1,\n        beta=0.9)\n", "o = Opt(0.1,\n        beta=0.9, epsilon=1e-08)\n", True),
+        ("o = mod.Opt(f(x))\n", "o = mod.Opt(f(x), epsilon=1e-08)\n", True),
+        ("o = (Opt)(0.1)\n", "o = (Opt)(0.1, epsilon=1e-08)\n", True),
+        ("o = (Opt)()\n", None, False),
+        ("o = Opt( )\n", None, False),
+        ("o = Opt(0.1 )\n", None, False),
+        ("o = Opt((0.1))\n", None, False),
+        ("o = Opt(epsilon=(0.5))\n", None, False),
+        ("o = Opt(\n    0.1,\n)\n", None, False),
+        ("o = Opt(0.1  # rate\n)\n", None, False),
+        ("o = Opt(x for x in y)\n", None, False),
+    ],
+)
+def test_set_keyword_as_text_writes_what_libcst_writes(before: str, after: str | None, as_text: bool) -> None:
+    """The text path sets a keyword where it can match the libcst path byte for byte, and leaves
+    every other layout to libcst."""
+    finding = finding_with(Edit(EditAction.SET_KEYWORD, call_span(before), "epsilon", "1e-08"))
+    in_text = edits_in_text(before.encode(), [finding])
+    assert (in_text is not None) == as_text
+    if in_text is not None:
+        assert in_text[0] == apply_fixes_once(before.encode(), [finding]).data == (after or "").encode()
 
 
 def test_name_argument_by_position_and_by_keyword_keeps_the_layout() -> None:
