@@ -67,6 +67,7 @@ class Project:
         self._listings: dict[Path, list[str]] = {}
         self._imported: dict[str, frozenset[Path]] = {}  # path -> resolved paths it imports
         self._import_words: dict[str, frozenset[str]] = {}  # path -> words of its imports
+        self._importers: dict[str, list[str]] = {}  # path -> the modules that import it
         self._located: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
         self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
         self.current: ModuleContext | None = None  # the file being audited, as it is now
@@ -235,21 +236,22 @@ class Project:
     def importers(self, path: str) -> Iterator[tuple[str, ModuleContext]]:
         """The modules of the program that import the module at `path` (by any spelling),
         found by a textual look for an import statement naming it, then checked by resolving
-        their imports (each module's resolved imports are kept for the run: rules ask about many).
+        their imports (kept for the run, like each module's resolved imports: rules ask about many).
         Only the importers found become dependencies of the audited file's cached findings: a
         module that starts importing it later is seen when the file itself is audited again."""
-        target = Path(path).resolve()
-        name = target.parent.name if target.name == "__init__.py" else target.stem
-        folder = target.parent
-        package = outermost_package(folder)
-        root = package.parent if package is not None else folder
-        for candidate in self.files_under(root):
-            if name not in self.import_words(candidate):
-                continue
-            if target in self.imported_paths(candidate) and Path(candidate).resolve() != target:
-                context = self.context(candidate)
-                if context is not None:
-                    yield candidate, context
+        target = Path(self.key(path))
+        found = self._importers.get(str(target))
+        if found is None:
+            name = target.parent.name if target.name == "__init__.py" else target.stem
+            package = outermost_package(target.parent)
+            root = package.parent if package is not None else target.parent
+            found = [candidate for candidate in self.files_under(root) if name in self.import_words(candidate)
+                     and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
+            self._importers[str(target)] = found
+        for candidate in found:
+            context = self.context(candidate)
+            if context is not None:
+                yield candidate, context
 
     def import_words(self, path: str) -> frozenset[str]:
         """The words of a module's import statements, read once a run: the quick test of

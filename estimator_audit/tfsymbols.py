@@ -25,7 +25,7 @@ import keyword
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.data import load
@@ -144,8 +144,10 @@ def tf_tables(target: Version) -> tuple[ApiTable, ...]:
     return (tf_api("2.15"), tf_api("2.21"))
 
 
+@lru_cache(maxsize=1 << 16)
 def missing(qualified: str | None, target: Version) -> Missing | None:
-    """The first missing part of a `tensorflow.*` or `keras.*` name on `target`, or None."""
+    """The first missing part of a `tensorflow.*` or `keras.*` name on `target`, or None
+    (remembered: a TF1 file names the same few hundred symbols thousands of times)."""
     if qualified is None:
         return None
     if qualified.split(".", 1)[0] == "keras":
@@ -385,8 +387,10 @@ def chain_base(context: ModuleContext, chain: ast.expr) -> str | None:
     return None if base is None or "()" in base else base
 
 
-def attribute_reference(context: ModuleContext, node: ast.Attribute) -> Reference | None:
-    """The whole chain `a.b.c` when `node` is its outermost attribute and it starts at a name.
+def attribute_reference(context: ModuleContext, node: ast.Attribute,
+                        roots: tuple[str, ...]) -> Reference | None:
+    """The whole chain `a.b.c` when `node` is its outermost attribute and it starts at a name
+    that is, or lies under, one of `roots` (`tensorflow`).
 
     Chains through a call (`tf.Variable(...).assign`) and assignment targets are not
     references; a chain on an instance (`sess.run` after `sess = tf.Session()`) is not either.
@@ -397,8 +401,8 @@ def attribute_reference(context: ModuleContext, node: ast.Attribute) -> Referenc
     if not isinstance(node.ctx, ast.Load):
         return None
     base = chain_base(context, node)
-    if base is None:
-        return None
+    if base is None or not base.startswith(roots):
+        return None  # numpy, self...: canonical() changes no root but tensorflow's own spellings
     qualified = context.qualified_name(node)
     if qualified is None:
         return None
@@ -488,6 +492,10 @@ ATTRIBUTE_ERRORS = frozenset({"AttributeError"})
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 
 
+# The packages any SymbolReferenceRule judges: references are found once for all of them.
+REFERENCE_ROOTS = ("tensorflow", "keras")
+
+
 class SymbolReferenceRule(Rule):
     """A rule that judges every place a file names an API symbol: attribute chains and imports.
 
@@ -495,7 +503,7 @@ class SymbolReferenceRule(Rule):
     `errors` are the exceptions a surrounding try/except may catch for it, `error` the one raised.
     """
 
-    packages: ClassVar[tuple[str, ...]] = ("tensorflow.",)
+    packages: ClassVar[tuple[str, ...]] = ("tensorflow.",)  # each lies under a REFERENCE_ROOTS entry
 
     @property
     def target(self) -> Version:
@@ -508,7 +516,7 @@ class SymbolReferenceRule(Rule):
         references = self.context.memo.setdefault("attribute_references", {})  # shared by subclasses
         key = id(node)
         if key not in references:
-            references[key] = attribute_reference(self.context, node)
+            references[key] = attribute_reference(self.context, node, REFERENCE_ROOTS)
         reference = references[key]
         if reference is None or not reference.qualified.startswith(self.packages):
             return

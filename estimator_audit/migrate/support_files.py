@@ -42,8 +42,10 @@ SERVING_FUNCTIONS = frozenset({"ServingInputReceiver", "build_raw_serving_input_
 def needed_by(context: ModuleContext) -> tuple[Edit, str]:
     """What a fix that uses keras_feature_columns in this module adds: the module beside it,
     and the import, written the way the module imports its siblings."""
-    return (Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"),
-            context.project.sibling_import(context.source.path, SUPPORT_MODULE))
+    memo = context.memo  # one answer per audit, however many names the module respells
+    if "support_import" not in memo:
+        memo["support_import"] = context.project.sibling_import(context.source.path, SUPPORT_MODULE)
+    return Edit(EditAction.SUPPORT_FILE, name=f"{SUPPORT_MODULE}.py"), str(memo["support_import"])
 
 
 HEADER = re.compile(rb"^# Written by estimator-audit [^\n]* sha256=(?P<digest>[0-9a-f]{64})\r?\n"
