@@ -233,12 +233,13 @@ class Project:
                                     if path.endswith(MODULE_SUFFIXES)]
         return self._listings[root]
 
-    def importers(self, path: str) -> Iterator[tuple[str, ModuleContext]]:
-        """The modules of the program that import the module at `path` (by any spelling),
-        found by a textual look for an import statement naming it, then checked by resolving
-        their imports (kept for the run, like each module's resolved imports: rules ask about many).
-        Only the importers found become dependencies of the audited file's cached findings: a
-        module that starts importing it later is seen when the file itself is audited again."""
+    def importers(self, path: str) -> list[str]:
+        """The paths of the modules of the program that import the module at `path` (by any
+        spelling), found by a textual look for an import statement naming it, then checked by
+        resolving their imports (kept for the run, like each module's resolved imports: rules ask
+        about many). Only the importers found are read, becoming dependencies of the audited
+        file's cached findings: a module that starts importing it later is seen when the file
+        itself is audited again. Ask `context` for those whose code matters."""
         target = Path(self.key(path))
         found = self._importers.get(str(target))
         if found is None:
@@ -248,10 +249,7 @@ class Project:
             found = [candidate for candidate in self.files_under(root) if name in self.import_words(candidate)
                      and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
             self._importers[str(target)] = found
-        for candidate in found:
-            context = self.context(candidate)
-            if context is not None:
-                yield candidate, context
+        return [candidate for candidate in found if self.read(candidate) is not None]
 
     def import_words(self, path: str) -> frozenset[str]:
         """The words of a module's import statements, read once a run: the quick test of

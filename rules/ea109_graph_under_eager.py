@@ -99,6 +99,7 @@ from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
+    from estimator_audit.project import Project
 
 GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
@@ -237,8 +238,9 @@ class GraphUnderEager(Rule):
         target = self.context.settings.target
         if self.first is None or not self.runs_graph or self.switched or target < (2, 0):
             return
-        importers = list(self.context.project.importers(self.context.source.path))
-        if any(switches_to_graph(other) for _, other in importers):
+        project = self.context.project
+        importers = project.importers(self.context.source.path)
+        if any(switches_to_graph(project, other) for other in importers):
             return  # the program turns graph mode on before it imports this module
         what = tf_spelling(self.context.call_name(self.first) or "")
         message = (f"this module builds a TF1 graph ({what}) but eager execution is on: on TensorFlow 2 "
@@ -259,10 +261,10 @@ class GraphUnderEager(Rule):
         return insert_statement("switch to graph mode after the imports", statement)
 
 
-def switches_to_graph(context: ModuleContext) -> bool:
+def switches_to_graph(project: Project, path: str) -> bool:
     """Whether a module calls disable_v2_behavior or disable_eager_execution anywhere (its text is
     searched first: most importers never spell either)."""
-    if not any(switch in context.source.text for switch in EAGER_SWITCHES):
-        return False
-    return any(isinstance(node, ast.Call) and (context.qualified_name(node.func) or "").rsplit(".", 1)[-1]
+    data = project.read(path) or b""
+    context = project.context(path) if any(switch.encode() in data for switch in EAGER_SWITCHES) else None
+    return context is not None and any(isinstance(node, ast.Call) and (context.qualified_name(node.func) or "").rsplit(".", 1)[-1]
                in EAGER_SWITCHES for node in ast.walk(context.tree))

@@ -179,7 +179,8 @@ def calls_of(context: ModuleContext, function: ast.FunctionDef | ast.AsyncFuncti
             found.append((context, parent))
         else:
             raise Unsupported(f"`{function.name}` is used at {where(context, use)} other than by a call")
-    for _, other in context.project.importers(context.source.path):
+    importers = (context.project.context(path) for path in context.project.importers(context.source.path))
+    for other in (importer for importer in importers if importer is not None):
         for node in ast.walk(other.tree):
             if isinstance(node, ast.Call):
                 target = called(other, node)
