@@ -16,6 +16,10 @@ An attribute assignment counts when its receiver is a `tf.data.Options()`, or is
 (a parameter) in a file that creates a `tf.data.Options`; the read-only options returned by
 `dataset.options()` are left out (mutating them raises `ValueError` on TF 2.21). So
 `torch.backends.cudnn.deterministic = False` or `args.deterministic = False` are not flagged.
+Options never applied to a dataset, or applied only by `dataset.with_options(options)` calls
+whose result nobody reads (an expression statement, or a local variable reassigned before it is
+read, as in `dataset = files.with_options(options)` followed by
+`dataset = tf.data.TFRecordDataset(...)`) are not flagged either: they never reach a pipeline.
 Only the literals `False`/`True` are read; a variable (`sloppy=is_training`) is not judged.
 
 ## Why is this bad?
@@ -125,6 +129,8 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import UNKNOWN, argument, is_none
 from estimator_audit.determinism import bool_value, int_value, is_tensorflow_or_unknown
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.migrate.lookup import scopes
+from estimator_audit.migrate.scopes import Scopes
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -162,6 +168,7 @@ class Pending:
     message: str
     needs_options: bool  # the receiver is not shown: only report if the file makes a tf.data.Options
     fix: Fix | None = None
+    options: ast.Name | None = None  # the variable holding the Options set, when it is one
 
 
 class NondeterministicData(Rule):
@@ -216,6 +223,22 @@ class NondeterministicData(Rule):
         ),
         Valid(
             """
+            import tensorflow as tf
+            def load_dataset(filenames):
+                opt = tf.data.Options()
+                opt.experimental_deterministic = False
+                dataset = tf.data.Dataset.from_tensor_slices(filenames).with_options(opt)
+                dataset = tf.data.TFRecordDataset(filenames, num_parallel_reads=16)
+                return dataset.map(read_tfrecord)
+            def other(dataset):
+                options = tf.data.Options()
+                options.deterministic = False
+                dataset.with_options(options)
+                return dataset
+            """
+        ),
+        Valid(
+            """
             from multiprocessing.pool import ThreadPool
             pool.map(fn, items, num_parallel_calls=4, deterministic=False)
             """
@@ -265,6 +288,7 @@ class NondeterministicData(Rule):
             tf.contrib.data.parallel_interleave(read, 4, 1, True)
             opts = DataOptions()
             opts.deterministic = False
+            dataset = dataset.with_options(opts)
             """,
             at=((3, 25), (5, 1), (7, 1)),
             fixed="""
@@ -275,6 +299,7 @@ class NondeterministicData(Rule):
             tf.contrib.data.parallel_interleave(read, 4, 1, False)
             opts = DataOptions()
             opts.deterministic = True
+            dataset = dataset.with_options(opts)
             """,
         ),
         Invalid(
@@ -304,6 +329,37 @@ class NondeterministicData(Rule):
                 )
                 .batch(32, False, 8, deterministic=True)
             )
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def load_dataset(filenames, ordered):
+                opt = tf.data.Options()
+                opt.experimental_deterministic = False
+                dataset = tf.data.TFRecordDataset(filenames, num_parallel_reads=16)
+                if not ordered:
+                    dataset = dataset.with_options(opt)
+                return dataset.map(read_tfrecord)
+            for name in names:
+                if name:
+                    print(ds)
+                ds = files.with_options(opt)
+            """,
+            at=((4, 5),),
+            fixed="""
+            import tensorflow as tf
+            def load_dataset(filenames, ordered):
+                opt = tf.data.Options()
+                opt.experimental_deterministic = True
+                dataset = tf.data.TFRecordDataset(filenames, num_parallel_reads=16)
+                if not ordered:
+                    dataset = dataset.with_options(opt)
+                return dataset.map(read_tfrecord)
+            for name in names:
+                if name:
+                    print(ds)
+                ds = files.with_options(opt)
             """,
         ),
         Invalid(
@@ -405,14 +461,73 @@ class NondeterministicData(Rule):
             if len(node.targets) == 1:  # `a.x = b.deterministic = False`: the other target is not ours
                 edit = Edit(EditAction.REPLACE, self.context.span(node.value), text="True")
                 fix = Fix(FixSafety.SAFE, f"set {target.attr} = True", (edit,))
+            held = target.value if isinstance(target.value, ast.Name) else None
             self.pending.append(
-                Pending(node, options_message(target.attr), needs_options=receiver is None, fix=fix)
+                Pending(node, options_message(target.attr), needs_options=receiver is None, fix=fix, options=held)
             )
 
     def finish(self) -> None:
         for item in self.pending:
-            if not item.needs_options or self.creates_options:
-                self.report(item.node, item.message, item.fix)
+            if item.needs_options and not self.creates_options:
+                continue
+            if item.options is not None and never_applied(scopes(self.context), item.options):
+                continue
+            self.report(item.node, item.message, item.fix)
+
+
+def never_applied(table: Scopes, options: ast.Name) -> bool:
+    """Whether the Options a variable holds never reach a pipeline that is used: every other use
+    of the variable is `x.with_options(options)` whose resulting dataset nobody reads."""
+    binding = table.reaching(options)
+    uses = table.uses_of(binding) if binding is not None else None
+    if uses is None:
+        return False
+    for use in uses:
+        parent = table.parent(use)
+        if isinstance(parent, ast.Attribute) and parent.value is use:
+            if isinstance(parent.ctx, ast.Store):
+                continue  # options.threading... = ...: another option set
+            return False
+        if not (isinstance(parent, ast.Call) and parent.args == [use] and not parent.keywords
+                and isinstance(parent.func, ast.Attribute) and parent.func.attr == "with_options"):
+            return False
+        if not result_unread(table, parent):
+            return False
+    return True
+
+
+def result_unread(table: Scopes, call: ast.Call) -> bool:
+    """Whether the value of `call` (and of a method chain on it) is dropped: an expression
+    statement, or local variables that are read by nothing before they are bound again."""
+    current: ast.AST = call
+    parent = table.parent(current)
+    while (isinstance(parent, ast.Attribute) and parent.value is current) or (
+            isinstance(parent, ast.Call) and parent.func is current):
+        current, parent = parent, table.parent(parent)
+    if isinstance(parent, ast.Expr):
+        return True
+    if not isinstance(parent, ast.Assign) or not all(isinstance(t, ast.Name) for t in parent.targets):
+        return False
+    scope = table.scope(parent)
+    if any(isinstance(a, (ast.For, ast.AsyncFor, ast.While)) for a in ancestors(table, parent, scope)):
+        return False  # a later iteration may read it before the loop binds it again
+    for target in parent.targets:
+        assert isinstance(target, ast.Name)
+        binding = table.binding_of(parent, target.id)
+        later = [b for b in table.bindings_in(scope, target.id) if binding is not None and b.after > binding.after]
+        if binding is None or table.uses_of(binding) != [] or not (
+                later or isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef))):
+            return False  # read, or a module-level name other code may import
+    return True
+
+
+def ancestors(table: Scopes, node: ast.AST, scope: ast.AST) -> list[ast.AST]:
+    found = []
+    current = table.parent(node)
+    while current is not None and current is not scope:
+        found.append(current)
+        current = table.parent(current)
+    return found
 
 
 def from_options_method(value: ast.expr | None) -> bool:
