@@ -3,7 +3,10 @@
 Flags a global seeding call (`tf.random.set_seed`, `keras.utils.set_random_seed`,
 `tf.compat.v1.set_random_seed`) that comes, in the same straight-line block, after random ops,
 layer or model construction, or training that no earlier seeding call covered. Seeding again
-before building a second model (seed, build, seed, build) is fine and is not flagged.
+before building a second model (seed, build, seed, build) is fine and is not flagged; nor is a
+seed followed in its block by new random draws or model construction (directly, or by calling a
+function of the module that makes them): it starts a later part of the program, such as a
+notebook's second experiment, rather than covering the earlier one.
 
 ## Why is this bad?
 A seed only governs what is drawn after it. Weights already initialised, and ops already
@@ -39,7 +42,7 @@ No automatic fix: moving the call could change which draws a reseed was meant to
 
 import ast
 
-from estimator_audit.facts import BlockPosition, call_text
+from estimator_audit.facts import BlockPosition, SeedingCall, call_text
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 
@@ -86,6 +89,21 @@ class SeedAfterUse(Rule):
                 tf.random.set_seed(3)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            def build():
+                return tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            baseline = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            baseline.fit(x, y)
+            # Part 2: the same network, reproducibly
+            tf.random.set_seed(42)
+            seeded = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            seeded.fit(x, y)
+            tf.random.set_seed(42)
+            again = build()
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -130,7 +148,7 @@ class SeedAfterUse(Rule):
             uses = [(use.node, use.what) for use in facts.random_uses if use.rng in call.seeds]
             uses = sorted(uses + training, key=lambda use: (use[0].lineno, use[0].col_offset))
             late = self.uncovered_use_before(positions[0], uses, covering) if positions else None
-            if late is not None:
+            if late is not None and not self.starts_later_part(call, positions[0]):
                 node, what = late
                 self.report(
                     call.node,
@@ -138,6 +156,22 @@ class SeedAfterUse(Rule):
                     "meant to cover: a seed only governs what is drawn after it; move it before the "
                     "first random operation",
                 )
+
+    def starts_later_part(self, call: SeedingCall, seed_at: BlockPosition) -> bool:
+        """Whether the seed's block draws anew after it (a random op, a layer or model built, or a
+        call of a module function that builds one): the seed is there for what follows."""
+        facts = self.context.facts
+        owner_id, field, index = seed_at
+        draws = [use.node for use in facts.random_uses]  # whichever generator: what the seed was for
+        if any(p[:2] == (owner_id, field) and p[2] > index for node in draws for p in facts.block_positions(node)):
+            return True
+        owner = next((a for a in facts.ancestry.get(id(call.node), ()) if id(a) == owner_id), None)
+        drawing = {statement.name for statement in self.context.tree.body
+                   if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
+                   and any(statement.lineno <= node.lineno <= (statement.end_lineno or 0) for node in draws)}
+        later = getattr(owner, field, [])[index + 1:] if owner is not None and drawing else []
+        return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in drawing
+                   for statement in later for node in ast.walk(statement))
 
     def uncovered_use_before(
         self, seed_at: BlockPosition, uses: list[tuple[ast.Call, str]], covering: list[BlockPosition]
