@@ -5,7 +5,7 @@ Flags a global seeding call (`tf.random.set_seed`, `keras.utils.set_random_seed`
 layer or model construction, or training that no earlier seeding call covered. Seeding again
 before building a second model (seed, build, seed, build) is fine and is not flagged; nor is a
 seed followed in its block by new random draws or model construction (directly, or by calling a
-function of the module that makes them): it starts a later part of the program, such as a
+function or class of the module that makes them): it starts a later part of the program, such as a
 notebook's second experiment, rather than covering the earlier one.
 
 ## Why is this bad?
@@ -102,6 +102,14 @@ class SeedAfterUse(Rule):
             seeded.fit(x, y)
             tf.random.set_seed(42)
             again = build()
+            class Net(tf.keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.dense = tf.keras.layers.Dense(1)
+            def run_models(runs):
+                return [Net() for _ in range(runs)]
+            tf.random.set_seed(7)
+            results = run_models(5)
             """
         ),
     )
@@ -166,12 +174,22 @@ class SeedAfterUse(Rule):
         if any(p[:2] == (owner_id, field) and p[2] > index for node in draws for p in facts.block_positions(node)):
             return True
         owner = next((a for a in facts.ancestry.get(id(call.node), ()) if id(a) == owner_id), None)
-        drawing = {statement.name for statement in self.context.tree.body
-                   if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
-                   and any(statement.lineno <= node.lineno <= (statement.end_lineno or 0) for node in draws)}
-        later = getattr(owner, field, [])[index + 1:] if owner is not None and drawing else []
-        return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in drawing
-                   for statement in later for node in ast.walk(statement))
+        drawing = self.drawing_definitions(draws) if owner is not None else set()
+        later = getattr(owner, field, [])[index + 1:] if drawing else []
+        return any(calls_any(statement, drawing) for statement in later)
+
+    def drawing_definitions(self, draws: list[ast.Call]) -> set[str]:
+        """The module's functions and classes whose code draws when called: it holds a draw, or
+        calls another such definition (`run_models()` building `DCN(...)` models)."""
+        definitions = [s for s in self.context.tree.body
+                       if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        drawing = {d.name for d in definitions
+                   if any(d.lineno <= node.lineno <= (d.end_lineno or 0) for node in draws)}
+        while True:
+            more = {d.name for d in definitions if d.name not in drawing and calls_any(d, drawing)}
+            if not more:
+                return drawing
+            drawing |= more
 
     def uncovered_use_before(
         self, seed_at: BlockPosition, uses: list[tuple[ast.Call, str]], covering: list[BlockPosition]
@@ -187,3 +205,9 @@ class SeedAfterUse(Rule):
             if not any(p[:2] == (owner, field) and p[2] <= used_at[2] for p in covering):
                 return node, what
         return None
+
+
+def calls_any(node: ast.AST, names: set[str]) -> bool:
+    """Whether code under `node` calls one of these module-level names."""
+    return bool(names) and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names
+                               for n in ast.walk(node))
