@@ -33,6 +33,18 @@ TPU_ESTIMATOR_SPELLINGS = dict.fromkeys(
     ("tensorflow.contrib.tpu.TPUEstimator", "tensorflow.contrib.tpu.python.tpu.tpu_estimator.TPUEstimator",
      "tensorflow.estimator.tpu.TPUEstimator"), "tensorflow.compat.v1.estimator.tpu.TPUEstimator")
 
+# tf.contrib.learn's estimators (TensorFlow 1.x; TensorFlow 2.0 dropped tf.contrib): premade or
+# not. Their constructors take other parameters than tf.estimator's, so none is listed: the
+# rules read `config=` by keyword only (positionally it comes after eight or more parameters).
+CONTRIB_LEARN = "tensorflow.contrib.learn"
+CONTRIB_LEARN_ESTIMATORS = {
+    **dict.fromkeys(("DNNClassifier", "DNNRegressor", "DNNLinearCombinedClassifier",
+                     "DNNLinearCombinedRegressor", "LinearClassifier", "LinearRegressor", "LogisticRegressor",
+                     "KMeansClustering", "SVM", "DynamicRnnEstimator", "StateSavingRnnEstimator"), True),
+    "Estimator": False,
+}
+CONTRIB_LEARN_INTERNAL = f"{CONTRIB_LEARN}.python.learn.estimators."
+
 # Calls that turn eager execution off for the whole process.
 EAGER_SWITCHES = frozenset({"disable_eager_execution", "disable_v2_behavior"})
 # TF1 graph programs (by last name): the sessions that run a graph, the placeholders fed to it.
@@ -105,7 +117,23 @@ def estimator_class(qualified: str | None) -> EstimatorClass | None:
         return None
     if qualified.startswith("tensorflow.python.estimator."):  # TF 1.x internal path
         qualified = "tensorflow_estimator" + qualified[len("tensorflow") :]
+    if qualified.startswith(CONTRIB_LEARN):
+        return contrib_learn_estimator(qualified)
     return estimator_table().get(TPU_ESTIMATOR_SPELLINGS.get(qualified, qualified))
+
+
+def contrib_learn_estimator(qualified: str) -> EstimatorClass | None:
+    """`tf.contrib.learn.DNNRegressor` (or its module path) as an estimator class."""
+    module, _, name = qualified.rpartition(".")
+    if name not in CONTRIB_LEARN_ESTIMATORS or not (module == CONTRIB_LEARN or
+                                                     qualified.startswith(CONTRIB_LEARN_INTERNAL)):
+        return None
+    return EstimatorClass(f"{CONTRIB_LEARN}.{name}", CONTRIB_LEARN_ESTIMATORS[name], ())
+
+
+def tf1_only_estimator(public_name: str) -> bool:
+    """An estimator no TensorFlow 2 has (tf.contrib.learn's), whatever the target."""
+    return public_name.startswith(CONTRIB_LEARN)
 
 
 def is_run_config(qualified: str | None) -> bool:

@@ -5,12 +5,16 @@ Flags every construction of a premade (canned) Estimator: `DNNClassifier`, `DNNR
 `BaselineClassifier`/`Regressor`, the `*Estimator` variants with a custom head, `RNNClassifier`,
 `KMeans` and the `BoostedTrees*` estimators, in every spelling: `tf.estimator`,
 `tf.compat.v1.estimator`, the `tensorflow_estimator` package and its internal `canned` modules,
-through any import alias.
+through any import alias; and tf.contrib.learn's premade estimators (`tf.contrib.learn.DNNRegressor`,
+`LinearClassifier`, `KMeansClustering`, `SVM`, ...) for every target from 2.0 on.
 
 ## Why is this bad?
 `tf.estimator` was removed in TensorFlow 2.16, where Keras 3 became the default: the call
 raises `AttributeError` on every current TensorFlow. tensorflow-estimator 2.15 is the last
-release, and it only installs beside TensorFlow 2.15 (Python 3.11 at most).
+release, and it only installs beside TensorFlow 2.15 (Python 3.11 at most). tf.contrib.learn's
+estimators went with tf.contrib in TensorFlow 2.0; they take other arguments than tf.estimator's
+(`fit(x, y, steps)`, `weight_column_name`, contrib feature columns), so the Keras rewrite, which
+reproduces tf.estimator's defaults, is not offered for them.
 
 ## How it was verified
 The class list is generated from tensorflow-estimator 2.15 by
@@ -106,7 +110,7 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import FixSafety, Severity
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, estimator_removed, version_text
+from estimator_audit.tfapi import estimator_class, estimator_removed, tf1_only_estimator, version_text
 
 
 class PremadeEstimator(Rule):
@@ -148,6 +152,17 @@ class PremadeEstimator(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.contrib.learn.python.learn.estimators import linear
+            regressor = tf.contrib.learn.DNNRegressor(hidden_units=[10], feature_columns=columns)
+            classifier = linear.LinearClassifier(feature_columns=columns)
+            custom = tf.contrib.learn.Estimator(model_fn=model_fn)
+            """,
+            at=((3, 13), (4, 14)),
+            message="premade Estimator of tf.contrib.learn",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -255,10 +270,17 @@ class PremadeEstimator(Rule):
     )
 
     def visit_Call(self, node: ast.Call) -> None:
-        if not estimator_removed(self.context.settings.target):
-            return
+        target = self.context.settings.target
         estimator = estimator_class(self.context.call_name(node))
-        if estimator is not None and estimator.premade:
+        if estimator is not None and estimator.premade and tf1_only_estimator(estimator.public_name):
+            if target >= (2, 0):
+                self.report(node, f"{tf_spelling(estimator.public_name)} is a premade Estimator of "
+                            "tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed tf.contrib); "
+                            "migrate it to a Keras model (no automatic rewrite: tf.contrib.learn's estimators "
+                            "take other arguments and defaults than the tf.estimator ones the rewrite reproduces)")
+        elif not estimator_removed(target):
+            return
+        elif estimator is not None and estimator.premade:
             self.constructed(node, estimator.public_name)
         elif estimator is None and self.holds_result(node):
             self.obtained(node)

@@ -2,11 +2,13 @@
 ## What it does
 Flags every construction of a custom Estimator, `tf.estimator.Estimator(model_fn=...)` and
 `TPUEstimator` (`tf.compat.v1.estimator.tpu.TPUEstimator`, TF 1.x's `tf.estimator.tpu` and
-`tf.contrib.tpu` spellings), and every call of `tf.estimator.train_and_evaluate`, in every
+`tf.contrib.tpu` spellings, and TF 1.x's `tf.contrib.learn.Estimator`), and every call of
+`tf.estimator.train_and_evaluate`, in every
 spelling: `tf.estimator`, `tf.compat.v1.estimator`, the `tensorflow_estimator` package and its
 internal modules, through any import alias. Premade estimators are EA101's. When the `target`
 setting is below 2.16, where tf.estimator still exists, only the TF 1.x spellings are flagged
-(`tf.estimator.tpu.TPUEstimator`, `tf.contrib.tpu.TPUEstimator`): TensorFlow 2.15 has neither.
+(`tf.estimator.tpu.TPUEstimator`, `tf.contrib.tpu.TPUEstimator`, `tf.contrib.learn.Estimator`):
+TensorFlow 2.15 has none of them.
 
 ## Why is this bad?
 `tf.estimator` was removed in TensorFlow 2.16, where Keras 3 became the default: on every
@@ -72,7 +74,7 @@ import ast
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import estimator_removed, version_text
+from estimator_audit.tfapi import estimator_removed, tf1_only_estimator, version_text
 from estimator_audit.v1api import (
     MIGRATION_GUIDE,
     TF1_TPU_ESTIMATORS,
@@ -170,16 +172,30 @@ class CustomEstimator(CallRule):
             at=((3, 5), (4, 5)),
             message="is a custom Estimator",
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.contrib import learn
+            classifier = learn.Estimator(model_fn=model_fn, model_dir="/tmp/model")
+            regressor = tf.contrib.learn.DNNRegressor(hidden_units=[10], feature_columns=columns)
+            """,
+            at=((3, 14),),
+            message="custom Estimator of tf.contrib.learn",
+        ),
     )
 
     def matches(self, name: str, node: ast.Call) -> bool:
-        if custom_estimator_entry(name) is None:
+        entry = custom_estimator_entry(name)
+        if entry is None:
             return False
         # TF 1.x's spellings are missing from every TensorFlow 2, 2.15 included.
-        return name in TF1_TPU_ESTIMATORS or estimator_removed(self.context.settings.target)
+        if name in TF1_TPU_ESTIMATORS or tf1_only_estimator(entry):
+            return self.context.settings.target >= (2, 0)
+        return estimator_removed(self.context.settings.target)
 
     def message(self, name: str, node: ast.Call) -> str:
-        spelling = tf_spelling(custom_estimator_entry(name) or name)
+        entry = custom_estimator_entry(name) or name
+        spelling = tf_spelling(entry)
         what = (
             "trains and evaluates an Estimator"
             if name in TRAIN_AND_EVALUATE
@@ -189,6 +205,9 @@ class CustomEstimator(CallRule):
             "port the model_fn to Keras by hand following TensorFlow's guide \"Migrate from "
             f"Estimator to Keras APIs\" ({MIGRATION_GUIDE})"
         )
+        if tf1_only_estimator(entry):
+            return (f"{spelling} {what} of tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed "
+                    f"tf.contrib); {guide}")
         if name in TF1_TPU_ESTIMATORS:
             return (
                 f"{spelling} {what} spelled as in TF 1.x, which TensorFlow 2 does not have "

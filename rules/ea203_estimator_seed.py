@@ -121,6 +121,17 @@ class EstimatorSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            seeded = tf.contrib.learn.DNNRegressor(
+                hidden_units=[10], feature_columns=columns, config=tf.contrib.learn.RunConfig(tf_random_seed=1))
+            unseeded = tf.contrib.learn.DNNRegressor(hidden_units=[10], feature_columns=columns)
+            custom = tf.contrib.learn.Estimator(model_fn=model_fn, config=tf.contrib.learn.RunConfig())
+            """,
+            at=((4, 12), (5, 10)),
+            message="is constructed without a RunConfig that sets tf_random_seed",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             from tensorflow.contrib.tpu.python.tpu import tpu_config
             config = tpu_config.RunConfig(model_dir="/tmp/model")
             estimator = tf.contrib.tpu.TPUEstimator(model_fn=model_fn, config=config, use_tpu=False)
