@@ -2,7 +2,8 @@
 
 A cell is fixed as its magic-free text (IPython lines stood in for by marked `pass` lines), then
 its IPython lines are put back. Statements a fix inserts after the imports go to the first
-cell that imports something. The notebook is written back with the JSON layout it had; one
+cell that imports something. A `%%writefile x.py` cell is fixed as the module it writes, by the
+file fixer, and keeps its magic line. The notebook is written back with the JSON layout it had; one
 whose layout cannot be reproduced (hand-edited, written by another tool) is written in
 nbformat's standard layout, as Jupyter itself would on its next save, and the run says so.
 """
@@ -135,9 +136,29 @@ def fix_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]) -> li
     return todo
 
 
+def fix_written_modules(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding],
+                        fix_module: Callable[[Cell], Fixed]) -> list[Finding]:
+    """Fix the modules that `%%writefile` cells with fixable findings write; returns the fixes
+    applied, placed in their cells."""
+    applied: list[Finding] = []
+    for cell in cells:
+        if cell.writes is None or not any(f.cell == cell.number for f in todo):
+            continue
+        raw = notebook["cells"][cell.number - 1]
+        source = raw["source"] if isinstance(raw["source"], str) else "".join(raw["source"])
+        result = fix_module(cell)
+        fixed = source[: len(source) - len(cell.writes.text)] + result.data.decode("utf-8")
+        raw["source"] = fixed if isinstance(raw["source"], str) else fixed.splitlines(keepends=True)
+        shift = cell.writes.first_line - 1
+        applied += [replace(f, cell=cell.number, line=f.line + shift, end_line=f.end_line + shift)
+                    for f in result.applied]
+    return applied
+
+
 def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]],
-                 fixable: Callable[[Finding], bool], rounds: int) -> Fixed:
-    """Fix a notebook until no fix applies."""
+                 fixable: Callable[[Finding], bool], rounds: int,
+                 fix_module: Callable[[Cell], Fixed]) -> Fixed:
+    """Fix a notebook until no fix applies; `fix_module` fixes the module a cell writes."""
     from estimator_audit.pipeline import Fixed
 
     bom = BOM if data.startswith(BOM) else b""  # kept: json.dumps would drop it
@@ -157,7 +178,9 @@ def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]]
                 style, note = STANDARD, STANDARD_NOTE
         notebook = json.loads(current.decode("utf-8-sig"))
         cells = read_source(path, current).cells or ()
-        applied = fix_cells(notebook, cells, todo)
+        written = {cell.number for cell in cells if cell.writes is not None}
+        applied = fix_cells(notebook, cells, [f for f in todo if f.cell not in written])
+        applied += fix_written_modules(notebook, cells, [f for f in todo if f.cell in written], fix_module)
         new = bom + dump(notebook, style).encode("utf-8")
         if not applied or new == current:
             return Fixed(current, findings, done, note if done else None)

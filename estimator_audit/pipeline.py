@@ -31,7 +31,7 @@ from estimator_audit.prefilter import rules_that_can_fire, skip_file
 from estimator_audit.project import Project
 from estimator_audit.project import digest as project_digest
 from estimator_audit.rule import Rule
-from estimator_audit.source import ReadFailure, Source, read_source
+from estimator_audit.source import Cell, ReadFailure, Source, read_source
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -138,7 +138,36 @@ def audit(path: str, data: bytes, settings: Settings, prefilter: bool = True,
         except RecursionError:  # e.g. a generated chain of 500 elifs: name resolution recurses
             if "EA000" in enabled:
                 findings.append(engine_finding(path, "EA000", "nesting is too deep to analyse"))
+    for cell in source.cells or ():
+        if cell.writes is not None:
+            findings += written_module_findings(path, cell, settings, prefilter, project)
     return Audit(sorted(findings, key=lambda f: f.sort_key), parsed.tree if source.cells is None else None)
+
+
+def written_path(notebook: str, cell: Cell) -> str:
+    """The file a `%%writefile` cell writes, as a path beside the notebook (Jupyter runs the
+    notebook in its folder): the module's siblings and importers are found from there."""
+    assert cell.writes is not None
+    return os.path.normpath(os.path.join(os.path.dirname(notebook), cell.writes.path))
+
+
+def fix_written(notebook: str, cell: Cell, settings: Settings, mode: FixMode, project: Project | None
+                ) -> Fixed:
+    """The module a `%%writefile` cell writes, fixed as the file it becomes."""
+    assert cell.writes is not None
+    return fix_source(written_path(notebook, cell), cell.writes.text.encode("utf-8"), settings, mode, project)
+
+
+def written_module_findings(notebook: str, cell: Cell, settings: Settings, prefilter: bool,
+                            project: Project | None) -> list[Finding]:
+    """The findings of the module a cell writes, audited as that file, placed in the cell.
+    Their fixes' spans stay the module's own: the notebook fixer fixes the module as a file."""
+    assert cell.writes is not None
+    shift = cell.writes.first_line - 1
+    found = audit(written_path(notebook, cell), cell.writes.text.encode("utf-8"), settings, prefilter,
+                  project)
+    return [replace(f, path=notebook, cell=cell.number, line=f.line + shift, end_line=f.end_line + shift)
+            for f in found.findings]
 
 
 def fixable(finding: Finding, mode: FixMode) -> bool:
@@ -270,7 +299,8 @@ def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode, project:
 
             outcome = fix_notebook(
                 path, data, lambda current: audit_source(path, current, settings, project=project),
-                lambda finding: fixable(finding, mode), MAX_FIX_ROUNDS)
+                lambda finding: fixable(finding, mode), MAX_FIX_ROUNDS,
+                lambda cell: fix_written(path, cell, settings, mode, project))
         else:
             outcome = fix_source(path, data, settings, mode, project)
         if outcome.data == data:

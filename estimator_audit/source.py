@@ -24,6 +24,9 @@ PYTHON_CELL_MAGIC = re.compile(r"^%%(?:time|timeit|capture|prun)\b")
 # Datalab's single-% cell magics: the rest of the cell is shell, SQL, YAML or a file's text.
 OTHER_LANGUAGE_CELL = re.compile(
     r"^%(?:bash|sh|sql|bq|bigquery|writefile|html|javascript|latex|ml|mlalpha)\b")
+# A cell that writes a Python module (course notebooks write their trainer package so); `-a`
+# appends a fragment to a file, which is not a module of its own.
+WRITEFILE = re.compile(r"^%%?writefile[ \t]+(?P<path>[^\s-][^\s]*\.py)[ \t]*$")
 # IPython's automagic: these commands work without `%` (`pip install x`, `cd data`, `ls -l`).
 AUTOMAGIC = re.compile(r"^\s*(?:pip|conda|cd|ls|pwd|cat|mkdir|rm|cp|mv|env|clear|less|man)(?:\s|$)")
 
@@ -50,12 +53,34 @@ class ReadFailure(Exception):
 
 
 @dataclass(frozen=True)
+class WrittenModule:
+    """The Python module a `%%writefile x.py` cell writes: audited and fixed as that file."""
+
+    path: str  # as the magic names it (relative to the notebook's folder, where Jupyter runs it)
+    first_line: int  # the line of the cell where the module's text starts
+    text: str  # the rest of the cell's source, exactly
+
+
+@dataclass(frozen=True)
 class Cell:
     """A notebook code cell and where its lines sit in the joined text."""
 
     number: int  # 1-based position among all the notebook's cells
     first_line: int  # 1-based line of the joined text where the cell starts
     code: str  # the cell's source with IPython magics turned into `pass`
+    writes: WrittenModule | None = None  # the module the cell writes; its code is then all `pass`
+
+
+def written_module(source: str) -> WrittenModule | None:
+    """The module a cell writes with `%%writefile path.py` on its first non-blank line."""
+    lines = source.split("\n")
+    first = next((index for index, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None
+    match = WRITEFILE.match(lines[first].strip())
+    if match is None:
+        return None
+    return WrittenModule(match["path"], first + 2, "\n".join(lines[first + 1:]))
 
 
 @dataclass(frozen=True)
@@ -204,7 +229,7 @@ def notebook_cells(data: bytes) -> tuple[Cell, ...]:
         if not isinstance(source, str):
             raise ReadFailure("EA001", f"notebook cell {number} has no text source")
         code = neutralise_magics(source).rstrip("\n")
-        cells.append(Cell(number=number, first_line=line, code=code))
+        cells.append(Cell(number=number, first_line=line, code=code, writes=written_module(source)))
         line += code.count("\n") + 1
     return tuple(cells)
 

@@ -278,6 +278,10 @@ def broken_notebook(text: str, rng: random.Random, how: str) -> bytes:
         source = victim.get("source")
         if isinstance(source, list):
             victim["source"] = [*source, "\0x = 1\n"]
+    elif how == "writefile":  # a course notebook writing its trainer module
+        source = victim.get("source")
+        if isinstance(source, list):
+            victim["source"] = ["%%writefile trainer/model.py\n", *source]
     elif how == "python2_cell":
         cells.append(code_cell("print 'done'\n"))
     elif how == "not_json":
@@ -289,7 +293,7 @@ NOTEBOOK_DAMAGE = (
     "none", "missing_source", "source_not_text", "source_parts_not_text", "source_string",
     "missing_cell_type", "cell_not_object", "no_cells", "cells_not_list", "kernelspec_not_object",
     "metadata_not_object", "other_language", "deep_outputs", "colab", "compact", "truncated",
-    "latin1", "bom", "crlf_sources", "null_in_cell", "python2_cell", "not_json",
+    "latin1", "bom", "crlf_sources", "null_in_cell", "python2_cell", "not_json", "writefile",
 )
 
 

@@ -31,7 +31,15 @@ from estimator_audit.config import Settings
 from estimator_audit.findings import Finding, FixFailure
 from estimator_audit.fix import apply_fixes
 from estimator_audit.notebook_fix import fix_notebook
-from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit_source, fix_source, fixable
+from estimator_audit.pipeline import (
+    MAX_FIX_ROUNDS,
+    Fixed,
+    FixMode,
+    audit_source,
+    fix_source,
+    fix_written,
+    fixable,
+)
 from estimator_audit.source import ReadFailure, read_source
 from tests.corpus import (
     ALIASES,
@@ -230,9 +238,13 @@ def test_notebooks_broken_or_not(index: int, damage: str, seed: int) -> None:
     def audit(current: bytes) -> list[Finding]:
         return audit_source("nb.ipynb", current, Settings())
 
+    def fix(current: bytes) -> Fixed:
+        return fix_notebook("nb.ipynb", current, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS,
+                            lambda cell: fix_written("nb.ipynb", cell, Settings(), MODE, None))
+
     audit(data)
     try:
-        outcome = fix_notebook("nb.ipynb", data, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
+        outcome = fix(data)
     except FixFailure:
         event("refused")
         return
@@ -244,7 +256,7 @@ def test_notebooks_broken_or_not(index: int, damage: str, seed: int) -> None:
     assert outcome.applied
     json.loads(new.decode("utf-8-sig"))
     assert parsing_cells(new) >= parsing_cells(data)
-    again = fix_notebook("nb.ipynb", new, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS)
+    again = fix(new)
     assert again.data == new and not again.applied
 
 

@@ -131,6 +131,39 @@ def test_python_cell_magics_are_read_and_other_languages_and_automagic_are_not(t
     assert [(f.cell, f.line, f.code) for f in result.findings] == [(5, 2, "EA401"), (6, 2, "EA401")]
 
 
+WRITTEN_TRAINER = """%%writefile trainer/model.py
+import tensorflow as tf
+
+def train(x, y):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.fit(x, y, epochs=2)
+    tf.logging.info("done")
+"""
+
+
+def test_a_writefile_cell_is_audited_and_fixed_as_the_module_it_writes(tmp_path: Path) -> None:
+    """Course notebooks write their trainer package with `%%writefile trainer/model.py`: the
+    cell's body is that module, audited as a file of its own (the notebook's imports and seeds
+    are another process's) with findings on the cell's lines, and fixed as that file; the magic
+    line stays. `%%writefile -a` appends a fragment: not a module, not audited."""
+    notebook = tmp_path / "course.ipynb"
+    write_notebook(notebook, [
+        ("code", "import tensorflow as tf\ntf.keras.utils.set_random_seed(1)"),
+        ("code", WRITTEN_TRAINER),
+        ("code", "%%writefile -a trainer/model.py\nprint 'appended'"),
+        ("code", "%%writefile trainer/setup.cfg\n[metadata]"),
+    ])
+    found = [(f.cell, f.line, f.code) for f in audit_path(str(notebook), Settings()).findings]
+    assert found == [(2, 6, "EA201"), (2, 6, "EA302"), (2, 7, "EA106")]
+    assert run_cli([str(notebook), "--fix", "--no-cache"]).returncode == 0
+    cells = json.loads(notebook.read_text())["cells"]
+    assert "".join(cells[1]["source"]) == WRITTEN_TRAINER.replace(
+        "import tensorflow as tf\n", "import tensorflow as tf\ntf.keras.utils.set_random_seed(42)\n"
+        "tf.config.experimental.enable_op_determinism()\n").replace("tf.logging", "tf.compat.v1.logging")
+    assert "".join(cells[0]["source"]) == "import tensorflow as tf\ntf.keras.utils.set_random_seed(1)"
+    assert audit_path(str(notebook), Settings()).findings == ()
+
+
 def test_notebook_of_another_language_and_without_cells(tmp_path: Path) -> None:
     r_notebook = tmp_path / "r.ipynb"
     write_notebook(r_notebook, [("code", "library(tensorflow)\nx <- 1")], language="R")
