@@ -197,7 +197,8 @@ def run_compare(argv: Sequence[str]) -> int:
         return EXIT_ERROR
     try:
         result = compare(args.legacy, args.migrated, rtol=args.rtol, atol=args.atol, steps=args.steps,
-                         mode=args.mode, legacy_python=args.legacy_python, python=args.python)
+                         mode=args.mode, legacy_python=args.legacy_python, python=args.python,
+                         progress=lambda text: print(f"estimator-audit compare: {text}", file=sys.stderr))
         if args.plot is not None:
             plot(result, args.plot)
     except CompareError as error:

@@ -348,6 +348,9 @@ def test_wrong_learning_rate_is_caught_and_named(tmp_path: Path, legacy_python: 
                     "--legacy-python", str(legacy_python), "--python", str(current_python),
                     str(COMPARE / "churn_binary_dnn.py"), str(migrated)], cwd=tmp_path)
     assert done.returncode == 1, done.stderr
+    progress = [line for line in done.stderr.splitlines() if line.startswith("estimator-audit compare: ")]
+    assert progress[0].endswith("equivalence mode: running churn_binary_dnn.py on the legacy runtime...")
+    assert progress[-1].endswith("s; comparing") and len(progress) == 3, done.stderr
     data = json.loads(done.stdout)
     # Step 1's loss is computed before the first update, so the rates first show at step 2.
     assert data["verdict"] == "not equivalent" and data["losses"]["first_divergent_step"] == 2

@@ -18,8 +18,9 @@ import math
 import os
 import subprocess
 import tempfile
+import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -571,13 +572,15 @@ def meta(record: Any) -> dict[str, Any]:
 
 def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = None, atol: float | None = None,
             steps: int | None = None, mode: Mode | None = None, legacy_python: str | Path | None = None,
-            python: str | Path | None = None) -> CompareReport:
+            python: str | Path | None = None, progress: Callable[[str], None] | None = None) -> CompareReport:
     """Run LEGACY under the legacy runtime and MIGRATED under the current one; compare them.
 
     steps: train this many steps at every train()/fit() call instead of what the programs say.
     mode: "equivalence" or "outcome"; by default equivalence whenever it applies (see `plan`).
     rtol, atol: by default 1e-5 and 1e-6 in equivalence mode, OUTCOME_TOLERANCE in outcome mode.
+    progress: told what runs now (each side takes seconds to a minute).
     """
+    say = progress or (lambda text: None)
     from estimator_audit.shim.legacy import prepared
     from estimator_audit.shim.mapping import variable_mapping
 
@@ -599,17 +602,25 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = No
             "side": "current", "mode": decided.mode, "program": str(migrated.resolve()), "steps": steps,
             "output": str(folder / "current.npz"), "legacy": legacy_spec["output"], "mapping": [],
             "scratch": scratch}
+        started = time.monotonic()
         legacy_process = launch(legacy_interpreter, legacy_spec, folder)
         mapping: list[WeightMap] = []
         if decided.mode == "equivalence":  # the current side needs the legacy record
+            say(f"{decided.mode} mode: running {legacy.name} on the legacy runtime...")
             before = finish(legacy_process, legacy_spec)
+            say(f"{legacy.name}: done in {time.monotonic() - started:.1f} s; running {migrated.name} on the "
+                "current runtime from its initial weights...")
             initial = arrays(before, "initial")
             mapping = variable_mapping({name: value.shape for name, value in initial.items()})
             current_spec["mapping"] = [entry.to_json() for entry in mapping]
+            started = time.monotonic()
             after = finish(launch(current_interpreter, current_spec, folder), current_spec)
         else:
             current_process = launch(current_interpreter, current_spec, folder)
+            say(f"{decided.mode} mode: running {legacy.name} (legacy runtime) and {migrated.name} (current "
+                "runtime) side by side...")
             before, after = finish(legacy_process, legacy_spec), finish(current_process, current_spec)
+        say(f"{migrated.name}: done in {time.monotonic() - started:.1f} s; comparing")
         with before, after:
             default = Tolerance() if decided.mode == "equivalence" else OUTCOME_TOLERANCE
             tolerance = Tolerance(default.rtol if rtol is None else rtol,
