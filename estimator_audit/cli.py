@@ -21,7 +21,7 @@ from pathlib import Path
 from estimator_audit import __version__
 from estimator_audit.cache import ResultCache, cache_dir
 from estimator_audit.catalogue import all_rules, rule_table
-from estimator_audit.config import ConfigError, Settings, check_codes, load_settings, parse_version
+from estimator_audit.config import ConfigError, Settings, check_codes, checked_seed, load_settings, parse_version
 from estimator_audit.discover import discover
 from estimator_audit.pipeline import FixMode, RunResult, audit_paths, audit_source, audit_stdin
 from estimator_audit.progress import ProgressBar
@@ -140,6 +140,9 @@ def run_repro(argv: Sequence[str]) -> int:
     argv = list(argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = repro_parser().parse_args(argv[:split])
+    if not args.timeout > 0:
+        print("estimator-audit: --timeout must be a positive number of seconds", file=sys.stderr)
+        return EXIT_ERROR
     runtime = args.runtime or default_runtime(Path(args.script))
     if args.runtime is None and runtime == "legacy" and args.python is None:
         print("estimator-audit repro: the program uses tf.estimator, which TensorFlow 2.16+ lacks: "
@@ -191,6 +194,9 @@ def run_compare(argv: Sequence[str]) -> int:
     if args.steps is not None and args.steps < 1:
         print("estimator-audit: --steps must be at least 1", file=sys.stderr)
         return EXIT_ERROR
+    if any(value is not None and not value >= 0 for value in (args.rtol, args.atol)):
+        print("estimator-audit: --rtol and --atol must be at least 0", file=sys.stderr)
+        return EXIT_ERROR
     if args.plot is not None and importlib.util.find_spec("matplotlib") is None:
         print("estimator-audit: --plot needs matplotlib: pip install 'estimator-audit[plot]'",
               file=sys.stderr)
@@ -219,7 +225,7 @@ def settings_from(args: argparse.Namespace, start: Path) -> Settings:
     if args.exclude:
         updates["exclude"] = settings.exclude + tuple(args.exclude)
     if args.seed is not None:
-        updates["seed"] = args.seed
+        updates["seed"] = checked_seed(args.seed)
     if args.target:
         updates["target"] = parse_version(args.target)
     return replace(settings, **updates)  # type: ignore[arg-type]

@@ -18,6 +18,17 @@ class ConfigError(Exception):
     """A setting that cannot be used; the CLI exits 2 with this message."""
 
 
+# keras.utils.set_random_seed passes the seed to np.random.seed, which takes 0 to 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+def checked_seed(seed: int) -> int:
+    """A seed every seeding call the fixes insert accepts, or ConfigError."""
+    if not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"seed must be between 0 and {MAX_SEED} (np.random.seed's range), got {seed}")
+    return seed
+
+
 def parse_version(text: str) -> tuple[int, int]:
     try:
         major, minor = (int(part) for part in str(text).split(".")[:2])
@@ -121,7 +132,7 @@ def from_table(table: Mapping[str, object], root: Path, known_codes: Iterable[st
     if "seed" in table:
         if not isinstance(table["seed"], int) or isinstance(table["seed"], bool):
             raise ConfigError("seed must be an integer")
-        updates["seed"] = table["seed"]
+        updates["seed"] = checked_seed(table["seed"])
     if "target" in table:
         updates["target"] = parse_version(str(table["target"]))
     return replace(settings, **updates)  # type: ignore[arg-type]

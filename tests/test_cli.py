@@ -121,6 +121,11 @@ def test_bad_configuration_exits_2(project: Path) -> None:
         assert "pyproject.toml: [tool.estimator-audit] must be a table of settings" in done.stderr
     write(project, "pyproject.toml", "[tool.estimator-audit]\nseed = 'x'\n")
     assert "pyproject.toml: [tool.estimator-audit]: seed must be an integer" in run_cli(["."], cwd=project).stderr
+    write(project, "pyproject.toml", "[tool.estimator-audit]\nseed = -1\n")  # np.random.seed would raise
+    assert "seed must be between 0 and 4294967295" in run_cli(["."], cwd=project).stderr
+    write(project, "pyproject.toml", "[tool.estimator-audit]\nseed = 7\n")
+    done = run_cli([".", "--seed", str(2**32)], cwd=project)
+    assert done.returncode == 2 and "seed must be between 0 and 4294967295" in done.stderr
     write(project, "pyproject.toml", "tool = 5\n")  # not ours: the defaults apply
     assert run_cli(["."], cwd=project).returncode in (0, 1)
 

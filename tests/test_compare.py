@@ -264,6 +264,10 @@ def test_cli_errors_exit_2_before_anything_runs(tmp_path: Path) -> None:
     assert done.returncode == 2 and "no such program" in done.stderr
     done = run_cli(["compare", "--steps", "0", "a.py", "b.py"])
     assert done.returncode == 2 and "--steps must be at least 1" in done.stderr
+    done = run_cli(["compare", "--rtol", "-1", "a.py", "b.py"])
+    assert done.returncode == 2 and "--rtol and --atol must be at least 0" in done.stderr
+    done = run_cli(["repro", "--timeout", "-1", "a.py"])
+    assert done.returncode == 2 and "--timeout must be a positive number" in done.stderr
 
 
 def write(files: dict[Path, str]) -> None:
