@@ -21,7 +21,14 @@ from pathlib import Path
 from estimator_audit import __version__
 from estimator_audit.cache import ResultCache, cache_dir
 from estimator_audit.catalogue import all_rules, rule_table
-from estimator_audit.config import ConfigError, Settings, check_codes, checked_seed, load_settings, parse_version
+from estimator_audit.config import (
+    ConfigError,
+    Settings,
+    check_codes,
+    checked_seed,
+    load_settings,
+    parse_version,
+)
 from estimator_audit.discover import discover
 from estimator_audit.pipeline import FixMode, RunResult, audit_paths, audit_source, audit_stdin
 from estimator_audit.progress import ProgressBar
