@@ -40,6 +40,7 @@ from estimator_audit.shim import runtimes
 from estimator_audit.shim.compare import CompareError, compare, plot
 from estimator_audit.shim.repro import DEFAULT_RUNS, DEFAULT_TIMEOUT, repro
 from estimator_audit.shim.runtimes import RUNTIMES
+from estimator_audit.source import read_file
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -164,7 +165,7 @@ def default_runtime(script: Path) -> str:
     """The legacy runtime for a program that builds Estimators (they are gone from TF 2.16),
     else the current one; read statically, like the audit."""
     try:
-        data = script.read_bytes()
+        data = read_file(str(script))
     except OSError:
         return "current"  # repro reports the missing file
     settings = Settings(root=script.resolve().parent, select=("EA101", "EA102", "EA107"))

@@ -31,7 +31,7 @@ from estimator_audit.prefilter import rules_that_can_fire, skip_file
 from estimator_audit.project import Project
 from estimator_audit.project import digest as project_digest
 from estimator_audit.rule import Rule
-from estimator_audit.source import Cell, ReadFailure, Source, read_source
+from estimator_audit.source import Cell, ReadFailure, Source, read_file, read_source
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -315,16 +315,6 @@ def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode, project:
     except (FixFailure, OSError, ValueError) as error:
         return FileResult(path, tuple(audit_source(path, data, settings, project=project)),
                           fix_error=f"{path}: {error}")
-
-
-def read_file(path: str) -> bytes:
-    """A file's bytes, or OSError. Only regular files are read: a named pipe called `x.py`
-    would block the run forever and a device never ends (opened non-blocking to find out)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", path)
-        return handle.read()
 
 
 def audit_path(path: str, settings: Settings, mode: FixMode | None = None,

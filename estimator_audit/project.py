@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from estimator_audit.parse import parse_source
-from estimator_audit.source import ReadFailure, read_source
+from estimator_audit.source import ReadFailure, read_file, read_source
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -76,7 +77,10 @@ class Project:
     @lru_cache(maxsize=1 << 16)
     def key(path: str) -> str:
         """The resolved path a module is known by (resolving costs a system call per part)."""
-        return str(Path(path).resolve())
+        try:
+            return str(Path(path).resolve())
+        except (OSError, RuntimeError):  # a symbolic link loop: known by its own name
+            return os.path.abspath(path)
 
     # -- recording what a file's findings depend on ---------------------------------------------
     def begin(self) -> None:
@@ -106,8 +110,7 @@ class Project:
         path = self.key(path)
         if path not in self._bytes:
             try:
-                with open(path, "rb") as handle:
-                    self._bytes[path] = handle.read()
+                self._bytes[path] = read_file(path)  # a named pipe called x.py must not block the run
             except OSError:
                 self._bytes[path] = None
         return self._bytes[path]

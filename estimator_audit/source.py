@@ -7,9 +7,12 @@ the interpreter would refuse is reported, never silently mis-decoded.
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import json
+import os
 import re
+import stat
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
@@ -240,3 +243,13 @@ def read_source(path: str, data: bytes) -> Source:
         cells = notebook_cells(data)
         return Source(path=path, text="\n".join(c.code for c in cells), cells=cells)
     return Source(path=path, text=decode_python(data))
+
+
+def read_file(path: str) -> bytes:
+    """A file's bytes, or OSError. Only regular files are read: a named pipe called `x.py`
+    would block the run forever and a device never ends (opened non-blocking to find out)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return handle.read()

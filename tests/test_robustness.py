@@ -374,6 +374,20 @@ def test_a_named_pipe_is_reported_not_read(tmp_path: Path) -> None:
 
 
 @POSIX
+def test_whole_program_questions_skip_pipes_and_link_loops_beside_the_file(tmp_path: Path) -> None:
+    """A TF1 graph module makes EA109 look for the modules that import it: the scan of its
+    folder read a named pipe (blocking the run forever) and resolved a link loop (an internal
+    error). Both are now passed over."""
+    os.mkfifo(tmp_path / "pipe.py")
+    os.symlink(tmp_path / "loop.py", tmp_path / "loop.py")
+    (tmp_path / "graph.py").write_text("import tensorflow as tf\nx = tf.placeholder(tf.float32)\n"
+                                       "with tf.Session() as sess:\n    sess.run(x)\n")
+    done = cli(["graph.py", "--select", "EA109"], cwd=tmp_path, timeout=60)
+    assert_calm(done)
+    assert "graph.py:2:5: EA109" in done.stdout
+
+
+@POSIX
 def test_a_link_to_itself_and_an_unreadable_file_are_findings(tmp_path: Path) -> None:
     os.symlink(tmp_path / "self.py", tmp_path / "self.py")
     looped = audit_path(str(tmp_path / "self.py"), Settings(root=tmp_path))
