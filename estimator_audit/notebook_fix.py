@@ -10,6 +10,7 @@ nbformat's standard layout, as Jupyter itself would on its next save, and the ru
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from estimator_audit.findings import Edit, EditAction, Finding
 from estimator_audit.fix import FixFailure, apply_fixes
 from estimator_audit.source import Cell, read_source, restore_magics
+from estimator_audit.text_edits import ROOT_NAME, bound_names
 
 if TYPE_CHECKING:
     from estimator_audit.pipeline import Fixed
@@ -73,11 +75,28 @@ def cell_of(cells: tuple[Cell, ...], line: int) -> Cell:
     return max((c for c in cells if c.first_line <= line), key=lambda c: c.first_line)
 
 
-def split_by_cell(finding: Finding, cells: tuple[Cell, ...], import_cell: Cell | None) -> dict[int, Finding]:
+def binding_cells(cells: tuple[Cell, ...]) -> dict[str, Cell]:
+    """The first cell whose top-level imports bind each name (`tf`: `import tensorflow as tf`)."""
+    found: dict[str, Cell] = {}
+    for cell in cells:
+        try:
+            body = ast.parse(cell.code).body
+        except (SyntaxError, ValueError):
+            continue
+        for statement in body:
+            for name in bound_names(statement):
+                found.setdefault(name, cell)
+    return found
+
+
+def split_by_cell(finding: Finding, cells: tuple[Cell, ...], import_cell: Cell | None,
+                  binders: dict[str, Cell]) -> dict[int, Finding]:
     """A fix's edits grouped by the cell they change (a Keras rewrite touches the cell that
-    builds the estimator and those that train it); inserts after the imports, and the imports
-    the fix needs, go to the first cell that imports something (once, not into every cell the
-    fix touches), else to the cell of the finding."""
+    builds the estimator and those that train it); the imports the fix needs go to the first
+    cell that imports something (once, not into every cell the fix touches), else to the cell
+    of the finding; a statement inserted after the imports goes to the first cell that binds
+    the name it starts from (`tf.random.set_seed(42)` after `import tensorflow as tf`, which
+    may be a later cell than the first import), else with the fix's imports."""
     assert finding.fix is not None and finding.cell is not None
     home = next(c for c in cells if c.number == finding.cell)
     imports_cell = import_cell or home
@@ -86,7 +105,8 @@ def split_by_cell(finding: Finding, cells: tuple[Cell, ...], import_cell: Cell |
         if edit.span is not None:
             cell = cell_of(cells, edit.span[0])
         elif edit.action is EditAction.INSERT_AFTER_IMPORTS:
-            cell = imports_cell
+            root = ROOT_NAME.match(edit.text)
+            cell = binders.get(root.group(1), imports_cell) if root is not None else imports_cell
         else:
             cell = home
         groups.setdefault(cell.number, (cell, []))[1].append(edit)
@@ -103,9 +123,10 @@ def fixed_cells(notebook: Any, cells: tuple[Cell, ...], todo: list[Finding]
     apply: a fix spread over cells is applied whole or not at all."""
     by_number = {cell.number: cell for cell in cells}
     import_cell = next((c for c in cells if TOP_LEVEL_IMPORT.search(c.code)), None)
+    binders = binding_cells(cells)
     per_cell: dict[int, list[tuple[int, Finding]]] = {}
     for index, finding in enumerate(todo):
-        for number, part in split_by_cell(finding, cells, import_cell).items():
+        for number, part in split_by_cell(finding, cells, import_cell, binders).items():
             per_cell.setdefault(number, []).append((index, part))
     sources: dict[int, str] = {}
     failed: set[int] = set()

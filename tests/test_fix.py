@@ -132,6 +132,21 @@ def test_notebooks_are_fixed_cell_by_cell_with_magics_and_outputs_kept(tmp_path:
     assert path.read_text() == text and again.returncode == 0
 
 
+def test_statements_go_to_the_cell_that_imports_what_they_use(tmp_path: Path) -> None:
+    """Seen on 21 real notebooks: the seed went into the first cell that imports anything
+    (`import numpy as np`), above `import tensorflow as tf`, and the notebook stopped with
+    NameError. It goes after the import of the name it starts from."""
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+             for source in (["import numpy as np\n", "import os"], ["import tensorflow as tf"],
+                            ["model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n", "model.fit(x, y)"])]
+    path = tmp_path / "train.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    run_cli(["train.ipynb", "--fix", "--select", "EA201"], cwd=tmp_path)
+    fixed = json.loads(path.read_text())["cells"]
+    assert fixed[0]["source"] == ["import numpy as np\n", "import os"]
+    assert fixed[1]["source"] == ["import tensorflow as tf\n", "tf.keras.utils.set_random_seed(42)"]
+
+
 def test_a_fix_that_would_break_the_file_writes_nothing() -> None:
     from estimator_audit.findings import Edit, EditAction, Finding, Fix, FixSafety, Severity
     from estimator_audit.fix import FixFailure, apply_fixes
