@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import enum
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -160,6 +161,10 @@ class ModuleFacts:
     def __init__(self, context: ModuleContext) -> None:
         self.context = context
         self.training_calls: list[ast.Call] = []
+        # A session's run() trains only where the module builds an update op or the fetch says
+        # so: the same call restores checkpoints, runs inference and benchmarks.
+        self.session_runs: list[ast.Call] = []
+        self.builds_update_op = False
         self.seeding_calls: list[SeedingCall] = []
         self.uses_gradient_tape = False
         self.tape_applies: list[ast.Call] = []
@@ -176,12 +181,22 @@ class ModuleFacts:
 
     @property
     def trains(self) -> bool:
-        return bool(self.training_calls) or (self.uses_gradient_tape and bool(self.tape_applies))
+        return bool(self.all_training_calls())
 
     def all_training_calls(self) -> list[ast.Call]:
-        """Training calls in source order, apply_gradients counting when a GradientTape is used."""
+        """Training calls in source order, apply_gradients counting when a GradientTape is used,
+        a session's run when it runs an update op (see `training_run`)."""
         calls = self.training_calls + (self.tape_applies if self.uses_gradient_tape else [])
+        calls += [run for run in self.session_runs if self.training_run(run)]
         return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+
+    def training_run(self, run: ast.Call) -> bool:
+        """Whether `sess.run(...)` trains: the module builds an update op (minimize,
+        apply_gradients, gradients), or what it fetches is named so (`model.train_op`)."""
+        if self.builds_update_op:
+            return True
+        fetches = run.args[0] if run.args else argument(run, "fetches")
+        return isinstance(fetches, ast.expr) and TRAINING_FETCH.search(ast.unparse(fetches)) is not None
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -207,6 +222,8 @@ class ModuleFacts:
 
     def record(self, node: ast.Call) -> bool:
         """File the call under what it does; False when it is none of the recorded kinds."""
+        if self.in_seeded_test():
+            return False  # tf.test.TestCase seeds every generator before each test
         name = self.context.call_name(node)
         if name in SEEDING_CALLS:
             self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
@@ -227,8 +244,13 @@ class ModuleFacts:
         if not isinstance(node.func, ast.Attribute):
             return False
         method = node.func.attr
+        if method in UPDATE_METHODS or (name or "").endswith(".gradients"):
+            self.builds_update_op = True
         if method == "apply_gradients":
             self.tape_applies.append(node)
+            return True
+        if method == "run" and self.is_training_method(node, method, name):
+            self.session_runs.append(node)
             return True
         if self.is_training_method(node, method, name):
             self.training_calls.append(node)
@@ -324,6 +346,16 @@ class ModuleFacts:
             return self.keras_rng(initializer[0]), what
         return None
 
+    def in_seeded_test(self) -> bool:
+        """Whether the walk is inside a class derived from tf.test.TestCase, whose setUp seeds
+        Python's and NumPy's generators and the graph (checked on TensorFlow 2.21's
+        TensorFlowTestCase.setUp) before each test."""
+        memo = self.context.memo
+        if "seeded_tests" not in memo:
+            memo["seeded_tests"] = seeded_test_classes(self.context)
+        classes = memo["seeded_tests"]
+        return bool(classes) and any(id(a) in classes for a in self.context.ancestors)
+
     def is_training_method(self, node: ast.Call, method: str, name: str | None) -> bool:
         owner = receiver_class(name)
         receiver = node.func.value  # type: ignore[attr-defined]
@@ -366,6 +398,67 @@ def block_positions(ancestors: tuple[ast.AST, ...], node: ast.AST) -> list[Block
         if isinstance(owner, SCOPE_NODES) and depth < len(chain) - 2:
             break
     return positions
+
+
+TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.TestCase",
+                        "tensorflow.compat.v2.test.TestCase",
+                        "tensorflow.python.framework.test_util.TensorFlowTestCase",
+                        "tensorflow.python.platform.test.TestCase"})
+UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
+TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply", re.IGNORECASE)
+
+
+def seeded_test_classes(context: ModuleContext) -> set[int]:
+    """The ids of the module's classes derived, directly or through each other, from
+    tf.test.TestCase."""
+    classes = [node for node in ast.walk(context.tree) if isinstance(node, ast.ClassDef)]
+    seeded: dict[str, ast.ClassDef] = {}
+    changed = True
+    while changed:
+        changed = False
+        for node in classes:
+            if node.name not in seeded and any(
+                    (isinstance(base, ast.Name) and base.id in seeded)
+                    or context.names.qualified_name(base) in TEST_CASES for base in node.bases):
+                seeded[node.name] = node
+                changed = True
+    return {id(node) for node in seeded.values()}
+
+
+def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:
+    """Whether code runs inside a graph of its own, which works with eager execution on (checked
+    on TensorFlow 2.21): a `with <graph>.as_default():` block, or a `with` of a Session given
+    its graph (`tf.Session(graph=g)`)."""
+    for ancestor in ancestors:
+        if isinstance(ancestor, ast.With):
+            for item in ancestor.items:
+                call = item.context_expr
+                if isinstance(call, ast.Call) and (
+                        (isinstance(call.func, ast.Attribute) and call.func.attr == "as_default")
+                        or any(keyword.arg == "graph" for keyword in call.keywords)):
+                    return True
+    return False
+
+
+def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
+    """Whether code runs only when eager execution is off: in the body of
+    `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():` (dead on
+    TensorFlow 2 unless the program turns eager execution off)."""
+    path = [*ancestors, node]
+    for index, ancestor in enumerate(path[:-1]):
+        if not isinstance(ancestor, ast.If):
+            continue
+        child = path[index + 1]
+        test, negated = ancestor.test, False
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test, negated = test.operand, True
+        if not (isinstance(test, ast.Call) and (context.qualified_name(test.func) or "").endswith(
+                "executing_eagerly")):
+            continue
+        branch = ancestor.body if negated else ancestor.orelse
+        if any(child is statement for statement in branch):
+            return True
+    return False
 
 
 def call_text(node: ast.Call) -> str:

@@ -8,8 +8,11 @@ tensorflow.compat.v1 as tf`), and neither it nor a module of the program that im
 `tf.compat.v1.disable_v2_behavior()` or `disable_eager_execution()`. One finding per module, at
 the first graph-only call. Placeholders made only inside functions of a module that runs no
 session are left alone: an Estimator's `serving_input_fn` builds them in the graph the
-Estimator makes, and a library's graph is run by the module that holds the session. It fires
-when the `target` setting is TensorFlow 2 or later.
+Estimator makes, and a library's graph is run by the module that holds the session. Graph code
+that builds in a graph of its own (inside `with graph.as_default():`, or a Session given
+`graph=g`) works with eager execution on and is left alone, as is code that runs only with eager
+execution off (the `else` of `if tf.executing_eagerly():`). It fires when the `target` setting
+is TensorFlow 2 or later.
 
 ## Why is this bad?
 TensorFlow 2 runs eagerly, so TF1 graph code fails on its first graph-only call, even once
@@ -54,6 +57,9 @@ matters for seeds: run twice as separate processes, a graph seeded with
 `tf.compat.v1.set_random_seed(42)` after `disable_v2_behavior()` gave the same variable values
 both times, and seeded before it gave different ones (the seed went to the eager context, not
 to the graph), so the fix puts the switch before any seed call it finds after the imports.
+With eager execution on, a placeholder, `x * 2` and a Session built inside `with
+graph.as_default():`, and `tf.compat.v1.Session(graph=graph)` run outside it, printed `[2.]` and
+`[4.]` for feeds of 1.0 and 2.0, and `tf.executing_eagerly()` was still True afterwards.
 
 ## Example
 ```python
@@ -92,6 +98,7 @@ import ast
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
+from estimator_audit.facts import graph_mode_only, in_own_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -116,6 +123,21 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+            graph = tf.Graph()
+            with graph.as_default():
+                images = tf.compat.v1.placeholder(tf.float32, [None, 28, 28])
+                logits = tf.compat.v1.layers.dense(tf.reshape(images, [-1, 784]), 10)
+            with tf.compat.v1.Session(graph=graph) as session:
+                session.run(logits, feed_dict={images: batch})
+            if tf.executing_eagerly():
+                sample = next(iter(dataset))
+            else:
+                sample = tf.compat.v1.Session().run(dataset.make_one_shot_iterator().get_next())
+            """
+        ),
         Valid(
             """
             import tensorflow.compat.v1 as tf
@@ -219,6 +241,10 @@ class GraphUnderEager(Rule):
             if last in EAGER_SWITCHES:
                 self.switched = True
             elif last in GRAPH_BUILDERS:
+                ancestors = self.context.ancestors
+                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or any(
+                        keyword.arg == "graph" for keyword in node.keywords):
+                    return  # builds in a graph of its own, or runs only with eager execution off
                 self.first = self.first or node
                 self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
                     isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)

@@ -14,7 +14,9 @@ Estimator's graph: EA203 says what does, `RunConfig(tf_random_seed=...)`); a mod
 session runs only fetch what has no randomness (`sess.run(hello)` on a constant, in a module
 that makes no variable, initializer, layer, random op, dropout, shuffle or optimizer and
 fetches nothing named like a training step or an initializer); `session.run(...)` in a file
-that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`.
+that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`; code in a class derived
+from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the graph before every
+test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`).
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
@@ -60,7 +62,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.facts import call_text
+from estimator_audit.facts import TRAINING_FETCH, call_text
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -70,7 +72,8 @@ if TYPE_CHECKING:
 
 # TensorFlow calls (by last name) that put randomness into a TF1 graph: variables and their
 # initializers, layers, random ops, dropout, shuffles, and training steps.
-TRAINING_FETCH = re.compile(r"train|optim|minimi|update|step|init")
+# What a session run fetches when it trains (facts.TRAINING_FETCH), steps or initialises variables.
+DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|step|init", re.IGNORECASE)
 RANDOM_GRAPH = re.compile(r"Variable|variable|initializer|random|dropout|shuffle|dense|conv|Optimizer|"
                           r"minimize|embedding|truncated_normal|layers?$|Cell$")
 
@@ -84,6 +87,15 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            class ModelTest(tf.test.TestCase):
+                def test_fit(self):
+                    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                    model.fit(x, y)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -291,14 +303,14 @@ class NoGlobalSeed(Rule):
 
     def finish(self) -> None:
         facts = self.context.facts
-        if not facts.trains or facts.global_seeding_calls():
+        # A session run draws, training or not, where the graph holds variables or random ops
+        # or it fetches an initializer or a step; one fetching a constant has nothing to seed.
+        runs = [run for run in facts.session_runs if self.random_graph or self.runs_training(run)]
+        calls = sorted({*facts.all_training_calls(), *runs}, key=lambda call: (call.lineno, call.col_offset))
+        if not calls or facts.global_seeding_calls():
             return
-        calls = facts.all_training_calls()
         if all(self.trained_estimator(call) is not None for call in calls):
             return  # global seeds never reach an estimator's graph: EA203 says what does
-        if not self.random_graph and all(self.is_graph_run(call) and not self.runs_training(call)
-                                         for call in calls):
-            return  # a graph with no variables, random ops or training: nothing to seed
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
@@ -346,15 +358,11 @@ class NoGlobalSeed(Rule):
                   for block in self.graph_blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
 
-    @staticmethod
-    def is_graph_run(call: ast.Call) -> bool:
-        return isinstance(call.func, ast.Attribute) and call.func.attr == "run"
-
     def runs_training(self, call: ast.Call) -> bool:
         """Whether a session run fetches what looks like a training step or an initializer
         built elsewhere (`sess.run(self.train_op)`, `sess.run(init)`), not a constant."""
         fetched = self.context.source.segment(self.context.span(call.args[0])) if call.args else ""
-        return TRAINING_FETCH.search(fetched.lower()) is not None
+        return DRAWING_FETCH.search(fetched) is not None
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""

@@ -148,7 +148,8 @@ class SeedAfterUse(Rule):
 
     def finish(self) -> None:
         facts = self.context.facts
-        training = [(node, call_text(node)) for node in facts.all_training_calls()]
+        # Every session run counts: the graph it runs was built, and its op seeds fixed, before it.
+        training = [(node, call_text(node)) for node in {*facts.all_training_calls(), *facts.session_runs}]
         seeds = [(call, facts.block_positions(call.node)) for call in facts.global_seeding_calls()]
         covering = [positions[0] for _, positions in seeds if positions]
         for call, positions in seeds:

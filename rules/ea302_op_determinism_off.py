@@ -1,6 +1,8 @@
 """
 ## What it does
-Flags a module that trains (as EA201 defines it) but never calls
+Flags a module that trains (as EA201 defines it; a session's `run` trains when the module
+builds an update op, `minimize`, `apply_gradients` or `gradients`, or fetches one by name, such
+as `model.train_op`: restoring a checkpoint, inference and benchmarks do not) but never calls
 `tf.config.experimental.enable_op_determinism()` and never sets `TF_DETERMINISTIC_OPS`.
 Reported once, at the first training call. Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
@@ -63,6 +65,16 @@ class OpDeterminismOff(Rule):
     fix_safety = FixSafety.SAFE
     triggers = ("fit", "train", "run", "apply_gradients")
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            saver = tf.train.Saver()
+            with tf.Session() as sess:
+                saver.restore(sess, "model.ckpt")
+                print(sess.run(logits, feed_dict={images: batch}))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf

@@ -136,7 +136,7 @@ def test_statements_go_to_the_cell_that_imports_what_they_use(tmp_path: Path) ->
     """Seen on 21 real notebooks: the seed went into the first cell that imports anything
     (`import numpy as np`), above `import tensorflow as tf`, and the notebook stopped with
     NameError. It goes after the import of the name it starts from."""
-    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+    cells: list[dict[str, object]] = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
              for source in (["import numpy as np\n", "import os"], ["import tensorflow as tf"],
                             ["model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n", "model.fit(x, y)"])]
     path = tmp_path / "train.ipynb"
