@@ -621,6 +621,18 @@ def keras_2_name(qualified: str) -> str | None:
     return None
 
 
+def picks_keras2(context: ModuleContext, node: ast.AST) -> bool:
+    """Whether the name a call or attribute chain starts from is also bound to tf_keras in the
+    module (`import tf_keras as keras` when Keras 3 is installed, `keras = tf.keras` otherwise):
+    the program picks Keras 2 itself, so Keras 3's missing names never reach this line."""
+    chain = node.func if isinstance(node, ast.Call) else node
+    root = chain_root(chain) if isinstance(chain, ast.expr) else None
+    if not isinstance(root, ast.Name) or not context.imports_any(("tf_keras",)):
+        return False
+    bindings = context.module_bindings.get(root.id, ())
+    return any((binding.qualified or "").startswith("tf_keras") for binding in bindings)
+
+
 def uses_legacy_keras(context: ModuleContext) -> bool:
     """Whether the module sets TF_USE_LEGACY_KERAS before anything else runs: a module-level
     `os.environ["TF_USE_LEGACY_KERAS"] = "1"` (or `.setdefault(...)`) ahead of its imports.

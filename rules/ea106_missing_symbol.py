@@ -168,6 +168,7 @@ from estimator_audit.tfsymbols import (
     keras_2_name,
     legacy_keras_fix,
     missing,
+    picks_keras2,
     rename_fix,
     replacement,
     spelling,
@@ -492,6 +493,8 @@ class MissingSymbol(SymbolReferenceRule):
         gone = missing(reference.qualified, self.target)
         if gone is None or (gone.reason is not None and keras_2_name(gone.name) is not None
                             and uses_legacy_keras(self.context)):
+            return
+        if reference.qualified.startswith("tensorflow.keras.") and picks_keras2(self.context, reference.node):
             return
         if guarded(self.context, reference.node, errors):
             return

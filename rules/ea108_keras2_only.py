@@ -11,7 +11,9 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
   `from keras.utils.np_utils import to_categorical`, `keras.backend.get_session`), and
   `tf.keras` names that Keras 2.15 had and Keras 3 dropped, as attributes or imports.
-`tf_keras` (Keras 2 kept as a package) is never flagged, nor are names the program tests for
+`tf_keras` (Keras 2 kept as a package) is never flagged, nor is a name the module also binds to
+`tf_keras` (`import tf_keras as keras` when Keras 3 is installed, else `keras = tf.keras`: the
+program picks Keras 2 itself), nor are names the program tests for
 itself (in a `try` catching ImportError/AttributeError, in its handler, under an `if` on the
 TensorFlow version). With a target below 2.16, where tf.keras is Keras 2, nothing is flagged.
 
@@ -80,6 +82,7 @@ from estimator_audit.tfsymbols import (
     guarded,
     keras2_only,
     keras_api,
+    picks_keras2,
     rejects_weights,
     removed_model_methods,
     tf_api,
@@ -105,6 +108,19 @@ class Keras2Only(SymbolReferenceRule):
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", *sorted(removed_model_methods()))
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            version_fn = getattr(tf.keras, "version", None)
+            if version_fn and version_fn().startswith("3."):
+                import tf_keras as keras
+            else:
+                keras = tf.keras
+            optimizer = keras.optimizers.legacy.Adam()
+            loss = keras.losses.mean_squared_error
+            dense = keras.layers.Dense(3, weights=[kernel, bias])
+            """
+        ),
         Valid(
             """
             import keras
@@ -216,7 +232,7 @@ class Keras2Only(SymbolReferenceRule):
         self._defined: frozenset[str] | None = None
 
     def visit_Call(self, node: ast.Call) -> None:
-        if not keras3(self.target):
+        if not keras3(self.target) or picks_keras2(self.context, node):
             return
         name = self.context.call_name(node)
         if name is not None and any(k.arg == "weights" for k in node.keywords):
@@ -257,7 +273,7 @@ class Keras2Only(SymbolReferenceRule):
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
         gone = keras2_only(reference.qualified, self.target)
-        if gone is None or guarded(self.context, reference.node, errors):
+        if gone is None or guarded(self.context, reference.node, errors) or picks_keras2(self.context, reference.node):
             return
         self.report(reference.node, self.symbol_message(gone, error))
 
