@@ -6,6 +6,7 @@ the interpreter would refuse is reported, never silently mis-decoded.
 
 from __future__ import annotations
 
+import ast
 import codecs
 import errno
 import io
@@ -172,7 +173,9 @@ def neutralise_magics(code: str) -> str:
     fix edited the cell.
     """
     lines = code.split("\n")
-    first = next((index for index, line in enumerate(lines) if line.strip()), 0)
+    # Colab runs a cell magic after leading comment lines too.
+    first = next((index for index, line in enumerate(lines)
+                  if line.strip() and not line.lstrip().startswith("#")), 0)
     magic = lines[first].strip() if lines else ""
     if PYTHON_CELL_MAGIC.match(magic):  # `%%time`: the body is ordinary Python
         lines[first] = f"pass  {MAGIC_MARK}"
@@ -191,7 +194,17 @@ def neutralise_magics(code: str) -> str:
             continued = line.rstrip().endswith("\\")
             line = f"{indent}pass  {MAGIC_MARK}"
         out.append(line)
+    if out != lines and parses(code):
+        return code  # `% (a, b)` continuing a format expression, `!= x` on its own line: Python
     return "\n".join(out)
+
+
+def parses(code: str) -> bool:
+    try:
+        compile(code, "<cell>", "exec", ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError):
+        return False
+    return True
 
 
 def restore_magics(original: str, fixed: str) -> str:

@@ -164,6 +164,20 @@ def test_a_writefile_cell_is_audited_and_fixed_as_the_module_it_writes(tmp_path:
     assert audit_path(str(notebook), Settings()).findings == ()
 
 
+def test_python_that_looks_like_a_magic_and_a_cell_magic_after_comments(tmp_path: Path) -> None:
+    """Seen on real notebooks: a format expression continued on a line starting with `%` is
+    Python, not a line magic (it was replaced and the cell became EA000); an `%%html` cell that
+    starts with comment lines is HTML (Colab runs it), not a syntax error."""
+    notebook = tmp_path / "nb.ipynb"
+    write_notebook(notebook, [
+        ("code", "import os\nprint('train accuracy %.3f, test %.3f'\n      % (train_acc, test_acc))\n"
+                 "os.environ['PYTHONHASHSEED'] = '0'"),
+        ("code", "# @title Show the chart\n%%html\n<div id='chart'></div>"),
+    ])
+    result = audit_path(str(notebook), Settings())
+    assert [(f.cell, f.line, f.code) for f in result.findings] == [(1, 4, "EA401")]
+
+
 def test_notebook_of_another_language_and_without_cells(tmp_path: Path) -> None:
     r_notebook = tmp_path / "r.ipynb"
     write_notebook(r_notebook, [("code", "library(tensorflow)\nx <- 1")], language="R")
