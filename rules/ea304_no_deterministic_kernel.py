@@ -18,6 +18,12 @@ target TensorFlow is older than 2.16: Keras 3 implements nearest upsampling with
 which has no such kernel. The finding stands whether or not the program enables op
 determinism: it is information about the op, for whoever wants reproducible GPU runs.
 
+Not flagged: calls in functions tf.data runs (passed to `map`, `flat_map`, `interleave` or
+`filter`, and the module functions they call), which tf.data runs on the CPU; and the
+gradient-only rows in a module that makes no variable or layer, does not train and takes no
+gradient (resizing masks in a data loader, cropping for display): nothing takes their gradient
+there.
+
 ## Why is this bad?
 On a GPU these kernels accumulate with atomic operations, so their results (for the
 gradient rows: the gradients) can differ from run to run. Once
@@ -110,8 +116,12 @@ upsampled = tf.image.resize(features, (64, 64), method="bilinear")
 No automatic fix: pinning to the CPU or changing the interpolation changes speed or results.
 """
 
+from __future__ import annotations
+
 import ast
+import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument, string_value
 from estimator_audit.determinism import int_value, root
@@ -119,9 +129,19 @@ from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import keras3
 
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
 TF = ("tensorflow", "tensorflow.compat.v1")
 ON_CPU = "pin it to the CPU (with tf.device('/CPU:0')), where it runs under op determinism"
 BILINEAR = "use bilinear resizing, whose GPU gradient is deterministic, or pin it to the CPU (with tf.device('/CPU:0'))"
+
+
+DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter"})
+# Calls that make trainable state, through which a gradient can reach an op of the module.
+TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|Conv\w*|conv\w*|Embedding|LSTM\w*|GRU\w*|"
+                       r"Model|Sequential|Layer)$|\.layers\.")
 
 
 @dataclass(frozen=True)
@@ -190,6 +210,18 @@ class NoDeterministicKernel(Rule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+            def augment(image, label):
+                return tf.image.random_contrast(image, 0.5, 1.5), label
+            def parse(record):
+                return augment(*decode(record))
+            dataset = tf.data.TFRecordDataset(files).map(parse)
+            masks = tf.image.resize(masks, (64, 64), method="nearest")  # labels: no gradient here
+            crops = tf.image.crop_and_resize(images, boxes, indices, [32, 32])  # for display
+            """
+        ),
+        Valid(
+            """
             import numpy as np
             import torch
             counts = np.bincount(labels)
@@ -245,6 +277,7 @@ class NoDeterministicKernel(Rule):
             counts = tf.bincount(ids)
             crops = tf.image.crop_and_resize(
                 features, boxes, box_indices, [7, 7])
+            train_op = tf.train.AdamOptimizer(0.001).minimize(loss)
             """,
             at=((2, 6), (3, 6), (4, 6), (5, 10), (6, 9)),
         ),
@@ -258,6 +291,8 @@ class NoDeterministicKernel(Rule):
                 (64, 64),
                 method=tfimage.ResizeMethod.NEAREST_NEIGHBOR,
             )
+            with tf.GradientTape() as tape:
+                loss = model(up)
             """,
             at=((3, 6), (4, 6)),
             message="gradient",
@@ -274,16 +309,40 @@ class NoDeterministicKernel(Rule):
         ),
     )
 
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        # (call, op, the defs and lambdas it is in), reported once the module is read
+        self.pending: list[tuple[ast.Call, Op, tuple[ast.AST, ...]]] = []
+        self.mapped: set[str | int] = set()  # functions (by name) and lambdas (by id) tf.data maps
+        self.trainable = False  # the module builds variables or layers
+
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in DATASET_FUNCTIONS and node.args:
+            function = node.args[0]
+            self.mapped.add(function.id if isinstance(function, ast.Name) else id(function))
         if name is None:
             return
+        if TRAINABLE.search(name) and name.split(".", 1)[0] in ("tensorflow", "keras", "tf_keras"):
+            self.trainable = True
         op = ALWAYS.get(name)
         if op is None and name in RESIZE and self.nearest_method(node):
             op = NEAREST_RESIZE
         if op is None and self.is_keras_2_upsampling(name) and self.nearest_interpolation(node):
             op = UPSAMPLING
         if op is not None:
+            functions = tuple(a for a in self.context.ancestors if isinstance(a, (*DEFS, ast.Lambda)))
+            self.pending.append((node, op, functions))
+
+    def finish(self) -> None:
+        facts = self.context.facts
+        gradients = self.trainable or facts.trains or facts.builds_update_op or facts.uses_gradient_tape
+        data = data_functions(self.context.tree, self.mapped)
+        for node, op, functions in self.pending:
+            if any(id(f) in self.mapped or getattr(f, "name", None) in data for f in functions):
+                continue  # tf.data runs the functions it maps on the CPU
+            if op.gradient and not gradients:
+                continue  # no variable, layer or training here: nothing takes its gradient
             self.report(node, message(op))
 
     def nearest_method(self, node: ast.Call) -> bool:
@@ -307,6 +366,21 @@ class NoDeterministicKernel(Rule):
     def nearest_interpolation(self, node: ast.Call) -> bool:
         interpolation = argument(node, "interpolation", UPSAMPLING_PARAMETERS)
         return interpolation is None or string_value(interpolation) == "nearest"
+
+
+def data_functions(tree: ast.Module, mapped: set[str | int]) -> set[str]:
+    """The module's functions that tf.data runs: those passed to map, flat_map, interleave or
+    filter, and the module functions they call, transitively."""
+    definitions = {d.name: d for d in ast.walk(tree) if isinstance(d, DEFS)}
+    found = {name for name in mapped if isinstance(name, str) and name in definitions}
+    todo = list(found)
+    while todo:
+        for node in ast.walk(definitions[todo.pop()]):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+                    node.func.id in definitions and node.func.id not in found):
+                found.add(node.func.id)
+                todo.append(node.func.id)
+    return found
 
 
 def message(op: Op) -> str:
