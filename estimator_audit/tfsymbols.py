@@ -32,6 +32,7 @@ from estimator_audit.data import load
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
+from estimator_audit.text_edits import statements_of
 from estimator_audit.tfapi import keras3
 from estimator_audit.v1api import v1_optimizer
 
@@ -619,6 +620,35 @@ def keras_2_name(qualified: str) -> str | None:
         if qualified.startswith(module + "."):
             return v1 + qualified[len(module):]
     return None
+
+
+V2_MODULE = re.compile(r"(?:^|\.)compat\.v2$")
+TENSORFLOW_PACKAGES = ("tensorflow", "tensorflow.compat")
+
+
+def spelled_v2(context: ModuleContext, node: ast.AST) -> bool:
+    """Whether a call or chain starts from a name the module binds to `tensorflow.compat.v2`
+    (`import tensorflow.compat.v2 as tf2`, `tf2 = tf.compat.v2`) or spells compat.v2 itself: the
+    author asked for the TF2 function (canonical names fold compat.v2 into tensorflow)."""
+    chain = node.func if isinstance(node, ast.Call) else node
+    if isinstance(chain, ast.expr) and ".compat.v2." in f".{ast.unparse(chain)}.":
+        return True
+    root = chain_root(chain) if isinstance(chain, ast.expr) else None
+    if not isinstance(root, ast.Name):
+        return False
+    memo = context.memo
+    if "v2_names" not in memo:
+        names = set()
+        for statement in statements_of(context.tree.body):
+            if isinstance(statement, ast.Import):
+                names |= {a.asname for a in statement.names if a.asname and V2_MODULE.search(a.name)}
+            elif isinstance(statement, ast.ImportFrom) and statement.module in TENSORFLOW_PACKAGES:
+                names |= {a.asname or a.name for a in statement.names
+                          if V2_MODULE.search(f"{statement.module}.{a.name}")}
+            elif isinstance(statement, ast.Assign) and V2_MODULE.search(ast.unparse(statement.value)):
+                names |= {t.id for t in statement.targets if isinstance(t, ast.Name)}
+        memo["v2_names"] = frozenset(names)
+    return root.id in memo["v2_names"]
 
 
 def picks_keras2(context: ModuleContext, node: ast.AST) -> bool:

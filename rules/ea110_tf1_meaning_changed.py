@@ -8,8 +8,9 @@ mode), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary
 `tf_upgrade_v2` respells as `tf.compat.v1.<name>` while they still exist under their old name.
 Keras names are EA108's. It also flags calls that pass a TF1 keyword the TF2 function of the
 same name lacks (`tf.reduce_sum(x, reduction_indices=1)`, `keep_dims=`, `tf.nn.softmax(dim=)`:
-tf_upgrade_v2's keyword renames, listed in the generated table). It fires when the `target`
-setting is TensorFlow 2 or later.
+tf_upgrade_v2's keyword renames, listed in the generated table). Names spelled through
+`tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
+alone. It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
 EA106 cannot see these names: they exist. But they are not what the TF1 program called. In a
@@ -61,7 +62,14 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Valid
-from estimator_audit.tfsymbols import Reference, SymbolReferenceRule, changed_meaning, spelling, v1_keywords
+from estimator_audit.tfsymbols import (
+    Reference,
+    SymbolReferenceRule,
+    changed_meaning,
+    spelled_v2,
+    spelling,
+    v1_keywords,
+)
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -83,6 +91,18 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("Session", "Supervisor", "placeholder", "disable_eager_execution", "disable_v2_behavior")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            import tensorflow.compat.v2 as tf2
+            tf.disable_v2_behavior()
+            x = tf.placeholder(tf.float32)
+            with tf.Session() as sess:
+                with writer.as_default():
+                    tf2.summary.scalar("loss", 1.0, step=3)
+                    tf.compat.v2.summary.scalar("accuracy", 0.5, step=3)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -146,6 +166,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if found is None:
             self.check_keywords(reference)
             return
+        if spelled_v2(self.context, reference.node):
+            return  # spelled through tf.compat.v2 on purpose: the TF2 function is meant
         old, new = found
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         fix = None
@@ -165,7 +187,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if not isinstance(call, ast.Call) or not call.keywords or not isinstance(call.func, ast.Attribute):
             return
         passed = sorted({k.arg for k in call.keywords if k.arg} & v1_keywords(reference.qualified, self.target))
-        if not passed:
+        if not passed or spelled_v2(self.context, call):
             return
         new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
         text = spelling(self.context, call.func, reference.base, new)
