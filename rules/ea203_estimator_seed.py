@@ -53,11 +53,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import tf_spelling
+from estimator_audit.calls import argument, is_none, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, estimator_removed, is_run_config
+from estimator_audit.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -243,7 +243,8 @@ class EstimatorSeed(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        self.pending: list[tuple[ast.Call, str, Fix | None]] = []  # reported once the file is read
+        # (constructor, estimator, fix, dropout), reported once the file is read
+        self.pending: list[tuple[ast.Call, str, Fix | None, Dropout]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         estimator = estimator_class(self.context.call_name(node))
@@ -251,12 +252,13 @@ class EstimatorSeed(Rule):
             return
         seeded, where = self.context.facts.estimator_config(node)
         if seeded is False:
-            self.pending.append((node, estimator.public_name, self.fix(node, where)))
+            self.pending.append((node, estimator.public_name, self.fix(node, where),
+                                 dropout_of(node, estimator)))
 
     def finish(self) -> None:
         shuffles = any(use.rng is RNG.TENSORFLOW and "shuffle" in use.what for use in self.context.facts.random_uses)
-        for node, name, fix in self.pending:
-            varies = what_varies(name, shuffles)
+        for node, name, fix, dropout in self.pending:
+            varies = what_varies(name, shuffles, dropout)
             if varies is None:
                 continue  # zero or no random initial state, and nothing shuffled in its graph here
             self.report(node, f"{tf_spelling(name)} is constructed without a RunConfig that sets tf_random_seed: "
@@ -299,14 +301,28 @@ class EstimatorSeed(Rule):
         return None
 
 
-def what_varies(estimator: str, shuffles: bool) -> str | None:
-    """What differs between runs of an unseeded estimator: a DNN's initial weights (and
-    dropout); a linear model starts from zeros and boosted trees have no random initial state,
-    so for them only the shuffles the module's input functions make in the estimator's graph
-    vary, and nothing when there are none."""
+Dropout = bool | None  # passed, not passed, or not known (a custom model_fn)
+
+
+def dropout_of(constructor: ast.Call, estimator: EstimatorClass) -> Dropout:
+    """Whether a premade estimator drops units (a `dropout` other than None or 0); None for
+    an estimator whose model_fn the constructor does not show."""
+    if not estimator.premade:
+        return None
+    rate = argument(constructor, "dropout", estimator.parameters)
+    return not (rate is None or is_none(rate) or (isinstance(rate, ast.Constant) and rate.value == 0))
+
+
+def what_varies(estimator: str, shuffles: bool, dropout: Dropout) -> str | None:
+    """What differs between runs of an unseeded estimator: a DNN's initial weights (and its
+    dropout masks, when it has dropout); a linear model starts from zeros and boosted trees have
+    no random initial state, so for them only the shuffles the module's input functions make in
+    the estimator's graph vary, and nothing when there are none."""
     name = estimator.rsplit(".", 1)[-1]
     if "BoostedTrees" in name or ("Linear" in name and "DNN" not in name):
         start = "starts from zero weights" if "Linear" in name else "has no random initial state"
         return (f"although it {start}, the shuffles of its input functions take their seed from its graph: "
                 "the examples come in a different order on every run") if shuffles else None
-    return "every run starts from different weights (and drops out different units)"
+    masks = {True: " (and drops out different units)", False: "",
+             None: " (and, if its model_fn uses dropout, drops out different units)"}[dropout]
+    return f"every run starts from different weights{masks}"
