@@ -53,7 +53,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, is_none, tf_spelling
+from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -310,6 +310,8 @@ def dropout_of(constructor: ast.Call, estimator: EstimatorClass) -> Dropout:
     if not estimator.premade:
         return None
     rate = argument(constructor, "dropout", estimator.parameters)
+    if rate is UNKNOWN:
+        return None  # **kwargs may carry it
     return not (rate is None or is_none(rate) or (isinstance(rate, ast.Constant) and rate.value == 0))
 
 
