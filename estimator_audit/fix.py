@@ -20,7 +20,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from estimator_audit.findings import Edit, EditAction, Finding, Span
 from estimator_audit.findings import FixFailure as FixFailure  # where callers look for it
-from estimator_audit.text_edits import edits_in_text, environment_setting, statement_places
+from estimator_audit.text_edits import bound_names_of, edits_in_text, environment_setting, statement_places
 
 Change = Callable[[cst.CSTNode], cst.CSTNode | cst.RemovalSentinel]
 
@@ -326,29 +326,12 @@ def with_statements(module: cst.Module, imports: Iterable[str], statements: Iter
         return module
     body = list(module.body)
     code = [module.code_for_node(statement) for statement in body]
-    binds = [bound_names(statement) for statement in body]
+    binds = [bound_names_of(text) for text in code]
     places = statement_places(insertion_index(module), binds, code, new_imports, new_statements)
     newline = module.default_newline
     for position in sorted(places, reverse=True):
         body[position:position] = [cst.parse_statement(text + newline) for text in places[position]]
     return module.with_changes(body=body)
-
-
-def bound_names(statement: cst.BaseStatement) -> frozenset[str]:
-    """The names a top-level import binds (text_edits.bound_names for a libcst statement)."""
-    if not is_import(statement):
-        return frozenset()
-    names: set[str] = set()
-    for part in statement.body:  # type: ignore[attr-defined]
-        if isinstance(part.names, cst.ImportStar):
-            continue
-        for alias in part.names:
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                names.add(alias.asname.name.value)
-            else:
-                full = cst.helpers.get_full_name_for_node(alias.name) or ""
-                names.add(full.split(".", 1)[0] if isinstance(part, cst.Import) else full)
-    return frozenset(names)
 
 
 class NameCounter(cst.CSTVisitor):

@@ -296,12 +296,38 @@ def setup_call(code: str) -> bool:
 
 
 def bound_names(statement: ast.stmt) -> frozenset[str]:
-    """The names a top-level import binds (`tf` for `import tensorflow as tf`)."""
+    """The names a top-level statement binds to a module: an import (`tf` for `import
+    tensorflow as tf`), an alias (`keras = tf.keras`), or a block that only picks between such
+    (`if keras3: import tf_keras as keras` / `else: keras = tf.keras`, a try/except ImportError)."""
     if isinstance(statement, ast.Import):
         return frozenset(alias.asname or alias.name.split(".", 1)[0] for alias in statement.names)
     if isinstance(statement, ast.ImportFrom):
         return frozenset(alias.asname or alias.name for alias in statement.names)
+    if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Name, ast.Attribute)):
+        return frozenset(target.id for target in statement.targets if isinstance(target, ast.Name))
+    if isinstance(statement, (ast.If, ast.Try)):
+        inner = [s for s in statements_of([statement]) if s is not statement]
+        if all(picks_imports(s) for s in inner):
+            return frozenset().union(*(bound_names(s) for s in inner if not isinstance(s, (ast.If, ast.Try))))
     return frozenset()
+
+
+def picks_imports(statement: ast.AST) -> bool:
+    """A statement an import-selection block may hold: imports, aliases, `pass`, strings, and
+    the nested blocks and handlers that choose between them (no call: `main()` is code)."""
+    if isinstance(statement, ast.Expr):
+        return isinstance(statement.value, ast.Constant)
+    return isinstance(statement, (ast.Import, ast.ImportFrom, ast.Assign, ast.Pass, ast.If, ast.Try,
+                                  ast.ExceptHandler))
+
+
+def bound_names_of(code: str) -> frozenset[str]:
+    """bound_names for a top-level statement given as its code (the libcst path's view)."""
+    try:
+        body = ast.parse(code).body
+    except (SyntaxError, ValueError):
+        return frozenset()
+    return frozenset().union(*(bound_names(statement) for statement in body))
 
 
 def statement_places(index: int, binds: list[frozenset[str]], code: list[str], imports: list[str],

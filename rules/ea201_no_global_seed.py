@@ -171,6 +171,28 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            if getattr(tf.keras, "version", None):
+                import tf_keras as keras
+            else:
+                keras = tf.keras
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit(x, y)
+            """,
+            at=((7, 1),),
+            fixed="""
+            import tensorflow as tf
+            if getattr(tf.keras, "version", None):
+                import tf_keras as keras
+            else:
+                keras = tf.keras
+            keras.utils.set_random_seed(42)
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit(x, y)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             import numpy as np
             np.random.seed(42)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
