@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.resolve import SCOPE_NODES
-from estimator_audit.tfapi import TF1_GRAPH_CALLS, estimator_class, is_run_config, keras3, keras_random_layers
+from estimator_audit.tfapi import (
+    EAGER_SWITCHES,
+    TF1_GRAPH_CALLS,
+    estimator_class,
+    is_run_config,
+    keras3,
+    keras_random_layers,
+)
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -425,6 +432,9 @@ def seeded_test_classes(context: ModuleContext) -> set[int]:
     return {id(node) for node in seeded.values()}
 
 
+EAGER_SWITCH_WORDS = re.compile("|".join(sorted(EAGER_SWITCHES)))
+
+
 def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:
     """Whether code runs inside a graph of its own, which works with eager execution on (checked
     on TensorFlow 2.21): a `with <graph>.as_default():` block, or a `with` of a Session given
@@ -441,9 +451,11 @@ def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:
 
 
 def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
-    """Whether code runs only when eager execution is off: in the body of
-    `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():` (dead on
-    TensorFlow 2 unless the program turns eager execution off)."""
+    """Whether code runs only when eager execution is off, in a module that never turns it off:
+    in the body of `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():`
+    (dead on TensorFlow 2)."""
+    if EAGER_SWITCH_WORDS.search(context.source.text):
+        return False
     path = [*ancestors, node]
     for index, ancestor in enumerate(path[:-1]):
         if not isinstance(ancestor, ast.If):

@@ -29,6 +29,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.data import load
+from estimator_audit.facts import graph_mode_only
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
@@ -468,7 +469,9 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
     """Whether the program tests for the name itself, so a missing one does not crash it:
     inside a `try` body whose handlers catch one of `errors` (by name; Exception,
     BaseException and a bare except count), inside such a handler (the fallback for older
-    TensorFlow), or inside either branch of an `if` that tests the TensorFlow version."""
+    TensorFlow), inside either branch of an `if` that tests the TensorFlow version, or in code
+    that runs only with eager execution off (`else` of `if tf.executing_eagerly():`) in a module
+    that keeps it on."""
     path = [*context.ancestors, node]
     for index, ancestor in enumerate(path[:-1]):
         child = path[index + 1]
@@ -486,7 +489,7 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
             and version_test(context, ancestor.test)
         ):
             return True
-    return False
+    return graph_mode_only(context, context.ancestors, node)
 
 
 ATTRIBUTE_ERRORS = frozenset({"AttributeError"})

@@ -5,7 +5,11 @@ Flags every construction of a TF1 session: `tf.compat.v1.Session`, `InteractiveS
 `SingularMonitoredSession`, in their TF 1.x spellings too (`tf.Session`,
 `tf.InteractiveSession`, `tf.train.MonitoredTrainingSession`, ...), through any import alias,
 including `import tensorflow.compat.v1 as tf` and TensorFlow's internal modules. It fires
-whatever the `target` setting: `tf.compat.v1.Session` still exists in TensorFlow 2.21.
+whatever the `target` setting: `tf.compat.v1.Session` still exists in TensorFlow 2.21. A
+`tf.compat.v1` session in a module that trains nothing (no update op built or fetched, as
+EA302 reads it) and runs no random op (restoring a checkpoint, inference, a unit test) is left
+alone, and the TF 1.x spellings there are flagged for the AttributeError only; so is a session that runs only with
+eager execution off (`else` of `if tf.executing_eagerly():`) in a module that keeps it on.
 
 ## Why is this bad?
 A session runs the TF1 graph API, and TensorFlow itself says that API cannot be made
@@ -75,13 +79,21 @@ needs graph mode (EA109). The finding stays after the fix: replacing the session
 restructuring the graph-building code around it, which no automatic fix does.
 """
 
+from __future__ import annotations
+
 import ast
+import enum
+from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
+from estimator_audit.facts import RNG, graph_mode_only
 from estimator_audit.findings import Fix, FixSafety, Severity
-from estimator_audit.rule import CallRule, Invalid, Valid
+from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfsymbols import call_rename_fix
 from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
 
 QUOTE = (
     "TensorFlow's enable_op_determinism documentation says \"tf.compat.v1.Session is required "
@@ -89,7 +101,7 @@ QUOTE = (
 )
 
 
-class V1Session(CallRule):
+class V1Session(Rule):
     code = "EA103"
     name = "v1-session"
     severity = Severity.WARNING
@@ -147,6 +159,7 @@ class V1Session(CallRule):
             session = tf.Session(
                 config=tf.ConfigProto(allow_soft_placement=True))
             interactive = tf.InteractiveSession()
+            interactive.run(model.train_op)
             """,
             at=((2, 11), (4, 15)),
             message="tf.compat.v1.",
@@ -177,30 +190,51 @@ class V1Session(CallRule):
                 MonitoredSession(hooks=hooks)
                 SingularMonitoredSession()
                 return session_lib.Session(graph=graph)
+            step = v1.train.GradientDescentOptimizer(0.1).minimize(loss)
             """,
             at=((5, 5), (6, 5), (7, 5), (8, 12)),
         ),
     )
 
-    def matches(self, name: str, node: ast.Call) -> bool:
-        return is_session(name)
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        self.pending: list[tuple[str, ast.Call]] = []  # judged once the module's training is known
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.context.call_name(node)
+        if name is not None and is_session(name) and not graph_mode_only(self.context, self.context.ancestors, node):
+            self.pending.append((name, node))
+
+    def finish(self) -> None:
+        facts = self.context.facts
+        trains = bool(facts.all_training_calls()) or facts.builds_update_op
+        draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
+        for name, node in self.pending:
+            use = Use.TRAINS if trains or name.endswith("MonitoredTrainingSession") else Use.DRAWS if draws else None
+            if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
+                self.report(node, self.message(name, node, use), self.fix(name, node))
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
         if name not in TF1_ONLY_SESSIONS:
             return None
         return call_rename_fix(self.context, node, name, self.context.settings.target)
 
-    def message(self, name: str, node: ast.Call) -> str:
+    def message(self, name: str, node: ast.Call, use: Use | None) -> str:
         spelling = tf_spelling(INTERNAL_SESSIONS.get(name, name))
+        advice = (f"{QUOTE}; rewrite the training loop in TF2 (eager or tf.function, or Keras fit) with "
+                  "tf.config.experimental.enable_op_determinism()") if use is Use.TRAINS else (
+                  f"{QUOTE}; port the graph code to TF2 (eager or tf.function) with "
+                  "tf.config.experimental.enable_op_determinism()")
         if name in TF1_ONLY_SESSIONS:
             replacement = tf_spelling(name.replace("tensorflow.", "tensorflow.compat.v1.", 1))
-            return (
-                f"{spelling} does not exist in TensorFlow 2 (AttributeError; the TF1 API keeps it "
-                f"as {replacement}), and {QUOTE}; rewrite the training loop in TF2 (eager or "
-                "tf.function, or Keras fit) with tf.config.experimental.enable_op_determinism()"
-            )
-        return (
-            f"{spelling} runs the TF1 graph API, and {QUOTE}; rewrite the training loop in TF2 "
-            "(eager or tf.function, or Keras fit) with "
-            "tf.config.experimental.enable_op_determinism()"
-        )
+            missing = (f"{spelling} does not exist in TensorFlow 2 (AttributeError; the TF1 API keeps it "
+                       f"as {replacement})")
+            return missing if use is None else f"{missing}, and {advice}"
+        return f"{spelling} runs the TF1 graph API, and {advice}"
+
+
+class Use(enum.Enum):
+    """What the module's sessions are for, as far as the determinism advice goes."""
+
+    TRAINS = "trains"  # builds or fetches an update op
+    DRAWS = "draws"  # runs random ops, training nothing
