@@ -371,7 +371,7 @@ def huge_modules(lines: int) -> dict[str, str]:
     that embeds a data table in a string, with safe fixes at the top."""
     statements = ("import numpy as np\nimport tensorflow as tf\n\nsess = tf.compat.v1.Session()\n"
                   + "".join(f"value_{i} = {i} * 2\n" for i in range(lines))
-                  + "late = tf.compat.v1.Session()\n")
+                  + "late = tf.compat.v1.Session()\nlate.run(train_op)\n")
     data = ("import tensorflow as tf\n\nlayer = tf.keras.layers.Dense(3, seed=1)\n"
             "model = tf.keras.Sequential([layer])\nmodel.fit(x, y)\nDATA = \'\'\'\n"
             + "".join(f"{i},{i * 7 % 13},{i * 3 % 11}\n" for i in range(lines)) + "\'\'\'\n")
