@@ -99,20 +99,29 @@ A call of a function the module does not provide (sequence and shared-embedding 
 ## Fix safety
 Unsafe: the columns become other objects, which TensorFlow's own consumers of feature columns
 (estimators, `tf.compat.v1.feature_column.input_layer`) do not take. It is the first half of
-EA101's Keras rewrite, which reads them.
+EA101's Keras rewrite, which reads them. No fix is offered in a module that hands columns to
+such a consumer itself (`input_layer`, `linear_model`, `DenseFeatures`, the TPU embedding
+columns, a custom, contrib or TF-Lattice/TF-Ranking estimator given `feature_columns=`): the
+finding says which.
 """
 
+from __future__ import annotations
+
 import ast
+from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE, needed_by
-from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import keras3
+from estimator_audit.rule import Invalid, Rule, Valid
+from estimator_audit.tfapi import estimator_class, keras3, tf1_only_estimator
 from estimator_audit.v1api import is_feature_column
 
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
 
-class FeatureColumn(CallRule):
+
+class FeatureColumn(Rule):
     code = "EA105"
     name = "feature-column"
     severity = Severity.WARNING
@@ -209,6 +218,15 @@ class FeatureColumn(CallRule):
         ),
         Invalid(
             """
+            import tensorflow as tf
+            ids = tf.feature_column.categorical_column_with_identity("id", 100)
+            table = tf.tpu.experimental.embedding_column(ids, 8)
+            """,
+            at=((2, 7),),
+            message="no automatic fix: this module hands columns to tf.tpu.experimental.embedding_column",
+        ),
+        Invalid(
+            """
             from tensorflow.python.feature_column import feature_column_v2 as fc_lib
             spec = fc_lib.make_parse_example_spec_v2([fc_lib.numeric_column("x")])
             """,
@@ -217,8 +235,26 @@ class FeatureColumn(CallRule):
         ),
     )
 
-    def matches(self, name: str, node: ast.Call) -> bool:
-        return self.is_feature_column(name) and not self.nested(node)
+    def __init__(self, context: ModuleContext) -> None:
+        super().__init__(context)
+        # (call, message, fix), reported once the module's consumers of columns are known
+        self.pending: list[tuple[ast.Call, str, Fix | None]] = []
+        self.foreign: str | None = None  # a consumer of TensorFlow's own columns the module calls
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = self.context.call_name(node)
+        if name is not None and self.is_feature_column(name) and not self.nested(node):
+            self.pending.append((node, self.message(name, node), self.fix(name, node)))
+        if self.foreign is None:
+            self.foreign = foreign_consumer(name, node)
+
+    def finish(self) -> None:
+        for node, message, fix in self.pending:
+            if self.foreign is not None and fix is not None:
+                message += (f" (no automatic fix: this module hands columns to {self.foreign}, which only "
+                            "takes TensorFlow's own)")
+                fix = None
+            self.report(node, message, fix)
 
     def is_feature_column(self, name: str | None) -> bool:
         return name is not None and is_feature_column(name)
@@ -267,3 +303,27 @@ class FeatureColumn(CallRule):
         support, statement = needed_by(self.context)
         return Fix(FixSafety.UNSAFE, f"build the columns with {SUPPORT_MODULE}, which Keras 3 models read",
                    (*edits, support), (statement,))
+
+
+# Consumers that take only TensorFlow's feature columns (checked: keras_feature_columns objects
+# are not FeatureColumn instances), by last name; and the keywords estimators take columns by.
+FOREIGN_CONSUMERS = frozenset({"input_layer", "linear_model", "DenseFeatures", "LinearModel",
+                               "SequenceFeatures", "shared_embedding_columns", "sequence_input_layer"})
+COLUMN_KEYWORDS = frozenset({"feature_columns", "linear_feature_columns", "dnn_feature_columns"})
+
+
+def foreign_consumer(name: str | None, node: ast.Call) -> str | None:
+    """What a call hands feature columns to, when that is not something the Keras rewrite
+    replaces: TensorFlow's own column consumers (input_layer, DenseFeatures, the TPU embedding
+    columns), or a TensorFlow-family callee other than a premade tf.estimator given
+    `feature_columns=` (a custom or contrib estimator, a TF-Lattice or TF-Ranking model); the
+    program's own functions are followed by the Keras rewrite instead."""
+    last = (name or "").rsplit(".", 1)[-1]
+    if name is not None and name.startswith("tensorflow") and (
+            last in FOREIGN_CONSUMERS or (".tpu." in name and "embedding_column" in last)):
+        return tf_spelling(name)
+    if name is not None and name.startswith("tensorflow") and any(k.arg in COLUMN_KEYWORDS for k in node.keywords):
+        estimator = estimator_class(name)
+        if estimator is None or not estimator.premade or tf1_only_estimator(estimator.public_name):
+            return tf_spelling(name)
+    return None
