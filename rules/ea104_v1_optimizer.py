@@ -10,7 +10,10 @@ Flags every construction of a TF1 optimizer: the `tf.compat.v1.train.*Optimizer`
 modules. The message names the Keras 3 optimizer that applies the same updates, with the TF1
 defaults written out where Keras 3's differ (`keras.optimizers.Adam(learning_rate=0.001,
 epsilon=1e-08)`), or says that there is none. It fires whatever the `target` setting: the
-classes still exist in `tf.compat.v1` in TensorFlow 2.21.
+classes still exist in `tf.compat.v1` in TensorFlow 2.21. An optimizer the file drives the TF1
+way (its `minimize`, `compute_gradients`, `global_step=`, in a TF1 graph, handed to a TF1 API
+such as an Estimator or `CrossShardOptimizer`) keeps working through `tf.compat.v1`: a
+`tf.compat.v1` spelling of it is not flagged, and a TF 1.x spelling only for its AttributeError.
 
 ## Why is this bad?
 A TF1 optimizer is not a Keras optimizer. Keras 2 (TensorFlow up to 2.15) accepted one in
@@ -466,21 +469,35 @@ class TF1Optimizer(CallRule):
             holders = self.holders(node)
             rename = call_rename_fix(self.context, node, name, self.context.settings.target) if (
                 name in optimizer.missing_in_tf2) else None
-            self.pending.append(Pending(node, self.message(name, node), self.keras_fix(optimizer, node),
-                                        rename, holders, self.returned_by(node, holders)))
+            self.pending.append(Pending(node, self.message(name, node), self.tf1_message(name),
+                                        self.keras_fix(optimizer, node), rename, holders,
+                                        self.returned_by(node, holders)))
 
     def finish(self) -> None:
         for pending in self.pending:
             names = set(pending.holders)
             if pending.returned_by is not None:
                 names |= {f"{pending.returned_by}()", *self.results_of.get(pending.returned_by, ())}
-            fix = pending.fix
             if self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1:
-                fix = None  # a Keras 3 optimizer cannot do what the file does with this one
-            self.report(pending.node, pending.message, fix or pending.rename)
+                # A Keras 3 optimizer cannot do what the file does with this one, and tf.compat.v1's
+                # still does it: only a TF 1.x spelling breaks.
+                if pending.tf1_message is not None:
+                    self.report(pending.node, pending.tf1_message, pending.rename)
+                continue
+            self.report(pending.node, pending.message, pending.fix or pending.rename)
 
     def matches(self, name: str, node: ast.Call) -> bool:
         return v1_optimizer(name) is not None
+
+    def tf1_message(self, name: str) -> str | None:
+        """For an optimizer the file drives the TF1 way (minimize, compute_gradients, a graph):
+        the AttributeError of a TF 1.x spelling, else nothing."""
+        optimizer = v1_optimizer(name)
+        assert optimizer is not None
+        if name not in optimizer.missing_in_tf2:
+            return None
+        return (f"{tf_spelling(name)} does not exist in TensorFlow 2 (AttributeError; the TF1 API keeps it "
+                f"as {tf_spelling(optimizer.public_name)}, which still works the TF1 way this file uses it)")
 
     def message(self, name: str, node: ast.Call) -> str:
         optimizer = v1_optimizer(name)
@@ -634,6 +651,7 @@ class Pending:
 
     node: ast.Call
     message: str
+    tf1_message: str | None  # the message where the file uses it the TF1 way (None: nothing breaks)
     fix: Fix | None
     rename: Fix | None  # the safe respelling of a TF 1.x name, where the Keras fix does not fit
     holders: tuple[str, ...]  # names the optimizer is stored under
