@@ -303,6 +303,8 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     if args.diff:
         sys.stdout.write("".join(result.diffs))
+        for note in result.fix_notes:
+            print(f"estimator-audit: note: {note}", file=sys.stderr)
         noun = "fix" if result.fixed == 1 else "fixes"
         print(f"Would fix {counted(result.fixed, 'finding')} ({counted(len(result.diffs), 'file')}); "
               f"{noun} not written", file=sys.stderr)

@@ -482,7 +482,7 @@ def write_fixes(results: list[FileResult], mode: FixMode, settings: Settings, ru
                         else:
                             create_file(target, change[1])
                     elif change is not None:
-                        run.diffs.append(diff(target, *change))
+                        run.diffs.append(diff(os.path.join(os.path.dirname(result.path), name), *change))
                 if ready[target] is not None:
                     raise FixFailure(ready[target])
             if mode.write and result.new_data is not None:

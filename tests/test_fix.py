@@ -225,6 +225,8 @@ def test_a_notebook_whose_layout_cannot_be_kept_is_written_as_jupyter_saves_it(t
                            "outputs": [], "metadata": {}, "execution_count": None, "cell_type": "code"}]}
     path = tmp_path / "hand.ipynb"
     path.write_text(json.dumps(notebook, indent=2) + "  \n", encoding="utf-8")
+    shown = run_cli(["hand.ipynb", "--diff"], cwd=tmp_path)  # the diff shows the layout too: say so
+    assert shown.stderr.count("nbformat's standard JSON layout") == 1, shown.stderr
     done = run_cli([str(path), "--fix"], cwd=tmp_path)
     text = path.read_text(encoding="utf-8")
     fixed = json.loads(text)
@@ -232,3 +234,14 @@ def test_a_notebook_whose_layout_cannot_be_kept_is_written_as_jupyter_saves_it(t
     assert text == json.dumps(fixed, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     assert done.stderr.count("nbformat's standard JSON layout") == 1, done.stderr
     assert "[*]" not in done.stdout
+
+
+def test_a_support_module_the_diff_would_create_is_named_like_the_files(tmp_path: Path) -> None:
+    """`--diff` shows keras_feature_columns.py as a new file beside the program, named relative
+    like every other file of the diff (it was `b//abs/path`)."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "train.py").write_text(
+        "import tensorflow as tf\ncolumns = [tf.feature_column.numeric_column('x')]\n")
+    done = run_cli(["pkg/train.py", "--diff", "--unsafe-fixes"], cwd=tmp_path)
+    assert "--- a/pkg/train.py\n+++ b/pkg/train.py\n" in done.stdout
+    assert "--- /dev/null\n+++ b/pkg/keras_feature_columns.py\n" in done.stdout, done.stdout[:400]

@@ -87,8 +87,10 @@ def needed_change(target: Path, name: str) -> tuple[bytes, bytes] | None:
     return old, new
 
 
-def diff(target: Path, old: bytes, new: bytes) -> str:
-    before = f"a/{target}" if old else "/dev/null"
+def diff(shown: str, old: bytes, new: bytes) -> str:
+    """The support file's change as a unified diff, named like the fixed files' diffs."""
+    shown = shown.lstrip("/")
+    before = f"a/{shown}" if old else "/dev/null"
     lines = difflib.unified_diff(old.decode().splitlines(keepends=True),
-                                 new.decode().splitlines(keepends=True), before, f"b/{target}")
+                                 new.decode().splitlines(keepends=True), before, f"b/{shown}")
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
