@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -692,6 +693,13 @@ def sets_legacy_keras(context: ModuleContext, statement: ast.stmt) -> bool:
             and str(value.value).lower() in ("1", "true"))
 
 
+def standard_library(statement: ast.Import | ast.ImportFrom) -> bool:
+    """Whether an import only loads standard-library modules (`import os, time`)."""
+    if isinstance(statement, ast.ImportFrom):
+        return not statement.level and (statement.module or "").split(".")[0] in sys.stdlib_module_names
+    return all(alias.name.split(".")[0] in sys.stdlib_module_names for alias in statement.names)
+
+
 def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: str, v1: str, base: str,
                      quote: str) -> Fix | None:
     """A symbol TensorFlow 2.16+ serves only with Keras 2 (its tf.compat.v1 name `v1`), made to
@@ -708,7 +716,8 @@ def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: st
                    and not (isinstance(s, ast.ImportFrom) and s.module == "__future__")]
         plain_os = [s for s in imports
                     if isinstance(s, ast.Import) and [(a.name, a.asname) for a in s.names] == [("os", None)]]
-        first = next((s for s in imports if s not in plain_os), None)
+        # Before the first import that may import TensorFlow: the standard library's never do.
+        first = next((s for s in imports if s not in plain_os and not standard_library(s)), None)
         if first is None:
             return None
         setting = f"os.environ[{quote}{LEGACY_KERAS}{quote}] = {quote}1{quote}"

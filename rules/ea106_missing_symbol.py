@@ -103,8 +103,9 @@ mode with them run without tf.estimator.
 Unsafe, targets 2.16 and later: `tf.layers.*` and `tf.nn.rnn_cell.*` (and their
 `tf.compat.v1` spellings, which TensorFlow 2.16+ serves only with Keras 2: "`dense` is not
 available with Keras 3") become `tf.compat.v1.layers.*` / `tf.compat.v1.nn.rnn_cell.*`, and
-`import os` with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` goes before the module's first
-import, so TensorFlow serves them from the tf-keras package (`pip install tf-keras`). On
+`os.environ["TF_USE_LEGACY_KERAS"] = "1"` goes before the module's first import outside the
+standard library (after its own `import os` when that comes earlier, else with one), so
+TensorFlow serves them from the tf-keras package (`pip install tf-keras`). On
 TensorFlow 2.21 with tf-keras 2.21, `tf.compat.v1.layers.dense`, `dropout` and `conv2d` built
 their variables (`dense/kernel:0`, ...) in a graph with the variable set and raised
 AttributeError without it. Unsafe because the variable switches tf.keras to Keras 2 for the
@@ -318,6 +319,23 @@ class MissingSymbol(SymbolReferenceRule):
             x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
             hidden = tf.compat.v1.layers.dense(x, 8, activation=tf.nn.relu)
             cell = tf.compat.v1.nn.rnn_cell.LSTMCell(16)
+            """,
+        ),
+        Invalid(
+            """
+            import collections
+            import os
+            import tensorflow as tf
+            cell = tf.nn.rnn_cell.GRUCell(16)
+            """,
+            at=((4, 8),),
+            target="2.21",
+            fixed="""
+            import collections
+            import os
+            os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.compat.v1.layers and rnn_cell need tf-keras (Keras 2)
+            import tensorflow as tf
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(16)
             """,
         ),
         Invalid(
