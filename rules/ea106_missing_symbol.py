@@ -326,7 +326,7 @@ class MissingSymbol(SymbolReferenceRule):
             import collections
             import os
             import tensorflow as tf
-            cell = tf.nn.rnn_cell.GRUCell(16)
+            cell = tf.nn.rnn_cell.GRUCell(16, name="gru")
             """,
             at=((4, 8),),
             target="2.21",
@@ -335,7 +335,7 @@ class MissingSymbol(SymbolReferenceRule):
             import os
             os.environ["TF_USE_LEGACY_KERAS"] = "1"  # tf.compat.v1.layers and rnn_cell need tf-keras (Keras 2)
             import tensorflow as tf
-            cell = tf.compat.v1.nn.rnn_cell.GRUCell(16)
+            cell = tf.compat.v1.nn.rnn_cell.GRUCell(16, name="gru")
             """,
         ),
         Invalid(
