@@ -254,6 +254,8 @@ class ModuleFacts:
         if method in UPDATE_METHODS or (name or "").endswith(".gradients"):
             self.builds_update_op = True
         if method == "apply_gradients":
+            if self.in_optimizer_method():
+                return False  # an optimizer's own apply_gradients delegating: library code
             self.tape_applies.append(node)
             return True
         if method == "run" and self.is_training_method(node, method, name):
@@ -352,6 +354,14 @@ class ModuleFacts:
             what = tf_spelling(f"{initializer[0]}.initializers.{initializer[1]}")
             return self.keras_rng(initializer[0]), what
         return None
+
+    def in_optimizer_method(self) -> bool:
+        """Whether the walk is in a method that implements an optimizer's update
+        (`def apply_gradients(...)`, `def minimize(...)` of a class)."""
+        ancestors = self.context.ancestors
+        functions = [a for a in ancestors if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        return bool(functions) and functions[-1].name in UPDATE_METHODS and any(
+            isinstance(a, ast.ClassDef) for a in ancestors)
 
     def in_seeded_test(self) -> bool:
         """Whether the walk is inside a class derived from tf.test.TestCase, whose setUp seeds
