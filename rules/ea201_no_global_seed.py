@@ -90,6 +90,16 @@ class NoGlobalSeed(Rule):
         Valid(
             """
             import tensorflow as tf
+            class ClippedSGD(tf.keras.optimizers.SGD):
+                def apply_gradients(self, grads_and_vars):
+                    with tf.GradientTape():
+                        clipped = [(tf.clip_by_norm(g, 1.0), v) for g, v in grads_and_vars]
+                    return super().apply_gradients(clipped)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             class ModelTest(tf.test.TestCase):
                 def test_fit(self):
                     model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
