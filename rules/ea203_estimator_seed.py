@@ -7,7 +7,9 @@ parameter, `**kwargs`) is given the benefit of the doubt. The message says what 
 (or DNN-linear) estimator's initial weights and dropout; a linear estimator starts from zero
 weights and boosted trees have no random initial state, so they are flagged only when the
 module shuffles a `tf.data` dataset without a seed (its input functions run in the estimator's
-graph and take its seed), and the message says the order of the examples is what changes.
+graph and take its seed), and the message says the order of the examples is what changes. An
+estimator the module only evaluates, asks to predict or exports (an eval or export job, which
+restores a trained checkpoint) is not flagged. tf.contrib.learn's estimators are judged alike.
 
 ## Why is this bad?
 An Estimator builds a fresh graph for every `train`, `evaluate` and `predict` call and seeds it
@@ -56,6 +58,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.migrate.lookup import scopes
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 
@@ -71,6 +74,16 @@ class EstimatorSeed(Rule):
     triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            def export(model_dir, serving_input_fn):
+                exporter = tf.estimator.DNNClassifier([10], columns, model_dir=model_dir)
+                exporter.export_saved_model("/tmp/export", serving_input_fn)
+                metrics = exporter.evaluate(eval_input_fn, steps=10)
+                return metrics
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -251,7 +264,8 @@ class EstimatorSeed(Rule):
         if estimator is None:
             return
         seeded, where = self.context.facts.estimator_config(node)
-        if seeded is False:
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if seeded is False and not (isinstance(parent, ast.Assign) and restores_only(self.context, parent)):
             self.pending.append((node, estimator.public_name, self.fix(node, where),
                                  dropout_of(node, estimator)))
 
@@ -299,6 +313,30 @@ class EstimatorSeed(Rule):
             if alias is not None:
                 return f"{alias}.{path}.RunConfig"
         return None
+
+
+# Estimator methods that read the weights of the latest checkpoint rather than initialise them.
+FROM_CHECKPOINT = frozenset({"evaluate", "predict", "export_saved_model", "export_savedmodel",
+                             "experimental_export_all_saved_models", "latest_checkpoint",
+                             "get_variable_value", "get_variable_names"})
+
+
+def restores_only(context: ModuleContext, assign: ast.Assign) -> bool:
+    """Whether the estimator `name = Estimator(...)` holds is only evaluated, asked to predict or
+    exported (an eval or export job restoring a trained model's checkpoint): nothing of it is
+    drawn at random."""
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
+        return False
+    table = scopes(context)
+    binding = table.binding_of(assign, assign.targets[0].id)
+    uses = table.uses_of(binding) if binding is not None else None
+    if not uses:
+        return False
+    for use in uses:
+        method = table.parent(use)
+        if not (isinstance(method, ast.Attribute) and method.value is use and method.attr in FROM_CHECKPOINT):
+            return False
+    return True
 
 
 Dropout = bool | None  # passed, not passed, or not known (a custom model_fn)
