@@ -19,10 +19,11 @@ which has no such kernel. The finding stands whether or not the program enables 
 determinism: it is information about the op, for whoever wants reproducible GPU runs.
 
 Not flagged: calls in functions tf.data runs (passed to `map`, `flat_map`, `interleave` or
-`filter`, and the module functions they call), which tf.data runs on the CPU; and the
-gradient-only rows in a module that makes no variable or layer, does not train and takes no
-gradient (resizing masks in a data loader, cropping for display): nothing takes their gradient
-there.
+`filter`, and the module functions they call), which tf.data runs on the CPU; and calls in a
+module that makes no variable or layer, does not train and takes no gradient (augmentation in a
+preprocessing module, resizing masks in a data loader, cropping for display): its functions run
+in an input pipeline or in display code, where no gradient is taken and tf.data keeps them on
+the CPU.
 
 ## Why is this bad?
 On a GPU these kernels accumulate with atomic operations, so their results (for the
@@ -264,6 +265,7 @@ class NoDeterministicKernel(Rule):
             counts = tf.math.bincount(labels, minlength=10)
             product = tf.sparse.sparse_dense_matmul(sparse, dense)
             images = tf.image.random_contrast(images, 0.5, 1.5)
+            model.fit(images, counts)
             """,
             at=((2, 10), (3, 11), (4, 10)),
             message="UnimplementedError",
@@ -341,8 +343,8 @@ class NoDeterministicKernel(Rule):
         for node, op, functions in self.pending:
             if any(id(f) in self.mapped or getattr(f, "name", None) in data for f in functions):
                 continue  # tf.data runs the functions it maps on the CPU
-            if op.gradient and not gradients:
-                continue  # no variable, layer or training here: nothing takes its gradient
+            if not gradients:
+                continue  # no variable, layer or training here: a data pipeline or display code
             self.report(node, message(op))
 
     def nearest_method(self, node: ast.Call) -> bool:
