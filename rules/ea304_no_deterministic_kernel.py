@@ -102,6 +102,7 @@ import tensorflow as tf
 
 counts = tf.math.bincount(labels, minlength=10)
 upsampled = tf.image.resize(features, (64, 64), method="nearest")
+model.fit(upsampled, counts)
 ```
 
 ## Use instead
@@ -111,6 +112,7 @@ import tensorflow as tf
 with tf.device("/CPU:0"):
     counts = tf.math.bincount(labels, minlength=10)
 upsampled = tf.image.resize(features, (64, 64), method="bilinear")
+model.fit(upsampled, counts)
 ```
 
 ## Fix safety
