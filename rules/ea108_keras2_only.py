@@ -8,6 +8,8 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   is not known to be anything else, in a file that imports TensorFlow or Keras (and not
   tf_keras, which is Keras 2);
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
+- a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
+  warns and ignores it: the learning rate stops decaying);
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
   `from keras.utils.np_utils import to_categorical`, `keras.backend.get_session`), and
   `tf.keras` names that Keras 2.15 had and Keras 3 dropped, as attributes or imports.
@@ -39,7 +41,9 @@ A script run with /root/venv-tf/bin/python printed `keras.__version__` and
 `Embedding(10, 2)` with `weights=None`: the first three raised "ValueError: Unrecognized keyword
 arguments passed to Dense: {'weights': None}" (Conv2D, LSTM alike), Embedding accepted it; and
 `keras.optimizers.legacy.Adam()` raised "ImportError: `keras.optimizers.legacy` is not supported
-in Keras 3". 45 old and current `keras.*` names (`keras.layers.merge`,
+in Keras 3"; `tf.keras.optimizers.Adam(lr=0.01)` and `keras.optimizers.Adam(lr=0.01)` raised
+"ValueError: Argument(s) not recognized: {'lr': 0.01}", and `decay=0.1` constructed the
+optimizer with "UserWarning: Argument `decay` is no longer supported and will be ignored". 45 old and current `keras.*` names (`keras.layers.merge`,
 `keras.utils.np_utils`, `keras.backend.get_session`, `keras.layers.Dense`, ...) were looked up
 in Keras 3 with getattr/import: the table agreed on all 45.
 
@@ -62,7 +66,8 @@ model.fit(batches, steps_per_epoch=100)
 ```
 
 ## Fix safety
-No automatic fix yet.
+Safe for `lr=`: it becomes `learning_rate=`, the parameter Keras 2's alias stood for. No
+automatic fix for the rest.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import KERAS_MODEL_FACTORIES, receiver_class
-from estimator_audit.findings import Severity
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
 from estimator_audit.tfsymbols import (
@@ -90,6 +95,7 @@ from estimator_audit.tfsymbols import (
 )
 
 KERAS_ROOTS = ("keras", "tensorflow")
+KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
@@ -105,6 +111,7 @@ class Keras2Only(SymbolReferenceRule):
     code = "EA108"
     name = "keras2-only"
     severity = Severity.ERROR
+    fix_safety = FixSafety.SAFE
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", *sorted(removed_model_methods()))
     valid = (
@@ -171,6 +178,19 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            optimizer = tf.keras.optimizers.Adam(lr=0.01)
+            decayed = tf.keras.optimizers.SGD(learning_rate=0.1, decay=1e-4)
+            """,
+            at=((2, 13), (3, 11)),
+            fixed="""
+            import tensorflow as tf
+            optimizer = tf.keras.optimizers.Adam(learning_rate=0.01)
+            decayed = tf.keras.optimizers.SGD(learning_rate=0.1, decay=1e-4)
+            """,
+        ),
         Invalid(
             """
             import keras
@@ -250,6 +270,23 @@ class Keras2Only(SymbolReferenceRule):
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in removed_model_methods() and self.on_keras_model(name, method):
             self.report(node, self.method_message(method))
+        if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name:
+            self.check_optimizer_keywords(node, name)
+
+    def check_optimizer_keywords(self, node: ast.Call, name: str) -> None:
+        """Keras 2's `lr=` alias, which Keras 3 optimizers refuse, and `decay=`, which they ignore."""
+        keywords = {k.arg for k in node.keywords}
+        if "lr" in keywords and "learning_rate" not in keywords:
+            edit = Edit(EditAction.NAME_ARGUMENT, self.context.span(node), "learning_rate", "lr")
+            self.report(node, f"{tf_spelling(name)}(lr=...) raises ValueError on Keras 3 (\"Argument(s) not "
+                        "recognized: {'lr': ...}\"): Keras 2's alias is gone; pass learning_rate=",
+                        Fix(FixSafety.SAFE, "pass learning_rate=, the parameter lr stood for", (edit,)))
+        if "decay" in keywords:
+            self.report(node, f"{tf_spelling(name)}(decay=...) is ignored by Keras 3 (UserWarning: \"Argument "
+                        "`decay` is no longer supported and will be ignored\"), so the learning rate no longer "
+                        "decays and training differs from Keras 2's; pass learning_rate="
+                        "keras.optimizers.schedules.InverseTimeDecay(rate, decay_steps=1, decay_rate=decay), "
+                        "Keras 2's rate / (1 + decay * iterations)")
 
     def on_keras_model(self, name: str | None, method: str) -> bool:
         """The receiver is a Keras (3) model, or not known to be anything else: a file that
