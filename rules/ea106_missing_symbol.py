@@ -96,7 +96,11 @@ for imports (`from tensorflow.contrib import slim`), for renames that are not th
 (`tf_upgrade_v2 renames it to ...`), for names with no replacement (tf.contrib, tf.estimator),
 or for a chain with a comment inside it (it would be lost). Calls reported by a more specific
 rule (Sessions: EA103, TF1 optimizers: EA104, ...) are not EA106 findings and are not fixed here.
-`tf.estimator.ModeKeys.TRAIN`, `EVAL` and `PREDICT` become the strings they are (`"train"`,
+`dataset.make_one_shot_iterator()` and `make_initializable_iterator()`, methods TF2 datasets
+dropped, become `tf.compat.v1.data.make_one_shot_iterator(dataset)` (the same iterator; on
+TensorFlow 2.21 the first worked eagerly and in graph mode, the second in graph mode, as TF1
+programs run once EA109's switch is in). `tf.estimator.ModeKeys.TRAIN`, `EVAL` and `PREDICT`
+become the strings they are (`"train"`,
 `"eval"`, `"infer"`, checked on tensorflow-estimator 2.15), so input functions that compare a
 mode with them run without tf.estimator.
 
@@ -155,11 +159,13 @@ import ast
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.fixes import compat_v1_call
 from estimator_audit.layout import preferred_quote, string_literal
 from estimator_audit.migrate.support_files import MNIST_SUPPORT, SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
 from estimator_audit.tfsymbols import (
+    ATTRIBUTE_ERRORS,
     Missing,
     Reference,
     SymbolReferenceRule,
@@ -203,6 +209,11 @@ CONTRIB = ("tensorflow.contrib", "tensorflow.compat.v1.contrib")
 
 def under(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+# TF1 dataset methods TF2's tf.data.Dataset lacks (checked on TensorFlow 2.21, graph mode too),
+# each kept as a function of tf.compat.v1.data taking the dataset.
+DATASET_V1_METHODS = frozenset({"make_one_shot_iterator", "make_initializable_iterator"})
 
 
 class MissingSymbol(SymbolReferenceRule):
@@ -319,6 +330,22 @@ class MissingSymbol(SymbolReferenceRule):
             x = tf.compat.v1.placeholder(tf.float32, [None, 4], name="x")
             hidden = tf.compat.v1.layers.dense(x, 8, activation=tf.nn.relu)
             cell = tf.compat.v1.nn.rnn_cell.LSTMCell(16)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            dataset = tf.data.TFRecordDataset(files).batch(32)
+            images, labels = dataset.make_one_shot_iterator().get_next()
+            counter = tf.data.Dataset.range(10).make_initializable_iterator()
+            """,
+            at=((3, 18), (4, 11)),
+            message="dropped the TF1 iterator methods",
+            fixed="""
+            import tensorflow as tf
+            dataset = tf.data.TFRecordDataset(files).batch(32)
+            images, labels = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+            counter = tf.compat.v1.data.make_initializable_iterator(tf.data.Dataset.range(10))
             """,
         ),
         Invalid(
@@ -517,6 +544,28 @@ class MissingSymbol(SymbolReferenceRule):
         if guarded(self.context, reference.node, errors):
             return
         self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        """`dataset.make_one_shot_iterator()`: TF2 datasets dropped the TF1 iterator methods."""
+        if not isinstance(node.func, ast.Attribute) or node.func.attr not in DATASET_V1_METHODS:
+            return
+        method, receiver = node.func.attr, node.func.value
+        if node.args or node.keywords or not tf_tables(self.target):
+            return
+        name = self.context.call_name(node)
+        if (name is not None and not name.startswith("tensorflow")) or not self.context.imports_tensorflow():
+            return
+        if guarded(self.context, node, ATTRIBUTE_ERRORS):
+            return
+        replacement = compat_v1_call(self.context, f"data.{method}")
+        text = self.context.source.segment(self.context.span(receiver))
+        fix = None
+        if replacement and "\n" not in text and "#" not in text:
+            edit = Edit(EditAction.REPLACE, self.context.span(node), text=f"{replacement}({text})")
+            fix = Fix(FixSafety.SAFE, f"use {replacement}(dataset), the TF1 function", (edit,))
+        self.report(node, f"Dataset.{method}() does not exist in TensorFlow 2 (AttributeError: TF2 datasets "
+                    f"dropped the TF1 iterator methods); tf.compat.v1.data.{method}(dataset) makes the same "
+                    "iterator", fix)
 
     def visit_Import(self, node: ast.Import) -> None:
         self.statement: ast.Import | ast.ImportFrom = node
