@@ -368,8 +368,9 @@ class ModuleFacts:
         Python's and NumPy's generators and the graph (checked on TensorFlow 2.21's
         TensorFlowTestCase.setUp) before each test."""
         memo = self.context.memo
-        if "seeded_tests" not in memo:
-            memo["seeded_tests"] = seeded_test_classes(self.context)
+        if "seeded_tests" not in memo:  # most modules never spell TestCase: no walk for them
+            spelled = "TestCase" in self.context.source.text
+            memo["seeded_tests"] = seeded_test_classes(self.context) if spelled else set()
         classes = memo["seeded_tests"]
         return bool(classes) and any(id(a) in classes for a in self.context.ancestors)
 
