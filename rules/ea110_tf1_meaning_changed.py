@@ -8,7 +8,13 @@ mode), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary
 `tf_upgrade_v2` respells as `tf.compat.v1.<name>` while they still exist under their old name.
 Keras names are EA108's. It also flags calls that pass a TF1 keyword the TF2 function of the
 same name lacks (`tf.reduce_sum(x, reduction_indices=1)`, `keep_dims=`, `tf.nn.softmax(dim=)`:
-tf_upgrade_v2's keyword renames, listed in the generated table). Names spelled through
+tf_upgrade_v2's keyword renames, listed in the generated table), and TF1's
+`tf.nn.dropout(x, keep_prob)`: TF2's second parameter is the rate of units dropped, so the call
+runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFlow 2.21:
+`tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%).
+Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
+`squeeze_dims`, `keep_prob`, `*_dim`, `dimension`) are flagged in any module; the rest only in
+TF1 graph programs. Names spelled through
 `tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
 alone. It fires when the `target` setting is TensorFlow 2 or later.
 
@@ -80,6 +86,14 @@ class Pending:
     node: ast.AST
     message: str
     fix: Fix | None
+    anywhere: bool = False  # a TypeError whatever the program: reported outside TF1 graph programs too
+
+
+# TF1 keywords distinctive enough to report in any module (a TF2 call raises TypeError on them);
+# the rule's triggers, so the prefilter stays exact. `keep_prob` is tf.nn.dropout's.
+ANYWHERE_KEYWORDS = ("keep_dims", "reduction_indices", "squeeze_dims", "keep_prob", "concat_dim", "split_dim",
+                     "seq_dim", "batch_dim", "dimension")
+DROPOUT = "tensorflow.nn.dropout"
 
 
 class TF1MeaningChanged(SymbolReferenceRule):
@@ -88,9 +102,18 @@ class TF1MeaningChanged(SymbolReferenceRule):
     severity = Severity.ERROR
     summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object, or with a TF1 keyword."
     # It reports only in TF1 graph programs (facts.builds_tf1_graph): one of these is called.
-    triggers = ("Session", "Supervisor", "placeholder", "disable_eager_execution", "disable_v2_behavior")
+    triggers = ("Session", "Supervisor", "placeholder", "disable_eager_execution", "disable_v2_behavior",
+                *ANYWHERE_KEYWORDS)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            @tf.function
+            def forward(x):
+                return tf.nn.dropout(tf.nn.relu(x), 0.2)  # TF2: the rate
+            """
+        ),
         Valid(
             """
             import tensorflow.compat.v1 as tf
@@ -121,6 +144,42 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            keep = tf.compat.v1.placeholder(tf.float32)
+            hidden = tf.nn.dropout(tf.nn.relu(x), keep)
+            with tf.compat.v1.Session() as sess:
+                sess.run(hidden, {x: batch, keep: 0.8})
+            """,
+            at=((4, 10),),
+            message="keeps 20% of them",
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            keep = tf.compat.v1.placeholder(tf.float32)
+            hidden = tf.compat.v1.nn.dropout(tf.nn.relu(x), keep)
+            with tf.compat.v1.Session() as sess:
+                sess.run(hidden, {x: batch, keep: 0.8})
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            def normalise(x):
+                mean, variance = tf.nn.moments(x, axes=[1], keep_dims=True)
+                return (x - mean) / tf.sqrt(variance)
+            """,
+            at=((3, 22),),
+            message="TypeError",
+            fixed="""
+            import tensorflow as tf
+            def normalise(x):
+                mean, variance = tf.compat.v1.nn.moments(x, axes=[1], keep_dims=True)
+                return (x - mean) / tf.sqrt(variance)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -182,24 +241,34 @@ class TF1MeaningChanged(SymbolReferenceRule):
         self.pending.append(Pending(reference.node, message, fix))
 
     def check_keywords(self, reference: Reference) -> None:
-        """A call passing a TF1 keyword that the TF2 function of the same name lacks."""
+        """A call passing a TF1 keyword that the TF2 function of the same name lacks, or TF1's
+        `tf.nn.dropout(x, keep_prob)`, whose second argument TF2 reads as the drop rate."""
         call = reference.node
-        if not isinstance(call, ast.Call) or not call.keywords or not isinstance(call.func, ast.Attribute):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
             return
-        passed = sorted({k.arg for k in call.keywords if k.arg} & v1_keywords(reference.qualified, self.target))
-        if not passed or spelled_v2(self.context, call):
+        keywords = v1_keywords(reference.qualified, self.target) | (
+            {"keep_prob"} if reference.qualified == DROPOUT else set())
+        passed = sorted({k.arg for k in call.keywords if k.arg} & keywords)
+        positional_rate = reference.qualified == DROPOUT and len(call.args) >= 2 and not passed
+        if not (passed or positional_rate) or spelled_v2(self.context, call):
             return
         new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
         text = spelling(self.context, call.func, reference.base, new)
         fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
                   (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
         name = tf_spelling(reference.qualified)
+        if positional_rate:
+            message = (f"{name}(x, keep_prob) is the TF1 call: TensorFlow 2's {name} reads its second argument as the "
+                       "rate of units to drop, so keep_prob=0.8 keeps 20% of them (and 1.0 at evaluation drops "
+                       f"all), silently; in this TF1 graph program use {tf_spelling(new)}, which keeps keep_prob")
+            self.pending.append(Pending(call, message, fix))
+            return
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
-                   f"(TypeError: unexpected keyword argument); in this TF1 graph program use {tf_spelling(new)}")
-        self.pending.append(Pending(call, message, fix))
+                   f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
+        self.pending.append(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
 
     def finish(self) -> None:
-        if not self.context.facts.builds_tf1_graph:
-            return
+        graph = self.context.facts.builds_tf1_graph
         for pending in self.pending:
-            self.report(pending.node, pending.message, pending.fix)
+            if graph or pending.anywhere:
+                self.report(pending.node, pending.message, pending.fix)
