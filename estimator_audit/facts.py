@@ -216,7 +216,27 @@ class ModuleFacts:
         return frozenset(seeded)
 
     def global_seeding_calls(self) -> list[SeedingCall]:
-        return [c for c in self.seeding_calls if c.name in GLOBAL_SEEDING_CALLS]
+        return [c for c in self.seeding_calls if RNG.TENSORFLOW in c.seeds]
+
+    def seeding_helper(self, node: ast.Call) -> frozenset[RNG]:
+        """The generators a call of the program's own seeding function seeds (baselines'
+        `set_global_seeds(seed)`, a `seed_everything()` in a utils module): read from the
+        function's body, found through the program's imports. Only calls whose callee is named
+        for seeding are followed."""
+        func = node.func
+        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if "seed" not in callee.lower():
+            return frozenset()
+        from estimator_audit.migrate.lookup import called  # whole-program lookups, only for these calls
+
+        found = called(self.context, node)
+        if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return frozenset()
+        seeds: set[RNG] = set()
+        for inner in ast.walk(found.node):
+            if isinstance(inner, ast.Call):
+                seeds |= SEEDING_CALLS.get(found.context.names.qualified_name(inner.func) or "", frozenset())
+        return frozenset(seeds)
 
     def visit_Call(self, node: ast.Call) -> None:
         recorded = self.record(node)
@@ -234,6 +254,10 @@ class ModuleFacts:
         name = self.context.call_name(node)
         if name in SEEDING_CALLS:
             self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
+            return True
+        helper = self.seeding_helper(node)
+        if helper:
+            self.seeding_calls.append(SeedingCall(node, call_text(node), helper))
             return True
         if name is not None:
             use = self.random_use(node, name)
