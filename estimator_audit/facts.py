@@ -172,6 +172,7 @@ class ModuleFacts:
         # so: the same call restores checkpoints, runs inference and benchmarks.
         self.session_runs: list[ast.Call] = []
         self.builds_update_op = False
+        self.update_names: set[str] = set()  # names bound to an update op (`train_op = opt.minimize(...)`)
         self.seeding_calls: list[SeedingCall] = []
         self.uses_gradient_tape = False
         self.tape_applies: list[ast.Call] = []
@@ -198,12 +199,14 @@ class ModuleFacts:
         return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
 
     def training_run(self, run: ast.Call) -> bool:
-        """Whether `sess.run(...)` trains: the module builds an update op (minimize,
-        apply_gradients, gradients), or what it fetches is named so (`model.train_op`)."""
-        if self.builds_update_op:
-            return True
+        """Whether `sess.run(...)` trains: it fetches an update op the module binds to a name
+        (`train_op = opt.minimize(loss)`), or one named so (`model.train_op`, `optimizer`)."""
         fetches = run.args[0] if run.args else argument(run, "fetches")
-        return isinstance(fetches, ast.expr) and TRAINING_FETCH.search(ast.unparse(fetches)) is not None
+        if not isinstance(fetches, ast.expr):
+            return False
+        if any(isinstance(n, ast.Name) and n.id in self.update_names for n in ast.walk(fetches)):
+            return True
+        return TRAINING_FETCH.search(ast.unparse(fetches)) is not None
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -277,13 +280,20 @@ class ModuleFacts:
         method = node.func.attr
         if method in UPDATE_METHODS or (name or "").endswith(".gradients"):
             self.builds_update_op = True
+            parent = self.context.ancestors[-1] if self.context.ancestors else None
+            if isinstance(parent, ast.Assign) and parent.value is node:
+                self.update_names |= {t.id for t in parent.targets if isinstance(t, ast.Name)}
         if method == "apply_gradients":
             if self.in_optimizer_method():
                 return False  # an optimizer's own apply_gradients delegating: library code
             self.tape_applies.append(node)
             return True
         if method == "run" and self.is_training_method(node, method, name):
-            self.session_runs.append(node)
+            owner = receiver_class(name)
+            if owner is not None and owner.endswith((".minimize", ".apply_gradients")):
+                self.training_calls.append(node)  # `train_step.run()`: the update op runs itself
+            else:
+                self.session_runs.append(node)
             return True
         if self.is_training_method(node, method, name):
             self.training_calls.append(node)
