@@ -12,7 +12,7 @@ second seed call here would only repeat it. One finding per module, at its first
 Not flagged: a module whose only training is Estimators (a global seed never reaches an
 Estimator's graph: EA203 says what does, `RunConfig(tf_random_seed=...)`); a module whose
 session runs only fetch what has no randomness (`sess.run(hello)` on a constant, in a module
-that makes no variable, initializer, layer, random op, dropout, shuffle or optimizer and
+that makes no random op or random initializer, layer, dropout, shuffle or optimizer and
 fetches nothing named like a training step or an initializer); `session.run(...)` in a file
 that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`; code in a class derived
 from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the graph before every
@@ -62,7 +62,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.facts import TRAINING_FETCH, call_text
+from estimator_audit.facts import RNG, TRAINING_FETCH, call_text
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -70,12 +70,15 @@ from estimator_audit.rule import Invalid, Rule, Valid
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
-# TensorFlow calls (by last name) that put randomness into a TF1 graph: variables and their
-# initializers, layers, random ops, dropout, shuffles, and training steps.
 # What a session run fetches when it trains (facts.TRAINING_FETCH), steps or initialises variables.
 DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|step|init", re.IGNORECASE)
-RANDOM_GRAPH = re.compile(r"Variable|variable|initializer|random|dropout|shuffle|dense|conv|Optimizer|"
-                          r"minimize|embedding|truncated_normal|layers?$|Cell$")
+# TensorFlow calls (by last name) that put randomness into a TF1 graph: random ops and random
+# initializers (get_variable's default is Glorot), layers, dropout, shuffles. A `tf.Variable` of
+# constants and an optimizer draw nothing.
+RANDOM_GRAPH = re.compile(r"random|dropout|shuffle|dense|conv|embedding|truncated_normal|"
+                          r"glorot|xavier|he_normal|he_uniform|lecun|orthogonal|variance_scaling|"
+                          r"get_variable|layers?$|Cell$")
+GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
 
 
 class NoGlobalSeed(Rule):
@@ -87,6 +90,18 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            x, y = tf.constant([[1.0], [2.0]]), tf.constant([[2.0], [4.0]])
+            w = tf.Variable(0.0)
+            train_op = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_mean((x * w - y) ** 2))
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+                sess.run(train_op)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -331,14 +346,20 @@ class NoGlobalSeed(Rule):
         super().__init__(context)
         self.resets: list[ast.Expr] = []  # `tf.reset_default_graph()` statements
         self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
-        self.random_graph = False  # the module builds variables, random ops or a training step
+        self.random_graph = False  # the module builds random ops, random initializers or layers
+        self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
 
     def finish(self) -> None:
         facts = self.context.facts
-        # A session run draws, training or not, where the graph holds variables or random ops
-        # or it fetches an initializer or a step; one fetching a constant has nothing to seed.
-        runs = [run for run in facts.session_runs if self.random_graph or self.runs_training(run)]
-        calls = sorted({*facts.all_training_calls(), *runs}, key=lambda call: (call.lineno, call.col_offset))
+        # A session run draws, training or not, where the module's graph holds random ops or
+        # random initializers; where the module builds no graph of its own, when it fetches a
+        # training step or an initializer built elsewhere. A graph of constants and zero-initialised
+        # variables draws nothing (its data's NumPy shuffles are EA202's).
+        draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW]
+        runs = [run for run in facts.session_runs
+                if self.random_graph or draws or (not self.builds_graph and self.runs_training(run))]
+        others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
+        calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
         if not calls or facts.global_seeding_calls():
             return
         if all(self.trained_estimator(call) is not None for call in calls):
@@ -346,9 +367,12 @@ class NoGlobalSeed(Rule):
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
+            drawn = ("variable initializers and random ops draw new values on every run" if self.random_graph
+                     else f"what it feeds and trains on is drawn with {draws[0].what}, unseeded" if draws
+                     else "the graph it runs draws new values on every run")
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
-                    "seed: variable initializers and random ops draw new values on every run; call "
-                    f"tf.compat.v1.set_random_seed({seed}) before building the graph")
+                    f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
+                    "(and seed each generator the program draws from)")
             fix = self.graph_seed_fix(seed_graph(self.context))
         else:
             what = (f"this module trains ({call_text(first)}) but never sets a global seed: "
@@ -360,8 +384,10 @@ class NoGlobalSeed(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node) or ""
-        if name.startswith("tensorflow") and RANDOM_GRAPH.search(name.rsplit(".", 1)[-1]):
-            self.random_graph = True
+        if name.startswith("tensorflow"):
+            last = name.rsplit(".", 1)[-1]
+            self.random_graph = self.random_graph or RANDOM_GRAPH.search(name) is not None
+            self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
