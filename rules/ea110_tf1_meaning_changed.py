@@ -124,6 +124,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
                 with writer.as_default():
                     tf2.summary.scalar("loss", 1.0, step=3)
                     tf.compat.v2.summary.scalar("accuracy", 0.5, step=3)
+            from tensorflow.compat.v2 import summary
+            summary.scalar("loss", 2.0, step=4)
             """
         ),
         Valid(
