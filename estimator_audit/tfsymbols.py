@@ -650,7 +650,7 @@ def spelled_v2(context: ModuleContext, node: ast.AST) -> bool:
                 names |= {a.asname or a.name for a in statement.names
                           if V2_MODULE.search(f"{statement.module}.{a.name}")}
             elif isinstance(statement, ast.ImportFrom) and V2_MODULE.search(statement.module or ""):
-                names |= {a.asname or a.name for a in statement.names}  # `from tensorflow.compat.v2 import summary`
+                names |= {a.asname or a.name for a in statement.names}  # from tensorflow.compat.v2 import x
             elif isinstance(statement, ast.Assign) and V2_MODULE.search(ast.unparse(statement.value)):
                 names |= {t.id for t in statement.targets if isinstance(t, ast.Name)}
         memo["v2_names"] = frozenset(names)
