@@ -101,8 +101,9 @@ Unsafe: the columns become other objects, which TensorFlow's own consumers of fe
 (estimators, `tf.compat.v1.feature_column.input_layer`) do not take. It is the first half of
 EA101's Keras rewrite, which reads them. No fix is offered in a module that hands columns to
 such a consumer itself (`input_layer`, `linear_model`, `DenseFeatures`, the TPU embedding
-columns, a custom, contrib or TF-Lattice/TF-Ranking estimator given `feature_columns=`): the
-finding says which.
+columns, a custom, contrib or TF-Lattice/TF-Ranking estimator given `feature_columns=`), or
+that builds an estimator the Keras rewrite does not migrate (a custom one, or a premade one EA101
+cannot follow): the finding says which.
 """
 
 from __future__ import annotations
@@ -219,6 +220,15 @@ class FeatureColumn(Rule):
         Invalid(
             """
             import tensorflow as tf
+            columns = [tf.feature_column.numeric_column("x")]
+            estimator = tf.estimator.Estimator(model_fn, params={"columns": columns})
+            """,
+            at=((2, 12),),
+            message="which the Keras rewrite does not migrate",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             ids = tf.feature_column.categorical_column_with_identity("id", 100)
             table = tf.tpu.experimental.embedding_column(ids, 8)
             """,
@@ -249,6 +259,11 @@ class FeatureColumn(Rule):
             self.foreign = foreign_consumer(name, node)
 
     def finish(self) -> None:
+        if self.foreign is None and any(fix is not None for _, _, fix in self.pending):
+            from estimator_audit.migrate.rewrite import unmigrated_estimator  # only files with columns
+
+            blocked = unmigrated_estimator(self.context)
+            self.foreign = f"{blocked}, which the Keras rewrite does not migrate" if blocked else None
         for node, message, fix in self.pending:
             if self.foreign is not None and fix is not None:
                 message += (f" (no automatic fix: this module hands columns to {self.foreign}, which only "

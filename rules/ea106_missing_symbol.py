@@ -104,6 +104,10 @@ become the strings they are (`"train"`,
 `"eval"`, `"infer"`, checked on tensorflow-estimator 2.15), so input functions that compare a
 mode with them run without tf.estimator.
 
+In a module that builds an estimator the Keras rewrite does not migrate (a custom one, or a
+premade one EA101 cannot follow), `tf.estimator.RunConfig` and the serving helpers keep
+TensorFlow's spelling: the estimator that stays needs them.
+
 Unsafe, targets 2.16 and later: `tf.layers.*` and `tf.nn.rnn_cell.*` (and their
 `tf.compat.v1` spellings, which TensorFlow 2.16+ serves only with Keras 2: "`dense` is not
 available with Keras 3") become `tf.compat.v1.layers.*` / `tf.compat.v1.nn.rnn_cell.*`, and
@@ -649,6 +653,10 @@ class MissingSymbol(SymbolReferenceRule):
             return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
         provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)
         if provided is not None:
+            from estimator_audit.migrate.rewrite import unmigrated_estimator  # only estimator files
+
+            if unmigrated_estimator(self.context) is not None:
+                return None  # a RunConfig for an estimator that stays one must stay TensorFlow's
             support, statement = needed_by(self.context)
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=f"{SUPPORT_MODULE}.{provided}")
             return Fix(FixSafety.UNSAFE, f"use {SUPPORT_MODULE}.{provided}, which the Keras rewrite reads",

@@ -29,7 +29,7 @@ from estimator_audit.migrate.model import Estimator, Unsupported
 from estimator_audit.migrate.obsolete import obsolete_assignments
 from estimator_audit.migrate.scopes import end_position, position
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
-from estimator_audit.tfapi import EAGER_SWITCHES, GRAPH_ONLY
+from estimator_audit.tfapi import EAGER_SWITCHES, GRAPH_ONLY, estimator_class
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -93,7 +93,46 @@ def top_level_statement(context: ModuleContext, node: ast.AST) -> ast.AST:
 
 
 def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
-    """Read the estimator and follow it through the program; every site must be rewritable."""
+    """Read the estimator and follow it through the program; every site must be rewritable.
+    Worked out once per construction and audit (EA101's fix, and EA105/EA106 asking whether
+    the module's estimators can be rewritten at all)."""
+    plans = context.memo.setdefault("plans", {})
+    key = id(constructor)
+    if key not in plans:
+        try:
+            plans[key] = planned(context, constructor)
+        except Unsupported as reason:
+            plans[key] = reason
+    found = plans[key]
+    if isinstance(found, Unsupported):
+        raise found
+    assert isinstance(found, Plan)
+    return found
+
+
+def unmigrated_estimator(context: ModuleContext) -> str | None:
+    """The first estimator the module builds that the Keras rewrite does not migrate (a custom
+    one, or a premade one it cannot follow), as `tf.estimator.DNNClassifier (line 40)`, or
+    None: fixes that make the module's columns and configs Keras objects are only right where
+    its estimators become Keras models. Worked out once per audit."""
+    memo = context.memo
+    if "unmigrated" not in memo:
+        memo["unmigrated"] = None
+        for node in ast.walk(context.tree):
+            if not isinstance(node, ast.Call) or estimator_class(context.call_name(node)) is None:
+                continue
+            try:
+                if not is_premade(context, node):
+                    raise Unsupported("a custom estimator")
+                plan_for(context, node)
+            except Unsupported:
+                memo["unmigrated"] = f"{context.source.segment(context.span(node.func))} (line {node.lineno})"
+                break
+    found = memo["unmigrated"]
+    return found if isinstance(found, str) else None
+
+
+def planned(context: ModuleContext, constructor: ast.Call) -> Plan:
     construction = read_construction(context, constructor)
     flow = estimator_flow(context, constructor)
     replacements: list[Replacement] = []
