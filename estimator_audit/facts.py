@@ -463,7 +463,7 @@ TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply", re.IGNORECASE)
 def seeded_test_classes(context: ModuleContext) -> set[int]:
     """The ids of the module's classes derived, directly or through each other, from
     tf.test.TestCase."""
-    classes = [node for node in ast.walk(context.tree) if isinstance(node, ast.ClassDef)]
+    classes = [node for node in context.tree.body if isinstance(node, ast.ClassDef)]  # tests are top-level
     seeded: dict[str, ast.ClassDef] = {}
     changed = True
     while changed:

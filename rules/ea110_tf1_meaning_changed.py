@@ -13,7 +13,7 @@ tf_upgrade_v2's keyword renames, listed in the generated table), and TF1's
 runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFlow 2.21:
 `tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%).
 Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
-`squeeze_dims`, `keep_prob`, `*_dim`, `dimension`) are flagged in any module; the rest only in
+`squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs. Names spelled through
 `tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
 alone. It fires when the `target` setting is TensorFlow 2 or later.
@@ -92,7 +92,7 @@ class Pending:
 # TF1 keywords distinctive enough to report in any module (a TF2 call raises TypeError on them);
 # the rule's triggers, so the prefilter stays exact. `keep_prob` is tf.nn.dropout's.
 ANYWHERE_KEYWORDS = ("keep_dims", "reduction_indices", "squeeze_dims", "keep_prob", "concat_dim", "split_dim",
-                     "seq_dim", "batch_dim", "dimension")
+                     "seq_dim", "batch_dim")
 DROPOUT = "tensorflow.nn.dropout"
 
 
@@ -246,7 +246,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         """A call passing a TF1 keyword that the TF2 function of the same name lacks, or TF1's
         `tf.nn.dropout(x, keep_prob)`, whose second argument TF2 reads as the drop rate."""
         call = reference.node
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or (
+                not call.keywords and reference.qualified != DROPOUT):
             return
         keywords = v1_keywords(reference.qualified, self.target) | (
             {"keep_prob"} if reference.qualified == DROPOUT else set())

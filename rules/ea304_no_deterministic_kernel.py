@@ -339,6 +339,8 @@ class NoDeterministicKernel(Rule):
             self.pending.append((node, op, functions))
 
     def finish(self) -> None:
+        if not self.pending:
+            return
         facts = self.context.facts
         gradients = self.trainable or facts.trains or facts.builds_update_op or facts.uses_gradient_tape
         data = data_functions(self.context.tree, self.mapped)
