@@ -178,6 +178,18 @@ def test_python_that_looks_like_a_magic_and_a_cell_magic_after_comments(tmp_path
     assert [(f.cell, f.line, f.code) for f in result.findings] == [(1, 4, "EA401")]
 
 
+def test_cells_ipython_runs_after_its_own_rewrites_are_not_syntax_errors(tmp_path: Path) -> None:
+    """Seen in TensorFlow's r1 docs and a GCP example: a cell indented as a whole (IPython strips
+    the common indentation) and a lone `;` line (an autocall escape IPython runs as `("")`)."""
+    notebook = tmp_path / "nb.ipynb"
+    write_notebook(notebook, [
+        ("code", " import tensorflow as tf\n print(tf.__version__)"),
+        ("code", "import os\n;\nos.environ['PYTHONHASHSEED'] = '0'"),
+    ])
+    result = audit_path(str(notebook), Settings())
+    assert [(f.cell, f.line, f.code) for f in result.findings] == [(2, 3, "EA401")]
+
+
 def test_notebook_of_another_language_and_without_cells(tmp_path: Path) -> None:
     r_notebook = tmp_path / "r.ipynb"
     write_notebook(r_notebook, [("code", "library(tensorflow)\nx <- 1")], language="R")
