@@ -9,7 +9,9 @@ from __future__ import annotations
 import ast
 import contextlib
 import errno
+import glob
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -230,10 +232,15 @@ def put_in_place(real: Path, data: bytes, mode: int) -> None:
     """Give `real` the bytes in one rename.
 
     A run killed at any moment (SIGKILL, the OOM killer, a CI timeout) leaves every file whole,
-    old or new (or absent), and no temporary file: the new bytes go to an unnamed file (Linux
-    O_TMPFILE) that is named only once complete, just before the rename. Elsewhere a named
-    temporary file is used, which a kill during its write can leave behind.
+    old or new (or absent): the new bytes go to an unnamed file (Linux O_TMPFILE) that is named
+    only once complete, just before the rename. A kill between those two system calls leaves that
+    complete copy under its temporary name (`.x.py.1a2b3c4d.tmp`); elsewhere a named temporary
+    file is used from the start. The next write of the file removes such leftovers.
     """
+    for stale in real.parent.glob(f".{glob.escape(real.name)}.*.tmp"):
+        if TEMPORARY.fullmatch(stale.name[len(real.name) + 2:]):
+            with contextlib.suppress(OSError):
+                stale.unlink()
     handle = unnamed_file(real.parent)
     if handle is None:
         handle, temporary = tempfile.mkstemp(dir=real.parent, prefix=f".{real.name}.", suffix=".tmp")
@@ -255,6 +262,10 @@ def put_in_place(real: Path, data: bytes, mode: int) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
+
+
+# What follows `.<file name>.` in our temporary names: os.urandom(4).hex(), or mkstemp's suffix.
+TEMPORARY = re.compile(r"[A-Za-z0-9_]{8}\.tmp")
 
 
 def link_into_place(descriptor: int, name: str) -> None:

@@ -14,7 +14,9 @@ runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFl
 `tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%).
 Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
-TF1 graph programs. Names spelled through
+TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
+`ones_initializer()`, `constant_initializer(value)` and one-argument `where(condition)`. Names
+spelled through
 `tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
 alone. It fires when the `target` setting is TensorFlow 2 or later.
 
@@ -94,6 +96,20 @@ class Pending:
 ANYWHERE_KEYWORDS = ("keep_dims", "reduction_indices", "squeeze_dims", "keep_prob", "concat_dim", "split_dim",
                      "seq_dim", "batch_dim")
 DROPOUT = "tensorflow.nn.dropout"
+# TF2 objects kept under a TF1 name that answer some calls exactly as TF1's did (checked on
+# TensorFlow 2.21 in a TF1 graph: get_variable with `zeros_initializer()`, `ones_initializer()`,
+# `constant_initializer(0.5)` made the same values, one-argument `where` the same indices): the
+# most positional arguments such a call may pass, with no keyword (`dtype=` raises TypeError).
+SAME_VALUES = {"tensorflow.zeros_initializer": 0, "tensorflow.ones_initializer": 0,
+               "tensorflow.constant_initializer": 1, "tensorflow.where": 1}
+
+
+def same_values(reference: Reference) -> bool:
+    """A call of a changed-meaning name that TF2's object answers as TF1's did."""
+    call = reference.node
+    most = SAME_VALUES.get(reference.qualified)
+    return (most is not None and isinstance(call, ast.Call) and not call.keywords
+            and len(call.args) <= most and (reference.qualified != "tensorflow.where" or len(call.args) == 1))
 
 
 class TF1MeaningChanged(SymbolReferenceRule):
@@ -202,7 +218,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 1])
-            b = tf.compat.v1.get_variable("b", [1], initializer=tf.zeros_initializer())
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.zeros_initializer(dtype=tf.float32))
             tf.summary.scalar("loss", tf.reduce_mean(x + b))
             merged = tf.compat.v1.summary.merge_all()
             """,
@@ -211,7 +227,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             fixed="""
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 1])
-            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer())
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer(dtype=tf.float32))
             tf.compat.v1.summary.scalar("loss", tf.reduce_mean(x + b))
             merged = tf.compat.v1.summary.merge_all()
             """,
@@ -227,8 +243,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if found is None:
             self.check_keywords(reference)
             return
-        if spelled_v2(self.context, reference.node):
-            return  # spelled through tf.compat.v2 on purpose: the TF2 function is meant
+        if spelled_v2(self.context, reference.node) or same_values(reference):
+            return  # spelled through tf.compat.v2 on purpose, or a call both versions answer alike
         old, new = found
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
         fix = None

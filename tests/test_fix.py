@@ -245,3 +245,18 @@ def test_a_support_module_the_diff_would_create_is_named_like_the_files(tmp_path
     done = run_cli(["pkg/train.py", "--diff", "--unsafe-fixes"], cwd=tmp_path)
     assert "--- a/pkg/train.py\n+++ b/pkg/train.py\n" in done.stdout
     assert "--- /dev/null\n+++ b/pkg/keras_feature_columns.py\n" in done.stdout, done.stdout[:400]
+
+
+def test_writing_a_file_removes_the_copy_a_kill_left_under_a_temporary_name(tmp_path: Path) -> None:
+    """A run killed between naming its complete new copy and renaming it over the file leaves
+    `.train.py.<8 characters>.tmp`; the next write of train.py removes it, and nothing else."""
+    from estimator_audit.pipeline import put_in_place
+
+    target = tmp_path / "train.py"
+    target.write_text("old\n")
+    left = tmp_path / ".train.py.1a2b3c4d.tmp"
+    left.write_text("new\n")
+    other = tmp_path / ".train.py.backup.tmp"
+    other.write_text("theirs\n")
+    put_in_place(target, b"new\n", 0o644)
+    assert target.read_text() == "new\n" and not left.exists() and other.read_text() == "theirs\n"
