@@ -8,7 +8,9 @@ including `import tensorflow.compat.v1 as tf` and TensorFlow's internal modules.
 whatever the `target` setting: `tf.compat.v1.Session` still exists in TensorFlow 2.21. A
 `tf.compat.v1` session in a module that trains nothing (no update op built or fetched, as
 EA302 reads it) and runs no random op (restoring a checkpoint, inference, a unit test) is left
-alone, and the TF 1.x spellings there are flagged for the AttributeError only; so is a session that runs only with
+alone, and the TF 1.x spellings there are flagged for the AttributeError only (a session whose
+runs the module shows is judged by what they fetch: a notebook's demo session beside cells that
+train is not a training loop); so is a session that runs only with
 eager execution off (`else` of `if tf.executing_eagerly():`) in a module that keeps it on.
 
 ## Why is this bad?
@@ -111,6 +113,14 @@ class V1Session(Rule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+            model.fit(x, y, epochs=3)
+            with tf.compat.v1.Session() as sess:  # a demo beside the training: it fetches a constant
+                print(sess.run(tf.constant([1, 2])))
+            """
+        ),
+        Valid(
+            """
             import requests
             from sqlalchemy.orm import Session
             http = requests.Session()
@@ -198,19 +208,26 @@ class V1Session(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        self.pending: list[tuple[str, ast.Call]] = []  # judged once the module's training is known
+        # (name, constructor, the name it is held under), judged once the module's training is known
+        self.pending: list[tuple[str, ast.Call, str | None]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
         if name is not None and is_session(name) and not graph_mode_only(self.context, self.context.ancestors, node):
-            self.pending.append((name, node))
+            self.pending.append((name, node, session_name(self.context.ancestors, node)))
 
     def finish(self) -> None:
         facts = self.context.facts
         trains = bool(facts.all_training_calls()) or facts.builds_update_op
         draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
-        for name, node in self.pending:
-            use = Use.TRAINS if trains or name.endswith("MonitoredTrainingSession") else Use.DRAWS if draws else None
+        for name, node, held in self.pending:
+            # A session whose runs the module shows is judged by them (a notebook's demo session
+            # fetching a constant, beside cells that train); one it passes on, by the module.
+            runs = [run for run in facts.session_runs if isinstance(run.func, ast.Attribute)
+                    and isinstance(run.func.value, ast.Name) and run.func.value.id == held]
+            trained = any(facts.training_run(run) for run in runs) if runs else trains
+            use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
+                   else Use.DRAWS if draws else None)
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
                 self.report(node, self.message(name, node, use), self.fix(name, node))
 
@@ -231,6 +248,17 @@ class V1Session(Rule):
                        f"as {replacement})")
             return missing if use is None else f"{missing}, and {advice}"
         return f"{spelling} runs the TF1 graph API, and {advice}"
+
+
+def session_name(ancestors: list[ast.AST], node: ast.Call) -> str | None:
+    """The name a session is held under: `with tf.Session() as sess:` or `sess = tf.Session()`."""
+    parent = ancestors[-1] if ancestors else None
+    if isinstance(parent, ast.withitem) and parent.context_expr is node and isinstance(parent.optional_vars, ast.Name):
+        return parent.optional_vars.id
+    if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 and isinstance(
+            parent.targets[0], ast.Name):
+        return parent.targets[0].id
+    return None
 
 
 class Use(enum.Enum):
