@@ -6,7 +6,9 @@ reaches: `np.random.default_rng()`, `np.random.RandomState()`, the NumPy bit gen
 `np.random.SeedSequence()`, Python's `random.Random()`, and TensorFlow's
 `tf.random.Generator.from_non_deterministic_state()` (which takes no seed at all). "Without a
 seed" means no positional seed, no seed keyword, or a literal `None`; a seed held in a variable
-or passed through `**kwargs` is given the benefit of the doubt. Every import spelling counts
+or passed through `**kwargs` is given the benefit of the doubt, as is a `RandomState()` or
+`random.Random()` the program seeds later through its own `seed` method (`self.np_random.seed(s)`
+in a gym-style `seed()`). Every import spelling counts
 (`from numpy.random import default_rng`, `import numpy.random as npr`).
 
 ## Why is this bad?
@@ -118,6 +120,10 @@ NON_DETERMINISTIC = frozenset(
 NUMPY_SEEDS = range(2**32)
 
 
+# Generators with a seed method of their own, which the program may call after creating them.
+RESEEDABLE = frozenset({"numpy.random.RandomState", "random.Random"})
+
+
 def spelling(name: str) -> str:
     if name.startswith("numpy.random.mtrand."):
         name = "numpy.random." + name[len("numpy.random.mtrand.") :]
@@ -136,6 +142,16 @@ class UnseedableRng(CallRule):
     names = frozenset(SEEDED_CONSTRUCTORS) | NON_DETERMINISTIC
     fix_safety = FixSafety.UNSAFE
     valid = (
+        Valid(
+            """
+            import numpy as np
+            class MnistEnv:
+                def __init__(self):
+                    self.np_random = np.random.RandomState()
+                def seed(self, seed=None):
+                    self.np_random.seed(seed)
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -297,7 +313,16 @@ class UnseedableRng(CallRule):
         parameter, parameters = entry
         if name == "numpy.random.Philox" and not unseeded(node, "key", parameters):
             return False
-        return unseeded(node, parameter, parameters)
+        return unseeded(node, parameter, parameters) and not self.reseeded(name)
+
+    def reseeded(self, name: str) -> bool:
+        """Whether the program seeds the object later through its own `seed` method
+        (`self.np_random = np.random.RandomState()` and a gym-style `seed()` calling
+        `self.np_random.seed(seed)`): RandomState and random.Random have one."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if name not in RESEEDABLE or not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
+            return False
+        return f"{ast.unparse(parent.targets[0])}.seed(" in self.context.source.text
 
     def message(self, name: str, node: ast.Call) -> str:
         if name in NON_DETERMINISTIC:
