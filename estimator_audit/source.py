@@ -14,7 +14,6 @@ import json
 import os
 import re
 import stat
-import textwrap
 import tokenize
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,9 +21,9 @@ from functools import cached_property
 from estimator_audit.findings import Span
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
-# IPython syntax that is not Python: line magics, shell escapes, help queries and the autocall
-# escapes (`;f a b`, `,f a`, `/f a`; a lone `;` line runs as `("")`).
-MAGIC_LINE = re.compile(r"^\s*(?:[%!;,/]|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
+# IPython syntax that is not Python: line magics, shell escapes, help queries and a lone `;`
+# line (an autocall escape IPython runs as `("")`).
+MAGIC_LINE = re.compile(r"^\s*(?:[%!]|;\s*$|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
 # Cell magics whose body IPython runs as Python (it times or captures it).
 PYTHON_CELL_MAGIC = re.compile(r"^%%(?:time|timeit|capture|prun)\b")
 # Datalab's single-% cell magics: the rest of the cell is shell, SQL, YAML or a file's text.
@@ -200,12 +199,21 @@ def neutralise_magics(code: str) -> str:
         return code  # `% (a, b)` continuing a format expression, `!= x` on its own line: Python
     neutral = "\n".join(out)
     if not parses(neutral) and first < len(lines) and lines[first][:1] in (" ", "\t") and parses(
-            textwrap.dedent(neutral)):
+            leading_indent_removed(neutral)):
         # IPython strips a cell's common leading indentation before running it; the indented
         # text cannot be audited at its own columns, so the cell is left out like other magics.
         return "\n".join(f"pass  {MAGIC_MARK}" if i == first else MAGIC_MARK if i > first else line
                          for i, line in enumerate(lines))
     return neutral
+
+
+def leading_indent_removed(code: str) -> str:
+    """IPython's leading_indent transformation: the first line's indentation is removed from
+    every line that starts with it (other lines are left as they are)."""
+    lines = code.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    prefix = first[: len(first) - len(first.lstrip())]
+    return "\n".join(line[len(prefix):] if line.startswith(prefix) else line for line in lines)
 
 
 def parses(code: str) -> bool:

@@ -355,7 +355,8 @@ class NoGlobalSeed(Rule):
         # random initializers; where the module builds no graph of its own, when it fetches a
         # training step or an initializer built elsewhere. A graph of constants and zero-initialised
         # variables draws nothing (its data's NumPy shuffles are EA202's).
-        draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW]
+        seeded = facts.seeded()
+        draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
         runs = [run for run in facts.session_runs
                 if self.random_graph or draws or (not self.builds_graph and self.runs_training(run))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]

@@ -183,7 +183,7 @@ def test_cells_ipython_runs_after_its_own_rewrites_are_not_syntax_errors(tmp_pat
     the common indentation) and a lone `;` line (an autocall escape IPython runs as `("")`)."""
     notebook = tmp_path / "nb.ipynb"
     write_notebook(notebook, [
-        ("code", " import tensorflow as tf\n print(tf.__version__)"),
+        ("code", " import tensorflow as tf\n print(tf.__version__,\n2)"),  # IPython strips only the prefix
         ("code", "import os\n;\nos.environ['PYTHONHASHSEED'] = '0'"),
     ])
     result = audit_path(str(notebook), Settings())
