@@ -103,7 +103,8 @@ EA101's Keras rewrite, which reads them. No fix is offered in a module that hand
 such a consumer itself (`input_layer`, `linear_model`, `DenseFeatures`, the TPU embedding
 columns, a custom, contrib or TF-Lattice/TF-Ranking estimator given `feature_columns=`), or
 that builds an estimator the Keras rewrite does not migrate (a custom one, or a premade one EA101
-cannot follow): the finding says which.
+cannot follow), whose importers or imports build a custom one, or that tells columns apart with
+`isinstance` against TensorFlow's column classes: the finding says which.
 """
 
 from __future__ import annotations
@@ -260,14 +261,13 @@ class FeatureColumn(Rule):
 
     def finish(self) -> None:
         if self.foreign is None and any(fix is not None for _, _, fix in self.pending):
-            from estimator_audit.migrate.rewrite import unmigrated_estimator  # only files with columns
+            from estimator_audit.migrate.rewrite import unmigrated_nearby  # only files with columns
 
-            blocked = unmigrated_estimator(self.context)
-            self.foreign = f"{blocked}, which the Keras rewrite does not migrate" if blocked else None
+            blocked = unmigrated_nearby(self.context)
+            self.foreign = f"the columns feed {blocked}, which the Keras rewrite does not migrate" if blocked else None
         for node, message, fix in self.pending:
             if self.foreign is not None and fix is not None:
-                message += (f" (no automatic fix: this module hands columns to {self.foreign}, which only "
-                            "takes TensorFlow's own)")
+                message += f" (no automatic fix: {self.foreign})"
                 fix = None
             self.report(node, message, fix)
 
@@ -334,11 +334,14 @@ def foreign_consumer(name: str | None, node: ast.Call) -> str | None:
     `feature_columns=` (a custom or contrib estimator, a TF-Lattice or TF-Ranking model); the
     program's own functions are followed by the Keras rewrite instead."""
     last = (name or "").rsplit(".", 1)[-1]
+    if name == "isinstance" and len(node.args) == 2 and "feature_column" in ast.unparse(node.args[1]):
+        return "this module tells columns apart by TensorFlow's column classes"
+    takes_own = f"this module hands columns to {tf_spelling(name or '')}, which only takes TensorFlow's own"
     if name is not None and name.startswith("tensorflow") and (
             last in FOREIGN_CONSUMERS or (".tpu." in name and "embedding_column" in last)):
-        return tf_spelling(name)
+        return takes_own
     if name is not None and name.startswith("tensorflow") and any(k.arg in COLUMN_KEYWORDS for k in node.keywords):
         estimator = estimator_class(name)
         if estimator is None or not estimator.premade or tf1_only_estimator(estimator.public_name):
-            return tf_spelling(name)
+            return takes_own
     return None

@@ -653,9 +653,9 @@ class MissingSymbol(SymbolReferenceRule):
             return Fix(FixSafety.SAFE, f"use {mode!r}, the value the constant had", (edit,))
         provided = SUPPORTED_ESTIMATOR_NAMES.get(reference.qualified)
         if provided is not None:
-            from estimator_audit.migrate.rewrite import unmigrated_estimator  # only estimator files
+            from estimator_audit.migrate.rewrite import unmigrated_nearby  # only estimator files
 
-            if unmigrated_estimator(self.context) is not None:
+            if unmigrated_nearby(self.context) is not None:
                 return None  # a RunConfig for an estimator that stays one must stay TensorFlow's
             support, statement = needed_by(self.context)
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=f"{SUPPORT_MODULE}.{provided}")

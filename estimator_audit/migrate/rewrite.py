@@ -11,6 +11,7 @@ the program cannot be rewritten faithfully.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -110,26 +111,47 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
     return found
 
 
-def unmigrated_estimator(context: ModuleContext) -> str | None:
+def unmigrated_estimator(context: ModuleContext, follow_premade: bool = True) -> str | None:
     """The first estimator the module builds that the Keras rewrite does not migrate (a custom
-    one, or a premade one it cannot follow), as `tf.estimator.DNNClassifier (line 40)`, or
-    None: fixes that make the module's columns and configs Keras objects are only right where
-    its estimators become Keras models. Worked out once per audit."""
+    one, or, with `follow_premade`, a premade one it cannot follow), as
+    `tf.estimator.DNNClassifier (line 40)`, or None: fixes that make the module's columns and
+    configs Keras objects are only right where its estimators become Keras models. Premade
+    ones are only judged in the module being audited, where the rewrite's plan is made."""
+    key = f"unmigrated:{follow_premade}"
     memo = context.memo
-    if "unmigrated" not in memo:
-        memo["unmigrated"] = None
+    if key not in memo:
+        memo[key] = None
         for node in ast.walk(context.tree):
             if not isinstance(node, ast.Call) or estimator_class(context.call_name(node)) is None:
                 continue
             try:
                 if not is_premade(context, node):
                     raise Unsupported("a custom estimator")
-                plan_for(context, node)
+                if follow_premade:
+                    plan_for(context, node)
             except Unsupported:
-                memo["unmigrated"] = f"{context.source.segment(context.span(node.func))} (line {node.lineno})"
+                memo[key] = f"{context.source.segment(context.span(node.func))} (line {node.lineno})"
                 break
-    found = memo["unmigrated"]
+    found = memo[key]
     return found if isinstance(found, str) else None
+
+
+def unmigrated_nearby(context: ModuleContext) -> str | None:
+    """unmigrated_estimator for the module, and the custom estimators of the program's modules
+    it imports and of those that import it: columns built in `featurizer.py` feed the estimator
+    `model.py` builds, a RunConfig made in `task.py` the one `model.py` builds."""
+    found = unmigrated_estimator(context)
+    if found is not None:
+        return found
+    project = context.project
+    path = context.source.path
+    neighbours = [*project.importers(path), *(str(p) for p in project.imported_paths(path))]
+    for neighbour in neighbours:
+        other = project.context(neighbour)
+        found = unmigrated_estimator(other, follow_premade=False) if other is not None else None
+        if other is not None and found is not None:
+            return f"{found} in {os.path.relpath(other.source.path, os.path.dirname(path))}"
+    return None
 
 
 def planned(context: ModuleContext, constructor: ast.Call) -> Plan:
