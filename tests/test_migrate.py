@@ -155,6 +155,12 @@ def test_rewrite_trains_like_the_legacy_program(program: Path, legacy_python: Pa
          est = tf.estimator.DNNClassifier([4], [tf.feature_column.numeric_column("x")])
          models = [est]
          """, "`est` is used at line 4 other than by train, evaluate, predict"),
+        ("""
+         import tensorflow as tf
+         def predicate():
+             return tf.keras.optimizers.Adam(0.01)
+         est = tf.estimator.DNNClassifier([4], [tf.feature_column.numeric_column("x")], optimizer=predicate)
+         """, "`predicate` is a function (line 3), which the rewrite does not call"),
     ],
 )
 def test_unsupported_estimator_keeps_its_finding_and_says_why(code: str, reason: str) -> None:

@@ -14,6 +14,7 @@ every module that uses it reach the same plan; each rewrites its own part of it.
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -120,7 +121,10 @@ def where(context: ModuleContext, node: ast.AST) -> str:
     if current is not None and context is current:
         cell, within = context.source.cell_position(line(node))
         return f"line {within}" if cell is None else f"cell {cell}, line {within}"
-    return f"{context.source.path}:{line(node)}"
+    shown = context.source.path
+    if current is not None:  # named from the audited file's folder, as a user reads the finding
+        shown = os.path.relpath(shown, os.path.dirname(os.path.abspath(current.source.path)))
+    return f"{shown}:{line(node)}"
 
 
 def produced(context: ModuleContext, node: ast.expr, flow: Flow) -> None:

@@ -72,6 +72,12 @@ class Reader:
         binding = table.reaching(node)
         value = table.value(binding) if binding is not None else None
         if value is None:
+            bound = binding.node if binding is not None else None
+            if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                raise Unsupported(f"`{node.id}` is a function (line {bound.lineno}), which the rewrite "
+                                  "does not call to read what it returns")
+            if isinstance(bound, ast.arg):
+                raise Unsupported(f"`{node.id}` is a parameter: its value comes from the callers")
             raise Unsupported(f"`{node.id}` is not assigned a value this file shows")
         if isinstance(value, (ast.List, ast.Dict, ast.Set)) and self.mutated(node.id):
             raise Unsupported(f"`{node.id}` is built up at run time (the file changes it after "
