@@ -499,7 +499,11 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
     """Whether code runs only when eager execution is off, in a module that never turns it off:
     in the body of `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():`
     (dead on TensorFlow 2)."""
-    if EAGER_SWITCH_WORDS.search(context.source.text):
+    memo = context.memo
+    if "graph_mode_branches" not in memo:  # read once: most modules never test executing_eagerly
+        text = context.source.text
+        memo["graph_mode_branches"] = "executing_eagerly" in text and not EAGER_SWITCH_WORDS.search(text)
+    if not memo["graph_mode_branches"]:
         return False
     path = [*ancestors, node]
     for index, ancestor in enumerate(path[:-1]):

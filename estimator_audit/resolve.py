@@ -92,8 +92,10 @@ class Scope:
         names = self.holders.get(qualified)
         if not names:
             return None
+        if len(names) == 1:
+            return next(iter(names))
         order = {name: index for index, name in enumerate(self.bindings) if name in names}
-        return min(order, key=order.__getitem__) if len(names) > 1 else next(iter(names))
+        return min(order, key=order.__getitem__)
 
     def lookup(self, name: str, at: Position) -> Binding | bool | None:
         """The binding in force at `at`; False when this scope never binds the name."""
