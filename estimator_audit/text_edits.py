@@ -88,9 +88,7 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
             replacements[where] = new
     if overlapping(sorted(replacements)):
         return None
-    result = text
-    for (start, end), new in sorted(replacements.items(), reverse=True):
-        result = result[:start] + new + result[end:]
+    result = replaced(text, replacements)
     # The statements go after the imports, found by line in a tree of `result`. Replacements
     # within lines keep every statement on its lines, so the tree of `data` serves as well.
     if tree is None or nested or any(NEWLINE.search(text, start, end) for start, end in replacements):
@@ -112,6 +110,18 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
     if orphans_imports(tree, [(text[start:end], new) for (start, end), new in replacements.items()]):
         return None  # the tree path drops the ones left unused; keep one behaviour
     return added.encode("utf-8"), tuple(findings), tree
+
+
+def replaced(text: str, replacements: dict[tuple[int, int], str]) -> str:
+    """The text with each (start, end) span replaced, in one pass (spans do not overlap;
+    insertions are empty spans): a file with 20,000 renames is not copied 20,000 times."""
+    pieces: list[str] = []
+    done = 0
+    for (start, end), new in sorted(replacements.items()):
+        pieces += [text[done:start], new]
+        done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def declared_encoding(data: bytes) -> str:
