@@ -11,8 +11,9 @@ session are left alone: an Estimator's `serving_input_fn` builds them in the gra
 Estimator makes, and a library's graph is run by the module that holds the session. Graph code
 that builds in a graph of its own (inside `with graph.as_default():`, or a Session given
 `graph=g`) works with eager execution on and is left alone, as is code that runs only with eager
-execution off (the `else` of `if tf.executing_eagerly():`). It fires when the `target` setting
-is TensorFlow 2 or later.
+execution off (the `else` of `if tf.executing_eagerly():`), and so are sessions that run a
+graph the module loads (`tf.import_graph_def`, `import_meta_graph`) without making placeholders.
+It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
 TensorFlow 2 runs eagerly, so TF1 graph code fails on its first graph-only call, even once
@@ -59,7 +60,9 @@ both times, and seeded before it gave different ones (the seed went to the eager
 to the graph), so the fix puts the switch before any seed call it finds after the imports.
 With eager execution on, a placeholder, `x * 2` and a Session built inside `with
 graph.as_default():`, and `tf.compat.v1.Session(graph=graph)` run outside it, printed `[2.]` and
-`[4.]` for feeds of 1.0 and 2.0, and `tf.executing_eagerly()` was still True afterwards.
+`[4.]` for feeds of 1.0 and 2.0, and `tf.executing_eagerly()` was still True afterwards; that
+graph's GraphDef loaded with `tf.import_graph_def(graph_def, name="")` and run by a plain
+`tf.compat.v1.Session()` with `sess.run("y:0", {"x:0": [1.0, 2.0]})` printed `[2. 4.]`.
 
 ## Example
 ```python
@@ -109,6 +112,8 @@ if TYPE_CHECKING:
     from estimator_audit.project import Project
 
 GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
+# Calls that load a whole graph into the default graph, where a Session runs it eagerly or not.
+GRAPH_IMPORTS = frozenset({"import_graph_def", "import_meta_graph"})
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
 TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
@@ -123,6 +128,16 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.io.gfile.GFile("frozen.pb", "rb") as handle:
+                graph_def = tf.compat.v1.GraphDef.FromString(handle.read())
+            tf.import_graph_def(graph_def, name="")
+            with tf.compat.v1.Session() as sess:
+                print(sess.run("scores:0", {"images:0": batch}))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -233,6 +248,8 @@ class GraphUnderEager(Rule):
         self.runs_graph = False  # a session, or a placeholder made as the module runs
         self.switched = False
         self.tf2_code: ast.Call | ast.FunctionDef | None = None
+        self.placeholders = False  # placeholders made outside a graph of their own
+        self.imports_graph = False  # a frozen graph or meta graph loaded into the default graph
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
@@ -240,12 +257,15 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
+            elif last in GRAPH_IMPORTS:
+                self.imports_graph = True
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
                 if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or any(
                         keyword.arg == "graph" for keyword in node.keywords):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 self.first = self.first or node
+                self.placeholders = self.placeholders or last in PLACEHOLDERS
                 self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
                     isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
             elif name.startswith(TF2_CODE) and self.tf2_code is None:
@@ -264,6 +284,8 @@ class GraphUnderEager(Rule):
         target = self.context.settings.target
         if self.first is None or not self.runs_graph or self.switched or target < (2, 0):
             return
+        if self.imports_graph and not self.placeholders:
+            return  # sessions running an imported graph: it lives in the default graph, eager or not
         project = self.context.project
         importers = project.importers(self.context.source.path)
         if any(switches_to_graph(project, other) for other in importers):
