@@ -8,6 +8,8 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   is not known to be anything else, in a file that imports TensorFlow or Keras (and not
   tf_keras, which is Keras 2);
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
+- `model.compile(...)` given a keyword Keras 3 dropped (`sample_weight_mode`, `target_tensors`,
+  `distribute`, `experimental_steps_per_execution`: TypeError);
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
   warns and ignores it: the learning rate stops decaying);
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
@@ -43,7 +45,10 @@ arguments passed to Dense: {'weights': None}" (Conv2D, LSTM alike), Embedding ac
 `keras.optimizers.legacy.Adam()` raised "ImportError: `keras.optimizers.legacy` is not supported
 in Keras 3"; `tf.keras.optimizers.Adam(lr=0.01)` and `keras.optimizers.Adam(lr=0.01)` raised
 "ValueError: Argument(s) not recognized: {'lr': 0.01}", and `decay=0.1` constructed the
-optimizer with "UserWarning: Argument `decay` is no longer supported and will be ignored". 45 old and current `keras.*` names (`keras.layers.merge`,
+optimizer with "UserWarning: Argument `decay` is no longer supported and will be ignored".
+`Sequential.compile(..., sample_weight_mode=None)` (and `target_tensors`, `distribute`,
+`experimental_steps_per_execution`) raised "TypeError: Trainer.compile() got an unexpected
+keyword argument" on Keras 3.15. 45 old and current `keras.*` names (`keras.layers.merge`,
 `keras.utils.np_utils`, `keras.backend.get_session`, `keras.layers.Dense`, ...) were looked up
 in Keras 3 with getattr/import: the table agreed on all 45.
 
@@ -96,6 +101,9 @@ from estimator_audit.tfsymbols import (
 
 KERAS_ROOTS = ("keras", "tensorflow")
 KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
+# Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
+REMOVED_COMPILE_KEYWORDS = frozenset({"sample_weight_mode", "target_tensors", "distribute",
+                                      "experimental_steps_per_execution"})
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
@@ -178,6 +186,15 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.compile(optimizer="adam", loss="mse", sample_weight_mode="temporal")
+            """,
+            at=((3, 1),),
+            message="raises TypeError on Keras 3",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -270,6 +287,10 @@ class Keras2Only(SymbolReferenceRule):
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in removed_model_methods() and self.on_keras_model(name, method):
             self.report(node, self.method_message(method))
+        gone = sorted({k.arg for k in node.keywords if k.arg} & REMOVED_COMPILE_KEYWORDS)
+        if method == "compile" and gone and self.on_keras_model(name, method):
+            self.report(node, f"model.compile({gone[0]}=...) raises TypeError on Keras 3 (\"unexpected keyword "
+                        f"argument '{gone[0]}'\"): Keras 2's compile took it, Keras 3's does not; drop it")
         if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name:
             self.check_optimizer_keywords(node, name)
 
