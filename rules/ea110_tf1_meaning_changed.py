@@ -12,7 +12,9 @@ tf_upgrade_v2's keyword renames, listed in the generated table), and TF1's
 `tf.nn.dropout(x, keep_prob)`: TF2's second parameter is the rate of units dropped, so the call
 runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFlow 2.21:
 `tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%).
-Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
+It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels)` (and the
+sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
+reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
 `ones_initializer()`, `constant_initializer(value)` and one-argument `where(condition)`. Names
@@ -96,6 +98,11 @@ class Pending:
 ANYWHERE_KEYWORDS = ("keep_dims", "reduction_indices", "squeeze_dims", "keep_prob", "concat_dim", "split_dim",
                      "seq_dim", "batch_dim")
 DROPOUT = "tensorflow.nn.dropout"
+# TensorFlow 0.x took (logits, labels) by position; TF 1.x refused positional arguments; TF2
+# takes (labels, logits): a positional call in an old graph program now swaps them silently.
+SWAPPED = frozenset({"tensorflow.nn.softmax_cross_entropy_with_logits",
+                     "tensorflow.nn.sigmoid_cross_entropy_with_logits",
+                     "tensorflow.nn.sparse_softmax_cross_entropy_with_logits"})
 # TF2 objects kept under a TF1 name that answer some calls exactly as TF1's did (checked on
 # TensorFlow 2.21 in a TF1 graph: get_variable with `zeros_initializer()`, `ones_initializer()`,
 # `constant_initializer(0.5)` made the same values, one-argument `where` the same indices): the
@@ -185,6 +192,19 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 4])
+            y = tf.placeholder(tf.float32, [None, 3])
+            pred = tf.matmul(x, tf.Variable(tf.zeros([4, 3])))
+            cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(pred, y))
+            with tf.Session() as sess:
+                sess.run(cost, {x: features, y: labels})
+            """,
+            at=((5, 23),),
+            message="TensorFlow 2 reads (labels, logits)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def normalise(x):
                 mean, variance = tf.nn.moments(x, axes=[1], keep_dims=True)
                 return (x - mean) / tf.sqrt(variance)
@@ -262,6 +282,13 @@ class TF1MeaningChanged(SymbolReferenceRule):
         """A call passing a TF1 keyword that the TF2 function of the same name lacks, or TF1's
         `tf.nn.dropout(x, keep_prob)`, whose second argument TF2 reads as the drop rate."""
         call = reference.node
+        if isinstance(call, ast.Call) and reference.qualified in SWAPPED and len(call.args) >= 2:
+            name = tf_spelling(reference.qualified)
+            self.pending.append(Pending(call, (
+                f"{name}(a, b) by position is TensorFlow 0.x's (logits, labels), but TensorFlow 2 reads "
+                "(labels, logits): the call runs with the two swapped and trains on a wrong loss, silently; "
+                "name them (logits=..., labels=...)"), None))
+            return
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or (
                 not call.keywords and reference.qualified != DROPOUT):
             return
