@@ -196,6 +196,17 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            estimator = tf.estimator.LinearRegressor(columns)
+            estimator.train(input_fn, steps=10)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.fit(x, y)
+            """,
+            at=((5, 1),),
+            message="this module trains (model.fit)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             if getattr(tf.keras, "version", None):
                 import tf_keras as keras
             else:
@@ -365,6 +376,7 @@ class NoGlobalSeed(Rule):
             return
         if all(self.trained_estimator(call) is not None for call in calls):
             return  # global seeds never reach an estimator's graph: EA203 says what does
+        calls = [call for call in calls if self.trained_estimator(call) is None]  # what a seed reaches
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
