@@ -116,7 +116,8 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, keras3, tf1_only_estimator
+from estimator_audit.tfapi import estimator_class, keras3, tf1_only_estimator, version_text
+from estimator_audit.tfsymbols import missing
 from estimator_audit.v1api import is_feature_column
 
 if TYPE_CHECKING:
@@ -221,6 +222,15 @@ class FeatureColumn(Rule):
         Invalid(
             """
             import tensorflow as tf
+            def model_fn(features, labels, mode, params):
+                net = tf.feature_column.input_layer(features, params["columns"])
+            """,
+            at=((3, 11),),
+            message="does not exist in TensorFlow 2.21 (AttributeError",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             columns = [tf.feature_column.numeric_column("x")]
             estimator = tf.estimator.Estimator(model_fn, params={"columns": columns})
             """,
@@ -289,6 +299,10 @@ class FeatureColumn(Rule):
         spelling = tf_spelling(name)
         if name.startswith("tensorflow.python."):
             spelling = name
+        if missing(name, self.context.settings.target) is not None:  # tf.feature_column.input_layer
+            v1 = tf_spelling(name.replace("tensorflow.", "tensorflow.compat.v1.", 1))
+            spelling = (f"{spelling} does not exist in TensorFlow {version_text(self.context.settings.target)} "
+                        f"(AttributeError; the TF1 API keeps it as {v1}) and")
         return (
             f"{spelling} is part of the deprecated feature-column API (TensorFlow 2.21 logs that "
             "it \"is deprecated and will be removed in a future version\"); feature columns feed "

@@ -62,6 +62,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from estimator_audit.calls import argument
 from estimator_audit.facts import RNG, TRAINING_FETCH, call_text
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
@@ -70,8 +71,9 @@ from estimator_audit.rule import Invalid, Rule, Valid
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
-# What a session run fetches when it trains (facts.TRAINING_FETCH), steps or initialises variables.
-DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|step|init", re.IGNORECASE)
+# What a session run fetches when it trains (facts.TRAINING_FETCH) or initialises variables (not a
+# global step: reading a counter draws nothing).
+DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|init", re.IGNORECASE)
 # TensorFlow calls (by last name) that put randomness into a TF1 graph: random ops and random
 # initializers (get_variable's default is Glorot), layers, dropout, shuffles. A `tf.Variable` of
 # constants and an optimizer draw nothing.
@@ -439,8 +441,9 @@ class NoGlobalSeed(Rule):
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
         if isinstance(call.func, ast.Attribute) and call.func.attr == "train":
             return call.func.value
-        if call.args and (self.context.call_name(call) or "").endswith(".train_and_evaluate"):
-            return call.args[0]
+        if (self.context.call_name(call) or "").endswith(".train_and_evaluate"):
+            estimator = argument(call, "estimator", ("estimator", "train_spec", "eval_spec"))
+            return estimator if isinstance(estimator, ast.expr) else None
         return None
 
     def trains_seeded_estimator(self, call: ast.Call) -> bool:

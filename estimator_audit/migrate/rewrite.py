@@ -11,7 +11,6 @@ the program cannot be rewritten faithfully.
 from __future__ import annotations
 
 import ast
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -130,7 +129,7 @@ def unmigrated_estimator(context: ModuleContext, follow_premade: bool = True) ->
                 if follow_premade:
                     plan_for(context, node)
             except Unsupported:
-                memo[key] = f"{context.source.segment(context.span(node.func))} (line {node.lineno})"
+                memo[key] = f"{context.source.segment(context.span(node.func))} ({where(context, node)})"
                 break
     found = memo[key]
     return found if isinstance(found, str) else None
@@ -149,8 +148,8 @@ def unmigrated_nearby(context: ModuleContext) -> str | None:
     for neighbour in neighbours:
         other = project.context(neighbour)
         found = unmigrated_estimator(other, follow_premade=False) if other is not None else None
-        if other is not None and found is not None:
-            return f"{found} in {os.path.relpath(other.source.path, os.path.dirname(path))}"
+        if found is not None:
+            return found  # `where` names the other module
     return None
 
 
