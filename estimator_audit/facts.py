@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -478,6 +479,21 @@ def seeded_test_classes(context: ModuleContext) -> set[int]:
 
 
 EAGER_SWITCH_WORDS = re.compile("|".join(sorted(EAGER_SWITCHES)))
+
+
+def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
+    """An importer of the module (`train.py`) when the module is a library of the program: other
+    modules import it, it has no `__main__` block, and it trains only inside functions and
+    classes. A seed or op determinism set here would be set whenever it is imported, overriding
+    the program's own choice: they belong where the program starts."""
+    facts = context.facts
+    if any(len(facts.ancestry.get(id(call), ())) <= 1 or not any(
+            isinstance(a, SCOPE_NODES) for a in facts.ancestry.get(id(call), ())) for call in calls):
+        return None  # it trains as it runs: a script
+    if "__main__" in context.source.text:
+        return None
+    importers = context.project.importers(context.source.path)
+    return os.path.basename(importers[0]) if importers else None
 
 
 def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:

@@ -16,7 +16,10 @@ that makes no random op or random initializer, layer, dropout, shuffle or optimi
 fetches nothing named like a training step or an initializer); `session.run(...)` in a file
 that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`; code in a class derived
 from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the graph before every
-test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`).
+test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library module (other
+modules of the program import it, it has no `__main__` block and trains only inside functions
+and classes) the finding says to seed where the program starts and offers no fix: a seed set at
+import time would reseed every program that imports it.
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
@@ -63,7 +66,7 @@ import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument
-from estimator_audit.facts import RNG, TRAINING_FETCH, call_text
+from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_library
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -395,6 +398,11 @@ class NoGlobalSeed(Rule):
                     f"keras.utils.set_random_seed({seed}) before building the model")
             statement, imports = seed_everything(self.context)
             fix = insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports)
+        library = imported_library(self.context, calls)
+        if library is not None:
+            what += (f" where the program starts ({library} imports this module: a seed set here would "
+                     "reseed every program that imports it)")
+            fix = None
         self.report(first, what, fix)
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -4,7 +4,9 @@ Flags a module that trains (as EA201 defines it; a session's `run` trains when t
 builds an update op, `minimize`, `apply_gradients` or `gradients`, or fetches one by name, such
 as `model.train_op`: restoring a checkpoint, inference and benchmarks do not) but never calls
 `tf.config.experimental.enable_op_determinism()` and never sets `TF_DETERMINISTIC_OPS`.
-Reported once, at the first training call. Severity info: it matters on GPUs, where several
+Reported once, at the first training call. In a library module (imported by the program's
+other modules, no `__main__` block, training only inside functions and classes) no fix is
+offered: enabling op determinism at import time would switch every importing program. Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -49,7 +51,7 @@ point. It needs the file's `import tensorflow as tf` (any alias).
 import ast
 
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import call_text
+from estimator_audit.facts import call_text, imported_library
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -138,13 +140,15 @@ class OpDeterminismOff(Rule):
     def finish(self) -> None:
         first = self.context.facts.first_training_call()
         if first is not None and not self.enabled:
-            self.report(
-                first,
-                f"this module trains ({call_text(first)}) without "
-                "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
-                "GPU, seeded runs can still differ after the first step",
-                self.fix(),
-            )
+            message = (f"this module trains ({call_text(first)}) without "
+                       "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
+                       "GPU, seeded runs can still differ after the first step")
+            library = imported_library(self.context, self.context.facts.all_training_calls())
+            if library is not None:
+                self.report(first, f"{message}; enable it where the program starts ({library} imports this "
+                            "module: enabling it here would switch every importing program)", None)
+                return
+            self.report(first, message, self.fix())
 
     def fix(self) -> Fix | None:
         """Only after a global seed: with op determinism on, unseeded random ops raise."""

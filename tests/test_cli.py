@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -196,3 +197,21 @@ def test_fix_and_diff_on_standard_input(project: Path) -> None:
     diff = run_cli(["-", "--diff", "--stdin-filename", "s.py"], cwd=project, stdin=code)
     assert diff.returncode == 1 and "+x = tf.compat.v1.placeholder(tf.float32)" in diff.stdout
     assert "Would fix 2 findings (1 file)" in diff.stderr
+
+
+def test_a_library_module_is_told_to_seed_where_the_program_starts(tmp_path: Path) -> None:
+    """Seen in TensorLayer and OpenAI baselines: a module other modules import, training only
+    inside its functions. Seeding it (or enabling op determinism) at import time would reseed
+    every program that imports it: the findings say where to seed and offer no fix; a script
+    that trains as it runs keeps its fixes."""
+    (tmp_path / "lib.py").write_text("import tensorflow as tf\n\n\ndef train(model, x, y):\n"
+                                     "    model.fit(x, y, epochs=2)\n")
+    (tmp_path / "main.py").write_text("import lib\nimport tensorflow as tf\n"
+                                      "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+                                      "lib.train(model, x, y)\nmodel.fit(x, y)\n")
+    done = run_cli([".", "--select", "EA201,EA302", "--output-format", "json"], cwd=tmp_path)
+    found = {(f["path"], f["code"]): f for f in json.loads(done.stdout)}
+    library = found[("lib.py", "EA201")]
+    assert library["fix"] is None and "main.py imports this module" in library["message"]
+    assert found[("lib.py", "EA302")]["fix"] is None
+    assert found[("main.py", "EA201")]["fix"] is not None
