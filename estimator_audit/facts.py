@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.resolve import SCOPE_NODES
 from estimator_audit.tfapi import (
-    EAGER_SWITCHES,
     TF1_GRAPH_CALLS,
     estimator_class,
     is_run_config,
     keras3,
     keras_random_layers,
+    spells_eager_switch,
 )
 
 if TYPE_CHECKING:
@@ -478,17 +478,13 @@ def seeded_test_classes(context: ModuleContext) -> set[int]:
     return {id(node) for node in seeded.values()}
 
 
-EAGER_SWITCH_WORDS = re.compile("|".join(sorted(EAGER_SWITCHES)))
-
-
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
     """An importer of the module (`train.py`) when the module is a library of the program: other
     modules import it, it has no `__main__` block, and it trains only inside functions and
     classes. A seed or op determinism set here would be set whenever it is imported, overriding
     the program's own choice: they belong where the program starts."""
-    facts = context.facts
-    if any(len(facts.ancestry.get(id(call), ())) <= 1 or not any(
-            isinstance(a, SCOPE_NODES) for a in facts.ancestry.get(id(call), ())) for call in calls):
+    ancestry = context.facts.ancestry
+    if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
         return None  # it trains as it runs: a script
     if "__main__" in context.source.text:
         return None
@@ -518,7 +514,7 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
     memo = context.memo
     if "graph_mode_branches" not in memo:  # read once: most modules never test executing_eagerly
         text = context.source.text
-        memo["graph_mode_branches"] = "executing_eagerly" in text and not EAGER_SWITCH_WORDS.search(text)
+        memo["graph_mode_branches"] = "executing_eagerly" in text and not spells_eager_switch(text)
     if not memo["graph_mode_branches"]:
         return False
     path = [*ancestors, node]

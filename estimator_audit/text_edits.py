@@ -153,9 +153,10 @@ def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: lis
                 return None
             offset = starts[last]
         else:
+            where = offsets(starts, edit.span)
             block = next((node for node in ast.walk(tree) if isinstance(node, ast.With) and node.items
-                          and (node.items[0].context_expr.lineno, node.items[0].context_expr.col_offset)
-                          == (edit.span[0], len(lines[edit.span[0] - 1][: edit.span[1] - 1].encode()))), None)
+                          and where is not None
+                          and node_offsets(starts, lines, node.items[0].context_expr)[0] == where[0]), None)
             if block is None or block.body[0].lineno == block.lineno:
                 return None
             body = block.body[0].lineno

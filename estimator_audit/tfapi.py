@@ -47,6 +47,12 @@ CONTRIB_LEARN_INTERNAL = f"{CONTRIB_LEARN}.python.learn.estimators."
 
 # Calls that turn eager execution off for the whole process.
 EAGER_SWITCHES = frozenset({"disable_eager_execution", "disable_v2_behavior"})
+
+
+def spells_eager_switch(text: str) -> bool:
+    """Whether a module's text names a graph-mode switch: the quick test before reading its tree."""
+    return any(switch in text for switch in EAGER_SWITCHES)
+
 # TF1 graph programs (by last name): the sessions that run a graph, the placeholders fed to it.
 SESSIONS = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
                       "SingularMonitoredSession", "Supervisor"})

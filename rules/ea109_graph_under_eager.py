@@ -105,7 +105,7 @@ from estimator_audit.facts import graph_mode_only, in_own_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS
+from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS, spells_eager_switch
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -313,6 +313,6 @@ def switches_to_graph(project: Project, path: str) -> bool:
     """Whether a module calls disable_v2_behavior or disable_eager_execution anywhere (its text is
     searched first: most importers never spell either)."""
     data = project.read(path) or b""
-    context = project.context(path) if any(switch.encode() in data for switch in EAGER_SWITCHES) else None
+    context = project.context(path) if spells_eager_switch(data.decode("utf-8", "replace")) else None
     return context is not None and any(isinstance(node, ast.Call) and (context.qualified_name(node.func) or "").rsplit(".", 1)[-1]
                in EAGER_SWITCHES for node in ast.walk(context.tree))
