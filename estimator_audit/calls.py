@@ -53,3 +53,9 @@ def tf_spelling(qualified: str) -> str:
         if qualified.startswith(prefix):
             return short + qualified[len(prefix) :]
     return qualified
+
+
+def called_names(node: ast.AST) -> set[str]:
+    """The plain names code under `node` calls (`build` in `model = build()`): how a rule follows
+    the module's own functions."""
+    return {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}

@@ -42,6 +42,7 @@ No automatic fix: moving the call could change which draws a reseed was meant to
 
 import ast
 
+from estimator_audit.calls import called_names
 from estimator_audit.facts import BlockPosition, SeedingCall, call_text
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -210,5 +211,4 @@ class SeedAfterUse(Rule):
 
 def calls_any(node: ast.AST, names: set[str]) -> bool:
     """Whether code under `node` calls one of these module-level names."""
-    return bool(names) and any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in names
-                               for n in ast.walk(node))
+    return bool(names) and bool(called_names(node) & names)

@@ -126,7 +126,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, string_value
+from estimator_audit.calls import argument, called_names, string_value
 from estimator_audit.determinism import int_value, root
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -381,11 +381,9 @@ def data_functions(tree: ast.Module, mapped: set[str | int]) -> set[str]:
     found = {name for name in mapped if isinstance(name, str) and name in definitions}
     todo = list(found)
     while todo:
-        for node in ast.walk(definitions[todo.pop()]):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
-                    node.func.id in definitions and node.func.id not in found):
-                found.add(node.func.id)
-                todo.append(node.func.id)
+        more = (called_names(definitions[todo.pop()]) & definitions.keys()) - found
+        found |= more
+        todo += more
     return found
 
 
