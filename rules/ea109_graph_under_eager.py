@@ -12,7 +12,8 @@ Estimator makes, and a library's graph is run by the module that holds the sessi
 that builds in a graph of its own (inside `with graph.as_default():`, or a Session given
 `graph=g`) works with eager execution on and is left alone, as is code that runs only with eager
 execution off (the `else` of `if tf.executing_eagerly():`), and so are sessions that run a
-graph the module loads (`tf.import_graph_def`, `import_meta_graph`) without making placeholders.
+graph the module loads (`tf.import_graph_def`, `import_meta_graph`, `saved_model.loader.load`)
+without making placeholders other than those of an Estimator's serving input receiver.
 It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
@@ -113,7 +114,11 @@ if TYPE_CHECKING:
 
 GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
 # Calls that load a whole graph into the default graph, where a Session runs it eagerly or not.
-GRAPH_IMPORTS = frozenset({"import_graph_def", "import_meta_graph"})
+GRAPH_IMPORTS = ("import_graph_def", "import_meta_graph", "saved_model.loader.load",
+                 "compat.v1.saved_model.load")
+# Estimator export calls: placeholders in a function that makes one are built in the graph the
+# Estimator makes when it exports, not in the default graph.
+SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_fn")
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
 TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
@@ -175,6 +180,18 @@ class GraphUnderEager(Rule):
             def serving_input_fn():
                 receivers = {"x": tf.compat.v1.placeholder(tf.float32, [None])}
                 return tf.estimator.export.ServingInputReceiver(receivers, receivers)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            def make_serving_input_receiver_fn():
+                inputs = {"image": tf.compat.v1.placeholder(tf.float32, [None, 784])}
+                return tf.estimator.export.build_raw_serving_input_receiver_fn(inputs)
+            def graph_def(saved_model_dir):
+                with tf.compat.v1.Session() as session:
+                    meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], saved_model_dir)
+                return meta_graph.graph_def
             """
         ),
         Valid(
@@ -257,13 +274,15 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
-            elif last in GRAPH_IMPORTS:
+            elif name.endswith(GRAPH_IMPORTS):
                 self.imports_graph = True
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
                 if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or any(
                         keyword.arg == "graph" for keyword in node.keywords):
                     return  # builds in a graph of its own, or runs only with eager execution off
+                if last in PLACEHOLDERS and self.in_serving_function():
+                    return  # built in the graph the Estimator makes to export
                 self.first = self.first or node
                 self.placeholders = self.placeholders or last in PLACEHOLDERS
                 self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
@@ -273,6 +292,15 @@ class GraphUnderEager(Rule):
         elif (self.tf2_code is None and isinstance(node.func, ast.Attribute) and node.func.attr in KERAS_TRAINING
               and name is not None and ".keras." in f".{name}"):
             self.tf2_code = node
+
+    def in_serving_function(self) -> bool:
+        """Whether the innermost function around the node makes an Estimator's serving input
+        receiver."""
+        function = next((a for a in reversed(self.context.ancestors)
+                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        return function is not None and any(
+            isinstance(n, ast.Call) and (self.context.call_name(n) or "").endswith(SERVING_RECEIVERS)
+            for n in ast.walk(function))
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if self.tf2_code is None and any(

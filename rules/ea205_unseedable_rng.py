@@ -88,15 +88,23 @@ now draw identical ones, and a generator created inside a function called once p
 per worker repeats the same numbers on every call (e.g. the same augmentation each epoch). Pass
 distinct seeds where streams must differ. No fix is offered inside a loop or comprehension,
 where every iteration would get the same stream, nor for a NumPy seed setting outside
-[0, 2**32).
+[0, 2**32), nor in a function that takes a seed or generator of its own (`def sample(seed=None)`
+falling back to `random.Random()`): a fixed seed there would make every call that leaves it
+out return the same numbers; the message says to derive the fallback from the global generator
+(`random.Random(random.getrandbits(64))`), which global seeds reach and which still differs
+from call to call.
 """
 
 import ast
+import re
 
 from estimator_audit.calls import argument, is_none, tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rngs import in_loop, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
+
+# Parameter names through which a function's caller seeds it (`seed`, `random_state`, `rng`).
+SEED_PARAMETER = re.compile(r"seed|random_state|^rng$|generator", re.IGNORECASE)
 
 # Constructor -> (seed parameter, parameters in order).
 SEEDED_CONSTRUCTORS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -271,8 +279,8 @@ class UnseedableRng(CallRule):
             """
             import numpy as onp
             from tensorflow.random import Generator as G
-            def sampler(rng=None):
-                rng = rng or onp.random.default_rng()
+            def sampler(size):
+                rng = onp.random.default_rng()
                 bits = onp.random.Philox(
                     counter=7,  # skip the first block
                 )
@@ -283,12 +291,12 @@ class UnseedableRng(CallRule):
                     "philox"), bits, state, rng
             workers = [onp.random.default_rng() for _ in range(4)]
             """,
-            at=((4, 18), (5, 12), (8, 13), (11, 12), (13, 12)),
+            at=((4, 11), (5, 12), (8, 13), (11, 12), (13, 12)),
             fixed="""
             import numpy as onp
             from tensorflow.random import Generator as G
-            def sampler(rng=None):
-                rng = rng or onp.random.default_rng(42)
+            def sampler(size):
+                rng = onp.random.default_rng(42)
                 bits = onp.random.Philox(
                     42,
                     counter=7,  # skip the first block
@@ -301,6 +309,21 @@ class UnseedableRng(CallRule):
                     "philox"), bits, state, rng
             workers = [onp.random.default_rng() for _ in range(4)]
             """,
+        ),
+        Invalid(
+            """
+            import random
+            import numpy as np
+            def get_random_int(low, high, number=5, seed=None):
+                rnd = random.Random()
+                if seed:
+                    rnd = random.Random(seed)
+                return [rnd.randint(low, high) for _ in range(number)]
+            def sampler(rng=None):
+                return rng or np.random.default_rng()
+            """,
+            at=((4, 11), (9, 19)),
+            message="(no automatic fix: a fixed seed would give every such call the same numbers)",
         ),
     )
 
@@ -335,18 +358,36 @@ class UnseedableRng(CallRule):
             globals_ = "random.seed, keras.utils.set_random_seed"
         else:
             globals_ = "np.random.seed, keras.utils.set_random_seed"
-        return (
+        text = (
             f"{spelling(name)}() without a seed draws its state from OS entropy: global seeding "
             f"calls ({globals_}) do not reach it, so what it draws differs on every run; "
-            f"pass a seed, e.g. {spelling(name)}(42)"
         )
+        parameter = self.seed_parameter()
+        if parameter is None:
+            return text + f"pass a seed, e.g. {spelling(name)}(42)"
+        drawn = "random.getrandbits(64)" if name == "random.Random" else "np.random.randint(2**31)"
+        return text + (
+            f"where `{parameter}` is not given, derive the seed from the global generator, e.g. "
+            f"{spelling(name)}({drawn}), which global seeds reach and which still differs from call "
+            f"to call (no automatic fix: a fixed seed would give every such call the same numbers)"
+        )
+
+    def seed_parameter(self) -> str | None:
+        """The seed-like parameter of the innermost function around the call: the caller's way to
+        seed it, for which this generator is the fallback."""
+        for node in reversed(self.context.ancestors):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                arguments = node.args
+                names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+                return next((n for n in names if SEED_PARAMETER.search(n)), None)
+        return None
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
         """Pass the configured seed: in place of a literal None, else as the first argument;
         `Generator.from_non_deterministic_state(alg)` becomes `Generator.from_seed(seed, alg)`."""
         seed = self.context.settings.seed
-        if in_loop(self.context.ancestors):
-            return None  # every iteration would draw the same numbers
+        if in_loop(self.context.ancestors) or self.seed_parameter() is not None:
+            return None  # every iteration (or every call leaving the seed out) would draw the same numbers
         span = self.context.span(node)
         if name in NON_DETERMINISTIC:
             if not isinstance(node.func, ast.Attribute):

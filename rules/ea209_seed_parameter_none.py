@@ -9,9 +9,12 @@ scikit-learn splits). A function that replaces the `None` itself (`if seed is No
 
 ## Why is this bad?
 `np.random.seed(None)` and `random.seed(None)` reseed from the operating system's entropy, and
-`random_state=None` draws from NumPy's global RNG: every call that leaves the parameter out
-gets a different data split or shuffle, and `np.random.seed(None)` also throws away any global
-seed set earlier. The pattern is common in data modules (`load_data(seed=None)` splitting with
+`random_state=None` draws from NumPy's global RNG (seeded only if the program calls
+`np.random.seed`), and `random.Random(None)`, `np.random.RandomState(None)` and
+`default_rng(None)` make a generator from OS entropy that no global seed reaches: every call
+that leaves the parameter out gets a different data split or shuffle, and
+`np.random.seed(None)` also throws away any global seed set earlier. A parameter the function
+tests before the call (`if seed: rnd = random.Random(seed)`) is not flagged. The pattern is common in data modules (`load_data(seed=None)` splitting with
 `data.sample(frac=0.7, random_state=seed)`, as in TensorFlow's own cookbook samples), whose
 callers rarely pass the seed: the model is then trained and evaluated on different examples on
 every run, whatever TensorFlow seeds the program sets.
@@ -63,6 +66,8 @@ SEEDED_BY_ARGUMENT = frozenset({
     "tensorflow.keras.utils.set_random_seed", "numpy.random.RandomState", "numpy.random.default_rng",
     "random.Random",
 })
+# Those of them that make a new generator rather than reseed a global one.
+GENERATORS = frozenset({"numpy.random.RandomState", "numpy.random.default_rng", "random.Random"})
 
 
 class SeedParameterNone(Rule):
@@ -100,6 +105,16 @@ class SeedParameterNone(Rule):
                 return data
             """
         ),
+        Valid(
+            """
+            import random
+            def get_random_int(low, high, seed=None):
+                rnd = random
+                if seed:
+                    rnd = random.Random(seed)
+                return rnd.randint(low, high)
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -127,7 +142,17 @@ class SeedParameterNone(Rule):
                 return train_test_split(x, y, test_size=0.2, random_state=random_state)
             """,
             at=((2, 33),),
-            message="random_state=random_state",
+            message="unless the program calls np.random.seed first",
+        ),
+        Invalid(
+            """
+            import random
+            def jitter(values, seed=None):
+                rnd = random.Random(seed)
+                return [v + rnd.random() for v in values]
+            """,
+            at=((2, 25),),
+            message="makes a generator seeded from OS entropy, which no global seed reaches",
         ),
     )
 
@@ -147,8 +172,9 @@ class SeedParameterNone(Rule):
         for inner in ast.walk(node):  # one walk for all the parameters
             if isinstance(inner, ast.Name) and inner.id in nones and not isinstance(inner.ctx, ast.Load):
                 handled.add(inner.id)
-            elif isinstance(inner, (ast.Compare, ast.BoolOp, ast.IfExp)):
-                handled.update(part.id for part in ast.walk(inner) if isinstance(part, ast.Name))
+            elif isinstance(inner, (ast.Compare, ast.BoolOp, ast.IfExp, ast.If, ast.While, ast.Assert)):
+                tested = inner if isinstance(inner, (ast.Compare, ast.BoolOp)) else inner.test
+                handled.update(part.id for part in ast.walk(tested) if isinstance(part, ast.Name))
             elif isinstance(inner, ast.Call):
                 for parameter in nones.keys() - seeding.keys():
                     if self.seeds_with(inner, parameter):
@@ -167,12 +193,22 @@ class SeedParameterNone(Rule):
         self.report(
             default,
             f"`{parameter}` defaults to None and reaches `{shown}` at line {seeding.lineno}: every call "
-            f"that leaves it out reseeds from OS entropy (or draws from NumPy's unseeded global RNG), so "
-            f"the data or draws differ on every run and an earlier global seed is undone; default it to "
-            f"{seed}",
+            f"that leaves it out {self.consequence(seeding)}; default it to {seed}",
             Fix(FixSafety.SAFE, f"default `{parameter}` to {seed}",
                 (Edit(EditAction.REPLACE, self.context.span(default), text=str(seed)),)),
         )
+
+    def consequence(self, seeding: ast.Call) -> str:
+        """What None does at this call: reseed a global RNG, make a generator from OS entropy, or
+        draw from NumPy's global RNG (`random_state=None`)."""
+        name = self.context.call_name(seeding)
+        if name in GENERATORS:
+            return ("makes a generator seeded from OS entropy, which no global seed reaches, so what "
+                    "it draws differs on every run")
+        if name in SEEDED_BY_ARGUMENT:
+            return "reseeds from OS entropy, so the draws differ on every run and an earlier global seed is undone"
+        return ("draws from NumPy's global RNG, so the data differ on every run unless the program "
+                "calls np.random.seed first")
 
     def seeds_with(self, call: ast.Call, parameter: str) -> bool:
         """Whether the call seeds (or makes a generator) from the parameter as it is."""

@@ -25,6 +25,10 @@ preprocessing module, resizing masks in a data loader, cropping for display): it
 in an input pipeline or in display code, where no gradient is taken and tf.data keeps them on
 the CPU.
 
+Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
+from placeholders and constants (a state preprocessor that resizes a fed frame before feeding it
+to the network): no gradient passes through it, so its gradient op is never built.
+
 ## Why is this bad?
 On a GPU these kernels accumulate with atomic operations, so their results (for the
 gradient rows: the gradients) can differ from run to run. Once
@@ -146,6 +150,9 @@ DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter"})
 TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|Conv\w*|conv\w*|Embedding|LSTM\w*|GRU\w*|"
                        r"Model|Sequential|Layer)$|\.layers\.")
 
+# Calls that read the graph's state rather than compute from their arguments.
+STATE = re.compile(r"variable|collection", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Op:
@@ -259,6 +266,21 @@ class NoDeterministicKernel(Rule):
             up = tf_keras.layers.UpSampling2D(interpolation="bilinear")
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            class StateProcessor:
+                def __init__(self):
+                    self.state = tf.placeholder(shape=[210, 160, 3], dtype=tf.uint8)
+                    self.output = tf.image.rgb_to_grayscale(self.state)
+                    self.output = tf.image.resize_images(
+                        self.output, [84, 84], method=tf.image.ResizeMethod.NEAREST_NEIGHBOR)
+            class QNetwork:
+                def __init__(self):
+                    frames = tf.to_float(tf.placeholder(tf.uint8, [None, 84, 84, 4])) / 255.0
+                    self.train_op = tf.train.RMSPropOptimizer(0.00025).minimize(q_loss(frames))
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -315,8 +337,8 @@ class NoDeterministicKernel(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        # (call, op, the defs and lambdas it is in), reported once the module is read
-        self.pending: list[tuple[ast.Call, Op, tuple[ast.AST, ...]]] = []
+        # (call, op, the defs and lambdas it is in, its class), reported once the module is read
+        self.pending: list[tuple[ast.Call, Op, tuple[ast.AST, ...], ast.ClassDef | None]] = []
         self.mapped: set[str | int] = set()  # functions (by name) and lambdas (by id) tf.data maps
         self.trainable = False  # the module builds variables or layers
 
@@ -336,7 +358,8 @@ class NoDeterministicKernel(Rule):
             op = UPSAMPLING
         if op is not None:
             functions = tuple(a for a in self.context.ancestors if isinstance(a, (*DEFS, ast.Lambda)))
-            self.pending.append((node, op, functions))
+            classes = [a for a in self.context.ancestors if isinstance(a, ast.ClassDef)]
+            self.pending.append((node, op, functions, classes[-1] if classes else None))
 
     def finish(self) -> None:
         if not self.pending:
@@ -344,12 +367,48 @@ class NoDeterministicKernel(Rule):
         facts = self.context.facts
         gradients = self.trainable or facts.trains or facts.builds_update_op or facts.uses_gradient_tape
         data = data_functions(self.context.tree, self.mapped)
-        for node, op, functions in self.pending:
+        for node, op, functions, cls in self.pending:
             if any(id(f) in self.mapped or getattr(f, "name", None) in data for f in functions):
                 continue  # tf.data runs the functions it maps on the CPU
             if not gradients:
                 continue  # no variable, layer or training here: a data pipeline or display code
+            if op.gradient and op is not UPSAMPLING and node.args and self.fed_only(node.args[0], functions, cls):
+                continue  # computed from placeholders and constants: no gradient reaches it
             self.report(node, message(op))
+
+    def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
+        """Whether the value is computed only from placeholders and constants (`x =
+        tf.placeholder(...)`, then grayscale, crop and resize it): backpropagation from a loss to
+        the variables never passes through it, so its gradient op is never built. Values are
+        followed through plain assignments in the innermost function (and, for `self.x`, the
+        class's methods); anything unresolved, a parameter or a variable counts as trainable."""
+        assigned = assignments(functions[-1] if functions else self.context.tree, cls)
+        seen: set[str] = set()
+
+        def fed(node: ast.expr) -> bool:
+            if isinstance(node, ast.Constant):
+                return True
+            if isinstance(node, (ast.Name, ast.Attribute)) and isinstance(node.ctx, ast.Load):
+                key = ast.unparse(node)
+                if key in seen:
+                    return True  # `x = f(x)`: the earlier values are being checked
+                if key in assigned:
+                    seen.add(key)
+                    return all(fed(v) for v in assigned[key])
+                return (self.context.qualified_name(node) or "").startswith("tensorflow.")  # tf.uint8
+            if isinstance(node, ast.Call):
+                name = self.context.call_name(node) or ""
+                if name.startswith("tensorflow") and name.endswith(".placeholder"):
+                    return True
+                if TRAINABLE.search(name) or STATE.search(name) or not name.startswith("tensorflow"):
+                    return False
+                inputs = (*node.args, *(k.value for k in node.keywords))
+                return bool(inputs) and all(fed(a) for a in inputs)
+            if isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Subscript, ast.List, ast.Tuple, ast.Slice)):
+                return all(fed(c) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr))
+            return False
+
+        return fed(value)
 
     def nearest_method(self, node: ast.Call) -> bool:
         method = argument(node, "method", RESIZE_PARAMETERS)
@@ -372,6 +431,22 @@ class NoDeterministicKernel(Rule):
     def nearest_interpolation(self, node: ast.Call) -> bool:
         interpolation = argument(node, "interpolation", UPSAMPLING_PARAMETERS)
         return interpolation is None or string_value(interpolation) == "nearest"
+
+
+def assignments(scope: ast.AST, cls: ast.ClassDef | None) -> dict[str, list[ast.expr]]:
+    """Every value assigned to a plain target (`x`, `self.x`) in the scope, and to `self.x` in
+    the class's methods."""
+    found: dict[str, list[ast.expr]] = {}
+    for node in (*ast.walk(scope), *(ast.walk(cls) if cls is not None else ())):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, (ast.Name, ast.Attribute)):
+            found.setdefault(ast.unparse(target), []).append(value)
+    return found
 
 
 def data_functions(tree: ast.Module, mapped: set[str | int]) -> set[str]:
