@@ -67,7 +67,8 @@ SESSION_CLASSES = frozenset(
     f"{tf}.{name}"
     for tf in ("tensorflow", "tensorflow.compat.v1")
     for name in ("Session", "InteractiveSession", "train.MonitoredTrainingSession",
-                 "train.MonitoredSession", "train.SingularMonitoredSession", "get_default_session")
+                 "train.MonitoredSession", "train.SingularMonitoredSession", "get_default_session",
+                 "train.Supervisor().managed_session", "train.Supervisor().prepare_or_wait_for_session")
 )
 TRAIN_AND_EVALUATE = frozenset(
     {"tensorflow.estimator.train_and_evaluate", "tensorflow.compat.v1.estimator.train_and_evaluate"}
@@ -101,7 +102,9 @@ RUN_CONFIG_PARAMETERS = ("model_dir", "tf_random_seed")
 # How many `config = ...` assignments and `.replace()` calls to follow back.
 MAX_CONFIG_HOPS = 8
 # TensorFlow 1's MNIST reader (or estimator-audit's port of it, mnist_input_data): next_batch
-# shuffles each epoch with numpy.random.shuffle.
+# shuffles each epoch with numpy.random.shuffle, but the DataSet constructor first reseeds NumPy
+# from TensorFlow's graph seed (`numpy.random.seed(seed1)`, from `random_seed.get_seed`; None,
+# so OS entropy, without one): the graph seed decides the shuffle, NumPy's is overwritten.
 MNIST_BATCH = re.compile(r"(?:^|\.)(?:input_data|mnist|mnist_input_data)\.read_data_sets\(\)\."
                          r"(?:train|validation|test)\.next_batch$")
 TF_DATASETS = ("tensorflow.data.Dataset.", "tensorflow.compat.v1.data.Dataset.")
@@ -361,7 +364,7 @@ class ModuleFacts:
             shuffle = argument(node, "shuffle", ("batch_size", "fake_data", "shuffle"))
             if isinstance(shuffle, ast.Constant) and shuffle.value is False:
                 return None
-            return RNG.NUMPY, "the MNIST DataSet.next_batch shuffle"
+            return RNG.TENSORFLOW, "the MNIST DataSet.next_batch shuffle"
         if name.startswith("random."):
             function = name[len("random.") :]
             return (RNG.PYTHON, name) if function in PYTHON_RANDOM_FUNCTIONS else None

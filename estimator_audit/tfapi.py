@@ -58,6 +58,13 @@ SESSIONS = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession
                       "SingularMonitoredSession", "Supervisor"})
 PLACEHOLDERS = frozenset({"placeholder", "placeholder_with_default"})
 TF1_GRAPH_CALLS = SESSIONS | PLACEHOLDERS | EAGER_SWITCHES
+# Calls that load a saved graph into the default graph (qualified-name endings): a session that
+# runs it runs the graph's own ops, whose seeds were fixed when it was built.
+GRAPH_LOADS = ("import_graph_def", "import_meta_graph", "saved_model.loader.load",
+               "compat.v1.saved_model.load")
+# Those of them that work with eager execution on (TF 2.21: import_meta_graph raises "Exporting/
+# importing meta graphs is not supported when eager execution is enabled").
+EAGER_GRAPH_LOADS = tuple(load for load in GRAPH_LOADS if load != "import_meta_graph")
 # TensorFlow calls that only work in a TF1 graph (by last name): a file that makes one builds
 # graphs, where a Keras 3 optimizer's apply_gradients returns a variable Session.run cannot
 # fetch, and where a Keras 3 model's fit cannot run.

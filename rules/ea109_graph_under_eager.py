@@ -12,8 +12,10 @@ Estimator makes, and a library's graph is run by the module that holds the sessi
 that builds in a graph of its own (inside `with graph.as_default():`, or a Session given
 `graph=g`) works with eager execution on and is left alone, as is code that runs only with eager
 execution off (the `else` of `if tf.executing_eagerly():`), and so are sessions that run a
-graph the module loads (`tf.import_graph_def`, `import_meta_graph`, `saved_model.loader.load`)
-without making placeholders other than those of an Estimator's serving input receiver.
+graph the module loads (`tf.import_graph_def`, `saved_model.loader.load`) without making
+placeholders other than those of an Estimator's serving input receiver. `import_meta_graph` and
+`train.Supervisor` raise with eager execution on, even given a graph of their own
+(`Supervisor(graph=g)`) outside its `as_default()` block.
 It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
@@ -106,16 +108,19 @@ from estimator_audit.facts import graph_mode_only, in_own_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import EAGER_SWITCHES, PLACEHOLDERS, SESSIONS, spells_eager_switch
+from estimator_audit.tfapi import (
+    EAGER_GRAPH_LOADS,
+    EAGER_SWITCHES,
+    PLACEHOLDERS,
+    SESSIONS,
+    spells_eager_switch,
+)
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
     from estimator_audit.project import Project
 
 GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
-# Calls that load a whole graph into the default graph, where a Session runs it eagerly or not.
-GRAPH_IMPORTS = ("import_graph_def", "import_meta_graph", "saved_model.loader.load",
-                 "compat.v1.saved_model.load")
 # Estimator export calls: placeholders in a function that makes one are built in the graph the
 # Estimator makes when it exports, not in the default graph.
 SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_fn")
@@ -212,6 +217,25 @@ class GraphUnderEager(Rule):
     invalid: ClassVar[tuple[Invalid, ...]] = (
         Invalid(
             """
+            import tensorflow as tf
+            def infer(meta_graph, checkpoint):
+                with tf.compat.v1.Session() as sess:
+                    saver = tf.compat.v1.train.import_meta_graph(meta_graph, clear_devices=True)
+                    saver.restore(sess, checkpoint)
+                    return sess.run("predictions:0")
+            """,
+            at=((3, 10),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            graph = tf.Graph()
+            supervisor = tf.compat.v1.train.Supervisor(graph=graph, logdir="train")
+            """,
+            at=((3, 14),),
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             tf.compat.v1.set_random_seed(1)
@@ -274,12 +298,12 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
-            elif name.endswith(GRAPH_IMPORTS):
+            elif name.endswith(EAGER_GRAPH_LOADS):
                 self.imports_graph = True
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
-                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or any(
-                        keyword.arg == "graph" for keyword in node.keywords):
+                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or (
+                        last != "Supervisor" and any(keyword.arg == "graph" for keyword in node.keywords)):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export

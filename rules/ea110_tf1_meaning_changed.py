@@ -17,7 +17,9 @@ sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, whic
 reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
-`ones_initializer()`, `constant_initializer(value)` and one-argument `where(condition)`. Names
+`ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`, and
+`random_normal_initializer(mean, stddev)` / `random_uniform_initializer(minval, maxval)` given
+both values and no seed or dtype. Names
 spelled through
 `tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
 alone. It fires when the `target` setting is TensorFlow 2 or later.
@@ -105,18 +107,32 @@ SWAPPED = frozenset({"tensorflow.nn.softmax_cross_entropy_with_logits",
                      "tensorflow.nn.sparse_softmax_cross_entropy_with_logits"})
 # TF2 objects kept under a TF1 name that answer some calls exactly as TF1's did (checked on
 # TensorFlow 2.21 in a TF1 graph: get_variable with `zeros_initializer()`, `ones_initializer()`,
-# `constant_initializer(0.5)` made the same values, one-argument `where` the same indices): the
-# most positional arguments such a call may pass, with no keyword (`dtype=` raises TypeError).
-SAME_VALUES = {"tensorflow.zeros_initializer": 0, "tensorflow.ones_initializer": 0,
-               "tensorflow.constant_initializer": 1, "tensorflow.where": 1}
+# `constant_initializer(0.5)`, `random_normal_initializer(0.0, 0.1)` and
+# `random_uniform_initializer(-0.3, 0.3)` made the same values under a graph seed, one-argument
+# `where` the same indices): the parameters such a call may pass (by position or keyword), and
+# how many of them it must pass. The random ones differ in their defaults, and with an op seed
+# (TF2's then draws with stateless ops); `dtype=` raises TypeError on TF2's.
+SAME_VALUES: dict[str, tuple[tuple[str, ...], int]] = {
+    "tensorflow.zeros_initializer": ((), 0),
+    "tensorflow.ones_initializer": ((), 0),
+    "tensorflow.constant_initializer": (("value",), 0),
+    "tensorflow.where": (("condition",), 1),
+    "tensorflow.random_normal_initializer": (("mean", "stddev"), 2),
+    "tensorflow.random_uniform_initializer": (("minval", "maxval"), 2),
+}
 
 
 def same_values(reference: Reference) -> bool:
     """A call of a changed-meaning name that TF2's object answers as TF1's did."""
     call = reference.node
-    most = SAME_VALUES.get(reference.qualified)
-    return (most is not None and isinstance(call, ast.Call) and not call.keywords
-            and len(call.args) <= most and (reference.qualified != "tensorflow.where" or len(call.args) == 1))
+    entry = SAME_VALUES.get(reference.qualified)
+    if entry is None or not isinstance(call, ast.Call) or len(call.args) > len(entry[0]):
+        return False
+    parameters, required = entry
+    keywords = [keyword.arg for keyword in call.keywords]
+    passed = {*parameters[:len(call.args)], *keywords}
+    return passed <= set(parameters) and len(passed) == len(call.args) + len(keywords) and (
+        set(parameters[:required]) <= passed)
 
 
 class TF1MeaningChanged(SymbolReferenceRule):
@@ -167,8 +183,25 @@ class TF1MeaningChanged(SymbolReferenceRule):
             x = tf.compat.v1.placeholder(tf.float32)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+            q = tf.compat.v1.layers.dense(x, 2, kernel_initializer=tf.random_normal_initializer(0, 0.1))
+            w = tf.random_uniform_initializer(minval=-0.3, maxval=0.3)
+            """
+        ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+            a = tf.random_normal_initializer(stddev=0.1)
+            b = tf.random_normal_initializer(0.0, 0.1, seed=3)
+            """,
+            at=((3, 5), (4, 5)),
+        ),
         Invalid(
             """
             import tensorflow as tf

@@ -70,6 +70,7 @@ from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_libra
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
+from estimator_audit.tfapi import GRAPH_LOADS
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -364,6 +365,7 @@ class NoGlobalSeed(Rule):
         self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
         self.random_graph = False  # the module builds random ops, random initializers or layers
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
+        self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -374,7 +376,8 @@ class NoGlobalSeed(Rule):
         seeded = facts.seeded()
         draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
         runs = [run for run in facts.session_runs
-                if self.random_graph or draws or (not self.builds_graph and self.runs_training(run))]
+                if self.random_graph or draws or (not self.builds_graph and not self.loads_graph
+                                                  and self.runs_training(run))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
         if not calls or facts.global_seeding_calls():
@@ -411,6 +414,7 @@ class NoGlobalSeed(Rule):
             last = name.rsplit(".", 1)[-1]
             self.random_graph = self.random_graph or RANDOM_GRAPH.search(name) is not None
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
+            self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
