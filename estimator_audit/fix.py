@@ -316,12 +316,15 @@ def insertion_index(module: cst.Module) -> int:
     return index
 
 
-def with_statements(module: cst.Module, imports: Iterable[str], statements: Iterable[str]) -> cst.Module:
-    """Add the imports the file lacks, then the statements, after the module's imports."""
+def with_statements(module: cst.Module, imports: Iterable[str], statements: Iterable[str],
+                    original: cst.Module) -> cst.Module:
+    """Add the imports the file lacks, then the statements, after the module's imports. A
+    statement the original file already holds is not added again (a second --fix); one this
+    run's other edits put elsewhere (a seed after `reset_default_graph()`) still is."""
     present = {module.code_for_node(s).strip() for s in module.body if is_import(s)}
     new_imports = [text for text in dict.fromkeys(imports) if text not in present]
     new_statements = [text for text in dict.fromkeys(statements)
-                      if text not in {module.code_for_node(s).strip() for s in module.body}]
+                      if text not in {original.code_for_node(s).strip() for s in original.body}]
     if not new_imports and not new_statements:
         return module
     body = list(module.body)
@@ -461,7 +464,7 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
         fixed = with_blocks_before(module, blocks) if blocks else module  # by original positions
         fixed = fixed.visit(ApplyChanges(changes)) if changes else fixed
         fixed = without_orphaned_imports(module, fixed)
-        fixed = with_statements(fixed, imports, statements)
+        fixed = with_statements(fixed, imports, statements, module)
     except cst.ParserSyntaxError as error:
         raise FixFailure(f"a fix's statement does not parse ({error.message}); nothing was written") from None
     result = fixed.bytes

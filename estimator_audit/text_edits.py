@@ -91,6 +91,7 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
     result = replaced(text, replacements)
     # The statements go after the imports, found by line in a tree of `result`. Replacements
     # within lines keep every statement on its lines, so the tree of `data` serves as well.
+    original = tree  # of `text`, where the statements a second --fix must not repeat are looked for
     if tree is None or nested or any(NEWLINE.search(text, start, end) for start, end in replacements):
         try:
             tree = ast.parse(result)
@@ -99,7 +100,13 @@ def edits_in_text(data: bytes, findings: list[Finding], tree: ast.Module | None 
         parsed: str | None = result
     else:
         parsed = None
-    added = with_statements(result, tree, imports, statements)
+    if statements and original is None:
+        try:
+            original = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None
+    present = top_level_code(text, original) if statements and original is not None else set()
+    added = with_statements(result, tree, imports, [s for s in statements if s not in present])
     if added is None:
         return None
     if added != parsed:
@@ -263,6 +270,12 @@ def statements_of(body: list[ast.stmt]) -> Iterator[ast.stmt]:
                 yield from statements_of(nested)
 
 
+def top_level_code(text: str, tree: ast.Module) -> set[str]:
+    """The text of each top-level statement, stripped."""
+    lines = NEWLINE.split(text)
+    return {segment(lines, statement).strip() for statement in tree.body}
+
+
 def with_statements(text: str, tree: ast.Module, imports: Iterable[str], statements: Iterable[str]
                     ) -> str | None:
     """Add the imports the file lacks, then the statements, after the module's imports, as
@@ -278,7 +291,7 @@ def with_statements(text: str, tree: ast.Module, imports: Iterable[str], stateme
     present = {code[i].strip() for i, statement in enumerate(body)
                if isinstance(statement, (ast.Import, ast.ImportFrom))}
     new_imports = [line for line in dict.fromkeys(imports) if line not in present]
-    new_statements = [line for line in dict.fromkeys(statements) if line not in {c.strip() for c in code}]
+    new_statements = list(dict.fromkeys(statements))  # the caller left out those the file holds
     if not new_imports and not new_statements:
         return text
     index = insertion_index(body, code)

@@ -56,7 +56,8 @@ value comes from the `seed` setting (default 42). In a module that runs a TF1 gr
 `tf.compat.v1.set_random_seed`, placed in the graph that runs: after each
 `reset_default_graph()` statement and first in each `with tf.Graph().as_default():` block,
 where the module has them (a graph seed set before a reset, or on the default graph while the
-ops go to another, is thrown away: EA404), else after the imports.
+ops go to another, is thrown away: EA404), and after the imports where the module has no such
+statement or builds random graph nodes before its first reset.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument
+from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_library
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
@@ -78,12 +79,20 @@ if TYPE_CHECKING:
 # What a session run fetches when it trains (facts.TRAINING_FETCH) or initialises variables (not a
 # global step: reading a counter draws nothing).
 DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|init", re.IGNORECASE)
-# TensorFlow calls (by last name) that put randomness into a TF1 graph: random ops and random
-# initializers (get_variable's default is Glorot), layers, dropout, shuffles. A `tf.Variable` of
-# constants and an optimizer draw nothing.
+# TensorFlow calls that put randomness into a TF1 graph: random ops and random initializers
+# (get_variable's default is Glorot), layers, dropout, shuffles. A `tf.Variable` of constants, an
+# op given its own seed (`seed=SEED`) and an optimizer draw nothing.
 RANDOM_GRAPH = re.compile(r"random|dropout|shuffle|dense|conv|embedding|truncated_normal|"
                           r"glorot|xavier|he_normal|he_uniform|lecun|orthogonal|variance_scaling|"
                           r"get_variable|layers?$|Cell$")
+# tf.nn's ops are computations (conv2d, embedding_lookup), except these, which sample.
+NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
+# Those that draw while the graph runs, not once as a variable's initial value (which a restore
+# from a checkpoint overwrites).
+RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nce_loss|fractional")
+VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
+# Calls that load trained weights into the graph (by last name).
+RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign_from_checkpoint_fn"})
 GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
 
 
@@ -197,8 +206,57 @@ class NoGlobalSeed(Rule):
                 sess.run(tf.compat.v1.global_variables_initializer())
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            images = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            logits = tf.compat.v1.layers.dense(tf.compat.v1.layers.dense(images, 64), 10)
+            saver = tf.compat.v1.train.Saver()
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                saver.restore(sess, "model.ckpt")
+                print(sess.run(logits, {images: batch}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            SEED = 66478
+            weights = tf.Variable(tf.random.truncated_normal([5, 5, 1, 32], stddev=0.1, seed=SEED))
+            x = tf.compat.v1.placeholder(tf.float32, [None, 28, 28, 1])
+            hidden = tf.nn.dropout(tf.nn.relu(tf.nn.conv2d(x, weights, [1, 1, 1, 1], "SAME")), 0.5, seed=SEED)
+            train_op = tf.compat.v1.train.MomentumOptimizer(0.01, 0.9).minimize(tf.reduce_sum(hidden))
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_op, {x: batch})
+            """
+        ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            w = tf.compat.v1.get_variable("w", [4, 1])
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train_op)
+            tf.compat.v1.reset_default_graph()
+            v = tf.compat.v1.get_variable("v", [4, 1])
+            """,
+            at=((5, 5),),
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(42)
+            w = tf.compat.v1.get_variable("w", [4, 1])
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(w))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train_op)
+            tf.compat.v1.reset_default_graph()
+            tf.compat.v1.set_random_seed(42)
+            v = tf.compat.v1.get_variable("v", [4, 1])
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -366,6 +424,9 @@ class NoGlobalSeed(Rule):
         self.random_graph = False  # the module builds random ops, random initializers or layers
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
         self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
+        self.run_draws = False  # random ops that draw as the graph runs (not initial values)
+        self.restores = False  # it loads trained weights over the initial values
+        self.first_graph_line = 0  # of the first call that builds random graph nodes
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -375,9 +436,12 @@ class NoGlobalSeed(Rule):
         # variables draws nothing (its data's NumPy shuffles are EA202's).
         seeded = facts.seeded()
         draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
-        runs = [run for run in facts.session_runs
-                if self.random_graph or draws or (not self.builds_graph and not self.loads_graph
-                                                  and self.runs_training(run))]
+        # Inference: trained weights restored over the initial values, nothing trained, nothing drawn
+        # as the graph runs: its runs give the same numbers every time.
+        inference = self.restores and not facts.builds_update_op and not self.run_draws
+        runs = [run for run in facts.session_runs if not inference and (
+            self.random_graph or draws or (not self.builds_graph and not self.loads_graph
+                                           and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
         if not calls or facts.global_seeding_calls():
@@ -388,9 +452,10 @@ class NoGlobalSeed(Rule):
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
-            drawn = ("variable initializers and random ops draw new values on every run" if self.random_graph
-                     else f"what it feeds and trains on is drawn with {draws[0].what}, unseeded" if draws
-                     else "the graph it runs draws new values on every run")
+            numpy = f"{draws[0].what} (line {draws[0].node.lineno}) draws new values on every run" if draws else ""
+            drawn = ("variable initializers and random ops draw new values on every run"
+                     + (f", and {numpy}" if numpy else "") if self.random_graph
+                     else numpy or "the graph it runs draws new values on every run")
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
                     f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
                     "(and seed each generator the program draws from)")
@@ -410,14 +475,33 @@ class NoGlobalSeed(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node) or ""
+        if isinstance(node.func, ast.Attribute) and node.func.attr in RESTORES:
+            self.restores = True
         if name.startswith("tensorflow"):
             last = name.rsplit(".", 1)[-1]
-            self.random_graph = self.random_graph or RANDOM_GRAPH.search(name) is not None
+            if self.draws_in_graph(node, name, last):
+                self.random_graph = True
+                self.first_graph_line = self.first_graph_line or node.lineno
+                self.run_draws = self.run_draws or (RUN_DRAWS.search(last) is not None and "initializer" not in name
+                                                    and not self.in_initial_value())
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
             self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def draws_in_graph(self, node: ast.Call, name: str, last: str) -> bool:
+        """Whether the call puts unseeded randomness into the graph."""
+        pattern = NN_DRAWS if name.startswith(("tensorflow.nn.", "tensorflow.compat.v1.nn.")) else RANDOM_GRAPH
+        if pattern.search(name if pattern is RANDOM_GRAPH else last) is None:
+            return False
+        seed = next((k.value for k in node.keywords if k.arg == "seed"), None)
+        return seed is None or is_none(seed)
+
+    def in_initial_value(self) -> bool:
+        """Whether the call is (inside) the initial value of a variable."""
+        return any(isinstance(a, ast.Call) and (self.context.call_name(a) or "").rsplit(".", 1)[-1] in VARIABLE_MAKERS
+                   for a in self.context.ancestors)
 
     def visit_With(self, node: ast.With) -> None:
         item = node.items[0].context_expr
@@ -439,6 +523,8 @@ class NoGlobalSeed(Rule):
             return insert_statement("set the graph-level seed after the imports", statement)
         edits = [Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(reset), text=statement)
                  for reset in self.resets]
+        if self.resets and 0 < self.first_graph_line < min(reset.lineno for reset in self.resets):
+            edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement))  # a graph built before them
         edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
                   for block in self.graph_blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
