@@ -175,7 +175,8 @@ class ModuleFacts:
         # A session's run() trains only where the module builds an update op or the fetch says
         # so: the same call restores checkpoints, runs inference and benchmarks.
         self.session_runs: list[ast.Call] = []
-        self.builds_update_op = False
+        self.builds_update_op = False  # an optimizer's update op, or gradients (`tf.gradients`)
+        self.applies_updates = False  # an optimizer's update op: gradients alone train nothing
         self.update_names: set[str] = set()  # names bound to an update op (`train_op = opt.minimize(...)`)
         self.seeding_calls: list[SeedingCall] = []
         self.uses_gradient_tape = False
@@ -210,7 +211,8 @@ class ModuleFacts:
             return False
         if any(isinstance(n, ast.Name) and n.id in self.update_names for n in ast.walk(fetches)):
             return True
-        return TRAINING_FETCH.search(ast.unparse(fetches)) is not None
+        return any(TRAINING_FETCH.search(word) and "init" not in word.lower()  # not `train_init_op`
+                   for word in re.findall(r"\w+", ast.unparse(fetches)))
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -284,6 +286,7 @@ class ModuleFacts:
         method = node.func.attr
         if method in UPDATE_METHODS or (name or "").endswith(".gradients"):
             self.builds_update_op = True
+            self.applies_updates = self.applies_updates or method in UPDATE_METHODS
             parent = self.context.ancestors[-1] if self.context.ancestors else None
             if isinstance(parent, ast.Assign) and parent.value is node:
                 self.update_names |= {t.id for t in parent.targets if isinstance(t, ast.Name)}
@@ -482,17 +485,23 @@ def seeded_test_classes(context: ModuleContext) -> set[int]:
 
 
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
-    """An importer of the module (`train.py`) when the module is a library of the program: other
-    modules import it, it has no `__main__` block, and it trains only inside functions and
-    classes. A seed or op determinism set here would be set whenever it is imported, overriding
-    the program's own choice: they belong where the program starts."""
+    """Who imports the module, when it is a library: it has no `__main__` block, trains only
+    inside functions and classes, and other modules of the program import it ("train.py imports
+    this module") or it belongs to a package programs import ("this module belongs to the
+    package `recipes`"). A seed or op determinism set here would be set whenever it is imported,
+    overriding the program's own choice: they belong where the program starts."""
     ancestry = context.facts.ancestry
     if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
         return None  # it trains as it runs: a script
     if "__main__" in context.source.text:
         return None
     importers = context.project.importers(context.source.path)
-    return os.path.basename(importers[0]) if importers else None
+    if importers:
+        return f"{os.path.basename(importers[0])} imports this module"
+    folder = os.path.dirname(context.source.path)
+    if os.path.isfile(os.path.join(folder, "__init__.py")):
+        return f"this module belongs to the package `{os.path.basename(folder)}`, which programs import"
+    return None
 
 
 def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:

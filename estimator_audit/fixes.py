@@ -128,6 +128,21 @@ def queue_pipeline(context: ModuleContext, call: ast.Call, helper: str) -> str |
     return "\n".join(["(", *(f"    {line}" for line in [*comments, *steps]), ")"])
 
 
+def fed_to_contrib_learn(context: ModuleContext, call: ast.Call, parent: ast.AST | None) -> bool:
+    """Whether the input function goes to a tf.contrib.learn estimator's `fit(input_fn=...)`
+    (gradient-boosted trees of TF 1.x), which unpacks `features, labels = input_fn()`: the call
+    itself, or the name it is assigned to."""
+    targets = parent.targets if isinstance(parent, ast.Assign) else []
+    names = {t.id for t in targets if isinstance(t, ast.Name)}
+    for node in ast.walk(context.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit":
+            for keyword in node.keywords:
+                if keyword.arg == "input_fn" and (keyword.value is call or (
+                        isinstance(keyword.value, ast.Name) and keyword.value.id in names)):
+                    return True
+    return False
+
+
 def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> Fix | None:
     """The queue-based helper as an input function over its tf.data pipeline:
     `lambda: <queue_pipeline(...)>`.
@@ -138,6 +153,8 @@ def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> 
     parent = context.ancestors[-1] if context.ancestors else None
     if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is call):
         return None  # called or dereferenced on the spot: a lambda there would change meaning
+    if fed_to_contrib_learn(context, call, parent):
+        return None  # `features, labels = input_fn()`: tf.contrib.learn cannot take a Dataset
     pipeline = queue_pipeline(context, call, helper)
     if pipeline is None:
         return None

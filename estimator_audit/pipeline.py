@@ -52,6 +52,7 @@ class FixMode:
 
     unsafe: bool = False
     write: bool = True
+    unsafe_codes: frozenset[str] = frozenset()  # rules whose unsafe fixes apply all the same
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,8 @@ def written_module_findings(notebook: str, cell: Cell, settings: Settings, prefi
 
 
 def fixable(finding: Finding, mode: FixMode) -> bool:
-    return finding.fix is not None and (mode.unsafe or finding.fix.safety is FixSafety.SAFE)
+    return finding.fix is not None and (
+        mode.unsafe or finding.fix.safety is FixSafety.SAFE or finding.code in mode.unsafe_codes)
 
 
 @dataclass(frozen=True)

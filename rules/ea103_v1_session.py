@@ -157,6 +157,17 @@ class V1Session(Rule):
         Invalid(
             """
             import tensorflow as tf
+            def test_gradient_override():
+                with tf.Session().as_default():
+                    x = tf.constant([1.0, -1.0])
+                    grad = tf.gradients(tf.nn.relu(x), x)[0]
+                    assert (grad.eval() == [1.0, 0.0]).all()
+            """,
+            at=((3, 10),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             with tf.compat.v1.Session() as session:
                 session.run(train_op)
             """,
@@ -218,7 +229,7 @@ class V1Session(Rule):
 
     def finish(self) -> None:
         facts = self.context.facts
-        trains = bool(facts.all_training_calls()) or facts.builds_update_op
+        trains = bool(facts.all_training_calls()) or facts.applies_updates  # not gradients of a unit test
         draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
         for name, node, held in self.pending:
             # A session whose runs the module shows is judged by them (a notebook's demo session

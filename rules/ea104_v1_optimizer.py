@@ -192,6 +192,8 @@ the program computes what it did and, in graph mode (EA109), runs on TensorFlow 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -221,6 +223,8 @@ TF1_APIS = ("tensorflow.", "tensorflow_estimator.", "tf_slim.")
 PASS_THROUGH = (ast.IfExp, ast.BoolOp)
 # Methods only a TF1 optimizer has: a file that calls one, on whatever, drives TF1 optimizers.
 TF1_ONLY_METHODS = frozenset({"compute_gradients", "get_slot", "get_slot_names"})
+# A module's text that drives optimizers the TF1 way or builds TF1 graphs.
+TF1_OPTIMIZER_USE = re.compile(r"\.(?:minimize|compute_gradients|get_slot)\(|global_step=|Session\(|EstimatorSpec\(")
 
 
 class TF1Optimizer(CallRule):
@@ -264,6 +268,15 @@ class TF1Optimizer(CallRule):
             def build(opt, tf):
                 step = opt.AdamOptimizer(0.1)
                 return tf.train.AdamOptimizer(0.1)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            from lucid.optvis import render
+            optimizer = tf.compat.v1.train.AdamOptimizer(0.05)
+            print(optimizer)
+            images = render.render_vis(model, "mixed4b_pre_relu:452", optimizer=optimizer)
             """
         ),
     )
@@ -478,7 +491,8 @@ class TF1Optimizer(CallRule):
             names = set(pending.holders)
             if pending.returned_by is not None:
                 names |= {f"{pending.returned_by}()", *self.results_of.get(pending.returned_by, ())}
-            if self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1:
+            if (self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1
+                    or self.returned_to_tf1_code(pending.returned_by)):
                 # A Keras 3 optimizer cannot do what the file does with this one, and tf.compat.v1's
                 # still does it: only a TF 1.x spelling breaks.
                 if pending.tf1_message is not None:
@@ -497,7 +511,7 @@ class TF1Optimizer(CallRule):
         if name not in optimizer.missing_in_tf2:
             return None
         return (f"{tf_spelling(name)} does not exist in TensorFlow 2 (AttributeError; the TF1 API keeps it "
-                f"as {tf_spelling(optimizer.public_name)}, which still works the TF1 way this file uses it)")
+                f"as {tf_spelling(optimizer.public_name)}, which still works the TF1 way the program uses it)")
 
     def message(self, name: str, node: ast.Call) -> str:
         optimizer = v1_optimizer(name)
@@ -577,13 +591,31 @@ class TF1Optimizer(CallRule):
                 self.note_used(value.value if isinstance(value, ast.Starred) else value)
 
     def elsewhere(self, name: str) -> bool:
-        """Whether a call goes to the program's own code in another module (`Autoencoder(...,
-        optimizer=opt)` from autoencoder_models/): what it does with an optimizer is not seen
-        here, and TF1 programs hand theirs to model classes that call minimize."""
-        if name.startswith(("keras.", "tensorflow.", "tf_keras.")) or "()" in name:
+        """Whether a call goes to code this file does not show: the program's own code in
+        another module (`Autoencoder(..., optimizer=opt)` from autoencoder_models/) or a
+        third-party library (lucid's `render_vis(..., optimizer=opt)`). What it does with an
+        optimizer is not seen here, and TF1-era code hands its optimizers to model classes and
+        libraries that call minimize."""
+        root = name.split(".", 1)[0]
+        if root in ("keras", "tensorflow", "tf_keras") or root in sys.stdlib_module_names or "()" in name:
             return False
         found = self.context.project.locate(self.context.source.path, name)
-        return found is not None and found[0] != self.context.source.path
+        if found is not None:
+            return found[0] != self.context.source.path
+        return self.context.imports_any((root,))  # an imported library, not a builtin or local name
+
+    def returned_to_tf1_code(self, function: str | None) -> bool:
+        """Whether a module that imports this one calls the function that returns the optimizer
+        and drives optimizers the TF1 way (SSD's `configure_optimizer` in a tf_utils module,
+        whose caller calls compute_gradients)."""
+        if function is None:
+            return False
+        project = self.context.project
+        for path in project.importers(self.context.source.path):
+            text = (project.read(path) or b"").decode("utf-8", "replace")
+            if f"{function}(" in text and TF1_OPTIMIZER_USE.search(text):
+                return True
+        return False
 
     def note_used(self, value: ast.expr) -> None:
         if isinstance(value, ast.Call):

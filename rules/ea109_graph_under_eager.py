@@ -15,7 +15,8 @@ execution off (the `else` of `if tf.executing_eagerly():`), and so are sessions 
 graph the module loads (`tf.import_graph_def`, `saved_model.loader.load`) without making
 placeholders other than those of an Estimator's serving input receiver. `import_meta_graph` and
 `train.Supervisor` raise with eager execution on, even given a graph of their own
-(`Supervisor(graph=g)`) outside its `as_default()` block.
+(`Supervisor(graph=g)`) outside its `as_default()` block. A session nothing runs or evaluates
+(`tf.Session(address).list_devices()`, which works with eager execution on) is left alone.
 It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
@@ -101,6 +102,7 @@ Keras model's `compile`/`fit`, `enable_eager_execution`): graph mode would break
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
@@ -127,6 +129,8 @@ SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_f
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
 TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
+# A graph being run or evaluated somewhere in the module.
+RUNS = re.compile(r"\.(?:run|eval|partial_run)\(")
 KERAS_TRAINING = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 
 
@@ -213,6 +217,13 @@ class GraphUnderEager(Rule):
             """,
             target="1.15",
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.compat.v1.Session("grpc://10.0.0.2:8470") as session:
+                print(session.list_devices())
+            """
+        ),
     )
     invalid: ClassVar[tuple[Invalid, ...]] = (
         Invalid(
@@ -260,6 +271,7 @@ class GraphUnderEager(Rule):
             from __future__ import print_function
             import tensorflow.compat.v1 as tf
             sess = tf.InteractiveSession()
+            print(total.eval())
             """,
             at=((3, 8),),
             fixed="""
@@ -267,6 +279,7 @@ class GraphUnderEager(Rule):
             import tensorflow.compat.v1 as tf
             tf.disable_v2_behavior()
             sess = tf.InteractiveSession()
+            print(total.eval())
             """,
         ),
         Invalid(
@@ -290,7 +303,8 @@ class GraphUnderEager(Rule):
         self.switched = False
         self.tf2_code: ast.Call | ast.FunctionDef | None = None
         self.placeholders = False  # placeholders made outside a graph of their own
-        self.imports_graph = False  # a frozen graph or meta graph loaded into the default graph
+        self.imports_graph = False
+        self.supervisor = False  # a frozen graph or meta graph loaded into the default graph
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
@@ -308,6 +322,7 @@ class GraphUnderEager(Rule):
                 if last in PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
                 self.first = self.first or node
+                self.supervisor = self.supervisor or last == "Supervisor"  # raises as it is made
                 self.placeholders = self.placeholders or last in PLACEHOLDERS
                 self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
                     isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
@@ -338,6 +353,8 @@ class GraphUnderEager(Rule):
             return
         if self.imports_graph and not self.placeholders:
             return  # sessions running an imported graph: it lives in the default graph, eager or not
+        if not self.placeholders and not self.supervisor and RUNS.search(self.context.source.text) is None:
+            return  # a session nothing runs (`session.list_devices()` works with eager execution on)
         project = self.context.project
         importers = project.importers(self.context.source.path)
         if any(switches_to_graph(project, other) for other in importers):

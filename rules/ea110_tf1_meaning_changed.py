@@ -11,7 +11,8 @@ same name lacks (`tf.reduce_sum(x, reduction_indices=1)`, `keep_dims=`, `tf.nn.s
 tf_upgrade_v2's keyword renames, listed in the generated table), and TF1's
 `tf.nn.dropout(x, keep_prob)`: TF2's second parameter is the rate of units dropped, so the call
 runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFlow 2.21:
-`tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%).
+`tf.nn.dropout(x, 0.8)` kept 20.6% of 1,000 ones, `tf.compat.v1.nn.dropout(x, 0.8)` 80.1%); a
+literal 0.5 means the same either way and is left alone.
 It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels)` (and the
 sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
 reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
@@ -188,6 +189,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 4])
             q = tf.compat.v1.layers.dense(x, 2, kernel_initializer=tf.random_normal_initializer(0, 0.1))
+            h = tf.nn.dropout(tf.nn.l2_normalize(q, dim=1), 0.5)  # keep_prob 0.5 is rate 0.5
             w = tf.random_uniform_initializer(minval=-0.3, maxval=0.3)
             """
         ),
@@ -319,8 +321,9 @@ class TF1MeaningChanged(SymbolReferenceRule):
             name = tf_spelling(reference.qualified)
             self.pending.append(Pending(call, (
                 f"{name}(a, b) by position is TensorFlow 0.x's (logits, labels), but TensorFlow 2 reads "
-                "(labels, logits): the call runs with the two swapped and trains on a wrong loss, silently; "
-                "name them (logits=..., labels=...)"), None))
+                "(labels, logits): with the two swapped the call trains on a wrong loss, silently where their "
+                "shapes agree (it raises where they differ, as sparse labels do); name them "
+                "(logits=..., labels=...)"), None))
             return
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or (
                 not call.keywords and reference.qualified != DROPOUT):
@@ -328,7 +331,9 @@ class TF1MeaningChanged(SymbolReferenceRule):
         keywords = v1_keywords(reference.qualified, self.target) | (
             {"keep_prob"} if reference.qualified == DROPOUT else set())
         passed = sorted({k.arg for k in call.keywords if k.arg} & keywords)
-        positional_rate = reference.qualified == DROPOUT and len(call.args) >= 2 and not passed
+        positional_rate = (reference.qualified == DROPOUT and len(call.args) >= 2 and not passed
+                           and not (isinstance(call.args[1], ast.Constant) and call.args[1].value == 0.5))
+        # (keep_prob 0.5 is rate 0.5: the same mask scaled the same, bit for bit on TF 2.21)
         if not (passed or positional_rate) or spelled_v2(self.context, call):
             return
         new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]

@@ -17,8 +17,8 @@ fetches nothing named like a training step or an initializer); `session.run(...)
 that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`; code in a class derived
 from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the graph before every
 test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library module (other
-modules of the program import it, it has no `__main__` block and trains only inside functions
-and classes) the finding says to seed where the program starts and offers no fix: a seed set at
+modules of the program import it, or it belongs to a package; it has no `__main__` block and
+trains only inside functions and classes) the finding says to seed where the program starts and offers no fix: a seed set at
 import time would reseed every program that imports it.
 
 ## Why is this bad?
@@ -468,7 +468,7 @@ class NoGlobalSeed(Rule):
             fix = insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports)
         library = imported_library(self.context, calls)
         if library is not None:
-            what += (f" where the program starts ({library} imports this module: a seed set here would "
+            what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
             fix = None
         self.report(first, what, fix)

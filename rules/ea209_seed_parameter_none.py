@@ -50,8 +50,10 @@ def load_data(data, train_fraction=0.7, seed=42):
 ```
 
 ## Fix safety
-Safe: the default becomes the `seed` setting (default 42); callers that pass a seed are
-unchanged, and the others get one fixed draw of what was random.
+Unsafe: the default becomes the `seed` setting (default 42); callers that pass a seed are
+unchanged, and the others get one fixed draw of what was random. Where random-by-default is
+the function's documented contract (a sampling command whose `seed=None` means "a new sample
+each run"), keep it and pass a seed where runs must repeat.
 """
 
 import ast
@@ -76,7 +78,7 @@ class SeedParameterNone(Rule):
     severity = Severity.WARNING
     summary = "A seed parameter that defaults to None: calls without it reseed from OS entropy."
     triggers = ("seed", "random_state")
-    fix_safety = FixSafety.SAFE
+    fix_safety = FixSafety.UNSAFE
     valid = (
         Valid(
             """
@@ -194,7 +196,7 @@ class SeedParameterNone(Rule):
             default,
             f"`{parameter}` defaults to None and reaches `{shown}` at line {seeding.lineno}: every call "
             f"that leaves it out {self.consequence(seeding)}; default it to {seed}",
-            Fix(FixSafety.SAFE, f"default `{parameter}` to {seed}",
+            Fix(FixSafety.UNSAFE, f"default `{parameter}` to {seed} (callers leaving it out get fixed draws)",
                 (Edit(EditAction.REPLACE, self.context.span(default), text=str(seed)),)),
         )
 

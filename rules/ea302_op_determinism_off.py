@@ -5,8 +5,8 @@ builds an update op, `minimize`, `apply_gradients` or `gradients`, or fetches on
 as `model.train_op`: restoring a checkpoint, inference and benchmarks do not) but never calls
 `tf.config.experimental.enable_op_determinism()` and never sets `TF_DETERMINISTIC_OPS`.
 Reported once, at the first training call. In a library module (imported by the program's
-other modules, no `__main__` block, training only inside functions and classes) no fix is
-offered: enabling op determinism at import time would switch every importing program. Severity info: it matters on GPUs, where several
+other modules or part of a package, with no `__main__` block, training only inside functions
+and classes) no fix is offered: enabling op determinism at import time would switch every importing program. Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -104,6 +104,17 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_init_op)
+                for step in range(100):
+                    sess.run(model.train_op)
+            """,
+            at=((6, 9),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             tf.random.set_seed(1)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
             model.fit(x, y)
@@ -145,8 +156,8 @@ class OpDeterminismOff(Rule):
                        "GPU, seeded runs can still differ after the first step")
             library = imported_library(self.context, self.context.facts.all_training_calls())
             if library is not None:
-                self.report(first, f"{message}; enable it where the program starts ({library} imports this "
-                            "module: enabling it here would switch every importing program)", None)
+                self.report(first, f"{message}; enable it where the program starts ({library}: enabling "
+                            "it here would switch every importing program)", None)
                 return
             self.report(first, message, self.fix())
 

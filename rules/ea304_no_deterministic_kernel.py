@@ -147,8 +147,8 @@ BILINEAR = "use bilinear resizing, whose GPU gradient is deterministic, or pin i
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter"})
 # Calls that make trainable state, through which a gradient can reach an op of the module.
-TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|Conv\w*|conv\w*|Embedding|LSTM\w*|GRU\w*|"
-                       r"Model|Sequential|Layer)$|\.layers\.")
+TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|\w*[Cc]onv(?:olution)?\d[dD]\w*|Embedding|"
+                       r"LSTM\w*|GRU\w*|Model|Sequential|Layer)$|\.layers\.")  # not convert_image_dtype
 
 # Calls that read the graph's state rather than compute from their arguments.
 STATE = re.compile(r"variable|collection", re.IGNORECASE)
@@ -226,6 +226,9 @@ class NoDeterministicKernel(Rule):
             def parse(record):
                 return augment(*decode(record))
             dataset = tf.data.TFRecordDataset(files).map(parse)
+            def distort(image):
+                image = tf.image.convert_image_dtype(image, dtype=tf.float32)
+                return tf.image.random_contrast(image, lower=0.5, upper=1.5)
             masks = tf.image.resize(masks, (64, 64), method="nearest")  # labels: no gradient here
             crops = tf.image.crop_and_resize(images, boxes, indices, [32, 32])  # for display
             """

@@ -215,3 +215,35 @@ def test_a_library_module_is_told_to_seed_where_the_program_starts(tmp_path: Pat
     assert library["fix"] is None and "main.py imports this module" in library["message"]
     assert found[("lib.py", "EA302")]["fix"] is None
     assert found[("main.py", "EA201")]["fix"] is not None
+
+
+def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
+    """Seen in lucid's recipes: a module of an installable package trains inside a function and
+    nothing in the repository imports it; its users' programs do."""
+    package = tmp_path / "recipes"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "visualize.py").write_text(
+        "import tensorflow as tf\n\n\ndef render(loss, steps):\n"
+        "    train_op = tf.compat.v1.train.AdamOptimizer(0.05).minimize(loss)\n"
+        "    with tf.compat.v1.Session() as sess:\n        for _ in range(steps):\n"
+        "            sess.run(train_op)\n")
+    done = run_cli([".", "--select", "EA201,EA302", "--output-format", "json"], cwd=tmp_path)
+    found = {f["code"]: f for f in json.loads(done.stdout)}
+    assert set(found) == {"EA201", "EA302"}
+    assert all(f["fix"] is None and "belongs to the package `recipes`" in f["message"] for f in found.values())
+
+
+def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_tf1(tmp_path: Path) -> None:
+    """Seen in SSD-Tensorflow: tf_utils.configure_optimizer returns a TF1 optimizer to the
+    training script, which calls compute_gradients: a Keras 3 optimizer would break it."""
+    (tmp_path / "tf_utils.py").write_text(
+        "import tensorflow as tf\n\n\ndef configure_optimizer(rate):\n"
+        "    return tf.train.AdamOptimizer(rate)\n")
+    (tmp_path / "train.py").write_text(
+        "import tf_utils\n\noptimizer = tf_utils.configure_optimizer(0.01)\n"
+        "gradients = optimizer.compute_gradients(loss)\n")
+    done = run_cli(["tf_utils.py", "--select", "EA104", "--output-format", "json"], cwd=tmp_path)
+    [finding] = json.loads(done.stdout)
+    assert "still works the TF1 way" in finding["message"]
+    assert finding["fix"]["description"].startswith("use tf.compat.v1.train.AdamOptimizer")

@@ -298,7 +298,7 @@ def test_a_legacy_program_runs_from_a_scratch_copy_with_its_safe_fixes(tmp_path:
     assert ready.program == copy / "train.py"
     assert "tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)" in ready.program.read_text()
     assert "def load(data, seed=42):" in (copy / "rows.py").read_text()
-    assert ready.note == ("the legacy program ran from a scratch copy after estimator-audit's safe fixes for "
+    assert ready.note == ("the legacy program ran from a scratch copy after estimator-audit's seeding and safe fixes for "
                           "TensorFlow 2.15: 3 fixes (2 EA106 missing-symbol, 1 EA209 seed-parameter-none) in "
                           "rows.py, train.py; the files themselves are unchanged")
     assert all((copy / name).is_symlink() for name in ("data", "other.py", "venv"))
@@ -386,7 +386,7 @@ def test_embedding_columns_train_like_the_estimator(tmp_path: Path, legacy_pytho
     batches come in another order on each side, which is a note, not a difference."""
     result = assert_equivalent(COMPARE / "region_embedding_dnn.py", rewrite("region_embedding_dnn", tmp_path),
                                legacy_python=legacy_python, python=current_python)
-    assert ("safe fixes for TensorFlow 2.15: 2 fixes (2 EA106 missing-symbol) in region_embedding_dnn.py"
+    assert ("seeding and safe fixes for TensorFlow 2.15: 2 fixes (2 EA106 missing-symbol) in region_embedding_dnn.py"
             in result.text())
     assert any("the same examples as the estimator's input_fn over the 100 batches compared, in another order"
                in note for note in result.notes), result.text()

@@ -104,3 +104,27 @@ def test_missing_symbol_defers_to_the_more_specific_rule() -> None:
     assert {(f.line, f.code) for f in alone} == {(4, "EA106")}
     quiet = audit_text(code.replace("(0.1)", "(0.1)  # noqa: EA104"))
     assert {(f.line, f.code) for f in quiet if f.code in ("EA104", "EA106")} == {(4, "EA106")}
+
+
+def test_a_session_that_only_takes_gradients_is_not_told_to_rewrite_a_training_loop() -> None:
+    """Seen in lucid's unit tests: `tf.gradients` checked against expected values trains
+    nothing, so EA103 says only what breaks (the determinism clause is for training)."""
+    code = ("import tensorflow as tf\nwith tf.Session().as_default():\n    x = tf.constant([1.0])\n"
+            "    print(tf.gradients(tf.nn.relu(x), x)[0].eval())\n")
+    [finding] = [f for f in audit_text(code) if f.code == "EA103"]
+    assert finding.message.endswith("keeps it as tf.compat.v1.Session)")
+    trains = code + "train_op = tf.train.AdamOptimizer(0.1).minimize(x)\n"
+    [finding] = [f for f in audit_text(trains) if f.code == "EA103"]
+    assert "rewrite the training loop" in finding.message
+
+
+def test_an_input_fn_a_contrib_learn_estimator_fits_on_keeps_its_queue_helper() -> None:
+    """Seen in TensorFlow-Examples' gradient-boosted trees: tf.contrib.learn estimators unpack
+    `features, labels = input_fn()`, which a tf.data Dataset cannot answer."""
+    code = ("import tensorflow as tf\n"
+            "input_fn = tf.estimator.inputs.numpy_input_fn(x={'images': x}, y=y, batch_size=64, shuffle=True)\n"
+            "gbdt_model.fit(input_fn=input_fn, max_steps=100)\n")
+    found = {f.code: f for f in audit_text(code) if f.code in ("EA107", "EA208")}
+    assert set(found) == {"EA107", "EA208"} and all(f.fix is None for f in found.values())
+    assert all(f.fix is not None for f in audit_text(code.replace(".fit(", ".train("))
+               if f.code in ("EA107", "EA208"))

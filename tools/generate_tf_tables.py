@@ -48,7 +48,8 @@ What each half writes:
     and the TF2 name are the same object; the others are kept apart ("renames").
     "changes_arguments" lists the TF1 names whose calls tf_upgrade_v2 rewrites beyond the name
     (TFAPIChangeSpec's function transformers, keyword renames, argument reorders and warnings);
-    "v1_keywords" the TF1 keywords it renames or drops, per name (`reduction_indices`).
+    "v1_keywords" the TF1 keywords it renames or drops, per name (`reduction_indices`), that
+    the TF2 function of the same name does not also accept (`tf.nn.l2_normalize` takes `dim`).
 
 Runs are deterministic: members are sorted, modules are walked breadth first in sorted order.
 """
@@ -558,8 +559,18 @@ def renames(tf: Any) -> dict[str, object]:
     rewritten = {*spec.function_transformers, *spec.function_keyword_renames, *spec.function_reorders,
                  *spec.function_warnings, *spec.function_arg_warnings}
     changes = sorted("tensorflow." + name[3:] for name in rewritten if name.startswith("tf."))
-    keywords = {"tensorflow." + name[3:]: sorted(renamed) for name, renamed in
-                sorted(spec.function_keyword_renames.items()) if name.startswith("tf.")}
+    keywords = {}
+    for name, renamed in sorted(spec.function_keyword_renames.items()):
+        if not name.startswith("tf."):
+            continue
+        try:  # the TF2 function of the same name may still take a TF1 keyword (l2_normalize's `dim`)
+            function = find(name)
+            accepted = set(inspect.signature(function).parameters) if callable(function) else set()
+        except Exception:
+            accepted = set()
+        lacking = sorted(set(renamed) - accepted)
+        if lacking:
+            keywords["tensorflow." + name[3:]] = lacking
     return {"replacements": replacements, "renames": others, "changes_arguments": changes,
             "v1_keywords": keywords}
 

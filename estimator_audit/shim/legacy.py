@@ -7,8 +7,8 @@ examples), so no migration could be shown equivalent to it. estimator-audit's ow
 at target 2.15 respell those names under `tf.compat.v1` and pin what was unseeded, without
 changing what the program computes otherwise. So `compare` runs the legacy side from a scratch
 copy of the program's folder with those fixes applied (the user's files are left alone) and
-says which fixes, in which files. Unsafe fixes are never applied: the legacy side stays the
-estimator program.
+says which fixes, in which files. Unsafe fixes are not applied (the legacy side stays the
+estimator program), except EA209's, which only pins a seed parameter's `None` default.
 
 Only the code that runs is fixed: the program and the modules of its folder it imports (as
 Python resolves them), not every file the folder happens to hold (other scripts, a virtualenv,
@@ -28,6 +28,9 @@ from estimator_audit.pipeline import FixMode, fix_source
 from estimator_audit.project import Project, outermost_package
 
 LEGACY_TARGET = (2, 15)
+# Unsafe fixes the legacy side takes all the same: they pin what was random and change nothing
+# else (a data split's `seed=None` default), which a comparison needs of both programs.
+PINNING_FIXES = FixMode(unsafe_codes=frozenset({"EA209"}))
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,8 @@ class Prepared:
         rules = all_rules()
         total = sum(count for _, count in self.codes)
         fixes = ", ".join(f"{count} {code} {rules[code].name}" for code, count in self.codes)
-        return (f"the legacy program ran from a scratch copy after estimator-audit's safe fixes for "
-                f"TensorFlow 2.15: {total} fix{'es' if total > 1 else ''} ({fixes}) in "
+        return (f"the legacy program ran from a scratch copy after estimator-audit's seeding and safe "
+                f"fixes for TensorFlow 2.15: {total} fix{'es' if total > 1 else ''} ({fixes}) in "
                 f"{', '.join(self.fixed)}; the files themselves are unchanged")
 
 
@@ -72,7 +75,7 @@ def prepared(program: Path, scratch: Path) -> Prepared:
         data = project.read(str(path))
         if data is None:
             continue
-        result = fix_source(str(path), data, settings, FixMode(), project)
+        result = fix_source(str(path), data, settings, PINNING_FIXES, project)
         if result.data != data:
             changed[path] = result.data
             codes.update(finding.code for finding in result.applied)
