@@ -35,11 +35,15 @@ class ModuleContext:
         self._project = project
         # Knowledge derived from the whole file on demand (the rewrite's scope tables), by name.
         self.memo: dict[str, Any] = {}
-        self.names = NameResolver(tree)
+        self.names = NameResolver(tree, self.star_imports)
         self.ancestors: list[ast.AST] = []  # of the node being visited, innermost last
         self.findings: list[Finding] = []
         self.facts = ModuleFacts(self)
         self._names: dict[tuple[int, int], str | None] = {}
+
+    def star_imports(self, module: str, level: int) -> dict[str, str]:
+        """What `from module import *` binds, when the module is one of the program's."""
+        return self.project.star_exports(self.source.path, module, level)
 
     @property
     def project(self) -> Project:

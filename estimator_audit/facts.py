@@ -464,7 +464,7 @@ TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.T
                         "tensorflow.python.framework.test_util.TensorFlowTestCase",
                         "tensorflow.python.platform.test.TestCase"})
 UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
-TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply", re.IGNORECASE)
+TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply|opt_op", re.IGNORECASE)
 
 
 def seeded_test_classes(context: ModuleContext) -> set[int]:

@@ -70,6 +70,7 @@ class Project:
         self._import_words: dict[str, frozenset[str]] = {}  # path -> words of its imports
         self._importers: dict[str, list[str]] = {}  # path -> the modules that import it
         self._located: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
+        self._starring: set[str] = set()  # modules whose star exports are being read
         self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
         self.current: ModuleContext | None = None  # the file being audited, as it is now
 
@@ -135,6 +136,28 @@ class Project:
                     context = ModuleContext(source, parsed.tree, self.settings, self)
             self._contexts[path] = context
         return self._contexts[path]
+
+    def star_exports(self, importer: str, module: str, level: int) -> dict[str, str]:
+        """The imported names a `from module import *` in `importer` binds when the module is one
+        of the program's (`from layers import *` bringing layers.py's `tf`): its public
+        module-level names bound to an import, its own star imports included. Modules that
+        star-import each other answer nothing for the second visit."""
+        path = self.resolve(importer, module, level)
+        if path is None or path in self._starring:
+            return {}
+        self._starring.add(path)
+        try:
+            context = self.context(path)
+        finally:
+            self._starring.discard(path)
+        if context is None:
+            return {}
+        exported: dict[str, str] = {}
+        for name, bindings in context.names.scope.bindings.items():
+            qualified = bindings[-1].qualified
+            if qualified is not None and not name.startswith("_") and not qualified.startswith("."):
+                exported[name] = qualified
+        return exported
 
     # -- resolving imports ------------------------------------------------------------------------
     def search_roots(self, importer: str) -> list[Path]:

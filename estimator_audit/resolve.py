@@ -16,6 +16,7 @@ later, so they see the module's final bindings.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Spellings of one API that the rules treat as one name.
@@ -106,13 +107,19 @@ class Scope:
         return before[-1] if before else found[-1]
 
 
+# The imported names a `from module import *` brings (name -> qualified name), given the module
+# and the import's level: answered by the whole-program stage for the program's own modules.
+StarImports = Callable[[str, int], dict[str, str]]
+
+
 class NameResolver:
     """Builds scopes as the checker walks in and out of functions and classes."""
 
-    def __init__(self, module: ast.Module) -> None:
+    def __init__(self, module: ast.Module, star: StarImports | None = None) -> None:
         self.scope = Scope(module, None, deferred=False)
         self.stack: list[Scope] = []
         self.imported: set[str] = set()  # qualified names of everything imported so far
+        self.star = star
         self.collect(module.body, self.scope)
 
     # -- scopes -------------------------------------------------------------------------
@@ -161,6 +168,10 @@ class NameResolver:
             relative = "." * node.level + (f"{node.module}." if node.module else "") if node.level else None
             for alias in node.names:
                 if alias.name == "*":
+                    starred = self.star(node.module or "", node.level) if self.star else {}
+                    self.imported.update(starred.values())
+                    for name, exported in starred.items():
+                        scope.bind(name, Binding(after, exported))
                     continue
                 qualified = canonical(f"{module}.{alias.name}") if module else (
                     f"{relative}{alias.name}" if relative else None)

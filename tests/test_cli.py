@@ -247,3 +247,19 @@ def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_t
     [finding] = json.loads(done.stdout)
     assert "still works the TF1 way" in finding["message"]
     assert finding["fix"]["description"].startswith("use tf.compat.v1.train.AdamOptimizer")
+
+
+def test_names_a_star_import_brings_from_a_module_of_the_program_resolve(tmp_path: Path) -> None:
+    """Seen in tkipf/gcn: `tf` reaches models.py only through `from gcn.layers import *`, and
+    layers.py has it from `from gcn.inits import *`; the file never spells "tensorflow"."""
+    package = tmp_path / "gcn"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "inits.py").write_text("import tensorflow as tf\n")
+    (package / "layers.py").write_text("from gcn.inits import *\n")
+    (package / "models.py").write_text("from gcn.layers import *\n\nsaver = tf.train.Saver()\n"
+                                       "opt_op = tf.train.AdamOptimizer(0.01).minimize(loss)\n"
+                                       "sess = tf.Session()\nsess.run(opt_op)\n")
+    done = run_cli(["gcn/models.py", "--output-format", "json"], cwd=tmp_path)
+    found = {(f["line"], f["code"]) for f in json.loads(done.stdout)}
+    assert {(3, "EA106"), (4, "EA104"), (5, "EA103"), (6, "EA201")} <= found
