@@ -178,6 +178,7 @@ class ModuleFacts:
         self.builds_update_op = False  # an optimizer's update op, or gradients (`tf.gradients`)
         self.applies_updates = False  # an optimizer's update op: gradients alone train nothing
         self.update_names: set[str] = set()  # names bound to an update op (`train_op = opt.minimize(...)`)
+        self.metric_names: set[str] = set()  # names bound to a tf.metrics result (`acc, update_op = ...`)
         self.seeding_calls: list[SeedingCall] = []
         self.uses_gradient_tape = False
         self.tape_applies: list[ast.Call] = []
@@ -211,8 +212,9 @@ class ModuleFacts:
             return False
         if any(isinstance(n, ast.Name) and n.id in self.update_names for n in ast.walk(fetches)):
             return True
-        return any(TRAINING_FETCH.search(word) and "init" not in word.lower()  # not `train_init_op`
-                   for word in re.findall(r"\w+", ast.unparse(fetches)))
+        words = re.findall(r"\w+", ast.unparse(fetches))
+        return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
+                   and word not in self.metric_names for word in words)
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -261,6 +263,10 @@ class ModuleFacts:
         if self.in_seeded_test():
             return False  # tf.test.TestCase seeds every generator before each test
         name = self.context.call_name(node)
+        if name is not None and ".metrics." in name and name.startswith("tensorflow"):
+            self.note_metric_names()
+        if self.in_session_hook() and isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+            return False  # a SessionRunHook runs ops in the session and graph its Estimator owns
         if name in SEEDING_CALLS:
             self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
             return True
@@ -404,6 +410,23 @@ class ModuleFacts:
         return bool(functions) and functions[-1].name in UPDATE_METHODS and any(
             isinstance(a, ast.ClassDef) for a in ancestors)
 
+    def note_metric_names(self) -> None:
+        """`acc, update_op = tf.metrics.accuracy(...)`: the names a metric's ops are bound to."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if isinstance(parent, ast.Assign):
+            for target in parent.targets:
+                for element in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]):
+                    if isinstance(element, ast.Name):
+                        self.metric_names.add(element.id)
+
+    def in_session_hook(self) -> bool:
+        """Whether the walk is in a class derived from a SessionRunHook (or another `...Hook`)."""
+        def hook(base: ast.expr) -> bool:
+            name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+            return str(name).endswith("Hook")
+
+        return any(isinstance(a, ast.ClassDef) and any(map(hook, a.bases)) for a in self.context.ancestors)
+
     def in_seeded_test(self) -> bool:
         """Whether the walk is inside a class derived from tf.test.TestCase, whose setUp seeds
         Python's and NumPy's generators and the graph (checked on TensorFlow 2.21's
@@ -465,11 +488,16 @@ TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.T
                         "tensorflow.python.platform.test.TestCase"})
 UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply|opt_op", re.IGNORECASE)
+# Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
+# `metric_update_ops`).
+NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)
 
 
 def seeded_test_classes(context: ModuleContext) -> set[int]:
-    """The ids of the module's classes derived, directly or through each other, from
-    tf.test.TestCase."""
+    """The ids of the module's classes derived, directly, through each other or through a
+    project class of another module (adanet's `tu.AdanetTestCase`), from tf.test.TestCase, and
+    of the mixins such a class derives from (`class DecoderTest(tf.test.TestCase, DecoderTests)`):
+    their methods run as the TestCase's."""
     classes = [node for node in context.tree.body if isinstance(node, ast.ClassDef)]  # tests are top-level
     seeded: dict[str, ast.ClassDef] = {}
     changed = True
@@ -477,11 +505,44 @@ def seeded_test_classes(context: ModuleContext) -> set[int]:
         changed = False
         for node in classes:
             if node.name not in seeded and any(
-                    (isinstance(base, ast.Name) and base.id in seeded)
-                    or context.names.qualified_name(base) in TEST_CASES for base in node.bases):
+                    (isinstance(base, ast.Name) and base.id in seeded) or is_test_case(context, base, 0)
+                    for base in node.bases):
                 seeded[node.name] = node
                 changed = True
-    return {id(node) for node in seeded.values()}
+    mixins = {base.id for node in seeded.values() for base in node.bases if isinstance(base, ast.Name)}
+    return {id(node) for node in classes if node.name in seeded or node.name in mixins}
+
+
+MAX_TEST_CASE_HOPS = 4  # classes followed across modules
+
+
+def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
+    """Whether a base class is tf.test.TestCase or, in the program, derives from it."""
+    if context.names.qualified_name(base) in TEST_CASES:
+        return True
+    if hops >= MAX_TEST_CASE_HOPS or not isinstance(base, (ast.Name, ast.Attribute)):
+        return False
+    from estimator_audit.migrate.lookup import definition  # whole-program lookups, for test classes only
+
+    found = definition(context, base)
+    if found is None or not isinstance(found.node, ast.ClassDef):
+        return False
+    return any(is_test_case(found.context, inner, hops + 1) for inner in found.node.bases)
+
+
+def importer_seeds(context: ModuleContext) -> bool:
+    """Whether a module that imports this one sets TensorFlow's global seed (glow's train.py
+    seeding before it calls the model and data modules)."""
+    project = context.project
+    for path in project.importers(context.source.path):
+        text = (project.read(path) or b"").decode("utf-8", "replace")
+        other = project.context(path) if "seed" in text else None
+        if other is not None and any(
+                isinstance(node, ast.Call) and RNG.TENSORFLOW in SEEDING_CALLS.get(
+                    other.names.qualified_name(node.func) or "", frozenset())
+                for node in ast.walk(other.tree)):
+            return True
+    return False
 
 
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:

@@ -157,6 +157,16 @@ class V1Session(Rule):
         Invalid(
             """
             import tensorflow as tf
+            with tf.Session("grpc://10.0.0.2:8470") as sess:
+                tf.contrib.cloud.configure_gcs(sess, credentials=auth_info)
+            tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)
+            """,
+            at=((2, 6),),
+            message="keeps it as tf.compat.v1.Session)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def test_gradient_override():
                 with tf.Session().as_default():
                     x = tf.constant([1.0, -1.0])
@@ -229,7 +239,9 @@ class V1Session(Rule):
 
     def finish(self) -> None:
         facts = self.context.facts
-        trains = bool(facts.all_training_calls()) or facts.applies_updates  # not gradients of a unit test
+        # Graph training: a session run that trains or an update op built (not gradients a unit test
+        # checks; an Estimator's or Keras model's training is not a session's loop).
+        trains = any(facts.training_run(run) for run in facts.session_runs) or facts.applies_updates
         draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
         for name, node, held in self.pending:
             # A session whose runs the module shows is judged by them (a notebook's demo session

@@ -67,7 +67,7 @@ import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument, is_none
-from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_library
+from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_library, importer_seeds
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -228,6 +228,33 @@ class NoGlobalSeed(Rule):
             train_op = tf.compat.v1.train.MomentumOptimizer(0.01, 0.9).minimize(tf.reduce_sum(hidden))
             with tf.compat.v1.Session() as sess:
                 sess.run(train_op, {x: batch})
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            class DecoderTests(object):
+                def test_gradients(self):
+                    with tf.compat.v1.Session() as sess:
+                        sess.run(tf.compat.v1.train.AdamOptimizer(0.1).minimize(loss))
+            class BasicDecoderTest(tf.test.TestCase, DecoderTests):
+                pass
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            class SyncHook(tf.estimator.SessionRunHook):
+                def after_create_session(self, session, coord):
+                    session.run(self._local_init_op)
+            def train(estimator, input_fn):
+                estimator.fit(input_fn=input_fn, steps=100)  # tf.contrib.learn
+            def encode(graph_def, image):
+                tf.import_graph_def(graph_def, name="")
+                with tf.compat.v1.Session() as sess:
+                    noise = np.random.normal(size=(1, 64))
+                    return sess.run("encoder/z:0", {"image:0": image, "noise:0": noise})
             """
         ),
     )
@@ -438,7 +465,10 @@ class NoGlobalSeed(Rule):
         draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
         # Inference: trained weights restored over the initial values, nothing trained, nothing drawn
         # as the graph runs: its runs give the same numbers every time.
-        inference = self.restores and not facts.builds_update_op and not self.run_draws
+        # A loaded graph's random ops were seeded (or not) when it was built, and what the module
+        # draws to feed it is its demo's input, not training.
+        inference = (self.restores or self.loads_graph) and not facts.applies_updates and (
+            self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and (
             self.random_graph or draws or (not self.builds_graph and not self.loads_graph
                                            and self.runs_training(run)))]
@@ -467,6 +497,8 @@ class NoGlobalSeed(Rule):
             statement, imports = seed_everything(self.context)
             fix = insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports)
         library = imported_library(self.context, calls)
+        if library is not None and importer_seeds(self.context):
+            return  # the program seeds before it calls into this module
         if library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
@@ -537,8 +569,9 @@ class NoGlobalSeed(Rule):
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "train":
-            return call.func.value
+        if isinstance(call.func, ast.Attribute) and (call.func.attr == "train" or (
+                call.func.attr == "fit" and any(k.arg == "input_fn" for k in call.keywords))):
+            return call.func.value  # `fit(input_fn=...)`: a tf.contrib.learn estimator
         if (self.context.call_name(call) or "").endswith(".train_and_evaluate"):
             estimator = argument(call, "estimator", ("estimator", "train_spec", "eval_spec"))
             return estimator if isinstance(estimator, ast.expr) else None

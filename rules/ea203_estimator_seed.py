@@ -9,7 +9,9 @@ weights and boosted trees have no random initial state, so they are flagged only
 module shuffles a `tf.data` dataset without a seed (its input functions run in the estimator's
 graph and take its seed), and the message says the order of the examples is what changes. An
 estimator the module only evaluates, asks to predict or exports (an eval or export job, which
-restores a trained checkpoint) is not flagged. tf.contrib.learn's estimators are judged alike.
+restores a trained checkpoint) is not flagged, nor one handed (in a dict, list or lambda) to
+another estimator's construction, which calls its `model_fn` in its own graph (adanet's
+`AutoEnsembleEstimator(candidate_pool=...)`). tf.contrib.learn's estimators are judged alike.
 
 ## Why is this bad?
 An Estimator builds a fresh graph for every `train`, `evaluate` and `predict` call and seeds it
@@ -53,12 +55,14 @@ the legacy program reproducible. From 2.16 on, a RunConfig would be a name Tenso
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.migrate.lookup import scopes
+from estimator_audit.migrate.scopes import Scopes
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 
@@ -127,6 +131,21 @@ class EstimatorSeed(Rule):
             """
             from sklearn.ensemble import RandomForestClassifier
             clf = RandomForestClassifier()
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            from adanet.autoensemble import AutoEnsembleEstimator
+            candidate_pool = {
+                "dnn": tf.estimator.DNNEstimator(head=head, feature_columns=columns, hidden_units=[3]),
+            }
+            estimator = AutoEnsembleEstimator(
+                head=head, candidate_pool=candidate_pool, max_iteration_steps=10,
+                config=tf.estimator.RunConfig(tf_random_seed=42))
+            other = AutoEnsembleEstimator(
+                head=head, candidate_pool=lambda config: [tf.estimator.DNNEstimator(head=head, hidden_units=[3])],
+                max_iteration_steps=10, config=tf.estimator.RunConfig(tf_random_seed=42))
             """
         ),
     )
@@ -265,7 +284,8 @@ class EstimatorSeed(Rule):
             return
         seeded, where = self.context.facts.estimator_config(node)
         parent = self.context.ancestors[-1] if self.context.ancestors else None
-        if seeded is False and not (isinstance(parent, ast.Assign) and restores_only(self.context, parent)):
+        if seeded is False and not (isinstance(parent, ast.Assign) and restores_only(self.context, parent)) and (
+                not self.fed_to_estimator()):
             self.pending.append((node, estimator.public_name, self.fix(node, where),
                                  dropout_of(node, estimator)))
 
@@ -278,6 +298,25 @@ class EstimatorSeed(Rule):
             self.report(node, f"{tf_spelling(name)} is constructed without a RunConfig that sets tf_random_seed: "
                         "the estimator builds its own graph and seeds it only from RunConfig.tf_random_seed, "
                         f"so global seeds do not reach it and {varies}", fix)
+
+    def fed_to_estimator(self) -> bool:
+        """Whether the estimator being constructed is handed, directly or in a dict, list or
+        lambda, to another estimator's construction (adanet's `AutoEnsembleEstimator(
+        candidate_pool={"dnn": DNNEstimator(...)})`), which calls its model_fn in its own graph,
+        seeded by its own RunConfig: this one never builds a graph."""
+        table = scopes(self.context)
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, CONTAINERS):
+                continue
+            if isinstance(ancestor, ast.Call):
+                return ESTIMATOR_CONSUMER.search(callee_text(ancestor)) is not None
+            if isinstance(ancestor, ast.Assign) and len(ancestor.targets) == 1 and isinstance(
+                    ancestor.targets[0], ast.Name):
+                binding = table.binding_of(ancestor, ancestor.targets[0].id)
+                uses = table.uses_of(binding) if binding is not None else None
+                return uses is not None and bool(uses) and all(consumed_by_estimator(table, use) for use in uses)
+            return False
+        return False
 
     def fix(self, constructor: ast.Call, where: ast.expr | None) -> Fix | None:
         """Seed the RunConfig the estimator gets, or give it one (where tf.estimator exists)."""
@@ -313,6 +352,26 @@ class EstimatorSeed(Rule):
             if alias is not None:
                 return f"{alias}.{path}.RunConfig"
         return None
+
+
+# What an estimator can be handed in on its way to another estimator's construction.
+CONTAINERS = (ast.Dict, ast.List, ast.Tuple, ast.keyword, ast.Starred, ast.Lambda)
+# Constructions that take estimators and call their model_fn in a graph of their own.
+ESTIMATOR_CONSUMER = re.compile(r"(?:Estimator|Ensemble\w*)$")
+
+
+def callee_text(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def consumed_by_estimator(table: Scopes, use: ast.AST) -> bool:
+    """Whether a use of a name holding estimators is an argument (or inside one) of an
+    estimator's construction."""
+    node = table.parent(use)
+    while isinstance(node, CONTAINERS):
+        node = table.parent(node)
+    return isinstance(node, ast.Call) and ESTIMATOR_CONSUMER.search(callee_text(node)) is not None
 
 
 # Estimator methods that read the weights of the latest checkpoint rather than initialise them.

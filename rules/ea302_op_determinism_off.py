@@ -99,6 +99,17 @@ class OpDeterminismOff(Rule):
             model.predict(x)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            accuracy, update_op = tf.compat.v1.metrics.accuracy(labels, predictions)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.local_variables_initializer())
+                for batch in batches:
+                    sess.run(update_op, feed_dict=batch)
+                sess.run(metric_update_ops)
+            """
+        ),
     )
     invalid = (
         Invalid(

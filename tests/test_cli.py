@@ -263,3 +263,32 @@ def test_names_a_star_import_brings_from_a_module_of_the_program_resolve(tmp_pat
     done = run_cli(["gcn/models.py", "--output-format", "json"], cwd=tmp_path)
     found = {(f["line"], f["code"]) for f in json.loads(done.stdout)}
     assert {(3, "EA106"), (4, "EA104"), (5, "EA103"), (6, "EA201")} <= found
+
+
+def test_a_test_case_derived_through_another_module_is_seeded_by_its_set_up(tmp_path: Path) -> None:
+    """Seen in adanet: `class EstimatorTest(tu.AdanetTestCase)`, where tu's class derives from
+    tf.test.TestCase, whose setUp seeds every generator before each test."""
+    (tmp_path / "tu.py").write_text("import tensorflow as tf\n\n\nclass AdanetTestCase(tf.test.TestCase):\n"
+                                    "    pass\n")
+    (tmp_path / "estimator_test.py").write_text(
+        "import tensorflow as tf\nimport tu\n\n\nclass EstimatorTest(tu.AdanetTestCase):\n"
+        "    def test_fit(self):\n        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+        "        model.fit(x, y)\n")
+    done = run_cli(["estimator_test.py", "--select", "EA201,EA302", "--output-format", "json"], cwd=tmp_path)
+    assert json.loads(done.stdout) == []
+    (tmp_path / "tu.py").write_text("class AdanetTestCase(object):\n    pass\n")
+    done = run_cli(["estimator_test.py", "--select", "EA201", "--no-cache", "--output-format", "json"],
+                   cwd=tmp_path)
+    assert [f["code"] for f in json.loads(done.stdout)] == ["EA201"]
+
+
+def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
+    """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
+    tf.set_random_seed before building the graph."""
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n\n\ndef train(sess, train_op):\n    w = tf.compat.v1.get_variable('w', [3])\n"
+        "    return sess.run(train_op)\n")
+    (tmp_path / "train.py").write_text("import tensorflow as tf\nimport model\n\n\ndef main(seed):\n"
+                                       "    tf.set_random_seed(seed)\n    model.train(sess, op)\n")
+    done = run_cli(["model.py", "--select", "EA201", "--output-format", "json"], cwd=tmp_path)
+    assert json.loads(done.stdout) == []
