@@ -162,7 +162,6 @@ class V1Session(Rule):
             tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)
             """,
             at=((2, 6),),
-            message="keeps it as tf.compat.v1.Session)",
         ),
         Invalid(
             """

@@ -113,6 +113,11 @@ def test_a_session_that_only_takes_gradients_is_not_told_to_rewrite_a_training_l
             "    print(tf.gradients(tf.nn.relu(x), x)[0].eval())\n")
     [finding] = [f for f in audit_text(code) if f.code == "EA103"]
     assert finding.message.endswith("keeps it as tf.compat.v1.Session)")
+    credentials = ("import tensorflow as tf\nwith tf.Session('grpc://tpu') as sess:\n"
+                   "    tf.contrib.cloud.configure_gcs(sess, credentials=auth)\n"
+                   "tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)\n")
+    [finding] = [f for f in audit_text(credentials) if f.code == "EA103"]
+    assert finding.message.endswith("keeps it as tf.compat.v1.Session)")  # the estimator is not its loop
     trains = code + "train_op = tf.train.AdamOptimizer(0.1).minimize(x)\n"
     [finding] = [f for f in audit_text(trains) if f.code == "EA103"]
     assert "rewrite the training loop" in finding.message
