@@ -223,6 +223,7 @@ TF1_APIS = ("tensorflow.", "tensorflow_estimator.", "tf_slim.")
 PASS_THROUGH = (ast.IfExp, ast.BoolOp)
 # Methods only a TF1 optimizer has: a file that calls one, on whatever, drives TF1 optimizers.
 TF1_ONLY_METHODS = frozenset({"compute_gradients", "get_slot", "get_slot_names"})
+MINIMIZES = re.compile(r"\.(?:minimize|compute_gradients)\(")
 # A module's text that drives optimizers the TF1 way or builds TF1 graphs.
 TF1_OPTIMIZER_USE = re.compile(r"\.(?:minimize|compute_gradients|get_slot)\(|global_step=|Session\(|EstimatorSpec\(")
 
@@ -277,6 +278,20 @@ class TF1Optimizer(CallRule):
             optimizer = tf.compat.v1.train.AdamOptimizer(0.05)
             print(optimizer)
             images = render.render_vis(model, "mixed4b_pre_relu:452", optimizer=optimizer)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            class Builder:
+                def __init__(self, optimizer):
+                    self._optimizer = optimizer
+                def build_train_op(self, loss, var_list):
+                    return self._optimizer.minimize(loss=loss, var_list=var_list)
+            builder = Builder(optimizer=tf.train.RMSPropOptimizer(learning_rate=0.001))
+            def _optimizer(lr):
+                return tf.train.GradientDescentOptimizer(lr), lr
+            search = Builder(optimizer_fn=_optimizer)
             """
         ),
     )
@@ -586,9 +601,22 @@ class TF1Optimizer(CallRule):
         if name is not None and name.startswith("tensorflow") and "()" not in name and (
                 name.rsplit(".", 1)[-1] in GRAPH_ONLY):
             self.tf1_code = True
-        if name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name)):
+        if (name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name))) or (
+                name is None and isinstance(node.func, ast.Name) and self.minimizes()):
             for value in [*node.args, *(k.value for k in node.keywords)]:
-                self.note_used(value.value if isinstance(value, ast.Starred) else value)
+                value = value.value if isinstance(value, ast.Starred) else value
+                self.note_used(value)
+                if isinstance(value, ast.Name):
+                    self.used_as_tf1.add(f"{value.id}()")  # `optimizer_fn=make`: what make returns
+
+    def minimizes(self) -> bool:
+        """Whether the module calls `minimize` or `compute_gradients` on something: its own
+        classes and functions (`SimpleDNNGenerator(optimizer=opt)` building with
+        `self._optimizer.minimize(...)`) drive the optimizers handed to them the TF1 way."""
+        memo = self.context.memo
+        if "ea104_minimizes" not in memo:
+            memo["ea104_minimizes"] = MINIMIZES.search(self.context.source.text) is not None
+        return bool(memo["ea104_minimizes"])
 
     def elsewhere(self, name: str) -> bool:
         """Whether a call goes to code this file does not show: the program's own code in

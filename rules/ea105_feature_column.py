@@ -103,13 +103,15 @@ EA101's Keras rewrite, which reads them. No fix is offered in a module that hand
 such a consumer itself (`input_layer`, `linear_model`, `DenseFeatures`, the TPU embedding
 columns, a custom, contrib or TF-Lattice/TF-Ranking estimator given `feature_columns=`), or
 that builds an estimator the Keras rewrite does not migrate (a custom one, or a premade one EA101
-cannot follow), whose importers or imports build a custom one, or that tells columns apart with
+cannot follow), whose importers or imports build a custom one, that imports a module handing
+columns to such a consumer, or that tells columns apart with
 `isinstance` against TensorFlow's column classes: the finding says which.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
@@ -274,7 +276,8 @@ class FeatureColumn(Rule):
             from estimator_audit.migrate.rewrite import unmigrated_nearby  # only files with columns
 
             blocked = unmigrated_nearby(self.context)
-            self.foreign = f"the columns feed {blocked}, which the Keras rewrite does not migrate" if blocked else None
+            self.foreign = (f"the columns feed {blocked}, which the Keras rewrite does not migrate" if blocked
+                            else consumer_nearby(self.context))
         for node, message, fix in self.pending:
             if self.foreign is not None and fix is not None:
                 message += f" (no automatic fix: {self.foreign})"
@@ -339,6 +342,21 @@ class FeatureColumn(Rule):
 FOREIGN_CONSUMERS = frozenset({"input_layer", "linear_model", "DenseFeatures", "LinearModel",
                                "SequenceFeatures", "shared_embedding_columns", "sequence_input_layer"})
 COLUMN_KEYWORDS = frozenset({"feature_columns", "linear_feature_columns", "dnn_feature_columns"})
+
+
+# TensorFlow's own column consumers, as a module's text calls them.
+CONSUMER_CALL = re.compile(r"(?:feature_column|layers)\.(?:input_layer|linear_model|DenseFeatures|LinearModel)\(")
+
+
+def consumer_nearby(context: ModuleContext) -> str | None:
+    """A module of the program this one imports that hands columns to TensorFlow's own consumers
+    (adanet's simple_dnn.py calling `input_layer` on the columns its test builds)."""
+    project = context.project
+    for path in project.imported_paths(context.source.path):
+        text = (project.read(str(path)) or b"").decode("utf-8", "replace")
+        if CONSUMER_CALL.search(text):
+            return f"{path.name}, which this module imports, hands columns to TensorFlow's own consumers"
+    return None
 
 
 def foreign_consumer(name: str | None, node: ast.Call) -> str | None:

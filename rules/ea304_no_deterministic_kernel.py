@@ -25,7 +25,8 @@ preprocessing module, resizing masks in a data loader, cropping for display): it
 in an input pipeline or in display code, where no gradient is taken and tf.data keeps them on
 the CPU.
 
-Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
+Nor calls in a module-level function of a script or of a module the program imports that
+nothing names (in the module or its importers): it never runs. Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
 from placeholders and constants (a state preprocessor that resizes a fed frame before feeding it
 to the network): no gradient passes through it, so its gradient op is never built.
 
@@ -377,7 +378,24 @@ class NoDeterministicKernel(Rule):
                 continue  # no variable, layer or training here: a data pipeline or display code
             if op.gradient and op is not UPSAMPLING and node.args and self.fed_only(node.args[0], functions, cls):
                 continue  # computed from placeholders and constants: no gradient reaches it
+            if functions and self.never_called(functions[0]):
+                continue  # in a function nothing in the program calls
             self.report(node, message(op))
+
+    def never_called(self, function: ast.AST) -> bool:
+        """Whether a module-level function is named nowhere but in its def, in this module and
+        in the modules that import it (glow's unused `upsample`)."""
+        name = getattr(function, "name", None)
+        if name is None or function not in self.context.tree.body:
+            return False
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        if len(word.findall(self.context.source.text)) > 1:
+            return False
+        project = self.context.project
+        importers = project.importers(self.context.source.path)
+        if not importers and "__main__" not in self.context.source.text:
+            return False  # a library whose callers are other programs
+        return not any(word.search((project.read(path) or b"").decode("utf-8", "replace")) for path in importers)
 
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
         """Whether the value is computed only from placeholders and constants (`x =

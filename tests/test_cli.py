@@ -292,3 +292,29 @@ def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: 
                                        "    tf.set_random_seed(seed)\n    model.train(sess, op)\n")
     done = run_cli(["model.py", "--select", "EA201", "--output-format", "json"], cwd=tmp_path)
     assert json.loads(done.stdout) == []
+
+
+def test_an_op_in_a_function_the_program_never_calls_is_not_reported(tmp_path: Path) -> None:
+    """Seen in openai/glow: tfops.upsample resizes nearest-neighbour, and nothing calls it."""
+    (tmp_path / "tfops.py").write_text(
+        "import tensorflow as tf\n\n\ndef upsample(x):\n    return tf.image.resize_nearest_neighbor(x, [8, 8])\n\n\n"
+        "def upsample2(x):\n    return tf.image.resize_nearest_neighbor(x, [8, 8])\n\n\n"
+        "def dense(x, units):\n    return tf.layers.dense(x, units)\n")
+    (tmp_path / "model.py").write_text("import tfops\n\nh = tfops.upsample2(tfops.dense(x, 4))\n")
+    done = run_cli(["tfops.py", "--select", "EA304", "--output-format", "json"], cwd=tmp_path)
+    assert [f["line"] for f in json.loads(done.stdout)] == [9]
+
+
+def test_columns_a_test_hands_to_an_imported_input_layer_keep_their_type(tmp_path: Path) -> None:
+    """Seen in adanet: simple_dnn_test.py builds columns for simple_dnn.Generator, whose builder
+    calls tf.compat.v1.feature_column.input_layer: a Keras column there raises ValueError."""
+    (tmp_path / "simple_dnn.py").write_text(
+        "import tensorflow as tf\n\n\nclass Generator:\n    def __init__(self, feature_columns):\n"
+        "        self._columns = feature_columns\n\n    def build(self, features):\n"
+        "        return tf.compat.v1.feature_column.input_layer(features, self._columns)\n")
+    (tmp_path / "simple_dnn_test.py").write_text(
+        "import tensorflow as tf\nimport simple_dnn\n\n"
+        "generator = simple_dnn.Generator(feature_columns=[tf.feature_column.numeric_column('x')])\n")
+    done = run_cli(["simple_dnn_test.py", "--select", "EA105", "--output-format", "json"], cwd=tmp_path)
+    [finding] = json.loads(done.stdout)
+    assert finding["fix"] is None and "simple_dnn.py, which this module imports" in finding["message"]
