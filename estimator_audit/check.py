@@ -41,6 +41,12 @@ class ModuleContext:
         self.facts = ModuleFacts(self)
         self._names: dict[tuple[int, int], str | None] = {}
 
+    def place(self, line: int) -> str:
+        """`line 12`, or `cell 3, line 2` in a notebook (whose tree numbers the lines of all its
+        cells joined, while its findings are reported by cell)."""
+        cell, within = self.source.cell_position(line)
+        return f"line {within}" if cell is None else f"cell {cell}, line {within}"
+
     def star_imports(self, module: str, level: int) -> dict[str, str]:
         """What `from module import *` binds, when the module is one of the program's."""
         return self.project.star_exports(self.source.path, module, level)

@@ -177,7 +177,8 @@ class ModuleFacts:
         self.session_runs: list[ast.Call] = []
         self.builds_update_op = False  # an optimizer's update op, or gradients (`tf.gradients`)
         self.applies_updates = False  # an optimizer's update op: gradients alone train nothing
-        self.update_names: set[str] = set()  # names bound to an update op (`train_op = opt.minimize(...)`)
+        # names (or attributes: `self.train_op`) bound to an update op (`train_op = opt.minimize(...)`)
+        self.update_names: set[str] = set()
         self.metric_names: set[str] = set()  # names bound to a tf.metrics result (`acc, update_op = ...`)
         self.seeding_calls: list[SeedingCall] = []
         self.uses_gradient_tape = False
@@ -210,8 +211,11 @@ class ModuleFacts:
         fetches = run.args[0] if run.args else argument(run, "fetches")
         if not isinstance(fetches, ast.expr):
             return False
-        if any(isinstance(n, ast.Name) and n.id in self.update_names for n in ast.walk(fetches)):
+        if any((isinstance(n, ast.Name) and n.id in self.update_names)
+               or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True
+        if self.update_names:
+            return False  # the module names its update ops, and this run fetches none of them
         words = re.findall(r"\w+", ast.unparse(fetches))
         return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names for word in words)
@@ -295,7 +299,8 @@ class ModuleFacts:
             self.applies_updates = self.applies_updates or method in UPDATE_METHODS
             parent = self.context.ancestors[-1] if self.context.ancestors else None
             if isinstance(parent, ast.Assign) and parent.value is node:
-                self.update_names |= {t.id for t in parent.targets if isinstance(t, ast.Name)}
+                self.update_names |= {t.id if isinstance(t, ast.Name) else t.attr for t in parent.targets
+                                      if isinstance(t, (ast.Name, ast.Attribute))}
         if method == "apply_gradients":
             if self.in_optimizer_method():
                 return False  # an optimizer's own apply_gradients delegating: library code
@@ -530,6 +535,27 @@ def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
     return any(is_test_case(found.context, inner, hops + 1) for inner in found.node.bases)
 
 
+def imports_seeding_module(context: ModuleContext) -> bool:
+    """Whether a module of the program this one imports sets TensorFlow's global seed as it is
+    imported (a module-level `tf.set_random_seed(1)` in the RL_brain.py a script imports): the
+    seed is set before this module builds its graph."""
+    project = context.project
+    for path in project.imported_paths(context.source.path):
+        text = (project.read(str(path)) or b"").decode("utf-8", "replace")
+        other = project.context(str(path)) if "seed" in text else None
+        if other is not None and any(seeds_tensorflow(other, node) for node in other.tree.body):
+            return True
+    return False
+
+
+def seeds_tensorflow(context: ModuleContext, statement: ast.stmt) -> bool:
+    """Whether a statement (not a def or class body) calls a TensorFlow global seeding function."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    return any(isinstance(node, ast.Call) and RNG.TENSORFLOW in SEEDING_CALLS.get(
+        context.names.qualified_name(node.func) or "", frozenset()) for node in ast.walk(statement))
+
+
 def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one sets TensorFlow's global seed (glow's train.py
     seeding before it calls the model and data modules)."""
@@ -537,10 +563,8 @@ def importer_seeds(context: ModuleContext) -> bool:
     for path in project.importers(context.source.path):
         text = (project.read(path) or b"").decode("utf-8", "replace")
         other = project.context(path) if "seed" in text else None
-        if other is not None and any(
-                isinstance(node, ast.Call) and RNG.TENSORFLOW in SEEDING_CALLS.get(
-                    other.names.qualified_name(node.func) or "", frozenset())
-                for node in ast.walk(other.tree)):
+        if other is not None and any(seeds_tensorflow(other, node) for node in ast.walk(other.tree)
+                                     if isinstance(node, ast.stmt)):
             return True
     return False
 

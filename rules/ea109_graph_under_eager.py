@@ -16,13 +16,20 @@ graph the module loads (`tf.import_graph_def`, `saved_model.loader.load`) withou
 placeholders other than those of an Estimator's serving input receiver. `import_meta_graph` and
 `train.Supervisor` raise with eager execution on, even given a graph of their own
 (`Supervisor(graph=g)`) outside its `as_default()` block. A session nothing runs or evaluates
-(`tf.Session(address).list_devices()`, which works with eager execution on) is left alone.
+(`tf.Session(address).list_devices()`, which works with eager execution on) is left alone, as
+is code in the block of `with tf.compat.v1.Session():` when nothing before the `with` in its
+block builds TF ops: the block runs in graph mode (TF 2.21 ran ops built inside it, and raised
+`AttributeError: Tensor.graph is undefined when eager execution is enabled` for ops built
+before it); and code after `tf.compat.v1.InteractiveSession(graph=g)`, which makes `g` the
+default graph for good (eager execution was off after it).
 It fires when the `target` setting is TensorFlow 2 or later.
 
 ## Why is this bad?
 TensorFlow 2 runs eagerly, so TF1 graph code fails on its first graph-only call, even once
 every name is spelled through `tf.compat.v1`: a placeholder raises `RuntimeError:
-tf.placeholder() is not compatible with eager execution`, a session finds its graph empty, and
+tf.placeholder() is not compatible with eager execution`, a session asked to run ops built
+eagerly raises (`RuntimeError: The Session graph is empty`, or `AttributeError: Tensor.graph is
+undefined when eager execution is enabled`), and
 `optimizer.minimize(loss)` on a tensor raises. TensorFlow's migration guide starts TF1 code on
 TensorFlow 2 with `tf.compat.v1.disable_v2_behavior()` (`tf_upgrade_v2 --mode SAFETY` swaps the
 import only, which does not make such a script run).
@@ -35,9 +42,10 @@ try:
     tf.compat.v1.placeholder(tf.float32, [None, 3])
 except Exception as e:
     print(type(e).__name__ + ":", e)
+c = tf.constant(1.0)
 try:
     with tf.compat.v1.Session() as s:
-        s.run(tf.constant(1.0))
+        s.run(c)
 except Exception as e:
     print(type(e).__name__ + ":", e)
 try:
@@ -55,7 +63,8 @@ with tf.compat.v1.Session() as s:
     print("graph mode ok", s.run(w).ravel().tolist())
 ```
 printed `RuntimeError: tf.placeholder() is not compatible with eager execution.`, `RuntimeError:
-The Session graph is empty. Add operations to the graph before calling run().`,
+The Session graph is empty. Add operations to the graph before calling run().` (the constant was
+built eagerly, before the `with`),
 `RuntimeError: `loss` passed to Optimizer.compute_gradients should be a function when eager
 execution is enabled.`, then `graph mode ok [0.9, 0.8, 0.7]` (to float32 precision). The order
 matters for seeds: run twice as separate processes, a graph seeded with
@@ -107,7 +116,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import graph_mode_only, in_own_graph
-from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import (
@@ -129,8 +138,11 @@ SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_f
 # TF2 code that graph mode would break (qualified-name prefixes, and Keras model methods).
 TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat.v1.enable_eager_execution",
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
-# A graph being run or evaluated somewhere in the module.
-RUNS = re.compile(r"\.(?:run|eval|partial_run)\(")
+# A graph being run or evaluated somewhere in the module (not `tf.app.run(main)`).
+RUNS = re.compile(r"(?<!\bapp)\.(?:run|eval|partial_run)\(")
+# TensorFlow calls that make no graph node.
+HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
+                      r"set_random_seed|random\.set_seed|train\.Saver|train\.latest_checkpoint)\b")
 KERAS_TRAINING = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 
 
@@ -224,18 +236,34 @@ class GraphUnderEager(Rule):
                 print(session.list_devices())
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            def main(argv):
+                with tf.compat.v1.Session():
+                    images = tf.io.decode_raw(read(argv[1]), tf.uint8)
+                    print(images.eval())
+                sess = tf.compat.v1.Session("grpc://tpu")
+                with sess.graph.as_default():
+                    x = tf.compat.v1.placeholder(tf.float32)
+            graph = tf.Graph()
+            interactive = tf.compat.v1.InteractiveSession(graph=graph)
+            y = tf.compat.v1.placeholder(tf.float32)
+            tf.compat.v1.app.run(main)
+            """
+        ),
     )
     invalid: ClassVar[tuple[Invalid, ...]] = (
         Invalid(
             """
             import tensorflow as tf
             def infer(meta_graph, checkpoint):
+                saver = tf.compat.v1.train.import_meta_graph(meta_graph, clear_devices=True)
                 with tf.compat.v1.Session() as sess:
-                    saver = tf.compat.v1.train.import_meta_graph(meta_graph, clear_devices=True)
                     saver.restore(sess, checkpoint)
                     return sess.run("predictions:0")
             """,
-            at=((3, 10),),
+            at=((4, 10),),
         ),
         Invalid(
             """
@@ -316,8 +344,12 @@ class GraphUnderEager(Rule):
                 self.imports_graph = True
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
-                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or (
-                        last != "Supervisor" and any(keyword.arg == "graph" for keyword in node.keywords)):
+                given_graph = last != "Supervisor" and any(keyword.arg == "graph" for keyword in node.keywords)
+                if last == "InteractiveSession" and given_graph:
+                    self.switched = True  # it makes its graph the default: graph mode from here on
+                    return
+                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or given_graph or (
+                        last in SESSIONS and self.session_block_builds_its_graph(node)):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -331,6 +363,28 @@ class GraphUnderEager(Rule):
         elif (self.tf2_code is None and isinstance(node.func, ast.Attribute) and node.func.attr in KERAS_TRAINING
               and name is not None and ".keras." in f".{name}"):
             self.tf2_code = node
+
+    def session_block_builds_its_graph(self, node: ast.Call) -> bool:
+        """`with tf.Session() as sess:` turns graph mode on inside its block (TF 2.21: ops built
+        there run, ops built before it raise AttributeError: Tensor.graph is undefined): whether
+        the session is such a `with` item and nothing before it in its block builds TF ops."""
+        ancestors = self.context.ancestors
+        statement = next((a for a in reversed(ancestors) if isinstance(a, ast.stmt)), None)
+        if not isinstance(statement, ast.With) or not any(item.context_expr is node for item in statement.items):
+            return False
+        owner = next((a for a in reversed(ancestors) if a is not statement and isinstance(a, ast.stmt | ast.Module)),
+                     None)
+        body: list[ast.stmt] = next((getattr(owner, field) for field in ("body", "orelse", "finalbody")
+                                     if statement in getattr(owner, field, [])), [])
+        before = body[:body.index(statement)] if statement in body else []
+        return not any(self.builds_ops(inner) for earlier in before for inner in ast.walk(earlier))
+
+    def builds_ops(self, node: ast.AST) -> bool:
+        """A TensorFlow call that makes graph nodes (not flags, logging, file or config calls)."""
+        if not isinstance(node, ast.Call):
+            return False
+        name = self.context.call_name(node) or ""
+        return name.startswith("tensorflow") and not HARMLESS.search(name)
 
     def in_serving_function(self) -> bool:
         """Whether the innermost function around the node makes an Estimator's serving input
@@ -360,9 +414,12 @@ class GraphUnderEager(Rule):
         if any(switches_to_graph(project, other) for other in importers):
             return  # the program turns graph mode on before it imports this module
         what = tf_spelling(self.context.call_name(self.first) or "")
+        failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
+                   else "once it runs ops built eagerly (RuntimeError: the Session graph is empty, or "
+                   "AttributeError: Tensor.graph is undefined)" if not self.supervisor
+                   else "RuntimeError (Supervisors are incompatible with eager execution)")
         message = (f"this module builds a TF1 graph ({what}) but eager execution is on: on TensorFlow 2 "
-                   f"this raises RuntimeError (a placeholder is not compatible with eager execution; a "
-                   f"Session's graph is empty)")
+                   f"this raises {failure}")
         if self.tf2_code is not None:
             self.report(self.first, f"{message}; it also runs TF2 code (line {self.tf2_code.lineno}), which "
                         "graph mode would break: port the graph code to TF2", None)
@@ -372,10 +429,38 @@ class GraphUnderEager(Rule):
 
     def fix(self, imported: bool) -> Fix | None:
         statement = compat_v1_call(self.context, "disable_v2_behavior()")
+        early = self.tensorflow_import_before_program_modules()
+        if early is not None and statement:
+            edit = Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(early), text=statement)
+            return Fix(FixSafety.UNSAFE if imported else FixSafety.SAFE,
+                       "switch to graph mode right after importing TensorFlow, before the program's own "
+                       "modules are imported (what they build or seed as they load goes to the graph)", (edit,))
         if imported:
             return insert_statement("switch the process to graph mode after the imports (other modules import "
                                     "this one: the switch is process-wide)", statement, safety=FixSafety.UNSAFE)
         return insert_statement("switch to graph mode after the imports", statement)
+
+
+    def tensorflow_import_before_program_modules(self) -> ast.stmt | None:
+        """The last top-level statement importing TensorFlow before a top-level import of a module
+        of the program (which may seed or build graph nodes as it is imported: a seed set before
+        the switch goes to the eager context and is lost, checked on TF 2.21)."""
+        project = self.context.project
+        path = self.context.source.path
+        last_tensorflow: ast.stmt | None = None
+        for statement in self.context.tree.body:
+            if isinstance(statement, ast.Import):
+                modules, level = [alias.name for alias in statement.names], 0
+            elif isinstance(statement, ast.ImportFrom):
+                modules, level = [statement.module or ""], statement.level
+            else:
+                continue
+            if any(module.split(".")[0] == "tensorflow" for module in modules) and not level:
+                last_tensorflow = statement
+            elif last_tensorflow is not None and any(
+                    project.resolve(path, module, level) is not None for module in modules):
+                return last_tensorflow
+        return None
 
 
 def switches_to_graph(project: Project, path: str) -> bool:

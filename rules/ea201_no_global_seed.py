@@ -67,7 +67,14 @@ import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument, is_none
-from estimator_audit.facts import RNG, TRAINING_FETCH, call_text, imported_library, importer_seeds
+from estimator_audit.facts import (
+    RNG,
+    TRAINING_FETCH,
+    call_text,
+    imported_library,
+    importer_seeds,
+    imports_seeding_module,
+)
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -458,8 +465,9 @@ class NoGlobalSeed(Rule):
     def finish(self) -> None:
         facts = self.context.facts
         # A session run draws, training or not, where the module's graph holds random ops or
-        # random initializers; where the module builds no graph of its own, when it fetches a
-        # training step or an initializer built elsewhere. A graph of constants and zero-initialised
+        # random initializers; when it trains a model another module builds; where the module
+        # builds no graph of its own, when it fetches a training step or an initializer built
+        # elsewhere. A graph of constants and zero-initialised
         # variables draws nothing (its data's NumPy shuffles are EA202's).
         seeded = facts.seeded()
         draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
@@ -470,11 +478,11 @@ class NoGlobalSeed(Rule):
         inference = (self.restores or self.loads_graph) and not facts.applies_updates and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and (
-            self.random_graph or draws or (not self.builds_graph and not self.loads_graph
-                                           and self.runs_training(run)))]
+            self.random_graph or draws or (facts.training_run(run) and not facts.applies_updates)
+            or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
-        if not calls or facts.global_seeding_calls():
+        if not calls or facts.global_seeding_calls() or imports_seeding_module(self.context):
             return
         if all(self.trained_estimator(call) is not None for call in calls):
             return  # global seeds never reach an estimator's graph: EA203 says what does
@@ -482,7 +490,8 @@ class NoGlobalSeed(Rule):
         seed = self.context.settings.seed
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
-            numpy = f"{draws[0].what} (line {draws[0].node.lineno}) draws new values on every run" if draws else ""
+            numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"
+                     if draws else "")
             drawn = ("variable initializers and random ops draw new values on every run"
                      + (f", and {numpy}" if numpy else "") if self.random_graph
                      else numpy or "the graph it runs draws new values on every run")

@@ -318,3 +318,21 @@ def test_columns_a_test_hands_to_an_imported_input_layer_keep_their_type(tmp_pat
     done = run_cli(["simple_dnn_test.py", "--select", "EA105", "--output-format", "json"], cwd=tmp_path)
     [finding] = json.loads(done.stdout)
     assert finding["fix"] is None and "simple_dnn.py, which this module imports" in finding["message"]
+
+
+def test_a_script_importing_a_module_that_seeds_as_it_loads(tmp_path: Path) -> None:
+    """Seen in MorvanZhou's RL tutorials: RL_brain.py calls tf.set_random_seed(1) at import
+    time. The script that imports it is seeded (no EA201), and EA109's switch to graph mode goes
+    right after `import tensorflow`, before RL_brain loads: a seed set before the switch is lost."""
+    (tmp_path / "RL_brain.py").write_text(
+        "import tensorflow as tf\ntf.set_random_seed(1)\n\n\nclass DeepQNetwork:\n"
+        "    def __init__(self):\n        self.s = tf.placeholder(tf.float32, [None, 2])\n")
+    script = ("import gym\nimport tensorflow as tf\nfrom RL_brain import DeepQNetwork\n\n"
+              "RL = DeepQNetwork()\nsess = tf.Session()\nsess.run(tf.global_variables_initializer())\n")
+    (tmp_path / "run_this.py").write_text(script)
+    done = run_cli(["run_this.py", "--select", "EA109,EA201", "--output-format", "json"], cwd=tmp_path)
+    assert [f["code"] for f in json.loads(done.stdout)] == ["EA109"]
+    fixed = run_cli(["run_this.py", "--select", "EA109", "--fix"], cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stderr
+    assert (tmp_path / "run_this.py").read_text() == script.replace(
+        "import tensorflow as tf\n", "import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\n")

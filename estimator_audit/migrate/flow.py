@@ -119,8 +119,7 @@ def where(context: ModuleContext, node: ast.AST) -> str:
     module."""
     current = context.project.current
     if current is not None and context is current:
-        cell, within = context.source.cell_position(line(node))
-        return f"line {within}" if cell is None else f"cell {cell}, line {within}"
+        return context.place(line(node))
     shown = context.source.path
     if current is not None:  # named from the audited file's folder, as a user reads the finding
         shown = os.path.relpath(shown, os.path.dirname(os.path.abspath(current.source.path)))
