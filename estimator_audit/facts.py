@@ -91,9 +91,9 @@ PYTHON_RANDOM_FUNCTIONS = frozenset(
 TF_RANDOM_OPS = frozenset(
     [f"tensorflow.random.{op}" for op in ("normal", "uniform", "truncated_normal", "shuffle",
                                           "categorical", "gamma", "poisson", "experimental.choice")]
-    + [f"tensorflow.compat.v1.{op}" for op in ("random_normal", "random_uniform", "truncated_normal",
-                                               "random_shuffle", "random_crop", "random_gamma",
-                                               "random_poisson", "multinomial")]
+    + [f"tensorflow.{v1}{op}" for v1 in ("compat.v1.", "")  # TF 1.x spelled them at the top level
+       for op in ("random_normal", "random_uniform", "truncated_normal", "random_shuffle", "random_crop",
+                  "random_gamma", "random_poisson", "multinomial")]
     + [f"tensorflow.compat.v1.random.{op}" for op in ("normal", "uniform", "truncated_normal",
                                                       "shuffle", "categorical", "gamma", "poisson",
                                                       "multinomial")]
@@ -298,9 +298,9 @@ class ModuleFacts:
             self.builds_update_op = True
             self.applies_updates = self.applies_updates or method in UPDATE_METHODS
             parent = self.context.ancestors[-1] if self.context.ancestors else None
-            if isinstance(parent, ast.Assign) and parent.value is node:
+            if method in UPDATE_METHODS and isinstance(parent, ast.Assign) and parent.value is node:
                 self.update_names |= {t.id if isinstance(t, ast.Name) else t.attr for t in parent.targets
-                                      if isinstance(t, (ast.Name, ast.Attribute))}
+                                      if isinstance(t, (ast.Name, ast.Attribute))}  # not gradients
         if method == "apply_gradients":
             if self.in_optimizer_method():
                 return False  # an optimizer's own apply_gradients delegating: library code

@@ -98,6 +98,8 @@ NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
 # from a checkpoint overwrites).
 RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nce_loss|fractional")
 VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
+# Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
+CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
 RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign_from_checkpoint_fn"})
 GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
@@ -262,6 +264,16 @@ class NoGlobalSeed(Rule):
                 with tf.compat.v1.Session() as sess:
                     noise = np.random.normal(size=(1, 64))
                     return sess.run("encoder/z:0", {"image:0": image, "noise:0": noise})
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            w = tf.compat.v1.get_variable("weights", initializer=tf.constant(0.0))
+            b = tf.compat.v1.get_variable("bias", initializer=tf.compat.v1.zeros_initializer(), shape=[])
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.001).minimize(tf.square(w * 3.0 + b - 4.0))
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_op)
             """
         ),
     )
@@ -536,8 +548,20 @@ class NoGlobalSeed(Rule):
         pattern = NN_DRAWS if name.startswith(("tensorflow.nn.", "tensorflow.compat.v1.nn.")) else RANDOM_GRAPH
         if pattern.search(name if pattern is RANDOM_GRAPH else last) is None:
             return False
+        if last == "get_variable" and self.constant_initializer(node):
+            return False
         seed = next((k.value for k in node.keywords if k.arg == "seed"), None)
         return seed is None or is_none(seed)
+
+    def constant_initializer(self, node: ast.Call) -> bool:
+        """`get_variable(..., initializer=tf.constant(0.0))`, zeros, ones or a number: no draw."""
+        value = argument(node, "initializer", ("name", "shape", "dtype", "initializer"))
+        if isinstance(value, ast.Constant):
+            return isinstance(value.value, (int, float))
+        if isinstance(value, ast.Call):
+            name = (self.context.call_name(value) or "").rsplit(".", 1)[-1]
+            return CONSTANT_VALUES.search(name) is not None
+        return False
 
     def in_initial_value(self) -> bool:
         """Whether the call is (inside) the initial value of a variable."""

@@ -113,6 +113,16 @@ class SeedAfterUse(Rule):
             results = run_models(5)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            c = tf.random_uniform([], -10, 10, seed=2)
+            with tf.Session() as sess:
+                print(sess.run(c))
+            tf.set_random_seed(2)
+            d = tf.random_uniform([], -10, 10)
+            """
+        ),
     )
     invalid = (
         Invalid(

@@ -110,6 +110,16 @@ class OpDeterminismOff(Rule):
                 sess.run(metric_update_ops)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.Variable(2.0)
+            grad_z = tf.compat.v1.gradients(3.0 + (2.0 * x ** 3) ** 2, [x])
+            with tf.compat.v1.Session() as sess:
+                sess.run(x.initializer)
+                print(sess.run(grad_z))
+            """
+        ),
     )
     invalid = (
         Invalid(
