@@ -42,7 +42,8 @@ class EditAction(enum.StrEnum):
     REPLACE_STATEMENT = "replace-statement"  # the statement (alone on its line) at span -> statements `text`
     # statements `text` after the statement (alone on its line) at span, in the same block
     INSERT_AFTER_STATEMENT = "insert-after-statement"
-    # statements `text` first in the body of the `with` whose first item is the expression at span
+    # statements `text` first in the body of the `with` whose first item (or the `if` whose test)
+    # is the expression at span
     INSERT_AT_BLOCK_START = "insert-at-block-start"
     # the file `name` (from estimator_audit/migrate/support) written beside the fixed file
     SUPPORT_FILE = "support-file"

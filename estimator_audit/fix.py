@@ -55,10 +55,11 @@ class Locator:
         self.by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
         self.statement_lines = [(positions[s].start.line, positions[s].end.line) for s in module.body]
         self.lines: dict[tuple[int, int, int, int], cst.SimpleStatementLine] = {}
-        self.blocks: dict[tuple[int, int, int, int], cst.With] = {}  # by the span of the first item
+        # `with` blocks by the span of their first item, `if` blocks by the span of their test
+        self.blocks: dict[tuple[int, int, int, int], cst.With | cst.If] = {}
         for node, where in positions.items():
-            if isinstance(node, cst.With) and node.items:
-                at = positions[node.items[0].item]
+            if isinstance(node, (cst.With, cst.If)) and (isinstance(node, cst.If) or node.items):
+                at = positions[node.test if isinstance(node, cst.If) else node.items[0].item]
                 self.blocks[(at.start.line, at.start.column + 1, at.end.line, at.end.column + 1)] = node
             if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
                 inner = positions[node.body[0]]
@@ -82,11 +83,11 @@ class Locator:
             raise FixFailure(f"no statement alone on its line at {span[0]}:{span[1]}")
         return line
 
-    def block(self, span: Span) -> cst.With:
-        """The `with` statement whose first item is the expression at span."""
+    def block(self, span: Span) -> cst.With | cst.If:
+        """The `with` statement whose first item, or the `if` whose test, is the expression at span."""
         found = self.blocks.get(span)
         if found is None or not isinstance(found.body, cst.IndentedBlock):
-            raise FixFailure(f"no with statement with an indented body at {span[0]}:{span[1]}")
+            raise FixFailure(f"no with or if statement with an indented body at {span[0]}:{span[1]}")
         return found
 
     def top_level_index(self, span: Span) -> int:
@@ -233,11 +234,12 @@ def statements_after(text: str, module: cst.Module) -> Change:
 
 
 def statements_first_in(text: str, module: cst.Module) -> Change:
-    """A change that puts these statements first in a `with` block's indented body."""
+    """A change that puts these statements first in a `with` or `if` block's indented body."""
     parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
 
     def change(node: cst.CSTNode) -> cst.CSTNode:
-        assert isinstance(node, cst.With) and isinstance(node.body, cst.IndentedBlock)  # Locator.block
+        assert isinstance(node, (cst.With, cst.If))  # from Locator.block, which checks the body
+        assert isinstance(node.body, cst.IndentedBlock)
         return node.with_changes(body=node.body.with_changes(body=[*parsed, *node.body.body]))
 
     return change

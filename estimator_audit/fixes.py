@@ -9,6 +9,7 @@ from estimator_audit.calls import UNKNOWN, argument, is_none
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.layout import LINE_WIDTH, comments_in, one_line
+from estimator_audit.text_edits import bound_names
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -19,13 +20,39 @@ def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
 
     On TensorFlow 2.16+ `tf.keras` is Keras 3, so a file that imports only TensorFlow keeps
     spelling Keras through it."""
+    imported = {name for statement in context.tree.body for name in bound_names(statement)}
     for qualified, path in (("keras", ""), ("tensorflow.keras", ""), ("tensorflow", ".keras")):
         alias = context.alias_for(qualified)
-        if alias is not None:
+        if alias is not None and alias in imported:  # not an import in the `__main__` block
             return f"{alias}{path}", ()
     if "keras" not in context.module_bindings:
         return "keras", ("import keras",)
     raise LookupError("the file binds `keras` to something other than Keras")
+
+
+def main_block(context: ModuleContext, calls: list[ast.Call]) -> ast.If | None:
+    """The module's top-level `if __name__ == "__main__":` block that holds all the calls, when
+    other modules of the program import the module (Mask R-CNN's parallel_model.py and its
+    self-test): a statement put after the imports would run whenever they import it."""
+    for statement in context.tree.body:
+        if (isinstance(statement, ast.If) and "__main__" in ast.unparse(statement.test)
+                and all(statement.lineno <= call.lineno <= (statement.end_lineno or 0) for call in calls)):
+            return statement if context.project.importers(context.source.path) else None
+    return None
+
+
+def insert_where_it_runs(context: ModuleContext, calls: list[ast.Call], description: str, statement: str,
+                         imports: tuple[str, ...] = ()) -> Fix | None:
+    """A statement after the imports, or first in the `__main__` block that holds the calls of a
+    module other modules import."""
+    if not statement:
+        return None
+    block = main_block(context, calls)
+    if block is None:
+        return insert_statement(f"{description} after the imports", statement, imports)
+    edit = Edit(EditAction.INSERT_AT_BLOCK_START, context.span(block.test), text=statement)
+    return Fix(FixSafety.SAFE, f"{description} first in the `__main__` block (other modules import this one)",
+               (edit,), imports)
 
 
 def seed_everything(context: ModuleContext) -> tuple[str, tuple[str, ...]]:

@@ -142,7 +142,7 @@ def declared_encoding(data: bytes) -> str:
 
 def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: list[Edit]
                       ) -> dict[int, str] | None:
-    """{offset: lines} for statements put after a statement or first in a `with` block, laid
+    """{offset: lines} for statements put after a statement or first in a `with` or `if` block, laid
     out as fix.py's libcst path lays them out (the block's indentation, the file's first line
     ending); None for a layout that path would write differently (a statement sharing its
     line, a body on the header's line, a last line without a line break)."""
@@ -161,9 +161,7 @@ def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: lis
             offset = starts[last]
         else:
             where = offsets(starts, edit.span)
-            block = next((node for node in ast.walk(tree) if isinstance(node, ast.With) and node.items
-                          and where is not None
-                          and node_offsets(starts, lines, node.items[0].context_expr)[0] == where[0]), None)
+            block = opened_at(tree, starts, lines, where[0]) if where is not None else None
             if block is None or block.body[0].lineno == block.lineno:
                 return None
             body = block.body[0].lineno
@@ -178,6 +176,20 @@ def nested_insertions(text: str, starts: list[int], tree: ast.Module, edits: lis
             return None
         blocks[offset] = text_block
     return blocks
+
+
+def opened_at(tree: ast.Module, starts: list[int], lines: list[str], offset: int) -> ast.With | ast.If | None:
+    """The `with` block whose first item, or the `if` block whose test, starts at the offset."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With) and node.items:
+            head = node.items[0].context_expr
+        elif isinstance(node, ast.If):
+            head = node.test
+        else:
+            continue
+        if node_offsets(starts, lines, head)[0] == offset:
+            return node
+    return None
 
 
 def keyword_replacements(text: str, starts: list[int], tree: ast.Module, edits: list[Edit]

@@ -76,7 +76,7 @@ from estimator_audit.facts import (
     imports_seeding_module,
 )
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_statement, seed_everything, seed_graph
+from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import GRAPH_LOADS
 
@@ -510,13 +510,13 @@ class NoGlobalSeed(Rule):
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
                     f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
                     "(and seed each generator the program draws from)")
-            fix = self.graph_seed_fix(seed_graph(self.context))
+            fix = self.graph_seed_fix(seed_graph(self.context), calls)
         else:
             what = (f"this module trains ({call_text(first)}) but never sets a global seed: "
                     "weights, dropout and shuffling change from run to run; call "
                     f"keras.utils.set_random_seed({seed}) before building the model")
             statement, imports = seed_everything(self.context)
-            fix = insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports)
+            fix = insert_where_it_runs(self.context, calls, "seed Python, NumPy and TensorFlow", statement, imports)
         library = imported_library(self.context, calls)
         if library is not None and importer_seeds(self.context):
             return  # the program seeds before it calls into this module
@@ -578,14 +578,14 @@ class NoGlobalSeed(Rule):
             if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
                 self.graph_blocks.append(item)
 
-    def graph_seed_fix(self, statement: str) -> Fix | None:
+    def graph_seed_fix(self, statement: str, calls: list[ast.Call]) -> Fix | None:
         """The graph-level seed where the graph that runs is made: after each
         `reset_default_graph()` and first in each `with tf.Graph().as_default():` block (a seed
         set before them goes to a graph the program throws away), else after the imports."""
         if not statement:
             return None
         if not self.resets and not self.graph_blocks:
-            return insert_statement("set the graph-level seed after the imports", statement)
+            return insert_where_it_runs(self.context, calls, "set the graph-level seed", statement)
         edits = [Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(reset), text=statement)
                  for reset in self.resets]
         if self.resets and 0 < self.first_graph_line < min(reset.lineno for reset in self.resets):

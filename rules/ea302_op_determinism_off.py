@@ -53,7 +53,7 @@ import ast
 from estimator_audit.check import ModuleContext
 from estimator_audit.facts import call_text, imported_library
 from estimator_audit.findings import Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_statement
+from estimator_audit.fixes import insert_where_it_runs
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
@@ -187,5 +187,5 @@ class OpDeterminismOff(Rule):
         tf = self.context.alias_for("tensorflow")
         if tf is None or not self.context.facts.global_seeding_calls():
             return None
-        return insert_statement("enable op determinism after the imports",
-                                f"{tf}.config.experimental.enable_op_determinism()")
+        return insert_where_it_runs(self.context, self.context.facts.all_training_calls(), "enable op determinism",
+                                    f"{tf}.config.experimental.enable_op_determinism()")

@@ -25,7 +25,8 @@ preprocessing module, resizing masks in a data loader, cropping for display): it
 in an input pipeline or in display code, where no gradient is taken and tf.data keeps them on
 the CPU.
 
-Nor calls in a module-level function of a script or of a module the program imports that
+Nor a gradient-only row whose result goes straight into an op without a gradient (`tf.round`
+of cropped ground-truth masks, `tf.stop_gradient`, `argmax`). Nor calls in a module-level function of a script or of a module the program imports that
 nothing names (in the module or its importers): it never runs. Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
 from placeholders and constants (a state preprocessor that resizes a fed frame before feeding it
 to the network): no gradient passes through it, so its gradient op is never built.
@@ -151,6 +152,9 @@ DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter"})
 TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|\w*[Cc]onv(?:olution)?\d[dD]\w*|Embedding|"
                        r"LSTM\w*|GRU\w*|Model|Sequential|Layer)$|\.layers\.")  # not convert_image_dtype
 
+# Ops whose gradient is None: what feeds them gets no gradient from them.
+NO_GRADIENT = frozenset({"round", "stop_gradient", "argmax", "argmin", "floor", "ceil", "sign", "greater",
+                         "greater_equal", "less", "less_equal", "equal", "not_equal"})
 # Calls that read the graph's state rather than compute from their arguments.
 STATE = re.compile(r"variable|collection", re.IGNORECASE)
 
@@ -231,6 +235,7 @@ class NoDeterministicKernel(Rule):
                 image = tf.image.convert_image_dtype(image, dtype=tf.float32)
                 return tf.image.random_contrast(image, lower=0.5, upper=1.5)
             masks = tf.image.resize(masks, (64, 64), method="nearest")  # labels: no gradient here
+            targets = tf.round(tf.image.crop_and_resize(gt_masks, boxes, box_ids, [28, 28]))
             crops = tf.image.crop_and_resize(images, boxes, indices, [32, 32])  # for display
             """
         ),
@@ -361,6 +366,10 @@ class NoDeterministicKernel(Rule):
         if op is None and self.is_keras_2_upsampling(name) and self.nearest_interpolation(node):
             op = UPSAMPLING
         if op is not None:
+            parent = self.context.ancestors[-1] if self.context.ancestors else None
+            if op.gradient and isinstance(parent, ast.Call) and node in parent.args and (
+                    (self.context.call_name(parent) or "").rsplit(".", 1)[-1] in NO_GRADIENT):
+                return  # `tf.round(crop_and_resize(masks, ...))`: no gradient flows back through it
             functions = tuple(a for a in self.context.ancestors if isinstance(a, (*DEFS, ast.Lambda)))
             classes = [a for a in self.context.ancestors if isinstance(a, ast.ClassDef)]
             self.pending.append((node, op, functions, classes[-1] if classes else None))

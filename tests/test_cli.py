@@ -336,3 +336,18 @@ def test_a_script_importing_a_module_that_seeds_as_it_loads(tmp_path: Path) -> N
     assert fixed.returncode == 0, fixed.stderr
     assert (tmp_path / "run_this.py").read_text() == script.replace(
         "import tensorflow as tf\n", "import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\n")
+
+
+def test_a_module_others_import_is_seeded_in_its_main_block(tmp_path: Path) -> None:
+    """Seen in Mask R-CNN: parallel_model.py, imported by model.py, trains only in its
+    `__main__` self-test, importing keras there: the seed goes first in that block (a seed
+    after the imports would run whenever model.py imports it, and `keras` is not bound there)."""
+    (tmp_path / "parallel_model.py").write_text(
+        "import tensorflow as tf\nimport keras.backend as K\n\n\nclass ParallelModel:\n    pass\n\n\n"
+        "if __name__ == \"__main__\":\n    import keras.optimizers\n    model.fit_generator(batches, steps_per_epoch=50)\n")
+    (tmp_path / "model.py").write_text("import parallel_model\n")
+    done = run_cli(["parallel_model.py", "--select", "EA201", "--fix"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "parallel_model.py").read_text().endswith(
+        "if __name__ == \"__main__\":\n    tf.keras.utils.set_random_seed(42)\n    import keras.optimizers\n"
+        "    model.fit_generator(batches, steps_per_epoch=50)\n")
