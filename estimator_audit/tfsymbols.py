@@ -136,6 +136,20 @@ def keras_api(version: str) -> ApiTable:
     return ApiTable.from_file(f"keras_api_{version.replace('.', '_')}.json", "keras")
 
 
+def api_members(module: str) -> frozenset[str]:
+    """The public names of a TensorFlow or Keras module in any table (TF 2.15 and 2.21, Keras
+    2.15 and 3): what `from keras.optimizers import *` binds, whichever version the program
+    was written for."""
+    tables = {"tensorflow": (tf_api("2.15"), tf_api("2.21")),
+              "keras": (keras_api("2.15"), keras_api("3"))}.get(module.split(".")[0], ())
+    found: set[str] = set()
+    for table in tables:
+        path = table.canonical(module)
+        if path is not None:
+            found.update(name for name in table.modules.get(path, ()) if not name.startswith("_"))
+    return frozenset(found)
+
+
 def tf_tables(target: Version) -> tuple[ApiTable, ...]:
     """The tables a name must be missing from to be missing on `target` (see module docs)."""
     if target < TF2:

@@ -10,6 +10,8 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
 - `model.compile(...)` given a keyword Keras 3 dropped (`sample_weight_mode`, `target_tensors`,
   `distribute`, `experimental_steps_per_execution`: TypeError);
+- `Model(input=..., output=...)`, Keras 1's keywords (`inputs=`/`outputs=` since Keras 2; Keras
+  3.15 raised ValueError, Keras 2.15 TypeError);
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
   warns and ignores it: the learning rate stops decaying);
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
@@ -102,6 +104,9 @@ from estimator_audit.tfsymbols import (
 KERAS_ROOTS = ("keras", "tensorflow")
 KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
+# Functional model constructors, whose Keras 1 keywords `input=`/`output=` Keras 3 refuses.
+FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
+                              for name in ("Model", "models.Model"))
 REMOVED_COMPILE_KEYWORDS = frozenset({"sample_weight_mode", "target_tensors", "distribute",
                                       "experimental_steps_per_execution"})
 if TYPE_CHECKING:
@@ -186,6 +191,25 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            from keras.models import *
+            from keras.layers import *
+            from keras.optimizers import *
+            inputs = Input((256, 256, 1))
+            model = Model(input=inputs, output=Conv2D(1, 1)(inputs))
+            model.compile(optimizer=Adam(lr=1e-4), loss="binary_crossentropy")
+            """,
+            at=((5, 9), (6, 25)),
+            fixed="""
+            from keras.models import *
+            from keras.layers import *
+            from keras.optimizers import *
+            inputs = Input((256, 256, 1))
+            model = Model(inputs=inputs, outputs=Conv2D(1, 1)(inputs))
+            model.compile(optimizer=Adam(learning_rate=1e-4), loss="binary_crossentropy")
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -293,6 +317,21 @@ class Keras2Only(SymbolReferenceRule):
                         f"argument '{gone[0]}'\"): Keras 2's compile took it, Keras 3's does not; drop it")
         if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name:
             self.check_optimizer_keywords(node, name)
+        if name in FUNCTIONAL_MODELS:
+            self.check_model_keywords(node, name)
+
+    def check_model_keywords(self, node: ast.Call, name: str) -> None:
+        """Keras 1's `Model(input=..., output=...)`: Keras 3 raises ValueError (Keras 2.15 raised
+        TypeError too); the parameters are `inputs` and `outputs`."""
+        keywords = {k.arg for k in node.keywords if k.arg}
+        old = sorted(keywords & {"input", "output"})
+        if not old or keywords & {"inputs", "outputs"}:
+            return
+        edits = tuple(Edit(EditAction.NAME_ARGUMENT, self.context.span(node), f"{k}s", k) for k in old)
+        self.report(node, f"{tf_spelling(name)}({'=..., '.join(old)}=...) is Keras 1's spelling: Keras 3 raises "
+                    "ValueError (\"Unrecognized keyword arguments passed to Model\"); pass "
+                    f"{', '.join(f'{k}s=' for k in old)}",
+                    Fix(FixSafety.SAFE, f"pass {', '.join(f'{k}s=' for k in old)}", edits))
 
     def check_optimizer_keywords(self, node: ast.Call, name: str) -> None:
         """Keras 2's `lr=` alias, which Keras 3 optimizers refuse, and `decay=`, which they ignore."""
