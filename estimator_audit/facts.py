@@ -556,6 +556,31 @@ def seeds_tensorflow(context: ModuleContext, statement: ast.stmt) -> bool:
         context.names.qualified_name(node.func) or "", frozenset()) for node in ast.walk(statement))
 
 
+# A module's text that runs TF1 graphs: a session or a placeholder, in any spelling.
+TF1_GRAPH_TEXT = re.compile(r"Session\(|placeholder\(|disable_v2_behavior|disable_eager_execution")
+
+
+def importer_builds_tf1_graph(context: ModuleContext) -> bool:
+    """Whether a module that imports this one runs TF1 graphs (gae's train.py, with the session
+    and placeholders, importing the layers.py that builds the model): the library's ops run in
+    that graph, as TF1 code."""
+    project = context.project
+    for path in project.importers(context.source.path):
+        text = (project.read(path) or b"").decode("utf-8", "replace")
+        other = project.context(path) if TF1_GRAPH_TEXT.search(text) else None
+        if other is not None and any(graph_call(other, node) for node in ast.walk(other.tree)):
+            return True
+    return False
+
+
+def graph_call(context: ModuleContext, node: ast.AST) -> bool:
+    """A TensorFlow call that only a TF1 graph program makes (a session, a placeholder)."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = context.names.qualified_name(node.func) or ""
+    return name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
+
+
 def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one sets TensorFlow's global seed (glow's train.py
     seeding before it calls the model and data modules)."""

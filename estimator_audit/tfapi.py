@@ -56,7 +56,9 @@ def spells_eager_switch(text: str) -> bool:
 # TF1 graph programs (by last name): the sessions that run a graph, the placeholders fed to it.
 SESSIONS = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession",
                       "SingularMonitoredSession", "Supervisor"})
-PLACEHOLDERS = frozenset({"placeholder", "placeholder_with_default"})
+PLACEHOLDERS = frozenset({"placeholder", "placeholder_with_default", "sparse_placeholder"})
+# Those that raise with eager execution on (TF 2.21: placeholder_with_default returns its default).
+EAGER_FAILING_PLACEHOLDERS = PLACEHOLDERS - {"placeholder_with_default"}
 TF1_GRAPH_CALLS = SESSIONS | PLACEHOLDERS | EAGER_SWITCHES
 # Calls that load a saved graph into the default graph (qualified-name endings): a session that
 # runs it runs the graph's own ops, whose seeds were fixed when it was built.

@@ -2,8 +2,8 @@
 ## What it does
 Flags a module that builds and runs a TF1 graph while eager execution is on: it runs a TF1
 session (`Session`, `InteractiveSession`, `MonitoredTrainingSession`, `MonitoredSession`,
-`train.Supervisor`) or makes placeholders (`placeholder`, `placeholder_with_default`) as the
-module runs, in any spelling (`tf.placeholder`, `tf.compat.v1.placeholder`, `import
+`train.Supervisor`) or makes placeholders (`placeholder`, `sparse_placeholder`; not
+`placeholder_with_default`, which returns its default with eager execution on) as the module runs, in any spelling (`tf.placeholder`, `tf.compat.v1.placeholder`, `import
 tensorflow.compat.v1 as tf`), and neither it nor a module of the program that imports it calls
 `tf.compat.v1.disable_v2_behavior()` or `disable_eager_execution()`. One finding per module, at
 the first graph-only call. Placeholders made only inside functions of a module that runs no
@@ -120,9 +120,9 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import (
+    EAGER_FAILING_PLACEHOLDERS,
     EAGER_GRAPH_LOADS,
     EAGER_SWITCHES,
-    PLACEHOLDERS,
     SESSIONS,
     spells_eager_switch,
 )
@@ -131,7 +131,7 @@ if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
     from estimator_audit.project import Project
 
-GRAPH_BUILDERS = SESSIONS | PLACEHOLDERS
+GRAPH_BUILDERS = SESSIONS | EAGER_FAILING_PLACEHOLDERS
 # Estimator export calls: placeholders in a function that makes one are built in the graph the
 # Estimator makes when it exports, not in the default graph.
 SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_fn")
@@ -351,12 +351,12 @@ class GraphUnderEager(Rule):
                 if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or given_graph or (
                         last in SESSIONS and self.session_block_builds_its_graph(node)):
                     return  # builds in a graph of its own, or runs only with eager execution off
-                if last in PLACEHOLDERS and self.in_serving_function():
+                if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
                 self.first = self.first or node
                 self.supervisor = self.supervisor or last == "Supervisor"  # raises as it is made
-                self.placeholders = self.placeholders or last in PLACEHOLDERS
-                self.runs_graph = self.runs_graph or last not in PLACEHOLDERS or not any(
+                self.placeholders = self.placeholders or last in EAGER_FAILING_PLACEHOLDERS
+                self.runs_graph = self.runs_graph or last not in EAGER_FAILING_PLACEHOLDERS or not any(
                     isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
             elif name.startswith(TF2_CODE) and self.tf2_code is None:
                 self.tf2_code = node

@@ -1,7 +1,7 @@
 """
 ## What it does
 In a module that builds a TF1 graph (it runs a session, makes placeholders or switches to graph
-mode), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary.scalar`,
+mode), or that a module building one imports (its layers run in that graph), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary.scalar`,
 `histogram`, `image`, `audio` and `text` (TF2's summary ops), `tf.where`, `tf.nn.ctc_loss`,
 `tf.saved_model.load`, the initializer classes (`tf.zeros_initializer`,
 `tf.random_normal_initializer`, ...), `tf.losses.Reduction`: the names TensorFlow's own
@@ -73,6 +73,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
+from estimator_audit.facts import importer_builds_tf1_graph
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfsymbols import (
@@ -141,9 +142,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
     name = "tf1-meaning-changed"
     severity = Severity.ERROR
     summary = "A TF1 graph program calls a name TensorFlow 2 kept for another object, or with a TF1 keyword."
-    # It reports only in TF1 graph programs (facts.builds_tf1_graph): one of these is called.
-    triggers = ("Session", "Supervisor", "placeholder", "disable_eager_execution", "disable_v2_behavior",
-                *ANYWHERE_KEYWORDS)
+    # It reports in TF1 graph programs (facts.builds_tf1_graph) and the modules they import.
+    triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
         Valid(
@@ -352,7 +352,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         self.pending.append(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
 
     def finish(self) -> None:
-        graph = self.context.facts.builds_tf1_graph
+        graph = self.context.facts.builds_tf1_graph or (
+            any(not pending.anywhere for pending in self.pending) and importer_builds_tf1_graph(self.context))
         for pending in self.pending:
             if graph or pending.anywhere:
                 self.report(pending.node, pending.message, pending.fix)

@@ -6,7 +6,9 @@ as `model.train_op`: restoring a checkpoint, inference and benchmarks do not) bu
 `tf.config.experimental.enable_op_determinism()` and never sets `TF_DETERMINISTIC_OPS`.
 Reported once, at the first training call. In a library module (imported by the program's
 other modules or part of a package, with no `__main__` block, training only inside functions
-and classes) no fix is offered: enabling op determinism at import time would switch every importing program. Severity info: it matters on GPUs, where several
+and classes) no fix is offered: enabling op determinism at import time would switch every importing program. Not
+flagged in a module that hides every GPU (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`):
+on the CPU the kernels it is about do not run. Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -49,6 +51,7 @@ point. It needs the file's `import tensorflow as tf` (any alias).
 """
 
 import ast
+import re
 
 from estimator_audit.check import ModuleContext
 from estimator_audit.facts import call_text, imported_library
@@ -57,6 +60,10 @@ from estimator_audit.fixes import insert_where_it_runs
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
+
+
+# `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or "-1"), by item or setdefault: no GPU is visible.
+NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
 
 
 class OpDeterminismOff(Rule):
@@ -120,6 +127,16 @@ class OpDeterminismOff(Rule):
                 print(sess.run(grad_z))
             """
         ),
+        Valid(
+            """
+            import os
+            os.environ["CUDA_VISIBLE_DEVICES"] = ""
+            import tensorflow as tf
+            tf.random.set_seed(1)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.fit(x, y)
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -163,7 +180,9 @@ class OpDeterminismOff(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        self.enabled = "TF_DETERMINISTIC_OPS" in context.source.text
+        text = context.source.text
+        # Op determinism is about GPU kernels: a program that hides every GPU runs on the CPU.
+        self.enabled = "TF_DETERMINISTIC_OPS" in text or ("CUDA_VISIBLE_DEVICES" in text and NO_GPU.search(text) is not None)
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.context.call_name(node) in ENABLE:

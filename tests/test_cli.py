@@ -351,3 +351,16 @@ def test_a_module_others_import_is_seeded_in_its_main_block(tmp_path: Path) -> N
     assert (tmp_path / "parallel_model.py").read_text().endswith(
         "if __name__ == \"__main__\":\n    tf.keras.utils.set_random_seed(42)\n    import keras.optimizers\n"
         "    model.fit_generator(batches, steps_per_epoch=50)\n")
+
+
+def test_tf1_calls_in_a_library_of_a_graph_program_are_read_as_tf1(tmp_path: Path) -> None:
+    """Seen in tkipf/gae: layers.py calls `tf.nn.dropout(x, 1 - self.dropout)` (TF1's keep_prob)
+    and optimizer.py passes `targets=`; neither builds a graph, train.py does (sessions,
+    placeholders). TF2 would read the keep probability as the drop rate."""
+    (tmp_path / "layers.py").write_text(
+        "import tensorflow as tf\n\n\ndef dense(x, w, dropout):\n    return tf.matmul(tf.nn.dropout(x, 1 - dropout), w)\n")
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\nimport layers\n\nx = tf.placeholder(tf.float32, [None, 4])\n"
+        "h = layers.dense(x, w, 0.1)\nsess = tf.Session()\n")
+    done = run_cli(["layers.py", "--select", "EA110", "--output-format", "json"], cwd=tmp_path)
+    assert [(f["line"], f["code"]) for f in json.loads(done.stdout)] == [(5, "EA110")]
