@@ -276,8 +276,32 @@ class NoGlobalSeed(Rule):
                 sess.run(train_op)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            queue = tf.compat.v1.train.input_producer(paths, shuffle=False, num_epochs=1)
+            local_init_op = tf.compat.v1.local_variables_initializer()
+            with tf.compat.v1.Session() as sess:
+                sess.run(local_init_op)
+            """
+        ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            from text_cnn import TextCNN
+            np.random.seed(10)
+            cnn = TextCNN(sequence_length=56, num_classes=2)
+            global_step = tf.compat.v1.Variable(0, name="global_step", trainable=False)
+            train_op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(cnn.loss, global_step=global_step)
+            with tf.compat.v1.Session() as sess:
+                sess.run(train_op, {cnn.input_x: x_batch})
+            """,
+            at=((9, 5),),
+            message="the graph it runs draws new values on every run",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -471,6 +495,7 @@ class NoGlobalSeed(Rule):
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
         self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
         self.run_draws = False  # random ops that draw as the graph runs (not initial values)
+        self.makes_variables = False  # trainable variables of its own (else its model is built elsewhere)
         self.restores = False  # it loads trained weights over the initial values
         self.first_graph_line = 0  # of the first call that builds random graph nodes
 
@@ -490,7 +515,7 @@ class NoGlobalSeed(Rule):
         inference = (self.restores or self.loads_graph) and not facts.applies_updates and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and (
-            self.random_graph or draws or (facts.training_run(run) and not facts.applies_updates)
+            self.random_graph or draws or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
@@ -538,6 +563,8 @@ class NoGlobalSeed(Rule):
                 self.run_draws = self.run_draws or (RUN_DRAWS.search(last) is not None and "initializer" not in name
                                                     and not self.in_initial_value())
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
+            self.makes_variables = self.makes_variables or self.random_graph or (
+                last in VARIABLE_MAKERS and not any(k.arg == "trainable" for k in node.keywords))
             self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
@@ -598,7 +625,8 @@ class NoGlobalSeed(Rule):
         """Whether a session run fetches what looks like a training step or an initializer
         built elsewhere (`sess.run(self.train_op)`, `sess.run(init)`), not a constant."""
         fetched = self.context.source.segment(self.context.span(call.args[0])) if call.args else ""
-        return DRAWING_FETCH.search(fetched) is not None
+        return any(DRAWING_FETCH.search(word) and "local" not in word.lower()  # local variables count epochs
+                   for word in re.findall(r"\w+", fetched))
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
