@@ -480,16 +480,65 @@ def version_test(context: ModuleContext, test: ast.expr) -> bool:
     return False
 
 
+def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool:
+    """Whether a statement list holding `child` leaves earlier on a version test (`if
+    tf.__version__ >= "2": raise ...` at the top of a TF1-only function)."""
+    body = getattr(owner, "body", None)
+    if not isinstance(body, list) or child not in body:
+        return False
+    return any(isinstance(statement, ast.If) and not statement.orelse and statement.body
+               and isinstance(statement.body[-1], (ast.Raise, ast.Return))
+               and version_test(context, statement.test) for statement in body[:body.index(child)])
+
+
+def version_dispatched(context: ModuleContext) -> frozenset[str]:
+    """The module's functions named only inside branches of `if`s on the TensorFlow version
+    (TensorFlowOnSpark's `_run_model_tf1`, called when TF < 2): their code runs on one side only."""
+    memo = context.memo
+    if "version_dispatched" not in memo:
+        inside: set[str] = set()
+        outside: set[str] = set()
+        defined = {d.name for d in ast.walk(context.tree)
+                   if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+        def visit(node: ast.AST, guarded_branch: bool) -> None:
+            if isinstance(node, ast.If) and version_test(context, node.test):
+                for statement in [*node.body, *node.orelse]:
+                    visit(statement, True)
+                return
+            if isinstance(node, ast.IfExp) and version_test(context, node.test):
+                visit(node.body, True)  # `run = run_tf1 if version < 2 else run_tf2`
+                visit(node.orelse, True)
+                return
+            name = (node.id if isinstance(node, ast.Name)
+                    else node.attr if isinstance(node, ast.Attribute) else None)
+            if name in defined:
+                (inside if guarded_branch else outside).add(name)
+            for child in ast.iter_child_nodes(node):
+                visit(child, guarded_branch)
+
+        if "version" in context.source.text.lower():  # most modules test no version
+            visit(context.tree, False)
+        memo["version_dispatched"] = frozenset(inside - outside)
+    return memo["version_dispatched"]  # type: ignore[no-any-return]
+
+
 def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bool:
     """Whether the program tests for the name itself, so a missing one does not crash it:
     inside a `try` body whose handlers catch one of `errors` (by name; Exception,
     BaseException and a bare except count), inside such a handler (the fallback for older
-    TensorFlow), inside either branch of an `if` that tests the TensorFlow version, or in code
+    TensorFlow), inside either branch of an `if` that tests the TensorFlow version, after an
+    early exit on such a test, in a function only called from such branches, or in code
     that runs only with eager execution off (`else` of `if tf.executing_eagerly():`) in a module
     that keeps it on."""
     path = [*context.ancestors, node]
     for index, ancestor in enumerate(path[:-1]):
         child = path[index + 1]
+        if exits_before(context, ancestor, child):
+            return True
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                ancestor.name in version_dispatched(context)):
+            return True
         if isinstance(ancestor, ast.Try) or type(ancestor).__name__ == "TryStar":
             handlers: list[ast.ExceptHandler] = ancestor.handlers  # type: ignore[attr-defined]
             body: list[ast.stmt] = ancestor.body  # type: ignore[attr-defined]

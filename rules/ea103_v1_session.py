@@ -88,10 +88,10 @@ import enum
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import RNG, graph_mode_only
+from estimator_audit.facts import RNG
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfsymbols import call_rename_fix
+from estimator_audit.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
 from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class V1Session(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
-        if name is not None and is_session(name) and not graph_mode_only(self.context, self.context.ancestors, node):
+        if name is not None and is_session(name) and not guarded(self.context, node, ATTRIBUTE_ERRORS):
             self.pending.append((name, node, session_name(self.context.ancestors, node)))
 
     def finish(self) -> None:

@@ -16,7 +16,9 @@ Keras 3 dropped (EA108), calls that a more specific rule reports (premade and cu
 EA101-EA105, EA107), and code that tests for the name itself: inside a `try` whose `except`
 catches ImportError/AttributeError, inside such an `except` (the fallback for old TensorFlow),
 or under an `if` that tests the TensorFlow version (`is_tf2`, `tf.__version__`,
-`hasattr(tf, ...)`). With a target below 2.0 nothing is flagged.
+`hasattr(tf, ...)`), after an early `raise`/`return` on such a test, or in a function the module
+calls only from such a test's branches (`run = run_tf1 if version < 2 else run_tf2`). With a
+target below 2.0 nothing is flagged.
 
 ## Why is this bad?
 The line raises AttributeError (ImportError for imports) on the target TensorFlow: TF 2.0
@@ -299,6 +301,24 @@ class MissingSymbol(SymbolReferenceRule):
             opt = tf.train.AdamOptimizer(0.1)
             est = tf.estimator.DNNClassifier([10], cols)
             from keras.layers.merge import concatenate
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            from packaging import version
+            def export_saved_model(sess, export_dir):
+                if version.parse(tf.__version__) >= version.parse("2.0.0"):
+                    raise Exception("DEPRECATED: Use TF provided APIs instead.")
+                return tf.saved_model.builder.SavedModelBuilder(export_dir)
+            def _run_model_tf1(args):
+                tf.reset_default_graph()
+                return tf.Session(graph=tf.get_default_graph())
+            def _run_model_tf2(args):
+                return tf.saved_model.load(args.export_dir)
+            def run_model(args):
+                run = _run_model_tf1 if version.parse(tf.__version__) < version.parse("2.0.0") else _run_model_tf2
+                return run(args)
             """
         ),
     )

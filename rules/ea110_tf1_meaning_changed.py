@@ -80,6 +80,7 @@ from estimator_audit.tfsymbols import (
     Reference,
     SymbolReferenceRule,
     changed_meaning,
+    guarded,
     spelled_v2,
     spelling,
     v1_keywords,
@@ -294,6 +295,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         self.pending: list[Pending] = []
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
+        if guarded(self.context, reference.node, frozenset()):
+            return  # in code the program runs on one TensorFlow version only, by its own test
         found = changed_meaning(reference.qualified, self.target)
         if found is None:
             self.check_keywords(reference)

@@ -6,9 +6,11 @@ as `model.train_op`: restoring a checkpoint, inference and benchmarks do not) bu
 `tf.config.experimental.enable_op_determinism()` and never sets `TF_DETERMINISTIC_OPS`.
 Reported once, at the first training call. In a library module (imported by the program's
 other modules or part of a package, with no `__main__` block, training only inside functions
-and classes) no fix is offered: enabling op determinism at import time would switch every importing program. Not
-flagged in a module that hides every GPU (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`):
-on the CPU the kernels it is about do not run. Severity info: it matters on GPUs, where several
+and classes) no fix is offered: enabling op determinism at import time would switch every
+importing program. Not flagged in a module that hides every GPU
+(`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`: on the CPU the kernels it is about do not
+run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
+kernels TensorFlow's switch does not reach. Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -63,6 +65,8 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 
 
 # `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or "-1"), by item or setdefault: no GPU is visible.
+# Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
+OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
 
 
@@ -137,6 +141,16 @@ class OpDeterminismOff(Rule):
             model.fit(x, y)
             """
         ),
+        Valid(
+            """
+            import os
+            os.environ["KERAS_BACKEND"] = "jax"
+            import keras
+            keras.utils.set_random_seed(1)
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit(x, y)
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -182,7 +196,9 @@ class OpDeterminismOff(Rule):
         super().__init__(context)
         text = context.source.text
         # Op determinism is about GPU kernels: a program that hides every GPU runs on the CPU.
-        self.enabled = "TF_DETERMINISTIC_OPS" in text or ("CUDA_VISIBLE_DEVICES" in text and NO_GPU.search(text) is not None)
+        self.enabled = "TF_DETERMINISTIC_OPS" in text or (
+            "CUDA_VISIBLE_DEVICES" in text and NO_GPU.search(text) is not None) or (
+            "KERAS_BACKEND" in text and OTHER_BACKEND.search(text) is not None)
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.context.call_name(node) in ENABLE:
