@@ -10,6 +10,10 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
 - `model.compile(...)` given a keyword Keras 3 dropped (`sample_weight_mode`, `target_tensors`,
   `distribute`, `experimental_steps_per_execution`: TypeError);
+- `model.save(...)`/`save_weights(...)` given `save_format=` or a file name Keras 3 will not
+  save under (a model must end in `.keras` or `.h5`, weights in `.weights.h5`: Keras 2 wrote a
+  SavedModel or a TF checkpoint there), and `ModelCheckpoint` with such a file name (ValueError,
+  checked on TF 2.21);
 - `Model(input=..., output=...)`, Keras 1's keywords (`inputs=`/`outputs=` since Keras 2; Keras
   3.15 raised ValueError, Keras 2.15 TypeError);
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
@@ -104,6 +108,23 @@ from estimator_audit.tfsymbols import (
 KERAS_ROOTS = ("keras", "tensorflow")
 KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
+# The file name endings Keras 3 saves models and weights under (and ModelCheckpoint with them).
+SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
+MODEL_CHECKPOINTS = frozenset({"keras.callbacks.ModelCheckpoint", "tensorflow.keras.callbacks.ModelCheckpoint"})
+
+
+def literal_tail(node: ast.expr | None) -> str | None:
+    """The end of a file name the code spells as a literal: a string, an f-string ending in a
+    literal part, or `os.path.join(..., "name")`; None when the end is computed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[-1], ast.Constant):
+        return str(node.values[-1].value)
+    if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("path.join") and node.args:
+        return literal_tail(node.args[-1])
+    return None
+
+
 # Functional model constructors, whose Keras 1 keywords `input=`/`output=` Keras 3 refuses.
 FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
                               for name in ("Model", "models.Model"))
@@ -191,6 +212,22 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import os
+            import keras
+            model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+            model.save(os.path.join(model_dir, "export"), save_format="tf")
+            model.save(f"{model_dir}/model")
+            model.save_weights("weights.h5")
+            checkpoint = keras.callbacks.ModelCheckpoint(os.path.join(model_dir, "weights-{epoch:04d}"),
+                                                         save_weights_only=True)
+            model.save("model.keras")
+            model.save_weights(path)
+            best = keras.callbacks.ModelCheckpoint("best.h5")
+            """,
+            at=((4, 1), (5, 1), (6, 1), (7, 14)),
+        ),
         Invalid(
             """
             from keras.models import *
@@ -319,6 +356,50 @@ class Keras2Only(SymbolReferenceRule):
             self.check_optimizer_keywords(node, name)
         if name in FUNCTIONAL_MODELS:
             self.check_model_keywords(node, name)
+        if method in ("save", "save_weights") and self.saves_a_keras_model(node, name, method):
+            self.check_saving(node, method)
+        if name in MODEL_CHECKPOINTS:
+            self.check_checkpoint(node)
+
+    def saves_a_keras_model(self, node: ast.Call, name: str | None, method: str) -> bool:
+        """A Keras model's save: the receiver is one, or, unknown, is named like a model or is
+        compiled or fit in the module (not a tf.train.Checkpoint or Saver)."""
+        if not self.on_keras_model(name, method):
+            return False
+        if name is not None:
+            return True
+        receiver = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+        text = self.context.source.text
+        return "model" in receiver.lower() or f"{receiver}.compile(" in text or f"{receiver}.fit(" in text
+
+    def check_saving(self, node: ast.Call, method: str) -> None:
+        """Keras 3 saves by the file's extension: `.keras` or `.h5` for models, `.weights.h5`
+        for weights, and has no `save_format` (TF 2.21: ValueError for save, TypeError for
+        save_weights)."""
+        if any(k.arg == "save_format" for k in node.keywords):
+            error = "ValueError" if method == "save" else "TypeError"
+            self.report(node, f"model.{method}(save_format=...) raises {error} on Keras 3, which saves by the "
+                        "file's extension and has no save_format: drop it and name the file "
+                        f"{'.keras' if method == 'save' else '.weights.h5'}")
+            return
+        path = literal_tail(node.args[0]) if node.args else None
+        endings = SAVE_ENDINGS[method]
+        if path is not None and not path.endswith(endings):
+            wrote = ("Keras 2 wrote a SavedModel there: model.export(path) still does" if method == "save"
+                     else "Keras 2 wrote a TensorFlow checkpoint there")
+            self.report(node, f"model.{method}('{path}') raises ValueError on Keras 3: the file name must end in "
+                        f"{' or '.join(endings)} ({wrote})")
+
+    def check_checkpoint(self, node: ast.Call) -> None:
+        """ModelCheckpoint's file name must end as the Keras 3 save it will call expects."""
+        path = literal_tail(node.args[0]) if node.args else literal_tail(
+            next((k.value for k in node.keywords if k.arg == "filepath"), None))
+        weights = any(k.arg == "save_weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
+                      for k in node.keywords)
+        endings = SAVE_ENDINGS["save_weights" if weights else "save"]
+        if path is not None and not path.endswith(endings):
+            self.report(node, f"ModelCheckpoint('{path}'{', save_weights_only=True' if weights else ''}) raises "
+                        f"ValueError on Keras 3: the file name must end in {' or '.join(endings)}")
 
     def check_model_keywords(self, node: ast.Call, name: str) -> None:
         """Keras 1's `Model(input=..., output=...)`: Keras 3 raises ValueError (Keras 2.15 raised
