@@ -49,7 +49,8 @@ Safe, and offered only when the module sets a global seed (after EA201's fix, it
 determinism on, a random op without a seed raises `RuntimeError: Random ops require a seed to
 be set when determinism is enabled` (checked on TensorFlow 2.21). It can make training slower
 on a GPU, and it raises on ops that have no deterministic kernel (see EA304), which is the
-point. It needs the file's `import tensorflow as tf` (any alias).
+point. It needs the file's `import tensorflow as tf` (any alias). Not offered where a random op
+or training comes before the first seed (a notebook seeding in a late cell): they would raise.
 """
 
 import ast
@@ -156,6 +157,16 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            x = tf.random.normal((3, 3))
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.fit(x, y)
+            tf.random.set_seed(1)
+            """,
+            at=((4, 1),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             tf.compat.v1.set_random_seed(1)
             with tf.compat.v1.Session() as sess:
                 sess.run(train_init_op)
@@ -220,7 +231,13 @@ class OpDeterminismOff(Rule):
     def fix(self) -> Fix | None:
         """Only after a global seed: with op determinism on, unseeded random ops raise."""
         tf = self.context.alias_for("tensorflow")
-        if tf is None or not self.context.facts.global_seeding_calls():
+        facts = self.context.facts
+        seeds = facts.global_seeding_calls()
+        if tf is None or not seeds:
             return None
+        first_seed = min(seed.node.lineno for seed in seeds)
+        draws = [use.node.lineno for use in facts.random_uses] + [call.lineno for call in facts.all_training_calls()]
+        if any(line < first_seed for line in draws):
+            return None  # determinism on after the imports would make the draws before the seed raise
         return insert_where_it_runs(self.context, self.context.facts.all_training_calls(), "enable op determinism",
                                     f"{tf}.config.experimental.enable_op_determinism()")

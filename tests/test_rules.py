@@ -133,3 +133,14 @@ def test_an_input_fn_a_contrib_learn_estimator_fits_on_keeps_its_queue_helper() 
     assert set(found) == {"EA107", "EA208"} and all(f.fix is None for f in found.values())
     assert all(f.fix is not None for f in audit_text(code.replace(".fit(", ".train("))
                if f.code in ("EA107", "EA208"))
+
+
+def test_op_determinism_is_not_switched_on_above_draws_made_before_the_seed() -> None:
+    """Seen in a notebook seeding in a late cell: op determinism enabled after the imports made
+    the random ops of the cells before the seed raise (TF 2.21: "Random ops require a seed")."""
+    late = "import tensorflow as tf\nx = tf.random.normal((3, 3))\nmodel.fit(x, y)\ntf.random.set_seed(1)\n"
+    [finding] = [f for f in audit_text(late) if f.code == "EA302"]
+    assert finding.fix is None
+    early = "import tensorflow as tf\ntf.random.set_seed(1)\nx = tf.random.normal((3, 3))\nmodel.fit(x, y)\n"
+    [finding] = [f for f in audit_text(early) if f.code == "EA302"]
+    assert finding.fix is not None
