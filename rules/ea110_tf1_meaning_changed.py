@@ -125,10 +125,17 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], int]] = {
 }
 
 
+# Classes get_variable may be handed uncalled (`initializer=tf.zeros_initializer`): it calls them
+# (TF 2.21 made the same zeros).
+UNCALLED_SAME = frozenset({"tensorflow.zeros_initializer", "tensorflow.ones_initializer"})
+
+
 def same_values(reference: Reference) -> bool:
     """A call of a changed-meaning name that TF2's object answers as TF1's did."""
     call = reference.node
     entry = SAME_VALUES.get(reference.qualified)
+    if entry is not None and not isinstance(call, ast.Call) and reference.qualified in UNCALLED_SAME:
+        return True  # the class handed to get_variable, which makes one itself
     if entry is None or not isinstance(call, ast.Call) or len(call.args) > len(entry[0]):
         return False
     parameters, required = entry
@@ -191,6 +198,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             x = tf.compat.v1.placeholder(tf.float32, [None, 4])
             q = tf.compat.v1.layers.dense(x, 2, kernel_initializer=tf.random_normal_initializer(0, 0.1))
             h = tf.nn.dropout(tf.nn.l2_normalize(q, dim=1), 0.5)  # keep_prob 0.5 is rate 0.5
+            b = tf.compat.v1.get_variable("b", [2], initializer=tf.zeros_initializer)
             w = tf.random_uniform_initializer(minval=-0.3, maxval=0.3)
             """
         ),

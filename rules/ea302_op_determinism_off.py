@@ -10,7 +10,8 @@ and classes) no fix is offered: enabling op determinism at import time would swi
 importing program. Not flagged in a module that hides every GPU
 (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`: on the CPU the kernels it is about do not
 run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
-kernels TensorFlow's switch does not reach. Severity info: it matters on GPUs, where several
+kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
+tf.device("/cpu:0"), tf.Session():` (here or in a module importing it). Severity info: it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -66,6 +67,8 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 
 
 # `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or "-1"), by item or setdefault: no GPU is visible.
+# A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`.
+CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\(""")
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
@@ -152,6 +155,15 @@ class OpDeterminismOff(Rule):
             model.fit(x, y)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+            with tf.device("/cpu:0"), tf.compat.v1.Session() as sess:
+                train_op = build_model()
+                sess.run(train_op)
+            """
+        ),
     )
     invalid = (
         Invalid(
@@ -217,7 +229,7 @@ class OpDeterminismOff(Rule):
 
     def finish(self) -> None:
         first = self.context.facts.first_training_call()
-        if first is not None and not self.enabled:
+        if first is not None and not self.enabled and not self.pinned_to_cpu():
             message = (f"this module trains ({call_text(first)}) without "
                        "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
                        "GPU, seeded runs can still differ after the first step")
@@ -227,6 +239,15 @@ class OpDeterminismOff(Rule):
                             "it here would switch every importing program)", None)
                 return
             self.report(first, message, self.fix())
+
+    def pinned_to_cpu(self) -> bool:
+        """Whether the program runs its graph pinned to the CPU: a `with tf.device('/cpu:0'),
+        tf.Session() as sess:` block, here or in a module that imports this one (NTM's main.py
+        building and training every task in one)."""
+        project = self.context.project
+        texts = [self.context.source.text] + [
+            (project.read(path) or b"").decode("utf-8", "replace") for path in project.importers(self.context.source.path)]
+        return any("device" in text and CPU_SESSION.search(text) for text in texts)
 
     def fix(self) -> Fix | None:
         """Only after a global seed: with op determinism on, unseeded random ops raise."""
