@@ -565,12 +565,26 @@ def importer_builds_tf1_graph(context: ModuleContext) -> bool:
     and placeholders, importing the layers.py that builds the model): the library's ops run in
     that graph, as TF1 code."""
     project = context.project
-    for path in project.importers(context.source.path):
+    for path in program_importers(context):
         text = (project.read(path) or b"").decode("utf-8", "replace")
         other = project.context(path) if TF1_GRAPH_TEXT.search(text) else None
         if other is not None and any(graph_call(other, node) for node in ast.walk(other.tree)):
             return True
     return False
+
+
+def program_importers(context: ModuleContext) -> list[str]:
+    """The modules that import this one, and those importing it through a package's
+    `__init__.py` that re-exports it (wavenet's model.py, imported by train.py as `wavenet`)."""
+    project = context.project
+    found: list[str] = []
+    for path in project.importers(context.source.path):
+        found.append(path)
+        if os.path.basename(path) == "__init__.py":
+            package = project.context(path)
+            if package is not None:
+                found += [p for p in project.importers(path) if p not in found]
+    return found
 
 
 def graph_call(context: ModuleContext, node: ast.AST) -> bool:

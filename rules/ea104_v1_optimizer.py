@@ -198,6 +198,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
+from estimator_audit.facts import program_importers
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
 from estimator_audit.tfapi import GRAPH_ONLY
@@ -639,9 +640,12 @@ class TF1Optimizer(CallRule):
         if function is None:
             return False
         project = self.context.project
-        for path in project.importers(self.context.source.path):
+        # Named beyond its def here (`optimizer_factory = {"adam": create_adam_optimizer}`): the
+        # importers reach it through that name.
+        handed_on = len(re.findall(rf"\b{re.escape(function)}\b", self.context.source.text)) > 1
+        for path in program_importers(self.context):
             text = (project.read(path) or b"").decode("utf-8", "replace")
-            if f"{function}(" in text and TF1_OPTIMIZER_USE.search(text):
+            if (f"{function}(" in text or handed_on) and TF1_OPTIMIZER_USE.search(text):
                 return True
         return False
 

@@ -364,3 +364,27 @@ def test_tf1_calls_in_a_library_of_a_graph_program_are_read_as_tf1(tmp_path: Pat
         "h = layers.dense(x, w, 0.1)\nsess = tf.Session()\n")
     done = run_cli(["layers.py", "--select", "EA110", "--output-format", "json"], cwd=tmp_path)
     assert [(f["line"], f["code"]) for f in json.loads(done.stdout)] == [(5, "EA110")]
+
+
+def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: Path) -> None:
+    """Seen in ibab/tensorflow-wavenet: train.py imports `wavenet`, whose __init__.py re-exports
+    model.py (TF2's tf.summary.scalar in a TF1 graph) and ops.py's optimizer_factory (a dict of
+    functions returning TF1 optimizers that train.py minimizes): both are TF1 code."""
+    package = tmp_path / "wavenet"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .model import WaveNetModel\nfrom .ops import optimizer_factory\n")
+    (package / "ops.py").write_text(
+        "import tensorflow as tf\n\n\ndef create_adam_optimizer(learning_rate, momentum):\n"
+        "    return tf.train.AdamOptimizer(learning_rate=learning_rate, epsilon=1e-4)\n\n\n"
+        "optimizer_factory = {'adam': create_adam_optimizer}\n")
+    (package / "model.py").write_text(
+        "import tensorflow as tf\n\n\nclass WaveNetModel:\n    def loss(self, x):\n"
+        "        tf.summary.scalar('loss', x)\n        return x\n")
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\nfrom wavenet import WaveNetModel, optimizer_factory\n\n"
+        "optimizer = optimizer_factory['adam'](learning_rate=0.001, momentum=0.9)\n"
+        "train_op = optimizer.minimize(loss)\nx = tf.placeholder(tf.float32)\n")
+    done = run_cli(["wavenet", "--select", "EA104,EA110", "--output-format", "json"], cwd=tmp_path)
+    found = {(Path(f["path"]).name, f["code"]): f for f in json.loads(done.stdout)}
+    assert set(found) == {("model.py", "EA110"), ("ops.py", "EA104")}
+    assert "still works the TF1 way" in found[("ops.py", "EA104")]["message"]
