@@ -286,7 +286,8 @@ class ModuleFacts:
         if name in GRADIENT_TAPES:
             self.uses_gradient_tape = True
             return False
-        if name is not None and name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS:
+        if (name is not None and name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
+                and not given_to_keras(self.context.ancestors, node)):
             self.graph_calls.append(node)
         if name in TRAIN_AND_EVALUATE:
             self.training_calls.append(node)
@@ -626,6 +627,16 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     if os.path.isfile(os.path.join(folder, "__init__.py")):
         return f"this module belongs to the package `{os.path.basename(folder)}`, which programs import"
     return None
+
+
+def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call) -> bool:
+    """`K.set_session(tf.Session(config=config))`: a session only handed to Keras 2's backend
+    (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15)."""
+    parent = ancestors[-1] if ancestors else None
+    if not isinstance(parent, ast.Call) or node not in parent.args:
+        return False
+    func = parent.func
+    return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "set_session"
 
 
 def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:

@@ -15,15 +15,23 @@ if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
 
+def top_level_alias(context: ModuleContext, qualified: str) -> str | None:
+    """The module's name for a qualified name, when a top-level import binds it: a statement put
+    after the imports can use it (not one imported only in the `__main__` block or a function)."""
+    alias = context.alias_for(qualified)
+    if alias is None or not any(alias in bound_names(statement) for statement in context.tree.body):
+        return None
+    return alias
+
+
 def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
     """How the file names Keras (`keras`, `tf.keras`), with the import to add when it cannot.
 
     On TensorFlow 2.16+ `tf.keras` is Keras 3, so a file that imports only TensorFlow keeps
     spelling Keras through it."""
-    imported = {name for statement in context.tree.body for name in bound_names(statement)}
     for qualified, path in (("keras", ""), ("tensorflow.keras", ""), ("tensorflow", ".keras")):
-        alias = context.alias_for(qualified)
-        if alias is not None and alias in imported:  # not an import in the `__main__` block
+        alias = top_level_alias(context, qualified)
+        if alias is not None:
             return f"{alias}{path}", ()
     if "keras" not in context.module_bindings:
         return "keras", ("import keras",)
@@ -68,10 +76,10 @@ def seed_everything(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
 def compat_v1_call(context: ModuleContext, call: str) -> str:
     """`tf.compat.v1.<call>` through the file's alias (`tf.<call>` after `import
     tensorflow.compat.v1 as tf`), or '' when the file names TensorFlow nowhere."""
-    v1 = context.alias_for("tensorflow.compat.v1")
+    v1 = top_level_alias(context, "tensorflow.compat.v1")
     if v1 is not None:
         return f"{v1}.{call}"
-    tf = context.alias_for("tensorflow")
+    tf = top_level_alias(context, "tensorflow")
     return f"{tf}.compat.v1.{call}" if tf is not None else ""
 
 
@@ -182,6 +190,8 @@ def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> 
         return None  # called or dereferenced on the spot: a lambda there would change meaning
     if fed_to_contrib_learn(context, call, parent):
         return None  # `features, labels = input_fn()`: tf.contrib.learn cannot take a Dataset
+    if context.imports_any(("horovod",)):
+        return None  # one shuffle seed would give every Horovod worker the same batches
     pipeline = queue_pipeline(context, call, helper)
     if pipeline is None:
         return None

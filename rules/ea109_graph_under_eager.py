@@ -115,7 +115,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import graph_mode_only, in_own_graph
+from estimator_audit.facts import given_to_keras, graph_mode_only, in_own_graph
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -252,6 +252,16 @@ class GraphUnderEager(Rule):
             tf.compat.v1.app.run(main)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            import keras.backend as K
+            config = tf.compat.v1.ConfigProto()
+            config.gpu_options.allow_growth = True
+            K.set_session(tf.compat.v1.Session(config=config))
+            model.fit(x_train, y_train)
+            """
+        ),
     )
     invalid: ClassVar[tuple[Invalid, ...]] = (
         Invalid(
@@ -349,6 +359,7 @@ class GraphUnderEager(Rule):
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return
                 if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or given_graph or (
+                        given_to_keras(ancestors, node)) or (
                         last in SESSIONS and self.session_block_builds_its_graph(node)):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():

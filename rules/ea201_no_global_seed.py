@@ -18,8 +18,10 @@ that imports neither TensorFlow nor Keras (nox); scikit-learn's `fit`; code in a
 from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the graph before every
 test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library module (other
 modules of the program import it, or it belongs to a package; it has no `__main__` block and
-trains only inside functions and classes) the finding says to seed where the program starts and offers no fix: a seed set at
-import time would reseed every program that imports it.
+trains only inside functions and classes) the finding says to seed where the program starts and
+offers no fix: a seed set at import time would reseed every program that imports it. In a
+Horovod program no fix is offered:
+one seed for every worker would give them the same shuffles; the message says to seed by rank.
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
@@ -289,6 +291,17 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            import tensorflow as tf
+            import horovod.tensorflow.keras as hvd
+            hvd.init()
+            model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+            model.fit(dataset.shuffle(10000).batch(128), epochs=3)
+            """,
+            at=((5, 1),),
+            message="seed each worker by its rank",
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             from text_cnn import TextCNN
@@ -545,6 +558,11 @@ class NoGlobalSeed(Rule):
         library = imported_library(self.context, calls)
         if library is not None and importer_seeds(self.context):
             return  # the program seeds before it calls into this module
+        if self.context.imports_any(("horovod",)):
+            what += (" (in this Horovod program, seed each worker by its rank, e.g. "
+                     f"keras.utils.set_random_seed({seed} + hvd.rank()): one seed for every worker gives "
+                     "them all the same shuffles, so each trains on the same batches; no automatic fix)")
+            fix = None
         if library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")

@@ -60,7 +60,7 @@ import re
 from estimator_audit.check import ModuleContext
 from estimator_audit.facts import call_text, imported_library
 from estimator_audit.findings import Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_where_it_runs
+from estimator_audit.fixes import insert_where_it_runs, top_level_alias
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
@@ -251,7 +251,7 @@ class OpDeterminismOff(Rule):
 
     def fix(self) -> Fix | None:
         """Only after a global seed: with op determinism on, unseeded random ops raise."""
-        tf = self.context.alias_for("tensorflow")
+        tf = top_level_alias(self.context, "tensorflow")
         facts = self.context.facts
         seeds = facts.global_seeding_calls()
         if tf is None or not seeds:
