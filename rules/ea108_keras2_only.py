@@ -9,7 +9,7 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   tf_keras, which is Keras 2);
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
 - `model.compile(...)` given a keyword Keras 3 dropped (`sample_weight_mode`, `target_tensors`,
-  `distribute`, `experimental_steps_per_execution`: TypeError);
+  `distribute`, `experimental_steps_per_execution`, `experimental_run_tf_function`: TypeError);
 - `model.save(...)`/`save_weights(...)` given `save_format=` or a file name Keras 3 will not
   save under (a model must end in `.keras` or `.h5`, weights in `.weights.h5`: Keras 2 wrote a
   SavedModel or a TF checkpoint there), and `ModelCheckpoint` with such a file name (ValueError,
@@ -129,7 +129,7 @@ def literal_tail(node: ast.expr | None) -> str | None:
 FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
                               for name in ("Model", "models.Model"))
 REMOVED_COMPILE_KEYWORDS = frozenset({"sample_weight_mode", "target_tensors", "distribute",
-                                      "experimental_steps_per_execution"})
+                                      "experimental_steps_per_execution", "experimental_run_tf_function"})
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
