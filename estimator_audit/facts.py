@@ -639,14 +639,17 @@ def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call) -> bool:
     return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "set_session"
 
 
-def in_own_graph(ancestors: Sequence[ast.AST]) -> bool:
+def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = None) -> bool:
     """Whether code runs inside a graph of its own, which works with eager execution on (checked
-    on TensorFlow 2.21): a `with <graph>.as_default():` block, or a `with` of a Session given
-    its graph (`tf.Session(graph=g)`)."""
+    on TensorFlow 2.21): a `with <graph>.as_default():` block (also `g = graph.as_default()`,
+    then `with g:`, given the context to follow the name), or a `with` of a Session given its
+    graph (`tf.Session(graph=g)`)."""
     for ancestor in ancestors:
         if isinstance(ancestor, ast.With):
             for item in ancestor.items:
                 call = item.context_expr
+                if isinstance(call, ast.Name) and context is not None:
+                    call = context.assigned_value(call) or call
                 if isinstance(call, ast.Call) and (
                         (isinstance(call.func, ast.Attribute) and call.func.attr == "as_default")
                         or any(keyword.arg == "graph" for keyword in call.keywords)):

@@ -262,6 +262,17 @@ class GraphUnderEager(Rule):
             model.fit(x_train, y_train)
             """
         ),
+        Valid(
+            """
+            import tensorflow as tf
+            graph = tf.Graph().as_default()
+            with graph:
+                sess = tf.compat.v1.Session()
+                x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+                saver.restore(sess, checkpoint)
+            print(sess.run(logits, {x: batch}))
+            """
+        ),
     )
     invalid: ClassVar[tuple[Invalid, ...]] = (
         Invalid(
@@ -358,7 +369,7 @@ class GraphUnderEager(Rule):
                 if last == "InteractiveSession" and given_graph:
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return
-                if in_own_graph(ancestors) or graph_mode_only(self.context, ancestors, node) or given_graph or (
+                if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
                         given_to_keras(ancestors, node)) or (
                         last in SESSIONS and self.session_block_builds_its_graph(node)):
                     return  # builds in a graph of its own, or runs only with eager execution off

@@ -19,8 +19,8 @@ reads as (labels, logits). Keywords that are a TypeError whatever the program (`
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
 `ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`, and
-`random_normal_initializer(mean, stddev)` / `random_uniform_initializer(minval, maxval)` given
-both values and no seed or dtype. Names
+`random_normal_initializer` given its stddev and `random_uniform_initializer` given both bounds,
+with no seed or dtype. Names
 spelled through
 `tf.compat.v2` (`import tensorflow.compat.v2 as tf2`) ask for the TF2 function and are left
 alone. It fires when the `target` setting is TensorFlow 2 or later.
@@ -113,15 +113,16 @@ SWAPPED = frozenset({"tensorflow.nn.softmax_cross_entropy_with_logits",
 # `constant_initializer(0.5)`, `random_normal_initializer(0.0, 0.1)` and
 # `random_uniform_initializer(-0.3, 0.3)` made the same values under a graph seed, one-argument
 # `where` the same indices): the parameters such a call may pass (by position or keyword), and
-# how many of them it must pass. The random ones differ in their defaults, and with an op seed
+# those it must pass. The random ones differ in their defaults, and with an op seed
 # (TF2's then draws with stateless ops); `dtype=` raises TypeError on TF2's.
-SAME_VALUES: dict[str, tuple[tuple[str, ...], int]] = {
-    "tensorflow.zeros_initializer": ((), 0),
-    "tensorflow.ones_initializer": ((), 0),
-    "tensorflow.constant_initializer": (("value",), 0),
-    "tensorflow.where": (("condition",), 1),
-    "tensorflow.random_normal_initializer": (("mean", "stddev"), 2),
-    "tensorflow.random_uniform_initializer": (("minval", "maxval"), 2),
+SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
+    "tensorflow.zeros_initializer": ((), frozenset()),
+    "tensorflow.ones_initializer": ((), frozenset()),
+    "tensorflow.constant_initializer": (("value",), frozenset()),
+    "tensorflow.where": (("condition",), frozenset({"condition"})),
+    # TF1's mean and TF2's both default to 0.0: only the stddev (1.0 against 0.05) must be given
+    "tensorflow.random_normal_initializer": (("mean", "stddev"), frozenset({"stddev"})),
+    "tensorflow.random_uniform_initializer": (("minval", "maxval"), frozenset({"minval", "maxval"})),
 }
 
 
@@ -141,8 +142,7 @@ def same_values(reference: Reference) -> bool:
     parameters, required = entry
     keywords = [keyword.arg for keyword in call.keywords]
     passed = {*parameters[:len(call.args)], *keywords}
-    return passed <= set(parameters) and len(passed) == len(call.args) + len(keywords) and (
-        set(parameters[:required]) <= passed)
+    return passed <= set(parameters) and len(passed) == len(call.args) + len(keywords) and required <= passed
 
 
 class TF1MeaningChanged(SymbolReferenceRule):
@@ -200,6 +200,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             h = tf.nn.dropout(tf.nn.l2_normalize(q, dim=1), 0.5)  # keep_prob 0.5 is rate 0.5
             b = tf.compat.v1.get_variable("b", [2], initializer=tf.zeros_initializer)
             w = tf.random_uniform_initializer(minval=-0.3, maxval=0.3)
+            e = tf.random_normal_initializer(stddev=0.1)
             """
         ),
     )
@@ -208,7 +209,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 4])
-            a = tf.random_normal_initializer(stddev=0.1)
+            a = tf.random_normal_initializer(0.5)
             b = tf.random_normal_initializer(0.0, 0.1, seed=3)
             """,
             at=((3, 5), (4, 5)),
