@@ -111,7 +111,9 @@ Keras model's `compile`/`fit`, `enable_eager_execution`): graph mode would break
 from __future__ import annotations
 
 import ast
+import builtins
 import re
+import sys
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
@@ -140,6 +142,10 @@ TF2_CODE = ("tensorflow.function", "tensorflow.GradientTape", "tensorflow.compat
             "tensorflow.compat.v1.enable_v2_behavior", "tensorflow.enable_eager_execution")
 # A graph being run or evaluated somewhere in the module (not `tf.app.run(main)`).
 RUNS = re.compile(r"(?<!\bapp)\.(?:run|eval|partial_run)\(")
+# A session handed to code that may run it (`model.sample(sess)`, `saver.restore(sess, path)`).
+HANDED_ON = re.compile(r"[(,]\s*(?:self\.)?sess(?:ion)?\w*\s*[,)]")
+BUILTIN_NAMES = frozenset(dir(builtins))
+DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
                       r"set_random_seed|random\.set_seed|train\.Saver|train\.latest_checkpoint)\b")
@@ -278,6 +284,31 @@ class GraphUnderEager(Rule):
         Invalid(
             """
             import tensorflow as tf
+            def sample(model, args):
+                sess = tf.compat.v1.Session()
+                tf.compat.v1.train.Saver().restore(sess, args.checkpoint)
+                return model.sample(sess, args.num)
+            """,
+            at=((3, 12),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from model import Model
+            def train(args):
+                model = Model(args)
+                with tf.compat.v1.Session() as sess:
+                    sess.run(model.train_op)
+            def sample(args):
+                model = Model(args)
+                sess = tf.compat.v1.Session()
+                print(model.sample(sess, args.num))
+            """,
+            at=((5, 10),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def infer(meta_graph, checkpoint):
                 saver = tf.compat.v1.train.import_meta_graph(meta_graph, clear_devices=True)
                 with tf.compat.v1.Session() as sess:
@@ -402,11 +433,19 @@ class GraphUnderEager(Rule):
         return not any(self.builds_ops(inner) for earlier in before for inner in ast.walk(earlier))
 
     def builds_ops(self, node: ast.AST) -> bool:
-        """A TensorFlow call that makes graph nodes (not flags, logging, file or config calls)."""
+        """A call that may make graph nodes: a TensorFlow call (not flags, logging, file or config
+        calls), or the program's own code (`model = Model(args)` building placeholders), anything
+        but the standard library, builtins and NumPy-like data libraries."""
         if not isinstance(node, ast.Call):
             return False
-        name = self.context.call_name(node) or ""
-        return name.startswith("tensorflow") and not HARMLESS.search(name)
+        name = self.context.call_name(node)
+        if name is None:
+            func = node.func
+            return not (isinstance(func, ast.Name) and func.id in BUILTIN_NAMES)
+        root = name.split(".", 1)[0]
+        if root == "tensorflow":
+            return not HARMLESS.search(name)
+        return root not in sys.stdlib_module_names and root not in DATA_LIBRARIES and root not in BUILTIN_NAMES
 
     def in_serving_function(self) -> bool:
         """Whether the innermost function around the node makes an Estimator's serving input
@@ -429,7 +468,9 @@ class GraphUnderEager(Rule):
             return
         if self.imports_graph and not self.placeholders:
             return  # sessions running an imported graph: it lives in the default graph, eager or not
-        if not self.placeholders and not self.supervisor and RUNS.search(self.context.source.text) is None:
+        text = self.context.source.text
+        if not self.placeholders and not self.supervisor and RUNS.search(text) is None and (
+                HANDED_ON.search(text) is None):
             return  # a session nothing runs (`session.list_devices()` works with eager execution on)
         project = self.context.project
         importers = project.importers(self.context.source.path)
