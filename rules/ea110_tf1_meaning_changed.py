@@ -355,8 +355,9 @@ class TF1MeaningChanged(SymbolReferenceRule):
         name = tf_spelling(reference.qualified)
         if positional_rate:
             message = (f"{name}(x, keep_prob) is the TF1 call: TensorFlow 2's {name} reads its second argument as the "
-                       "rate of units to drop, so keep_prob=0.8 keeps 20% of them (and 1.0 at evaluation drops "
-                       f"all), silently; in this TF1 graph program use {tf_spelling(new)}, which keeps keep_prob")
+                       "rate of units to drop, so keep_prob=0.8 keeps 20% of them, silently (a 1.0 fed at "
+                       "evaluation drops them all; a literal 1.0 raises ValueError); in this TF1 graph program "
+                       f"use {tf_spelling(new)}, which keeps keep_prob")
             self.pending.append(Pending(call, message, fix))
             return
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
