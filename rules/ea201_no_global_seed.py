@@ -292,6 +292,21 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            from model import Model
+            def train(args):
+                model = Model(args)
+                with tf.compat.v1.Session() as sess:
+                    saver = tf.compat.v1.train.Saver(tf.compat.v1.global_variables())
+                    if args.init_from is not None:
+                        saver.restore(sess, args.checkpoint)
+                    for batch in batches:
+                        sess.run([model.cost, model.train_op], {model.input_data: batch})
+            """,
+            at=((10, 13),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             import horovod.tensorflow.keras as hvd
             hvd.init()
             model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
@@ -525,7 +540,8 @@ class NoGlobalSeed(Rule):
         # as the graph runs: its runs give the same numbers every time.
         # A loaded graph's random ops were seeded (or not) when it was built, and what the module
         # draws to feed it is its demo's input, not training.
-        inference = (self.restores or self.loads_graph) and not facts.applies_updates and (
+        inference = (self.restores or self.loads_graph) and not facts.applies_updates and not any(
+            facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and (
             self.random_graph or draws or (facts.training_run(run) and not self.makes_variables)
