@@ -20,8 +20,10 @@ test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library modu
 modules of the program import it, or it belongs to a package; it has no `__main__` block and
 trains only inside functions and classes) the finding says to seed where the program starts and
 offers no fix: a seed set at import time would reseed every program that imports it. In a
-Horovod program no fix is offered:
-one seed for every worker would give them the same shuffles; the message says to seed by rank.
+Horovod program no fix is offered (one seed for every worker would give them the same shuffles;
+the message says to seed by rank), nor where the module hands its training function to another
+process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`) instead of
+calling it: the message says to seed inside that function.
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
@@ -289,6 +291,18 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflowonspark import TFCluster
+            def main_fun(args, ctx):
+                model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+                model.fit(dataset, epochs=args.epochs)
+            cluster = TFCluster.run(sc, main_fun, args, args.cluster_size, num_ps=0)
+            """,
+            at=((5, 5),),
+            message="seed at the start of it",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -579,6 +593,11 @@ class NoGlobalSeed(Rule):
                      f"keras.utils.set_random_seed({seed} + hvd.rank()): one seed for every worker gives "
                      "them all the same shuffles, so each trains on the same batches; no automatic fix)")
             fix = None
+        elif (worker := self.worker_function(calls)) is not None:
+            what += (f" (the training runs in `{worker}`, which this module hands to another process or "
+                     "executor to run: seed at the start of it; a seed set where the module runs never reaches "
+                     "that process; no automatic fix)")
+            fix = None
         if library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
@@ -638,6 +657,25 @@ class NoGlobalSeed(Rule):
             name = self.context.call_name(graph) if isinstance(graph, ast.Call) else None
             if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
                 self.graph_blocks.append(item)
+
+    def worker_function(self, calls: list[ast.Call]) -> str | None:
+        """The module-level function holding every training call, when the module passes it by
+        name to another call rather than calling it (TensorFlowOnSpark's `TFCluster.run(sc,
+        main_fun, ...)`, `Process(target=train)`, `mp.spawn(train)`): it runs in other processes."""
+        functions = {node.name: node for node in self.context.tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        holders = {name for name, node in functions.items()
+                   if all(node.lineno <= call.lineno <= (node.end_lineno or 0) for call in calls)}
+        if len(holders) != 1:
+            return None
+        name = holders.pop()
+        handed = called = False
+        for node in ast.walk(self.context.tree):
+            if isinstance(node, ast.Call):
+                called = called or (isinstance(node.func, ast.Name) and node.func.id == name)
+                values = [*node.args, *(k.value for k in node.keywords)]
+                handed = handed or any(isinstance(v, ast.Name) and v.id == name for v in values)
+        return name if handed and not called else None
 
     def graph_seed_fix(self, statement: str, calls: list[ast.Call]) -> Fix | None:
         """The graph-level seed where the graph that runs is made: after each
