@@ -102,6 +102,8 @@ NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
 # from a checkpoint overwrites).
 RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nce_loss|fractional")
 VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
+# Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
+OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap)$")
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
@@ -674,7 +676,8 @@ class NoGlobalSeed(Rule):
             if isinstance(node, ast.Call):
                 called = called or (isinstance(node.func, ast.Name) and node.func.id == name)
                 values = [*node.args, *(k.value for k in node.keywords)]
-                handed = handed or any(isinstance(v, ast.Name) and v.id == name for v in values)
+                handed = handed or (OTHER_PROCESS.search(ast.unparse(node.func)) is not None
+                                    and any(isinstance(v, ast.Name) and v.id == name for v in values))
         return name if handed and not called else None
 
     def graph_seed_fix(self, statement: str, calls: list[ast.Call]) -> Fix | None:
