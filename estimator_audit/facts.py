@@ -10,7 +10,7 @@ import ast
 import enum
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -536,42 +536,60 @@ def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
     return any(is_test_case(found.context, inner, hops + 1) for inner in found.node.bases)
 
 
-def imports_seeding_module(context: ModuleContext) -> bool:
-    """Whether a module of the program this one imports sets TensorFlow's global seed as it is
-    imported (a module-level `tf.set_random_seed(1)` in the RL_brain.py a script imports): the
-    seed is set before this module builds its graph."""
+def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],
+                 matches: Callable[[ModuleContext, ast.Call], bool], as_imported: bool = False) -> bool:
+    """Whether one of these modules of the program makes a call that `matches`: only modules whose
+    text passes `spelled` are parsed; with `as_imported`, only calls that run as the module is
+    imported (not in a def or class) count."""
     project = context.project
-    for path in project.imported_paths(context.source.path):
-        text = (project.read(str(path)) or b"").decode("utf-8", "replace")
-        other = project.context(str(path)) if "seed" in text else None
-        if other is not None and any(seeds_tensorflow(other, node) for node in other.tree.body):
+    for path in paths:
+        other = project.context(path) if spelled(project.text(path)) else None
+        if other is None:
+            continue
+        statements = ([s for s in other.tree.body if not isinstance(s, SCOPE_NODES)] if as_imported
+                      else [other.tree])
+        if any(isinstance(node, ast.Call) and matches(other, node)
+               for statement in statements for node in ast.walk(statement)):
             return True
     return False
 
 
-def seeds_tensorflow(context: ModuleContext, statement: ast.stmt) -> bool:
-    """Whether a statement (not a def or class body) calls a TensorFlow global seeding function."""
-    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return False
-    return any(isinstance(node, ast.Call) and RNG.TENSORFLOW in SEEDING_CALLS.get(
-        context.names.qualified_name(node.func) or "", frozenset()) for node in ast.walk(statement))
+def seeds_tensorflow(context: ModuleContext, call: ast.Call) -> bool:
+    """Whether a call sets TensorFlow's global seed."""
+    return RNG.TENSORFLOW in SEEDING_CALLS.get(context.names.qualified_name(call.func) or "", frozenset())
+
+
+def graph_call(context: ModuleContext, call: ast.Call) -> bool:
+    """A TensorFlow call that only a TF1 graph program makes (a session, a placeholder)."""
+    name = context.names.qualified_name(call.func) or ""
+    return name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
+
+
+def spells_seed(text: str) -> bool:
+    return "seed" in text
+
+
+def imports_seeding_module(context: ModuleContext) -> bool:
+    """Whether a module of the program this one imports sets TensorFlow's global seed as it is
+    imported (a module-level `tf.set_random_seed(1)` in the RL_brain.py a script imports): the
+    seed is set before this module builds its graph."""
+    paths = [str(path) for path in context.project.imported_paths(context.source.path)]
+    return modules_call(context, paths, spells_seed, seeds_tensorflow, as_imported=True)
 
 
 # A module's text that runs TF1 graphs: a session or a placeholder, in any spelling.
 TF1_GRAPH_TEXT = re.compile(r"Session\(|placeholder\(|disable_v2_behavior|disable_eager_execution")
 
 
+def spells_tf1_graph(text: str) -> bool:
+    return TF1_GRAPH_TEXT.search(text) is not None
+
+
 def importer_builds_tf1_graph(context: ModuleContext) -> bool:
     """Whether a module that imports this one runs TF1 graphs (gae's train.py, with the session
     and placeholders, importing the layers.py that builds the model): the library's ops run in
     that graph, as TF1 code."""
-    project = context.project
-    for path in program_importers(context):
-        text = (project.read(path) or b"").decode("utf-8", "replace")
-        other = project.context(path) if TF1_GRAPH_TEXT.search(text) else None
-        if other is not None and any(graph_call(other, node) for node in ast.walk(other.tree)):
-            return True
-    return False
+    return modules_call(context, program_importers(context), spells_tf1_graph, graph_call)
 
 
 def program_importers(context: ModuleContext) -> list[str]:
@@ -588,25 +606,11 @@ def program_importers(context: ModuleContext) -> list[str]:
     return found
 
 
-def graph_call(context: ModuleContext, node: ast.AST) -> bool:
-    """A TensorFlow call that only a TF1 graph program makes (a session, a placeholder)."""
-    if not isinstance(node, ast.Call):
-        return False
-    name = context.names.qualified_name(node.func) or ""
-    return name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
-
-
 def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one sets TensorFlow's global seed (glow's train.py
     seeding before it calls the model and data modules)."""
-    project = context.project
-    for path in project.importers(context.source.path):
-        text = (project.read(path) or b"").decode("utf-8", "replace")
-        other = project.context(path) if "seed" in text else None
-        if other is not None and any(seeds_tensorflow(other, node) for node in ast.walk(other.tree)
-                                     if isinstance(node, ast.stmt)):
-            return True
-    return False
+    importers = context.project.importers(context.source.path)
+    return modules_call(context, importers, spells_seed, seeds_tensorflow)
 
 
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:

@@ -105,6 +105,11 @@ class Project:
             self.consulted[path] = self._digests[path]
         return data
 
+    def text(self, path: str) -> str:
+        """A module's text (read as `read` does; '' when it cannot be read), for the textual
+        tests rules make of neighbouring modules before parsing any."""
+        return (self.read(path) or b"").decode("utf-8", "replace")
+
     def peek(self, path: str) -> bytes | None:
         """A module's bytes, without making the audited file's findings depend on them: for
         scanning many files for the few that matter (importers), which are then read."""

@@ -644,7 +644,7 @@ class TF1Optimizer(CallRule):
         # importers reach it through that name.
         handed_on = len(re.findall(rf"\b{re.escape(function)}\b", self.context.source.text)) > 1
         for path in program_importers(self.context):
-            text = (project.read(path) or b"").decode("utf-8", "replace")
+            text = project.text(path)
             if (f"{function}(" in text or handed_on) and TF1_OPTIMIZER_USE.search(text):
                 return True
         return False

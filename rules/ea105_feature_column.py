@@ -353,7 +353,7 @@ def consumer_nearby(context: ModuleContext) -> str | None:
     (adanet's simple_dnn.py calling `input_layer` on the columns its test builds)."""
     project = context.project
     for path in project.imported_paths(context.source.path):
-        text = (project.read(str(path)) or b"").decode("utf-8", "replace")
+        text = project.text(str(path))
         if CONSUMER_CALL.search(text):
             return f"{path.name}, which this module imports, hands columns to TensorFlow's own consumers"
     return None

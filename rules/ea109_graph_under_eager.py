@@ -117,7 +117,7 @@ import sys
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import given_to_keras, graph_mode_only, in_own_graph
+from estimator_audit.facts import given_to_keras, graph_mode_only, in_own_graph, modules_call
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -131,7 +131,6 @@ from estimator_audit.tfapi import (
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
-    from estimator_audit.project import Project
 
 GRAPH_BUILDERS = SESSIONS | EAGER_FAILING_PLACEHOLDERS
 # Estimator export calls: placeholders in a function that makes one are built in the graph the
@@ -474,7 +473,7 @@ class GraphUnderEager(Rule):
             return  # a session nothing runs (`session.list_devices()` works with eager execution on)
         project = self.context.project
         importers = project.importers(self.context.source.path)
-        if any(switches_to_graph(project, other) for other in importers):
+        if modules_call(self.context, importers, spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
         what = tf_spelling(self.context.call_name(self.first) or "")
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
@@ -526,10 +525,6 @@ class GraphUnderEager(Rule):
         return None
 
 
-def switches_to_graph(project: Project, path: str) -> bool:
-    """Whether a module calls disable_v2_behavior or disable_eager_execution anywhere (its text is
-    searched first: most importers never spell either)."""
-    data = project.read(path) or b""
-    context = project.context(path) if spells_eager_switch(data.decode("utf-8", "replace")) else None
-    return context is not None and any(isinstance(node, ast.Call) and (context.qualified_name(node.func) or "").rsplit(".", 1)[-1]
-               in EAGER_SWITCHES for node in ast.walk(context.tree))
+def eager_switch(context: ModuleContext, call: ast.Call) -> bool:
+    """A call of disable_v2_behavior or disable_eager_execution."""
+    return (context.names.qualified_name(call.func) or "").rsplit(".", 1)[-1] in EAGER_SWITCHES

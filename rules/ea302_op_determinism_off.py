@@ -246,7 +246,7 @@ class OpDeterminismOff(Rule):
         building and training every task in one)."""
         project = self.context.project
         texts = [self.context.source.text] + [
-            (project.read(path) or b"").decode("utf-8", "replace") for path in project.importers(self.context.source.path)]
+            project.text(path) for path in project.importers(self.context.source.path)]
         return any("device" in text and CPU_SESSION.search(text) for text in texts)
 
     def fix(self) -> Fix | None:

@@ -404,7 +404,7 @@ class NoDeterministicKernel(Rule):
         importers = project.importers(self.context.source.path)
         if not importers and "__main__" not in self.context.source.text:
             return False  # a library whose callers are other programs
-        return not any(word.search((project.read(path) or b"").decode("utf-8", "replace")) for path in importers)
+        return not any(word.search(project.text(path)) for path in importers)
 
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
         """Whether the value is computed only from placeholders and constants (`x =
