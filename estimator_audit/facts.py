@@ -269,7 +269,7 @@ class ModuleFacts:
         name = self.context.call_name(node)
         if name is not None and ".metrics." in name and name.startswith("tensorflow"):
             self.note_metric_names()
-        if self.in_session_hook() and isinstance(node.func, ast.Attribute) and node.func.attr == "run":
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "run" and self.in_session_hook():
             return False  # a SessionRunHook runs ops in the session and graph its Estimator owns
         if name in SEEDING_CALLS:
             self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))

@@ -304,8 +304,6 @@ class TF1MeaningChanged(SymbolReferenceRule):
         self.pending: list[Pending] = []
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
-        if guarded(self.context, reference.node, frozenset()):
-            return  # in code the program runs on one TensorFlow version only, by its own test
         found = changed_meaning(reference.qualified, self.target)
         if found is None:
             self.check_keywords(reference)
@@ -323,7 +321,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
         message = (f"{tf_spelling(old)} is not what TF1 code called: TensorFlow 2 kept the name for another "
                    f"object (tf_upgrade_v2 respells it {tf_spelling(new)}); in this TF1 graph program use "
                    f"{tf_spelling(new)}")
-        self.pending.append(Pending(reference.node, message, fix))
+        self.add(Pending(reference.node, message, fix))
 
     def check_keywords(self, reference: Reference) -> None:
         """A call passing a TF1 keyword that the TF2 function of the same name lacks, or TF1's
@@ -331,7 +329,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
         call = reference.node
         if isinstance(call, ast.Call) and reference.qualified in SWAPPED and len(call.args) >= 2:
             name = tf_spelling(reference.qualified)
-            self.pending.append(Pending(call, (
+            self.add(Pending(call, (
                 f"{name}(a, b) by position is TensorFlow 0.x's (logits, labels), but TensorFlow 2 reads "
                 "(labels, logits): with the two swapped the call trains on a wrong loss, silently where their "
                 "shapes agree (it raises where they differ, as sparse labels do); name them "
@@ -358,11 +356,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
                        "rate of units to drop, so keep_prob=0.8 keeps 20% of them, silently (a 1.0 fed at "
                        "evaluation drops them all; a literal 1.0 raises ValueError); in this TF1 graph program "
                        f"use {tf_spelling(new)}, which keeps keep_prob")
-            self.pending.append(Pending(call, message, fix))
+            self.add(Pending(call, message, fix))
             return
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
                    f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
-        self.pending.append(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
+        self.add(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
+
+    def add(self, pending: Pending) -> None:
+        """Keep a finding for `finish`, unless the code runs on one TensorFlow version only, by the
+        program's own test (checked here, where the walk knows the node's ancestors)."""
+        if not guarded(self.context, pending.node, frozenset()):
+            self.pending.append(pending)
 
     def finish(self) -> None:
         graph = self.context.facts.builds_tf1_graph or (
