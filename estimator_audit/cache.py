@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from estimator_audit.config import Settings
 from estimator_audit.findings import Edit, EditAction, Finding, Fix, FixSafety, Severity
@@ -88,14 +89,19 @@ SAFETIES = {member.value: member for member in FixSafety}
 ACTIONS = {member.value: member for member in EditAction}
 
 
+def decoded_fix(fix: dict[str, Any] | None) -> Fix | None:
+    if fix is None:
+        return None
+    edits = tuple(Edit(ACTIONS[e["action"]], tuple(e["span"]) if e["span"] else None, e["name"], e["text"])
+                  for e in fix["edits"])
+    return Fix(SAFETIES[fix["safety"]], fix["description"], edits, tuple(fix["imports"]),
+               decoded_fix(fix["fallback"]), fix["exclusive"])
+
+
 def decode(text: str) -> tuple[Finding, ...]:
     findings = []
     for item in json.loads(text):
-        fix = item["fix"]
-        if fix is not None:
-            edits = tuple(Edit(ACTIONS[e["action"]], tuple(e["span"]) if e["span"] else None,
-                               e["name"], e["text"]) for e in fix["edits"])
-            item["fix"] = Fix(SAFETIES[fix["safety"]], fix["description"], edits, tuple(fix["imports"]))
+        item["fix"] = decoded_fix(item["fix"])
         item["severity"] = SEVERITIES[item["severity"]]
         findings.append(Finding(**item))
     return tuple(findings)

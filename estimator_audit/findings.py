@@ -70,6 +70,16 @@ class Fix:
     edits: tuple[Edit, ...]
     # Import statements the edits need (`import keras`), added unless the file has them.
     imports: tuple[str, ...] = ()
+    # The safe fix applied instead when unsafe fixes are off (a script's Keras rewrite is unsafe;
+    # respelling its tf.Session is not).
+    fallback: Fix | None = None
+    # Applied in a fix round of its own: it restructures the file, and the next round's audit
+    # says what the other findings still need.
+    exclusive: bool = False
+
+    def allowed(self, unsafe: bool) -> Fix | None:
+        """The fix a run applies: this one, or its safe fallback when unsafe fixes are off."""
+        return self if unsafe or self.safety is FixSafety.SAFE else self.fallback
 
 
 @dataclass(frozen=True, kw_only=True)

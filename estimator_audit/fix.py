@@ -55,12 +55,18 @@ class Locator:
         self.by_span: dict[tuple[int, int, int, int], list[cst.CSTNode]] = {}
         self.statement_lines = [(positions[s].start.line, positions[s].end.line) for s in module.body]
         self.lines: dict[tuple[int, int, int, int], cst.SimpleStatementLine] = {}
+        self.compound: dict[tuple[int, int], cst.BaseCompoundStatement] = {}  # by where they start
+        self.next_sibling: dict[int, cst.CSTNode] = {}  # statement id -> the next one in its block
         # `with` blocks by the span of their first item, `if` blocks by the span of their test
         self.blocks: dict[tuple[int, int, int, int], cst.With | cst.If] = {}
         for node, where in positions.items():
             if isinstance(node, (cst.With, cst.If)) and (isinstance(node, cst.If) or node.items):
                 at = positions[node.test if isinstance(node, cst.If) else node.items[0].item]
                 self.blocks[(at.start.line, at.start.column + 1, at.end.line, at.end.column + 1)] = node
+            if isinstance(node, cst.BaseCompoundStatement):
+                self.compound[(where.start.line, where.start.column + 1)] = node
+            if isinstance(node, (cst.Module, cst.IndentedBlock)):
+                self.next_sibling.update(zip(map(id, node.body), node.body[1:], strict=False))
             if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
                 inner = positions[node.body[0]]
                 key = (inner.start.line, inner.start.column + 1, inner.end.line, inner.end.column + 1)
@@ -76,9 +82,10 @@ class Locator:
         # A call and its callee can share a span only when parenthesised; prefer the outermost.
         return nodes[-1]  # type: ignore[return-value]
 
-    def statement(self, span: Span) -> cst.SimpleStatementLine:
-        """The line that holds exactly the statement at span (and nothing else)."""
-        line = self.lines.get(span)
+    def statement(self, span: Span) -> cst.SimpleStatementLine | cst.BaseCompoundStatement:
+        """The line that holds exactly the statement at span (and nothing else), or the compound
+        statement (a `with` block) that starts there."""
+        line = self.lines.get(span) or self.compound.get(span[:2])
         if line is None:
             raise FixFailure(f"no statement alone on its line at {span[0]}:{span[1]}")
         return line
@@ -246,18 +253,35 @@ def statements_first_in(text: str, module: cst.Module) -> Change:
 
 
 class ApplyChanges(cst.CSTTransformer):
-    """Applies the changes registered for nodes of the original tree, innermost first."""
+    """Applies the changes registered for nodes of the original tree, innermost first. The
+    comments above a removed statement stay: the next statement of its block that stays takes
+    them over (they are not the statement's, and may describe what follows it)."""
 
-    def __init__(self, changes: dict[int, list[Change]]) -> None:
+    def __init__(self, changes: dict[int, list[Change]], next_sibling: dict[int, cst.CSTNode]) -> None:
         super().__init__()
         self.changes = changes
+        self.next_sibling = next_sibling
+        self.orphaned: dict[int, list[cst.EmptyLine]] = {}  # comments for a statement still to leave
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode  # type: ignore[override]
-                 ) -> cst.CSTNode | cst.RemovalSentinel:
+                 ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         result: cst.CSTNode | cst.RemovalSentinel = updated_node
         for change in self.changes.get(id(original_node), ()):
             assert isinstance(result, cst.CSTNode)  # a removal is the statement's only change
             result = change(result)
+        orphaned = self.orphaned.pop(id(original_node), [])
+        if isinstance(result, cst.RemovalSentinel):
+            comments = [line for line in getattr(original_node, "leading_lines", ()) if line.comment]
+            following = self.next_sibling.get(id(original_node))
+            if (comments or orphaned) and following is not None:
+                self.orphaned.setdefault(id(following), []).extend([*orphaned, *comments])
+            return result
+        if orphaned:
+            first = result.nodes[0] if isinstance(result, cst.FlattenSentinel) else result
+            moved = first.with_changes(leading_lines=[*orphaned, *getattr(first, "leading_lines", ())])
+            if isinstance(result, cst.FlattenSentinel):
+                return cst.FlattenSentinel([moved, *result.nodes[1:]])
+            return moved
         return result
 
 
@@ -464,7 +488,7 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
         applied.append(finding)
     try:
         fixed = with_blocks_before(module, blocks) if blocks else module  # by original positions
-        fixed = fixed.visit(ApplyChanges(changes)) if changes else fixed
+        fixed = fixed.visit(ApplyChanges(changes, locator.next_sibling)) if changes else fixed
         fixed = without_orphaned_imports(module, fixed)
         fixed = with_statements(fixed, imports, statements, module)
     except cst.ParserSyntaxError as error:

@@ -177,7 +177,7 @@ def fix_written_modules(notebook: Any, cells: tuple[Cell, ...], todo: list[Findi
 
 
 def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]],
-                 fixable: Callable[[Finding], bool], rounds: int,
+                 select: Callable[[list[Finding]], list[Finding]], rounds: int,
                  fix_module: Callable[[Cell], Fixed]) -> Fixed:
     """Fix a notebook until no fix applies; `fix_module` fixes the module a cell writes."""
     from estimator_audit.pipeline import Fixed
@@ -189,7 +189,7 @@ def fix_notebook(path: str, data: bytes, audit: Callable[[bytes], list[Finding]]
     done: list[Finding] = []
     for _ in range(rounds):
         findings = audit(current)
-        todo = [f for f in findings if fixable(f)]
+        todo = select(findings)
         if not todo:
             return Fixed(current, findings, done, note if done else None)
         if style is None:  # only now: a notebook with nothing to fix is not worth a message

@@ -27,7 +27,7 @@ from estimator_audit.cache import key as cache_key
 from estimator_audit.catalogue import all_rules
 from estimator_audit.check import make_finding, run_rules
 from estimator_audit.config import Settings
-from estimator_audit.findings import EditAction, Finding, FixFailure, FixSafety
+from estimator_audit.findings import EditAction, Finding, Fix, FixFailure
 from estimator_audit.parse import Parsed, parse_source
 from estimator_audit.prefilter import rules_that_can_fire, skip_file
 from estimator_audit.project import Project
@@ -174,8 +174,22 @@ def written_module_findings(notebook: str, cell: Cell, settings: Settings, prefi
 
 
 def fixable(finding: Finding, mode: FixMode) -> bool:
-    return finding.fix is not None and (
-        mode.unsafe or finding.fix.safety is FixSafety.SAFE or finding.code in mode.unsafe_codes)
+    return applied_fix(finding, mode) is not None
+
+
+def applied_fix(finding: Finding, mode: FixMode) -> Fix | None:
+    """The fix this run applies for a finding: its own, its safe fallback, or none."""
+    if finding.fix is None:
+        return None
+    return finding.fix.allowed(unsafe=mode.unsafe or finding.code in mode.unsafe_codes)
+
+
+def round_of_fixes(findings: Sequence[Finding], mode: FixMode) -> list[Finding]:
+    """The findings one fix round applies, each carrying the fix it applies; a fix that
+    restructures the file goes alone."""
+    todo = [replace(f, fix=applied_fix(f, mode)) for f in findings if fixable(f, mode)]
+    exclusive = [f for f in todo if f.fix is not None and f.fix.exclusive]
+    return exclusive[:1] or todo
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,7 @@ def fix_source(path: str, data: bytes, settings: Settings, mode: FixMode, projec
     tree: ast.Module | None = None
     for _ in range(MAX_FIX_ROUNDS):
         found = audit(path, current, settings, project=project, tree=tree)
-        todo = [f for f in found.findings if fixable(f, mode)]
+        todo = round_of_fixes(found.findings, mode)
         if not todo:
             return Fixed(current, found.findings, applied)
         result = apply_fixes(current, todo, found.tree)
@@ -312,7 +326,7 @@ def fix_path(path: str, data: bytes, settings: Settings, mode: FixMode, project:
 
             outcome = fix_notebook(
                 path, data, lambda current: audit_source(path, current, settings, project=project),
-                lambda finding: fixable(finding, mode), MAX_FIX_ROUNDS,
+                lambda findings: round_of_fixes(findings, mode), MAX_FIX_ROUNDS,
                 lambda cell: fix_written(path, cell, settings, mode, project))
         else:
             outcome = fix_source(path, data, settings, mode, project)

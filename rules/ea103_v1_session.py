@@ -77,19 +77,37 @@ Safe, for the TF 1.x spellings TensorFlow 2 lacks: `tf.Session()` becomes
 `tf.compat.v1.Session()`, spelled through the file's own name for TensorFlow. It is the same
 class (TensorFlow 1.15 and 2.x export it under `tf.compat.v1`; the classes' `__module__` above is
 the module both names point to), so the program computes what it did; on TensorFlow 2 it also
-needs graph mode (EA109). The finding stays after the fix: replacing the session itself means
-restructuring the graph-building code around it, which no automatic fix does.
+needs graph mode (EA109).
+
+Unsafe, for a training script of the common shape (placeholders; `tf.Variable`s or `tf.layers`
+dense, conv2d, pooling and flatten layers; a loss minimized by a TF1 optimizer; a `with
+tf.Session() as sess:` block feeding NumPy values): the script is rewritten around a Keras
+model of its graph (estimator_audit/migrate/graph.py). The statements that compute tensors
+from the placeholders become the model's `call`, reading each placeholder from the fed dict
+by name; `tf.Variable(init)` becomes `keras.Variable(init, name=<TF1's name>)`, the same
+initial-value op; each `tf.layers` call a Keras layer built once, named as TF1 scoped its
+variables; the optimizer its Keras 3 class with TF1's defaults written out; `minimize` the
+model's `train_step`. In the session block, kept in place one level out, a training run
+becomes `model.train_on_batch(feed)` (same batches, same order; the fetched loss is what it
+returns) and other runs and `.eval()` calls `model.fetch(names, feed)`. TF1's graph seed
+becomes `keras.utils.set_random_seed`. Scripts it cannot translate faithfully (a session used
+for anything but runs, minimize with var_list, `tf.layers` sharing variables by scope, tf.contrib,
+names TF2 lacks, several sessions, graph code in loops) keep the safe fix; with --fix alone
+the safe fix applies too. Each rewrite is applied alone in a fix round; the next round's audit
+reports what remains.
 """
 
 from __future__ import annotations
 
 import ast
 import enum
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.migrate.model import Unsupported
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
 from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
@@ -251,12 +269,19 @@ class V1Session(Rule):
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
-                self.report(node, self.message(name, node, use), self.fix(name, node))
+                self.report(node, self.message(name, node, use), self.fix(name, node, use))
 
-    def fix(self, name: str, node: ast.Call) -> Fix | None:
-        if name not in TF1_ONLY_SESSIONS:
-            return None
-        return call_rename_fix(self.context, node, name, self.context.settings.target)
+    def fix(self, name: str, node: ast.Call, use: Use | None) -> Fix | None:
+        renamed = (call_rename_fix(self.context, node, name, self.context.settings.target)
+                   if name in TF1_ONLY_SESSIONS else None)
+        if use is not Use.TRAINS:
+            return renamed
+        from estimator_audit.migrate.script_rewrite import script_rewrite  # only training sessions
+
+        try:
+            return replace(script_rewrite(self.context, node), fallback=renamed)
+        except Unsupported:
+            return renamed
 
     def message(self, name: str, node: ast.Call, use: Use | None) -> str:
         spelling = tf_spelling(INTERNAL_SESSIONS.get(name, name))

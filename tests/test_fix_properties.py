@@ -18,7 +18,7 @@ from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
 from estimator_audit.findings import Finding
 from estimator_audit.fix import FixFailure, apply_fixes, apply_fixes_once
-from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit, audit_source, fix_source, fixable
+from estimator_audit.pipeline import MAX_FIX_ROUNDS, FixMode, audit, audit_source, fix_source, round_of_fixes
 from estimator_audit.rule import example_text
 from estimator_audit.text_edits import edits_in_text
 from tests.conftest import FIXTURES
@@ -60,7 +60,7 @@ def check_invariants(data: bytes) -> bool:
     assert again.data == after and not again.applied
     current = data
     while current != after:
-        todo = [f for f in audit_source("x.py", current, Settings()) if fixable(f, mode)]
+        todo = round_of_fixes(audit_source("x.py", current, Settings()), mode)
         result = apply_fixes(current, todo)
         assert result.data != current
         assert_changed_only_inside(current, result.data, fix_spans(list(result.applied)))
@@ -113,7 +113,7 @@ def test_the_text_path_writes_what_the_tree_path_writes() -> None:
         current = source.encode()
         for _ in range(MAX_FIX_ROUNDS):
             found = audit("x.py", current, Settings())
-            todo = [f for f in found.findings if fixable(f, mode)]
+            todo = round_of_fixes(found.findings, mode)
             if not todo:
                 break
             in_text = edits_in_text(current, todo, found.tree)

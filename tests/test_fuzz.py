@@ -39,6 +39,7 @@ from estimator_audit.pipeline import (
     fix_source,
     fix_written,
     fixable,
+    round_of_fixes,
 )
 from estimator_audit.source import ReadFailure, read_source
 from tests.corpus import (
@@ -239,7 +240,7 @@ def test_notebooks_broken_or_not(index: int, damage: str, seed: int) -> None:
         return audit_source("nb.ipynb", current, Settings())
 
     def fix(current: bytes) -> Fixed:
-        return fix_notebook("nb.ipynb", current, audit, lambda f: fixable(f, MODE), MAX_FIX_ROUNDS,
+        return fix_notebook("nb.ipynb", current, audit, lambda found: round_of_fixes(found, MODE), MAX_FIX_ROUNDS,
                             lambda cell: fix_written("nb.ipynb", cell, Settings(), MODE, None))
 
     audit(data)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from estimator_audit.layout import INDENT, wrapped
 from estimator_audit.migrate.metrics import Metric
-from estimator_audit.migrate.model import Estimator, Expression, Head, Optimizer, Runtime
+from estimator_audit.migrate.model import Estimator, Expression, Graph, Head, Optimizer, Runtime
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
 
 
@@ -247,3 +247,52 @@ def fit_text(receiver: str, dataset: str, steps: str | None, max_steps: str | No
 
 def evaluate_text(receiver: str, dataset: str, steps: str | None) -> str:
     return f"{receiver}.evaluate({dataset}{f', steps={steps}' if steps else ''}, return_dict=True)"
+
+
+def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
+    """A Keras model computing a TF1 graph's tensors from a dict fed by placeholder name, and
+    training as the graph's `minimize` did: the class that replaces a Session script's graph."""
+    lines = [
+        '"""The TF1 graph this script trained, as a Keras model (rewritten by estimator-audit).',
+        "",
+        "Called with a dict of the values the session was fed, by placeholder name, it returns the",
+        "graph's tensors, those the fed placeholders determine; train_step minimizes",
+        f"`{graph.loss}` as the TF1 optimizer's minimize did.",
+        '"""',
+        "",
+        "def __init__(self):",
+        f"{INDENT}super().__init__()",
+    ]
+    if graph.variables:
+        lines.append(f"{INDENT}self.graph_variables = [{', '.join(graph.variables)}]  # tracked: trained")
+    lines += [f"{INDENT}self.{layer.attribute} = {keras}.layers.{layer.keras_class}("
+              f"{', '.join(layer.arguments)})" for layer in graph.layers]
+    lines += ["", "def call(self, feed):"]
+    lines += [f'{INDENT}{placeholder} = {tf}.cast(feed["{placeholder}"], {dtype}) if "{placeholder}" in feed '
+              "else None" for placeholder, dtype in graph.placeholders]
+    lines.append(f"{INDENT}outputs = {{}}")
+    for stage in graph.stages:
+        body = [*stage.statements, f"outputs.update({', '.join(f'{o}={o}' for o in stage.outputs)})"]
+        test = " and ".join(f"{needed} is not None" for needed in stage.needs)
+        lines.append(f"{INDENT}if {test}:")
+        lines += [INDENT * 2 + line for text in body for line in text.split("\n")]
+    lines += [
+        f"{INDENT}return outputs",
+        "",
+        "def train_step(self, data):",
+        f"{INDENT}feed = data[0]  # train_on_batch(feed) passes (feed, None, None)",
+        f"{INDENT}with {tf}.GradientTape() as tape:",
+        f'{INDENT * 2}loss = self(feed, training=True)["{graph.loss}"]',
+        f"{INDENT}variables = self.trainable_variables",
+        f"{INDENT}self.optimizer.apply(tape.gradient(loss, variables), variables)",
+        f'{INDENT}return {{"loss": loss}}',
+        "",
+        "def fetch(self, names, feed):",
+        f'{INDENT}"""What Session.run returned for these tensors (one name, or a list) and this feed."""',
+        f"{INDENT}outputs = self(feed)",
+        f"{INDENT}if isinstance(names, str):",
+        f"{INDENT * 2}return outputs[names].numpy()",
+        f"{INDENT}return [outputs[name].numpy() for name in names]",
+    ]
+    indented = "\n".join(INDENT + line if line else "" for line in lines)
+    return f"class {name}({keras}.Model):\n{indented}\n"

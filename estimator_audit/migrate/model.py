@@ -127,3 +127,37 @@ class Estimator:
         order = ["feature_columns", "linear_feature_columns", "dnn_feature_columns"]
         return sorted(found, key=lambda value: (
             order.index(value.name) if value.name in order else len(order), candidates.index(value)))
+
+
+@dataclass(frozen=True)
+class GraphLayer:
+    """A `tf.layers` call of a TF1 graph as the Keras layer the model builds once: `self.<attribute>`,
+    named as TF1 scoped its variables (`dense_1`), so its kernel maps to `dense_1/kernel`."""
+
+    attribute: str
+    keras_class: str  # in keras.layers
+    arguments: tuple[str, ...]  # `units=10`, `name='dense'`, in TF2 spellings
+
+
+@dataclass(frozen=True)
+class GraphStage:
+    """Graph statements that need the same placeholders fed; `outputs` are the tensors they name."""
+
+    needs: tuple[str, ...]
+    statements: tuple[str, ...]  # source in TF2 spellings, the placeholders read from the feed
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A TF1 graph a session trains: fed through `placeholders` (keys of the dict the Keras model
+    is called with), holding the variables bound to `variables` and the `layers`, computing the
+    `stages`' tensors, and minimizing `loss` with `optimizer` (a Keras 3 optimizer's source with
+    the TF1 defaults written out)."""
+
+    placeholders: tuple[tuple[str, str], ...]  # (name, dtype source)
+    variables: tuple[str, ...]
+    layers: tuple[GraphLayer, ...]
+    stages: tuple[GraphStage, ...]
+    loss: str
+    optimizer: str

@@ -6,14 +6,18 @@ from collections import Counter
 from collections.abc import Sequence
 
 from estimator_audit.catalogue import all_rules
-from estimator_audit.findings import Finding, FixSafety
+from estimator_audit.findings import Finding
 from estimator_audit.report.context import ReportContext
 
 FIX_MARKER = "[*] "
 
 
+def safely_fixable(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.allowed(unsafe=False) is not None
+
+
 def line(finding: Finding) -> str:
-    marker = FIX_MARKER if finding.fix is not None and finding.fix.safety is FixSafety.SAFE else ""
+    marker = FIX_MARKER if safely_fixable(finding) else ""
     return f"{finding.location}: {finding.code} {marker}{finding.message}"
 
 
@@ -33,7 +37,7 @@ def short_message(message: str) -> str:
 
 
 def concise_line(finding: Finding) -> str:
-    marker = FIX_MARKER if finding.fix is not None and finding.fix.safety is FixSafety.SAFE else ""
+    marker = FIX_MARKER if safely_fixable(finding) else ""
     return f"{finding.location}: {finding.code} {marker}{short_message(finding.message)}"
 
 
@@ -45,8 +49,8 @@ def counted(count: int, noun: str, plural: str = "") -> str:
 def summary(findings: Sequence[Finding], files: int) -> str:
     if not findings:
         return f"All checks passed! ({counted(files, 'file')} checked)"
-    safe = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.SAFE)
-    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.safety is FixSafety.UNSAFE)
+    safe = sum(1 for f in findings if safely_fixable(f))
+    unsafe = sum(1 for f in findings if f.fix is not None and not safely_fixable(f))
     parts = [f"Found {counted(len(findings), 'finding')} in {counted(files, 'file')} checked."]
     if safe:
         parts.append(f"[*] {safe} fixable with --fix.")
@@ -71,7 +75,7 @@ def render_concise(findings: Sequence[Finding], context: ReportContext) -> str:
 def statistics(findings: Sequence[Finding]) -> str:
     """Counts per rule, most frequent first: `  12  EA203  [*] estimator-seed`."""
     counts = Counter(f.code for f in findings)
-    fixable = {f.code for f in findings if f.fix is not None and f.fix.safety is FixSafety.SAFE}
+    fixable = {f.code for f in findings if safely_fixable(f)}
     rules = all_rules()
     rows = [
         f"{count:>6}  {code}  {'[*]' if code in fixable else '   '} {rules[code].name}"

@@ -1,0 +1,529 @@
+"""Front end for TF1 Session scripts: a graph fed through placeholders and trained with
+`sess.run(train_op, feed_dict=...)`, read into the neutral description of `model.Graph`.
+
+The translation keeps the program's own graph code: TensorFlow 2 runs the same ops eagerly,
+so the statements that compute tensors from the placeholders become the body of a Keras
+model's `call` (a placeholder is read from the fed dict under its name), `tf.Variable`s
+become Keras variables the model tracks (same initial-value op, so the same distribution),
+`tf.layers` calls become Keras layers built once, and the optimizer's `minimize` becomes the
+model's `train_step`. The session block stays where it was, its runs turned into
+`train_on_batch` (training: the batches and their order are the program's own) and into reads
+of the model's outputs. What cannot be translated faithfully raises Unsupported with the
+reason the finding quotes; the rewrite is all or nothing for one script.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Unsupported
+from estimator_audit.tfapi import PLACEHOLDERS
+from estimator_audit.tfsymbols import changed_meaning, exists, replacement
+from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, keras_arguments, v1_optimizer
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+Span = tuple[int, int, int, int]
+TARGET = (2, 21)  # the TensorFlow the rewritten script runs on
+SESSIONS = frozenset({name for name in COMPAT_SESSIONS | TF1_ONLY_SESSIONS if name.endswith("Session")
+                      and ".train." not in name})
+INITIALIZERS = frozenset({f"{prefix}.{name}" for prefix in ("tensorflow", "tensorflow.compat.v1")
+                          for name in ("global_variables_initializer", "initialize_all_variables")})
+VARIABLES = frozenset({"tensorflow.Variable", "tensorflow.compat.v1.Variable"})
+# tf.layers functions -> (Keras 3 layer, the TF1 function's positional parameters after `inputs`,
+# the TF1 default name the layer's variables are scoped under). TF1 layers and Keras layers
+# share their defaults (glorot_uniform kernels, zero biases, "valid" padding).
+LAYERS = {
+    "dense": ("Dense", ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer"),
+              "dense"),
+    "flatten": ("Flatten", (), "flatten"),
+    "conv2d": ("Conv2D", ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
+                          "activation", "use_bias", "kernel_initializer", "bias_initializer"), "conv2d"),
+    "max_pooling2d": ("MaxPooling2D", ("pool_size", "strides", "padding", "data_format"), "max_pooling2d"),
+    "average_pooling2d": ("AveragePooling2D", ("pool_size", "strides", "padding", "data_format"),
+                          "average_pooling2d"),
+}
+LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
+# Keyword arguments of the TF1 layer functions that name a variable-scope detail Keras lacks.
+LAYER_ONLY = frozenset({"reuse", "trainable"})
+
+
+@dataclass
+class Site:
+    """A place the rewrite changes: its span and the new text (empty: the statement goes)."""
+
+    span: Span
+    text: str
+
+
+@dataclass
+class ScriptPlan:
+    """What the rewrite of one script does: the model, where its class goes, and the edits."""
+
+    graph: Graph
+    class_at: Span  # the first graph statement: the class replaces it
+    session: ast.With
+    edits: list[Site] = field(default_factory=list)
+    session_body: list[Site] = field(default_factory=list)  # edits inside the session block
+
+
+def names_in(node: ast.AST) -> set[str]:
+    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
+
+
+def assigned_names(statement: ast.stmt) -> list[str] | None:
+    """The names an assignment binds, or None when it binds anything else (an attribute)."""
+    if not isinstance(statement, ast.Assign):
+        return None
+    found: list[str] = []
+    for target in statement.targets:
+        elements = target.elts if isinstance(target, ast.Tuple) else [target]
+        for element in elements:
+            if not isinstance(element, ast.Name):
+                return None
+            found.append(element.id)
+    return found
+
+
+class ScriptReader:
+    """Reads one Session script: the block its session runs in and the graph built before."""
+
+    def __init__(self, context: ModuleContext, session: ast.With, keras: str) -> None:
+        self.context = context
+        self.keras = keras
+        self.session = session
+        self.session_name = self.bound_session(session)
+        self.placeholders: dict[str, ast.Call] = {}
+        self.tensors: dict[str, set[str]] = {}  # graph tensor -> the placeholders it needs
+        self.stages: list[tuple[frozenset[str], str, list[str]]] = []
+        self.layers: list[GraphLayer] = []
+        self.layer_names: dict[str, int] = {}
+        self.variables: list[str] = []
+        self.variable_count = 0
+        self.initializers: set[str] = set()
+        self.optimizer: str | None = None
+        self.optimizer_text: str | None = None
+        self.train_ops: set[str] = set()
+        self.loss: str | None = None
+        self.plan_edits: list[Site] = []
+        self.body_edits: list[Site] = []
+        self.first_graph: ast.stmt | None = None
+
+    def text(self, node: ast.AST) -> str:
+        return self.context.source.segment(self.context.span(node))
+
+    def bound_session(self, session: ast.With) -> str:
+        if len(session.items) != 1 or not isinstance(session.items[0].optional_vars, ast.Name):
+            raise Unsupported("the session is not bound to one name (`with tf.Session() as sess:`)")
+        return session.items[0].optional_vars.id
+
+    # -- the graph ---------------------------------------------------------------------------
+
+    def read(self, statements: list[ast.stmt]) -> ScriptPlan:
+        before = statements[: statements.index(self.session)]
+        for statement in before:
+            self.statement(statement, in_session=False)
+        for statement in self.session.body:
+            self.statement(statement, in_session=True)
+        if self.loss is None or self.optimizer_text is None:
+            raise Unsupported("the script trains no loss with a TF1 optimizer's minimize")
+        if not self.placeholders:
+            raise Unsupported("the graph reads no placeholder")
+        for statement in statements[statements.index(self.session) + 1:]:
+            if self.graph_names() & names_in(statement) or self.session_name in names_in(statement):
+                raise Unsupported(f"{self.context.place(statement.lineno)} uses the graph after the session")
+        assert self.first_graph is not None
+        graph = Graph(
+            placeholders=tuple((name, self.dtype(call)) for name, call in self.placeholders.items()),
+            variables=tuple(self.variables),
+            layers=tuple(self.layers),
+            stages=tuple(GraphStage(tuple(sorted(needs)), tuple(texts), tuple(outputs))
+                         for needs, texts, outputs in self.ordered_stages()),
+            loss=self.loss,
+            optimizer=self.optimizer_text,
+        )
+        return ScriptPlan(graph, self.context.span(self.first_graph), self.session,
+                          self.plan_edits, self.body_edits)
+
+    def dtype(self, placeholder: ast.Call) -> str:
+        given = placeholder.args[0] if placeholder.args else next(
+            (k.value for k in placeholder.keywords if k.arg == "dtype"), None)
+        if given is None:
+            raise Unsupported(f"the placeholder at {self.context.place(placeholder.lineno)} names no dtype")
+        return self.tf2(given)
+
+    def graph_names(self) -> set[str]:
+        return set(self.placeholders) | set(self.tensors) | self.train_ops | self.initializers
+
+    def ordered_stages(self) -> list[tuple[frozenset[str], list[str], list[str]]]:
+        """Graph statements grouped by the placeholders they need, smaller needs first: a
+        statement can only read tensors whose needs are a subset of its own."""
+        groups: dict[frozenset[str], tuple[list[str], list[str]]] = {}
+        for needs, text, outputs in self.stages:
+            texts, names = groups.setdefault(needs, ([], []))
+            texts.append(text)
+            names.extend(outputs)
+        order = sorted(groups, key=len)
+        return [(needs, *groups[needs]) for needs in order]
+
+    def statement(self, statement: ast.stmt, in_session: bool) -> None:
+        edits = self.body_edits if in_session else self.plan_edits
+        call = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else None
+        name = self.context.call_name(call) if isinstance(call, ast.Call) else None
+        targets = assigned_names(statement)
+        if name is not None and name.rsplit(".", 1)[-1] in PLACEHOLDERS and name.startswith("tensorflow."):
+            if not targets or len(targets) != 1 or in_session:
+                raise Unsupported(f"the placeholder at {self.context.place(statement.lineno)} is not "
+                                  "assigned to one name before the session")
+            if not name.endswith(".placeholder"):
+                raise Unsupported(f"`{name.rsplit('.', 1)[-1]}` has no plain Keras input")
+            self.placeholders[targets[0]] = call  # type: ignore[assignment]
+            edits.append(Site(self.context.span(statement), ""))
+            return
+        if name in INITIALIZERS and targets:
+            self.initializers.update(targets)
+            edits.append(Site(self.context.span(statement), ""))
+            return
+        if isinstance(call, ast.Call) and name is not None and v1_optimizer(name) is not None and targets:
+            self.optimizer = targets[0]
+            self.optimizer_text = self.keras_optimizer(call, name)
+            edits.append(Site(self.context.span(call), self.optimizer_text))
+            return
+        if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
+            return
+        if in_session and self.session_run(statement, edits):
+            return
+        used = names_in(statement)
+        graph_inputs = used & (set(self.placeholders) | set(self.tensors))
+        if graph_inputs and targets and isinstance(statement, ast.Assign):
+            rebound = [t for t in targets if t in self.tensors or t in self.placeholders]
+            if rebound:  # one name, two tensors: the model's outputs would hold only the last
+                raise Unsupported(f"{self.context.place(statement.lineno)} binds `{rebound[0]}` to a "
+                                  "second graph tensor")
+            needs = set().union(*(self.tensors.get(n, {n}) for n in graph_inputs))
+            self.stages.append((frozenset(needs), self.graph_code(statement), targets))
+            self.tensors.update({target: needs for target in targets})
+            if self.first_graph is None and not in_session:
+                self.first_graph = statement
+                return  # the class takes its place
+            edits.append(Site(self.context.span(statement), ""))
+            return
+        if in_session:
+            self.driver(statement)
+            return
+        if graph_inputs or self.session_name in used:
+            raise Unsupported(f"{self.context.place(statement.lineno)} builds part of the graph in a "
+                              "statement the rewrite cannot move into the model (not one assignment)")
+        self.variables_in(statement, targets, edits)
+
+    def minimize(self, call: ast.Call, targets: list[str] | None, statement: ast.stmt,
+                 edits: list[Site]) -> bool:
+        """`train_op = optimizer.minimize(loss)`, the optimizer named or built in place."""
+        function = call.func
+        if not (isinstance(function, ast.Attribute) and function.attr == "minimize"):
+            return False
+        owner = function.value
+        if isinstance(owner, ast.Call) and v1_optimizer(self.context.call_name(owner)) is not None:
+            self.optimizer_text = self.keras_optimizer(owner, self.context.call_name(owner) or "")
+            optimizer = None
+        elif isinstance(owner, ast.Name) and owner.id == self.optimizer:
+            optimizer = owner.id
+        else:
+            return False
+        if not targets or len(targets) != 1:
+            raise Unsupported("the train op is not assigned to one name")
+        loss = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "loss"), None)
+        extra = [k.arg for k in call.keywords if k.arg not in ("loss", "global_step")] + (
+            ["var_list"] if len(call.args) > 2 else [])
+        if extra:
+            raise Unsupported(f"minimize({', '.join(str(e) for e in extra)}=...) has no Keras train_step "
+                              "counterpart the rewrite writes")
+        if not isinstance(loss, ast.Name) or loss.id not in self.tensors:
+            raise Unsupported("the minimized loss is not a graph tensor the script names")
+        if self.loss is not None and self.loss != loss.id:
+            raise Unsupported("the script trains two losses")
+        self.loss = loss.id
+        self.train_ops.add(targets[0])
+        model = "model"
+        built = f"{model} = TrainingGraph()\n{model}.compile(optimizer={optimizer or self.optimizer_text})"
+        edits.append(Site(self.context.span(statement), built))
+        return True
+
+    def keras_optimizer(self, call: ast.Call, name: str) -> str:
+        optimizer = v1_optimizer(name)
+        assert optimizer is not None
+        if optimizer.keras_class is None:
+            raise Unsupported(f"{optimizer.tf1_name} has no Keras 3 optimizer that trains the same "
+                              f"({optimizer.note})")
+        mapped = keras_arguments(optimizer, call)
+        if not mapped.exact:
+            raise Unsupported(f"{optimizer.tf1_name} is given an argument Keras 3 cannot reproduce")
+        text = mapped.text(optimizer.keras_class)
+        return self.keras + text[len("keras"):] if text.startswith("keras.") else text
+
+    def variables_in(self, statement: ast.stmt, targets: list[str] | None, edits: list[Site]) -> None:
+        """Statements that create the graph's variables: `tf.Variable(init)` becomes a Keras
+        variable with the same initial value, named as TF1 named it."""
+        created = [node for node in ast.walk(statement) if isinstance(node, ast.Call)
+                   and self.context.call_name(node) in VARIABLES]
+        if not created:
+            return  # plain Python, or TF1 names other findings respell
+        if not targets or not isinstance(statement, ast.Assign):
+            raise Unsupported(f"the variables at {self.context.place(statement.lineno)} are not "
+                              "assigned to names")
+        for call in created:
+            keywords = {k.arg for k in call.keywords}
+            if len(call.args) != 1 or keywords - {"name", "dtype"}:
+                raise Unsupported(f"tf.Variable at {self.context.place(call.lineno)} is given arguments "
+                                  "beyond its initial value and name")
+            tf_name = next((k.value for k in call.keywords if k.arg == "name"), None)
+            if tf_name is None:
+                default = "Variable" if not self.variable_count else f"Variable_{self.variable_count}"
+                self.variable_count += 1
+                edits.append(Site(self.context.span(call), f"{self.keras}.Variable({self.tf2(call.args[0])}, "
+                                                           f"name={default!r})"))
+            else:
+                edits.append(Site(self.context.span(call), f"{self.keras}.Variable({self.tf2(call.args[0])}, "
+                                                           f"name={self.text(tf_name)})"))
+        self.variables.extend(t for t in targets if t not in self.variables)
+
+    # -- graph code -----------------------------------------------------------------------------
+
+    def graph_code(self, statement: ast.stmt) -> str:
+        """The statement in TF2 spellings, its tf.layers calls turned into the model's layers."""
+        replaced: list[tuple[Span, str]] = []
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call):
+                name = self.context.call_name(node) or ""
+                if name.startswith(LAYER_PREFIXES):
+                    replaced.append((self.context.span(node), self.layer(node, name)))
+                elif name in VARIABLES:
+                    raise Unsupported(f"tf.Variable at {self.context.place(node.lineno)} is created from "
+                                      "graph tensors")
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute) and not any(
+                    self.within(node, span) for span, _ in replaced):
+                spelled = self.spelled(node)
+                if spelled is not None:
+                    replaced.append((self.context.span(node), spelled))
+        return self.with_replacements(statement, replaced)
+
+    def within(self, node: ast.AST, span: Span) -> bool:
+        start, end = self.context.span(node)[:2], self.context.span(node)[2:]
+        return span[:2] <= start and end <= span[2:]
+
+    def spelled(self, node: ast.Attribute) -> str | None:
+        """The TF2 spelling of a TF1 TensorFlow name (None: the name stands as it is)."""
+        qualified = self.context.qualified_name(node)
+        if qualified is None or not qualified.startswith("tensorflow."):
+            return None
+        shown = qualified.replace("tensorflow", "tf", 1)
+        if changed_meaning(qualified, TARGET) is not None:
+            raise Unsupported(f"`{shown}` means something else in TensorFlow 2")
+        if exists(qualified):
+            return None
+        found = replacement(qualified)
+        if found is None or ".compat." in found[1]:
+            raise Unsupported(f"`{shown}` has no TensorFlow 2 equivalent the rewrite knows")
+        alias = self.text(node).split(".", 1)[0]
+        return alias + found[1][len("tensorflow"):] + qualified[len(found[0]):]
+
+    def with_replacements(self, node: ast.AST, replaced: list[tuple[Span, str]]) -> str:
+        """The node's source with the spans replaced (outermost wins), in one line range."""
+        outer = self.context.span(node)
+        kept = [r for r in replaced if not any(o is not r and self.inside(r[0], o[0]) for o in replaced)]
+        lines = self.text(node).split("\n")
+        for span, text in sorted(kept, key=lambda r: r[0], reverse=True):
+            line, column, end_line, end_column = span
+            first, last = line - outer[0], end_line - outer[0]
+            start = column - (outer[1] if first == 0 else 0)
+            end = end_column - (outer[1] if last == 0 else 0)
+            merged = lines[first][:start] + text + lines[last][end:]
+            lines[first:last + 1] = merged.split("\n")
+        return "\n".join(lines)
+
+    @staticmethod
+    def inside(span: Span, outer: Span) -> bool:
+        return outer[:2] <= span[:2] and span[2:] <= outer[2:] and span != outer
+
+    def layer(self, call: ast.Call, name: str) -> str:
+        function = name.rsplit(".", 1)[-1]
+        if function not in LAYERS:
+            raise Unsupported(f"tf.layers.{function} is not a layer the rewrite translates")
+        keras_class, positional, default_name = LAYERS[function]
+        if not call.args or any(isinstance(a, ast.Starred) for a in call.args) or any(
+                k.arg is None for k in call.keywords):
+            raise Unsupported(f"tf.layers.{function} is called with *args or **kwargs")
+        if len(call.args) - 1 > len(positional):
+            raise Unsupported(f"tf.layers.{function} is given more arguments than it takes")
+        arguments = [f"{parameter}={self.tf2(value)}"
+                     for parameter, value in zip(positional, call.args[1:], strict=False)]
+        layer_name: str | None = None
+        for keyword in call.keywords:
+            if keyword.arg in LAYER_ONLY:
+                raise Unsupported(f"tf.layers.{function}({keyword.arg}=...) shares or freezes variables by "
+                                  "scope, which Keras layers do not")
+            if keyword.arg == "name":
+                layer_name = self.text(keyword.value)
+                continue
+            if keyword.arg != "inputs":
+                arguments.append(f"{keyword.arg}={self.tf2(keyword.value)}")
+        if layer_name is None:
+            count = self.layer_names.get(default_name, 0)
+            self.layer_names[default_name] = count + 1
+            layer_name = repr(default_name if not count else f"{default_name}_{count}")
+        attribute = f"{default_name}_{len(self.layers)}"
+        self.layers.append(GraphLayer(attribute, keras_class, (*arguments, f"name={layer_name}")))
+        inputs = call.args[0]
+        return f"self.{attribute}({self.tf2(inputs)})"
+
+    def tf2(self, node: ast.expr) -> str:
+        replaced = []
+        for child in ast.walk(node):
+            if isinstance(child, ast.Attribute):
+                spelled = self.spelled(child)
+                if spelled is not None:
+                    replaced.append((self.context.span(child), spelled))
+        return self.with_replacements(node, replaced)
+
+    # -- the session block ------------------------------------------------------------------------
+
+    def session_run(self, statement: ast.stmt, edits: list[Site]) -> bool:
+        """`sess.run(init)` goes; a training run becomes `train_on_batch`."""
+        value = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else None
+        if not (isinstance(value, ast.Call) and self.is_run(value)):
+            return False
+        first = value.args[0] if value.args else None
+        if isinstance(first, ast.Call) and self.context.call_name(first) in INITIALIZERS:
+            edits.append(Site(self.context.span(statement), ""))
+            return True
+        fetches = self.fetched(value)
+        if set(fetches) <= self.initializers:
+            edits.append(Site(self.context.span(statement), ""))
+            return True
+        if not set(fetches) & self.train_ops:
+            return False
+        others = [f for f in fetches if f not in self.train_ops]
+        if others and others != [self.loss]:
+            raise Unsupported(f"the training run at {self.context.place(statement.lineno)} also fetches "
+                              f"{', '.join(others)}")
+        run = f"model.train_on_batch({self.feed(value)})"
+        if isinstance(statement, ast.Expr):
+            edits.append(Site(self.context.span(statement), run))
+            return True
+        targets = assigned_names(statement)
+        if targets is None:
+            raise Unsupported("the training run's results are not assigned to names")
+        if not others:
+            edits.append(Site(self.context.span(statement), run))
+            return True
+        shape = statement.targets[0]  # type: ignore[attr-defined]
+        if not isinstance(shape, ast.Tuple) or len(shape.elts) != len(fetches):
+            raise Unsupported("the training run's results are not unpacked one name per fetch")
+        loss_target = shape.elts[fetches.index(self.loss)]  # type: ignore[arg-type]
+        edits.append(Site(self.context.span(statement), f"{self.text(loss_target)} = {run}"))
+        return True
+
+    def is_run(self, call: ast.Call) -> bool:
+        function = call.func
+        return (isinstance(function, ast.Attribute) and function.attr == "run"
+                and isinstance(function.value, ast.Name) and function.value.id == self.session_name)
+
+    def fetched(self, call: ast.Call) -> list[str]:
+        fetches = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "fetches"), None)
+        elements = fetches.elts if isinstance(fetches, (ast.List, ast.Tuple)) else [fetches]
+        if not all(isinstance(e, ast.Name) for e in elements):
+            raise Unsupported(f"a run at {self.context.place(call.lineno)} fetches something other than "
+                              "named tensors")
+        return [e.id for e in elements]  # type: ignore[union-attr]
+
+    def feed(self, call: ast.Call, given: ast.expr | None = None) -> str:
+        """The fed dict, keyed by the placeholders' names."""
+        if given is None:
+            given = call.args[1] if len(call.args) > 1 else next(
+                (k.value for k in call.keywords if k.arg == "feed_dict"), None)
+        if not isinstance(given, ast.Dict) or not all(isinstance(k, ast.Name) and k.id in self.placeholders
+                                                       for k in given.keys):
+            raise Unsupported(f"the run at {self.context.place(call.lineno)} is not fed a dict of the "
+                              "script's placeholders")
+        entries = ", ".join(f"{k.id!r}: {self.text(v)}"  # type: ignore[union-attr]
+                            for k, v in zip(given.keys, given.values, strict=True))
+        return "{" + entries + "}"
+
+    def driver(self, statement: ast.stmt) -> None:
+        """Code inside the session that is not graph code: training runs become train_on_batch,
+        other runs and evaluations reads of the model's outputs; anything else touching the
+        session or the graph is refused."""
+        blocks = [getattr(statement, field) for field in ("body", "orelse", "finalbody")
+                  if isinstance(getattr(statement, field, None), list)]
+        blocks += [handler.body for handler in getattr(statement, "handlers", [])]
+        if blocks:
+            headers: list[ast.AST] = [child for child in ast.iter_child_nodes(statement)
+                                      if not isinstance(child, (ast.stmt, ast.excepthandler))]
+            for header in headers:
+                self.evaluations(header)
+            for block in blocks:
+                for child in block:
+                    if isinstance(child, ast.Assign) and names_in(child.value) & (
+                            set(self.placeholders) | set(self.tensors)) and not self.is_run_statement(child):
+                        raise Unsupported(f"{self.context.place(child.lineno)} builds graph tensors inside "
+                                          "a loop or branch of the session block")
+                    self.driver(child)
+            return
+        if self.session_run(statement, self.body_edits):
+            return
+        self.evaluations(statement)
+
+    def is_run_statement(self, statement: ast.Assign) -> bool:
+        return isinstance(statement.value, ast.Call) and self.is_run(statement.value)
+
+    def evaluations(self, node: ast.AST) -> None:
+        for child in ast.walk(node):
+            if isinstance(child, ast.Call) and self.is_run(child):
+                fetches = self.fetched(child)
+                if set(fetches) & (self.train_ops | self.initializers):
+                    raise Unsupported(f"the training run at {self.context.place(child.lineno)} is not a "
+                                      "statement of its own")
+                self.body_edits.append(Site(self.context.span(child), self.evaluation(child, fetches, None)))
+            elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
+                  and child.func.attr == "eval" and isinstance(child.func.value, ast.Name)
+                  and child.func.value.id in self.tensors):
+                given = child.args[0] if child.args else next(
+                    (k.value for k in child.keywords if k.arg == "feed_dict"), None)
+                self.body_edits.append(Site(self.context.span(child),
+                                            self.evaluation(child, [child.func.value.id], given)))
+        claimed = [site.span for site in self.body_edits]
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name) and child.id in (self.graph_names() | {self.session_name}) \
+                    and not any(self.within(child, span) for span in claimed):
+                raise Unsupported(f"{self.context.place(child.lineno)} uses `{child.id}` outside a run the "
+                                  "rewrite translates")
+
+    def evaluation(self, call: ast.Call, fetches: list[str], given: ast.expr | None) -> str:
+        unknown = [f for f in fetches if f not in self.tensors]
+        if unknown:
+            raise Unsupported(f"the run at {self.context.place(call.lineno)} fetches {', '.join(unknown)}, "
+                              "which the rewrite does not compute")
+        feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
+        names = ", ".join(repr(f) for f in fetches)
+        single = given is not None or isinstance(call.args[0] if call.args else None, ast.Name)
+        return f"model.fetch({names if single else f'[{names}]'}, {feed})"
+
+
+def session_blocks(context: ModuleContext, body: list[ast.stmt]) -> Iterator[ast.With]:
+    for statement in body:
+        if isinstance(statement, ast.With) and any(
+                isinstance(item.context_expr, ast.Call) and context.call_name(item.context_expr) in SESSIONS
+                for item in statement.items):
+            yield statement
+
+
+def read_script(context: ModuleContext, session: ast.With, body: list[ast.stmt], keras: str) -> ScriptPlan:
+    """The rewrite plan of the script whose block `body` holds the session block; `keras` is how
+    the rewritten file spells Keras."""
+    return ScriptReader(context, session, keras).read(body)

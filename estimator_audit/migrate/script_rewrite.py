@@ -1,0 +1,123 @@
+"""The EA103 fix for a Session training script: its graph as a Keras model, its session block
+as plain TF2 code driving that model on the same batches.
+
+graph.py reads the script into a `Graph` and the places that change; emit.py writes the model
+class; this module turns both into edits: the class takes the place of the first graph
+statement, the other graph statements, placeholders and initializers go, `minimize` becomes
+building and compiling the model, and the session block is replaced by its own body, one level
+out, with its runs rewritten. A script the rewrite cannot translate keeps its finding, with the
+reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from typing import TYPE_CHECKING
+
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.fixes import keras_spelling
+from estimator_audit.migrate import emit
+from estimator_audit.migrate.graph import ScriptPlan, Site, read_script, session_blocks
+from estimator_audit.migrate.model import Unsupported
+from estimator_audit.migrate.rewrite import module_seeded
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+MODEL_CLASS = "TrainingGraph"
+
+
+def enclosing_body(context: ModuleContext, session: ast.With) -> list[ast.stmt]:
+    """The block the session block stands in: the module's, or a function's."""
+    for node in ast.walk(context.tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and session in block:
+                if not isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    raise Unsupported("the session block is inside a loop, branch or other block")
+                return block
+    raise Unsupported("the session block is not a statement of the module or of a function")
+
+
+def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With:
+    for node in ast.walk(context.tree):
+        if isinstance(node, ast.With) and any(item.context_expr is constructor for item in node.items):
+            return node
+    raise Unsupported("the session is not opened by a `with` statement")
+
+
+def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> ScriptPlan:
+    session = session_block(context, constructor)
+    body = enclosing_body(context, session)
+    if sum(1 for _ in session_blocks(context, body)) > 1:
+        raise Unsupported("the script opens several sessions")
+    if context.alias_for("tensorflow") is None:
+        raise Unsupported("the script does not import TensorFlow itself (`import tensorflow as tf`)")
+    return read_script(context, session, body, keras)
+
+
+def session_text(context: ModuleContext, plan: ScriptPlan) -> str:
+    """The session block's body, its runs rewritten, one level out (at column 0)."""
+    body = plan.session.body
+    first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
+    lines = [context.source.line_text(number) for number in range(first, last + 1)]
+    for site in sorted(plan.session_body, key=lambda s: s.span, reverse=True):
+        line, column, end_line, end_column = site.span
+        start, end = line - first, end_line - first
+        rest = lines[end][end_column - 1:].strip()
+        if not site.text and not lines[start][: column - 1].strip() and (not rest or rest.startswith("#")):
+            del lines[start:end + 1]
+            continue
+        merged = lines[start][: column - 1] + site.text + lines[end][end_column - 1:]
+        lines[start:end + 1] = merged.split("\n")
+    text = textwrap.dedent("\n".join(lines)).strip("\n")
+    return text or "pass"
+
+
+def statement_edit(context: ModuleContext, site: Site, statement: bool) -> Edit:
+    if not site.text:
+        return Edit(EditAction.REMOVE_STATEMENT, site.span)
+    return Edit(EditAction.REPLACE_STATEMENT if statement else EditAction.REPLACE, site.span, text=site.text)
+
+
+def seeding(context: ModuleContext, keras: str) -> list[Edit]:
+    """TF1's graph seed becomes Keras's, which seeds TensorFlow, NumPy and Python; a script
+    with none is seeded with the configured seed."""
+    edits = []
+    for statement in ast.walk(context.tree):
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and (
+                context.call_name(statement.value) or "").endswith("set_random_seed") and (
+                context.call_name(statement.value) or "").startswith("tensorflow."):
+            arguments = ", ".join(ast.unparse(a) for a in statement.value.args)
+            edits.append(Edit(EditAction.REPLACE_STATEMENT, context.span(statement),
+                              text=f"{keras}.utils.set_random_seed({arguments})"))
+    if not edits and not module_seeded(context):
+        seed = context.settings.seed
+        edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
+    return edits
+
+
+def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
+    """The unsafe fix: the whole script rewritten around a Keras model of its graph."""
+    try:
+        keras, imports = keras_spelling(context)
+    except LookupError:
+        raise Unsupported("the file binds `keras` to something else") from None
+    plan = script_plan(context, constructor, keras)
+    tf = context.alias_for("tensorflow") or "tf"
+    model = emit.graph_class(plan.graph, MODEL_CLASS, keras, tf)
+    if any(context.span(statement) == plan.class_at for statement in context.tree.body):
+        # At module level the class goes before the statement, with a def's blank lines around it.
+        edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, plan.class_at, text=model),
+                 Edit(EditAction.REMOVE_STATEMENT, plan.class_at)]
+    else:
+        edits = [Edit(EditAction.REPLACE_STATEMENT, plan.class_at, text=model)]
+    for site in plan.edits:
+        whole = any(site.span == context.span(s) for s in ast.walk(context.tree) if isinstance(s, ast.stmt))
+        edits.append(statement_edit(context, site, whole))
+    session = session_text(context, plan)
+    edits.append(Edit(EditAction.REPLACE_STATEMENT, context.span(plan.session), text=session))
+    edits += seeding(context, keras)
+    return Fix(FixSafety.UNSAFE, "Rewrite the script's TF1 graph and session as a Keras model trained on the "
+                                 "same batches", tuple(edits), imports, exclusive=True)

@@ -1,0 +1,106 @@
+"""TF1 Session training scripts rewritten as Keras by EA103's unsafe fix (migrate/graph.py).
+
+fixtures/session_to_keras/NAME/ are Session scripts in the shapes real code has; FILE.fixed is
+the reviewed result of `--fix --unsafe-fixes` on the folder, which must hold no TF1 graph API
+any more. The runtime test runs it on TensorFlow 2.21 and proves with `repro` that two runs
+are bit-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_audit.config import Settings
+from estimator_audit.findings import FixSafety
+from estimator_audit.pipeline import FixMode, audit_source, fix_source
+from estimator_audit.shim.repro import repro
+from tests.conftest import FIXTURES
+from tests.test_graph_programs import fixed_copy, manifest
+
+PROGRAMS = sorted(p for p in (FIXTURES / "session_to_keras").iterdir() if p.is_dir())
+TF1_GRAPH_API = ("Session(", "placeholder(", "compat.v1", "global_variables_initializer", "tf.train.")
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_rewrite_is_the_reviewed_program_and_idempotent(program: Path, tmp_path: Path) -> None:
+    copy = fixed_copy(program, tmp_path)
+    for module in sorted(program.glob("*.py")):
+        fixed = (copy / module.name).read_bytes()
+        assert fixed == (program / (module.name + ".fixed")).read_bytes(), module.name
+        assert not [word for word in TF1_GRAPH_API if word in fixed.decode()], fixed.decode()
+        again = fix_source(str(copy / module.name), fixed, Settings(root=copy), FixMode(unsafe=True))
+        assert again.data == fixed
+
+
+def rewrite_of(code: str) -> str | None:
+    """The script after --fix --unsafe-fixes, or None when EA103 offers no rewrite."""
+    source = textwrap.dedent(code).encode()
+    findings = audit_source("script.py", source, Settings())
+    session = [f for f in findings if f.code == "EA103"]
+    assert session, findings
+    fix = session[0].fix
+    if fix is None or fix.safety is not FixSafety.UNSAFE:
+        return None
+    return fix_source("script.py", source, Settings(), FixMode(unsafe=True)).data.decode()
+
+
+SCRIPT = """
+    import numpy as np
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.placeholder(tf.float32, [None, 1])
+    hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)
+    prediction = tf.layers.dense(hidden, 1)
+    loss = tf.reduce_mean(tf.square(prediction - y))
+    train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for step in range(10):
+            sess.run(train_op, feed_dict={x: np.ones((2, 4)), y: np.ones((2, 1))})
+        print(sess.run(loss, feed_dict={x: np.ones((2, 4)), y: np.ones((2, 1))}))
+"""
+
+
+def test_layers_become_keras_layers_named_as_tf1_scoped_them() -> None:
+    rewritten = rewrite_of(SCRIPT)
+    assert rewritten is not None
+    assert "self.dense_0 = tf.keras.layers.Dense(units=8, activation=tf.nn.relu, name='dense')" in rewritten
+    assert "self.dense_1 = tf.keras.layers.Dense(units=1, name='dense_1')" in rewritten
+    assert "tf.keras.optimizers.SGD(learning_rate=0.1)" in rewritten
+    assert "model.train_on_batch({'x': np.ones((2, 4)), 'y': np.ones((2, 1))})" in rewritten
+    assert "print(model.fetch('loss', {'x': np.ones((2, 4)), 'y': np.ones((2, 1))}))" in rewritten
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("minimize(loss)", "minimize(loss, var_list=[w])"),
+    ("activation=tf.nn.relu)", "activation=tf.nn.relu, reuse=True)"),
+    ("tf.layers.dense(hidden, 1)", "tf.contrib.layers.fully_connected(hidden, 1)"),
+    ("    for step in range(10):", "    saver.save(sess, 'x')\n    for step in range(10):"),
+    ("    for step in range(10):", "    loss = loss * 2\n    for step in range(10):"),
+], ids=["var_list", "reuse", "contrib", "session-used-elsewhere", "graph-changed-in-session"])
+def test_what_cannot_be_translated_keeps_the_safe_fix(old: str, new: str) -> None:
+    """Scripts the rewrite would get wrong are left to the tf.compat.v1 fixes."""
+    script = textwrap.dedent(SCRIPT)
+    assert old in script
+    assert rewrite_of(script.replace(old, new, 1)) is None
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_rewritten_script_runs_and_is_bit_identical(program: Path, current_python: Path, tmp_path: Path) -> None:
+    copy = fixed_copy(program, tmp_path)
+    command = manifest(program)["run"]
+    done = subprocess.run([str(current_python), *command], capture_output=True, text=True, timeout=600,
+                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert all(word in done.stdout for word in manifest(program)["prints"]), done.stdout
+    report = repro(copy / command[0], args=command[1:], python=str(current_python))
+    assert report.status == "identical", report.text()
+    assert report.steps > 0
