@@ -144,6 +144,7 @@ RUNS = re.compile(r"(?<!\bapp)\.(?:run|eval|partial_run)\(")
 # A session handed to code that may run it (`model.sample(sess)`, `saver.restore(sess, path)`).
 HANDED_ON = re.compile(r"[(,]\s*(?:self\.)?sess(?:ion)?\w*\s*[,)]")
 BUILTIN_NAMES = frozenset(dir(builtins))
+MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
@@ -159,6 +160,37 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import argparse
+            import os
+            import tensorflow as tf
+
+            def parse_args():  # the program's own code, building nothing before the session
+                parser = argparse.ArgumentParser()
+                parser.add_argument("--steps", type=int, default=10)
+                args = parser.parse_args()
+                os.makedirs("out", exist_ok=True)
+                return args
+
+            def main():
+                args = parse_args()
+                with tf.Session() as sess:
+                    x = tf.placeholder(tf.float32, [None, 2])
+                    print(sess.run(tf.reduce_sum(x), feed_dict={x: [[1.0, 2.0]]}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            sess = tf.compat.v1.Session()
+            with sess.graph.as_default():  # every op goes into the session's own graph
+                x = tf.compat.v1.placeholder(tf.float32, [None, 2])
+                total = tf.reduce_sum(x)
+            print(sess.run(total, feed_dict={x: [[1.0, 2.0]]}))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -401,7 +433,8 @@ class GraphUnderEager(Rule):
                     return
                 if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
                         given_to_keras(ancestors, node)) or (
-                        last in SESSIONS and self.session_block_builds_its_graph(node)):
+                        last in SESSIONS and (self.session_block_builds_its_graph(node)
+                                              or self.builds_in_session_graph(node))):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -429,22 +462,21 @@ class GraphUnderEager(Rule):
         body: list[ast.stmt] = next((getattr(owner, field) for field in ("body", "orelse", "finalbody")
                                      if statement in getattr(owner, field, [])), [])
         before = body[:body.index(statement)] if statement in body else []
-        return not any(self.builds_ops(inner) for earlier in before for inner in ast.walk(earlier))
+        return not any(builds_ops(self.context, inner) for earlier in before for inner in ast.walk(earlier))
 
-    def builds_ops(self, node: ast.AST) -> bool:
-        """A call that may make graph nodes: a TensorFlow call (not flags, logging, file or config
-        calls), or the program's own code (`model = Model(args)` building placeholders), anything
-        but the standard library, builtins and NumPy-like data libraries."""
-        if not isinstance(node, ast.Call):
+    def builds_in_session_graph(self, node: ast.Call) -> bool:
+        """`sess = tf.Session(); with sess.graph.as_default(): <graph code>`: the graph is the
+        session's own (TF 2.21 with eager on ran such a program's training step)."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)):
             return False
-        name = self.context.call_name(node)
-        if name is None:
-            func = node.func
-            return not (isinstance(func, ast.Name) and func.id in BUILTIN_NAMES)
-        root = name.split(".", 1)[0]
-        if root == "tensorflow":
-            return not HARMLESS.search(name)
-        return root not in sys.stdlib_module_names and root not in DATA_LIBRARIES and root not in BUILTIN_NAMES
+        held = parent.targets[0].id
+        scope = next((a for a in reversed(self.context.ancestors)
+                      if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), self.context.tree)
+        return any(isinstance(item.context_expr, ast.Call) and ast.unparse(item.context_expr.func)
+                   == f"{held}.graph.as_default" for block in ast.walk(scope)
+                   if isinstance(block, ast.With) for item in block.items)
 
     def in_serving_function(self) -> bool:
         """Whether the innermost function around the node makes an Estimator's serving input
@@ -523,6 +555,43 @@ class GraphUnderEager(Rule):
                     project.resolve(path, module, level) is not None for module in modules):
                 return last_tensorflow
         return None
+
+
+def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
+    """A call that may make graph nodes: a TensorFlow call (not flags, logging, file or config
+    calls), or the program's own code that makes any (`model = Model(args)` building
+    placeholders; an argument parser does not), anything but the standard library, builtins
+    and NumPy-like data libraries."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = context.call_name(node)
+    root = name.split(".", 1)[0] if name is not None else None
+    if root == "tensorflow":
+        return not HARMLESS.search(name or "")
+    if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES:
+        return False
+    if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
+        return False
+    return program_code_builds_ops(context, node, depth)
+
+
+def program_code_builds_ops(context: ModuleContext, call: ast.Call, depth: int) -> bool:
+    """Whether a call of the program's own code may make graph nodes: a function or class
+    whose code (followed MAX_CALL_DEPTH calls deep) calls nothing that may, or a method of an
+    object a standard-library call made (`pp = pprint.PrettyPrinter()`), does not."""
+    from estimator_audit.migrate.lookup import called, definition  # whole-program lookups
+
+    if depth >= MAX_CALL_DEPTH:
+        return True
+    found = called(context, call)
+    if found is None and isinstance(call.func, ast.Attribute):
+        owner = definition(context, call.func.value)
+        if owner is not None and isinstance(owner.node, ast.Call):
+            return builds_ops(owner.context, owner.node, depth + 1)
+        return True
+    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.ClassDef)):
+        return True
+    return any(builds_ops(found.context, inner, depth + 1) for inner in ast.walk(found.node))
 
 
 def eager_switch(context: ModuleContext, call: ast.Call) -> bool:

@@ -72,13 +72,15 @@ def imported(context: ModuleContext, node: ast.Import | ast.ImportFrom, name: st
 
 
 def definition(context: ModuleContext, node: ast.expr, hops: int = 0) -> Definition | None:
-    """What a name (`input_fn`) or a module attribute (`iris_data.train_input_fn`) refers to."""
+    """What a name (`input_fn`, also one a star import binds) or a module attribute
+    (`iris_data.train_input_fn`) refers to."""
     if hops > MAX_HOPS:
         return None
     if isinstance(node, ast.Name):
         binding = scopes(context).reaching(node)
-        return binding_definition(context, binding, hops) if binding is not None else None
-    if isinstance(node, ast.Attribute):
+        if binding is not None:
+            return binding_definition(context, binding, hops)
+    if isinstance(node, (ast.Name, ast.Attribute)):
         qualified = context.qualified_name(node)
         located = context.project.locate(context.source.path, qualified) if qualified else None
         if located is None:
