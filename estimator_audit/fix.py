@@ -257,22 +257,25 @@ class ApplyChanges(cst.CSTTransformer):
     comments above a removed statement stay: the next statement of its block that stays takes
     them over (they are not the statement's, and may describe what follows it)."""
 
-    def __init__(self, changes: dict[int, list[Change]], next_sibling: dict[int, cst.CSTNode]) -> None:
+    def __init__(self, changes: dict[int, list[Change]], next_sibling: dict[int, cst.CSTNode],
+                 originals: dict[int, int]) -> None:
         super().__init__()
         self.changes = changes
         self.next_sibling = next_sibling
+        self.originals = originals  # id of a statement given blank lines -> id of the one it was
         self.orphaned: dict[int, list[cst.EmptyLine]] = {}  # comments for a statement still to leave
 
     def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode  # type: ignore[override]
                  ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        key = self.originals.get(id(original_node), id(original_node))
         result: cst.CSTNode | cst.RemovalSentinel = updated_node
-        for change in self.changes.get(id(original_node), ()):
+        for change in self.changes.get(key, ()):
             assert isinstance(result, cst.CSTNode)  # a removal is the statement's only change
             result = change(result)
-        orphaned = self.orphaned.pop(id(original_node), [])
+        orphaned = self.orphaned.pop(key, [])
         if isinstance(result, cst.RemovalSentinel):
             comments = [line for line in getattr(original_node, "leading_lines", ()) if line.comment]
-            following = self.next_sibling.get(id(original_node))
+            following = self.next_sibling.get(key)
             if (comments or orphaned) and following is not None:
                 self.orphaned.setdefault(id(following), []).extend([*orphaned, *comments])
             return result
@@ -285,7 +288,8 @@ class ApplyChanges(cst.CSTTransformer):
         return result
 
 
-def with_blocks_before(module: cst.Module, blocks: dict[int, list[str]]) -> cst.Module:
+def with_blocks_before(module: cst.Module, blocks: dict[int, list[str]], originals: dict[int, int]
+                       ) -> cst.Module:
     """Module-level blocks (written with 4-space indents) put before the statements at these
     indices, in the file's indentation and line endings. A def or class gets PEP 8's blank
     lines around it; other statements take over the blank lines and comments that led up to
@@ -307,6 +311,8 @@ def with_blocks_before(module: cst.Module, blocks: dict[int, list[str]]) -> cst.
             body.extend(parsed[1:])
         if definitions:
             statement = with_blank_lines(statement, BLANK_LINES_AROUND_DEF)
+        if statement is not original:  # its own changes are keyed by the statement it was
+            originals[id(statement)] = id(original)
         body.append(statement)
     return module.with_changes(body=body)
 
@@ -487,8 +493,9 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
         imports.extend(finding.fix.imports)
         applied.append(finding)
     try:
-        fixed = with_blocks_before(module, blocks) if blocks else module  # by original positions
-        fixed = fixed.visit(ApplyChanges(changes, locator.next_sibling)) if changes else fixed
+        originals: dict[int, int] = {}
+        fixed = with_blocks_before(module, blocks, originals) if blocks else module  # by original positions
+        fixed = fixed.visit(ApplyChanges(changes, locator.next_sibling, originals)) if changes else fixed
         fixed = without_orphaned_imports(module, fixed)
         fixed = with_statements(fixed, imports, statements, module)
     except cst.ParserSyntaxError as error:

@@ -269,19 +269,24 @@ class V1Session(Rule):
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
-                self.report(node, self.message(name, node, use), self.fix(name, node, use))
+                fix, refused = self.fix(name, node, use)
+                message = self.message(name, node, use)
+                if refused is not None:
+                    message += f"; the Keras rewrite (--unsafe-fixes) does not translate this script: {refused}"
+                self.report(node, message, fix)
 
-    def fix(self, name: str, node: ast.Call, use: Use | None) -> Fix | None:
+    def fix(self, name: str, node: ast.Call, use: Use | None) -> tuple[Fix | None, str | None]:
+        """The fix, and why a training script has no Keras rewrite."""
         renamed = (call_rename_fix(self.context, node, name, self.context.settings.target)
                    if name in TF1_ONLY_SESSIONS else None)
         if use is not Use.TRAINS:
-            return renamed
+            return renamed, None
         from estimator_audit.migrate.script_rewrite import script_rewrite  # only training sessions
 
         try:
-            return replace(script_rewrite(self.context, node), fallback=renamed)
-        except Unsupported:
-            return renamed
+            return replace(script_rewrite(self.context, node), fallback=renamed), None
+        except Unsupported as reason:
+            return renamed, str(reason)
 
     def message(self, name: str, node: ast.Call, use: Use | None) -> str:
         spelling = tf_spelling(INTERNAL_SESSIONS.get(name, name))

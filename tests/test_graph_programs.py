@@ -90,14 +90,16 @@ def test_fixed_program_runs_and_is_bit_identical(program: Path, current_python: 
 
 @pytest.mark.runtime
 def test_repro_catches_the_unseeded_original_shape(current_python: Path, tmp_path: Path) -> None:
-    """The check above can fail: the linear regression fixed without its NumPy seed (the
-    weights come from numpy.random.randn) diverges, and repro names EA202 as the cause."""
+    """The check above can fail: the linear regression fixed without its seed (the weights
+    come from numpy.random.randn) diverges, and repro names the missing seed as the cause."""
     copy = fixed_copy(FIXTURES / "graph" / "linear_regression", tmp_path)
     script = copy / "linear_regression.py"
-    script.write_text(script.read_text(encoding="utf-8").replace("numpy.random.seed(42)\n", ""), encoding="utf-8")
+    fixed = script.read_text(encoding="utf-8")
+    assert "tf.keras.utils.set_random_seed(42)\n" in fixed
+    script.write_text(fixed.replace("tf.keras.utils.set_random_seed(42)\n", ""), encoding="utf-8")
     report = repro(script, python=str(current_python))
     assert report.status == "diverged", report.text()
-    assert "EA202" in report.text()
+    assert "EA201" in report.text()
 
 
 def test_tf2_and_keras_modules_are_not_switched_to_graph_mode() -> None:

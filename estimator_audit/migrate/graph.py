@@ -66,6 +66,7 @@ class ScriptPlan:
 
     graph: Graph
     class_at: Span  # the first graph statement: the class replaces it
+    model_at: Span  # the optimizer's minimize: the model is built there
     session: ast.With
     edits: list[Site] = field(default_factory=list)
     session_body: list[Site] = field(default_factory=list)  # edits inside the session block
@@ -112,6 +113,7 @@ class ScriptReader:
         self.plan_edits: list[Site] = []
         self.body_edits: list[Site] = []
         self.first_graph: ast.stmt | None = None
+        self.model_at: Span | None = None
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -146,7 +148,8 @@ class ScriptReader:
             loss=self.loss,
             optimizer=self.optimizer_text,
         )
-        return ScriptPlan(graph, self.context.span(self.first_graph), self.session,
+        assert self.model_at is not None
+        return ScriptPlan(graph, self.context.span(self.first_graph), self.model_at, self.session,
                           self.plan_edits, self.body_edits)
 
     def dtype(self, placeholder: ast.Call) -> str:
@@ -196,6 +199,10 @@ class ScriptReader:
         if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
             return
         if in_session and self.session_run(statement, edits):
+            return
+        runs = (node for node in ast.walk(statement) if isinstance(node, ast.Call) and self.is_run(node))
+        if in_session and any(runs):
+            self.driver(statement)  # reads graph values: it stays, its runs rewritten
             return
         used = names_in(statement)
         graph_inputs = used & (set(self.placeholders) | set(self.tensors))
@@ -248,6 +255,7 @@ class ScriptReader:
             raise Unsupported("the script trains two losses")
         self.loss = loss.id
         self.train_ops.add(targets[0])
+        self.model_at = self.context.span(statement)
         model = "model"
         built = f"{model} = TrainingGraph()\n{model}.compile(optimizer={optimizer or self.optimizer_text})"
         edits.append(Site(self.context.span(statement), built))
@@ -492,7 +500,7 @@ class ScriptReader:
                 self.body_edits.append(Site(self.context.span(child), self.evaluation(child, fetches, None)))
             elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
                   and child.func.attr == "eval" and isinstance(child.func.value, ast.Name)
-                  and child.func.value.id in self.tensors):
+                  and child.func.value.id in (*self.tensors, *self.variables)):
                 given = child.args[0] if child.args else next(
                     (k.value for k in child.keywords if k.arg == "feed_dict"), None)
                 self.body_edits.append(Site(self.context.span(child),
@@ -505,13 +513,16 @@ class ScriptReader:
                                   "rewrite translates")
 
     def evaluation(self, call: ast.Call, fetches: list[str], given: ast.expr | None) -> str:
+        single = given is not None or isinstance(call.args[0] if call.args else None, ast.Name)
+        if all(f in self.variables for f in fetches):  # a variable's value needs no feed
+            values = [f"{f}.numpy()" for f in fetches]
+            return values[0] if single else f"[{', '.join(values)}]"
         unknown = [f for f in fetches if f not in self.tensors]
         if unknown:
             raise Unsupported(f"the run at {self.context.place(call.lineno)} fetches {', '.join(unknown)}, "
                               "which the rewrite does not compute")
         feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
         names = ", ".join(repr(f) for f in fetches)
-        single = given is not None or isinstance(call.args[0] if call.args else None, ast.Name)
         return f"model.fetch({names if single else f'[{names}]'}, {feed})"
 
 

@@ -107,9 +107,10 @@ def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     plan = script_plan(context, constructor, keras)
     tf = context.alias_for("tensorflow") or "tf"
     model = emit.graph_class(plan.graph, MODEL_CLASS, keras, tf)
-    if any(context.span(statement) == plan.class_at for statement in context.tree.body):
-        # At module level the class goes before the statement, with a def's blank lines around it.
-        edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, plan.class_at, text=model),
+    if any(context.span(statement) == plan.model_at for statement in context.tree.body):
+        # At module level the class goes right before the model is built, with a def's blank
+        # lines around it.
+        edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, plan.model_at, text=model),
                  Edit(EditAction.REMOVE_STATEMENT, plan.class_at)]
     else:
         edits = [Edit(EditAction.REPLACE_STATEMENT, plan.class_at, text=model)]
