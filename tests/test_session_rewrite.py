@@ -84,12 +84,33 @@ def test_layers_become_keras_layers_named_as_tf1_scoped_them() -> None:
     ("tf.layers.dense(hidden, 1)", "tf.contrib.layers.fully_connected(hidden, 1)"),
     ("    for step in range(10):", "    saver.save(sess, 'x')\n    for step in range(10):"),
     ("    for step in range(10):", "    loss = loss * 2\n    for step in range(10):"),
-], ids=["var_list", "reuse", "contrib", "session-used-elsewhere", "graph-changed-in-session"])
+    ("hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)",
+     "def tower(inputs):\n    return tf.layers.dense(inputs, 8, activation=tf.nn.relu)\nhidden = tower(x)"),
+    ("loss = tf.reduce_mean(", "loss = tf.reduce_mean(tf.contrib.framework.identity"),
+    ("loss = tf.reduce_mean(tf.square(prediction - y))",
+     "loss = tf.reduce_mean(tf.square(prediction - y), keep_dims=True, keepdims=True)"),
+], ids=["var_list", "reuse", "contrib", "session-used-elsewhere", "graph-changed-in-session",
+        "layers-made-in-a-function", "contrib-op", "keyword-given-twice"])
 def test_what_cannot_be_translated_keeps_the_safe_fix(old: str, new: str) -> None:
     """Scripts the rewrite would get wrong are left to the tf.compat.v1 fixes."""
     script = textwrap.dedent(SCRIPT)
     assert old in script
     assert rewrite_of(script.replace(old, new, 1)) is None
+
+
+def test_tf1_arguments_are_written_for_tensorflow_2() -> None:
+    """keep_prob becomes the rate TF2's dropout takes, in the graph code and in the functions
+    it calls; TF1 keywords get their TF2 names."""
+    script = textwrap.dedent(SCRIPT).replace(
+        "hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)",
+        "keep = tf.placeholder(tf.float32)\n\ndef thin(t, k):\n    return tf.nn.dropout(t, k)\n\n"
+        "hidden = thin(tf.nn.dropout(tf.layers.dense(x, 8, activation=tf.nn.relu), keep_prob=keep), keep)",
+    ).replace("tf.square(prediction - y))", "tf.square(prediction - y), reduction_indices=1)")
+    rewritten = rewrite_of(script)
+    assert rewritten is not None
+    assert "return tf.nn.dropout(t, rate=1 - k)" in rewritten
+    assert "hidden = thin(tf.nn.dropout(self.dense_0(x), rate=1 - keep), keep)" in rewritten
+    assert "tf.reduce_mean(tf.square(prediction - y), axis=1)" in rewritten
 
 
 @pytest.mark.runtime

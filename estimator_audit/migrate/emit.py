@@ -280,7 +280,7 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
         f"{INDENT}return outputs",
         "",
         "def train_step(self, data):",
-        f"{INDENT}feed = data[0]  # train_on_batch(feed) passes (feed, None, None)",
+        f"{INDENT}feed = self.tensors(data[0])  # train_on_batch(feed) passes (feed, None, None)",
         f"{INDENT}with {tf}.GradientTape() as tape:",
         f'{INDENT * 2}loss = self(feed, training=True)["{graph.loss}"]',
         f"{INDENT}variables = self.trainable_variables",
@@ -289,10 +289,15 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
         "",
         "def fetch(self, names, feed):",
         f'{INDENT}"""What Session.run returned for these tensors (one name, or a list) and this feed."""',
-        f"{INDENT}outputs = self(feed)",
+        f"{INDENT}outputs = self(self.tensors(feed))",
         f"{INDENT}if isinstance(names, str):",
         f"{INDENT * 2}return outputs[names].numpy()",
         f"{INDENT}return [outputs[name].numpy() for name in names]",
+        "",
+        "@staticmethod",
+        "def tensors(feed):",
+        f'{INDENT}"""The fed values as tensors: Keras calls models on tensors, sessions took numbers."""',
+        f"{INDENT}return {{name: {tf}.convert_to_tensor(value) for name, value in feed.items()}}",
     ]
     indented = "\n".join(INDENT + line if line else "" for line in lines)
     return f"class {name}({keras}.Model):\n{indented}\n"

@@ -15,13 +15,15 @@ reason the finding quotes; the rewrite is all or nothing for one script.
 from __future__ import annotations
 
 import ast
+import builtins
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
-from estimator_audit.tfsymbols import changed_meaning, exists, replacement
+from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
 from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ SESSIONS = frozenset({name for name in COMPAT_SESSIONS | TF1_ONLY_SESSIONS if na
 INITIALIZERS = frozenset({f"{prefix}.{name}" for prefix in ("tensorflow", "tensorflow.compat.v1")
                           for name in ("global_variables_initializer", "initialize_all_variables")})
 VARIABLES = frozenset({"tensorflow.Variable", "tensorflow.compat.v1.Variable"})
+DROPOUT = "tensorflow.nn.dropout"  # TF1: (x, keep_prob); TF2: (x, rate)
 # tf.layers functions -> (Keras 3 layer, the TF1 function's positional parameters after `inputs`,
 # the TF1 default name the layer's variables are scoped under). TF1 layers and Keras layers
 # share their defaults (glorot_uniform kernels, zero biases, "valid" padding).
@@ -48,6 +51,16 @@ LAYERS = {
                           "average_pooling2d"),
 }
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
+# Calls that make variables: in code the model runs on every call, they would make new ones.
+VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
+                   "tensorflow.compat.v1.layers.", "tensorflow.contrib.", "tensorflow.keras.layers.",
+                   "tensorflow.nn.rnn_cell.", "tensorflow.compat.v1.nn.rnn_cell.",
+                   "tensorflow.keras.Sequential", "tensorflow.keras.Model")
+# TF1 keywords TensorFlow 2 renamed, meaning the same (tf_upgrade_v2 renames them so).
+KEYWORD_RENAMES = {"reduction_indices": "axis", "keep_dims": "keepdims", "dimension": "axis", "dim": "axis",
+                   "squeeze_dims": "axis"}
+PLAIN_PYTHON = frozenset({*dir(builtins), "numpy", "math"})
+MAX_CALL_DEPTH = 3  # the program's own functions the graph code calls, followed this deep
 # Keyword arguments of the TF1 layer functions that name a variable-scope detail Keras lacks.
 LAYER_ONLY = frozenset({"reuse", "trainable"})
 
@@ -157,7 +170,7 @@ class ScriptReader:
             (k.value for k in placeholder.keywords if k.arg == "dtype"), None)
         if given is None:
             raise Unsupported(f"the placeholder at {self.context.place(placeholder.lineno)} names no dtype")
-        return self.tf2(given)
+        return self.render(self.context, given)
 
     def graph_names(self) -> set[str]:
         return set(self.placeholders) | set(self.tensors) | self.train_ops | self.initializers
@@ -288,37 +301,129 @@ class ScriptReader:
             if len(call.args) != 1 or keywords - {"name", "dtype"}:
                 raise Unsupported(f"tf.Variable at {self.context.place(call.lineno)} is given arguments "
                                   "beyond its initial value and name")
-            tf_name = next((k.value for k in call.keywords if k.arg == "name"), None)
-            if tf_name is None:
-                default = "Variable" if not self.variable_count else f"Variable_{self.variable_count}"
+            given = {k.arg: self.render(self.context, k.value) for k in call.keywords}
+            if "name" not in given:  # TF1's own name for it, which compare maps by
+                count = self.variable_count
+                given["name"] = repr(f"Variable_{count}" if count else "Variable")
                 self.variable_count += 1
-                edits.append(Site(self.context.span(call), f"{self.keras}.Variable({self.tf2(call.args[0])}, "
-                                                           f"name={default!r})"))
-            else:
-                edits.append(Site(self.context.span(call), f"{self.keras}.Variable({self.tf2(call.args[0])}, "
-                                                           f"name={self.text(tf_name)})"))
+            arguments = [self.render(self.context, call.args[0]), *(f"{k}={v}" for k, v in given.items())]
+            edits.append(Site(self.context.span(call), f"{self.keras}.Variable({', '.join(arguments)})"))
         self.variables.extend(t for t in targets if t not in self.variables)
 
     # -- graph code -----------------------------------------------------------------------------
 
     def graph_code(self, statement: ast.stmt) -> str:
-        """The statement in TF2 spellings, its tf.layers calls turned into the model's layers."""
-        replaced: list[tuple[Span, str]] = []
+        """The statement in TF2: its calls checked, then rendered."""
         for node in ast.walk(statement):
             if isinstance(node, ast.Call):
                 name = self.context.call_name(node) or ""
-                if name.startswith(LAYER_PREFIXES):
-                    replaced.append((self.context.span(node), self.layer(node, name)))
-                elif name in VARIABLES:
+                if name in VARIABLES:
                     raise Unsupported(f"tf.Variable at {self.context.place(node.lineno)} is created from "
                                       "graph tensors")
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Attribute) and not any(
-                    self.within(node, span) for span, _ in replaced):
-                spelled = self.spelled(node)
-                if spelled is not None:
-                    replaced.append((self.context.span(node), spelled))
-        return self.with_replacements(statement, replaced)
+                if not name.startswith("tensorflow."):
+                    self.called_code(self.context, node, 0)
+        return self.render(self.context, statement)
+
+    def render(self, context: ModuleContext, node: ast.AST) -> str:
+        """The node's source for TensorFlow 2, inside out so that rewrites compose: TF1 names
+        respelled, tf.layers calls as the model's layers (in the graph statements), TF1
+        arguments rewritten."""
+        if isinstance(node, ast.Call):
+            name = context.call_name(node) or ""
+            if context is self.context and name.startswith(LAYER_PREFIXES):
+                return self.layer(node, name)
+            if name.startswith("tensorflow."):
+                translated = self.tf1_call(context, node, name)
+                if translated is not None:
+                    return translated
+        if isinstance(node, ast.Attribute) and context is self.context:
+            spelled = self.spelled(node)
+            if spelled is not None:
+                return spelled
+        replaced = []
+        for child in positioned_children(node):
+            text = self.render(context, child)
+            if text != self.source(context, child):
+                replaced.append((context.span(child), text))
+        return with_replacements(context, node, replaced)
+
+    def called_code(self, context: ModuleContext, call: ast.Call, depth: int) -> None:
+        """The graph code's calls of the program's own functions run on every call of the model:
+        they must make no variables (TF1 made them once, as the graph was built) and use no TF1
+        name TensorFlow 2 lacks or gives another meaning. Unknown libraries are refused."""
+        name = context.call_name(call)
+        where = f"{context.source.path if context is not self.context else ''} {context.place(call.lineno)}"
+        if name is not None and name.startswith("tensorflow."):
+            shown = name.replace("tensorflow", "tf", 1)
+            if name.startswith(VARIABLE_MAKERS) or name in VARIABLES:
+                raise Unsupported(f"`{shown}` ({where.strip()}) would make new variables on every call of "
+                                  "the model")
+            if changed_meaning(name, TARGET) is not None:
+                raise Unsupported(f"`{shown}` ({where.strip()}) means something else in TensorFlow 2")
+            found = None if exists(name) else replacement(name)
+            if not exists(name) and (found is None or ".compat." in found[1]):
+                raise Unsupported(f"`{shown}` ({where.strip()}) has no TensorFlow 2 equivalent the rewrite "
+                                  "knows")
+            translated = self.tf1_call(context, call, name)
+            if translated is not None:
+                if context is not self.context:
+                    raise Unsupported(f"`{shown}` ({where.strip()}) is called the TF1 way in another module")
+                site = Site(context.span(call), translated)
+                if site not in self.plan_edits:  # a function the graph code calls twice
+                    self.plan_edits.append(site)
+            return
+        from estimator_audit.migrate.lookup import called  # whole-program lookup
+
+        found_def = called(context, call)
+        if found_def is None or not isinstance(found_def.node, (ast.FunctionDef, ast.Lambda)):
+            root = name.split(".", 1)[0] if name is not None else None
+            if name is None or root in PLAIN_PYTHON or root in sys.stdlib_module_names:
+                return  # a method of a value, a builtin, NumPy
+            raise Unsupported(f"the graph code calls `{name}` ({where.strip()}), which the rewrite cannot "
+                              "read")
+        if depth >= MAX_CALL_DEPTH:
+            raise Unsupported(f"the graph code calls functions more than {MAX_CALL_DEPTH} deep")
+        for inner in ast.walk(found_def.node):
+            if isinstance(inner, ast.Call):
+                self.called_code(found_def.context, inner, depth + 1)
+
+    def tf1_call(self, context: ModuleContext, call: ast.Call, name: str) -> str | None:
+        """A TensorFlow call whose TF1 arguments TensorFlow 2 reads otherwise, written for TF2
+        (`tf.nn.dropout(x, keep_prob)` keeps keep_prob: TF2 takes the rate dropped), or None
+        when TF2 reads it as TF1 did; TF1-only keywords are refused."""
+        shown = name.replace("tensorflow", "tf", 1)
+        keywords = {k.arg for k in call.keywords}
+        dropped = v1_keywords(name, TARGET) & keywords
+        if name == DROPOUT and (len(call.args) > 1 or "keep_prob" in keywords):
+            keep = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords
+                                                                if k.arg == "keep_prob")
+            if not call.args or len(call.args) > 2 or any(k.arg is None for k in call.keywords):
+                raise Unsupported(f"`{shown}` at {context.place(call.lineno)} is called with arguments the "
+                                  "rewrite does not translate")
+            kept = self.render(context, keep)
+            simple = isinstance(keep, (ast.Name, ast.Constant, ast.Attribute))
+            rate = f"1 - {kept}" if simple else f"1 - ({kept})"
+            rest = [f"{k.arg}={self.render(context, k.value)}" for k in call.keywords
+                    if k.arg not in ("keep_prob", "rate", "x")]
+            return self.rebuilt(context, call, [self.render(context, call.args[0]), f"rate={rate}", *rest])
+        unknown = sorted(dropped - set(KEYWORD_RENAMES))
+        if unknown or any(KEYWORD_RENAMES[k] in keywords for k in dropped):
+            keyword = (unknown or sorted(dropped))[0]
+            raise Unsupported(f"`{shown}({keyword}=...)` at {context.place(call.lineno)} is a TF1 keyword "
+                              "TensorFlow 2 lacks")
+        if not dropped:
+            return None
+        return self.rebuilt(context, call, [
+            *(self.render(context, a) for a in call.args),
+            *(f"{KEYWORD_RENAMES.get(k.arg, k.arg) if k.arg else '*'}{'=' if k.arg else '*'}"
+              f"{self.render(context, k.value)}" for k in call.keywords)])
+
+    @staticmethod
+    def source(context: ModuleContext, node: ast.AST) -> str:
+        return context.source.segment(context.span(node))
+
+    def rebuilt(self, context: ModuleContext, call: ast.Call, arguments: list[str]) -> str:
+        return f"{self.render(context, call.func)}({', '.join(arguments)})"
 
     def within(self, node: ast.AST, span: Span) -> bool:
         start, end = self.context.span(node)[:2], self.context.span(node)[2:]
@@ -340,24 +445,6 @@ class ScriptReader:
         alias = self.text(node).split(".", 1)[0]
         return alias + found[1][len("tensorflow"):] + qualified[len(found[0]):]
 
-    def with_replacements(self, node: ast.AST, replaced: list[tuple[Span, str]]) -> str:
-        """The node's source with the spans replaced (outermost wins), in one line range."""
-        outer = self.context.span(node)
-        kept = [r for r in replaced if not any(o is not r and self.inside(r[0], o[0]) for o in replaced)]
-        lines = self.text(node).split("\n")
-        for span, text in sorted(kept, key=lambda r: r[0], reverse=True):
-            line, column, end_line, end_column = span
-            first, last = line - outer[0], end_line - outer[0]
-            start = column - (outer[1] if first == 0 else 0)
-            end = end_column - (outer[1] if last == 0 else 0)
-            merged = lines[first][:start] + text + lines[last][end:]
-            lines[first:last + 1] = merged.split("\n")
-        return "\n".join(lines)
-
-    @staticmethod
-    def inside(span: Span, outer: Span) -> bool:
-        return outer[:2] <= span[:2] and span[2:] <= outer[2:] and span != outer
-
     def layer(self, call: ast.Call, name: str) -> str:
         function = name.rsplit(".", 1)[-1]
         if function not in LAYERS:
@@ -368,7 +455,7 @@ class ScriptReader:
             raise Unsupported(f"tf.layers.{function} is called with *args or **kwargs")
         if len(call.args) - 1 > len(positional):
             raise Unsupported(f"tf.layers.{function} is given more arguments than it takes")
-        arguments = [f"{parameter}={self.tf2(value)}"
+        arguments = [f"{parameter}={self.render(self.context, value)}"
                      for parameter, value in zip(positional, call.args[1:], strict=False)]
         layer_name: str | None = None
         for keyword in call.keywords:
@@ -379,7 +466,7 @@ class ScriptReader:
                 layer_name = self.text(keyword.value)
                 continue
             if keyword.arg != "inputs":
-                arguments.append(f"{keyword.arg}={self.tf2(keyword.value)}")
+                arguments.append(f"{keyword.arg}={self.render(self.context, keyword.value)}")
         if layer_name is None:
             count = self.layer_names.get(default_name, 0)
             self.layer_names[default_name] = count + 1
@@ -387,16 +474,7 @@ class ScriptReader:
         attribute = f"{default_name}_{len(self.layers)}"
         self.layers.append(GraphLayer(attribute, keras_class, (*arguments, f"name={layer_name}")))
         inputs = call.args[0]
-        return f"self.{attribute}({self.tf2(inputs)})"
-
-    def tf2(self, node: ast.expr) -> str:
-        replaced = []
-        for child in ast.walk(node):
-            if isinstance(child, ast.Attribute):
-                spelled = self.spelled(child)
-                if spelled is not None:
-                    replaced.append((self.context.span(child), spelled))
-        return self.with_replacements(node, replaced)
+        return f"self.{attribute}({self.render(self.context, inputs)})"
 
     # -- the session block ------------------------------------------------------------------------
 
@@ -524,6 +602,29 @@ class ScriptReader:
         feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
         names = ", ".join(repr(f) for f in fetches)
         return f"model.fetch({names if single else f'[{names}]'}, {feed})"
+
+
+def positioned_children(node: ast.AST) -> Iterator[ast.AST]:
+    """The nearest descendants with a source position (through keywords, comprehensions)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.expr, ast.stmt)):
+            yield child
+        elif not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
+            yield from positioned_children(child)
+
+
+def with_replacements(context: ModuleContext, node: ast.AST, replaced: list[tuple[Span, str]]) -> str:
+    """The node's source with these (disjoint) spans replaced."""
+    outer = context.span(node)
+    lines = context.source.segment(outer).split("\n")
+    for span, text in sorted(replaced, key=lambda r: r[0], reverse=True):
+        line, column, end_line, end_column = span
+        first, last = line - outer[0], end_line - outer[0]
+        start = column - (outer[1] if first == 0 else 0)
+        end = end_column - (outer[1] if last == 0 else 0)
+        merged = lines[first][:start] + text + lines[last][end:]
+        lines[first:last + 1] = merged.split("\n")
+    return "\n".join(lines)
 
 
 def session_blocks(context: ModuleContext, body: list[ast.stmt]) -> Iterator[ast.With]:
