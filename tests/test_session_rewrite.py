@@ -18,6 +18,7 @@ import pytest
 from estimator_audit.config import Settings
 from estimator_audit.findings import FixSafety
 from estimator_audit.pipeline import FixMode, audit_source, fix_source
+from estimator_audit.shim.compare import compare
 from estimator_audit.shim.repro import repro
 from tests.conftest import FIXTURES
 from tests.test_graph_programs import fixed_copy, manifest
@@ -125,3 +126,36 @@ def test_rewritten_script_runs_and_is_bit_identical(program: Path, current_pytho
     report = repro(copy / command[0], args=command[1:], python=str(current_python))
     assert report.status == "identical", report.text()
     assert report.steps > 0
+
+
+REWRITTEN = [FIXTURES / "session_to_keras" / "minibatch_mlp" / "session_mlp.py",
+             FIXTURES / "graph" / "linear_regression" / "linear_regression.py"]
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("legacy", REWRITTEN, ids=lambda p: p.parent.name)
+def test_compare_finds_the_rewrite_equivalent(legacy: Path, legacy_python: Path, current_python: Path,
+                                              tmp_path: Path) -> None:
+    """The Keras model started from the graph's initial variables and fed the session's
+    batches trains as the graph did: the loss of every step and the variables after the last."""
+    migrated = tmp_path / legacy.name
+    migrated.write_bytes(legacy.with_name(legacy.name + ".fixed").read_bytes())
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
+    assert report.mode == "equivalence" and report.equivalent, report.text()
+    assert report.variables and all(difference.within for difference in report.variables), report.text()
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize(("old", "new"), [
+    ("Adam(learning_rate=learning_rate,", "Adam(learning_rate=learning_rate * 1.1,"),
+    ("loss_op = tf.reduce_mean(", "loss_op = tf.reduce_sum("),
+], ids=["learning-rate", "sum-instead-of-mean"])
+def test_compare_catches_a_wrong_rewrite(old: str, new: str, legacy_python: Path, current_python: Path,
+                                        tmp_path: Path) -> None:
+    legacy = REWRITTEN[0]
+    fixed = legacy.with_name(legacy.name + ".fixed").read_text(encoding="utf-8")
+    assert old in fixed
+    migrated = tmp_path / legacy.name
+    migrated.write_text(fixed.replace(old, new), encoding="utf-8")
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
+    assert not report.equivalent, report.text()

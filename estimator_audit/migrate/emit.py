@@ -268,8 +268,8 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     lines += [f"{INDENT}self.{layer.attribute} = {keras}.layers.{layer.keras_class}("
               f"{', '.join(layer.arguments)})" for layer in graph.layers]
     lines += ["", "def call(self, feed):"]
-    lines += [f'{INDENT}{placeholder} = {tf}.cast(feed["{placeholder}"], {dtype}) if "{placeholder}" in feed '
-              "else None" for placeholder, dtype in graph.placeholders]
+    lines += [f'{INDENT}{fed.name} = {tf}.cast(feed["{fed.name}"], {fed.dtype}) if "{fed.name}" in feed '
+              "else None" for fed in graph.placeholders]
     lines.append(f"{INDENT}outputs = {{}}")
     for stage in graph.stages:
         body = [*stage.statements, f"outputs.update({', '.join(f'{o}={o}' for o in stage.outputs)})"]

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Unsupported
+from estimator_audit.facts import TF_RANDOM_OPS
+from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Placeholder, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
 from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
 from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, keras_arguments, v1_optimizer
@@ -127,6 +128,7 @@ class ScriptReader:
         self.body_edits: list[Site] = []
         self.first_graph: ast.stmt | None = None
         self.model_at: Span | None = None
+        self.draws: set[str] = set()
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -153,24 +155,36 @@ class ScriptReader:
                 raise Unsupported(f"{self.context.place(statement.lineno)} uses the graph after the session")
         assert self.first_graph is not None
         graph = Graph(
-            placeholders=tuple((name, self.dtype(call)) for name, call in self.placeholders.items()),
+            placeholders=tuple(self.placeholder(name, call) for name, call in self.placeholders.items()),
             variables=tuple(self.variables),
             layers=tuple(self.layers),
             stages=tuple(GraphStage(tuple(sorted(needs)), tuple(texts), tuple(outputs))
                          for needs, texts, outputs in self.ordered_stages()),
             loss=self.loss,
             optimizer=self.optimizer_text,
+            draws=tuple(sorted(self.draws)),
         )
         assert self.model_at is not None
         return ScriptPlan(graph, self.context.span(self.first_graph), self.model_at, self.session,
                           self.plan_edits, self.body_edits)
 
-    def dtype(self, placeholder: ast.Call) -> str:
-        given = placeholder.args[0] if placeholder.args else next(
-            (k.value for k in placeholder.keywords if k.arg == "dtype"), None)
+    def placeholder(self, name: str, call: ast.Call) -> Placeholder:
+        given = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg == "dtype"), None)
         if given is None:
-            raise Unsupported(f"the placeholder at {self.context.place(placeholder.lineno)} names no dtype")
-        return self.render(self.context, given)
+            raise Unsupported(f"the placeholder at {self.context.place(call.lineno)} names no dtype")
+        named = next((k.value for k in call.keywords if k.arg == "name"), None)
+        if named is None and len(call.args) > 2:
+            named = call.args[2]
+        if named is None:  # TF1 numbers unnamed placeholders in the order it made them
+            unnamed = [c for c in self.placeholders.values() if len(c.args) < 3 and not any(
+                k.arg == "name" for k in c.keywords)]
+            index = unnamed.index(call)
+            graph_name = f"Placeholder_{index}" if index else "Placeholder"
+        else:
+            literal = named.value if isinstance(named, ast.Constant) else None
+            graph_name = literal if isinstance(literal, str) else name
+        return Placeholder(name, self.render(self.context, given), graph_name)
 
     def graph_names(self) -> set[str]:
         return set(self.placeholders) | set(self.tensors) | self.train_ops | self.initializers
@@ -322,6 +336,8 @@ class ScriptReader:
                                       "graph tensors")
                 if not name.startswith("tensorflow."):
                     self.called_code(self.context, node, 0)
+                elif name in TF_RANDOM_OPS or name == DROPOUT:
+                    self.draws.add(name.replace("tensorflow", "tf", 1))
         return self.render(self.context, statement)
 
     def render(self, context: ModuleContext, node: ast.AST) -> str:
@@ -364,6 +380,8 @@ class ScriptReader:
             if not exists(name) and (found is None or ".compat." in found[1]):
                 raise Unsupported(f"`{shown}` ({where.strip()}) has no TensorFlow 2 equivalent the rewrite "
                                   "knows")
+            if name in TF_RANDOM_OPS or name == DROPOUT:
+                self.draws.add(shown)
             translated = self.tf1_call(context, call, name)
             if translated is not None:
                 if context is not self.context:

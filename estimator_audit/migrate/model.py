@@ -140,6 +140,16 @@ class GraphLayer:
 
 
 @dataclass(frozen=True)
+class Placeholder:
+    """A placeholder: the script's name for it (the key its value is fed under), its dtype (TF2
+    source) and its name in the TF1 graph (`Placeholder_1`), which compare maps feeds by."""
+
+    name: str
+    dtype: str
+    graph_name: str
+
+
+@dataclass(frozen=True)
 class GraphStage:
     """Graph statements that need the same placeholders fed; `outputs` are the tensors they name."""
 
@@ -155,9 +165,10 @@ class Graph:
     `stages`' tensors, and minimizing `loss` with `optimizer` (a Keras 3 optimizer's source with
     the TF1 defaults written out)."""
 
-    placeholders: tuple[tuple[str, str], ...]  # (name, dtype source)
+    placeholders: tuple[Placeholder, ...]
     variables: tuple[str, ...]
     layers: tuple[GraphLayer, ...]
     stages: tuple[GraphStage, ...]
     loss: str
     optimizer: str
+    draws: tuple[str, ...] = ()  # random ops the graph code runs at every step (`tf.nn.dropout`)

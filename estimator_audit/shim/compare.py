@@ -487,6 +487,7 @@ class Plan:
     mode: Mode
     estimator: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    session: dict[str, str] | None = None  # a Session script's placeholders: graph name -> feed key
 
 
 def plan(legacy: Path, mode: Mode | None) -> Plan:
@@ -498,6 +499,10 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
     if mode == "outcome":
         return Plan("outcome")
     found = premade_estimators(legacy)
+    if not found:
+        session = session_plan(legacy, mode)
+        if session is not None:
+            return session
     why = _no_equivalence(found)
     if why is not None:
         if mode == "equivalence":
@@ -516,6 +521,30 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
             return Plan("outcome", notes=(f"outcome mode: {note}",))
         return Plan("equivalence", name, (note,))
     return Plan("equivalence", name)
+
+
+def session_plan(legacy: Path, mode: Mode | None) -> Plan | None:
+    """Equivalence mode for a TF1 Session script the Session rewrite translates: the Keras
+    model starts from the graph's initial variables (same names) and trains on the session's
+    feeds, step for step. None when the program has no session block."""
+    from estimator_audit.shim.mapping import session_scripts
+
+    scripts = session_scripts(legacy)
+    if not scripts:
+        return None
+    translated = [script for script in scripts if script.graph is not None]
+    if len(scripts) != 1 or not translated:
+        why = (f"exactly one session block, and the program opens {len(scripts)}" if len(scripts) != 1
+               else f"a session block the Session rewrite translates (line {scripts[0].line}: "
+                    f"{scripts[0].reason})")
+        raise CompareError(f"equivalence mode needs {why}; outcome mode has nothing to compare in a Session "
+                           "script (no evaluate or predict)")
+    graph = translated[0].graph
+    assert graph is not None
+    notes = tuple(f"the graph draws random numbers at every step ({', '.join(graph.draws)}): each runtime "
+                  "draws its own, so the steps cannot agree" for _ in graph.draws[:1])
+    return Plan("equivalence", f"TF1 Session script (line {translated[0].line})", notes,
+                {placeholder.graph_name: placeholder.name for placeholder in graph.placeholders})
 
 
 def _no_equivalence(found: list[Found]) -> str | None:
@@ -582,7 +611,7 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = No
     """
     say = progress or (lambda text: None)
     from estimator_audit.shim.legacy import prepared
-    from estimator_audit.shim.mapping import variable_mapping
+    from estimator_audit.shim.mapping import Block, WeightMap, variable_mapping
 
     legacy, migrated = Path(legacy), Path(migrated)
     for program in (legacy, migrated):
@@ -596,12 +625,14 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = No
         runnable = prepared(legacy, folder)
         if runnable.note is not None:
             decided = replace(decided, notes=(*decided.notes, runnable.note))
+        kind = "session" if decided.session is not None else "estimator"
         legacy_spec = {"side": "legacy", "mode": decided.mode, "program": str(runnable.program),
-                       "steps": steps, "output": str(folder / "legacy.npz"), "scratch": scratch}
+                       "steps": steps, "output": str(folder / "legacy.npz"), "scratch": scratch, "kind": kind,
+                       "placeholders": decided.session or {}}
         current_spec: dict[str, Any] = {
             "side": "current", "mode": decided.mode, "program": str(migrated.resolve()), "steps": steps,
             "output": str(folder / "current.npz"), "legacy": legacy_spec["output"], "mapping": [],
-            "scratch": scratch}
+            "scratch": scratch, "kind": kind, "placeholders": decided.session or {}}
         started = time.monotonic()
         legacy_process = launch(legacy_interpreter, legacy_spec, folder)
         mapping: list[WeightMap] = []
@@ -615,6 +646,10 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = No
             current_spec["mapping"] = [entry.to_json() for entry in mapping]
             started = time.monotonic()
             after = finish(launch(current_interpreter, current_spec, folder), current_spec)
+            if decided.session is not None:  # the Keras variables carry the graph's names
+                final = arrays(before, "final")
+                mapping = [WeightMap(name, (Block(name),)) for name in sorted(arrays(after, "final"))
+                           if name in final]
         else:
             current_process = launch(current_interpreter, current_spec, folder)
             say(f"{decided.mode} mode: running {legacy.name} (legacy runtime) and {migrated.name} (current "
@@ -634,7 +669,12 @@ def build_report(decided: Plan, mapping: Sequence[WeightMap], tolerance: Toleran
     legacy_meta, migrated_meta = meta(before), meta(after)
     problems = list(_call_problems(legacy_meta, migrated_meta, steps))
     notes = [*decided.notes, *migrated_meta["notes"]]
-    losses = compare_losses(before["loss"].tolist(), after["loss"].tolist(), tolerance)
+    legacy_losses, migrated_losses = before["loss"].tolist(), after["loss"].tolist()
+    if legacy_meta.get("no loss"):
+        notes.append("the legacy training runs do not all fetch the loss: the variables after the last step "
+                     "and the batches are compared, not the loss of each step")
+        migrated_losses = legacy_losses = []
+    losses = compare_losses(legacy_losses, migrated_losses, tolerance)
     if len(losses.legacy) != len(losses.migrated):
         problems.append(f"the legacy program trained {len(losses.legacy)} steps, the migrated one "
                         f"{len(losses.migrated)}")

@@ -532,6 +532,110 @@ def patch_keras(spec: dict[str, Any], record: Record) -> None:
     model_class.predict = predict
 
 
+def sibling(name: str) -> Any:
+    """A module next to this file, loaded by path under a private name (see compare.BOOT)."""
+    import importlib.util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_estimator_audit_compare_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def patch_session(spec: dict[str, Any], record: Record) -> None:
+    """Legacy side of a Session script: every run that updates trainable variables (found as
+    `repro` finds them) is a step; its feeds are the batch (keyed as the Keras model is fed:
+    the script's names for the placeholders), the float scalar it fetched the loss (no losses
+    are kept when a step fetches none), and the variables before the first step and after the
+    last are kept by name (`dense/kernel`)."""
+    import tensorflow as tf
+
+    trace = sibling("trace")
+    placeholders: dict[str, str] = spec["placeholders"]  # graph name -> the key the model is fed under
+    session_class: Any = sys.modules["tensorflow.python.client.session"].BaseSession
+    original_run = session_class.run
+
+    def run(self: Any, fetches: Any, feed_dict: Any = None, options: Any = None,
+            run_metadata: Any = None) -> Any:
+        plan = trace.session_plan(tf, self.graph, fetches)
+        if plan is None:
+            return original_run(self, fetches, feed_dict, options, run_metadata)
+        if not record.meta["segments"]:
+            record.meta["segments"].append(0)
+            initial = original_run(self, plan.variables)
+            record.variables("initial", dict(zip(plan.names, initial, strict=True)))
+        graph_names = {str(getattr(key, "name", key)).removesuffix(":0"): value
+                       for key, value in (feed_dict or {}).items()}
+        fed = {placeholders.get(name, name): value for name, value in graph_names.items()}
+        record.batch("batches", record.meta["segments"][0], fed, None)
+        results = original_run(self, fetches, feed_dict, options, run_metadata)
+        scalars = [v for v in tf.nest.flatten(results) if np.ndim(v) == 0 and np.asarray(v).dtype.kind == "f"]
+        if scalars and "no loss" not in record.meta:
+            record.losses.append(float(scalars[0]))
+        else:
+            record.meta["no loss"] = True
+            record.losses.clear()
+        record.meta["segments"][0] += 1
+        record.variables("final", dict(zip(plan.names, original_run(self, plan.variables), strict=True)))
+        return results
+
+    session_class.run = run
+
+
+def patch_train_on_batch(spec: dict[str, Any], record: Record) -> None:
+    """Current side of a rewritten Session script: the model starts from the legacy initial
+    variables (matched by name, the model's own name left out of the path) and each
+    train_on_batch call trains on the legacy step's feeds; the feeds the migrated program gave
+    are kept to compare."""
+    import keras
+
+    legacy = np.load(spec["legacy"], allow_pickle=False)
+    batches = load_batches(legacy, "batches")
+    original = keras.Model.train_on_batch
+    state = {"step": 0}
+
+    def named(model: Any) -> dict[str, Any]:
+        return {variable.path.removeprefix(f"{model.name}/"): variable for variable in model.variables
+                if "seed_generator" not in variable.path and np.dtype(variable.dtype).kind == "f"}
+
+    @functools.wraps(original)
+    def train_on_batch(self: Any, x: Any = None, *args: Any, **kwargs: Any) -> Any:
+        step = state["step"]
+        if step < len(batches):
+            legacy_feed = batches[step][0]
+        if step == 0 and not self.built and step < len(batches):  # its layers make their variables now
+            import tensorflow as tf
+
+            self({key: tf.convert_to_tensor(value) for key, value in legacy_feed.items()})
+        if step == 0:
+            record.meta["requested"].append(None)
+            record.meta["segments"].append(0)
+            unset = dict(named(self)) if self.built else {}
+            for name, variable in named(self).items():
+                if f"initial/{name}" in legacy.files:
+                    variable.assign(legacy[f"initial/{name}"].astype(np.dtype(variable.dtype)))
+                    unset.pop(name, None)
+            record.meta["problems"] += [f"{name} of the migrated model has no legacy variable of that name"
+                                        for name in sorted(unset)]
+        if isinstance(x, dict):
+            record.batch("seen", step, x, None)
+        if step < len(batches):
+            x = legacy_feed
+        else:
+            record.meta["notes"].append(f"train_on_batch call {step + 1} has no legacy step to replay")
+        loss = original(self, x, *args, **kwargs)
+        record.losses.append(float(np.asarray(loss).reshape(-1)[0]))
+        state["step"] += 1
+        record.meta["segments"][0] += 1
+        record.variables("final", {name: v.numpy() for name, v in named(self).items()})
+        return loss
+
+    keras.Model.train_on_batch = train_on_batch
+
+
 def run_program(path: str) -> None:
     """Run the program as its author does: `python PATH` (as __main__, its folder first on
     sys.path), or, for a module of a package that imports through its package (`trainer/task.py`
@@ -575,7 +679,14 @@ def main(argv: list[str]) -> int:
         spec: dict[str, Any] = json.load(handle)
     record = Record(spec["side"], spec["mode"])
     record.meta["versions"] = versions()
-    if spec["side"] == "legacy":
+    if spec.get("kind") == "session":
+        import tensorflow  # noqa: F401  (the session module patched below)
+
+        if spec["side"] == "legacy":
+            patch_session(spec, record)
+        else:
+            patch_train_on_batch(spec, record)
+    elif spec["side"] == "legacy":
         patch_estimator(spec, record)
     else:
         patch_keras(spec, record)

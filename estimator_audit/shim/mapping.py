@@ -21,7 +21,7 @@ from pathlib import Path
 
 from estimator_audit.config import Settings
 from estimator_audit.migrate.frontend import read_construction
-from estimator_audit.migrate.model import Estimator, Unsupported
+from estimator_audit.migrate.model import Estimator, Graph, Unsupported
 from estimator_audit.tfapi import estimator_class
 
 DNN_INPUTS = "dnn/input_from_feature_columns/input_layer/"
@@ -118,3 +118,40 @@ def premade_estimators(path: Path) -> list[Found]:
             else:
                 found.append(Found(node.lineno, info.short_name, estimator, None))
     return sorted(found, key=lambda item: item.line)
+
+
+@dataclass(frozen=True)
+class FoundScript:
+    """A session block of a TF1 training script: the graph it trains, or why there is none."""
+
+    line: int
+    graph: Graph | None
+    reason: str | None
+
+
+def session_scripts(path: Path) -> list[FoundScript]:
+    """The session blocks of the program (the file itself), read statically as the Session
+    rewrite reads them: what its graph is, or why the rewrite does not translate it."""
+    from estimator_audit.migrate.graph import session_blocks
+    from estimator_audit.migrate.script_rewrite import enclosing_body, script_plan
+    from estimator_audit.project import Project
+    from estimator_audit.shim.legacy import program_root
+
+    project = Project(Settings(root=program_root(path)))
+    context = project.context(Project.key(str(path.resolve())))
+    if context is None:
+        return []
+    found = []
+    for node in ast.walk(context.tree):
+        if not isinstance(node, ast.With):
+            continue
+        for session in session_blocks(context, [node]):
+            constructor = next(item.context_expr for item in session.items
+                               if isinstance(item.context_expr, ast.Call))
+            try:
+                enclosing_body(context, session)
+                graph = script_plan(context, constructor, "keras").graph
+                found.append(FoundScript(session.lineno, graph, None))
+            except Unsupported as reason:
+                found.append(FoundScript(session.lineno, None, str(reason)))
+    return found
