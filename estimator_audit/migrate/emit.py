@@ -252,13 +252,8 @@ def evaluate_text(receiver: str, dataset: str, steps: str | None) -> str:
 def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     """A Keras model computing a TF1 graph's tensors from a dict fed by placeholder name, and
     training as the graph's `minimize` did: the class that replaces a Session script's graph."""
-    lines = [
-        '"""The TF1 graph this script trained, as a Keras model (rewritten by estimator-audit).',
-        "",
-        "Called with a dict of the values the session was fed, by placeholder name, it returns the",
-        "graph's tensors, those the fed placeholders determine; train_step minimizes",
-        f"`{graph.loss}` as the TF1 optimizer's minimize did.",
-        '"""',
+    lines = [  # one-line docstrings: libcst indents code, not the inside of a string, if it is nested
+        '"""The TF1 graph this script trained, as a Keras model (rewritten by estimator-audit)."""',
         "",
         "def __init__(self):",
         f"{INDENT}super().__init__()",
@@ -267,7 +262,8 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
         lines.append(f"{INDENT}self.graph_variables = [{', '.join(graph.variables)}]  # tracked: trained")
     lines += [f"{INDENT}self.{layer.attribute} = {keras}.layers.{layer.keras_class}("
               f"{', '.join(layer.arguments)})" for layer in graph.layers]
-    lines += ["", "def call(self, feed):"]
+    lines += ["", "def call(self, feed):",
+              f'{INDENT}"""The graph\'s tensors that the fed values (by placeholder name) determine."""']
     lines += [f'{INDENT}{fed.name} = {tf}.cast(feed["{fed.name}"], {fed.dtype}) if "{fed.name}" in feed '
               "else None" for fed in graph.placeholders]
     lines.append(f"{INDENT}outputs = {{}}")
@@ -280,6 +276,7 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
         f"{INDENT}return outputs",
         "",
         "def train_step(self, data):",
+        f'{INDENT}"""One step of the TF1 optimizer\'s minimize({graph.loss})."""',
         f"{INDENT}feed = self.tensors(data[0])  # train_on_batch(feed) passes (feed, None, None)",
         f"{INDENT}with {tf}.GradientTape() as tape:",
         f'{INDENT * 2}loss = self(feed, training=True)["{graph.loss}"]',

@@ -81,7 +81,7 @@ class ScriptPlan:
     graph: Graph
     class_at: Span  # the first graph statement: the class replaces it
     model_at: Span  # the optimizer's minimize: the model is built there
-    session: ast.With
+    session: ast.With | ast.Assign  # `with tf.Session() as sess:`, or `sess = tf.Session()`
     edits: list[Site] = field(default_factory=list)
     session_body: list[Site] = field(default_factory=list)  # edits inside the session block
 
@@ -107,7 +107,7 @@ def assigned_names(statement: ast.stmt) -> list[str] | None:
 class ScriptReader:
     """Reads one Session script: the block its session runs in and the graph built before."""
 
-    def __init__(self, context: ModuleContext, session: ast.With, keras: str) -> None:
+    def __init__(self, context: ModuleContext, session: ast.With | ast.Assign, keras: str) -> None:
         self.context = context
         self.keras = keras
         self.session = session
@@ -133,7 +133,11 @@ class ScriptReader:
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
 
-    def bound_session(self, session: ast.With) -> str:
+    def bound_session(self, session: ast.With | ast.Assign) -> str:
+        if isinstance(session, ast.Assign):
+            target = session.targets[0]
+            assert isinstance(target, ast.Name)  # session_block checked it
+            return target.id
         if len(session.items) != 1 or not isinstance(session.items[0].optional_vars, ast.Name):
             raise Unsupported("the session is not bound to one name (`with tf.Session() as sess:`)")
         return session.items[0].optional_vars.id
@@ -141,16 +145,19 @@ class ScriptReader:
     # -- the graph ---------------------------------------------------------------------------
 
     def read(self, statements: list[ast.stmt]) -> ScriptPlan:
-        before = statements[: statements.index(self.session)]
-        for statement in before:
+        index = statements.index(self.session)
+        # A `with` block's body runs with the session; a session assigned to a name, everything after.
+        inside = self.session.body if isinstance(self.session, ast.With) else statements[index + 1:]
+        after = statements[index + 1:] if isinstance(self.session, ast.With) else []
+        for statement in statements[:index]:
             self.statement(statement, in_session=False)
-        for statement in self.session.body:
+        for statement in inside:
             self.statement(statement, in_session=True)
         if self.loss is None or self.optimizer_text is None:
             raise Unsupported("the script trains no loss with a TF1 optimizer's minimize")
         if not self.placeholders:
             raise Unsupported("the graph reads no placeholder")
-        for statement in statements[statements.index(self.session) + 1:]:
+        for statement in after:
             if self.graph_names() & names_in(statement) or self.session_name in names_in(statement):
                 raise Unsupported(f"{self.context.place(statement.lineno)} uses the graph after the session")
         assert self.first_graph is not None
@@ -226,6 +233,9 @@ class ScriptReader:
         if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
             return
         if in_session and self.session_run(statement, edits):
+            return
+        if in_session and self.closes_session(statement):
+            edits.append(Site(self.context.span(statement), ""))
             return
         runs = (node for node in ast.walk(statement) if isinstance(node, ast.Call) and self.is_run(node))
         if in_session and any(runs):
@@ -496,9 +506,31 @@ class ScriptReader:
 
     # -- the session block ------------------------------------------------------------------------
 
+    def closes_session(self, statement: ast.stmt) -> bool:
+        """`sess.close()`, or an initializer run as an op (`tf.global_variables_initializer().run()`):
+        statements with nothing left to do."""
+        value = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
+            return False
+        owner = value.func.value
+        if value.func.attr == "close":
+            return isinstance(owner, ast.Name) and owner.id == self.session_name
+        return value.func.attr == "run" and (
+            (isinstance(owner, ast.Call) and self.context.call_name(owner) in INITIALIZERS)
+            or (isinstance(owner, ast.Name) and owner.id in self.initializers))
+
     def session_run(self, statement: ast.stmt, edits: list[Site]) -> bool:
-        """`sess.run(init)` goes; a training run becomes `train_on_batch`."""
+        """`sess.run(init)` goes; a training run (`sess.run(train_op, ...)`, or the TF1
+        tutorials' `train_op.run(feed_dict=...)`) becomes `train_on_batch`."""
         value = statement.value if isinstance(statement, (ast.Assign, ast.Expr)) else None
+        if (isinstance(statement, ast.Expr) and isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Attribute) and value.func.attr == "run"
+                and isinstance(value.func.value, ast.Name) and value.func.value.id in self.train_ops):
+            given = value.args[0] if value.args else next(
+                (k.value for k in value.keywords if k.arg == "feed_dict"), None)
+            run = f"model.train_on_batch({self.feed(value, given)})"
+            edits.append(Site(self.context.span(statement), run))
+            return True
         if not (isinstance(value, ast.Call) and self.is_run(value)):
             return False
         first = value.args[0] if value.args else None
@@ -645,15 +677,19 @@ def with_replacements(context: ModuleContext, node: ast.AST, replaced: list[tupl
     return "\n".join(lines)
 
 
-def session_blocks(context: ModuleContext, body: list[ast.stmt]) -> Iterator[ast.With]:
+def sessions(context: ModuleContext, body: list[ast.stmt]) -> Iterator[ast.With | ast.Assign]:
+    """The statements of a block that open a session: `with tf.Session() as sess:` blocks and
+    `sess = tf.Session()` assignments."""
     for statement in body:
-        if isinstance(statement, ast.With) and any(
-                isinstance(item.context_expr, ast.Call) and context.call_name(item.context_expr) in SESSIONS
-                for item in statement.items):
+        if isinstance(statement, (ast.With, ast.Assign)) and any(
+                isinstance(call, ast.Call) and context.call_name(call) in SESSIONS
+                for call in ([item.context_expr for item in statement.items]
+                             if isinstance(statement, ast.With) else [statement.value])):
             yield statement
 
 
-def read_script(context: ModuleContext, session: ast.With, body: list[ast.stmt], keras: str) -> ScriptPlan:
+def read_script(context: ModuleContext, session: ast.With | ast.Assign, body: list[ast.stmt], keras: str
+                ) -> ScriptPlan:
     """The rewrite plan of the script whose block `body` holds the session block; `keras` is how
     the rewritten file spells Keras."""
     return ScriptReader(context, session, keras).read(body)

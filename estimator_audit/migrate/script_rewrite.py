@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
 from estimator_audit.migrate import emit
-from estimator_audit.migrate.graph import ScriptPlan, Site, read_script, session_blocks
+from estimator_audit.migrate.graph import ScriptPlan, Site, read_script, sessions
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.rewrite import module_seeded
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 MODEL_CLASS = "TrainingGraph"
 
 
-def enclosing_body(context: ModuleContext, session: ast.With) -> list[ast.stmt]:
+def enclosing_body(context: ModuleContext, session: ast.With | ast.Assign) -> list[ast.stmt]:
     """The block the session block stands in: the module's, or a function's."""
     for node in ast.walk(context.tree):
         for field in ("body", "orelse", "finalbody"):
@@ -40,17 +40,22 @@ def enclosing_body(context: ModuleContext, session: ast.With) -> list[ast.stmt]:
     raise Unsupported("the session block is not a statement of the module or of a function")
 
 
-def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With:
+def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With | ast.Assign:
+    """The statement that opens the session: a `with` block, or an assignment to one name."""
     for node in ast.walk(context.tree):
         if isinstance(node, ast.With) and any(item.context_expr is constructor for item in node.items):
             return node
-    raise Unsupported("the session is not opened by a `with` statement")
+        if isinstance(node, ast.Assign) and node.value is constructor:
+            if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+                raise Unsupported("the session is not assigned to one name")
+            return node
+    raise Unsupported("the session is neither opened by a `with` statement nor assigned to a name")
 
 
 def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> ScriptPlan:
     session = session_block(context, constructor)
     body = enclosing_body(context, session)
-    if sum(1 for _ in session_blocks(context, body)) > 1:
+    if sum(1 for _ in sessions(context, body)) > 1:
         raise Unsupported("the script opens several sessions")
     if context.alias_for("tensorflow") is None:
         raise Unsupported("the script does not import TensorFlow itself (`import tensorflow as tf`)")
@@ -59,6 +64,7 @@ def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> Sc
 
 def session_text(context: ModuleContext, plan: ScriptPlan) -> str:
     """The session block's body, its runs rewritten, one level out (at column 0)."""
+    assert isinstance(plan.session, ast.With)
     body = plan.session.body
     first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
     lines = [context.source.line_text(number) for number in range(first, last + 1)]
@@ -73,6 +79,11 @@ def session_text(context: ModuleContext, plan: ScriptPlan) -> str:
         lines[start:end + 1] = merged.split("\n")
     text = textwrap.dedent("\n".join(lines)).strip("\n")
     return text or "pass"
+
+
+def is_statement(context: ModuleContext, site: Site) -> bool:
+    """Whether the site is a whole statement (replaced as one), not an expression in one."""
+    return any(site.span == context.span(s) for s in ast.walk(context.tree) if isinstance(s, ast.stmt))
 
 
 def statement_edit(context: ModuleContext, site: Site, statement: bool) -> Edit:
@@ -114,11 +125,13 @@ def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
                  Edit(EditAction.REMOVE_STATEMENT, plan.class_at)]
     else:
         edits = [Edit(EditAction.REPLACE_STATEMENT, plan.class_at, text=model)]
-    for site in plan.edits:
-        whole = any(site.span == context.span(s) for s in ast.walk(context.tree) if isinstance(s, ast.stmt))
-        edits.append(statement_edit(context, site, whole))
-    session = session_text(context, plan)
-    edits.append(Edit(EditAction.REPLACE_STATEMENT, context.span(plan.session), text=session))
+    edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.edits]
+    if isinstance(plan.session, ast.With):  # the block's body, one level out
+        session = session_text(context, plan)
+        edits.append(Edit(EditAction.REPLACE_STATEMENT, context.span(plan.session), text=session))
+    else:  # the assignment goes; the statements after it are edited in place
+        edits.append(Edit(EditAction.REMOVE_STATEMENT, context.span(plan.session)))
+        edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.session_body]
     edits += seeding(context, keras)
     return Fix(FixSafety.UNSAFE, "Rewrite the script's TF1 graph and session as a Keras model trained on the "
                                  "same batches", tuple(edits), imports, exclusive=True)

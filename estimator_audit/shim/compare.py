@@ -1,5 +1,10 @@
-"""`estimator-audit compare LEGACY MIGRATED`: run a legacy Estimator program under TF 2.15 and its
-migration under TF 2.21 + Keras 3, and say whether they compute the same.
+"""`estimator-audit compare LEGACY MIGRATED`: run a legacy Estimator program or TF1 Session script
+under TF 2.15 and its migration under TF 2.21 + Keras 3, and say whether they compute the same.
+
+A Session script the Session rewrite translates (migrate/graph.py) is compared in equivalence
+mode too: the Keras model starts from the graph's initial variables (the rewrite keeps their
+TF1 names) and each train_on_batch replays the feeds of the session's training run of the same
+step.
 
 Equivalence mode (the default when the legacy program builds one premade estimator that
 estimator_audit.migrate can describe, and trains without dropout): the migrated Keras model

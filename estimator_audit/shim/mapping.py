@@ -132,7 +132,7 @@ class FoundScript:
 def session_scripts(path: Path) -> list[FoundScript]:
     """The session blocks of the program (the file itself), read statically as the Session
     rewrite reads them: what its graph is, or why the rewrite does not translate it."""
-    from estimator_audit.migrate.graph import session_blocks
+    from estimator_audit.migrate.graph import sessions
     from estimator_audit.migrate.script_rewrite import enclosing_body, script_plan
     from estimator_audit.project import Project
     from estimator_audit.shim.legacy import program_root
@@ -143,11 +143,10 @@ def session_scripts(path: Path) -> list[FoundScript]:
         return []
     found = []
     for node in ast.walk(context.tree):
-        if not isinstance(node, ast.With):
-            continue
-        for session in session_blocks(context, [node]):
-            constructor = next(item.context_expr for item in session.items
-                               if isinstance(item.context_expr, ast.Call))
+        for session in sessions(context, [node]) if isinstance(node, ast.stmt) else ():
+            constructor = session.value if isinstance(session, ast.Assign) else next(
+                item.context_expr for item in session.items if isinstance(item.context_expr, ast.Call))
+            assert isinstance(constructor, ast.Call)
             try:
                 enclosing_body(context, session)
                 graph = script_plan(context, constructor, "keras").graph
