@@ -18,7 +18,10 @@ sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, whic
 reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
-`ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`, and
+`ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`,
+three-argument `where` whose condition compares, element by element, a tensor its values are
+computed from (it then has their shape: TF 2.21 gave the same values and gradients with either
+where; TF1's rank-1 condition picking rows of a matrix raises on TF2), and
 `random_normal_initializer` given its stddev and `random_uniform_initializer` given both bounds,
 with no seed or dtype. Names
 spelled through
@@ -145,6 +148,74 @@ def same_values(reference: Reference) -> bool:
     return passed <= set(parameters) and len(passed) == len(call.args) + len(keywords) and required <= passed
 
 
+WHERE = "tensorflow.where"
+# Element-wise comparisons and logic: a condition made with them has its operands' shape.
+ELEMENTWISE_TESTS = frozenset(f"tensorflow.{prefix}{name}" for prefix in ("", "math.") for name in (
+    "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+    "logical_not", "logical_xor", "is_nan", "is_inf", "is_finite"))
+MAX_DERIVATION_HOPS = 6  # assignments followed back from where's values to the condition's tensors
+
+
+def elementwise_where(context: ModuleContext, node: ast.AST) -> bool:
+    """`tf.where(condition, x, y)` whose condition compares, element by element, a tensor the
+    values are computed from (`tf.where(tf.abs(d) < 1.0, 0.5 * tf.square(d), tf.abs(d) - 0.5)`):
+    the condition then has the values' shape, and TF2's broadcasting where picks exactly what
+    TF1's did (TF 2.21: same values and gradients). TF1's rank-1 condition picking rows of a
+    matrix is what changed (TF2 raises, or broadcasts it along the last axis when square)."""
+    if not isinstance(node, ast.Call) or len(node.args) != 3 or any(k.arg != "name" for k in node.keywords):
+        return False
+    condition, *values = node.args
+    compared = compared_tensors(context, condition)
+    if not compared:
+        return False
+    sources = {chain for value in values for chain in tensor_chains(context, value)}
+    scope = next((a for a in reversed(context.ancestors)
+                  if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), context.tree)
+    assignments: dict[str, list[ast.expr]] = {}
+    for statement in ast.walk(scope):
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            assignments.setdefault(ast.unparse(statement.targets[0]), []).append(statement.value)
+    frontier = set(sources)
+    for _ in range(MAX_DERIVATION_HOPS):
+        if compared & sources:
+            return True
+        frontier = {chain for name in frontier for value in assignments.get(name, [])
+                    for chain in tensor_chains(context, value)} - sources
+        if not frontier:
+            break
+        sources |= frontier
+    return bool(compared & sources)
+
+
+def compared_tensors(context: ModuleContext, condition: ast.expr) -> set[str]:
+    """The tensors an element-wise condition compares (names and attribute chains), or none
+    when the condition is anything else."""
+    if isinstance(condition, ast.Compare):
+        compared = (condition.left, *condition.comparators)
+        return {chain for part in compared for chain in tensor_chains(context, part)}
+    if isinstance(condition, ast.BoolOp) or (isinstance(condition, ast.UnaryOp)
+                                             and isinstance(condition.op, (ast.Not, ast.Invert))):
+        parts = list(condition.values) if isinstance(condition, ast.BoolOp) else [condition.operand]
+        found = [compared_tensors(context, part) for part in parts]
+        return set().union(*found) if all(found) else set()
+    if isinstance(condition, ast.Call) and context.call_name(condition) in ELEMENTWISE_TESTS:
+        return {chain for argument in condition.args for chain in tensor_chains(context, argument)}
+    return set()
+
+
+def tensor_chains(context: ModuleContext, node: ast.expr) -> set[str]:
+    """Names and `self.` attributes (`self.delta`) an expression reads, imported modules left out."""
+    chains = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name) and child.value.id == "self":
+            chains.add(ast.unparse(child))
+        elif isinstance(child, ast.Name) and child.id != "self":
+            bindings = context.module_bindings.get(child.id, [])  # an import: a qualified name, no value
+            if not bindings or not all(b.qualified is not None and b.value is None for b in bindings):
+                chains.add(child.id)
+    return chains
+
+
 class TF1MeaningChanged(SymbolReferenceRule):
     code = "EA110"
     name = "tf1-meaning-changed"
@@ -154,6 +225,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            targets = tf.compat.v1.placeholder(tf.float32, [None])
+            delta = targets - predictions
+            # the condition compares what the values are made of: it has their shape
+            error = tf.where(tf.abs(delta) < 1.0, 0.5 * tf.square(delta), tf.abs(delta) - 0.5, name="huber")
+            with tf.compat.v1.Session() as sess:
+                sess.run(error, {targets: batch})
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -205,6 +287,18 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            labels = tf.compat.v1.placeholder(tf.int32, [None])
+            rows = tf.compat.v1.placeholder(tf.float32, [None, 8])
+            picked = tf.where(tf.equal(labels, 1), rows, tf.zeros_like(rows))  # TF1 picks rows
+            with tf.compat.v1.Session() as sess:
+                sess.run(picked, {labels: ids, rows: batch})
+            """,
+            at=((4, 10),),
+            message="tf.compat.v1.where",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -308,7 +402,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if found is None:
             self.check_keywords(reference)
             return
-        if spelled_v2(self.context, reference.node) or same_values(reference):
+        if spelled_v2(self.context, reference.node) or same_values(reference) or (
+                reference.qualified == WHERE and elementwise_where(self.context, reference.node)):
             return  # spelled through tf.compat.v2 on purpose, or a call both versions answer alike
         old, new = found
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
