@@ -145,6 +145,8 @@ RUNS = re.compile(r"(?<!\bapp)\.(?:run|eval|partial_run)\(")
 HANDED_ON = re.compile(r"[(,]\s*(?:self\.)?sess(?:ion)?\w*\s*[,)]")
 BUILTIN_NAMES = frozenset(dir(builtins))
 MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
+BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
+                            if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
@@ -509,8 +511,9 @@ class GraphUnderEager(Rule):
             return  # the program turns graph mode on before it imports this module
         what = tf_spelling(self.context.call_name(self.first) or "")
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
-                   else "once it runs ops built eagerly (RuntimeError: the Session graph is empty, or "
-                   "AttributeError: Tensor.graph is undefined)" if not self.supervisor
+                   else "at its first graph-only call (a session run of ops built eagerly: RuntimeError: the "
+                   "Session graph is empty, or AttributeError: Tensor.graph is undefined; tf.gradients or "
+                   "minimize on a tensor: RuntimeError)" if not self.supervisor
                    else "RuntimeError (Supervisors are incompatible with eager execution)")
         message = (f"this module builds a TF1 graph ({what}) but eager execution is on: on TensorFlow 2 "
                    f"this raises {failure}")
@@ -572,6 +575,8 @@ def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
         return False
     if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
         return False
+    if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in BUILTIN_METHODS:
+        return False  # `words.extend(...)`, `line.split()`: a list's, a string's, a file's
     return program_code_builds_ops(context, node, depth)
 
 

@@ -216,6 +216,34 @@ def tensor_chains(context: ModuleContext, node: ast.expr) -> set[str]:
     return chains
 
 
+def keeps_half(context: ModuleContext, node: ast.expr) -> bool:
+    """0.5: a literal, or a parameter of the enclosing function defaulting to 0.5 that no call
+    of the function in the module passes otherwise (`def _dropout(self, x, ratio=0.5)`)."""
+    if isinstance(node, ast.Constant):
+        return node.value == 0.5
+    function = next((a for a in reversed(context.ancestors) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))),
+                    None)
+    if not isinstance(node, ast.Name) or function is None:
+        return False
+    parameters = [argument.arg for argument in function.args.args]
+    defaults = dict(zip(parameters[len(parameters) - len(function.args.defaults):], function.args.defaults,
+                        strict=True))
+    default = defaults.get(node.id)
+    if not (isinstance(default, ast.Constant) and default.value == 0.5):
+        return False
+    for call in ast.walk(context.tree):
+        if not (isinstance(call, ast.Call) and function.name == (
+                call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None))):
+            continue
+        bound = isinstance(call.func, ast.Attribute) and parameters[:1] in (["self"], ["cls"])
+        position = parameters.index(node.id) - bound
+        given = [k.value for k in call.keywords if k.arg == node.id] + call.args[position:position + 1]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords) or (
+                given and not (isinstance(given[0], ast.Constant) and given[0].value == 0.5)):
+            return False
+    return True
+
+
 class TF1MeaningChanged(SymbolReferenceRule):
     code = "EA110"
     name = "tf1-meaning-changed"
@@ -225,6 +253,19 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 10])
+
+            class Network:
+                def _dropout_layer(self, bottom, name, ratio=0.5):  # keep 0.5 is rate 0.5
+                    return tf.nn.dropout(bottom, ratio, name=name)
+
+                def build(self):
+                    return self._dropout_layer(tf.nn.relu(x), "fc7")
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -437,7 +478,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             {"keep_prob"} if reference.qualified == DROPOUT else set())
         passed = sorted({k.arg for k in call.keywords if k.arg} & keywords)
         positional_rate = (reference.qualified == DROPOUT and len(call.args) >= 2 and not passed
-                           and not (isinstance(call.args[1], ast.Constant) and call.args[1].value == 0.5))
+                           and not keeps_half(self.context, call.args[1]))
         # (keep_prob 0.5 is rate 0.5: the same mask scaled the same, bit for bit on TF 2.21)
         if not (passed or positional_rate) or spelled_v2(self.context, call):
             return
