@@ -212,13 +212,19 @@ def contrib_successor(qualified: str, target: Version) -> str | None:
     """The TF2 name tf_upgrade_v2 gives a tf.contrib name by renaming alone (the longest renamed
     prefix, the rest of the chain kept), when that name exists on `target` or is one TensorFlow
     serves with Keras 2; None for names whose arguments tf_upgrade_v2 also rewrites."""
+    new = contrib_rename(qualified)
+    return new if new is not None and (exists(new, target) or keras_2_name(new) is not None) else None
+
+
+def contrib_rename(qualified: str) -> str | None:
+    """The name tf_upgrade_v2's table renames a tf.contrib name to (whether it exists or not),
+    None where it rewrites the call's arguments too or has no entry."""
     if not qualified.startswith("tensorflow.contrib."):
         return None
     found = _longest_renamed(qualified, renames_table()[1])
     if found is None or found[0] in arguments_rewritten():
         return None
-    new = found[1] + qualified[len(found[0]):]
-    return new if exists(new, target) or keras_2_name(new) is not None else None
+    return found[1] + qualified[len(found[0]):]
 
 
 def _longest_renamed(qualified: str, table: Mapping[str, str]) -> tuple[str, str] | None:

@@ -176,6 +176,7 @@ from estimator_audit.tfsymbols import (
     Reference,
     SymbolReferenceRule,
     arguments_rewritten,
+    contrib_rename,
     contrib_successor,
     guarded,
     keras_2_name,
@@ -323,6 +324,14 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            config = tf.contrib.tpu.RunConfig(master=master)
+            """,
+            at=((2, 10),),
+            message="renames it tf.compat.v1.estimator.tpu.RunConfig, which TensorFlow 2.21 lacks too",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -742,6 +751,11 @@ class MissingSymbol(SymbolReferenceRule):
         if rewritten:
             return (f"; tf_upgrade_v2 rewrites calls of {tf_spelling(rewritten[0])} with other arguments (or "
                     "only warns): port it by hand")
+        renamed = contrib_rename(qualified)
+        if renamed is not None:  # renamed into an API TensorFlow 2.16+ lacks too (tf.estimator)
+            gone = " (tf.estimator was removed in TensorFlow 2.16)" if ".estimator." in renamed else ""
+            version = ".".join(map(str, self.target))
+            return f"; tf_upgrade_v2 renames it {tf_spelling(renamed)}, which TensorFlow {version} lacks too{gone}"
         return "; it has no successor in tf_upgrade_v2's rename table (tf.contrib.slim is the tf-slim package)" if (
             qualified.startswith("tensorflow.contrib.slim")) else "; it has no successor in tf_upgrade_v2's rename table"
 
