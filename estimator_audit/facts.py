@@ -452,6 +452,8 @@ class ModuleFacts:
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
             return (name is None or owner in KERAS_MODEL_FACTORIES) and self.context.imports_tensorflow()
         if method == "train":
+            if isinstance(receiver, ast.Call) and getattr(receiver.func, "id", None) == "super":
+                return False  # an Estimator subclass's own train() handing on to its base: library code
             if owner is not None:
                 return estimator_class(owner) is not None
             return name is None and any(k.arg == "input_fn" for k in node.keywords)

@@ -84,6 +84,16 @@ class OpDeterminismOff(Rule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+
+            class TPUEstimator(tf.compat.v1.estimator.Estimator):  # a vendored library class
+                def train(self, input_fn, hooks=None, steps=None, max_steps=None):
+                    return super(TPUEstimator, self).train(input_fn, hooks=hooks, steps=steps,
+                                                           max_steps=max_steps)
+            """
+        ),
+        Valid(
+            """
             import tensorflow.compat.v1 as tf
             tf.disable_v2_behavior()
             saver = tf.train.Saver()
