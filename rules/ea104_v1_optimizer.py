@@ -239,6 +239,14 @@ class TF1Optimizer(CallRule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+            optimizer = tf.train.AdamOptimizer  # EA106 reports the TF 1.x spelling here
+            g_optimizer, d_optimizer = optimizer(0.0001), optimizer(0.0001)
+            g_step = g_optimizer.minimize(g_loss, var_list=g_vars)
+            """
+        ),
+        Valid(
+            """
             class AdamOptimizer:
                 def __init__(self, learning_rate=0.001):
                     self.learning_rate = learning_rate
@@ -510,8 +518,10 @@ class TF1Optimizer(CallRule):
             if (self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1
                     or self.returned_to_tf1_code(pending.returned_by)):
                 # A Keras 3 optimizer cannot do what the file does with this one, and tf.compat.v1's
-                # still does it: only a TF 1.x spelling breaks.
-                if pending.tf1_message is not None:
+                # still does it: only a TF 1.x spelling breaks. Called through a name the file bound
+                # to the class (`optimizer = tf.train.AdamOptimizer`), the spelling is where the
+                # name was bound, and EA106 reports it there.
+                if pending.tf1_message is not None and not isinstance(pending.node.func, ast.Name):
                     self.report(pending.node, pending.tf1_message, pending.rename)
                 continue
             self.report(pending.node, pending.message, pending.fix or pending.rename)
