@@ -240,6 +240,7 @@ class TF1Optimizer(CallRule):
         Valid(
             """
             import tensorflow as tf
+            z = tf.compat.v1.placeholder(tf.float32, [None, 64])  # a TF1 graph program
             optimizer = tf.train.AdamOptimizer  # EA106 reports the TF 1.x spelling here
             g_optimizer, d_optimizer = optimizer(0.0001), optimizer(0.0001)
             g_step = g_optimizer.minimize(g_loss, var_list=g_vars)
