@@ -280,7 +280,7 @@ class ModuleFacts:
             return True
         if name is not None:
             use = self.random_use(node, name)
-            if use is not None:
+            if use is not None and not self.made_text(node):
                 self.random_uses.append(RandomUse(node, *use))
                 return True
         if name in GRADIENT_TAPES:
@@ -415,6 +415,13 @@ class ModuleFacts:
         functions = [a for a in ancestors if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))]
         return bool(functions) and functions[-1].name in UPDATE_METHODS and any(
             isinstance(a, ast.ClassDef) for a in ancestors)
+
+    def made_text(self, node: ast.Call) -> bool:
+        """A draw turned straight into text (`'graph' + str(np.random.rand())`, a display id):
+        it feeds no model or data."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        return (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "str"
+                ) or isinstance(parent, ast.FormattedValue)
 
     def note_metric_names(self) -> None:
         """`acc, update_op = tf.metrics.accuracy(...)`: the names a metric's ops are bound to."""

@@ -122,6 +122,22 @@ class NoGlobalSeed(Rule):
     valid = (
         Valid(
             """
+            import numpy as np
+            import tensorflow as tf
+
+            def show_graph(graph_def):
+                element = "graph" + str(np.random.rand())  # an HTML id, not data
+                return element
+
+            x = tf.constant(7.0)
+            total = tf.Variable(0.0)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                print(sess.run(tf.add(x, total)))
+            """
+        ),
+        Valid(
+            """
             import tensorflow.compat.v1 as tf
             tf.disable_v2_behavior()
             x, y = tf.constant([[1.0], [2.0]]), tf.constant([[2.0], [4.0]])

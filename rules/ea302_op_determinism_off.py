@@ -67,8 +67,10 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 
 
 # `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or "-1"), by item or setdefault: no GPU is visible.
-# A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`.
-CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\(""")
+# A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`,
+# or a session block whose first statement pins what follows (`with tf.device("/cpu:0"):`).
+CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\("""
+                         r"""|Session\([^\n]*:[ \t]*(?:#[^\n]*)?\n\s*with\s+[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*:""")
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
@@ -82,6 +84,18 @@ class OpDeterminismOff(Rule):
     fix_safety = FixSafety.SAFE
     triggers = ("fit", "train", "run", "apply_gradients")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def main(_):
+                with tf.Graph().as_default(), tf.compat.v1.Session() as session:
+                    with tf.device("/cpu:0"):  # every op on the CPU: no GPU kernel runs
+                        model = Word2Vec(options, session)
+                    for _ in range(options.epochs_to_train):
+                        session.run(model.train_op)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
