@@ -73,8 +73,8 @@ class Fix:
     # The safe fix applied instead when unsafe fixes are off (a script's Keras rewrite is unsafe;
     # respelling its tf.Session is not).
     fallback: Fix | None = None
-    # Applied in a fix round of its own: it restructures the file, and the next round's audit
-    # says what the other findings still need.
+    # Applied in a fix round without the non-exclusive fixes: it restructures the file, and the
+    # next round's audit says what the other findings still need.
     exclusive: bool = False
 
     def allowed(self, unsafe: bool) -> Fix | None:

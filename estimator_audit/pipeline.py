@@ -185,11 +185,12 @@ def applied_fix(finding: Finding, mode: FixMode) -> Fix | None:
 
 
 def round_of_fixes(findings: Sequence[Finding], mode: FixMode) -> list[Finding]:
-    """The findings one fix round applies, each carrying the fix it applies; a fix that
-    restructures the file goes alone."""
+    """The findings one fix round applies, each carrying the fix it applies; fixes that
+    restructure the file (the Keras rewrites, planned together on the same code) go without
+    the others."""
     todo = [replace(f, fix=applied_fix(f, mode)) for f in findings if fixable(f, mode)]
     exclusive = [f for f in todo if f.fix is not None and f.fix.exclusive]
-    return exclusive[:1] or todo
+    return exclusive or todo
 
 
 @dataclass(frozen=True)

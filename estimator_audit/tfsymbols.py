@@ -775,7 +775,12 @@ def legacy_keras_fix(context: ModuleContext, chain: ast.Attribute, qualified: st
                      quote: str) -> Fix | None:
     """A symbol TensorFlow 2.16+ serves only with Keras 2 (its tf.compat.v1 name `v1`), made to
     work: spelled `v1`, with `os.environ["TF_USE_LEGACY_KERAS"] = "1"` put before the module's
-    first import (it must be set before TensorFlow is imported). Needs the tf-keras package."""
+    first import (it must be set before TensorFlow is imported). Needs the tf-keras package.
+    None in a module the Keras rewrite made a Keras 3 model in, which Keras 2 would break."""
+    from estimator_audit.migrate.support_files import support_import  # migrate imports this module
+
+    if support_import(context) is not None:
+        return None
     edits: list[Edit] = []
     if v1 != qualified:
         text = spelling(context, chain, base, v1)

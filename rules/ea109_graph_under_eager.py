@@ -120,6 +120,7 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import given_to_keras, graph_mode_only, in_own_graph, modules_call
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
+from estimator_audit.migrate.support_files import support_import
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import (
     EAGER_FAILING_PLACEHOLDERS,
@@ -414,7 +415,7 @@ class GraphUnderEager(Rule):
         self.first: ast.Call | None = None
         self.runs_graph = False  # a session, or a placeholder made as the module runs
         self.switched = False
-        self.tf2_code: ast.Call | ast.FunctionDef | None = None
+        self.tf2_code: ast.Call | ast.FunctionDef | ast.stmt | None = support_import(context)
         self.placeholders = False  # placeholders made outside a graph of their own
         self.imports_graph = False
         self.supervisor = False  # a frozen graph or meta graph loaded into the default graph

@@ -455,7 +455,9 @@ def keras_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
         # made before building the model, so the seed goes first, after the imports.
         seed = estimator.seed if isinstance(estimator.seed, int) else context.settings.seed
         edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
-    return Fix(FixSafety.UNSAFE, description(plan), tuple(edits), imports)
+    # Alone in its fix round: the graph-mode switch and Keras 2 (fixes the module's TF1 code may
+    # carry) would break the Keras 3 model; the next round's audit sees it and offers neither.
+    return Fix(FixSafety.UNSAFE, description(plan), tuple(edits), imports, exclusive=True)
 
 
 def holder_rewrite(context: ModuleContext, holder: ast.Call, plan: Plan) -> Fix:

@@ -62,11 +62,20 @@ def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> Sc
     return read_script(context, session, body, keras)
 
 
-def session_text(context: ModuleContext, plan: ScriptPlan) -> str:
-    """The session block's body, its runs rewritten, one level out (at column 0)."""
+def session_edit(context: ModuleContext, plan: ScriptPlan) -> Edit:
+    """The session block replaced by its body, its runs rewritten, one level out, with the
+    comments above its first statement and those indented under its last (which libcst counts
+    in the block, so the edit's span reaches them)."""
     assert isinstance(plan.session, ast.With)
-    body = plan.session.body
-    first, last = body[0].lineno, body[-1].end_lineno or body[-1].lineno
+    opened = plan.session.items[-1]
+    header = (opened.optional_vars or opened.context_expr).end_lineno or plan.session.lineno
+    first, last = header + 1, plan.session.body[-1].end_lineno or header
+    # libcst's block ends at the last comment indented under it (before the next statement).
+    scan, total = last, len(context.source.text.splitlines())
+    while scan < total and (following := context.source.line_text(scan + 1)).strip()[:1] in ("", "#"):
+        scan += 1
+        if following.strip() and len(following) - len(following.lstrip()) > plan.session.col_offset:
+            last = scan
     lines = [context.source.line_text(number) for number in range(first, last + 1)]
     for site in sorted(plan.session_body, key=lambda s: s.span, reverse=True):
         line, column, end_line, end_column = site.span
@@ -77,8 +86,10 @@ def session_text(context: ModuleContext, plan: ScriptPlan) -> str:
             continue
         merged = lines[start][: column - 1] + site.text + lines[end][end_column - 1:]
         lines[start:end + 1] = merged.split("\n")
-    text = textwrap.dedent("\n".join(lines)).strip("\n")
-    return text or "pass"
+    text = textwrap.dedent("\n".join(lines)).strip("\n") or "pass"
+    line, column = context.span(plan.session)[:2]
+    return Edit(EditAction.REPLACE_STATEMENT, (line, column, last, len(context.source.line_text(last)) + 1),
+                text=text)
 
 
 def is_statement(context: ModuleContext, site: Site) -> bool:
@@ -127,8 +138,7 @@ def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
         edits = [Edit(EditAction.REPLACE_STATEMENT, plan.class_at, text=model)]
     edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.edits]
     if isinstance(plan.session, ast.With):  # the block's body, one level out
-        session = session_text(context, plan)
-        edits.append(Edit(EditAction.REPLACE_STATEMENT, context.span(plan.session), text=session))
+        edits.append(session_edit(context, plan))
     else:  # the assignment goes; the statements after it are edited in place
         edits.append(Edit(EditAction.REMOVE_STATEMENT, context.span(plan.session)))
         edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.session_body]

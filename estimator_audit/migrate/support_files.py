@@ -9,6 +9,7 @@ newer one, and leaves an edited copy alone.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import hashlib
 import re
@@ -37,6 +38,20 @@ FEATURE_COLUMN_FUNCTIONS = frozenset({
 # What it provides of tf.estimator.export, under the same names, for serving input functions.
 SERVING_FUNCTIONS = frozenset({"ServingInputReceiver", "build_raw_serving_input_receiver_fn",
                                "build_parsing_serving_input_receiver_fn"})
+
+
+def support_import(context: ModuleContext) -> ast.stmt | None:
+    """The import of keras_feature_columns, the Keras rewrite's module: the module then builds a
+    Keras 3 model, which needs eager execution and Keras 3 (no graph-mode switch, no Keras 2)."""
+    for statement in context.tree.body:
+        if isinstance(statement, ast.Import) and any(
+                alias.name.rsplit(".", 1)[-1] == SUPPORT_MODULE for alias in statement.names):
+            return statement
+        if isinstance(statement, ast.ImportFrom) and (
+                (statement.module or "").rsplit(".", 1)[-1] == SUPPORT_MODULE
+                or any(alias.name == SUPPORT_MODULE for alias in statement.names)):
+            return statement
+    return None
 
 
 def needed_by(context: ModuleContext) -> tuple[Edit, str]:
