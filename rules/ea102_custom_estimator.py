@@ -74,7 +74,7 @@ import ast
 from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Severity
 from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import estimator_removed, tf1_only_estimator, version_text
+from estimator_audit.tfapi import estimator_class, estimator_removed, tf1_only_estimator, version_text
 from estimator_audit.v1api import (
     MIGRATION_GUIDE,
     TF1_TPU_ESTIMATORS,
@@ -182,6 +182,15 @@ class CustomEstimator(CallRule):
             at=((3, 14),),
             message="custom Estimator of tf.contrib.learn",
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            estimator = tf.estimator.DNNRegressor(hidden_units=[8], feature_columns=columns)
+            tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)
+            """,
+            at=((3, 1),),
+            message="the estimator it trains is a premade DNNRegressor (EA101 reports it",
+        ),
     )
 
     def matches(self, name: str, node: ast.Call) -> bool:
@@ -192,6 +201,18 @@ class CustomEstimator(CallRule):
         if name in TF1_TPU_ESTIMATORS or tf1_only_estimator(entry):
             return self.context.settings.target >= (2, 0)
         return estimator_removed(self.context.settings.target)
+
+    def premade_trained(self, call: ast.Call) -> str | None:
+        """The class of the premade estimator train_and_evaluate is given, when the file shows it."""
+        from estimator_audit.migrate.lookup import definition  # whole-program lookup, for these calls only
+
+        given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "estimator"), None)
+        found = definition(self.context, given) if isinstance(given, (ast.Name, ast.Attribute)) else None
+        value, owner = (found.node, found.context) if found is not None else (given, self.context)
+        if not isinstance(value, ast.Call):
+            return None
+        info = estimator_class(owner.call_name(value))
+        return info.short_name if info is not None and info.premade else None
 
     def message(self, name: str, node: ast.Call) -> str:
         entry = custom_estimator_entry(name) or name
@@ -205,6 +226,10 @@ class CustomEstimator(CallRule):
             "port the model_fn to Keras by hand following TensorFlow's guide \"Migrate from "
             f"Estimator to Keras APIs\" ({MIGRATION_GUIDE})"
         )
+        premade = self.premade_trained(node) if name in TRAIN_AND_EVALUATE else None
+        if premade is not None:
+            guide = (f"the estimator it trains is a premade {premade} (EA101 reports it; its Keras rewrite turns "
+                     "this call into fit and evaluate)")
         if tf1_only_estimator(entry):
             return (f"{spelling} {what} of tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed "
                     f"tf.contrib); {guide}")
