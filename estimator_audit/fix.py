@@ -274,7 +274,8 @@ class ApplyChanges(cst.CSTTransformer):
             result = change(result)
         orphaned = self.orphaned.pop(key, [])
         if isinstance(result, cst.RemovalSentinel):
-            comments = [line for line in getattr(original_node, "leading_lines", ()) if line.comment]
+            leading = list(getattr(original_node, "leading_lines", ()))
+            comments = leading if any(line.comment for line in leading) else []  # with their blank lines
             following = self.next_sibling.get(key)
             if (comments or orphaned) and following is not None:
                 self.orphaned.setdefault(id(following), []).extend([*orphaned, *comments])
