@@ -143,10 +143,11 @@ class Project:
         return self._contexts[path]
 
     def star_exports(self, importer: str, module: str, level: int) -> dict[str, str]:
-        """The imported names a `from module import *` in `importer` binds when the module is one
-        of the program's (`from layers import *` bringing layers.py's `tf`): its public
-        module-level names bound to an import, its own star imports included. Modules that
-        star-import each other answer nothing for the second visit."""
+        """The names a `from module import *` in `importer` binds when the module is one of the
+        program's: its public module-level names bound to an import (`from layers import *`
+        bringing layers.py's `tf`), its own star imports included, and its functions and classes
+        (as `module.name`, so the whole-program lookup finds them). Modules that star-import
+        each other answer nothing for the second visit."""
         path = self.resolve(importer, module, level)
         if path is None or path in self._starring:
             return {}
@@ -162,6 +163,11 @@ class Project:
             qualified = bindings[-1].qualified
             if qualified is not None and not name.startswith("_") and not qualified.startswith("."):
                 exported[name] = qualified
+        if not level:
+            for statement in context.tree.body:
+                if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not (
+                        statement.name.startswith("_") or statement.name in exported):
+                    exported[statement.name] = f"{module}.{statement.name}"
         return exported
 
     # -- resolving imports ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -386,3 +387,26 @@ def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: P
     found = {(Path(f["path"]).name, f["code"]): f for f in findings}
     assert set(found) == {("model.py", "EA110"), ("ops.py", "EA104")}
     assert "still works the TF1 way" in found[("ops.py", "EA104")]["message"]
+
+
+def test_a_star_imported_function_is_read_where_it_is_defined(tmp_path: Path) -> None:
+    """`from utils import *` brings the program's own functions too: the whole-program lookup
+    reads `check_folder` in utils.py (it makes a folder, no graph op), so the session block that
+    builds its graph runs in graph mode and EA109 says nothing; the same helper building a
+    placeholder is graph code made before the session."""
+    write(tmp_path, "utils.py", "import os\n\n\ndef check_folder(path):\n    os.makedirs(path, exist_ok=True)\n"
+                                "    return path\n")
+    write(tmp_path, "main.py", textwrap.dedent("""
+        import tensorflow as tf
+        from utils import *
+
+        def main():
+            check_folder("checkpoints")
+            with tf.compat.v1.Session() as sess:
+                x = tf.compat.v1.placeholder(tf.float32)
+                print(sess.run(x * 2.0, {x: 1.0}))
+        """))
+    assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
+    write(tmp_path, "utils.py", "import tensorflow as tf\n\n\ndef check_folder(path):\n"
+                                "    return tf.compat.v1.placeholder(tf.string)\n")
+    assert [f["code"] for f in audit_json(tmp_path, "main.py", "--select", "EA109", "--no-cache")] == ["EA109"]
