@@ -211,6 +211,13 @@ class ModuleFacts:
         fetches = run.args[0] if run.args else argument(run, "fetches")
         if not isinstance(fetches, ast.expr):
             return False
+        if isinstance(fetches, ast.Name):  # `run_ops = [loss, ops["train_op"]]; sess.run(run_ops)`
+            from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
+
+            table = scopes(self.context)
+            binding = table.reaching(fetches)
+            listed = table.value(binding) if binding is not None else None
+            fetches = listed if isinstance(listed, (ast.List, ast.Tuple, ast.Dict)) else fetches
         if any((isinstance(n, ast.Name) and n.id in self.update_names)
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True

@@ -57,6 +57,7 @@ class Locator:
         self.lines: dict[tuple[int, int, int, int], cst.SimpleStatementLine] = {}
         self.compound: dict[tuple[int, int], cst.BaseCompoundStatement] = {}  # by where they start
         self.next_sibling: dict[int, cst.CSTNode] = {}  # statement id -> the next one in its block
+        self.last_in: dict[int, cst.CSTNode] = {}  # id of a block's last statement -> the block
         # `with` blocks by the span of their first item, `if` blocks by the span of their test
         self.blocks: dict[tuple[int, int, int, int], cst.With | cst.If] = {}
         for node, where in positions.items():
@@ -67,6 +68,8 @@ class Locator:
                 self.compound[(where.start.line, where.start.column + 1)] = node
             if isinstance(node, (cst.Module, cst.IndentedBlock)):
                 self.next_sibling.update(zip(map(id, node.body), node.body[1:], strict=False))
+                if node.body:
+                    self.last_in[id(node.body[-1])] = node
             if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
                 inner = positions[node.body[0]]
                 key = (inner.start.line, inner.start.column + 1, inner.end.line, inner.end.column + 1)
@@ -225,12 +228,15 @@ def change_for(edit: Edit) -> Change:
 def statements_for(text: str, module: cst.Module) -> Change:
     """A change that puts these statements where a statement was, keeping the comments and blank
     lines that led up to it."""
-    parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
+    parsed_module = cst.parse_module(text + module.default_newline, config=module.config_for_parsing)
+    parsed = parsed_module.body
 
     def change(node: cst.CSTNode) -> cst.CSTNode:
         first = parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ()))
         return cst.FlattenSentinel([first, *parsed[1:]])  # type: ignore[return-value]
 
+    # Comments after the last statement (libcst keeps them apart): the next statement takes them.
+    change.trailing = [line for line in parsed_module.footer if line.comment]  # type: ignore[attr-defined]
     return change
 
 
@@ -258,10 +264,11 @@ class ApplyChanges(cst.CSTTransformer):
     them over (they are not the statement's, and may describe what follows it)."""
 
     def __init__(self, changes: dict[int, list[Change]], next_sibling: dict[int, cst.CSTNode],
-                 originals: dict[int, int]) -> None:
+                 originals: dict[int, int], last_in: dict[int, cst.CSTNode]) -> None:
         super().__init__()
         self.changes = changes
         self.next_sibling = next_sibling
+        self.last_in = last_in
         self.originals = originals  # id of a statement given blank lines -> id of the one it was
         self.orphaned: dict[int, list[cst.EmptyLine]] = {}  # comments for a statement still to leave
 
@@ -272,6 +279,10 @@ class ApplyChanges(cst.CSTTransformer):
         for change in self.changes.get(key, ()):
             assert isinstance(result, cst.CSTNode)  # a removal is the statement's only change
             result = change(result)
+            trailing = getattr(change, "trailing", [])
+            following = self.next_sibling.get(key) or self.last_in.get(key)  # or its block's footer
+            if trailing and following is not None:
+                self.orphaned.setdefault(id(following), []).extend(trailing)
         orphaned = self.orphaned.pop(key, [])
         if isinstance(result, cst.RemovalSentinel):
             leading = list(getattr(original_node, "leading_lines", ()))
@@ -280,6 +291,8 @@ class ApplyChanges(cst.CSTTransformer):
             if (comments or orphaned) and following is not None:
                 self.orphaned.setdefault(id(following), []).extend([*orphaned, *comments])
             return result
+        if orphaned and isinstance(result, (cst.Module, cst.IndentedBlock)):  # after its last statement
+            return result.with_changes(footer=[*orphaned, *result.footer])
         if orphaned:
             first = result.nodes[0] if isinstance(result, cst.FlattenSentinel) else result
             moved = first.with_changes(leading_lines=[*orphaned, *getattr(first, "leading_lines", ())])
@@ -496,7 +509,8 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
     try:
         originals: dict[int, int] = {}
         fixed = with_blocks_before(module, blocks, originals) if blocks else module  # by original positions
-        fixed = fixed.visit(ApplyChanges(changes, locator.next_sibling, originals)) if changes else fixed
+        if changes:
+            fixed = fixed.visit(ApplyChanges(changes, locator.next_sibling, originals, locator.last_in))
         fixed = without_orphaned_imports(module, fixed)
         fixed = with_statements(fixed, imports, statements, module)
     except cst.ParserSyntaxError as error:

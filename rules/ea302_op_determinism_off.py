@@ -193,6 +193,18 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            def train(ops):
+                with tf.compat.v1.Session() as sess:
+                    for _ in range(100):
+                        run_ops = [ops["loss"], ops["train_op"]]
+                        loss, _ = sess.run(run_ops)  # the training run: its fetches are listed above
+            """,
+            at=((7, 23),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             x = tf.random.normal((3, 3))
             model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
             model.fit(x, y)

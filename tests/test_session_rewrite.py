@@ -130,7 +130,8 @@ def test_rewritten_script_runs_and_is_bit_identical(program: Path, current_pytho
 
 REWRITTEN = [FIXTURES / "session_to_keras" / "minibatch_mlp" / "session_mlp.py",
              FIXTURES / "graph" / "linear_regression" / "linear_regression.py",
-             FIXTURES / "graph" / "flags_app" / "trainer.py"]
+             FIXTURES / "graph" / "flags_app" / "trainer.py",
+             FIXTURES / "session_to_keras" / "graph_block" / "train.py"]
 
 
 @pytest.mark.runtime

@@ -84,6 +84,7 @@ class ScriptPlan:
     session: ast.With | ast.Assign  # `with tf.Session() as sess:`, or `sess = tf.Session()`
     edits: list[Site] = field(default_factory=list)
     session_body: list[Site] = field(default_factory=list)  # edits inside the session block
+    graph_block: ast.With | None = None  # a `with tf.Graph().as_default():` around it all
 
 
 def names_in(node: ast.AST) -> set[str]:

@@ -28,16 +28,48 @@ if TYPE_CHECKING:
 MODEL_CLASS = "TrainingGraph"
 
 
-def enclosing_body(context: ModuleContext, session: ast.With | ast.Assign) -> list[ast.stmt]:
-    """The block the session block stands in: the module's, or a function's."""
+def owner_of(context: ModuleContext, statement: ast.stmt) -> tuple[ast.AST, list[ast.stmt]]:
+    """The node whose block holds the statement, and that block."""
     for node in ast.walk(context.tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
-            if isinstance(block, list) and session in block:
-                if not isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
-                    raise Unsupported("the session block is inside a loop, branch or other block")
-                return block
+            if isinstance(block, list) and statement in block:
+                return node, block
     raise Unsupported("the session block is not a statement of the module or of a function")
+
+
+def enclosing_body(context: ModuleContext, session: ast.With | ast.Assign
+                   ) -> tuple[list[ast.stmt], ast.With | None]:
+    """The block the session block stands in (the module's, or a function's), and the
+    `with tf.Graph().as_default():` block around it, when there is one: the rewrite then
+    replaces that block by its body (TF2 runs the model eagerly, outside any graph)."""
+    owner, block = owner_of(context, session)
+    if isinstance(owner, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+        return block, None
+    if isinstance(owner, ast.With) and block is owner.body and all(
+            isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+            and item.context_expr.func.attr == "as_default" for item in owner.items):
+        outer, _ = owner_of(context, owner)
+        if isinstance(outer, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+            bound = {item.optional_vars.id for item in owner.items
+                     if isinstance(item.optional_vars, ast.Name)}
+            used = [node for node in ast.walk(owner) if isinstance(node, ast.Name) and node.id in bound
+                    and isinstance(node.ctx, ast.Load)
+                    and not within(context, node, session_constructor(session))]
+            if used:
+                raise Unsupported(f"the graph block's graph `{used[0].id}` is used beyond the session "
+                                  f"({context.place(used[0].lineno)})")
+            return block, owner
+    raise Unsupported("the session block is inside a loop, branch or other block")
+
+
+def session_constructor(session: ast.With | ast.Assign) -> ast.AST:
+    return session.value if isinstance(session, ast.Assign) else session.items[0].context_expr
+
+
+def within(context: ModuleContext, node: ast.AST, outer: ast.AST) -> bool:
+    span, around = context.span(node), context.span(outer)
+    return around[:2] <= span[:2] and span[2:] <= around[2:]
 
 
 def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With | ast.Assign:
@@ -54,42 +86,44 @@ def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With | a
 
 def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> ScriptPlan:
     session = session_block(context, constructor)
-    body = enclosing_body(context, session)
+    body, graph_block = enclosing_body(context, session)
     if sum(1 for _ in sessions(context, body)) > 1:
         raise Unsupported("the script opens several sessions")
     if context.alias_for("tensorflow") is None:
         raise Unsupported("the script does not import TensorFlow itself (`import tensorflow as tf`)")
-    return read_script(context, session, body, keras)
+    plan = read_script(context, session, body, keras)
+    plan.graph_block = graph_block
+    return plan
 
 
-def session_edit(context: ModuleContext, plan: ScriptPlan) -> Edit:
-    """The session block replaced by its body, its runs rewritten, one level out, with the
-    comments above its first statement and those indented under its last (which libcst counts
-    in the block, so the edit's span reaches them)."""
-    assert isinstance(plan.session, ast.With)
-    opened = plan.session.items[-1]
-    header = (opened.optional_vars or opened.context_expr).end_lineno or plan.session.lineno
-    first, last = header + 1, plan.session.body[-1].end_lineno or header
+def unwrapped(context: ModuleContext, block: ast.With, sites: list[Site]) -> Site:
+    """A `with` block replaced by its body, these sites edited in it, one level out (text at
+    column 0), with the comments above its first statement and those indented under its last
+    (which libcst counts in the block, so the site's span reaches them)."""
+    opened = block.items[-1]
+    header = (opened.optional_vars or opened.context_expr).end_lineno or block.lineno
+    first, last = header + 1, block.body[-1].end_lineno or header
     # libcst's block ends at the last comment indented under it (before the next statement).
     scan, total = last, len(context.source.text.splitlines())
     while scan < total and (following := context.source.line_text(scan + 1)).strip()[:1] in ("", "#"):
         scan += 1
-        if following.strip() and len(following) - len(following.lstrip()) > plan.session.col_offset:
+        if following.strip() and len(following) - len(following.lstrip()) > block.col_offset:
             last = scan
     lines = [context.source.line_text(number) for number in range(first, last + 1)]
-    for site in sorted(plan.session_body, key=lambda s: s.span, reverse=True):
+    for site in sorted(sites, key=lambda s: s.span, reverse=True):
         line, column, end_line, end_column = site.span
         start, end = line - first, end_line - first
-        rest = lines[end][end_column - 1:].strip()
-        if not site.text and not lines[start][: column - 1].strip() and (not rest or rest.startswith("#")):
+        before, rest = lines[start][: column - 1], lines[end][end_column - 1:]
+        if not site.text and not before.strip() and (not rest.strip() or rest.strip().startswith("#")):
             del lines[start:end + 1]
             continue
-        merged = lines[start][: column - 1] + site.text + lines[end][end_column - 1:]
-        lines[start:end + 1] = merged.split("\n")
-    text = textwrap.dedent("\n".join(lines)).strip("\n") or "pass"
-    line, column = context.span(plan.session)[:2]
-    return Edit(EditAction.REPLACE_STATEMENT, (line, column, last, len(context.source.line_text(last)) + 1),
-                text=text)
+        # statements put at a statement's place take its indentation, line by line
+        text = site.text.rstrip("\n")
+        text = text.replace("\n", "\n" + before) if not before.strip() else text
+        lines[start:end + 1] = (before + text + rest).split("\n")
+    text = textwrap.dedent("\n".join(line if line.strip() else "" for line in lines)).strip("\n") or "pass"
+    line, column = context.span(block)[:2]
+    return Site((line, column, last, len(context.source.line_text(last)) + 1), text)
 
 
 def is_statement(context: ModuleContext, site: Site) -> bool:
@@ -129,6 +163,41 @@ def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     plan = script_plan(context, constructor, keras)
     tf = context.alias_for("tensorflow") or "tf"
     model = emit.graph_class(plan.graph, MODEL_CLASS, keras, tf)
+    if plan.graph_block is not None:
+        edits = graph_block_edits(context, plan, model, seeding(context, keras))
+    else:
+        edits = script_edits(context, plan, model) + seeding(context, keras)
+    return Fix(FixSafety.UNSAFE, "Rewrite the script's TF1 graph and session as a Keras model trained on the "
+                                 "same batches", tuple(edits), imports, exclusive=True)
+
+
+def session_sites(context: ModuleContext, plan: ScriptPlan) -> list[Site]:
+    """The session block replaced by its body, one level out; or, for `sess = tf.Session()`,
+    the assignment gone and the statements after it edited in place."""
+    if isinstance(plan.session, ast.With):
+        return [unwrapped(context, plan.session, plan.session_body)]
+    return [Site(context.span(plan.session), ""), *plan.session_body]
+
+
+def graph_block_edits(context: ModuleContext, plan: ScriptPlan, model: str, seeds: list[Edit]) -> list[Edit]:
+    """A script inside `with tf.Graph().as_default():`: the block is replaced by its body, one
+    level out, with the model class at the first graph statement and every edit made in it."""
+    assert plan.graph_block is not None
+    around = context.span(plan.graph_block)
+    inside = [edit for edit in seeds if edit.span is not None and within_span(edit.span, around)]
+    sites = [Site(plan.class_at, model), *plan.edits, *session_sites(context, plan),
+             *(Site(edit.span, edit.text) for edit in inside if edit.span is not None)]
+    block = unwrapped(context, plan.graph_block, sites)
+    return [Edit(EditAction.REPLACE_STATEMENT, block.span, text=block.text),
+            *(edit for edit in seeds if edit not in inside)]
+
+
+def within_span(span: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    return outer[:2] <= span[:2] and span[2:] <= outer[2:]
+
+
+def script_edits(context: ModuleContext, plan: ScriptPlan, model: str) -> list[Edit]:
+    """A script at module or function level: the class placed, each site an edit of its own."""
     if any(context.span(statement) == plan.model_at for statement in context.tree.body):
         # At module level the class goes right before the model is built, with a def's blank
         # lines around it.
@@ -138,10 +207,7 @@ def script_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
         edits = [Edit(EditAction.REPLACE_STATEMENT, plan.class_at, text=model)]
     edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.edits]
     if isinstance(plan.session, ast.With):  # the block's body, one level out
-        edits.append(session_edit(context, plan))
-    else:  # the assignment goes; the statements after it are edited in place
-        edits.append(Edit(EditAction.REMOVE_STATEMENT, context.span(plan.session)))
-        edits += [statement_edit(context, site, is_statement(context, site)) for site in plan.session_body]
-    edits += seeding(context, keras)
-    return Fix(FixSafety.UNSAFE, "Rewrite the script's TF1 graph and session as a Keras model trained on the "
-                                 "same batches", tuple(edits), imports, exclusive=True)
+        block = unwrapped(context, plan.session, plan.session_body)
+        return [*edits, Edit(EditAction.REPLACE_STATEMENT, block.span, text=block.text)]
+    return [*edits, *(statement_edit(context, site, is_statement(context, site))
+                      for site in session_sites(context, plan))]
