@@ -679,8 +679,9 @@ def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = N
 
 def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
     """Whether code runs only when eager execution is off, in a module that never turns it off:
-    in the body of `if not tf.executing_eagerly():` or the `else` of `if tf.executing_eagerly():`
-    (dead on TensorFlow 2)."""
+    in the body of `if not tf.executing_eagerly():`, the `else` of `if tf.executing_eagerly():`,
+    or after `if tf.executing_eagerly(): return` (or raise, or a test's skipTest) in its block
+    (dead on TensorFlow 2: the dual-mode tests of TF-GAN)."""
     memo = context.memo
     if "graph_mode_branches" not in memo:  # read once: most modules never test executing_eagerly
         text = context.source.text
@@ -701,7 +702,24 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
         branch = ancestor.body if negated else ancestor.orelse
         if any(child is statement for statement in branch):
             return True
+    for index, ancestor in enumerate(path[:-1]):
+        child = path[index + 1]
+        block = next((getattr(ancestor, field) for field in ("body", "orelse", "finalbody")
+                      if child in getattr(ancestor, field, [])), None)
+        if block is not None and any(eager_exit(context, earlier) for earlier in block[:block.index(child)]):
+            return True
     return False
+
+
+def eager_exit(context: ModuleContext, statement: ast.stmt) -> bool:
+    """`if tf.executing_eagerly(): return` (raise, or `self.skipTest(...)`)."""
+    if not (isinstance(statement, ast.If) and isinstance(statement.test, ast.Call)
+            and (context.qualified_name(statement.test.func) or "").endswith("executing_eagerly")):
+        return False
+    last = statement.body[-1]
+    return isinstance(last, (ast.Return, ast.Raise)) or (
+        isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Attribute) and last.value.func.attr == "skipTest")
 
 
 def call_text(node: ast.Call) -> str:

@@ -146,6 +146,7 @@ RUNS = re.compile(r"(?<!\bapp)\.(?:run|eval|partial_run)\(")
 HANDED_ON = re.compile(r"[(,]\s*(?:self\.)?sess(?:ion)?\w*\s*[,)]")
 BUILTIN_NAMES = frozenset(dir(builtins))
 MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
+IMPORT_HOPS = 5  # importers of importers followed to the program that turns graph mode on
 BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
                             if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
@@ -163,6 +164,19 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            class GeneratorTest(tf.test.TestCase):
+                def test_shapes(self):
+                    if tf.executing_eagerly():
+                        return  # graph-mode only: dead on TensorFlow 2
+                    images = tf.compat.v1.placeholder(tf.float32, [None, 8])
+                    with tf.compat.v1.train.MonitoredTrainingSession() as sess:
+                        sess.run(images, {images: batch})
+            """
+        ),
         Valid(
             """
             import argparse
@@ -508,7 +522,7 @@ class GraphUnderEager(Rule):
             return  # a session nothing runs (`session.list_devices()` works with eager execution on)
         project = self.context.project
         importers = project.importers(self.context.source.path)
-        if modules_call(self.context, importers, spells_eager_switch, eager_switch):
+        if modules_call(self.context, self.importers_through(importers), spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
         what = tf_spelling(self.context.call_name(self.first) or "")
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
@@ -524,6 +538,19 @@ class GraphUnderEager(Rule):
             return
         self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
                     self.fix(bool(importers)))
+
+    def importers_through(self, importers: list[str]) -> list[str]:
+        """The modules that import this one, and those that import them, up to IMPORT_HOPS
+        away: a library's session runs in the graph mode its program (train.py importing
+        train_lib importing the library) turned on."""
+        project = self.context.project
+        found, frontier = list(importers), list(importers)
+        for _ in range(IMPORT_HOPS - 1):
+            frontier = [path for module in frontier for path in project.importers(module) if path not in found]
+            found += frontier
+            if not frontier:
+                break
+        return found
 
     def fix(self, imported: bool) -> Fix | None:
         statement = compat_v1_call(self.context, "disable_v2_behavior()")

@@ -410,3 +410,18 @@ def test_a_star_imported_function_is_read_where_it_is_defined(tmp_path: Path) ->
     write(tmp_path, "utils.py", "import tensorflow as tf\n\n\ndef check_folder(path):\n"
                                 "    return tf.compat.v1.placeholder(tf.string)\n")
     assert [f["code"] for f in audit_json(tmp_path, "main.py", "--select", "EA109", "--no-cache")] == ["EA109"]
+
+
+def test_a_library_session_runs_in_the_graph_mode_its_program_turns_on(tmp_path: Path) -> None:
+    """train.py turns graph mode on and imports train_lib, which imports the library that runs
+    the session: the library is not told to switch (the program did), two imports away."""
+    write(tmp_path, "library.py", "import tensorflow as tf\n\n\ndef gan_train(train_op):\n"
+                                  "    step = tf.compat.v1.placeholder(tf.int64)\n"
+                                  "    with tf.compat.v1.train.MonitoredTrainingSession() as sess:\n"
+                                  "        sess.run(train_op, {step: 0})\n")
+    write(tmp_path, "train_lib.py", "import library\n\n\ndef train(op):\n    library.gan_train(op)\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nimport train_lib\n\nif __name__ == '__main__':\n"
+                                "    tf.compat.v1.disable_v2_behavior()\n    train_lib.train(None)\n")
+    assert audit_json(tmp_path, "library.py", "--select", "EA109") == []
+    write(tmp_path, "train.py", "import train_lib\n\nif __name__ == '__main__':\n    train_lib.train(None)\n")
+    assert [f["code"] for f in audit_json(tmp_path, "library.py", "--select", "EA109", "--no-cache")] == ["EA109"]
