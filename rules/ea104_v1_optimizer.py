@@ -240,6 +240,20 @@ class TF1Optimizer(CallRule):
         Valid(
             """
             import tensorflow as tf
+            from gan_estimator import get_estimator_spec  # the program's code in another module
+
+            class GANEstimatorTest(tf.test.TestCase):
+                @classmethod
+                def setUpClass(cls):
+                    cls._generator_optimizer = tf.compat.v1.train.GradientDescentOptimizer(1.0)
+
+                def test_spec(self):  # the class attribute, read through self, handed on
+                    get_estimator_spec("train", generator_optimizer=self._generator_optimizer)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             z = tf.compat.v1.placeholder(tf.float32, [None, 64])  # a TF1 graph program
             optimizer = tf.train.AdamOptimizer  # EA106 reports the TF 1.x spelling here
             g_optimizer, d_optimizer = optimizer(0.0001), optimizer(0.0001)
@@ -742,11 +756,15 @@ def callee_name(node: ast.Call) -> str | None:
 
 
 def holder_key(node: ast.expr) -> str | None:
-    """`opt` or `self.opt`: a name or attribute chain, as written; None for anything else."""
+    """`opt` or `self.opt`: a name or attribute chain, as written (a class attribute set through
+    `cls.` is read through `self.`); None for anything else."""
     inner = node
     while isinstance(inner, ast.Attribute):
         inner = inner.value
-    return ast.unparse(node) if isinstance(inner, ast.Name) else None
+    if not isinstance(inner, ast.Name):
+        return None
+    text = ast.unparse(node)
+    return "self" + text[len("cls"):] if inner.id == "cls" and isinstance(node, ast.Attribute) else text
 
 
 def replacement(optimizer: V1Optimizer, node: ast.Call) -> str:
