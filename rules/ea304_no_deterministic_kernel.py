@@ -226,6 +226,17 @@ class NoDeterministicKernel(Rule):
         Valid(
             """
             import tensorflow as tf
+
+            def gaussian_blur(image, kernel):  # a fixed filter: an op, not a layer
+                return tf.nn.depthwise_conv2d(image[None], kernel, [1, 1, 1, 1], "SAME")[0]
+
+            def color_jitter(image, contrast):
+                return tf.image.random_contrast(image, lower=1 - contrast, upper=1 + contrast)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             def augment(image, label):
                 return tf.image.random_contrast(image, 0.5, 1.5), label
             def parse(record):
@@ -358,7 +369,8 @@ class NoDeterministicKernel(Rule):
             self.mapped.add(function.id if isinstance(function, ast.Name) else id(function))
         if name is None:
             return
-        if TRAINABLE.search(name) and name.split(".", 1)[0] in ("tensorflow", "keras", "tf_keras"):
+        if TRAINABLE.search(name) and name.split(".", 1)[0] in ("tensorflow", "keras", "tf_keras") and (
+                ".nn." not in name):  # tf.nn.conv2d is an op on given filters (a blur), not a layer
             self.trainable = True
         op = ALWAYS.get(name)
         if op is None and name in RESIZE and self.nearest_method(node):
