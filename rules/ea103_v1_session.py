@@ -132,6 +132,14 @@ class V1Session(Rule):
         Valid(
             """
             import tensorflow as tf
+            model.fit(dataset, epochs=3)  # the notebook trains with Keras
+            with tf.compat.v1.Session(tpu_address) as session:  # and only lists the TPU's devices
+                devices = session.list_devices()
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             model.fit(x, y, epochs=3)
             with tf.compat.v1.Session() as sess:  # a demo beside the training: it fetches a constant
                 print(sess.run(tf.constant([1, 2])))
@@ -268,12 +276,20 @@ class V1Session(Rule):
             trained = any(facts.training_run(run) for run in runs) if runs else trains
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
+            if held is not None and not runs and self.only_lists_devices(held):
+                use = None  # `with tf.Session(tpu_address) as sess: sess.list_devices()`: no graph runs
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
                 fix, refused = self.fix(name, node, use)
                 message = self.message(name, node, use)
                 if refused is not None:
                     message += f"; the Keras rewrite (--unsafe-fixes) does not translate this script: {refused}"
                 self.report(node, message, fix)
+
+    def only_lists_devices(self, held: str) -> bool:
+        """Whether every use of the session is `list_devices()` (or closing it)."""
+        uses = [node for node in ast.walk(self.context.tree) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == held]
+        return bool(uses) and all(use.attr in ("list_devices", "close") for use in uses)
 
     def fix(self, name: str, node: ast.Call, use: Use | None) -> tuple[Fix | None, str | None]:
         """The fix, and why a training script has no Keras rewrite."""
