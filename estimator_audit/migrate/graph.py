@@ -311,14 +311,46 @@ class ScriptReader:
         text = mapped.text(optimizer.keras_class)
         return self.keras + text[len("keras"):] if text.startswith("keras.") else text
 
+    def variable_maker(self, context: ModuleContext, call: ast.Call, depth: int) -> str | None:
+        """Where a call makes variables other than through `tf.Variable` (`tf.get_variable`, a
+        layer, or the program's own function doing so), as a message names it; else None."""
+        name = context.call_name(call) or ""
+        if name.startswith(VARIABLE_MAKERS) or (name.startswith("tensorflow.") and "get_variable" in name):
+            return f"`{name.replace('tensorflow', 'tf', 1)}` at {context.place(call.lineno)}"
+        if name.startswith("tensorflow.") or depth >= MAX_CALL_DEPTH:
+            return None
+        from estimator_audit.migrate.lookup import called  # whole-program lookup
+
+        found = called(context, call)
+        if found is None or not isinstance(found.node, (ast.FunctionDef, ast.Lambda)):
+            return None
+        function = found.node.name if isinstance(found.node, ast.FunctionDef) else "a lambda"
+        for inner in ast.walk(found.node):
+            if not isinstance(inner, ast.Call):
+                continue
+            if found.context.call_name(inner) in VARIABLES:
+                return f"`{function}` (called at {context.place(call.lineno)})"
+            maker = self.variable_maker(found.context, inner, depth + 1)
+            if maker is not None:
+                return maker
+        return None
+
     def variables_in(self, statement: ast.stmt, targets: list[str] | None, edits: list[Site]) -> None:
         """Statements that create the graph's variables: `tf.Variable(init)` becomes a Keras
         variable with the same initial value, named as TF1 named it."""
-        created = [node for node in ast.walk(statement) if isinstance(node, ast.Call)
-                   and self.context.call_name(node) in VARIABLES]
+        calls = [(node, self.context.call_name(node) or "") for node in ast.walk(statement)
+                 if isinstance(node, ast.Call)]
+        for node, _ in calls:  # variables the Keras model would not track, so never train
+            maker = self.variable_maker(self.context, node, 0)
+            if maker is not None:
+                raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
+        created = [node for node, name in calls if name in VARIABLES]
         if not created:
             return  # plain Python, or TF1 names other findings respell
-        if not targets or not isinstance(statement, ast.Assign):
+        if not isinstance(statement, ast.Assign):
+            raise Unsupported(f"the variables at {self.context.place(statement.lineno)} are made inside a "
+                              f"`{type(statement).__name__.lower()}` block the rewrite does not open")
+        if not targets:
             raise Unsupported(f"the variables at {self.context.place(statement.lineno)} are not "
                               "assigned to names")
         for call in created:
