@@ -7,9 +7,11 @@ a rule's `finish()` can ask "does this module train?" without walking the tree a
 from __future__ import annotations
 
 import ast
+import builtins
 import enum
 import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -725,3 +727,53 @@ def eager_exit(context: ModuleContext, statement: ast.stmt) -> bool:
 def call_text(node: ast.Call) -> str:
     """How the call's callee is written (`model.fit`), for messages."""
     return ast.unparse(node.func)
+
+
+# -- what builds graph ops ----------------------------------------------------------------------
+BUILTIN_NAMES = frozenset(dir(builtins))
+MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
+BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
+                            if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close"}
+DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
+# TensorFlow calls that make no graph node.
+HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
+                      r"set_random_seed|random\.set_seed|train\.Saver|train\.latest_checkpoint)\b")
+
+
+def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
+    """A call that may make graph nodes: a TensorFlow call (not flags, logging, file or config
+    calls), or the program's own code that makes any (`model = Model(args)` building
+    placeholders; an argument parser does not), anything but the standard library, builtins
+    and NumPy-like data libraries."""
+    if not isinstance(node, ast.Call):
+        return False
+    name = context.call_name(node)
+    root = name.split(".", 1)[0] if name is not None else None
+    if root == "tensorflow":
+        return not HARMLESS.search(name or "")
+    if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES:
+        return False
+    if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
+        return False
+    if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in BUILTIN_METHODS:
+        return False  # `words.extend(...)`, `line.split()`: a list's, a string's, a file's
+    return program_code_builds_ops(context, node, depth)
+
+
+def program_code_builds_ops(context: ModuleContext, call: ast.Call, depth: int) -> bool:
+    """Whether a call of the program's own code may make graph nodes: a function or class
+    whose code (followed MAX_CALL_DEPTH calls deep) calls nothing that may, or a method of an
+    object a standard-library call made (`pp = pprint.PrettyPrinter()`), does not."""
+    from estimator_audit.migrate.lookup import called, definition  # whole-program lookups
+
+    if depth >= MAX_CALL_DEPTH:
+        return True
+    found = called(context, call)
+    if found is None and isinstance(call.func, ast.Attribute):
+        owner = definition(context, call.func.value)
+        if owner is not None and isinstance(owner.node, ast.Call):
+            return builds_ops(owner.context, owner.node, depth + 1)
+        return True
+    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.ClassDef)):
+        return True
+    return any(builds_ops(found.context, inner, depth + 1) for inner in ast.walk(found.node))

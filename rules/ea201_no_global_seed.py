@@ -74,6 +74,7 @@ from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import (
     RNG,
     TRAINING_FETCH,
+    builds_ops,
     call_text,
     imported_library,
     importer_seeds,
@@ -102,6 +103,7 @@ NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
 # from a checkpoint overwrites).
 RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nce_loss|fractional")
 VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
+GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what makes the graph a session runs
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap)$")
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
@@ -309,6 +311,32 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import model
+
+            def main():
+                with tf.compat.v1.Session() as sess:  # the graph is built inside: graph mode there
+                    net = model.DQN(sess, 4, 2)
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    sess.run(net.train_op, feed_dict={net.x: np.ones((1, 4))})
+            """,
+            at=((8, 9),),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import model
+
+            def main():
+                with tf.compat.v1.Session() as sess:  # the graph is built inside: graph mode there
+                    tf.compat.v1.set_random_seed(42)
+                    net = model.DQN(sess, 4, 2)
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    sess.run(net.train_op, feed_dict={net.x: np.ones((1, 4))})
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -675,6 +703,27 @@ class NoGlobalSeed(Rule):
             name = self.context.call_name(graph) if isinstance(graph, ast.Call) else None
             if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
                 self.graph_blocks.append(item)
+        elif isinstance(item, ast.Call) and (self.context.call_name(item) or "").startswith("tensorflow") and (
+                (self.context.call_name(item) or "").endswith("Session")) and self.builds_only_inside(node):
+            # `with tf.Session() as sess:` turns graph mode on for the graph built inside it (with
+            # eager execution on, a seed set before it seeded only the eager context: TF 2.21)
+            self.graph_blocks.append(item)
+
+    def builds_only_inside(self, block: ast.With) -> bool:
+        """Whether the graph the session runs is built inside its block: no variable or
+        placeholder of the module is made outside it, and nothing before it in its block builds
+        ops (EA109 reads the same: the block runs in graph mode, what came before eagerly)."""
+        start, end = block.lineno, block.end_lineno or block.lineno
+        if any(isinstance(node, ast.Call) and not start <= node.lineno <= end
+               and (self.context.call_name(node) or "").startswith("tensorflow")
+               and (self.context.call_name(node) or "").rsplit(".", 1)[-1] in GRAPH_MAKERS
+               for node in ast.walk(self.context.tree)):
+            return False
+        parent = self.context.ancestors[-1] if self.context.ancestors else self.context.tree
+        body: list[ast.stmt] = next((getattr(parent, field) for field in ("body", "orelse", "finalbody")
+                     if block in getattr(parent, field, [])), [])
+        before = body[:body.index(block)] if block in body else []
+        return not any(builds_ops(self.context, inner) for earlier in before for inner in ast.walk(earlier))
 
     def worker_function(self, calls: list[ast.Call]) -> str | None:
         """The module-level function holding every training call, when the module passes it by
