@@ -706,8 +706,8 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
             return True
     for index, ancestor in enumerate(path[:-1]):
         child = path[index + 1]
-        block = next((getattr(ancestor, field) for field in ("body", "orelse", "finalbody")
-                      if child in getattr(ancestor, field, [])), None)
+        fields = [getattr(ancestor, field, None) for field in ("body", "orelse", "finalbody")]
+        block = next((f for f in fields if isinstance(f, list) and child in f), None)  # a lambda's is not
         if block is not None and any(eager_exit(context, earlier) for earlier in block[:block.index(child)]):
             return True
     return False

@@ -331,6 +331,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            if not tf.executing_eagerly():
+                print("graph mode")
+            x = tf.compat.v1.placeholder(tf.float32, [None])
+            thin = lambda t: tf.nn.dropout(t, 0.8)  # in a lambda: its body is an expression
+            """,
+            at=((5, 18),),
+            message="keeps 20% of them",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             labels = tf.compat.v1.placeholder(tf.int32, [None])
             rows = tf.compat.v1.placeholder(tf.float32, [None, 8])
             picked = tf.where(tf.equal(labels, 1), rows, tf.zeros_like(rows))  # TF1 picks rows

@@ -721,7 +721,8 @@ class NoGlobalSeed(Rule):
             return False
         parent = self.context.ancestors[-1] if self.context.ancestors else self.context.tree
         body: list[ast.stmt] = next((getattr(parent, field) for field in ("body", "orelse", "finalbody")
-                     if block in getattr(parent, field, [])), [])
+                                     if isinstance(getattr(parent, field, None), list)
+                                     and block in getattr(parent, field)), [])
         before = body[:body.index(block)] if block in body else []
         return not any(builds_ops(self.context, inner) for earlier in before for inner in ast.walk(earlier))
 
