@@ -155,6 +155,16 @@ class PremadeEstimator(Rule):
         Invalid(
             """
             import tensorflow as tf
+            model = tf.estimator.LinearRegressor(feature_columns=columns)
+            model.train(input_fn=lambda: train_input_fn(df), steps=10)
+            model.evaluate()  # an exercise left for the student
+            """,
+            at=((2, 9),),
+            message="no automatic rewrite: evaluate() at line 4 is not given its input_fn",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             from tensorflow.contrib.learn.python.learn.estimators import linear
             regressor = tf.contrib.learn.DNNRegressor(hidden_units=[10], feature_columns=columns)
             classifier = linear.LinearClassifier(feature_columns=columns)

@@ -233,6 +233,10 @@ def site_replacement(site: Site, estimator: Estimator, inputs: InputReader
         node = arguments.get(name)
         return text(context, node) if node is not None and not is_none(node) else None
 
+    needed = {"train": "input_fn", "evaluate": "input_fn", "predict": "input_fn", "export": "export_dir_base"}
+    if needed.get(site.method, "") not in arguments and site.method in needed:
+        raise Unsupported(f"{site.method}() at {where(context, site.call)} is not given its "
+                          f"{needed[site.method]}")
     if site.method == "train":
         dataset = inputs.dataset_expression(context, arguments["input_fn"], training=True)
         code = emit.fit_text(receiver, dataset, steps("steps"), steps("max_steps"))
