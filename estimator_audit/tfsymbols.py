@@ -453,6 +453,9 @@ GUARD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
 # Identifiers that make an `if` a TensorFlow version test: `if not is_tf2:`, `if tf.__version__
 # < "2":`, `if hasattr(tf, "contrib"):`.
 VERSION_TEST = re.compile(r"tf_?[12]|version", re.IGNORECASE)
+# An `if` (or `x if ... else`) on a line that names a version: what version_dispatched looks for
+# (a licence's "Version 2.0" alone is not one).
+VERSION_BRANCH = re.compile(r"\bif\b[^\n]*(?:tf_?[12]|version)", re.IGNORECASE)
 API_ROOTS = ("tensorflow", "keras", "tf_keras")
 
 
@@ -501,6 +504,8 @@ def version_dispatched(context: ModuleContext) -> frozenset[str]:
     """The module's functions named only inside branches of `if`s on the TensorFlow version
     (TensorFlowOnSpark's `_run_model_tf1`, called when TF < 2): their code runs on one side only."""
     memo = context.memo
+    if "version_dispatched" not in memo and not VERSION_BRANCH.search(context.source.text):
+        memo["version_dispatched"] = frozenset()  # most modules test no version
     if "version_dispatched" not in memo:
         inside: set[str] = set()
         outside: set[str] = set()
@@ -523,8 +528,7 @@ def version_dispatched(context: ModuleContext) -> frozenset[str]:
             for child in ast.iter_child_nodes(node):
                 visit(child, guarded_branch)
 
-        if "version" in context.source.text.lower():  # most modules test no version
-            visit(context.tree, False)
+        visit(context.tree, False)
         memo["version_dispatched"] = frozenset(inside - outside)
     return memo["version_dispatched"]  # type: ignore[no-any-return]
 
