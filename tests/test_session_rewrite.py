@@ -165,3 +165,12 @@ def test_compare_catches_a_wrong_rewrite(old: str, new: str, legacy_python: Path
     migrated.write_text(fixed.replace(old, new), encoding="utf-8")
     report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
     assert not report.equivalent, report.text()
+
+
+def test_a_refusal_names_its_reason() -> None:
+    """A script the rewrite leaves to tf.compat.v1 says why, in EA103's message."""
+    script = textwrap.dedent(SCRIPT).replace("loss = tf.reduce_mean(", "print(prediction)\nloss = tf.reduce_mean(")
+    session = [f for f in audit_source("script.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert session and session[0].message.endswith(
+        "the Keras rewrite (--unsafe-fixes) does not translate this script: line 9 uses graph tensors outside "
+        "the graph code and the session's runs"), session

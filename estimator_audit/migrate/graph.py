@@ -261,8 +261,12 @@ class ScriptReader:
             self.driver(statement)
             return
         if graph_inputs or self.session_name in used:
-            raise Unsupported(f"{self.context.place(statement.lineno)} builds part of the graph in a "
-                              "statement the rewrite cannot move into the model (not one assignment)")
+            builds = any((self.context.call_name(node) or "").startswith("tensorflow")
+                         for node in ast.walk(statement) if isinstance(node, ast.Call))
+            where = self.context.place(statement.lineno)
+            raise Unsupported(f"{where} builds part of the graph in a statement the rewrite cannot move into "
+                              "the model (not one assignment)" if builds else
+                              f"{where} uses graph tensors outside the graph code and the session's runs")
         self.variables_in(statement, targets, edits)
 
     def minimize(self, call: ast.Call, targets: list[str] | None, statement: ast.stmt,
