@@ -38,7 +38,6 @@ from estimator_audit.pipeline import (
     audit_source,
     fix_source,
     fix_written,
-    fixable,
     round_of_fixes,
 )
 from estimator_audit.source import ReadFailure, read_source
@@ -104,7 +103,7 @@ def check_fix(data: bytes) -> bool:
     assert again == after and fixed_again == 0, "a second fix changed the program"
     current, rounds = data, 0
     while current != after:
-        todo = [f for f in audit_source("x.py", current, Settings()) if fixable(f, MODE)]
+        todo = round_of_fixes(audit_source("x.py", current, Settings()), MODE)
         result = apply_fixes(current, todo)
         assert result.data != current
         allowed = fix_spans(list(result.applied)) | orphaned_import_lines(current, result.data)
