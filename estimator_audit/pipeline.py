@@ -173,10 +173,6 @@ def written_module_findings(notebook: str, cell: Cell, settings: Settings, prefi
             for f in found.findings]
 
 
-def fixable(finding: Finding, mode: FixMode) -> bool:
-    return applied_fix(finding, mode) is not None
-
-
 def applied_fix(finding: Finding, mode: FixMode) -> Fix | None:
     """The fix this run applies for a finding: its own, its safe fallback, or none."""
     if finding.fix is None:
@@ -188,7 +184,7 @@ def round_of_fixes(findings: Sequence[Finding], mode: FixMode) -> list[Finding]:
     """The findings one fix round applies, each carrying the fix it applies; fixes that
     restructure the file (the Keras rewrites, planned together on the same code) go without
     the others."""
-    todo = [replace(f, fix=applied_fix(f, mode)) for f in findings if fixable(f, mode)]
+    todo = [replace(f, fix=fix) for f in findings if (fix := applied_fix(f, mode)) is not None]
     exclusive = [f for f in todo if f.fix is not None and f.fix.exclusive]
     return exclusive or todo
 
