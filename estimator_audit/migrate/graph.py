@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from estimator_audit.facts import TF_RANDOM_OPS
+from estimator_audit.findings import Span
 from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Placeholder, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
 from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
@@ -30,7 +31,6 @@ from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, keras_argu
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
-Span = tuple[int, int, int, int]
 TARGET = (2, 21)  # the TensorFlow the rewritten script runs on
 SESSIONS = frozenset({name for name in COMPAT_SESSIONS | TF1_ONLY_SESSIONS if name.endswith("Session")
                       and ".train." not in name})
@@ -490,10 +490,6 @@ class ScriptReader:
     def rebuilt(self, context: ModuleContext, call: ast.Call, arguments: list[str]) -> str:
         return f"{self.render(context, call.func)}({', '.join(arguments)})"
 
-    def within(self, node: ast.AST, span: Span) -> bool:
-        start, end = self.context.span(node)[:2], self.context.span(node)[2:]
-        return span[:2] <= start and end <= span[2:]
-
     def spelled(self, node: ast.Attribute) -> str | None:
         """The TF2 spelling of a TF1 TensorFlow name (None: the name stands as it is)."""
         qualified = self.context.qualified_name(node)
@@ -673,7 +669,7 @@ class ScriptReader:
         claimed = [site.span for site in self.body_edits]
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and child.id in (self.graph_names() | {self.session_name}) \
-                    and not any(self.within(child, span) for span in claimed):
+                    and not any(span_within(self.context.span(child), span) for span in claimed):
                 raise Unsupported(f"{self.context.place(child.lineno)} uses `{child.id}` outside a run the "
                                   "rewrite translates")
 
@@ -689,6 +685,10 @@ class ScriptReader:
         feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
         names = ", ".join(repr(f) for f in fetches)
         return f"model.fetch({names if single else f'[{names}]'}, {feed})"
+
+
+def span_within(span: Span, outer: Span) -> bool:
+    return outer[:2] <= span[:2] and span[2:] <= outer[2:]
 
 
 def positioned_children(node: ast.AST) -> Iterator[ast.AST]:

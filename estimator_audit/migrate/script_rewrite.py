@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
 from estimator_audit.migrate import emit
-from estimator_audit.migrate.graph import ScriptPlan, Site, read_script, sessions
+from estimator_audit.migrate.graph import ScriptPlan, Site, read_script, sessions, span_within
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.rewrite import module_seeded
+from estimator_audit.migrate.scopes import contains
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -55,7 +56,7 @@ def enclosing_body(context: ModuleContext, session: ast.With | ast.Assign
                      if isinstance(item.optional_vars, ast.Name)}
             used = [node for node in ast.walk(owner) if isinstance(node, ast.Name) and node.id in bound
                     and isinstance(node.ctx, ast.Load)
-                    and not within(context, node, session_constructor(session))]
+                    and not contains(session_constructor(session), node)]
             if used:
                 raise Unsupported(f"the graph block's graph `{used[0].id}` is used beyond the session "
                                   f"({context.place(used[0].lineno)})")
@@ -65,11 +66,6 @@ def enclosing_body(context: ModuleContext, session: ast.With | ast.Assign
 
 def session_constructor(session: ast.With | ast.Assign) -> ast.AST:
     return session.value if isinstance(session, ast.Assign) else session.items[0].context_expr
-
-
-def within(context: ModuleContext, node: ast.AST, outer: ast.AST) -> bool:
-    span, around = context.span(node), context.span(outer)
-    return around[:2] <= span[:2] and span[2:] <= around[2:]
 
 
 def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With | ast.Assign:
@@ -184,16 +180,13 @@ def graph_block_edits(context: ModuleContext, plan: ScriptPlan, model: str, seed
     level out, with the model class at the first graph statement and every edit made in it."""
     assert plan.graph_block is not None
     around = context.span(plan.graph_block)
-    inside = [edit for edit in seeds if edit.span is not None and within_span(edit.span, around)]
+    inside = [edit for edit in seeds if edit.span is not None and span_within(edit.span, around)]
     sites = [Site(plan.class_at, model), *plan.edits, *session_sites(context, plan),
              *(Site(edit.span, edit.text) for edit in inside if edit.span is not None)]
     block = unwrapped(context, plan.graph_block, sites)
     return [Edit(EditAction.REPLACE_STATEMENT, block.span, text=block.text),
             *(edit for edit in seeds if edit not in inside)]
 
-
-def within_span(span: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
-    return outer[:2] <= span[:2] and span[2:] <= outer[2:]
 
 
 def script_edits(context: ModuleContext, plan: ScriptPlan, model: str) -> list[Edit]:
