@@ -115,7 +115,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import builds_ops, given_to_keras, graph_mode_only, in_own_graph, modules_call
+from estimator_audit.facts import built_before, given_to_keras, graph_mode_only, in_own_graph, modules_call
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.migrate.support_files import support_import
@@ -466,10 +466,7 @@ class GraphUnderEager(Rule):
             return False
         owner = next((a for a in reversed(ancestors) if a is not statement and isinstance(a, ast.stmt | ast.Module)),
                      None)
-        body: list[ast.stmt] = next((getattr(owner, field) for field in ("body", "orelse", "finalbody")
-                                     if statement in getattr(owner, field, [])), [])
-        before = body[:body.index(statement)] if statement in body else []
-        return not any(builds_ops(self.context, inner) for earlier in before for inner in ast.walk(earlier))
+        return not built_before(self.context, owner, statement)
 
     def builds_in_session_graph(self, node: ast.Call) -> bool:
         """`sess = tf.Session(); with sess.graph.as_default(): <graph code>`: the graph is the

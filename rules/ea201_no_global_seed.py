@@ -74,7 +74,7 @@ from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import (
     RNG,
     TRAINING_FETCH,
-    builds_ops,
+    built_before,
     call_text,
     imported_library,
     importer_seeds,
@@ -720,11 +720,7 @@ class NoGlobalSeed(Rule):
                for node in ast.walk(self.context.tree)):
             return False
         parent = self.context.ancestors[-1] if self.context.ancestors else self.context.tree
-        body: list[ast.stmt] = next((getattr(parent, field) for field in ("body", "orelse", "finalbody")
-                                     if isinstance(getattr(parent, field, None), list)
-                                     and block in getattr(parent, field)), [])
-        before = body[:body.index(block)] if block in body else []
-        return not any(builds_ops(self.context, inner) for earlier in before for inner in ast.walk(earlier))
+        return not built_before(self.context, parent, block)
 
     def worker_function(self, calls: list[ast.Call]) -> str | None:
         """The module-level function holding every training call, when the module passes it by
