@@ -15,63 +15,23 @@ reason the finding quotes; the rewrite is all or nothing for one script.
 from __future__ import annotations
 
 import ast
-import builtins
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.facts import TF_RANDOM_OPS
 from estimator_audit.findings import Span
-from estimator_audit.migrate.model import Graph, GraphLayer, GraphStage, Placeholder, Unsupported
+from estimator_audit.migrate.graph_code import VARIABLES, GraphCode, Site, names_in
+from estimator_audit.migrate.model import Graph, GraphStage, Placeholder, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
-from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
-from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, keras_arguments, v1_optimizer
+from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
-TARGET = (2, 21)  # the TensorFlow the rewritten script runs on
 SESSIONS = frozenset({name for name in COMPAT_SESSIONS | TF1_ONLY_SESSIONS if name.endswith("Session")
                       and ".train." not in name})
 INITIALIZERS = frozenset({f"{prefix}.{name}" for prefix in ("tensorflow", "tensorflow.compat.v1")
                           for name in ("global_variables_initializer", "initialize_all_variables")})
-VARIABLES = frozenset({"tensorflow.Variable", "tensorflow.compat.v1.Variable"})
-DROPOUT = "tensorflow.nn.dropout"  # TF1: (x, keep_prob); TF2: (x, rate)
-# tf.layers functions -> (Keras 3 layer, the TF1 function's positional parameters after `inputs`,
-# the TF1 default name the layer's variables are scoped under). TF1 layers and Keras layers
-# share their defaults (glorot_uniform kernels, zero biases, "valid" padding).
-LAYERS = {
-    "dense": ("Dense", ("units", "activation", "use_bias", "kernel_initializer", "bias_initializer"),
-              "dense"),
-    "flatten": ("Flatten", (), "flatten"),
-    "conv2d": ("Conv2D", ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate",
-                          "activation", "use_bias", "kernel_initializer", "bias_initializer"), "conv2d"),
-    "max_pooling2d": ("MaxPooling2D", ("pool_size", "strides", "padding", "data_format"), "max_pooling2d"),
-    "average_pooling2d": ("AveragePooling2D", ("pool_size", "strides", "padding", "data_format"),
-                          "average_pooling2d"),
-}
-LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
-# Calls that make variables: in code the model runs on every call, they would make new ones.
-VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
-                   "tensorflow.compat.v1.layers.", "tensorflow.contrib.", "tensorflow.keras.layers.",
-                   "tensorflow.nn.rnn_cell.", "tensorflow.compat.v1.nn.rnn_cell.",
-                   "tensorflow.keras.Sequential", "tensorflow.keras.Model")
-# TF1 keywords TensorFlow 2 renamed, meaning the same (tf_upgrade_v2 renames them so).
-KEYWORD_RENAMES = {"reduction_indices": "axis", "keep_dims": "keepdims", "dimension": "axis", "dim": "axis",
-                   "squeeze_dims": "axis"}
-PLAIN_PYTHON = frozenset({*dir(builtins), "numpy", "math"})
-MAX_CALL_DEPTH = 3  # the program's own functions the graph code calls, followed this deep
-# Keyword arguments of the TF1 layer functions that name a variable-scope detail Keras lacks.
-LAYER_ONLY = frozenset({"reuse", "trainable"})
-
-
-@dataclass
-class Site:
-    """A place the rewrite changes: its span and the new text (empty: the statement goes)."""
-
-    span: Span
-    text: str
 
 
 @dataclass
@@ -85,10 +45,6 @@ class ScriptPlan:
     edits: list[Site] = field(default_factory=list)
     session_body: list[Site] = field(default_factory=list)  # edits inside the session block
     graph_block: ast.With | None = None  # a `with tf.Graph().as_default():` around it all
-
-
-def names_in(node: ast.AST) -> set[str]:
-    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
 
 
 def assigned_names(statement: ast.stmt) -> list[str] | None:
@@ -116,8 +72,7 @@ class ScriptReader:
         self.placeholders: dict[str, ast.Call] = {}
         self.tensors: dict[str, set[str]] = {}  # graph tensor -> the placeholders it needs
         self.stages: list[tuple[frozenset[str], str, list[str]]] = []
-        self.layers: list[GraphLayer] = []
-        self.layer_names: dict[str, int] = {}
+        self.code = GraphCode(context, keras)
         self.variables: list[str] = []
         self.variable_count = 0
         self.initializers: set[str] = set()
@@ -129,7 +84,6 @@ class ScriptReader:
         self.body_edits: list[Site] = []
         self.first_graph: ast.stmt | None = None
         self.model_at: Span | None = None
-        self.draws: set[str] = set()
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -165,16 +119,16 @@ class ScriptReader:
         graph = Graph(
             placeholders=tuple(self.placeholder(name, call) for name, call in self.placeholders.items()),
             variables=tuple(self.variables),
-            layers=tuple(self.layers),
+            layers=tuple(self.code.layers),
             stages=tuple(GraphStage(tuple(sorted(needs)), tuple(texts), tuple(outputs))
                          for needs, texts, outputs in self.ordered_stages()),
             loss=self.loss,
             optimizer=self.optimizer_text,
-            draws=tuple(sorted(self.draws)),
+            draws=tuple(sorted(self.code.draws)),
         )
         assert self.model_at is not None
         return ScriptPlan(graph, self.context.span(self.first_graph), self.model_at, self.session,
-                          self.plan_edits, self.body_edits)
+                          [*self.plan_edits, *self.code.edits], self.body_edits)
 
     def placeholder(self, name: str, call: ast.Call) -> Placeholder:
         given = call.args[0] if call.args else next(
@@ -192,7 +146,7 @@ class ScriptReader:
         else:
             literal = named.value if isinstance(named, ast.Constant) else None
             graph_name = literal if isinstance(literal, str) else name
-        return Placeholder(name, self.render(self.context, given), graph_name)
+        return Placeholder(name, self.code.render(self.context, given), graph_name)
 
     def graph_names(self) -> set[str]:
         return set(self.placeholders) | set(self.tensors) | self.train_ops | self.initializers
@@ -228,7 +182,7 @@ class ScriptReader:
             return
         if isinstance(call, ast.Call) and name is not None and v1_optimizer(name) is not None and targets:
             self.optimizer = targets[0]
-            self.optimizer_text = self.keras_optimizer(call, name)
+            self.optimizer_text = self.code.keras_optimizer(call, name)
             edits.append(Site(self.context.span(call), self.optimizer_text))
             return
         if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
@@ -250,7 +204,7 @@ class ScriptReader:
                 raise Unsupported(f"{self.context.place(statement.lineno)} binds `{rebound[0]}` to a "
                                   "second graph tensor")
             needs = set().union(*(self.tensors.get(n, {n}) for n in graph_inputs))
-            self.stages.append((frozenset(needs), self.graph_code(statement), targets))
+            self.stages.append((frozenset(needs), self.code.graph_code(statement), targets))
             self.tensors.update({target: needs for target in targets})
             if self.first_graph is None and not in_session:
                 self.first_graph = statement
@@ -277,7 +231,7 @@ class ScriptReader:
             return False
         owner = function.value
         if isinstance(owner, ast.Call) and v1_optimizer(self.context.call_name(owner)) is not None:
-            self.optimizer_text = self.keras_optimizer(owner, self.context.call_name(owner) or "")
+            self.optimizer_text = self.code.keras_optimizer(owner, self.context.call_name(owner) or "")
             optimizer = None
         elif isinstance(owner, ast.Name) and owner.id == self.optimizer:
             optimizer = owner.id
@@ -303,49 +257,13 @@ class ScriptReader:
         edits.append(Site(self.context.span(statement), built))
         return True
 
-    def keras_optimizer(self, call: ast.Call, name: str) -> str:
-        optimizer = v1_optimizer(name)
-        assert optimizer is not None
-        if optimizer.keras_class is None:
-            raise Unsupported(f"{optimizer.tf1_name} has no Keras 3 optimizer that trains the same "
-                              f"({optimizer.note})")
-        mapped = keras_arguments(optimizer, call)
-        if not mapped.exact:
-            raise Unsupported(f"{optimizer.tf1_name} is given an argument Keras 3 cannot reproduce")
-        text = mapped.text(optimizer.keras_class)
-        return self.keras + text[len("keras"):] if text.startswith("keras.") else text
-
-    def variable_maker(self, context: ModuleContext, call: ast.Call, depth: int) -> str | None:
-        """Where a call makes variables other than through `tf.Variable` (`tf.get_variable`, a
-        layer, or the program's own function doing so), as a message names it; else None."""
-        name = context.call_name(call) or ""
-        if name.startswith(VARIABLE_MAKERS) or (name.startswith("tensorflow.") and "get_variable" in name):
-            return f"`{name.replace('tensorflow', 'tf', 1)}` at {context.place(call.lineno)}"
-        if name.startswith("tensorflow.") or depth >= MAX_CALL_DEPTH:
-            return None
-        from estimator_audit.migrate.lookup import called  # whole-program lookup
-
-        found = called(context, call)
-        if found is None or not isinstance(found.node, (ast.FunctionDef, ast.Lambda)):
-            return None
-        function = found.node.name if isinstance(found.node, ast.FunctionDef) else "a lambda"
-        for inner in ast.walk(found.node):
-            if not isinstance(inner, ast.Call):
-                continue
-            if found.context.call_name(inner) in VARIABLES:
-                return f"`{function}` (called at {context.place(call.lineno)})"
-            maker = self.variable_maker(found.context, inner, depth + 1)
-            if maker is not None:
-                return maker
-        return None
-
     def variables_in(self, statement: ast.stmt, targets: list[str] | None, edits: list[Site]) -> None:
         """Statements that create the graph's variables: `tf.Variable(init)` becomes a Keras
         variable with the same initial value, named as TF1 named it."""
         calls = [(node, self.context.call_name(node) or "") for node in ast.walk(statement)
                  if isinstance(node, ast.Call)]
         for node, _ in calls:  # variables the Keras model would not track, so never train
-            maker = self.variable_maker(self.context, node, 0)
+            maker = self.code.variable_maker(self.context, node, 0)
             if maker is not None:
                 raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
         created = [node for node, name in calls if name in VARIABLES]
@@ -362,180 +280,17 @@ class ScriptReader:
             if len(call.args) != 1 or keywords - {"name", "dtype"}:
                 raise Unsupported(f"tf.Variable at {self.context.place(call.lineno)} is given arguments "
                                   "beyond its initial value and name")
-            given = {k.arg: self.render(self.context, k.value) for k in call.keywords}
+            given = {k.arg: self.code.render(self.context, k.value) for k in call.keywords}
             if "name" not in given:  # TF1's own name for it, which compare maps by
                 count = self.variable_count
                 given["name"] = repr(f"Variable_{count}" if count else "Variable")
                 self.variable_count += 1
-            arguments = [self.render(self.context, call.args[0]), *(f"{k}={v}" for k, v in given.items())]
+            initial = self.code.render(self.context, call.args[0])
+            arguments = [initial, *(f"{k}={v}" for k, v in given.items())]
             edits.append(Site(self.context.span(call), f"{self.keras}.Variable({', '.join(arguments)})"))
         self.variables.extend(t for t in targets if t not in self.variables)
 
     # -- graph code -----------------------------------------------------------------------------
-
-    def graph_code(self, statement: ast.stmt) -> str:
-        """The statement in TF2: its calls checked, then rendered."""
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call):
-                name = self.context.call_name(node) or ""
-                if name in VARIABLES:
-                    raise Unsupported(f"tf.Variable at {self.context.place(node.lineno)} is created from "
-                                      "graph tensors")
-                if not name.startswith("tensorflow."):
-                    self.called_code(self.context, node, 0)
-                elif name in TF_RANDOM_OPS or name == DROPOUT:
-                    self.draws.add(name.replace("tensorflow", "tf", 1))
-        return self.render(self.context, statement)
-
-    def render(self, context: ModuleContext, node: ast.AST) -> str:
-        """The node's source for TensorFlow 2, inside out so that rewrites compose: TF1 names
-        respelled, tf.layers calls as the model's layers (in the graph statements), TF1
-        arguments rewritten."""
-        if isinstance(node, ast.Call):
-            name = context.call_name(node) or ""
-            if context is self.context and name.startswith(LAYER_PREFIXES):
-                return self.layer(node, name)
-            if name.startswith("tensorflow."):
-                translated = self.tf1_call(context, node, name)
-                if translated is not None:
-                    return translated
-        if isinstance(node, ast.Attribute) and context is self.context:
-            spelled = self.spelled(node)
-            if spelled is not None:
-                return spelled
-        replaced = []
-        for child in positioned_children(node):
-            text = self.render(context, child)
-            if text != self.source(context, child):
-                replaced.append((context.span(child), text))
-        return with_replacements(context, node, replaced)
-
-    def called_code(self, context: ModuleContext, call: ast.Call, depth: int) -> None:
-        """The graph code's calls of the program's own functions run on every call of the model:
-        they must make no variables (TF1 made them once, as the graph was built) and use no TF1
-        name TensorFlow 2 lacks or gives another meaning. Unknown libraries are refused."""
-        name = context.call_name(call)
-        where = f"{context.source.path if context is not self.context else ''} {context.place(call.lineno)}"
-        if name is not None and name.startswith("tensorflow."):
-            shown = name.replace("tensorflow", "tf", 1)
-            if name.startswith(VARIABLE_MAKERS) or name in VARIABLES:
-                raise Unsupported(f"`{shown}` ({where.strip()}) would make new variables on every call of "
-                                  "the model")
-            if changed_meaning(name, TARGET) is not None:
-                raise Unsupported(f"`{shown}` ({where.strip()}) means something else in TensorFlow 2")
-            found = None if exists(name) else replacement(name)
-            if not exists(name) and (found is None or ".compat." in found[1]):
-                raise Unsupported(f"`{shown}` ({where.strip()}) has no TensorFlow 2 equivalent the rewrite "
-                                  "knows")
-            if name in TF_RANDOM_OPS or name == DROPOUT:
-                self.draws.add(shown)
-            translated = self.tf1_call(context, call, name)
-            if translated is not None:
-                if context is not self.context:
-                    raise Unsupported(f"`{shown}` ({where.strip()}) is called the TF1 way in another module")
-                site = Site(context.span(call), translated)
-                if site not in self.plan_edits:  # a function the graph code calls twice
-                    self.plan_edits.append(site)
-            return
-        from estimator_audit.migrate.lookup import called  # whole-program lookup
-
-        found_def = called(context, call)
-        if found_def is None or not isinstance(found_def.node, (ast.FunctionDef, ast.Lambda)):
-            root = name.split(".", 1)[0] if name is not None else None
-            if name is None or root in PLAIN_PYTHON or root in sys.stdlib_module_names:
-                return  # a method of a value, a builtin, NumPy
-            raise Unsupported(f"the graph code calls `{name}` ({where.strip()}), which the rewrite cannot "
-                              "read")
-        if depth >= MAX_CALL_DEPTH:
-            raise Unsupported(f"the graph code calls functions more than {MAX_CALL_DEPTH} deep")
-        for inner in ast.walk(found_def.node):
-            if isinstance(inner, ast.Call):
-                self.called_code(found_def.context, inner, depth + 1)
-
-    def tf1_call(self, context: ModuleContext, call: ast.Call, name: str) -> str | None:
-        """A TensorFlow call whose TF1 arguments TensorFlow 2 reads otherwise, written for TF2
-        (`tf.nn.dropout(x, keep_prob)` keeps keep_prob: TF2 takes the rate dropped), or None
-        when TF2 reads it as TF1 did; TF1-only keywords are refused."""
-        shown = name.replace("tensorflow", "tf", 1)
-        keywords = {k.arg for k in call.keywords}
-        dropped = v1_keywords(name, TARGET) & keywords
-        if name == DROPOUT and (len(call.args) > 1 or "keep_prob" in keywords):
-            keep = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords
-                                                                if k.arg == "keep_prob")
-            if not call.args or len(call.args) > 2 or any(k.arg is None for k in call.keywords):
-                raise Unsupported(f"`{shown}` at {context.place(call.lineno)} is called with arguments the "
-                                  "rewrite does not translate")
-            kept = self.render(context, keep)
-            simple = isinstance(keep, (ast.Name, ast.Constant, ast.Attribute))
-            rate = f"1 - {kept}" if simple else f"1 - ({kept})"
-            rest = [f"{k.arg}={self.render(context, k.value)}" for k in call.keywords
-                    if k.arg not in ("keep_prob", "rate", "x")]
-            return self.rebuilt(context, call, [self.render(context, call.args[0]), f"rate={rate}", *rest])
-        unknown = sorted(dropped - set(KEYWORD_RENAMES))
-        if unknown or any(KEYWORD_RENAMES[k] in keywords for k in dropped):
-            keyword = (unknown or sorted(dropped))[0]
-            raise Unsupported(f"`{shown}({keyword}=...)` at {context.place(call.lineno)} is a TF1 keyword "
-                              "TensorFlow 2 lacks")
-        if not dropped:
-            return None
-        return self.rebuilt(context, call, [
-            *(self.render(context, a) for a in call.args),
-            *(f"{KEYWORD_RENAMES.get(k.arg, k.arg) if k.arg else '*'}{'=' if k.arg else '*'}"
-              f"{self.render(context, k.value)}" for k in call.keywords)])
-
-    @staticmethod
-    def source(context: ModuleContext, node: ast.AST) -> str:
-        return context.source.segment(context.span(node))
-
-    def rebuilt(self, context: ModuleContext, call: ast.Call, arguments: list[str]) -> str:
-        return f"{self.render(context, call.func)}({', '.join(arguments)})"
-
-    def spelled(self, node: ast.Attribute) -> str | None:
-        """The TF2 spelling of a TF1 TensorFlow name (None: the name stands as it is)."""
-        qualified = self.context.qualified_name(node)
-        if qualified is None or not qualified.startswith("tensorflow."):
-            return None
-        shown = qualified.replace("tensorflow", "tf", 1)
-        if changed_meaning(qualified, TARGET) is not None:
-            raise Unsupported(f"`{shown}` means something else in TensorFlow 2")
-        if exists(qualified):
-            return None
-        found = replacement(qualified)
-        if found is None or ".compat." in found[1]:
-            raise Unsupported(f"`{shown}` has no TensorFlow 2 equivalent the rewrite knows")
-        alias = self.text(node).split(".", 1)[0]
-        return alias + found[1][len("tensorflow"):] + qualified[len(found[0]):]
-
-    def layer(self, call: ast.Call, name: str) -> str:
-        function = name.rsplit(".", 1)[-1]
-        if function not in LAYERS:
-            raise Unsupported(f"tf.layers.{function} is not a layer the rewrite translates")
-        keras_class, positional, default_name = LAYERS[function]
-        if not call.args or any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None for k in call.keywords):
-            raise Unsupported(f"tf.layers.{function} is called with *args or **kwargs")
-        if len(call.args) - 1 > len(positional):
-            raise Unsupported(f"tf.layers.{function} is given more arguments than it takes")
-        arguments = [f"{parameter}={self.render(self.context, value)}"
-                     for parameter, value in zip(positional, call.args[1:], strict=False)]
-        layer_name: str | None = None
-        for keyword in call.keywords:
-            if keyword.arg in LAYER_ONLY:
-                raise Unsupported(f"tf.layers.{function}({keyword.arg}=...) shares or freezes variables by "
-                                  "scope, which Keras layers do not")
-            if keyword.arg == "name":
-                layer_name = self.text(keyword.value)
-                continue
-            if keyword.arg != "inputs":
-                arguments.append(f"{keyword.arg}={self.render(self.context, keyword.value)}")
-        if layer_name is None:
-            count = self.layer_names.get(default_name, 0)
-            self.layer_names[default_name] = count + 1
-            layer_name = repr(default_name if not count else f"{default_name}_{count}")
-        attribute = f"{default_name}_{len(self.layers)}"
-        self.layers.append(GraphLayer(attribute, keras_class, (*arguments, f"name={layer_name}")))
-        inputs = call.args[0]
-        return f"self.{attribute}({self.render(self.context, inputs)})"
 
     # -- the session block ------------------------------------------------------------------------
 
@@ -690,28 +445,6 @@ class ScriptReader:
 def span_within(span: Span, outer: Span) -> bool:
     return outer[:2] <= span[:2] and span[2:] <= outer[2:]
 
-
-def positioned_children(node: ast.AST) -> Iterator[ast.AST]:
-    """The nearest descendants with a source position (through keywords, comprehensions)."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.expr, ast.stmt)):
-            yield child
-        elif not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)):
-            yield from positioned_children(child)
-
-
-def with_replacements(context: ModuleContext, node: ast.AST, replaced: list[tuple[Span, str]]) -> str:
-    """The node's source with these (disjoint) spans replaced."""
-    outer = context.span(node)
-    lines = context.source.segment(outer).split("\n")
-    for span, text in sorted(replaced, key=lambda r: r[0], reverse=True):
-        line, column, end_line, end_column = span
-        first, last = line - outer[0], end_line - outer[0]
-        start = column - (outer[1] if first == 0 else 0)
-        end = end_column - (outer[1] if last == 0 else 0)
-        merged = lines[first][:start] + text + lines[last][end:]
-        lines[first:last + 1] = merged.split("\n")
-    return "\n".join(lines)
 
 
 def sessions(context: ModuleContext, body: list[ast.stmt]) -> Iterator[ast.With | ast.Assign]:
