@@ -66,13 +66,27 @@ model.fit(train_dataset, validation_data=eval_dataset, epochs=3)
 ```
 
 ## Fix safety
-No automatic fix: a `model_fn` is arbitrary code that has to be ported by hand.
+Unsafe (`--unsafe-fixes`), for a `tf.estimator.Estimator(model_fn=...)` whose model_fn the
+rewrite translates faithfully: the model_fn becomes the `model_fn` method of a Keras model
+(keras_feature_columns.EstimatorModel, which calls it in the Estimator's modes): its own code
+in TF2 spellings, `tf.layers` calls as Keras layers made under their TF1 names (`dense/kernel`),
+`tf.losses` as the means TF1 computed, `tf.metrics` as Keras metrics under their keys, the
+TF1 optimizer hoisted into a builder with its TF1 defaults written out, seeded from
+`RunConfig(tf_random_seed)`; `train`/`evaluate`/`predict`/`train_and_evaluate` become
+`fit`/`evaluate`/`predict` on the same datasets, as EA101's rewrite does. `compare` proves it:
+equivalence mode carries the estimator's initial variables over by name and replays its
+batches. The fix changes numerics only where TF1 and TF2 kernels round differently; it is
+unsafe because it replaces the program's model and training loop. Anything it cannot
+reproduce (batch normalization's update ops, a learning-rate schedule on the global step,
+`var_list`, weighted losses, exports, TPU and tf.contrib.learn estimators, a model_fn reading
+its RunConfig) keeps the finding, with the reason; port those by hand.
 """
 
 import ast
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.findings import Severity
+from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.migrate.model import Unsupported
 from estimator_audit.rule import CallRule, Invalid, Valid
 from estimator_audit.tfapi import estimator_class, estimator_removed, tf1_only_estimator, version_text
 from estimator_audit.v1api import (
@@ -87,6 +101,7 @@ class CustomEstimator(CallRule):
     code = "EA102"
     name = "custom-estimator"
     severity = Severity.ERROR
+    fix_safety = FixSafety.UNSAFE
     summary = "A custom Estimator or train_and_evaluate: tf.estimator was removed in TensorFlow 2.16."
     triggers = ("Estimator", "train_and_evaluate")
     valid = (
@@ -191,6 +206,64 @@ class CustomEstimator(CallRule):
             at=((3, 1),),
             message="the estimator it trains is a premade DNNRegressor (EA101 reports it",
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+
+            def model_fn(features, labels, mode, params):
+                logits = tf.layers.dense(features["x"], 3)
+                loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+                optimizer = tf.train.AdamOptimizer(params["learning_rate"])
+                train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+            def train_input_fn():
+                return tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [0, 2])).batch(2)
+
+
+            estimator = tf.estimator.Estimator(model_fn=model_fn, params={"learning_rate": 0.01})
+            estimator.train(input_fn=train_input_fn, steps=100)
+            """,
+            at=((16, 13),),
+            message="its unsafe fix rewrites the model_fn as a Keras model",
+            fixed='''
+            import tensorflow as tf
+            import keras_feature_columns
+            tf.keras.utils.set_random_seed(42)
+
+
+            class Model(keras_feature_columns.EstimatorModel):
+                """The model_fn `model_fn` of a custom Estimator, as a Keras model (rewritten by estimator-audit)."""
+
+                def model_fn(self, features, labels, mode, params):
+                    logits = self.layer(tf.keras.layers.Dense, 'dense', units=3)(features["x"])
+                    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+                    train_op = self.minimize(loss)
+                    return keras_feature_columns.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+            def train_input_fn():
+                return tf.data.Dataset.from_tensor_slices(({"x": [[1.0], [2.0]]}, [0, 2])).batch(2)
+
+
+            def build_estimator(params):
+                """The Keras model that replaces tf.estimator.Estimator(model_fn=model_fn): the same
+                model_fn run eagerly, trained with the optimizer it built (TF1 defaults written out).
+                """
+                tf.keras.utils.set_random_seed(42)
+                model = Model(params=params)
+                model.compile(
+                    optimizer=tf.keras.optimizers.Adam(learning_rate=params['learning_rate'], epsilon=1e-08),
+                )
+                return model
+
+
+            estimator = build_estimator(params={"learning_rate": 0.01})
+            estimator.fit(train_input_fn(), epochs=1, steps_per_epoch=100)
+            ''',
+        ),
     )
 
     def matches(self, name: str, node: ast.Call) -> bool:
@@ -240,7 +313,32 @@ class CustomEstimator(CallRule):
                 f"tf.estimator altogether); {guide}"
             )
         target = version_text(self.context.settings.target)
+        if name not in TRAIN_AND_EVALUATE:
+            rewrite = self.rewrite(node)
+            guide = (f"{guide} (no automatic rewrite: {rewrite})" if isinstance(rewrite, Unsupported) else
+                     "its unsafe fix rewrites the model_fn as a Keras model and the estimator's uses as fit, "
+                     "evaluate and predict")
         return (
             f"{spelling} {what}: tf.estimator was removed in TensorFlow 2.16, so this cannot run "
             f"on TensorFlow {target} (the name no longer exists); {guide}"
         )
+
+    def rewrite(self, node: ast.Call) -> Fix | Unsupported:
+        """The Keras rewrite of a custom Estimator built here, or why there is none."""
+        from estimator_audit.migrate.rewrite import custom_rewrite  # only files with an estimator
+
+        memo = self.context.memo.setdefault("custom_rewrites", {})
+        if id(node) not in memo:
+            try:
+                memo[id(node)] = custom_rewrite(self.context, node)
+            except Unsupported as reason:
+                memo[id(node)] = reason
+        found: Fix | Unsupported = memo[id(node)]
+        return found
+
+    def fix(self, name: str, node: ast.Call) -> Fix | None:
+        if name in TRAIN_AND_EVALUATE or custom_estimator_entry(name) is None or name in TF1_TPU_ESTIMATORS \
+                or tf1_only_estimator(custom_estimator_entry(name) or name):
+            return None
+        found = self.rewrite(node)
+        return found if isinstance(found, Fix) else None

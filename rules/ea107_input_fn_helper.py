@@ -80,10 +80,11 @@ EA101's rewrite puts the pipeline itself where the estimator called the helper's
 import ast
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
 from estimator_audit.rule import CallRule, Invalid, Valid
 from estimator_audit.tfapi import estimator_removed, version_text
+from estimator_audit.tfsymbols import chain_base, spelling
 from estimator_audit.v1api import (
     COMPAT_INPUT_HELPERS,
     INPUT_HELPERS,
@@ -177,6 +178,16 @@ class InputFnHelper(CallRule):
         return name in COMPAT_INPUT_HELPERS and estimator_removed(self.context.settings.target)
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
+        target = self.context.settings.target
+        if name in TF1_INPUT_HELPERS and not estimator_removed(target):
+            # Below 2.16 the helper still runs under tf.compat.v1: the same function, renamed.
+            chain = node.func
+            base = chain_base(self.context, chain) if isinstance(chain, ast.Attribute) else None
+            new = f"tensorflow.compat.v1.estimator.inputs.{TF1_INPUT_HELPERS[name]}"
+            text = spelling(self.context, chain, base, new) if isinstance(chain, ast.Attribute) and base else None
+            if text is None:
+                return None
+            return Fix(FixSafety.SAFE, f"use {text}", (Edit(EditAction.REPLACE, self.context.span(chain), text=text),))
         return input_fn_as_dataset(self.context, node, name.rsplit(".", 1)[-1])
 
     def message(self, name: str, node: ast.Call) -> str:

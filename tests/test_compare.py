@@ -255,7 +255,7 @@ def test_mode_is_equivalence_only_where_the_steps_can_agree(tmp_path: Path) -> N
     keras_only = tmp_path / "keras_only.py"
     keras_only.write_text("import keras\nmodel = keras.Sequential()\n")
     assert "builds none" in plan(keras_only, None).notes[0]
-    with pytest.raises(CompareError, match="equivalence mode needs a premade estimator"):
+    with pytest.raises(CompareError, match="equivalence mode needs an estimator"):
         plan(keras_only, "equivalence")
 
 

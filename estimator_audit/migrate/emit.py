@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 from estimator_audit.layout import INDENT, wrapped
 from estimator_audit.migrate.metrics import Metric
-from estimator_audit.migrate.model import Estimator, Expression, Graph, Head, Optimizer, Runtime
+from estimator_audit.migrate.model import (
+    Estimator,
+    Expression,
+    Graph,
+    Head,
+    ModelFunction,
+    Optimizer,
+    Runtime,
+)
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
 
 
@@ -222,7 +230,7 @@ def model_options(estimator: Estimator) -> list[str]:
     return options
 
 
-def construction(estimator: Estimator, builder_name: str) -> str:
+def construction(estimator: Estimator | ModelFunction, builder_name: str) -> str:
     """The call that replaces the estimator's construction."""
     arguments = ", ".join(f"{value.name}={value.text}" for value in estimator.runtime_values())
     return f"{builder_name}({arguments})"
@@ -298,3 +306,46 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     ]
     indented = "\n".join(INDENT + line if line else "" for line in lines)
     return f"class {name}({keras}.Model):\n{indented}\n"
+
+
+def model_fn_class(model: ModelFunction, name: str, keras: str) -> str:
+    """The Keras model that runs a custom Estimator's model_fn (keras_feature_columns.EstimatorModel
+    calls it in the Estimator's modes)."""
+    signature = ", ".join(["self", *model.parameters])
+    lines = [
+        f'"""The model_fn `{model.function}` of a custom Estimator, as a Keras model (rewritten by '
+        'estimator-audit)."""',
+        "",
+        f"def model_fn({signature}):",
+        *(INDENT + line if line else "" for line in model.body),
+    ]
+    indented = "\n".join(INDENT + line if line else "" for line in lines)
+    return f"class {name}({SUPPORT_MODULE}.EstimatorModel):\n{indented}\n"
+
+
+def model_fn_builder(model: ModelFunction, class_name: str, name: str, seed: int, keras: str) -> str:
+    """`def build_x(<run-time values>): ...` returning the compiled model that replaces the
+    custom Estimator: seeded as its RunConfig seeded the graph, its optimizer hoisted from the
+    model_fn (it may read `params`)."""
+    parameters = model.runtime_values()
+    seeded = value_text(model.seed) if model.seed is not None else seed
+    if model.config is not None:
+        config = model.config.name
+        seeded = f"{seed} if {config}.tf_random_seed is None else {config}.tf_random_seed"
+    arguments = []
+    if model.params is not None:
+        arguments.append(f"params={model.params.name}")
+    if model.model_dir is not None:
+        arguments.append(f"model_dir={model.model_dir.name}")
+    elif model.config is not None:
+        arguments.append(f"model_dir={model.config.name}.model_dir")
+    lines = [
+        f'"""The Keras model that replaces tf.estimator.Estimator(model_fn={model.function}): the same',
+        "model_fn run eagerly, trained with the optimizer it built (TF1 defaults written out).",
+        '"""',
+        f"{keras}.utils.set_random_seed({seeded})",
+        f"model = {class_name}({', '.join(arguments)})",
+        f"model.compile(optimizer={model.optimizer})",
+        "return model",
+    ]
+    return f"def {name}({', '.join(value.name for value in parameters)}):\n{block(lines, INDENT)}\n"

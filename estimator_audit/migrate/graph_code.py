@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from estimator_audit.calls import UNKNOWN, argument
 from estimator_audit.facts import TF_RANDOM_OPS
 from estimator_audit.findings import Span
 from estimator_audit.migrate.model import GraphLayer, Unsupported
@@ -43,7 +44,28 @@ LAYERS = {
     "max_pooling2d": ("MaxPooling2D", ("pool_size", "strides", "padding", "data_format"), "max_pooling2d"),
     "average_pooling2d": ("AveragePooling2D", ("pool_size", "strides", "padding", "data_format"),
                           "average_pooling2d"),
+    "dropout": ("Dropout", ("rate", "noise_shape", "seed"), "dropout"),
 }
+# Arguments a TF1 layer function takes at call time, and their TF1 defaults: a Keras Dropout
+# called inside a model that trains drops, while TF1's `tf.layers.dropout` dropped only when
+# told `training=True`.
+LAYER_CALL_ARGUMENTS = {"dropout": (("training", "False"),)}
+# tf.compat.v1.losses functions -> (their parameters before `weights`, the TF2 per-element loss).
+# With the default weights (1.0) and reduction (SUM_BY_NONZERO_WEIGHTS) TF1 returned the mean of
+# the per-element losses over every element, in float32. `{tf}` is the module's TensorFlow.
+TF1_LOSSES = {
+    "mean_squared_error": (("labels", "predictions"), "{tf}.math.squared_difference("
+                           "{tf}.cast({predictions}, {tf}.float32), {tf}.cast({labels}, {tf}.float32))"),
+    "absolute_difference": (("labels", "predictions"), "{tf}.abs({tf}.cast({predictions}, {tf}.float32) - "
+                            "{tf}.cast({labels}, {tf}.float32))"),
+    "sparse_softmax_cross_entropy": (("labels", "logits"), "{tf}.nn.sparse_softmax_cross_entropy_with_logits("
+                                     "labels={labels}, logits={logits})"),
+    "softmax_cross_entropy": (("onehot_labels", "logits"), "{tf}.nn.softmax_cross_entropy_with_logits("
+                              "labels={tf}.cast({onehot_labels}, {logits}.dtype), logits={logits})"),
+    "sigmoid_cross_entropy": (("multi_class_labels", "logits"), "{tf}.nn.sigmoid_cross_entropy_with_logits("
+                              "labels={tf}.cast({multi_class_labels}, {logits}.dtype), logits={logits})"),
+}
+LOSS_PREFIXES = ("tensorflow.losses.", "tensorflow.compat.v1.losses.")
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
 # Calls that make variables: in code the model runs on every call, they would make new ones.
 VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
@@ -84,6 +106,8 @@ class GraphCode:
         self.layer_names: dict[str, int] = {}
         self.draws: set[str] = set()
         self.edits: list[Site] = []  # in the functions the graph code calls
+        self.values: set[str] = set()  # local names of values (a dict `params`), not of modules
+        self.lazy_layers = False  # layers made at call time (self.layer), not built in __init__
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -151,6 +175,11 @@ class GraphCode:
                 translated = self.tf1_call(context, node, name)
                 if translated is not None:
                     return translated
+        if isinstance(node, (ast.Attribute, ast.Name)) and context is self.context and self.aliases:
+            qualified = context.qualified_name(node) or ""
+            for known, alias in self.aliases.items():
+                if qualified == known or qualified.startswith(known + "."):
+                    return alias + qualified[len(known):]
         if isinstance(node, ast.Attribute) and context is self.context:
             spelled = self.spelled(node)
             if spelled is not None:
@@ -194,7 +223,7 @@ class GraphCode:
         found_def = called(context, call)
         if found_def is None or not isinstance(found_def.node, (ast.FunctionDef, ast.Lambda)):
             root = name.split(".", 1)[0] if name is not None else None
-            if name is None or root in PLAIN_PYTHON or root in sys.stdlib_module_names:
+            if name is None or root in PLAIN_PYTHON or root in sys.stdlib_module_names or root in self.values:
                 return  # a method of a value, a builtin, NumPy
             raise Unsupported(f"the graph code calls `{name}` ({where.strip()}), which the rewrite cannot "
                               "read")
@@ -211,6 +240,8 @@ class GraphCode:
         shown = name.replace("tensorflow", "tf", 1)
         keywords = {k.arg for k in call.keywords}
         dropped = v1_keywords(name, TARGET) & keywords
+        if name.startswith(LOSS_PREFIXES) and name.rsplit(".", 1)[-1] in TF1_LOSSES:
+            return self.tf1_loss(context, call, name)
         if name == DROPOUT and (len(call.args) > 1 or "keep_prob" in keywords):
             keep = call.args[1] if len(call.args) > 1 else next(k.value for k in call.keywords
                                                                 if k.arg == "keep_prob")
@@ -234,6 +265,33 @@ class GraphCode:
             *(self.render(context, a) for a in call.args),
             *(f"{KEYWORD_RENAMES.get(k.arg, k.arg) if k.arg else '*'}{'=' if k.arg else '*'}"
               f"{self.render(context, k.value)}" for k in call.keywords)])
+
+    def tf1_loss(self, context: ModuleContext, call: ast.Call, name: str) -> str:
+        """`tf.losses.sparse_softmax_cross_entropy(labels, logits)` as the mean TF1 computed."""
+        function = name.rsplit(".", 1)[-1]
+        parameters, elementwise = TF1_LOSSES[function]
+        where = f"`tf.losses.{function}` at {context.place(call.lineno)}"
+        given: dict[str, str] = {}
+        for parameter in (*parameters, "weights", "scope"):
+            found = argument(call, parameter, (*parameters, "weights"))
+            if found is UNKNOWN:
+                raise Unsupported(f"{where} is called with *args or **kwargs")
+            if isinstance(found, ast.expr):
+                given[parameter] = self.render(context, found)
+        known = {*parameters, "weights", "scope"}
+        if len(call.args) > len(parameters) + 1 or {k.arg for k in call.keywords} - known:
+            raise Unsupported(f"{where} is given a label smoothing, collection or reduction the rewrite "
+                              "does not translate")
+        if given.get("weights", "1.0") not in ("1.0", "1"):
+            raise Unsupported(f"{where} weights its examples (TF1 divided by the non-zero weights)")
+        missing = [p for p in parameters if p not in given]
+        if missing:
+            raise Unsupported(f"{where} is not given {', '.join(missing)}")
+        logits = argument(call, "logits", parameters)
+        if "{logits}.dtype" in elementwise and not isinstance(logits, ast.Name):
+            raise Unsupported(f"{where} is given logits that are not a named tensor")
+        tf = context.alias_for("tensorflow") or "tf"
+        return f"{tf}.reduce_mean({elementwise.format(tf=tf, **given)})"
 
     @staticmethod
     def source(context: ModuleContext, node: ast.AST) -> str:
@@ -263,32 +321,41 @@ class GraphCode:
         if function not in LAYERS:
             raise Unsupported(f"tf.layers.{function} is not a layer the rewrite translates")
         keras_class, positional, default_name = LAYERS[function]
-        if not call.args or any(isinstance(a, ast.Starred) for a in call.args) or any(
-                k.arg is None for k in call.keywords):
+        at_call = dict(LAYER_CALL_ARGUMENTS.get(function, ()))
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
             raise Unsupported(f"tf.layers.{function} is called with *args or **kwargs")
-        if len(call.args) - 1 > len(positional):
+        given = dict(zip(("inputs", *positional, *at_call), call.args, strict=False))
+        if len(call.args) > len(given):
             raise Unsupported(f"tf.layers.{function} is given more arguments than it takes")
-        arguments = [f"{parameter}={self.render(self.context, value)}"
-                     for parameter, value in zip(positional, call.args[1:], strict=False)]
-        layer_name: str | None = None
-        for keyword in call.keywords:
-            if keyword.arg in LAYER_ONLY:
-                raise Unsupported(f"tf.layers.{function}({keyword.arg}=...) shares or freezes variables by "
-                                  "scope, which Keras layers do not")
-            if keyword.arg == "name":
-                layer_name = self.text(keyword.value)
-                continue
-            if keyword.arg != "inputs":
-                arguments.append(f"{keyword.arg}={self.render(self.context, keyword.value)}")
-        if layer_name is None:
+        given.update({k.arg: k.value for k in call.keywords if k.arg is not None})
+        inputs = given.pop("inputs", None)
+        if inputs is None:
+            raise Unsupported(f"tf.layers.{function} at {self.context.place(call.lineno)} is given no inputs")
+        for parameter in sorted(LAYER_ONLY & set(given)):
+            raise Unsupported(f"tf.layers.{function}({parameter}=...) shares or freezes variables by scope, "
+                              "which Keras layers do not")
+        named = given.pop("name", None)
+        arguments = [f"{parameter}={self.render(self.context, value)}" for parameter, value in given.items()
+                     if parameter not in at_call]
+        if keras_class == "Dropout":
+            self.draws.add(name.replace("tensorflow", "tf", 1))
+        called = [self.render(self.context, inputs), *(
+            f"{parameter}={self.render(self.context, given[parameter]) if parameter in given else default}"
+            for parameter, default in at_call.items())]
+        if self.lazy_layers:  # TF1 named the layer as the graph was built: so does the model
+            named_text = [] if named is None else [f"name={self.text(named)}"]
+            made = ", ".join([f"{self.keras}.layers.{keras_class}", repr(default_name), *named_text,
+                              *arguments])
+            return f"self.layer({made})({', '.join(called)})"
+        if named is None:
             count = self.layer_names.get(default_name, 0)
             self.layer_names[default_name] = count + 1
             layer_name = repr(default_name if not count else f"{default_name}_{count}")
+        else:
+            layer_name = self.text(named)
         attribute = f"{default_name}_{len(self.layers)}"
         self.layers.append(GraphLayer(attribute, keras_class, (*arguments, f"name={layer_name}")))
-        inputs = call.args[0]
-        return f"self.{attribute}({self.render(self.context, inputs)})"
-
+        return f"self.{attribute}({', '.join(called)})"
 
 
 def positioned_children(node: ast.AST) -> Iterator[ast.AST]:
@@ -307,8 +374,8 @@ def with_replacements(context: ModuleContext, node: ast.AST, replaced: list[tupl
     for span, text in sorted(replaced, key=lambda r: r[0], reverse=True):
         line, column, end_line, end_column = span
         first, last = line - outer[0], end_line - outer[0]
-        start = column - (outer[1] if first == 0 else 0)
-        end = end_column - (outer[1] if last == 0 else 0)
+        start = column - (outer[1] if first == 0 else 1)  # columns are 1-based
+        end = end_column - (outer[1] if last == 0 else 1)
         merged = lines[first][:start] + text + lines[last][end:]
         lines[first:last + 1] = merged.split("\n")
     return "\n".join(lines)

@@ -172,3 +172,30 @@ class Graph:
     loss: str
     optimizer: str
     draws: tuple[str, ...] = ()  # random ops the graph code runs at every step (`tf.nn.dropout`)
+
+
+@dataclass(frozen=True)
+class ModelFunction:
+    """A custom Estimator: its `model_fn` as the method of a Keras model that runs it eagerly
+    (`body`: the function's statements in TF2, layers built once by their TF1 names, the
+    optimizer's `minimize` marking the loss trained), the optimizer hoisted out of it (a Keras 3
+    optimizer's source with the TF1 defaults written out, over `params` and module names), and
+    what the Estimator's construction passed it."""
+
+    function: str  # the program's name for the model_fn
+    parameters: tuple[str, ...]  # its parameters: features, labels, mode[, params][, config]
+    body: tuple[str, ...]
+    optimizer: str
+    params: Runtime | None
+    seed: int | Runtime | None
+    model_dir: Runtime | None = None
+    config: Runtime | None = None
+    draws: tuple[str, ...] = ()  # random ops the model_fn runs at every step (dropout)
+
+    def runtime_values(self) -> list[Runtime]:
+        """The builder's parameters, in a stable order, each once."""
+        found: list[Runtime] = []
+        for value in (self.params, self.seed, self.model_dir, self.config):
+            if isinstance(value, Runtime) and value.name not in {known.name for known in found}:
+                found.append(value)
+        return found

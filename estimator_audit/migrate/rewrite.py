@@ -25,7 +25,8 @@ from estimator_audit.migrate.frontend import Construction, read_construction
 from estimator_audit.migrate.inputs import InputReader
 from estimator_audit.migrate.lookup import definition, scopes, text
 from estimator_audit.migrate.metrics import Metric, metric_function
-from estimator_audit.migrate.model import Estimator, Unsupported
+from estimator_audit.migrate.model import Estimator, ModelFunction, Unsupported
+from estimator_audit.migrate.model_fn import CustomConstruction, read_custom
 from estimator_audit.migrate.obsolete import obsolete_assignments
 from estimator_audit.migrate.scopes import end_position, position
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
@@ -62,7 +63,7 @@ class Replacement:
 class Plan:
     """One estimator's rewrite across the program."""
 
-    construction: Construction
+    construction: Construction | CustomConstruction
     constructor_context: ModuleContext
     flow: Flow
     replacements: tuple[Replacement, ...]
@@ -154,14 +155,20 @@ def unmigrated_nearby(context: ModuleContext) -> str | None:
 
 
 def planned(context: ModuleContext, constructor: ast.Call) -> Plan:
-    construction = read_construction(context, constructor)
+    construction: Construction | CustomConstruction
+    if is_premade(context, constructor):
+        construction = read_construction(context, constructor)
+        described: Estimator | ModelFunction = construction.estimator
+    else:
+        construction = read_custom(context, constructor, module_keras(context))
+        described = construction.model
     flow = estimator_flow(context, constructor)
     replacements: list[Replacement] = []
     obsolete: list[tuple[ModuleContext, ast.AST]] = []
     uses_os: set[int] = set()
     inputs = InputReader()
     for site in flow.sites:
-        replacement, read = site_replacement(site, construction.estimator, inputs)
+        replacement, read = site_replacement(site, described, inputs)
         replacements.append(replacement)
         obsolete += [(site.context, node) for node in read]
         if "os.path.join" in replacement.text:
@@ -175,7 +182,10 @@ def planned(context: ModuleContext, constructor: ast.Call) -> Plan:
         if id(wrapper.context) not in changed:
             raise Unsupported(f"add_metrics() at {where(wrapper.context, wrapper.call)} is in a module the "
                               "rewrite does not change")
-        metrics += metric_function(wrapper.context, wrapper.metric_fn, construction.estimator.head, context)
+        if not isinstance(described, Estimator):
+            raise Unsupported(f"add_metrics() at {where(wrapper.context, wrapper.call)} adds metrics to a "
+                              "custom Estimator: add them to its model_fn's eval_metric_ops")
+        metrics += metric_function(wrapper.context, wrapper.metric_fn, described.head, context)
         statement = scopes(wrapper.context).parent(wrapper.call)
         if isinstance(statement, ast.Assign) and [getattr(t, "id", None) for t in statement.targets] == [
                 wrapper.receiver]:
@@ -224,7 +234,7 @@ def eager_switches(context: ModuleContext) -> list[ast.stmt]:
     return [statement for statement in statements if isinstance(statement, ast.stmt)]
 
 
-def site_replacement(site: Site, estimator: Estimator, inputs: InputReader
+def site_replacement(site: Site, estimator: Estimator | ModelFunction, inputs: InputReader
                      ) -> tuple[Replacement, list[ast.AST]]:
     """The Keras code for one use, and the spec or exporter values it read (maybe obsolete)."""
     context, receiver, arguments = site.context, site.receiver, site.arguments
@@ -248,6 +258,10 @@ def site_replacement(site: Site, estimator: Estimator, inputs: InputReader
         dataset = inputs.dataset_expression(context, arguments["input_fn"])
         return Replacement(context, site.call, emit.predictions(receiver, dataset)), []
     if site.method == "export":
+        if isinstance(estimator, ModelFunction):
+            raise Unsupported(f"the custom Estimator is exported at {where(context, site.call)}: its "
+                              "serving signature comes from the model_fn's export_outputs, which the rewrite "
+                              "does not translate")
         export_dir = text(context, arguments["export_dir_base"])
         serving = serving_function(context, arguments["serving_input_receiver_fn"])
         return Replacement(context, site.call, emit.export(receiver, export_dir, serving)), []
@@ -322,7 +336,7 @@ def exporters(context: ModuleContext, node: ast.expr) -> tuple[list[tuple[str, a
     return found, read
 
 
-def train_and_evaluate(site: Site, estimator: Estimator, inputs: InputReader
+def train_and_evaluate(site: Site, estimator: Estimator | ModelFunction, inputs: InputReader
                        ) -> tuple[Replacement, list[ast.AST]]:
     """`train_and_evaluate(est, train_spec, eval_spec)`: train to max_steps, evaluate the final
     model (what train_and_evaluate always does last; its throttled evaluations in between
@@ -341,6 +355,9 @@ def train_and_evaluate(site: Site, estimator: Estimator, inputs: InputReader
     evaluated = inputs.dataset_expression(context, evaluation["input_fn"])
     lines.append(emit.evaluate_text(receiver, evaluated, steps_text))
     if "exporters" in evaluation and not is_none(evaluation["exporters"]):
+        if isinstance(estimator, ModelFunction):
+            raise Unsupported("the EvalSpec exports the custom Estimator, whose serving signature comes from "
+                              "the model_fn's export_outputs, which the rewrite does not translate")
         if estimator.model_dir is None and estimator.config is None:
             raise Unsupported("exporters write into the estimator's model_dir, and it has none")
         found, read_exporters = exporters(context, evaluation["exporters"])
@@ -358,14 +375,19 @@ def module_imports(context: ModuleContext, plan: Plan, needs_keras: bool) -> tup
     imports: tuple[str, ...] = (support_import(context),)
     keras = "keras"
     if needs_keras:
-        try:
-            keras, keras_imports = keras_spelling(context)
-        except LookupError:
-            raise Unsupported("the file binds `keras` to something else") from None
-        imports += keras_imports
+        keras = module_keras(context)
+        imports += keras_spelling(context)[1]
     if id(context) in plan.uses_os:
         imports += ("import os",) if context.alias_for("os") != "os" else ()
     return keras, imports
+
+
+def module_keras(context: ModuleContext) -> str:
+    """How the module's new code spells Keras."""
+    try:
+        return keras_spelling(context)[0]
+    except LookupError:
+        raise Unsupported("the file binds `keras` to something else") from None
 
 
 def support_import(context: ModuleContext) -> str:
@@ -445,6 +467,7 @@ def module_seeded(context: ModuleContext) -> bool:
 def keras_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     """The unsafe fix, in the module that builds the estimator."""
     plan = plan_for(context, constructor)
+    assert isinstance(plan.construction, Construction)
     estimator = plan.construction.estimator
     keras, imports = module_imports(context, plan, needs_keras=True)
     name = builder_name(context, constructor, estimator.class_name)
@@ -470,7 +493,50 @@ def holder_rewrite(context: ModuleContext, holder: ast.Call, plan: Plan) -> Fix:
     return Fix(FixSafety.UNSAFE, description(plan), tuple(local_edits(context, plan)), imports)
 
 
+def custom_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
+    """The unsafe fix of a custom Estimator: its model_fn becomes a Keras model class (in the
+    function's place), the construction a builder's call, its uses fit/evaluate/predict."""
+    plan = plan_for(context, constructor)
+    construction = plan.construction
+    assert isinstance(construction, CustomConstruction)
+    model = construction.model
+    function = construction.function
+    uses = [node for node in ast.walk(context.tree) if isinstance(node, ast.Name) and node.id == function.name
+            and isinstance(node.ctx, ast.Load) and not (node in constructor.args or any(
+                node is keyword.value for keyword in constructor.keywords))]
+    if uses:
+        raise Unsupported(f"the model_fn `{function.name}` is also used at {where(context, uses[0])}")
+    keras, imports = module_imports(context, plan, needs_keras=True)
+    taken: set[str] = set()
+    variable = wanted_name(context, constructor)
+    wanted = camel(variable) if variable else camel(function.name)
+    if wanted == "EstimatorModel":  # the support module's base class: name it after the model_fn
+        wanted = camel(function.name)
+    class_name = free_name(context, wanted, taken)
+    name = builder_name(context, constructor, "estimator")
+    edits = [Edit(EditAction.REPLACE_STATEMENT, context.span(function),
+                  text=emit.model_fn_class(model, class_name, keras).rstrip("\n")),
+             Edit(EditAction.INSERT_BEFORE_STATEMENT, context.span(top_level_statement(context, constructor)),
+                  text=emit.model_fn_builder(model, class_name, name, context.settings.seed, keras)),
+             replace_edit(context, Replacement(context, constructor, emit.construction(model, name))),
+             *local_edits(context, plan)]
+    if not module_seeded(context):
+        seed = model.seed if isinstance(model.seed, int) else context.settings.seed
+        edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
+    optimizer = model.optimizer.split("(", 1)[0].rsplit(".", 1)[-1]
+    return Fix(FixSafety.UNSAFE, f"Rewrite the custom Estimator as a Keras model running `{function.name}` "
+               f"({optimizer}) and its {len(plan.flow.sites)} use(s)", tuple(edits), imports, exclusive=True)
+
+
+def camel(name: str) -> str:
+    """model_fn -> Model, cnn_model_fn -> CnnModel: the class that runs that model_fn."""
+    words = [word for word in name.removesuffix("_fn").split("_") if word]
+    joined = "".join(word[:1].upper() + word[1:] for word in words) or "Estimator"
+    return joined if joined.endswith("Model") else f"{joined}Model"
+
+
 def description(plan: Plan) -> str:
+    assert isinstance(plan.construction, Construction)
     estimator = plan.construction.estimator
     return (f"Rewrite {estimator.class_name} as a Keras model ({described(estimator)}) and its "
             f"{len(plan.flow.sites)} use(s)")

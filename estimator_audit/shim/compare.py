@@ -493,17 +493,20 @@ class Plan:
     estimator: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     session: dict[str, str] | None = None  # a Session script's placeholders: graph name -> feed key
+    custom: bool = False  # a custom Estimator: its model variables map by name
 
 
 def plan(legacy: Path, mode: Mode | None) -> Plan:
-    """Equivalence mode when the legacy program builds exactly one premade estimator the
-    rewrite can describe, and it trains without dropout (dropout masks are drawn from each
-    runtime's own random numbers, so no two steps could agree)."""
-    from estimator_audit.shim.mapping import premade_estimators
+    """Equivalence mode when the legacy program builds exactly one estimator the rewrite can
+    describe (premade, or custom with a model_fn it translates), and it trains without dropout
+    (dropout masks are drawn from each runtime's own random numbers, so no two steps could
+    agree)."""
+    from estimator_audit.migrate.model import ModelFunction
+    from estimator_audit.shim.mapping import estimators
 
     if mode == "outcome":
         return Plan("outcome")
-    found = premade_estimators(legacy)
+    found = estimators(legacy)
     if not found:
         session = session_plan(legacy, mode)
         if session is not None:
@@ -516,16 +519,21 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
     (only,) = found
     assert only.estimator is not None
     estimator = only.estimator
-    name = f"{estimator.class_name} ({estimator.api})"
-    if estimator.dnn is not None and estimator.dnn.dropout is not None:
-        rate = estimator.dnn.dropout
-        shown = rate if isinstance(rate, float) else f"`{rate.text}`"
+    if isinstance(estimator, ModelFunction):
+        name = f"Estimator(model_fn={estimator.function})"
+        note = (f"the model_fn draws random numbers at every step ({', '.join(estimator.draws)}): each "
+                "runtime draws its own, so the steps cannot agree") if estimator.draws else None
+    else:
+        name = f"{estimator.class_name} ({estimator.api})"
+        rate = estimator.dnn.dropout if estimator.dnn is not None else None
+        shown = rate if isinstance(rate, float) else f"`{getattr(rate, 'text', rate)}`"
         note = (f"the estimator trains with dropout {shown}: each runtime draws its own "
-                "dropout masks, so the steps cannot agree")
+                "dropout masks, so the steps cannot agree") if rate is not None else None
+    if note is not None:
         if mode != "equivalence":
             return Plan("outcome", notes=(f"outcome mode: {note}",))
         return Plan("equivalence", name, (note,))
-    return Plan("equivalence", name)
+    return Plan("equivalence", name, custom=isinstance(estimator, ModelFunction))
 
 
 def session_plan(legacy: Path, mode: Mode | None) -> Plan | None:
@@ -554,11 +562,11 @@ def session_plan(legacy: Path, mode: Mode | None) -> Plan | None:
 
 def _no_equivalence(found: list[Found]) -> str | None:
     if not found:
-        return "a premade estimator in the legacy program, and it builds none"
+        return "an estimator in the legacy program, and it builds none"
     if len(found) > 1:
-        return f"exactly one premade estimator in the legacy program, and it builds {len(found)}"
+        return f"exactly one estimator in the legacy program, and it builds {len(found)}"
     if found[0].estimator is None:
-        return f"a premade estimator the rewrite can describe ({found[0].class_name}: {found[0].reason})"
+        return f"an estimator the rewrite can describe ({found[0].class_name}: {found[0].reason})"
     return None
 
 
@@ -647,7 +655,9 @@ def compare(legacy: str | Path, migrated: str | Path, *, rtol: float | None = No
             say(f"{legacy.name}: done in {time.monotonic() - started:.1f} s; running {migrated.name} on the "
                 "current runtime from its initial weights...")
             initial = arrays(before, "initial")
-            mapping = variable_mapping({name: value.shape for name, value in initial.items()})
+            shapes = {name: value.shape for name, value in initial.items()}
+            mapping = [WeightMap(name, (Block(name),)) for name in meta(before).get("trainable", [])] \
+                if decided.custom else variable_mapping(shapes)
             current_spec["mapping"] = [entry.to_json() for entry in mapping]
             started = time.monotonic()
             after = finish(launch(current_interpreter, current_spec, folder), current_spec)

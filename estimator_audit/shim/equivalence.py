@@ -175,6 +175,8 @@ def patch_estimator(spec: dict[str, Any], record: Record) -> None:
         def after_create_session(self, session: Any, coord: Any) -> None:
             if not any(name.startswith("initial/") for name in record.arrays):
                 record.variables("initial", graph_variables(session))
+                # A custom Estimator's model variables map by name onto the Keras rewrite's.
+                record.meta["trainable"] = [v.op.name for v in tf.compat.v1.trainable_variables()]
 
         def before_run(self, run_context: Any) -> Any:
             return tf.compat.v1.train.SessionRunArgs(self.loss)
@@ -490,11 +492,21 @@ def patch_keras(spec: dict[str, Any], record: Record) -> None:
         record.variables("final", {path: v.numpy() for path, v in model_variables(self).items()})
         return history
 
+    def make_layers(model: Any, batches: list[tuple[dict[str, Any], Any]]) -> None:
+        """A custom Estimator's Keras model makes its layers the first time its model_fn runs:
+        run it once on the first legacy batch, in TRAIN mode (no step is taken)."""
+        if model.variables or not hasattr(model, "run_model_fn") or not batches:
+            return
+        features, labels = batches[0]
+        x = features["__features__"] if list(features) == ["__features__"] else features
+        model.run_model_fn(x, labels, "train")
+
     def replay_segment(model: Any, index: int, x: Any, callbacks: list[Any]) -> Any:
         """Equivalence mode: the legacy batches of train call `index`, from the legacy start."""
-        if index == 0:
-            carry_initial_weights(model)
         batches = segment(index)
+        if index == 0:
+            make_layers(model, batches)
+            carry_initial_weights(model)
         offset = state["step"]
         state["step"] += len(batches)
         record.meta["segments"].append(len(batches))

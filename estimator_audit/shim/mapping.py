@@ -21,7 +21,8 @@ from pathlib import Path
 
 from estimator_audit.config import Settings
 from estimator_audit.migrate.frontend import read_construction
-from estimator_audit.migrate.model import Estimator, Graph, Unsupported
+from estimator_audit.migrate.model import Estimator, Graph, ModelFunction, Unsupported
+from estimator_audit.migrate.model_fn import read_custom
 from estimator_audit.tfapi import estimator_class
 
 DNN_INPUTS = "dnn/input_from_feature_columns/input_layer/"
@@ -82,18 +83,19 @@ def variable_mapping(shapes: Mapping[str, Sequence[int]]) -> list[WeightMap]:
 
 @dataclass(frozen=True)
 class Found:
-    """A premade estimator a program builds: its description, or why there is none."""
+    """An estimator a program builds: its description (a premade one's, or a custom one's
+    model_fn), or why there is none."""
 
     line: int
     class_name: str
-    estimator: Estimator | None
+    estimator: Estimator | ModelFunction | None
     reason: str | None
 
 
-def premade_estimators(path: Path) -> list[Found]:
-    """The premade estimators the program builds, in `path` or in the modules of its folder it
-    imports (a `trainer/task.py` whose estimator `trainer/model.py` builds), read statically:
-    nothing is imported or run."""
+def estimators(path: Path) -> list[Found]:
+    """The estimators the program builds, in `path` or in the modules of its folder it imports
+    (a `trainer/task.py` whose estimator `trainer/model.py` builds), read statically as the
+    Keras rewrite reads them: nothing is imported or run."""
     from estimator_audit.project import Project
     from estimator_audit.shim.legacy import program_root
 
@@ -109,10 +111,11 @@ def premade_estimators(path: Path) -> list[Found]:
         pending += project.imports_of(module, context)
         for node in ast.walk(context.tree):
             info = estimator_class(context.call_name(node)) if isinstance(node, ast.Call) else None
-            if info is None or not info.premade or not isinstance(node, ast.Call):
+            if info is None or not isinstance(node, ast.Call):
                 continue
             try:
-                estimator = read_construction(context, node).estimator
+                estimator: Estimator | ModelFunction = read_construction(context, node).estimator \
+                    if info.premade else read_custom(context, node, "keras").model
             except Unsupported as reason:
                 found.append(Found(node.lineno, info.short_name, None, str(reason)))
             else:

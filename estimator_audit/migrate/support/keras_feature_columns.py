@@ -1155,8 +1155,51 @@ class LinearModel(keras.layers.Layer):  # type: ignore[misc]
         return cls(columns, **config)
 
 
+class _ModelDirCheckpoints:
+    """A model's checkpoint in `<model_dir>/keras` (weights and optimizer states), which an
+    Estimator's model_dir held: `_restore` after compiling, `_save` after every fit."""
+
+    model_dir: str | None
+    load_weights: Callable[..., Any]  # keras.Model's
+    save_weights: Callable[..., Any]
+
+    def _steps(self) -> list[tuple[Any, list[Any]]]:
+        raise NotImplementedError
+
+    def _checkpoint(self) -> str | None:
+        return None if self.model_dir is None else os.path.join(str(self.model_dir), "keras")
+
+    def _restore(self) -> None:
+        folder = self._checkpoint()
+        if folder is None or not tf.io.gfile.exists(os.path.join(folder, "optimizers.npz")):
+            return
+        with tempfile.TemporaryDirectory() as scratch:
+            for part in ("model.weights.h5", "optimizers.npz"):
+                tf.io.gfile.copy(os.path.join(folder, part), os.path.join(scratch, part), overwrite=True)
+            self.load_weights(os.path.join(scratch, "model.weights.h5"))
+            with np.load(os.path.join(scratch, "optimizers.npz")) as states:
+                for index, (optimizer, variables) in enumerate(self._steps()):
+                    if not optimizer.built:
+                        optimizer.build(variables)
+                    for number, variable in enumerate(optimizer.variables):
+                        variable.assign(states[f"{index}/{number}"])
+
+    def _save(self) -> None:
+        folder = self._checkpoint()
+        if folder is None:
+            return
+        tf.io.gfile.makedirs(folder)
+        with tempfile.TemporaryDirectory() as scratch:
+            self.save_weights(os.path.join(scratch, "model.weights.h5"))
+            np.savez(os.path.join(scratch, "optimizers.npz"), **{
+                f"{index}/{number}": variable.numpy() for index, (optimizer, _) in enumerate(self._steps())
+                for number, variable in enumerate(optimizer.variables)})
+            for part in ("model.weights.h5", "optimizers.npz"):
+                tf.io.gfile.copy(os.path.join(scratch, part), os.path.join(folder, part), overwrite=True)
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Model(keras.Model):  # type: ignore[misc]
+class Model(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
     """A functional model fed the estimator's feature dicts, trained like the estimator's head.
 
     `call` takes exactly the model's own inputs from a dict that may hold more features (a plain
@@ -1230,37 +1273,6 @@ class Model(keras.Model):  # type: ignore[misc]
         history = super().fit(*args, **kwargs)
         self._save()
         return history
-
-    def _checkpoint(self) -> str | None:
-        return None if self.model_dir is None else os.path.join(str(self.model_dir), "keras")
-
-    def _restore(self) -> None:
-        folder = self._checkpoint()
-        if folder is None or not tf.io.gfile.exists(os.path.join(folder, "optimizers.npz")):
-            return
-        with tempfile.TemporaryDirectory() as scratch:
-            for part in ("model.weights.h5", "optimizers.npz"):
-                tf.io.gfile.copy(os.path.join(folder, part), os.path.join(scratch, part), overwrite=True)
-            self.load_weights(os.path.join(scratch, "model.weights.h5"))
-            with np.load(os.path.join(scratch, "optimizers.npz")) as states:
-                for index, (optimizer, variables) in enumerate(self._steps()):
-                    if not optimizer.built:
-                        optimizer.build(variables)
-                    for number, variable in enumerate(optimizer.variables):
-                        variable.assign(states[f"{index}/{number}"])
-
-    def _save(self) -> None:
-        folder = self._checkpoint()
-        if folder is None:
-            return
-        tf.io.gfile.makedirs(folder)
-        with tempfile.TemporaryDirectory() as scratch:
-            self.save_weights(os.path.join(scratch, "model.weights.h5"))
-            np.savez(os.path.join(scratch, "optimizers.npz"), **{
-                f"{index}/{number}": variable.numpy() for index, (optimizer, _) in enumerate(self._steps())
-                for number, variable in enumerate(optimizer.variables)})
-            for part in ("model.weights.h5", "optimizers.npz"):
-                tf.io.gfile.copy(os.path.join(scratch, part), os.path.join(folder, part), overwrite=True)
 
     def _steps(self) -> list[tuple[Any, list[Any]]]:
         """(optimizer, the variables it steps) pairs."""
@@ -1392,11 +1404,174 @@ def _check_dense_steps(optimizer: Any, tables: Sequence[Any], others: Sequence[A
                               "linear model's kernel) step them as the estimator did.")
 
 
+# Custom Estimators: the program's model_fn, run eagerly by a Keras model.
+
+
+class ModeKeys:
+    """tf.estimator.ModeKeys: the modes a model_fn is called in, with the Estimator's values."""
+
+    TRAIN = "train"
+    EVAL = "eval"
+    PREDICT = "infer"
+
+
+class TrainOp(NamedTuple):
+    """What `optimizer.minimize(loss)` stands for in a model_fn run by EstimatorModel: the loss
+    its train_step minimizes (with the optimizer the model was compiled with)."""
+
+    loss: Any
+
+
+class EstimatorSpec(NamedTuple):
+    """tf.estimator.EstimatorSpec's fields, as a model_fn returns them. `eval_metric_ops` maps
+    keys to what EstimatorModel.metric returned; `export_outputs`, `scaffold` and the hooks only
+    served the Estimator's export and sessions, and are kept for code that reads them."""
+
+    mode: str
+    predictions: Any = None
+    loss: Any = None
+    train_op: Any = None
+    eval_metric_ops: Any = None
+    export_outputs: Any = None
+    training_chief_hooks: Any = None
+    training_hooks: Any = None
+    scaffold: Any = None
+    evaluation_hooks: Any = None
+    prediction_hooks: Any = None
+
+
+class EstimatorModel(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
+    """A custom Estimator as a Keras model: subclasses define `model_fn(self, features, labels,
+    mode[, params][, config])`, the program's model_fn with its layers made through `self.layer`
+    and its metrics through `self.metric`. `fit` calls it in TRAIN mode and steps the compiled
+    optimizer on the loss its `minimize` marked; `evaluate` calls it in EVAL mode and reports the
+    mean loss and every `eval_metric_ops` entry under its key, as Estimator.evaluate did;
+    `predict` returns its predictions (`predictions` turns them into the per-example dicts the
+    Estimator yielded). Layers are made the first time the model_fn asks for a TF1 name
+    (`dense`, `dense_1`, ... in the order of the calls, or the name it gives) and reused by that
+    name in every mode, as TF1 shared them through the checkpoint; their variables carry those
+    names (`dense/kernel`). The model compiles without XLA, as the Estimator ran its graph.
+    With a `model_dir` it keeps its weights in `<model_dir>/keras` as `Model` does.
+    """
+
+    def __init__(self, params: Any = None, config: Any = None, model_dir: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.params = {} if params is None else params
+        self.config = config
+        self.model_dir = model_dir
+        self.tf1_layers: dict[str, Any] = {}
+        self.tf1_metrics: dict[str, Any] = {}
+        self.loss_mean = keras.metrics.Mean(name="loss")
+        self._names_used: dict[str, int] = {}
+
+    def model_fn(self, features: Any, labels: Any, mode: str, *args: Any) -> EstimatorSpec:
+        raise NotImplementedError("an EstimatorModel defines model_fn")
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("jit_compile", False)
+        super().compile(*args, **kwargs)
+        self._restore()
+
+    def fit(self, *args: Any, **kwargs: Any) -> Any:
+        steps = kwargs.get("steps_per_epoch")
+        if steps is not None and steps <= 0:
+            return None
+        history = super().fit(*args, **kwargs)
+        self._save()
+        return history
+
+    def _steps(self) -> list[tuple[Any, list[Any]]]:
+        return [(self.optimizer, list(self.trainable_variables))]
+
+    def layer(self, layer_class: Any, default_name: str, name: str | None = None, **arguments: Any) -> Any:
+        """The layer the model_fn's TF1 layer call made: by the name TF1 gave it in this call of
+        the model_fn, made on first use."""
+        base = default_name if name is None else name
+        count = self._names_used.get(base, 0)
+        self._names_used[base] = count + 1
+        unique = base if not count else f"{base}_{count}"
+        if unique not in self.tf1_layers:
+            self.tf1_layers[unique] = layer_class(name=unique, **arguments)
+        return self.tf1_layers[unique]
+
+    def metric(self, metric_class: Any, name: str, *inputs: Any) -> tuple[Any, Any]:
+        """A TF1 streaming metric: (its value after this batch, the metric), as tf.metrics
+        returned (value, update_op); the metric accumulates over the evaluation's batches."""
+        if name not in self.tf1_metrics:
+            self.tf1_metrics[name] = metric_class(name=name)
+        metric = self.tf1_metrics[name]
+        metric.update_state(*inputs)
+        return metric.result(), metric
+
+    @staticmethod
+    def minimize(loss: Any) -> TrainOp:
+        return TrainOp(loss)
+
+    def run_model_fn(self, features: Any, labels: Any, mode: str) -> EstimatorSpec:
+        """Call the model_fn as the Estimator did: params and config by parameter name."""
+        self._names_used = {}
+        import inspect
+
+        wanted = inspect.signature(self.model_fn).parameters
+        extra = {name: value for name, value in (("params", self.params), ("config", self.config))
+                 if name in wanted}
+        spec = self.model_fn(features, labels, mode, **extra)
+        if not isinstance(spec, EstimatorSpec):
+            raise TypeError(f"model_fn returned {type(spec).__name__}, not an EstimatorSpec")
+        return spec
+
+    def call(self, features: Any, training: Any = None) -> Any:
+        return self.run_model_fn(features, None, ModeKeys.PREDICT).predictions
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Any:
+        """The loss the model_fn's minimize marked (y_pred is its EstimatorSpec)."""
+        return y_pred.train_op.loss
+
+    def train_step(self, data: Any) -> Any:
+        features, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            spec = self.run_model_fn(features, labels, ModeKeys.TRAIN)
+            if not isinstance(spec.train_op, TrainOp):
+                raise ValueError("the model_fn returned no train_op from minimize in TRAIN mode")
+            loss = self.compute_loss(features, labels, spec, training=True)
+        variables = self.trainable_variables
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        return {"loss": spec.loss}
+
+    def reset_metrics(self) -> None:
+        """Before each evaluate, as every Estimator.evaluate started its metrics afresh."""
+        super().reset_metrics()
+        for metric in self.tf1_metrics.values():
+            metric.reset_state()
+
+    def test_step(self, data: Any) -> Any:
+        features, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        spec = self.run_model_fn(features, labels, ModeKeys.EVAL)
+        self.loss_mean.update_state(spec.loss)
+        results = {"loss": self.loss_mean.result()}
+        for key, (_, metric) in (spec.eval_metric_ops or {}).items():
+            results[key] = metric.result()
+        return results
+
+    def predict_step(self, data: Any) -> Any:
+        features, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self.run_model_fn(features, None, ModeKeys.PREDICT).predictions
+
+
 # The estimator's predict() dictionaries.
 
 
 def predictions(model: Any, outputs: Any) -> Iterator[dict[str, Any]]:
-    """What the estimator's predict() yielded for these outputs of `model`, by its head."""
+    """What the estimator's predict() yielded for these outputs of `model`, by its head (or,
+    for an EstimatorModel, one dict of its predictions, or one array, per example)."""
+    if isinstance(model, EstimatorModel):
+        if isinstance(outputs, Mapping):
+            count = len(next(iter(outputs.values())))
+            return ({key: np.asarray(value)[index] for key, value in outputs.items()}
+                    for index in range(count))
+        return iter(np.asarray(outputs))
     if getattr(model, "head", None) == "regression":
         return regressor_predictions(outputs)
     if getattr(model, "head", None) == "classifier":

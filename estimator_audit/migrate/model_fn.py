@@ -1,0 +1,247 @@
+"""Front end for custom Estimators: `tf.estimator.Estimator(model_fn=..., params=..., config=...)`
+and its `model_fn`, read into the neutral description of `model.ModelFunction`.
+
+A model_fn builds a TF1 graph once per mode; TensorFlow 2 runs the same code eagerly. So the
+translation keeps the function's own body (graph_code.GraphCode: TF2 spellings, `tf.losses`
+as the means they computed, `tf.layers` calls as Keras layers made the first time a TF1 name is
+used and reused by name, as TF1 shared them across modes through the checkpoint) as the method
+of a Keras model (keras_feature_columns.EstimatorModel) whose train_step, test_step and
+predict_step call it in the modes the Estimator did. What the body does with the Estimator
+machinery is translated too: `tf.estimator.ModeKeys`/`EstimatorSpec` become the support
+module's, `optimizer.minimize(loss, global_step)` marks the loss the model trains, the TF1
+optimizer is hoisted into the builder (it must depend only on `params` and module names),
+`tf.metrics.*` become Keras metrics kept under their TF1 names, and `tf.summary` calls go.
+Anything else raises Unsupported with the reason the finding quotes.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from estimator_audit.calls import UNKNOWN, argument, unpacks
+from estimator_audit.migrate.frontend import Values, read_config
+from estimator_audit.migrate.graph_code import GraphCode, names_in
+from estimator_audit.migrate.lookup import definition
+from estimator_audit.migrate.metrics import inlined
+from estimator_audit.migrate.model import ModelFunction, Runtime, Unsupported
+from estimator_audit.migrate.reader import Reader
+from estimator_audit.migrate.support_files import SUPPORT_MODULE
+from estimator_audit.tfapi import estimator_class
+from estimator_audit.v1api import v1_optimizer
+
+if TYPE_CHECKING:
+    from estimator_audit.check import ModuleContext
+
+ESTIMATOR_MODULES = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
+# Estimator names a model_fn uses, spelled from the support module (same names, same values).
+SUPPORTED_NAMES = ("ModeKeys", "EstimatorSpec")
+MODEL_FN_PARAMETERS = ("features", "labels", "mode", "params", "config")
+CONSTRUCTION_HANDLED = frozenset({"model_fn", "model_dir", "config", "params"})
+# tf.compat.v1.metrics functions -> (Keras 3 metric class, the TF1 parameters fed to
+# update_state in order). Both accumulate over the evaluation's batches the same way.
+TF1_METRICS = {
+    "accuracy": ("Accuracy", ("labels", "predictions")),
+    "mean": ("Mean", ("values",)),
+    "mean_squared_error": ("MeanSquaredError", ("labels", "predictions")),
+    "root_mean_squared_error": ("RootMeanSquaredError", ("labels", "predictions")),
+    "mean_absolute_error": ("MeanAbsoluteError", ("labels", "predictions")),
+}
+METRIC_PREFIXES = ("tensorflow.metrics.", "tensorflow.compat.v1.metrics.")
+SUMMARY_PREFIXES = ("tensorflow.summary.", "tensorflow.compat.v1.summary.")
+GLOBAL_STEP = frozenset({"tensorflow.train.get_global_step", "tensorflow.compat.v1.train.get_global_step",
+                         "tensorflow.train.get_or_create_global_step",
+                         "tensorflow.compat.v1.train.get_or_create_global_step"})
+
+
+@dataclass(frozen=True)
+class CustomConstruction:
+    """The custom Estimator one call constructs, its model_fn, and what was read on the way."""
+
+    model: ModelFunction
+    call: ast.Call
+    function: ast.FunctionDef  # the model_fn: the Keras model class takes its place
+    followed: tuple[ast.expr, ...]
+
+
+class ModelFnCode(GraphCode):
+    """GraphCode for a model_fn body: the Estimator's own machinery translated as it is met."""
+
+    def __init__(self, context: ModuleContext, keras: str, function: ast.FunctionDef) -> None:
+        tf_aliases = {f"{module}.{name}": f"{SUPPORT_MODULE}.{name}"
+                      for module in ESTIMATOR_MODULES for name in SUPPORTED_NAMES}
+        super().__init__(context, keras, tf_aliases)
+        self.lazy_layers = True
+        self.function = function
+        self.values = {a.arg for a in function.args.args} | {
+            name for node in ast.walk(function) if isinstance(node, (ast.Assign, ast.For))
+            for name in names_in(node.targets[0] if isinstance(node, ast.Assign) else node.target)}
+        self.optimizers: dict[str, ast.Call] = {}  # the model_fn's names for TF1 optimizers
+        self.optimizer: str | None = None  # the Keras optimizer, as the builder makes it
+
+    def render(self, context: ModuleContext, node: ast.AST) -> str:
+        if context is self.context:
+            if isinstance(node, (ast.Assign, ast.Expr)) and self.removed(node):
+                return ""
+            if isinstance(node, ast.Call):
+                translated = self.estimator_call(node)
+                if translated is not None:
+                    return translated
+        return super().render(context, node)
+
+    def removed(self, statement: ast.Assign | ast.Expr) -> bool:
+        """Statements the Keras model has no use for: a TF1 optimizer's construction (the
+        builder makes it) and summaries (Keras logs the metrics itself)."""
+        value = statement.value
+        name = self.context.call_name(value) if isinstance(value, ast.Call) else None
+        if isinstance(statement, ast.Expr):
+            return name is not None and name.startswith(SUMMARY_PREFIXES)
+        if name is None or v1_optimizer(name) is None or not isinstance(value, ast.Call):
+            return False
+        targets = statement.targets
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            raise Unsupported(f"the optimizer at {self.context.place(statement.lineno)} is not assigned to "
+                              "one name")
+        self.optimizers[targets[0].id] = value
+        return True
+
+    def estimator_call(self, call: ast.Call) -> str | None:
+        name = self.context.call_name(call) or ""
+        where = self.context.place(call.lineno)
+        if name in GLOBAL_STEP:
+            raise Unsupported(f"the model_fn reads the global step at {where} (beyond minimize)")
+        if name.startswith(METRIC_PREFIXES):
+            return self.metric(call, name)
+        function = call.func
+        if not (isinstance(function, ast.Attribute) and function.attr == "minimize"):
+            return None
+        owner = function.value
+        if isinstance(owner, ast.Call) and v1_optimizer(self.context.call_name(owner)) is not None:
+            made = owner
+        elif isinstance(owner, ast.Name) and owner.id in self.optimizers:
+            made = self.optimizers[owner.id]
+        else:
+            return None
+        parameters = ("loss", "global_step", "var_list")
+        loss = argument(call, "loss", parameters)
+        if not isinstance(loss, ast.expr) or unpacks(call) or any(
+                k.arg not in ("loss", "global_step") for k in call.keywords) or len(call.args) > 2:
+            raise Unsupported(f"minimize at {where} is given arguments beyond the loss and global step "
+                              "(var_list, gradient gating) that the Keras train_step does not reproduce")
+        optimizer = self.hoisted(made)
+        if self.optimizer is not None and self.optimizer != optimizer:
+            raise Unsupported("the model_fn minimizes with two optimizers")
+        self.optimizer = optimizer
+        return f"self.minimize({self.render(self.context, loss)})"
+
+    def hoisted(self, call: ast.Call) -> str:
+        """The Keras optimizer the builder makes: the TF1 optimizer's arguments may read only
+        `params` (directly or through the model_fn's plain assignments) and module names."""
+        name = self.context.call_name(call) or ""
+        expression = inlined(self.context, call, self.function)
+        assert isinstance(expression, ast.Call)
+        parameters = {a.arg for a in self.function.args.args}
+        allowed = parameters & {"params"} if "params" in parameters else set()
+        free = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} & self.values
+        if free - allowed:
+            raise Unsupported(f"the optimizer at {self.context.place(call.lineno)} depends on "
+                              f"{', '.join(sorted(free - allowed))} inside the model_fn")
+        where = f"the optimizer at {self.context.place(call.lineno)}"
+        calls = [self.context.call_name(inner) or "" for inner in ast.walk(expression)
+                 if isinstance(inner, ast.Call) and inner is not expression]
+        if GLOBAL_STEP & set(calls):
+            raise Unsupported(f"{where} reads the global step (a learning-rate schedule the rewrite does not "
+                              "translate)")
+        made = [called for called in calls if called.startswith("tensorflow.")]
+        if made:
+            raise Unsupported(f"{where} is given `{made[0].replace('tensorflow', 'tf', 1)}(...)`, which the "
+                              "builder does not translate")
+        # Inlined arguments are read from a parsed copy: the optimizer table reads values, not places.
+        copy = expression if expression is call else ast.parse(ast.unparse(expression), mode="eval").body
+        assert isinstance(copy, ast.Call)
+        return self.keras_optimizer(copy, name)
+
+    def metric(self, call: ast.Call, name: str) -> str:
+        function = name.rsplit(".", 1)[-1]
+        where = f"`tf.metrics.{function}` at {self.context.place(call.lineno)}"
+        if function not in TF1_METRICS:
+            raise Unsupported(f"{where} has no Keras metric the rewrite translates it to "
+                              f"({', '.join(sorted(TF1_METRICS))})")
+        keras_class, fed = TF1_METRICS[function]
+        parameters = (*fed, "weights", "metrics_collections", "updates_collections", "name")
+        given = {p: argument(call, p, parameters) for p in parameters}
+        if any(value is UNKNOWN for value in given.values()) or any(
+                given[p] is not None for p in ("weights", "metrics_collections", "updates_collections")):
+            raise Unsupported(f"{where} is given weights or collections")
+        inputs = [given[p] for p in fed]
+        if not all(isinstance(value, ast.expr) for value in inputs):
+            raise Unsupported(f"{where} is not given {' and '.join(fed)}")
+        named = given["name"]
+        key = self.text(named) if isinstance(named, ast.expr) else repr(function)
+        rendered = [self.render(self.context, value) for value in inputs if isinstance(value, ast.expr)]
+        return f"self.metric({self.keras}.metrics.{keras_class}, {key}, {', '.join(rendered)})"
+
+
+def custom_estimator(context: ModuleContext, call: ast.Call) -> tuple[ast.FunctionDef, dict[str, ast.expr]]:
+    """The model_fn definition a custom Estimator construction names, and its arguments."""
+    info = estimator_class(context.call_name(call))
+    assert info is not None and not info.premade
+    if info.short_name not in ("Estimator", "EstimatorV2"):
+        raise Unsupported(f"{info.short_name} has no Keras rewrite (TPU-specific or tf.contrib.learn)")
+    if unpacks(call):
+        raise Unsupported("the estimator is constructed with *args or **kwargs")
+    arguments = {parameter: value for parameter in info.parameters
+                 if isinstance(value := argument(call, parameter, info.parameters), ast.expr)}
+    extra = sorted(p for p in arguments if p not in CONSTRUCTION_HANDLED)
+    if extra:
+        raise Unsupported(f"Estimator({', '.join(f'{p}=...' for p in extra)}) is not reproduced")
+    given = arguments.get("model_fn")
+    found = definition(context, given) if isinstance(given, (ast.Name, ast.Attribute)) else None
+    if found is None or not isinstance(found.node, ast.FunctionDef) or found.context is not context:
+        raise Unsupported("the model_fn is not a function defined in this module")
+    if found.node not in context.tree.body:
+        raise Unsupported(f"the model_fn `{found.node.name}` is not defined at module level")
+    return found.node, arguments
+
+
+def read_custom(context: ModuleContext, call: ast.Call, keras: str) -> CustomConstruction:
+    """The neutral description of the custom Estimator `call` constructs."""
+    function, arguments = custom_estimator(context, call)
+    names = [a.arg for a in function.args.args]
+    signature = function.args
+    if (signature.vararg or signature.kwarg or signature.kwonlyargs or signature.posonlyargs
+            or signature.defaults or function.decorator_list or names[:3] != list(MODEL_FN_PARAMETERS[:3])
+            or not set(names) <= set(MODEL_FN_PARAMETERS)):
+        raise Unsupported(f"the model_fn `{function.name}` does not take (features, labels, mode[, params]"
+                          "[, config]) as the Estimator calls it")
+    if function.body[0].lineno == function.lineno:
+        raise Unsupported(f"the model_fn `{function.name}` is written on one line")
+    if "config" in names and "config" in names_in(ast.Module(function.body, [])):
+        raise Unsupported(f"the model_fn `{function.name}` reads its RunConfig")
+    code = ModelFnCode(context, keras, function)
+    rendered = code.graph_code(function).split("\n")
+    header = function.body[0].lineno - function.lineno
+    lines = [line for line in rendered[header:] if line.strip() or not line]
+    body = textwrap.dedent("\n".join(lines))
+    try:
+        ast.parse(body)
+    except SyntaxError:
+        raise Unsupported(f"the model_fn `{function.name}` has a block left with nothing but a TF1 optimizer "
+                          "or summary") from None
+    if code.optimizer is None:
+        raise Unsupported(f"the model_fn `{function.name}` trains with no TF1 optimizer's minimize")
+    reader = Reader(context)
+    values = Values(context, reader)
+    info = estimator_class(context.call_name(call))
+    assert info is not None
+    seed, model_dir, strategy, config = read_config(values, call, info.parameters)
+    if strategy is not None:
+        raise Unsupported("the RunConfig distributes training (train_distribute)")
+    if "model_dir" in arguments:
+        model_dir = Runtime("model_dir", values.text(arguments["model_dir"]))
+    params = Runtime("params", values.text(arguments["params"])) if "params" in arguments else None
+    model = ModelFunction(function.name, tuple(names), tuple(body.rstrip("\n").split("\n")), code.optimizer,
+                          params, seed, model_dir, config, tuple(sorted(code.draws)))
+    return CustomConstruction(model, call, function, tuple(reader.followed))

@@ -1,0 +1,159 @@
+"""Custom Estimators rewritten as Keras by EA102's unsafe fix (migrate/model_fn.py).
+
+fixtures/estimator_to_keras/NAME/ are custom-Estimator programs in the shapes real code has;
+FILE.fixed is the reviewed result of `--fix --unsafe-fixes` on the folder, which must hold no
+tf.estimator, tf.compat.v1, Session or placeholder any more. The runtime tests run it on
+TensorFlow 2.21 and check it against the legacy program with `compare`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from estimator_audit.config import Settings
+from estimator_audit.pipeline import FixMode, audit_source, fix_source
+from estimator_audit.shim.compare import OUTCOME_TOLERANCE, compare
+from tests.conftest import FIXTURES
+from tests.test_graph_programs import fixed_copy, manifest
+
+PROGRAMS = sorted(p for p in (FIXTURES / "estimator_to_keras").iterdir() if p.is_dir())
+LEGACY_API = ("tf.estimator", "compat.v1", "Session(", "placeholder(", "tf.layers.", "tf.losses.", "tf.train.")
+MLP = FIXTURES / "estimator_to_keras" / "mnist_mlp" / "mnist_mlp.py"
+
+
+def code_of(source: bytes) -> str:
+    """The program's code without its docstrings (which may name what was replaced)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(
+                body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            body[0] = ast.Pass()
+    return ast.unparse(tree)
+
+
+def module_of(program: Path) -> Path:
+    return program / str(manifest(program)["run"][0])
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_rewrite_is_the_reviewed_program_and_idempotent(program: Path, tmp_path: Path) -> None:
+    copy = fixed_copy(program, tmp_path)
+    module = module_of(program)
+    fixed = (copy / module.name).read_bytes()
+    assert fixed == module.with_name(module.name + ".fixed").read_bytes()
+    assert not [word for word in LEGACY_API if word in code_of(fixed)], fixed.decode()
+    again = fix_source(str(copy / module.name), fixed, Settings(root=copy), FixMode(unsafe=True))
+    assert again.data == fixed
+
+
+MODEL_FN = """
+    import tensorflow as tf
+
+    def model_fn(features, labels, mode, params):
+        logits = tf.layers.dense(features["x"], 3)
+        loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+        optimizer = tf.train.AdamOptimizer(params["lr"])
+        train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+        return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    estimator = tf.estimator.Estimator(model_fn=model_fn, params={"lr": 0.1})
+    estimator.train(input_fn=lambda: tf.data.Dataset.from_tensors(({"x": [[1.0]]}, [0])), steps=2)
+"""
+
+
+def custom_finding(code: str) -> str:
+    findings = audit_source("train.py", textwrap.dedent(code).encode(), Settings())
+    (found,) = [f for f in findings if f.code == "EA102"]
+    return found.message if found.fix is None else "fix: " + found.fix.description
+
+
+def test_the_model_fn_becomes_a_keras_model() -> None:
+    assert custom_finding(MODEL_FN) == "fix: Rewrite the custom Estimator as a Keras model running `model_fn` " \
+        "(Adam) and its 1 use(s)"
+    fixed = fix_source("train.py", textwrap.dedent(MODEL_FN).encode(), Settings(), FixMode(unsafe=True))
+    text = fixed.data.decode()
+    assert "class Model(keras_feature_columns.EstimatorModel):" in text
+    assert "logits = self.layer(tf.keras.layers.Dense, 'dense', units=3)(features[\"x\"])" in text
+    assert "tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))" in text
+    assert "model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=params['lr'], epsilon=1e-08))" in text
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ("tf.layers.dense(features[\"x\"], 3)", "tf.layers.batch_normalization(features[\"x\"])",
+     "tf.layers.batch_normalization is not a layer the rewrite translates"),
+    ("loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)",
+     "loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits, weights=features['w'])",
+     "weights its examples"),
+    ("optimizer = tf.train.AdamOptimizer(params[\"lr\"])",
+     "optimizer = tf.train.AdamOptimizer(tf.train.exponential_decay(params['lr'], "
+     "tf.train.get_global_step(), 100, 0.9))", "reads the global step"),
+    ("train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())",
+     "train_op = optimizer.minimize(loss, var_list=[logits])", "var_list"),
+    ("estimator.train(", "estimator.export_saved_model('/tmp/x', serving)\nestimator.train(",
+     "export_outputs"),
+    ("def model_fn(features, labels, mode, params):", "def model_fn(features, labels, mode, params, config):\n"
+     "    print(config.model_dir)", "reads its RunConfig"),
+], ids=["batch-norm", "weighted-loss", "decayed-learning-rate", "var-list", "export", "config"])
+def test_what_cannot_be_translated_keeps_the_finding_with_its_reason(old: str, new: str, reason: str) -> None:
+    code = textwrap.dedent(MODEL_FN)
+    assert old in code
+    message = custom_finding(code.replace(old, new, 1))
+    assert "no automatic rewrite" in message and reason in message, message
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_rewrite_runs_on_tensorflow_2_21(program: Path, current_python: Path, tmp_path: Path) -> None:
+    copy = fixed_copy(program, tmp_path)
+    command = manifest(program)["run"]
+    done = subprocess.run([str(current_python), *command], capture_output=True, text=True, timeout=600,
+                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert all(word in done.stdout for word in manifest(program)["prints"]), done.stdout
+
+
+@pytest.mark.runtime
+def test_compare_finds_the_mlp_rewrite_equivalent(legacy_python: Path, current_python: Path,
+                                                  tmp_path: Path) -> None:
+    """Started from the estimator's initial variables (dense/kernel ... by name) and fed its
+    batches, the Keras model trains step for step as the estimator did."""
+    migrated = fixed_copy(MLP.parent, tmp_path) / MLP.name
+    report = compare(MLP, migrated, legacy_python=legacy_python, python=current_python)
+    assert report.mode == "equivalence" and report.equivalent, report.text()
+    assert len(report.variables) == 4 and all(difference.within for difference in report.variables)
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize(("old", "new"), [
+    ("SGD(learning_rate=params['learning_rate'])", "SGD(learning_rate=params['learning_rate'] * 1.1)"),
+    ("loss = tf.reduce_mean(", "loss = tf.reduce_sum("),
+], ids=["learning-rate", "sum-instead-of-mean"])
+def test_compare_catches_a_wrong_rewrite(old: str, new: str, legacy_python: Path, current_python: Path,
+                                        tmp_path: Path) -> None:
+    fixed = MLP.with_name(MLP.name + ".fixed").read_text(encoding="utf-8")
+    assert old in fixed
+    migrated = fixed_copy(MLP.parent, tmp_path) / MLP.name
+    migrated.write_text(fixed.replace(old, new), encoding="utf-8")
+    report = compare(MLP, migrated, legacy_python=legacy_python, python=current_python)
+    assert not report.equivalent, report.text()
+
+
+@pytest.mark.runtime
+def test_compare_of_a_model_fn_with_dropout_is_an_outcome_comparison(legacy_python: Path, current_python: Path,
+                                                                     tmp_path: Path) -> None:
+    """Dropout masks come from each runtime's own random numbers: outcome mode, and the
+    evaluation agrees within its tolerance."""
+    legacy = FIXTURES / "estimator_to_keras" / "dropout_params" / "train.py"
+    migrated = fixed_copy(legacy.parent, tmp_path) / legacy.name
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
+    assert report.mode == "outcome", report.text()
+    assert "tf.layers.dropout" in report.text()
+    assert report.metrics and all(metric.within for metric in report.metrics), report.text()
+    assert OUTCOME_TOLERANCE.rtol >= 0.05
