@@ -157,3 +157,13 @@ def test_compare_of_a_model_fn_with_dropout_is_an_outcome_comparison(legacy_pyth
     assert "tf.layers.dropout" in report.text()
     assert report.metrics and all(metric.within for metric in report.metrics), report.text()
     assert OUTCOME_TOLERANCE.rtol >= 0.05
+
+
+def test_a_global_step_passed_only_to_minimize_goes_with_it() -> None:
+    code = textwrap.dedent(MODEL_FN).replace(
+        '    optimizer = tf.train.AdamOptimizer(params["lr"])',
+        '    global_step = tf.train.get_or_create_global_step()\n    optimizer = tf.train.AdamOptimizer(params["lr"])',
+    ).replace("global_step=tf.train.get_global_step())", "global_step=global_step)")
+    assert custom_finding(code).startswith("fix: ")
+    assert "reads the global step" in custom_finding(code.replace("return tf.estimator", "print(global_step)\n"
+                                                                  "    return tf.estimator"))

@@ -98,6 +98,8 @@ class ModelFnCode(GraphCode):
         name = self.context.call_name(value) if isinstance(value, ast.Call) else None
         if isinstance(statement, ast.Expr):
             return name is not None and name.startswith(SUMMARY_PREFIXES)
+        if name in GLOBAL_STEP and self.only_minimize_reads(statement):
+            return True  # `global_step = tf.train.get_global_step()`, passed only to minimize
         if name is None or v1_optimizer(name) is None or not isinstance(value, ast.Call):
             return False
         targets = statement.targets
@@ -106,6 +108,19 @@ class ModelFnCode(GraphCode):
                               "one name")
         self.optimizers[targets[0].id] = value
         return True
+
+    def only_minimize_reads(self, statement: ast.Assign) -> bool:
+        """Whether the one name the statement binds is read only as minimize's global_step."""
+        targets = statement.targets
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            return False
+        name = targets[0].id
+        passed = {id(keyword.value) for node in ast.walk(self.function) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Attribute) and node.func.attr == "minimize"
+                  for keyword in node.keywords if keyword.arg == "global_step"}
+        reads = [node for node in ast.walk(self.function) if isinstance(node, ast.Name) and node.id == name
+                 and isinstance(node.ctx, ast.Load)]
+        return all(id(node) in passed for node in reads)
 
     def estimator_call(self, call: ast.Call) -> str | None:
         name = self.context.call_name(call) or ""
