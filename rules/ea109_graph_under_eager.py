@@ -441,7 +441,8 @@ class GraphUnderEager(Rule):
                 if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
                         given_to_keras(ancestors, node)) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
-                                              or self.builds_in_session_graph(node))):
+                                              or self.builds_in_session_graph(node))) or (
+                        self.in_graph_mode_session_block()):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -467,6 +468,22 @@ class GraphUnderEager(Rule):
         owner = next((a for a in reversed(ancestors) if a is not statement and isinstance(a, ast.stmt | ast.Module)),
                      None)
         return not built_before(self.context, owner, statement)
+
+    def in_graph_mode_session_block(self) -> bool:
+        """Whether the code is in the block of a `with tf.Session():` that turns graph mode on
+        (nothing before it in its block builds TF ops), however deep (`with tf.device(...):`
+        around it): TF 2.21 ran a placeholder fed and fetched there with eager execution on."""
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors):
+            if not isinstance(ancestor, ast.With) or not any(
+                    isinstance(item.context_expr, ast.Call)
+                    and (self.context.call_name(item.context_expr) or "").rsplit(".", 1)[-1] in SESSIONS
+                    for item in ancestor.items):
+                continue
+            owner = next((a for a in reversed(ancestors[:index]) if isinstance(a, ast.stmt | ast.Module)), None)
+            if not built_before(self.context, owner, ancestor):
+                return True
+        return False
 
     def builds_in_session_graph(self, node: ast.Call) -> bool:
         """`sess = tf.Session(); with sess.graph.as_default(): <graph code>`: the graph is the
