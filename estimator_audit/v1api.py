@@ -180,10 +180,12 @@ class KerasArguments:
     # missing: a rewrite of the call is exact.
     exact: bool
 
-    def text(self, keras_class: str) -> str:
-        """`keras.optimizers.Adam(learning_rate=0.1, epsilon=1e-08)`, values as the user wrote them."""
+    def text(self, keras_class: str, code: bool = False) -> str:
+        """`keras.optimizers.Adam(learning_rate=0.1, epsilon=1e-08)`, values as the user wrote them
+        (for a message, long ones shortened to `...`; for `code`, whole)."""
+        shown = ast.unparse if code else argument_text
         parts = [
-            f"{a.keras_name}={argument_text(a.value) if a.value is not None else repr(a.default)}"
+            f"{a.keras_name}={shown(a.value) if a.value is not None else repr(a.default)}"
             for a in self.arguments
         ]
         return f"{keras_class}({', '.join(parts)})"

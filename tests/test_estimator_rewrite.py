@@ -93,14 +93,18 @@ def test_the_model_fn_becomes_a_keras_model() -> None:
      "weights its examples"),
     ("optimizer = tf.train.AdamOptimizer(params[\"lr\"])",
      "optimizer = tf.train.AdamOptimizer(tf.train.exponential_decay(params['lr'], "
-     "tf.train.get_global_step(), 100, 0.9))", "reads the global step"),
+     "tf.train.get_global_step() // 2, 100, 0.9))", "reads the global step"),
     ("train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())",
      "train_op = optimizer.minimize(loss, var_list=[logits])", "var_list"),
+    ("optimizer = tf.train.AdamOptimizer(params[\"lr\"])",
+     "optimizer = tf.train.MomentumOptimizer(tf.train.exponential_decay(params['lr'], "
+     "tf.train.get_global_step(), 100, 0.9), 0.9)", "agree only at a constant rate"),
     ("estimator.train(", "estimator.export_saved_model('/tmp/x', serving)\nestimator.train(",
      "export_outputs"),
     ("def model_fn(features, labels, mode, params):", "def model_fn(features, labels, mode, params, config):\n"
      "    print(config.model_dir)", "reads its RunConfig"),
-], ids=["batch-norm", "weighted-loss", "decayed-learning-rate", "var-list", "export", "config"])
+], ids=["batch-norm", "weighted-loss", "schedule-on-another-tensor", "var-list", "momentum-on-a-schedule",
+        "export", "config"])
 def test_what_cannot_be_translated_keeps_the_finding_with_its_reason(old: str, new: str, reason: str) -> None:
     code = textwrap.dedent(MODEL_FN)
     assert old in code
@@ -120,12 +124,15 @@ def test_rewrite_runs_on_tensorflow_2_21(program: Path, current_python: Path, tm
 
 
 @pytest.mark.runtime
-def test_compare_finds_the_mlp_rewrite_equivalent(legacy_python: Path, current_python: Path,
-                                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize("legacy", [MLP, FIXTURES / "estimator_to_keras" / "decayed_learning_rate" / "train.py"],
+                         ids=lambda p: p.parent.name)
+def test_compare_finds_the_rewrite_equivalent(legacy: Path, legacy_python: Path, current_python: Path,
+                                              tmp_path: Path) -> None:
     """Started from the estimator's initial variables (dense/kernel ... by name) and fed its
-    batches, the Keras model trains step for step as the estimator did."""
-    migrated = fixed_copy(MLP.parent, tmp_path) / MLP.name
-    report = compare(MLP, migrated, legacy_python=legacy_python, python=current_python)
+    batches, the Keras model trains step for step as the estimator did (the staircase
+    exponential decay on the global step too, as a Keras schedule on the iterations)."""
+    migrated = fixed_copy(legacy.parent, tmp_path) / legacy.name
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
     assert report.mode == "equivalence" and report.equivalent, report.text()
     assert len(report.variables) == 4 and all(difference.within for difference in report.variables)
 

@@ -121,7 +121,7 @@ class GraphCode:
         mapped = keras_arguments(optimizer, call)
         if not mapped.exact:
             raise Unsupported(f"{optimizer.tf1_name} is given an argument Keras 3 cannot reproduce")
-        text = mapped.text(optimizer.keras_class)
+        text = mapped.text(optimizer.keras_class, code=True)
         return self.keras + text[len("keras"):] if text.startswith("keras.") else text
 
     def variable_maker(self, context: ModuleContext, call: ast.Call, depth: int) -> str | None:

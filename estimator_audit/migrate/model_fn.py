@@ -25,7 +25,7 @@ from estimator_audit.calls import UNKNOWN, argument, unpacks
 from estimator_audit.migrate.frontend import Values, read_config
 from estimator_audit.migrate.graph_code import GraphCode, names_in
 from estimator_audit.migrate.lookup import definition
-from estimator_audit.migrate.metrics import inlined
+from estimator_audit.migrate.metrics import MAX_INLINED, Substitute, copied
 from estimator_audit.migrate.model import ModelFunction, Runtime, Unsupported
 from estimator_audit.migrate.reader import Reader
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
@@ -50,6 +50,21 @@ TF1_METRICS = {
     "mean_absolute_error": ("MeanAbsoluteError", ("labels", "predictions")),
 }
 METRIC_PREFIXES = ("tensorflow.metrics.", "tensorflow.compat.v1.metrics.")
+# TF1 learning-rate schedules on the global step -> (their parameters in order, the Keras 3
+# schedule computing the same rate from the optimizer's iterations, taking the same keywords but
+# `initial_learning_rate`).
+# The formulas and defaults are the same (TF1 evaluated the rate at the global step before the
+# update, Keras at the iterations before the update).
+SCHEDULES = {
+    "exponential_decay": (("learning_rate", "global_step", "decay_steps", "decay_rate", "staircase", "name"),
+                          "ExponentialDecay"),
+    "inverse_time_decay": (("learning_rate", "global_step", "decay_steps", "decay_rate", "staircase", "name"),
+                           "InverseTimeDecay"),
+    "polynomial_decay": (("learning_rate", "global_step", "decay_steps", "end_learning_rate", "power",
+                          "cycle", "name"), "PolynomialDecay"),
+    "piecewise_constant": (("x", "boundaries", "values", "name"), "PiecewiseConstantDecay"),
+}
+SCHEDULE_STEP = {"piecewise_constant": "x"}  # the parameter that takes the global step (else global_step)
 SUMMARY_PREFIXES = ("tensorflow.summary.", "tensorflow.compat.v1.summary.")
 GLOBAL_STEP = frozenset({"tensorflow.train.get_global_step", "tensorflow.compat.v1.train.get_global_step",
                          "tensorflow.train.get_or_create_global_step",
@@ -98,8 +113,8 @@ class ModelFnCode(GraphCode):
         name = self.context.call_name(value) if isinstance(value, ast.Call) else None
         if isinstance(statement, ast.Expr):
             return name is not None and name.startswith(SUMMARY_PREFIXES)
-        if name in GLOBAL_STEP and self.only_minimize_reads(statement):
-            return True  # `global_step = tf.train.get_global_step()`, passed only to minimize
+        if (name in GLOBAL_STEP or self.schedule(name)) and self.only_training_reads(statement):
+            return True  # `global_step = ...`, `learning_rate = tf.train.exponential_decay(...)`
         if name is None or v1_optimizer(name) is None or not isinstance(value, ast.Call):
             return False
         targets = statement.targets
@@ -109,18 +124,55 @@ class ModelFnCode(GraphCode):
         self.optimizers[targets[0].id] = value
         return True
 
-    def only_minimize_reads(self, statement: ast.Assign) -> bool:
-        """Whether the one name the statement binds is read only as minimize's global_step."""
+    def inlined(self, call: ast.Call) -> ast.Call:
+        """A copy of the call with the model_fn's local names replaced by what they were
+        assigned (once, plainly), as deep as they go: what the builder must compute."""
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in ast.walk(self.function):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                    and isinstance(node.targets[0], ast.Name):
+                assigned.setdefault(node.targets[0].id, []).append(node.value)
+            elif isinstance(node, (ast.AugAssign, ast.For)) and isinstance(node.target, ast.Name):
+                assigned.setdefault(node.target.id, []).append(node.target)  # not one plain value
+        values = {name: found[0] for name, found in assigned.items() if len(found) == 1}
+        expression: ast.expr = copied(call)
+        for _ in range(MAX_INLINED):
+            names = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} & set(values)
+            if not names:
+                break
+            expression = Substitute({name: values[name] for name in names}).visit(expression)
+        assert isinstance(expression, ast.Call)
+        return expression
+
+    @staticmethod
+    def schedule(name: str | None) -> str | None:
+        """The TF1 learning-rate schedule a qualified name is, if any (`exponential_decay`)."""
+        prefix, _, short = (name or "").rpartition(".")
+        return short if prefix in ("tensorflow.train", "tensorflow.compat.v1.train") and short in SCHEDULES \
+            else None
+
+    def only_training_reads(self, statement: ast.Assign) -> bool:
+        """Whether the one name the statement binds is read only where the builder's optimizer
+        takes it: in a TF1 optimizer's arguments, as minimize's global_step, in a schedule, in a
+        summary, or in another such assignment."""
         targets = statement.targets
         if len(targets) != 1 or not isinstance(targets[0], ast.Name):
             return False
         name = targets[0].id
-        passed = {id(keyword.value) for node in ast.walk(self.function) if isinstance(node, ast.Call)
-                  and isinstance(node.func, ast.Attribute) and node.func.attr == "minimize"
-                  for keyword in node.keywords if keyword.arg == "global_step"}
+        allowed: set[int] = set()
+        for node in ast.walk(self.function):
+            if not isinstance(node, ast.Call):
+                continue
+            called = self.context.call_name(node)
+            if (v1_optimizer(called) is not None or self.schedule(called) or called in GLOBAL_STEP
+                    or (called or "").startswith(SUMMARY_PREFIXES)):
+                allowed.update(id(inner) for inner in ast.walk(node))
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "minimize":
+                allowed.update(id(inner) for keyword in node.keywords if keyword.arg == "global_step"
+                               for inner in ast.walk(keyword.value))
         reads = [node for node in ast.walk(self.function) if isinstance(node, ast.Name) and node.id == name
                  and isinstance(node.ctx, ast.Load)]
-        return all(id(node) in passed for node in reads)
+        return all(id(node) in allowed for node in reads)
 
     def estimator_call(self, call: ast.Call) -> str | None:
         name = self.context.call_name(call) or ""
@@ -155,8 +207,7 @@ class ModelFnCode(GraphCode):
         """The Keras optimizer the builder makes: the TF1 optimizer's arguments may read only
         `params` (directly or through the model_fn's plain assignments) and module names."""
         name = self.context.call_name(call) or ""
-        expression = inlined(self.context, call, self.function)
-        assert isinstance(expression, ast.Call)
+        expression = self.inlined(call)
         parameters = {a.arg for a in self.function.args.args}
         allowed = parameters & {"params"} if "params" in parameters else set()
         free = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} & self.values
@@ -164,19 +215,25 @@ class ModelFnCode(GraphCode):
             raise Unsupported(f"the optimizer at {self.context.place(call.lineno)} depends on "
                               f"{', '.join(sorted(free - allowed))} inside the model_fn")
         where = f"the optimizer at {self.context.place(call.lineno)}"
+        expression = Schedules(self).visit(expression)
         calls = [self.context.call_name(inner) or "" for inner in ast.walk(expression)
                  if isinstance(inner, ast.Call) and inner is not expression]
         if GLOBAL_STEP & set(calls):
             raise Unsupported(f"{where} reads the global step (a learning-rate schedule the rewrite does not "
                               "translate)")
-        made = [called for called in calls if called.startswith("tensorflow.")]
+        made = [called for called in calls if called.startswith("tensorflow.")
+                and ".optimizers.schedules." not in called]  # the schedules just translated
         if made:
             raise Unsupported(f"{where} is given `{made[0].replace('tensorflow', 'tf', 1)}(...)`, which the "
                               "builder does not translate")
-        # Inlined arguments are read from a parsed copy: the optimizer table reads values, not places.
-        copy = expression if expression is call else ast.parse(ast.unparse(expression), mode="eval").body
-        assert isinstance(copy, ast.Call)
-        return self.keras_optimizer(copy, name)
+        scheduled = any(".optimizers.schedules." in called for called in calls)
+        if scheduled and name.endswith("MomentumOptimizer"):
+            raise Unsupported(f"{where} is a MomentumOptimizer on a learning-rate schedule: TF1 accumulates "
+                              "the raw gradients and scales the sum by the current rate, Keras SGD accumulates "
+                              "scaled gradients, so they agree only at a constant rate")
+        # A parsed copy (inlined, schedules translated): the optimizer table reads values, not places.
+        assert isinstance(expression, ast.Call)
+        return self.keras_optimizer(expression, name)
 
     def metric(self, call: ast.Call, name: str) -> str:
         function = name.rsplit(".", 1)[-1]
@@ -197,6 +254,34 @@ class ModelFnCode(GraphCode):
         key = self.text(named) if isinstance(named, ast.expr) else repr(function)
         rendered = [self.render(self.context, value) for value in inputs if isinstance(value, ast.expr)]
         return f"self.metric({self.keras}.metrics.{keras_class}, {key}, {', '.join(rendered)})"
+
+
+class Schedules(ast.NodeTransformer):
+    """TF1 learning-rate schedules on the global step, as the Keras 3 schedules computing the
+    same rate from the optimizer's iterations (in a parsed copy of the optimizer's call)."""
+
+    def __init__(self, code: ModelFnCode) -> None:
+        self.code = code
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        context = self.code.context
+        function = self.code.schedule(context.call_name(node))
+        if function is None:
+            return node
+        parameters, keras_class = SCHEDULES[function]
+        given = {p: value for p in parameters if isinstance(value := argument(node, p, parameters), ast.expr)}
+        step = given.pop(SCHEDULE_STEP.get(function, "global_step"), None)
+        if unpacks(node) or not isinstance(step, ast.Call) or context.call_name(step) not in GLOBAL_STEP:
+            return node  # refused with the other TensorFlow calls
+        given.pop("name", None)
+        renamed = {"learning_rate": "initial_learning_rate"}  # Keras's name; the others are TF1's
+        arguments = ", ".join(f"{renamed.get(p, p)}={ast.unparse(value)}" for p, value in given.items())
+        made = f"{self.code.keras}.optimizers.schedules.{keras_class}({arguments})"
+        return ast.parse(made, mode="eval").body
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return node
 
 
 def custom_estimator(context: ModuleContext, call: ast.Call) -> tuple[ast.FunctionDef, dict[str, ast.expr]]:
