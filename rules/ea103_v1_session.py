@@ -108,6 +108,7 @@ from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.migrate.model import Unsupported
+from estimator_audit.migrate.scopes import contains
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
 from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
@@ -254,13 +255,16 @@ class V1Session(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        # (name, constructor, the name it is held under), judged once the module's training is known
-        self.pending: list[tuple[str, ast.Call, str | None]] = []
+        # (name, constructor, the name it is held under, the statement that holds it), judged once
+        # the module's training is known
+        self.pending: list[tuple[str, ast.Call, str | None, ast.stmt | None]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
         if name is not None and is_session(name) and not guarded(self.context, node, ATTRIBUTE_ERRORS):
-            self.pending.append((name, node, session_name(self.context.ancestors, node)))
+            holder = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.stmt)), None)
+            assert holder is None or isinstance(holder, ast.stmt)
+            self.pending.append((name, node, session_name(self.context.ancestors, node), holder))
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -268,11 +272,12 @@ class V1Session(Rule):
         # checks; an Estimator's or Keras model's training is not a session's loop).
         trains = any(facts.training_run(run) for run in facts.session_runs) or facts.applies_updates
         draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
-        for name, node, held in self.pending:
+        for name, node, held, holder in self.pending:
             # A session whose runs the module shows is judged by them (a notebook's demo session
             # fetching a constant, beside cells that train); one it passes on, by the module.
             runs = [run for run in facts.session_runs if isinstance(run.func, ast.Attribute)
-                    and isinstance(run.func.value, ast.Name) and run.func.value.id == held]
+                    and isinstance(run.func.value, ast.Name) and run.func.value.id == held
+                    and self.runs_in(holder, held, run)]
             trained = any(facts.training_run(run) for run in runs) if runs else trains
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
@@ -284,6 +289,18 @@ class V1Session(Rule):
                 if refused is not None:
                     message += f"; the Keras rewrite (--unsafe-fixes) does not translate this script: {refused}"
                 self.report(node, message, fix)
+
+    def runs_in(self, holder: ast.stmt | None, held: str | None, run: ast.Call) -> bool:
+        """Whether a run under the session's name is this session's: inside its `with` block, or
+        after `sess = tf.Session()` and before the name is bound to another session (notebook
+        cells each opening `with tf.Session() as sess:`)."""
+        if isinstance(holder, ast.With):
+            return contains(holder, run)
+        if not isinstance(holder, ast.Assign):
+            return True
+        later = [other.lineno for _, _, name, other in self.pending
+                 if name == held and other is not None and other is not holder and other.lineno > holder.lineno]
+        return holder.lineno <= run.lineno < min(later, default=run.lineno + 1)
 
     def only_lists_devices(self, held: str) -> bool:
         """Whether every use of the session is `list_devices()` (or closing it)."""

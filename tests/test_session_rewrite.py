@@ -174,3 +174,25 @@ def test_a_refusal_names_its_reason() -> None:
     assert session and session[0].message.endswith(
         "the Keras rewrite (--unsafe-fixes) does not translate this script: line 9 uses graph tensors outside "
         "the graph code and the session's runs"), session
+
+
+def test_each_session_is_judged_by_its_own_runs() -> None:
+    """Notebook cells each open `with tf.Session() as sess:`: a demo session printing a constant
+    is not a training loop because another cell's session, also `sess`, trains."""
+    script = textwrap.dedent("""
+        import tensorflow as tf
+        c = tf.constant(2.0)
+        with tf.Session() as sess:
+            print(sess.run(c))
+        x = tf.placeholder(tf.float32, [None, 1])
+        w = tf.Variable(tf.zeros([1, 1]))
+        loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - 1.0))
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            sess.run(train_op, feed_dict={x: [[1.0]]})
+    """)
+    findings = [f for f in audit_source("nb.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert [f.line for f in findings] == [4, 10]
+    assert "training loop" not in findings[0].message
+    assert "rewrite the training loop" in findings[1].message
