@@ -127,6 +127,20 @@ class NoGlobalSeed(Rule):
             import numpy as np
             import tensorflow as tf
 
+            class Network:
+                def dropout(self, x, keep):
+                    return tf.nn.dropout(x, keep)
+
+                def load(self, path, session):
+                    for name, value in np.load(path, allow_pickle=True).item().items():
+                        session.run(tf.compat.v1.get_variable(name).assign(value))
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import tensorflow as tf
+
             def show_graph(graph_def):
                 element = "graph" + str(np.random.rand())  # an HTML id, not data
                 return element
@@ -603,7 +617,7 @@ class NoGlobalSeed(Rule):
         inference = (self.restores or self.loads_graph) and not facts.applies_updates and not any(
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
-        runs = [run for run in facts.session_runs if not inference and (
+        runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run) and (
             self.random_graph or draws or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
@@ -668,6 +682,16 @@ class NoGlobalSeed(Rule):
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def assigns_values(self, run: ast.Call) -> bool:
+        """`session.run(var.assign(weights))`, `sess.run([tf.assign(v, x), ...])`: a run that
+        loads values into variables (a weight import, as a restore is) and draws nothing."""
+        fetched = run.args[0] if run.args else None
+        items = fetched.elts if isinstance(fetched, (ast.List, ast.Tuple)) else [fetched]
+        return bool(items) and all(
+            isinstance(item, ast.Call) and ((isinstance(item.func, ast.Attribute) and item.func.attr == "assign")
+                                            or (self.context.call_name(item) or "").endswith(".assign"))
+            for item in items)
 
     def draws_in_graph(self, node: ast.Call, name: str, last: str) -> bool:
         """Whether the call puts unseeded randomness into the graph."""
