@@ -511,7 +511,8 @@ TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.T
                         "tensorflow.python.framework.test_util.TensorFlowTestCase",
                         "tensorflow.python.platform.test.TestCase"})
 UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
-TRAINING_FETCH = re.compile(r"train|optim|updat|minimi|apply|opt_op", re.IGNORECASE)
+# A fetched name that says training (`train_op`, `update_ops`), not a result (`updated_nodes`).
+TRAINING_FETCH = re.compile(r"train|optim|updat(?!ed)|minimi|apply|opt_op", re.IGNORECASE)
 # Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
 # `metric_update_ops`).
 NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)

@@ -87,6 +87,17 @@ class OpDeterminismOff(Rule):
         Valid(
             """
             import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            nodes = tf.compat.v1.placeholder(tf.float32, [None, 4])
+            updated_nodes = tf.compat.v1.layers.dense(nodes, 4)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                print(sess.run(updated_nodes, {nodes: [[1.0, 2.0, 3.0, 4.0]]}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
 
             def main(_):
                 with tf.Graph().as_default(), tf.compat.v1.Session() as session:
