@@ -57,6 +57,9 @@ IMPORT_STATEMENT = re.compile(
 WORD = re.compile(rb"\w+")
 
 
+NAMESPACE_GAP = 3  # folders without an __init__.py inside a package tree, followed up to this many
+
+
 class Project:
     """The modules of the program being audited, parsed on demand and kept for the run."""
 
@@ -281,12 +284,27 @@ class Project:
         found = self._importers.get(str(target))
         if found is None:
             name = target.parent.name if target.name == "__init__.py" else target.stem
-            package = outermost_package(target.parent)
-            root = package.parent if package is not None else target.parent
+            root = self.importer_root(target.parent)
             found = [candidate for candidate in self.files_under(root) if name in self.import_words(candidate)
                      and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
             self._importers[str(target)] = found
         return [candidate for candidate in found if self.read(candidate) is not None]
+
+    def importer_root(self, folder: Path) -> Path:
+        """The folder whose modules may import a module of `folder`: above its outermost package,
+        and above up to NAMESPACE_GAP folders without an __init__.py between it and a package
+        of the program (PEP 420 namespace parts: `spinup/algos/tf1/ddpg/` is imported by
+        `spinup/__init__.py`, and `algos/tf1/` has none)."""
+        package = outermost_package(folder)
+        root = package.parent if package is not None else folder
+        current, gap = root, 0
+        while gap < NAMESPACE_GAP and current.parent != current:
+            current, gap = current.parent, gap + 1
+            if (current / "__init__.py").is_file():
+                outer = outermost_package(current)
+                root = current = outer.parent if outer is not None else current.parent
+                gap = 0
+        return root
 
     def import_words(self, path: str) -> frozenset[str]:
         """The words of a module's import statements, read once a run: the quick test of

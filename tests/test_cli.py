@@ -240,6 +240,19 @@ def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) 
     assert all(f["fix"] is None and "belongs to the package `recipes`" in f["message"] for f in found.values())
 
 
+def test_a_module_in_a_namespace_folder_of_a_package_knows_its_importers(tmp_path: Path) -> None:
+    """Seen in spinningup: spinup/__init__.py imports spinup.algos.tf1.ddpg.ddpg, and algos/tf1/
+    has no __init__.py (a PEP 420 namespace part): the graph-mode switch there would turn eager
+    execution off for every program that imports spinup, so it is not a safe fix."""
+    write(tmp_path, "spinup/__init__.py", "from spinup.algos.tf1.ddpg.ddpg import ddpg\n")
+    write(tmp_path, "spinup/algos/tf1/ddpg/__init__.py", "")
+    write(tmp_path, "spinup/algos/tf1/ddpg/ddpg.py",
+          "import tensorflow as tf\n\n\ndef ddpg(dim):\n    x = tf.compat.v1.placeholder(tf.float32, [None, dim])\n"
+          "    sess = tf.compat.v1.Session()\n    return sess.run(x * 2, {x: [[1.0] * dim]})\n")
+    [finding] = audit_json(tmp_path, "spinup/algos/tf1/ddpg/ddpg.py", "--select", "EA109")
+    assert finding["fix"] is not None and finding["fix"]["safety"] == "unsafe", finding
+
+
 def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_tf1(tmp_path: Path) -> None:
     """Seen in SSD-Tensorflow: tf_utils.configure_optimizer returns a TF1 optimizer to the
     training script, which calls compute_gradients: a Keras 3 optimizer would break it."""

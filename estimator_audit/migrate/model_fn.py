@@ -228,9 +228,9 @@ class ModelFnCode(GraphCode):
                               "builder does not translate")
         scheduled = any(".optimizers.schedules." in called for called in calls)
         if scheduled and name.endswith("MomentumOptimizer"):
-            raise Unsupported(f"{where} is a MomentumOptimizer on a learning-rate schedule: TF1 accumulates "
-                              "the raw gradients and scales the sum by the current rate, Keras SGD accumulates "
-                              "scaled gradients, so they agree only at a constant rate")
+            raise Unsupported(f"{where} is a MomentumOptimizer on a learning-rate schedule: TF1 "
+                              "accumulates the raw gradients and scales the sum by the current rate, Keras "
+                              "SGD accumulates scaled gradients, so they agree only at a constant rate")
         # A parsed copy (inlined, schedules translated): the optimizer table reads values, not places.
         assert isinstance(expression, ast.Call)
         return self.keras_optimizer(expression, name)
