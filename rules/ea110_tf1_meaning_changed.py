@@ -134,6 +134,19 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 UNCALLED_SAME = frozenset({"tensorflow.zeros_initializer", "tensorflow.ones_initializer"})
 
 
+# Keywords only TensorFlow 2's summary ops take (TF 2.21: tf.summary.scalar/histogram/image/audio/
+# text take `data`, `step`, `description`, histogram `buckets`, audio `encoding`; their
+# tf.compat.v1 namesakes take `tensor`/`values`, `collections`, `family` instead).
+TF2_SUMMARY_KEYWORDS = frozenset({"data", "step", "description", "buckets", "encoding"})
+
+
+def tf2_keywords(reference: Reference) -> bool:
+    """A summary call passing a keyword only the TF2 op takes (`step=`): TF2 code, on purpose."""
+    node = reference.node
+    return (isinstance(node, ast.Call) and reference.qualified.startswith("tensorflow.summary.")
+            and any(keyword.arg in TF2_SUMMARY_KEYWORDS for keyword in node.keywords))
+
+
 def same_values(reference: Reference) -> bool:
     """A call of a changed-meaning name that TF2's object answers as TF1's did."""
     call = reference.node
@@ -253,6 +266,18 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            x = tf.compat.v1.placeholder(tf.float32)
+
+            def log(writer, session, episodes, iteration):
+                if session is None:
+                    with writer.as_default():
+                        tf.summary.scalar("Train/NumEpisodes", episodes, step=iteration)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -454,7 +479,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if found is None:
             self.check_keywords(reference)
             return
-        if spelled_v2(self.context, reference.node) or same_values(reference) or (
+        if spelled_v2(self.context, reference.node) or same_values(reference) or tf2_keywords(reference) or (
                 reference.qualified == WHERE and elementwise_where(self.context, reference.node)):
             return  # spelled through tf.compat.v2 on purpose, or a call both versions answer alike
         old, new = found
