@@ -129,6 +129,11 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
 }
 
 
+# Members that hold the same value under the TF1 class and the TF2 one of the same name
+# (TF 2.21: tf.losses.Reduction.NONE and tf.compat.v1.losses.Reduction.NONE are both "none").
+SAME_MEMBERS = frozenset({"tensorflow.losses.Reduction.NONE"})
+
+
 # Classes get_variable may be handed uncalled (`initializer=tf.zeros_initializer`): it calls them
 # (TF 2.21 made the same zeros).
 UNCALLED_SAME = frozenset({"tensorflow.zeros_initializer", "tensorflow.ones_initializer"})
@@ -266,6 +271,14 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            x = tf.compat.v1.placeholder(tf.float32, [None])
+            loss = tf.compat.v1.losses.huber_loss(x, x * 2, reduction=tf.losses.Reduction.NONE)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -479,6 +492,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if found is None:
             self.check_keywords(reference)
             return
+        if reference.qualified in SAME_MEMBERS:
+            return  # `tf.losses.Reduction.NONE`: the same string in both versions
         if spelled_v2(self.context, reference.node) or same_values(reference) or tf2_keywords(reference) or (
                 reference.qualified == WHERE and elementwise_where(self.context, reference.node)):
             return  # spelled through tf.compat.v2 on purpose, or a call both versions answer alike
