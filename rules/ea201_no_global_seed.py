@@ -126,6 +126,17 @@ class NoGlobalSeed(Rule):
             """
             import numpy as np
             import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            x = tf.compat.v1.placeholder(tf.float32, [None])
+            log_likelihood = -0.5 * tf.reduce_sum(tf.square(x))
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(log_likelihood, {x: np.random.rand(10)}))
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import tensorflow as tf
 
             class Network:
                 def dropout(self, x, keep):
@@ -604,7 +615,9 @@ class NoGlobalSeed(Rule):
     def finish(self) -> None:
         facts = self.context.facts
         # A session run draws, training or not, where the module's graph holds random ops or
-        # random initializers; when it trains a model another module builds; where the module
+        # random initializers; NumPy draws count where it trains (a formula checked on random
+        # inputs is not made reproducible by a graph seed); when it trains a model another module
+        # builds; where the module
         # builds no graph of its own, when it fetches a training step or an initializer built
         # elsewhere. A graph of constants and zero-initialised
         # variables draws nothing (its data's NumPy shuffles are EA202's).
@@ -618,7 +631,8 @@ class NoGlobalSeed(Rule):
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run) and (
-            self.random_graph or draws or (facts.training_run(run) and not self.makes_variables)
+            self.random_graph or (draws and facts.training_run(run))
+            or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
