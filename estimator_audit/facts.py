@@ -78,8 +78,11 @@ TRAIN_AND_EVALUATE = frozenset(
 GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.compat.v1.GradientTape"})
 
 
-# tf.compat.v1.keras is TensorFlow's Keras too (Keras 3 from 2.16, unless TF_USE_LEGACY_KERAS).
-KERAS_PACKAGES = ("keras", "tensorflow.keras", "tensorflow.compat.v1.keras", "tf_keras")
+# tf.compat.v1.keras is TensorFlow's Keras too (Keras 3 from 2.16, unless TF_USE_LEGACY_KERAS);
+# tf.contrib.keras was TF 1.x's (its layers drew from the graph seed).
+KERAS_PACKAGES = ("keras", "tensorflow.keras", "tensorflow.compat.v1.keras", "tf_keras",
+                  "tensorflow.contrib.keras")
+TF1_KERAS = frozenset({"tf_keras", "tensorflow.contrib.keras"})  # never Keras 3
 NUMPY_NOT_GLOBAL = frozenset(
     {"seed", "default_rng", "RandomState", "Generator", "PCG64", "PCG64DXSM", "MT19937", "Philox",
      "SFC64", "SeedSequence", "BitGenerator", "get_state", "set_state"}
@@ -373,7 +376,7 @@ class ModuleFacts:
         before TF 2.16 or in a module that sets TF_USE_LEGACY_KERAS) from TensorFlow's global seed."""
         from estimator_audit.tfsymbols import uses_legacy_keras  # tfsymbols reads facts' rules
 
-        is_keras3 = package != "tf_keras" and keras3(self.context.settings.target) and (
+        is_keras3 = package not in TF1_KERAS and keras3(self.context.settings.target) and (
             package == "keras" or not uses_legacy_keras(self.context))
         return RNG.PYTHON if is_keras3 else RNG.TENSORFLOW
 

@@ -57,6 +57,22 @@ class SeedAfterUse(Rule):
     valid = (
         Valid(
             """
+            import numpy as np
+            import tensorflow as tf
+            import tensorflow.contrib.keras as keras
+            g = tf.Graph()
+            with g.as_default():
+                w = tf.Variable(2.0)
+            with tf.Session(graph=g) as sess:
+                sess.run(tf.global_variables_initializer())
+            np.random.seed(123)
+            tf.set_random_seed(123)
+            model = keras.models.Sequential()
+            model.add(keras.layers.Dense(units=50, input_dim=4))
+            """
+        ),
+        Valid(
+            """
             import keras
             keras.utils.set_random_seed(42)
             first = keras.Sequential([keras.layers.Dense(1)])
