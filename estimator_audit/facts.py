@@ -193,6 +193,8 @@ class ModuleFacts:
         self.graph_calls: list[ast.Call] = []
         # Ancestors of every call recorded above, for rules that reason about blocks.
         self.ancestry: dict[int, tuple[ast.AST, ...]] = {}
+        self.resets: list[ast.Call] = []  # tf.reset_default_graph() calls
+        self.graph_state: list[ast.Call] = []  # calls that make randomly initialised graph state
 
     @property
     def builds_tf1_graph(self) -> bool:
@@ -245,6 +247,28 @@ class ModuleFacts:
     def global_seeding_calls(self) -> list[SeedingCall]:
         return [c for c in self.seeding_calls if RNG.TENSORFLOW in c.seeds]
 
+    def seeds_lost_to_reset(self) -> list[tuple[SeedingCall, ast.Call]]:
+        """(seed, reset) pairs: `tf.reset_default_graph()` after the seed in the same function
+        (or module), then TensorFlow draws built with no seeding call between the reset and them.
+        The reset makes a new default graph, which has no seed (TF 2.21: graph.seed None after it,
+        and a random_uniform differed between two runs)."""
+        resets = self.resets
+        draws = [use.node for use in self.random_uses if use.rng is RNG.TENSORFLOW] + self.graph_state
+        found = []
+        for seed in self.global_seeding_calls():
+            scope = scope_of(self.ancestry.get(id(seed.node), ()))
+            later = [reset for reset in resets if reset.lineno > seed.node.lineno
+                     and scope_of(self.ancestry.get(id(reset), ())) is scope]
+            for reset in later[:1]:
+                reseeded = [other.node.lineno for other in self.global_seeding_calls()
+                            if other.node.lineno > reset.lineno]
+                unseeded = [draw for draw in draws if draw.lineno > reset.lineno
+                            and scope_of(self.ancestry.get(id(draw), ())) is scope
+                            and not any(reset.lineno < line <= draw.lineno for line in reseeded)]
+                if unseeded:
+                    found.append((seed, reset))
+        return found
+
     def seeding_helper(self, node: ast.Call) -> frozenset[RNG]:
         """The generators a call of the program's own seeding function seeds (baselines'
         `set_global_seeds(seed)`, a `seed_everything()` in a utils module): read from the
@@ -286,6 +310,9 @@ class ModuleFacts:
         if name in SEEDING_CALLS:
             self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
             return True
+        if name in RESETS:
+            self.resets.append(node)
+            return True
         helper = self.seeding_helper(node)
         if helper:
             self.seeding_calls.append(SeedingCall(node, call_text(node), helper))
@@ -295,6 +322,10 @@ class ModuleFacts:
             if use is not None and not self.made_text(node):
                 self.random_uses.append(RandomUse(node, *use))
                 return True
+        if name is not None and name.startswith(("tensorflow.", "keras.")) and any(
+                part in name for part in GRAPH_STATE):
+            self.graph_state.append(node)
+            self.ancestry[id(node)] = tuple(self.context.ancestors)
         if name in GRADIENT_TAPES:
             self.uses_gradient_tape = True
             return False
@@ -735,6 +766,17 @@ def call_text(node: ast.Call) -> str:
 
 # -- what builds graph ops ----------------------------------------------------------------------
 BUILTIN_NAMES = frozenset(dir(builtins))
+RESETS = frozenset({"tensorflow.reset_default_graph", "tensorflow.compat.v1.reset_default_graph"})
+# Besides random ops and layers (the random uses), these create randomly initialised graph state.
+GRAPH_STATE = ("get_variable", "Variable", "layers.", "initializers.", "keras.")
+
+
+def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
+    """The innermost function (or the module) a node stands in."""
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return ancestor
+    return ancestors[0] if ancestors else None
 MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
 BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
                             if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close"}

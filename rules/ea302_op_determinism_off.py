@@ -301,8 +301,8 @@ class OpDeterminismOff(Rule):
         tf = top_level_alias(self.context, "tensorflow")
         facts = self.context.facts
         seeds = facts.global_seeding_calls()
-        if tf is None or not seeds:
-            return None
+        if tf is None or not seeds or facts.seeds_lost_to_reset():
+            return None  # no seed, or one a reset_default_graph() throws away (EA404): random ops would raise
         first_seed = min(seed.node.lineno for seed in seeds)
         draws = [use.node.lineno for use in facts.random_uses] + [call.lineno for call in facts.all_training_calls()]
         if any(line < first_seed for line in draws):

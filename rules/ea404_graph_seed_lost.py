@@ -3,7 +3,8 @@
 Flags a graph-level seed set on one graph while the random ops are built in another:
 `tf.compat.v1.set_random_seed(...)` (or `tf.random.set_seed`), then
 `with tf.Graph().as_default():` building random ops, variables or layers without seeding the new
-graph. Reported at the seeding call that is lost.
+graph, or `tf.compat.v1.reset_default_graph()` later in the same function (or notebook) with
+random ops built after it and no seed set again. Reported at the seeding call that is lost.
 
 ## Why is this bad?
 A graph-level seed belongs to the graph that was the default when it was set. A new graph starts
@@ -14,7 +15,9 @@ not.
 On TensorFlow 2.15 and on TensorFlow 2.21, `tf.compat.v1.set_random_seed(1)` (and, separately,
 `tf.random.set_seed(1)`) followed by `with tf.Graph().as_default() as g: x =
 tf.random.uniform([1])` gave `g.seed == None` and a different value of `x` in each of two runs
-(0.684 and 0.085 on 2.15).
+(0.684 and 0.085 on 2.15). On TensorFlow 2.21 with `disable_v2_behavior()`,
+`tf.set_random_seed(1)` then `tf.reset_default_graph()` left the new default graph's `seed` None,
+and a `random_uniform` built after it printed 0.739 and 0.383 in two runs.
 
 ## Example
 ```python
@@ -46,8 +49,6 @@ from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 
 NEW_GRAPH = frozenset({"tensorflow.Graph().as_default", "tensorflow.compat.v1.Graph().as_default"})
-# Besides random ops and layers (the module facts), these create randomly initialised state.
-GRAPH_STATE = ("get_variable", "Variable", "layers.", "initializers.", "keras.")
 
 
 class GraphSeedLost(Rule):
@@ -55,8 +56,18 @@ class GraphSeedLost(Rule):
     name = "graph-seed-lost"
     severity = Severity.ERROR
     summary = "A graph-level seed set on one graph while the random ops are built in another."
-    triggers = ("Graph",)
+    triggers = ("Graph", "reset_default_graph")
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            tf.set_random_seed(42)
+            tf.reset_default_graph()
+            tf.set_random_seed(42)
+            weights = tf.get_variable("w", [10, 10])
+            """
+        ),
         Valid(
             """
             import tensorflow.compat.v1 as tf
@@ -109,6 +120,17 @@ class GraphSeedLost(Rule):
         Invalid(
             """
             import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            tf.set_random_seed(42)
+            tf.reset_default_graph()
+            weights = tf.get_variable("w", [10, 10])
+            """,
+            at=((3, 1),),
+            message="replaces it with a new graph, which has no seed",
+        ),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
             tf.set_random_seed(42)
             with tf.Graph().as_default():
                 weights = tf.get_variable("w", [10, 10])
@@ -133,7 +155,6 @@ class GraphSeedLost(Rule):
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
         self.graphs: list[tuple[ast.With, tuple[ast.AST, ...]]] = []
-        self.builders: list[tuple[ast.Call, tuple[ast.AST, ...]]] = []
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
@@ -141,11 +162,6 @@ class GraphSeedLost(Rule):
             if isinstance(call, ast.Call) and self.context.call_name(call) in NEW_GRAPH:
                 self.graphs.append((node, tuple(self.context.ancestors)))
                 return
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = self.context.call_name(node) or ""
-        if name.startswith(("tensorflow.", "keras.")) and any(part in name for part in GRAPH_STATE):
-            self.builders.append((node, tuple(self.context.ancestors)))
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -156,10 +172,14 @@ class GraphSeedLost(Rule):
             for seed in facts.global_seeding_calls()
             if not any(inside(g, facts.ancestry.get(id(seed.node), ())) for g in graphs)
         ]
+        for seed, reset in facts.seeds_lost_to_reset():
+            self.report(seed.node, f"{call_text(seed.node)} seeds the default graph, but "
+                        f"{call_text(reset)}() at line {reset.lineno} replaces it with a new graph, which has no "
+                        "seed, before the random ops are built: set the seed after the reset")
         if not seeds:
             return
         built = [(u.node, facts.ancestry.get(id(u.node), ())) for u in facts.random_uses]
-        built += self.builders
+        built += [(node, facts.ancestry.get(id(node), ())) for node in facts.graph_state]
         reported: set[int] = set()
         for graph, graph_ancestors in self.graphs:
             if any(inside(graph, facts.ancestry.get(id(s.node), ())) for s in facts.global_seeding_calls()):

@@ -196,3 +196,24 @@ def test_each_session_is_judged_by_its_own_runs() -> None:
     assert [f.line for f in findings] == [4, 10]
     assert "training loop" not in findings[0].message
     assert "rewrite the training loop" in findings[1].message
+
+
+def test_a_seed_lost_to_reset_default_graph_gets_no_determinism_fix() -> None:
+    """graph_nets' demo notebooks seed, then reset the default graph: with op determinism on, the
+    random ops built after the reset (unseeded) would raise, so EA302 offers no fix; EA404 says
+    where the seed was lost."""
+    code = textwrap.dedent("""
+        import tensorflow as tf
+        tf.compat.v1.disable_v2_behavior()
+        tf.compat.v1.set_random_seed(1)
+        tf.compat.v1.reset_default_graph()
+        w = tf.compat.v1.get_variable("w", [3, 1])
+        loss = tf.reduce_sum(w)
+        train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            sess.run(train_op)
+    """)
+    findings = {f.code: f for f in audit_source("nb.py", code.encode(), Settings())}
+    assert findings["EA302"].fix is None
+    assert findings["EA404"].line == 4 and "reset_default_graph() at line 5" in findings["EA404"].message
