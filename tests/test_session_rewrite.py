@@ -217,3 +217,14 @@ def test_a_seed_lost_to_reset_default_graph_gets_no_determinism_fix() -> None:
     findings = {f.code: f for f in audit_source("nb.py", code.encode(), Settings())}
     assert findings["EA302"].fix is None
     assert findings["EA404"].line == 4 and "reset_default_graph() at line 5" in findings["EA404"].message
+
+
+def test_softmax_cross_entropy_v2_is_tf2s_softmax_cross_entropy() -> None:
+    """TF 2.21: tf.compat.v1.nn.softmax_cross_entropy_with_logits_v2 and
+    tf.nn.softmax_cross_entropy_with_logits gave equal losses and gradients; TF1's dim= is axis=."""
+    script = textwrap.dedent(SCRIPT).replace(
+        "loss = tf.reduce_mean(tf.square(prediction - y))",
+        "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=prediction, dim=-1))")
+    rewritten = rewrite_of(script)
+    assert rewritten is not None
+    assert "tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=prediction, axis=-1)" in rewritten

@@ -66,6 +66,12 @@ TF1_LOSSES = {
                               "labels={tf}.cast({multi_class_labels}, {logits}.dtype), logits={logits})"),
 }
 LOSS_PREFIXES = ("tensorflow.losses.", "tensorflow.compat.v1.losses.")
+# TF1 functions TensorFlow 2 renamed to a different object computing the same: on TF 2.21,
+# tf.compat.v1.nn.softmax_cross_entropy_with_logits_v2 and tf.nn.softmax_cross_entropy_with_logits
+# gave equal losses and equal gradients for labels and logits (TF1's `dim=` is TF2's `axis=`).
+# name -> (TF2 name, the TF1 keywords it lacks, renamed by KEYWORD_RENAMES).
+SAME_COMPUTATION = {"tensorflow.nn.softmax_cross_entropy_with_logits_v2":
+                    ("tensorflow.nn.softmax_cross_entropy_with_logits", frozenset({"dim"}))}
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
 # Calls that make variables: in code the model runs on every call, they would make new ones.
 VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
@@ -204,8 +210,7 @@ class GraphCode:
                                   "the model")
             if changed_meaning(name, TARGET) is not None:
                 raise Unsupported(f"`{shown}` ({where.strip()}) means something else in TensorFlow 2")
-            found = None if exists(name) else replacement(name)
-            if not exists(name) and (found is None or ".compat." in found[1]):
+            if not exists(name) and tf2_name(name) is None:
                 raise Unsupported(f"`{shown}` ({where.strip()}) has no TensorFlow 2 equivalent the rewrite "
                                   "knows")
             if name in TF_RANDOM_OPS or name == DROPOUT:
@@ -239,7 +244,8 @@ class GraphCode:
         when TF2 reads it as TF1 did; TF1-only keywords are refused."""
         shown = name.replace("tensorflow", "tf", 1)
         keywords = {k.arg for k in call.keywords}
-        dropped = v1_keywords(name, TARGET) & keywords
+        tf1_only = SAME_COMPUTATION[name][1] if name in SAME_COMPUTATION else v1_keywords(name, TARGET)
+        dropped = tf1_only & keywords
         if name.startswith(LOSS_PREFIXES) and name.rsplit(".", 1)[-1] in TF1_LOSSES:
             return self.tf1_loss(context, call, name)
         if name == DROPOUT and (len(call.args) > 1 or "keep_prob" in keywords):
@@ -310,8 +316,8 @@ class GraphCode:
             raise Unsupported(f"`{shown}` means something else in TensorFlow 2")
         if exists(qualified):
             return None
-        found = replacement(qualified)
-        if found is None or ".compat." in found[1]:
+        found = tf2_name(qualified)
+        if found is None:
             raise Unsupported(f"`{shown}` has no TensorFlow 2 equivalent the rewrite knows")
         alias = self.text(node).split(".", 1)[0]
         return alias + found[1][len("tensorflow"):] + qualified[len(found[0]):]
@@ -356,6 +362,16 @@ class GraphCode:
         attribute = f"{default_name}_{len(self.layers)}"
         self.layers.append(GraphLayer(attribute, keras_class, (*arguments, f"name={layer_name}")))
         return f"self.{attribute}({', '.join(called)})"
+
+
+def tf2_name(qualified: str) -> tuple[str, str] | None:
+    """(old prefix, TF2 name) for a TF1 name TensorFlow 2 has under another name: the same object
+    (TensorFlow's rename table), or a function computing the same (SAME_COMPUTATION); None when
+    only tf.compat.v1 keeps it."""
+    if qualified in SAME_COMPUTATION:
+        return qualified, SAME_COMPUTATION[qualified][0]
+    found = replacement(qualified)
+    return None if found is None or ".compat." in found[1] else found
 
 
 def positioned_children(node: ast.AST) -> Iterator[ast.AST]:
