@@ -175,3 +175,15 @@ def test_a_global_step_passed_only_to_minimize_goes_with_it() -> None:
     assert custom_finding(code).startswith("fix: ")
     assert "reads the global step" in custom_finding(code.replace("return tf.estimator", "print(global_step)\n"
                                                                   "    return tf.estimator"))
+
+
+def test_input_layer_becomes_dense_features_and_the_columns_keras_feature_columns() -> None:
+    code = textwrap.dedent(MODEL_FN).replace(
+        'logits = tf.layers.dense(features["x"], 3)',
+        'logits = tf.layers.dense(tf.feature_column.input_layer(features, params["columns"]), 3)',
+    ).replace('params={"lr": 0.1}', 'params={"lr": 0.1, "columns": [tf.feature_column.numeric_column("x")]}')
+    assert custom_finding(code).startswith("fix: ")
+    text = fix_source("train.py", code.encode(), Settings(), FixMode(unsafe=True)).data.decode()
+    assert ("self.layer(keras_feature_columns.DenseFeatures, 'input_layer', feature_columns=params[\"columns\"])"
+            "(features)") in text
+    assert 'keras_feature_columns.numeric_column("x")' in text

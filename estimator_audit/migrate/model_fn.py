@@ -66,6 +66,8 @@ SCHEDULES = {
 }
 SCHEDULE_STEP = {"piecewise_constant": "x"}  # the parameter that takes the global step (else global_step)
 SUMMARY_PREFIXES = ("tensorflow.summary.", "tensorflow.compat.v1.summary.")
+INPUT_LAYERS = frozenset({"tensorflow.feature_column.input_layer",
+                          "tensorflow.compat.v1.feature_column.input_layer"})
 GLOBAL_STEP = frozenset({"tensorflow.train.get_global_step", "tensorflow.compat.v1.train.get_global_step",
                          "tensorflow.train.get_or_create_global_step",
                          "tensorflow.compat.v1.train.get_or_create_global_step"})
@@ -181,6 +183,8 @@ class ModelFnCode(GraphCode):
             raise Unsupported(f"the model_fn reads the global step at {where} (beyond minimize)")
         if name.startswith(METRIC_PREFIXES):
             return self.metric(call, name)
+        if name in INPUT_LAYERS:
+            return self.input_layer(call)
         function = call.func
         if not (isinstance(function, ast.Attribute) and function.attr == "minimize"):
             return None
@@ -234,6 +238,21 @@ class ModelFnCode(GraphCode):
         # A parsed copy (inlined, schedules translated): the optimizer table reads values, not places.
         assert isinstance(expression, ast.Call)
         return self.keras_optimizer(expression, name)
+
+    def input_layer(self, call: ast.Call) -> str:
+        """`tf.feature_column.input_layer(features, columns)`: the support module's DenseFeatures,
+        which computes what input_layer computed from the same (TensorFlow's or its own) columns."""
+        parameters = ("features", "feature_columns", "weight_collections", "trainable", "cols_to_vars",
+                      "cols_to_output_tensors")
+        given = {p: argument(call, p, parameters) for p in parameters}
+        features, columns = given["features"], given["feature_columns"]
+        if any(value is not None for p, value in given.items() if p not in ("features", "feature_columns")) \
+                or not isinstance(features, ast.expr) or not isinstance(columns, ast.expr):
+            raise Unsupported(f"`tf.feature_column.input_layer` at {self.context.place(call.lineno)} is "
+                              "given arguments beyond its features and columns")
+        made = (f"self.layer({SUPPORT_MODULE}.DenseFeatures, 'input_layer', "
+                f"feature_columns={self.render(self.context, columns)})")
+        return f"{made}({self.render(self.context, features)})"
 
     def metric(self, call: ast.Call, name: str) -> str:
         function = name.rsplit(".", 1)[-1]

@@ -113,7 +113,7 @@ def plan_for(context: ModuleContext, constructor: ast.Call) -> Plan:
 
 def unmigrated_estimator(context: ModuleContext, follow_premade: bool = True) -> str | None:
     """The first estimator the module builds that the Keras rewrite does not migrate (a custom
-    one, or, with `follow_premade`, a premade one it cannot follow), as
+    one it cannot rewrite, or, with `follow_premade`, a premade one it cannot follow), as
     `tf.estimator.DNNClassifier (line 40)`, or None: fixes that make the module's columns and
     configs Keras objects are only right where its estimators become Keras models. Premade
     ones are only judged in the module being audited, where the rewrite's plan is made."""
@@ -125,10 +125,8 @@ def unmigrated_estimator(context: ModuleContext, follow_premade: bool = True) ->
             if not isinstance(node, ast.Call) or estimator_class(context.call_name(node)) is None:
                 continue
             try:
-                if not is_premade(context, node):
-                    raise Unsupported("a custom estimator")
-                if follow_premade:
-                    plan_for(context, node)
+                if follow_premade or not is_premade(context, node):
+                    plan_for(context, node)  # a custom estimator's model_fn may be rewritten too
             except Unsupported:
                 memo[key] = f"{context.source.segment(context.span(node.func))} ({where(context, node)})"
                 break
