@@ -106,6 +106,8 @@ that builds an estimator the Keras rewrite does not migrate (a custom one, or a 
 cannot follow), whose importers or imports build a custom one, that imports a module handing
 columns to such a consumer, or that tells columns apart with
 `isinstance` against TensorFlow's column classes: the finding says which.
+Below target 2.16, a TF1 name the target lacks (`tf.feature_column.input_layer` on 2.15) gets the
+safe fix instead: its `tf.compat.v1` name, the same function.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import estimator_class, keras3, tf1_only_estimator, version_text
-from estimator_audit.tfsymbols import missing
+from estimator_audit.tfsymbols import call_rename_fix, missing
 from estimator_audit.v1api import is_feature_column
 
 if TYPE_CHECKING:
@@ -165,6 +167,21 @@ class FeatureColumn(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            def model_fn(features, labels, mode, params):
+                return tf.feature_column.input_layer(features, params["feature_columns"])
+            """,
+            at=((3, 12),),
+            message="the TF1 API keeps it as tf.compat.v1.feature_column.input_layer",
+            fixed="""
+            import tensorflow as tf
+            def model_fn(features, labels, mode, params):
+                return tf.compat.v1.feature_column.input_layer(features, params["feature_columns"])
+            """,
+            target="2.15",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -272,14 +289,16 @@ class FeatureColumn(Rule):
             self.foreign = foreign_consumer(name, node)
 
     def finish(self) -> None:
-        if self.foreign is None and any(fix is not None for _, _, fix in self.pending):
+        converts = [fix for _, _, fix in self.pending if fix is not None and fix.safety is FixSafety.UNSAFE]
+        if self.foreign is None and converts:
             from estimator_audit.migrate.rewrite import unmigrated_nearby  # only files with columns
 
             blocked = unmigrated_nearby(self.context)
             self.foreign = (f"the columns feed {blocked}, which the Keras rewrite does not migrate" if blocked
                             else consumer_nearby(self.context))
         for node, message, fix in self.pending:
-            if self.foreign is not None and fix is not None:
+            # The tf.compat.v1 rename keeps TensorFlow's columns: only the conversion is blocked.
+            if self.foreign is not None and fix is not None and fix.safety is FixSafety.UNSAFE:
                 message += f" (no automatic fix: {self.foreign})"
                 fix = None
             self.report(node, message, fix)
@@ -315,9 +334,11 @@ class FeatureColumn(Rule):
         )
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
-        """Every feature-column function the expression calls, from keras_feature_columns."""
-        if not keras3(self.context.settings.target):
-            return None
+        """Every feature-column function the expression calls, from keras_feature_columns; below
+        Keras 3, a TF1 name the target lacks under its tf.compat.v1 name (the same function)."""
+        target = self.context.settings.target
+        if not keras3(target):
+            return call_rename_fix(self.context, node, name, target) if missing(name, target) is not None else None
         edits = []
         for call in ast.walk(node):
             if not isinstance(call, ast.Call):

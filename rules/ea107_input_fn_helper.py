@@ -75,6 +75,8 @@ several, in parentheses, and comments written inside the call are kept above it.
 without the file's `import tensorflow as tf` (any alias), for `target_column`, for a `shuffle`
 that is not a literal, or where the helper's result is called or dereferenced on the spot (there
 EA101's rewrite puts the pipeline itself where the estimator called the helper's input_fn).
+Below target 2.16, TF 1.x's `tf.estimator.inputs.*` gets the safe fix instead: its
+`tf.compat.v1.estimator.inputs` name, the same function (what `compare` runs a TF1 program with).
 """
 
 import ast
