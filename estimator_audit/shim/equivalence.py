@@ -45,6 +45,15 @@ DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tensorflow-cpu"),
 """Packages whose versions the report shows, and the distributions that provide them."""
 
 
+def prediction_key(outputs: dict[str, Any]) -> str:
+    """The output both sides compare: logits, else a regressor's predictions, else the first key
+    in sorted order (a custom Estimator's own predictions dict)."""
+    for key in ("logits", "predictions"):
+        if key in outputs:
+            return key
+    return sorted(outputs)[0]
+
+
 class Record:
     """What one program did, in arrays (variables, losses, batches) and JSON (the rest)."""
 
@@ -294,9 +303,10 @@ def patch_estimator(spec: dict[str, Any], record: Record) -> None:
             if len(read) == MAX_PREDICTIONS:
                 break
         if read and isinstance(read[0], dict):
-            key = "logits" if "logits" in read[0] else "predictions" if "predictions" in read[0] else None
-            if key is not None:
-                record.prediction(key, np.stack([np.asarray(item[key]) for item in read]))
+            key = prediction_key(read[0])
+            record.prediction(key, np.stack([np.asarray(item[key]) for item in read]))
+        elif read:
+            record.prediction("output", np.stack([np.asarray(item) for item in read]))
         yield from read
         yield from generator
 
@@ -531,7 +541,7 @@ def patch_keras(spec: dict[str, Any], record: Record) -> None:
     def predict(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original_predict(self, *args, **kwargs)
         if isinstance(result, dict):
-            key = "logits" if "logits" in result else sorted(result)[0]
+            key = prediction_key(result)
             record.prediction(key, result[key])
         elif isinstance(result, (list, tuple)):
             record.prediction("output 0", result[0])
