@@ -228,3 +228,11 @@ def test_softmax_cross_entropy_v2_is_tf2s_softmax_cross_entropy() -> None:
     rewritten = rewrite_of(script)
     assert rewritten is not None
     assert "tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=prediction, axis=-1)" in rewritten
+
+
+def test_a_function_whose_parameter_shadows_a_placeholder_does_not_use_the_graph() -> None:
+    """Seen in wiseodd's MAGAN: `def sample_z(m, n)` beside a placeholder named `m`."""
+    script = textwrap.dedent(SCRIPT).replace(
+        "with tf.Session() as sess:",
+        "def batch_of(x, n):\n    return np.ones((n, 4)) * x\n\nwith tf.Session() as sess:")
+    assert rewrite_of(script) is not None

@@ -196,7 +196,7 @@ class ScriptReader:
         if in_session and any(runs):
             self.driver(statement)  # reads graph values: it stays, its runs rewritten
             return
-        used = names_in(statement)
+        used = free_names(statement)
         graph_inputs = used & (set(self.placeholders) | set(self.tensors))
         if graph_inputs and targets and isinstance(statement, ast.Assign):
             rebound = [t for t in targets if t in self.tensors or t in self.placeholders]
@@ -440,6 +440,19 @@ class ScriptReader:
         feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
         names = ", ".join(repr(f) for f in fetches)
         return f"model.fetch({names if single else f'[{names}]'}, {feed})"
+
+
+def free_names(statement: ast.stmt) -> set[str]:
+    """The names a statement reads from outside: a function's parameters and the names it binds
+    are its own (`def sample_z(m, n)` does not read a placeholder named `m`)."""
+    if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return names_in(statement)
+    arguments = statement.args
+    own = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+    own |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+    own |= {node.id for node in ast.walk(statement)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return names_in(statement) - own
 
 
 def span_within(span: Span, outer: Span) -> bool:
