@@ -456,6 +456,8 @@ class GraphUnderEager(Rule):
         elif (self.tf2_code is None and isinstance(node.func, ast.Attribute) and node.func.attr in KERAS_TRAINING
               and name is not None and ".keras." in f".{name}"):
             self.tf2_code = node
+        elif not self.imports_graph and self.loads_graph_for_session(node):
+            self.imports_graph = True
 
     def session_block_builds_its_graph(self, node: ast.Call) -> bool:
         """`with tf.Session() as sess:` turns graph mode on inside its block (TF 2.21: ops built
@@ -484,6 +486,22 @@ class GraphUnderEager(Rule):
             if not built_before(self.context, owner, ancestor):
                 return True
         return False
+
+    def loads_graph_for_session(self, node: ast.Call) -> bool:
+        """`restore_tf_graph(sess, path)`: a function of the program, handed a session, that loads
+        a SavedModel or frozen graph into it (TF 2.21 ran such a session's runs with eager on)."""
+        def session(argument: ast.expr) -> bool:
+            value = self.context.assigned_value(argument) if isinstance(argument, ast.Name) else None
+            return isinstance(value, ast.Call) and (self.context.call_name(value) or "").rsplit(".", 1)[-1] in SESSIONS
+
+        if not any(session(argument) for argument in node.args):
+            return False
+        from estimator_audit.migrate.lookup import called  # whole-program lookup, for such calls only
+
+        found = called(self.context, node)
+        return found is not None and isinstance(found.node, ast.FunctionDef) and any(
+            isinstance(inner, ast.Call) and (found.context.call_name(inner) or "").endswith(EAGER_GRAPH_LOADS)
+            for inner in ast.walk(found.node))
 
     def builds_in_session_graph(self, node: ast.Call) -> bool:
         """`sess = tf.Session(); with sess.graph.as_default(): <graph code>`: the graph is the

@@ -253,6 +253,17 @@ def test_a_module_in_a_namespace_folder_of_a_package_knows_its_importers(tmp_pat
     assert finding["fix"] is not None and finding["fix"]["safety"] == "unsafe", finding
 
 
+def test_a_session_a_helper_loads_a_saved_model_into_runs_with_eager_on(tmp_path: Path) -> None:
+    """Seen in spinningup's test_policy.py: `restore_tf_graph(sess, path)` (another module) loads a
+    SavedModel into the session; TF 2.21 ran such a session's runs with eager execution on."""
+    write(tmp_path, "logx.py", "import tensorflow as tf\n\n\ndef restore_tf_graph(sess, path):\n"
+          "    tf.compat.v1.saved_model.loader.load(sess, ['serve'], path)\n"
+          "    return tf.compat.v1.get_default_graph().get_tensor_by_name('pi:0')\n")
+    write(tmp_path, "test_policy.py", "import tensorflow as tf\nfrom logx import restore_tf_graph\n\n"
+          "sess = tf.compat.v1.Session()\npi = restore_tf_graph(sess, 'model')\nprint(sess.run(pi))\n")
+    assert audit_json(tmp_path, "test_policy.py", "--select", "EA109") == []
+
+
 def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_tf1(tmp_path: Path) -> None:
     """Seen in SSD-Tensorflow: tf_utils.configure_optimizer returns a TF1 optimizer to the
     training script, which calls compute_gradients: a Keras 3 optimizer would break it."""
