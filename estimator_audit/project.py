@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -50,14 +51,29 @@ def outermost_package(folder: Path) -> Path | None:
 
 # The text of import statements (a parenthesised `from m import (...)` across its lines): a module
 # is an importer candidate only if one of them names the module, before anything is parsed.
+# An import statement at the start of a line, or of a notebook's JSON source line (`"import x\\n",`).
 IMPORT_STATEMENT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)", re.MULTILINE)
+    rb'^[ \t]*"?[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)',
+    re.MULTILINE)
 
 
 WORD = re.compile(rb"\w+")
 
 
 NAMESPACE_GAP = 3  # folders without an __init__.py inside a package tree, followed up to this many
+
+
+def statement_text(found: bytes) -> str:
+    """An import statement IMPORT_STATEMENT found, as Python: a notebook's JSON source line
+    (`"import x as y\\n",`) decoded from its JSON string."""
+    text = found.decode("utf-8", "replace").strip()
+    if text.startswith('"'):
+        try:
+            decoded = json.loads(text.rstrip(","))
+        except ValueError:
+            decoded = text.strip('",')
+        text = decoded if isinstance(decoded, str) else text
+    return text.strip()
 
 
 class Project:
@@ -323,7 +339,7 @@ class Project:
         found = self._imported.get(path)
         if found is None:
             data = self.peek(path) or b""
-            texts = [text.decode("utf-8", "replace").strip() for text in IMPORT_STATEMENT.findall(data)]
+            texts = [statement_text(text) for text in IMPORT_STATEMENT.findall(data)]
             statements = parse_statements(texts)
             found = frozenset(Path(self.key(module)) for module in self.resolved_imports(path, statements))
             self._imported[path] = found

@@ -264,6 +264,21 @@ def test_a_session_a_helper_loads_a_saved_model_into_runs_with_eager_on(tmp_path
     assert audit_json(tmp_path, "test_policy.py", "--select", "EA109") == []
 
 
+def test_a_notebook_that_imports_a_module_makes_it_a_library(tmp_path: Path) -> None:
+    """Seen in udacity/deep-learning: the notebook runs `import problem_unittests as tests`; the
+    import sits in the notebook's JSON as `"import problem_unittests as tests\\n",`."""
+    write(tmp_path, "problem_unittests.py",
+          "import tensorflow as tf\n\n\ndef test_noise(make):\n    with tf.Graph().as_default():\n"
+          "        noise = make(tf.compat.v1.random_normal([3]))\n"
+          "        with tf.compat.v1.Session() as sess:\n            return sess.run(noise)\n")
+    cells: list[dict[str, object]] = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["import tensorflow as tf\n", "import problem_unittests as tests\n"]}]
+    write(tmp_path, "project.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                                 "nbformat_minor": 4}, indent=1))
+    [finding] = audit_json(tmp_path, "problem_unittests.py", "--select", "EA201")
+    assert finding["fix"] is None and "project.ipynb imports this module" in finding["message"], finding
+
+
 def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_tf1(tmp_path: Path) -> None:
     """Seen in SSD-Tensorflow: tf_utils.configure_optimizer returns a TF1 optimizer to the
     training script, which calls compute_gradients: a Keras 3 optimizer would break it."""
