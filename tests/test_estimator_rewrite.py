@@ -193,3 +193,11 @@ def test_input_layer_becomes_dense_features_and_the_columns_keras_feature_column
     assert ("self.layer(keras_feature_columns.DenseFeatures, 'input_layer', feature_columns=params[\"columns\"])"
             "(features)") in text
     assert 'keras_feature_columns.numeric_column("x")' in text
+
+
+def test_a_queue_helper_ea107_cannot_rewrite_keeps_the_estimator() -> None:
+    """`import tensorflow.compat.v1 as tf`: EA107 has no `tf` to build the tf.data pipeline with,
+    so the rewrite would leave the helper (gone on TF 2.21) behind; it says so instead."""
+    code = MLP.read_text(encoding="utf-8").replace("import tensorflow as tf", "import tensorflow.compat.v1 as tf")
+    message = custom_finding(code)
+    assert "queue-based helper EA107 cannot rewrite" in message, message

@@ -141,6 +141,10 @@ class InputReader:
         if isinstance(node, ast.Call):
             name = context.call_name(node)
             if name in QUEUE_HELPERS:
+                if queue_pipeline(context, node, name.rsplit(".", 1)[-1]) is None:
+                    raise Unsupported(f"input_fn `{shown(context, node)}` is a queue-based helper EA107 "
+                                      "cannot rewrite into a tf.data pipeline (it needs the module's "
+                                      "`import tensorflow as tf` and literal arguments)")
                 return  # EA107 rewrites it into a tf.data input function
             if name in ("functools.partial", "functools.partial()"):
                 if not node.args:
