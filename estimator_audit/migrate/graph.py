@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Span
-from estimator_audit.migrate.graph_code import VARIABLES, GraphCode, Site, names_in
+from estimator_audit.migrate.graph_code import VARIABLES, GraphCode, Site, names_in, span_within
 from estimator_audit.migrate.model import Graph, GraphStage, Placeholder, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
 from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
@@ -453,10 +453,6 @@ def free_names(statement: ast.stmt) -> set[str]:
     own |= {node.id for node in ast.walk(statement)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
     return names_in(statement) - own
-
-
-def span_within(span: Span, outer: Span) -> bool:
-    return outer[:2] <= span[:2] and span[2:] <= outer[2:]
 
 
 

@@ -23,6 +23,7 @@ from estimator_audit.calls import UNKNOWN, argument
 from estimator_audit.facts import TF_RANDOM_OPS
 from estimator_audit.findings import Span
 from estimator_audit.migrate.model import GraphLayer, Unsupported
+from estimator_audit.migrate.support_files import SUPPORT_MODULE
 from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
 from estimator_audit.v1api import keras_arguments, v1_optimizer
 
@@ -205,6 +206,12 @@ class GraphCode:
         where = f"{context.source.path if context is not self.context else ''} {context.place(call.lineno)}"
         if name is not None and name.startswith("tensorflow."):
             shown = name.replace("tensorflow", "tf", 1)
+            if self.lazy_layers and name.startswith(LAYER_PREFIXES) and context is self.context:
+                # A model_fn's helper building layers: they are made, by TF1 name, in the model
+                # whose model_fn is running (the support module's `layer`), as TF1 made them in
+                # the graph being built.
+                self.edits.append(Site(context.span(call), self.layer(call, name, owner=SUPPORT_MODULE)))
+                return
             if name.startswith(VARIABLE_MAKERS) or name in VARIABLES:
                 raise Unsupported(f"`{shown}` ({where.strip()}) would make new variables on every call of "
                                   "the model")
@@ -234,9 +241,14 @@ class GraphCode:
                               "read")
         if depth >= MAX_CALL_DEPTH:
             raise Unsupported(f"the graph code calls functions more than {MAX_CALL_DEPTH} deep")
-        for inner in ast.walk(found_def.node):
-            if isinstance(inner, ast.Call):
+        for inner in ast.walk(found_def.node):  # outer calls first: a translated call's inner ones go with it
+            if isinstance(inner, ast.Call) and not self.claimed(found_def.context, inner):
                 self.called_code(found_def.context, inner, depth + 1)
+
+    def claimed(self, context: ModuleContext, node: ast.AST) -> bool:
+        """Whether an edit already rewrites the node (it lies inside a translated call)."""
+        span = context.span(node)
+        return context is self.context and any(span_within(span, site.span) for site in self.edits)
 
     def tf1_call(self, context: ModuleContext, call: ast.Call, name: str) -> str | None:
         """A TensorFlow call whose TF1 arguments TensorFlow 2 reads otherwise, written for TF2
@@ -322,7 +334,7 @@ class GraphCode:
         alias = self.text(node).split(".", 1)[0]
         return alias + found[1][len("tensorflow"):] + qualified[len(found[0]):]
 
-    def layer(self, call: ast.Call, name: str) -> str:
+    def layer(self, call: ast.Call, name: str, owner: str = "self") -> str:
         function = name.rsplit(".", 1)[-1]
         if function not in LAYERS:
             raise Unsupported(f"tf.layers.{function} is not a layer the rewrite translates")
@@ -352,7 +364,7 @@ class GraphCode:
             named_text = [] if named is None else [f"name={self.text(named)}"]
             made = ", ".join([f"{self.keras}.layers.{keras_class}", repr(default_name), *named_text,
                               *arguments])
-            return f"self.layer({made})({', '.join(called)})"
+            return f"{owner}.layer({made})({', '.join(called)})"
         if named is None:
             count = self.layer_names.get(default_name, 0)
             self.layer_names[default_name] = count + 1
@@ -372,6 +384,10 @@ def tf2_name(qualified: str) -> tuple[str, str] | None:
         return qualified, SAME_COMPUTATION[qualified][0]
     found = replacement(qualified)
     return None if found is None or ".compat." in found[1] else found
+
+
+def span_within(span: Span, outer: Span) -> bool:
+    return outer[:2] <= span[:2] and span[2:] <= outer[2:]
 
 
 def positioned_children(node: ast.AST) -> Iterator[ast.AST]:

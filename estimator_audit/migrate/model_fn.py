@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, unpacks
 from estimator_audit.migrate.frontend import Values, read_config
-from estimator_audit.migrate.graph_code import GraphCode, names_in
+from estimator_audit.migrate.graph_code import GraphCode, Site, names_in
 from estimator_audit.migrate.lookup import definition
 from estimator_audit.migrate.metrics import MAX_INLINED, Substitute, copied
 from estimator_audit.migrate.model import ModelFunction, Runtime, Unsupported
@@ -81,6 +81,7 @@ class CustomConstruction:
     call: ast.Call
     function: ast.FunctionDef  # the model_fn: the Keras model class takes its place
     followed: tuple[ast.expr, ...]
+    helper_edits: tuple[Site, ...] = ()  # in the module's functions the model_fn calls
 
 
 class ModelFnCode(GraphCode):
@@ -341,7 +342,7 @@ def read_custom(context: ModuleContext, call: ast.Call, keras: str) -> CustomCon
         raise Unsupported(f"the model_fn `{function.name}` reads its RunConfig")
     code = ModelFnCode(context, keras, function)
     rendered = code.graph_code(function).split("\n")
-    header = function.body[0].lineno - function.lineno
+    header = signature_end(function) - function.lineno + 1  # comments above the first statement stay
     lines = [line for line in rendered[header:] if line.strip() or not line]
     body = textwrap.dedent("\n".join(lines))
     try:
@@ -363,4 +364,12 @@ def read_custom(context: ModuleContext, call: ast.Call, keras: str) -> CustomCon
     params = Runtime("params", values.text(arguments["params"])) if "params" in arguments else None
     model = ModelFunction(function.name, tuple(names), tuple(body.rstrip("\n").split("\n")), code.optimizer,
                           params, seed, model_dir, config, tuple(sorted(code.draws)))
-    return CustomConstruction(model, call, function, tuple(reader.followed))
+    return CustomConstruction(model, call, function, tuple(reader.followed), tuple(code.edits))
+
+
+def signature_end(function: ast.FunctionDef) -> int:
+    """The line the `def ...:` header ends on (its parameters may span several)."""
+    parts: list[ast.AST] = [*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs,
+                            *function.args.defaults, *(a for a in function.args.kw_defaults if a is not None)]
+    parts += [a for a in (function.args.vararg, function.args.kwarg, function.returns) if a is not None]
+    return max([function.lineno, *(getattr(part, "end_lineno", None) or function.lineno for part in parts)])

@@ -517,6 +517,7 @@ def custom_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
              Edit(EditAction.INSERT_BEFORE_STATEMENT, context.span(top_level_statement(context, constructor)),
                   text=emit.model_fn_builder(model, class_name, name, context.settings.seed, keras)),
              replace_edit(context, Replacement(context, constructor, emit.construction(model, name))),
+             *(Edit(EditAction.REPLACE, site.span, text=site.text) for site in construction.helper_edits),
              *local_edits(context, plan)]
     if not module_seeded(context):
         seed = model.seed if isinstance(model.seed, int) else context.settings.seed

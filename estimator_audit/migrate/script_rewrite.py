@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
 from estimator_audit.migrate import emit
-from estimator_audit.migrate.graph import ScriptPlan, read_script, sessions, span_within
-from estimator_audit.migrate.graph_code import Site
+from estimator_audit.migrate.graph import ScriptPlan, read_script, sessions
+from estimator_audit.migrate.graph_code import Site, span_within
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.rewrite import module_seeded
 from estimator_audit.migrate.scopes import contains

@@ -42,6 +42,7 @@ TensorFlow facts this relies on (checked against TF 2.15 + tensorflow-estimator 
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import math
 import os
@@ -1509,14 +1510,17 @@ class EstimatorModel(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
         return TrainOp(loss)
 
     def run_model_fn(self, features: Any, labels: Any, mode: str) -> EstimatorSpec:
-        """Call the model_fn as the Estimator did: params and config by parameter name."""
+        """Call the model_fn as the Estimator did: params and config by parameter name. While it
+        runs, `layer` (the module function its helpers call) makes layers in this model."""
         self._names_used = {}
-        import inspect
-
         wanted = inspect.signature(self.model_fn).parameters
         extra = {name: value for name, value in (("params", self.params), ("config", self.config))
                  if name in wanted}
-        spec = self.model_fn(features, labels, mode, **extra)
+        _RUNNING.append(self)
+        try:
+            spec = self.model_fn(features, labels, mode, **extra)
+        finally:
+            _RUNNING.pop()
         if not isinstance(spec, EstimatorSpec):
             raise TypeError(f"model_fn returned {type(spec).__name__}, not an EstimatorSpec")
         return spec
@@ -1558,6 +1562,18 @@ class EstimatorModel(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
     def predict_step(self, data: Any) -> Any:
         features, _, _ = keras.utils.unpack_x_y_sample_weight(data)
         return self.run_model_fn(features, None, ModeKeys.PREDICT).predictions
+
+
+_RUNNING: list[EstimatorModel] = []  # the models whose model_fn is running, innermost last
+
+
+def layer(layer_class: Any, default_name: str, name: str | None = None, **arguments: Any) -> Any:
+    """A TF1 layer call in a function a model_fn calls (`neural_net(features)` building
+    `tf.layers.dense`): the layer of the EstimatorModel whose model_fn is running, by the name
+    TF1 gave it in that graph, as TF1 made it in the graph being built."""
+    if not _RUNNING:
+        raise RuntimeError("keras_feature_columns.layer is called outside a model_fn an EstimatorModel runs")
+    return _RUNNING[-1].layer(layer_class, default_name, name, **arguments)
 
 
 # The estimator's predict() dictionaries.
