@@ -146,6 +146,9 @@ IMPORT_HOPS = 5  # importers of importers followed to the program that turns gra
 KERAS_TRAINING = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 
 
+IMPORT_DEPTH = 3  # imports followed to a module that turns graph mode on as it is imported
+
+
 class GraphUnderEager(Rule):
     code = "EA109"
     name = "graph-under-eager"
@@ -425,6 +428,8 @@ class GraphUnderEager(Rule):
         self.supervisor = False  # a frozen graph or meta graph loaded into the default graph
 
     def visit_Call(self, node: ast.Call) -> None:
+        if enters_graph(self.context, node):
+            self.switched = True  # `graph.as_default().__enter__()`: graph mode from here on
         name = self.context.call_name(node)
         if name is not None and name.startswith("tensorflow") and "()" not in name:
             last = name.rsplit(".", 1)[-1]
@@ -546,6 +551,11 @@ class GraphUnderEager(Rule):
         importers = project.importers(self.context.source.path)
         if modules_call(self.context, self.importers_through(importers), spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
+        imported = self.imported_through()
+        if modules_call(self.context, imported, spells_eager_switch, eager_switch, as_imported=True):
+            return  # a module it imports turns graph mode on as it is imported (`import tflearn`)
+        if modules_call(self.context, imported, lambda text: "__enter__" in text, enters_graph):
+            return  # a test base class it imports enters a graph by hand in its setUp
         what = tf_spelling(self.context.call_name(self.first) or "")
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
                    else "at its first graph-only call (a session run of ops built eagerly: RuntimeError: the "
@@ -560,6 +570,17 @@ class GraphUnderEager(Rule):
             return
         self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
                     self.fix(bool(importers)))
+
+    def imported_through(self) -> list[str]:
+        """The program's modules this one imports, and those they import, IMPORT_DEPTH deep."""
+        project = self.context.project
+        found: list[str] = []
+        frontier = [self.context.source.path]
+        for _ in range(IMPORT_DEPTH):
+            frontier = [str(path) for module in frontier for path in project.imported_paths(module)
+                        if str(path) not in found and str(path) != self.context.source.path]
+            found += list(dict.fromkeys(frontier))
+        return found
 
     def importers_through(self, importers: list[str]) -> list[str]:
         """The modules that import this one, and those that import them, up to IMPORT_HOPS
@@ -608,6 +629,25 @@ class GraphUnderEager(Rule):
                     project.resolve(path, module, level) is not None for module in modules):
                 return last_tensorflow
         return None
+
+
+def enters_graph(context: ModuleContext, call: ast.Call) -> bool:
+    """`g.as_default().__enter__()`, or `self._graph = g.as_default()` then
+    `self._graph.__enter__()`: a graph made the default by hand, as a `with` block would
+    (prettytensor's test base class; TF 2.21 ran a placeholder and a Session after it with eager on)."""
+    function = call.func
+    if not (isinstance(function, ast.Attribute) and function.attr == "__enter__"):
+        return False
+    receiver = function.value
+    if is_as_default(receiver):
+        return True
+    written = ast.unparse(receiver)
+    return any(isinstance(node, ast.Assign) and len(node.targets) == 1 and ast.unparse(node.targets[0]) == written
+               and is_as_default(node.value) for node in ast.walk(context.tree))
+
+
+def is_as_default(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "as_default"
 
 
 def eager_switch(context: ModuleContext, call: ast.Call) -> bool:

@@ -279,6 +279,18 @@ def test_a_notebook_that_imports_a_module_makes_it_a_library(tmp_path: Path) -> 
     assert finding["fix"] is None and "project.ipynb imports this module" in finding["message"], finding
 
 
+def test_a_package_that_turns_graph_mode_on_as_it_is_imported_covers_its_importers(tmp_path: Path) -> None:
+    """Seen in tflearn: its __init__.py calls tf.disable_v2_behavior(), so a test that imports
+    tflearn builds its placeholders in graph mode."""
+    write(tmp_path, "tflearn/__init__.py", "import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\n"
+          "from . import config\n")
+    write(tmp_path, "tflearn/config.py", "VERSION = 1\n")
+    write(tmp_path, "tests/test_layers.py", "import tensorflow.compat.v1 as tf\nimport tflearn\n\n"
+          "x = tf.placeholder(tf.float32, [None, 2])\nwith tf.Session() as sess:\n"
+          "    print(sess.run(x, {x: [[1.0, 2.0]]}))\n")
+    assert audit_json(tmp_path, "tests/test_layers.py", "--select", "EA109") == []
+
+
 def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_tf1(tmp_path: Path) -> None:
     """Seen in SSD-Tensorflow: tf_utils.configure_optimizer returns a TF1 optimizer to the
     training script, which calls compute_gradients: a Keras 3 optimizer would break it."""
