@@ -159,6 +159,33 @@ class GraphUnderEager(Rule):
     valid: ClassVar[tuple[Valid, ...]] = (
         Valid(
             """
+            import numpy as np
+            import tensorflow as tf
+            batch = np.zeros((2, 4), dtype=np.float32)
+            with tf.device("/cpu:0"):
+                with tf.compat.v1.Session() as sess:
+                    images = tf.compat.v1.placeholder("float", [2, 4])
+                    print(sess.run(images * 2, feed_dict={images: batch}))
+            """
+        ),
+        Valid(
+            """
+            import unittest
+            import tensorflow.compat.v1 as tf
+
+            class GraphTest(unittest.TestCase):
+                def setUp(self):
+                    self._entered = tf.Graph().as_default()
+                    self._entered.__enter__()
+
+                def test_placeholder(self):
+                    x = tf.placeholder(tf.float32, [2])
+                    with tf.Session() as sess:
+                        self.assertEqual(len(sess.run(x, {x: [1.0, 2.0]})), 2)
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
 
             class GeneratorTest(tf.test.TestCase):
