@@ -454,9 +454,13 @@ class ModuleFacts:
     def in_optimizer_method(self) -> bool:
         """Whether the walk is in a method that implements an optimizer's update
         (`def apply_gradients(...)`, `def minimize(...)` of a class)."""
+        return self.in_method(UPDATE_METHODS)
+
+    def in_method(self, names: frozenset[str]) -> bool:
+        """Whether the walk is in a method (a function directly in a class's code) of these names."""
         ancestors = self.context.ancestors
         functions = [a for a in ancestors if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        return bool(functions) and functions[-1].name in UPDATE_METHODS and any(
+        return bool(functions) and functions[-1].name in names and any(
             isinstance(a, ast.ClassDef) for a in ancestors)
 
     def made_text(self, node: ast.Call) -> bool:
@@ -494,10 +498,18 @@ class ModuleFacts:
         classes = memo["seeded_tests"]
         return bool(classes) and any(id(a) in classes for a in self.context.ancestors)
 
+    def delegates(self, method: str) -> bool:
+        """Whether the walk is in a method of the same name of a class (tflearn's
+        VocabularyProcessor.fit calling the wrapped processor's fit): the call is what that
+        method does, and its callers are the ones that train, if anything does."""
+        return self.in_method(frozenset({method}))
+
     def is_training_method(self, node: ast.Call, method: str, name: str | None) -> bool:
         owner = receiver_class(name)
         receiver = node.func.value  # type: ignore[attr-defined]
         if method in KERAS_TRAINING_METHODS:
+            if self.delegates(method):
+                return False  # a wrapper class's own fit() handing on to the object it wraps: library code
             # A receiver the file does not show (`model = build()`, `self.model`) is taken to be
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
             return (name is None or owner in KERAS_MODEL_FACTORIES) and self.context.imports_tensorflow()
