@@ -303,11 +303,15 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
     findings = sorted(result.findings, key=lambda f: f.sort_key)
     if args.diff:
         sys.stdout.write("".join(result.diffs))
+        for error in result.fix_errors:
+            print(f"estimator-audit: not fixed: {error}", file=sys.stderr)
         for note in result.fix_notes:
             print(f"estimator-audit: note: {note}", file=sys.stderr)
         noun = "fix" if result.fixed == 1 else "fixes"
         print(f"Would fix {counted(result.fixed, 'finding')} ({counted(len(result.diffs), 'file')}); "
               f"{noun} not written", file=sys.stderr)
+        if report_internal_errors(result):
+            return EXIT_ERROR
         return EXIT_FINDINGS if (result.fixed or findings) and not args.exit_zero else EXIT_CLEAN
     if result.stdin_code is not None:  # `--fix -`: the fixed code on stdout, the report on stderr
         sys.stdout.buffer.write(result.stdin_code)
@@ -333,11 +337,16 @@ def report(result: RunResult, args: argparse.Namespace, settings: Settings) -> i
             return EXIT_ERROR
     else:
         sys.stdout.write(output)
-    for error in result.internal_errors:
-        print(f"estimator-audit: internal error while checking {error}", file=sys.stderr)
-    if result.internal_errors:
+    if report_internal_errors(result):
         return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def report_internal_errors(result: RunResult) -> bool:
+    """Print our own bugs (a file the run could not check or fix); whether there were any."""
+    for error in result.internal_errors:
+        print(f"estimator-audit: internal error while checking {error}", file=sys.stderr)
+    return bool(result.internal_errors)
 
 
 def run_rule(argv: Sequence[str]) -> int:

