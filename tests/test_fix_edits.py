@@ -272,8 +272,9 @@ def test_statements_after_a_statement_another_fix_replaced_follow_its_replacemen
     graph-mode switch after the last TensorFlow import, the same statement (this crashed)."""
     from estimator_audit.pipeline import FixMode, fix_source
 
+    (tmp_path / "helpers.py").write_text("import tensorflow as tf\n")
     program = ("import tensorflow as tf\nfrom tensorflow.examples.tutorials.mnist import input_data\n"
-               "mnist = input_data.read_data_sets('data')\nx = tf.placeholder(tf.float32)\n"
+               "import helpers\nmnist = input_data.read_data_sets('data')\nx = tf.placeholder(tf.float32)\n"
                "with tf.Session() as sess:\n    print(sess.run(x, {x: 1.0}))\n")
     fixed = fix_source(str(tmp_path / "train.py"), program.encode(), Settings(root=tmp_path),
                        FixMode(unsafe=True)).data.decode()
