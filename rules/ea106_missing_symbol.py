@@ -221,6 +221,7 @@ def under(name: str, prefixes: tuple[str, ...]) -> bool:
 # TF1 dataset methods TF2's tf.data.Dataset lacks (checked on TensorFlow 2.21, graph mode too),
 # each kept as a function of tf.compat.v1.data taking the dataset.
 DATASET_V1_METHODS = frozenset({"make_one_shot_iterator", "make_initializable_iterator"})
+MAX_DATASET_HOPS = 12  # assignments and transformations followed back to where a dataset was made
 
 
 class MissingSymbol(SymbolReferenceRule):
@@ -234,6 +235,14 @@ class MissingSymbol(SymbolReferenceRule):
     defers_to = ("EA101", "EA102", "EA103", "EA104", "EA105", "EA107", "EA108")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            dataset = tf.data.Dataset.from_tensors(([1.0], [1.0]))
+            dataset = dataset.repeat().batch(11, drop_remainder=False)
+            train_batch = dataset.make_one_shot_iterator().get_next()
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -588,7 +597,7 @@ class MissingSymbol(SymbolReferenceRule):
         name = self.context.call_name(node)
         if (name is not None and not name.startswith("tensorflow")) or not self.context.imports_tensorflow():
             return
-        if guarded(self.context, node, ATTRIBUTE_ERRORS):
+        if guarded(self.context, node, ATTRIBUTE_ERRORS) or self.v1_dataset(receiver):
             return
         replacement = compat_v1_call(self.context, f"data.{method}")
         text = self.context.source.segment(self.context.span(receiver))
@@ -599,6 +608,27 @@ class MissingSymbol(SymbolReferenceRule):
         self.report(node, f"Dataset.{method}() does not exist in TensorFlow 2 (AttributeError: TF2 datasets "
                     f"dropped the TF1 iterator methods); tf.compat.v1.data.{method}(dataset) makes the same "
                     "iterator", fix)
+
+    def v1_dataset(self, node: ast.expr) -> bool:
+        """Whether the dataset was made through tf.compat.v1.data (`import tensorflow.compat.v1 as
+        tf; tf.data.Dataset...`): a DatasetV1, whose transformations keep the TF1 iterator methods
+        (TF 2.21 made the one-shot iterator of such a dataset and returned its batch)."""
+        for _ in range(MAX_DATASET_HOPS):
+            if isinstance(node, ast.Name):
+                value = self.context.assigned_value(node)
+                if value is None:
+                    return False
+                node = value
+            elif isinstance(node, ast.Call):
+                name = self.context.call_name(node) or ""
+                if name.startswith("tensorflow.compat.v1.data."):
+                    return True
+                if not isinstance(node.func, ast.Attribute):
+                    return False
+                node = node.func.value  # `.repeat().batch(11)`: the dataset it transforms
+            else:
+                return False
+        return False
 
     def visit_Import(self, node: ast.Import) -> None:
         self.statement: ast.Import | ast.ImportFrom = node
