@@ -236,3 +236,9 @@ def test_a_function_whose_parameter_shadows_a_placeholder_does_not_use_the_graph
         "with tf.Session() as sess:",
         "def batch_of(x, n):\n    return np.ones((n, 4)) * x\n\nwith tf.Session() as sess:")
     assert rewrite_of(script) is not None
+
+
+def test_a_script_importing_only_compat_v1_is_told_so() -> None:
+    script = textwrap.dedent(SCRIPT).replace("import tensorflow as tf", "import tensorflow.compat.v1 as tf")
+    session = [f for f in audit_source("script.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert session and "imports TensorFlow only as tensorflow.compat.v1" in session[0].message
