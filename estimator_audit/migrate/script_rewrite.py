@@ -88,8 +88,8 @@ def script_plan(context: ModuleContext, constructor: ast.Call, keras: str) -> Sc
         raise Unsupported("the script opens several sessions")
     if context.alias_for("tensorflow") is None:
         if context.alias_for("tensorflow.compat.v1") is not None:
-            raise Unsupported("the script imports TensorFlow only as tensorflow.compat.v1 (the rewrite writes "
-                              "TF2 code, through `import tensorflow as tf`)")
+            raise Unsupported("the script imports TensorFlow only as tensorflow.compat.v1 (the rewrite "
+                              "writes TF2 code, through `import tensorflow as tf`)")
         raise Unsupported("the script does not import TensorFlow itself (`import tensorflow as tf`)")
     plan = read_script(context, session, body, keras)
     plan.graph_block = graph_block
