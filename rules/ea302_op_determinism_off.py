@@ -11,7 +11,9 @@ importing program. Not flagged in a module that hides every GPU
 (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`: on the CPU the kernels it is about do not
 run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
 kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
-tf.device("/cpu:0"), tf.Session():` (here or in a module importing it). Severity info: it matters on GPUs, where several
+tf.device("/cpu:0"), tf.Session():` (here or in a module importing it), nor one that trains on TPUs
+only (a TPU strategy or cluster resolver, or a TPUEstimator given `use_tpu=True`). Severity info:
+it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
 
@@ -84,6 +86,16 @@ class OpDeterminismOff(Rule):
     fix_safety = FixSafety.SAFE
     triggers = ("fit", "train", "run", "apply_gradients")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu="grpc://10.0.0.2:8470")
+            strategy = tf.distribute.TPUStrategy(resolver)
+            with strategy.scope():
+                model = build_model()
+            model.fit(dataset, epochs=3)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -276,7 +288,7 @@ class OpDeterminismOff(Rule):
 
     def finish(self) -> None:
         first = self.context.facts.first_training_call()
-        if first is not None and not self.enabled and not self.pinned_to_cpu():
+        if first is not None and not self.enabled and not self.pinned_to_cpu() and not self.tpu_only():
             message = (f"this module trains ({call_text(first)}) without "
                        "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
                        "GPU, seeded runs can still differ after the first step")
@@ -286,6 +298,21 @@ class OpDeterminismOff(Rule):
                             "it here would switch every importing program)", None)
                 return
             self.report(first, message, self.fix())
+
+    def tpu_only(self) -> bool:
+        """Whether the module trains on TPUs only: a TPU strategy or cluster resolver, or a
+        TPUEstimator given `use_tpu=True` (a literal); no GPU kernel runs there."""
+        for node in ast.walk(self.context.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = self.context.call_name(node) or ""
+            last = name.rsplit(".", 1)[-1]
+            if name.startswith("tensorflow") and last in ("TPUStrategy", "TPUClusterResolver"):
+                return True
+            if last == "TPUEstimator" and any(k.arg == "use_tpu" and isinstance(k.value, ast.Constant)
+                                              and k.value.value is True for k in node.keywords):
+                return True
+        return False
 
     def pinned_to_cpu(self) -> bool:
         """Whether the program runs its graph pinned to the CPU: a `with tf.device('/cpu:0'),
