@@ -660,8 +660,8 @@ class TF1Optimizer(CallRule):
 
     def returned_to_tf1_code(self, function: str | None) -> bool:
         """Whether a module that imports this one calls the function that returns the optimizer
-        and drives optimizers the TF1 way (SSD's `configure_optimizer` in a tf_utils module,
-        whose caller calls compute_gradients)."""
+        and drives optimizers the TF1 way, itself or in the program's modules it imports (SSD's
+        `configure_optimizer` in a tf_utils module, whose caller calls compute_gradients)."""
         if function is None:
             return False
         project = self.context.project
@@ -670,7 +670,12 @@ class TF1Optimizer(CallRule):
         handed_on = len(re.findall(rf"\b{re.escape(function)}\b", self.context.source.text)) > 1
         for path in program_importers(self.context):
             text = project.text(path)
-            if (f"{function}(" in text or handed_on) and TF1_OPTIMIZER_USE.search(text):
+            if not (f"{function}(" in text or handed_on):
+                continue
+            # The importer, or the program's code it imports and hands the optimizer on to
+            # (tflearn's estimator.py calling get_tensor() and building a TrainOp of trainer.py).
+            reached = [text, *(project.text(str(module)) for module in project.imported_paths(path))]
+            if any(TF1_OPTIMIZER_USE.search(code) for code in reached):
                 return True
         return False
 
@@ -701,12 +706,19 @@ class TF1Optimizer(CallRule):
                          if isinstance(a, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)), None)
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
             return None
-        for statement in ast.walk(function):
-            if isinstance(statement, ast.Return) and statement.value is not None:
-                for value in ast.walk(statement.value):
-                    if value is node or (isinstance(value, ast.Name | ast.Attribute)
-                                         and holder_key(value) in holders):
-                        return function.name
+        def returns(scope: ast.AST) -> bool:
+            return any(isinstance(statement, ast.Return) and statement.value is not None and any(
+                value is node or (isinstance(value, ast.Name | ast.Attribute) and holder_key(value) in holders)
+                for value in ast.walk(statement.value)) for statement in ast.walk(scope))
+
+        if returns(function):
+            return function.name
+        # Stored on the instance (`self.tensor = ...` in build()): a method of the module's classes
+        # that returns it hands it out (tflearn's Optimizer.get_tensor()).
+        if any(key.startswith("self.") for key in holders):
+            for method in ast.walk(self.context.tree):
+                if isinstance(method, ast.FunctionDef) and method is not function and returns(method):
+                    return method.name
         return None
 
     def holders(self, node: ast.Call) -> tuple[str, ...]:

@@ -305,6 +305,24 @@ def test_an_optimizer_returned_to_a_module_that_drives_it_the_tf1_way_keeps_it_t
     assert finding["fix"]["description"].startswith("use tf.compat.v1.train.AdamOptimizer")
 
 
+def test_an_optimizer_a_library_hands_out_to_its_own_tf1_trainer_keeps_it_tf1(tmp_path: Path) -> None:
+    """Seen in tflearn: optimizers.py stores the TF1 optimizer on the instance in build() and
+    hands it out through get_tensor(); estimator.py passes it to trainer.py's TrainOp, which
+    calls apply_gradients(..., global_step=...) in a TF1 graph."""
+    write(tmp_path, "lib/__init__.py", "")
+    write(tmp_path, "lib/optimizers.py",
+          "import tensorflow.compat.v1 as tf\n\n\nclass Adam:\n    def build(self):\n"
+          "        self.tensor = tf.train.AdamOptimizer(0.001)\n\n    def get_tensor(self):\n"
+          "        self.build()\n        return self.tensor\n")
+    write(tmp_path, "lib/trainer.py",
+          "class TrainOp:\n    def __init__(self, optimizer, loss, step):\n"
+          "        self.op = optimizer.apply_gradients(optimizer.compute_gradients(loss), global_step=step)\n")
+    write(tmp_path, "lib/estimator.py",
+          "from lib import optimizers\nfrom lib.trainer import TrainOp\n\n\ndef regression(loss, step):\n"
+          "    return TrainOp(optimizers.Adam().get_tensor(), loss, step)\n")
+    assert audit_json(tmp_path, "lib/optimizers.py", "--select", "EA104") == []
+
+
 def test_names_a_star_import_brings_from_a_module_of_the_program_resolve(tmp_path: Path) -> None:
     """Seen in tkipf/gcn: `tf` reaches models.py only through `from gcn.layers import *`, and
     layers.py has it from `from gcn.inits import *`; the file never spells "tensorflow"."""
