@@ -51,10 +51,17 @@ def outermost_package(folder: Path) -> Path | None:
 
 # The text of import statements (a parenthesised `from m import (...)` across its lines): a module
 # is an importer candidate only if one of them names the module, before anything is parsed.
-# An import statement at the start of a line, or of a notebook's JSON source line (`"import x\\n",`).
 IMPORT_STATEMENT = re.compile(
-    rb'^[ \t]*"?[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)',
+    rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)", re.MULTILINE)
+# In a notebook, the same at the start of a JSON source line (`"import x as y\\n",`).
+NOTEBOOK_IMPORT_STATEMENT = re.compile(
+    rb'^[ \t]*"[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)',
     re.MULTILINE)
+
+
+def import_statements(path: str, data: bytes) -> list[bytes]:
+    """The import statements' text in a module's bytes (a notebook's: in its JSON source lines)."""
+    return (NOTEBOOK_IMPORT_STATEMENT if path.endswith(".ipynb") else IMPORT_STATEMENT).findall(data)
 
 
 WORD = re.compile(rb"\w+")
@@ -64,7 +71,7 @@ NAMESPACE_GAP = 3  # folders without an __init__.py inside a package tree, follo
 
 
 def statement_text(found: bytes) -> str:
-    """An import statement IMPORT_STATEMENT found, as Python: a notebook's JSON source line
+    """An import statement import_statements found, as Python: a notebook's JSON source line
     (`"import x as y\\n",`) decoded from its JSON string."""
     text = found.decode("utf-8", "replace").strip()
     if text.startswith('"'):
@@ -328,7 +335,7 @@ class Project:
         found = self._import_words.get(path)
         if found is None:
             data = self.peek(path) or b""
-            found = frozenset(word.decode("utf-8", "replace") for statement in IMPORT_STATEMENT.findall(data)
+            found = frozenset(word.decode("utf-8", "replace") for statement in import_statements(path, data)
                               for word in WORD.findall(statement))
             self._import_words[path] = found
         return found
@@ -339,7 +346,7 @@ class Project:
         found = self._imported.get(path)
         if found is None:
             data = self.peek(path) or b""
-            texts = [statement_text(text) for text in IMPORT_STATEMENT.findall(data)]
+            texts = [statement_text(text) for text in import_statements(path, data)]
             statements = parse_statements(texts)
             found = frozenset(Path(self.key(module)) for module in self.resolved_imports(path, statements))
             self._imported[path] = found
