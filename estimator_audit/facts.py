@@ -496,7 +496,14 @@ class ModuleFacts:
             spelled = "TestCase" in self.context.source.text
             memo["seeded_tests"] = seeded_test_classes(self.context) if spelled else set()
         classes = memo["seeded_tests"]
-        return bool(classes) and any(id(a) in classes for a in self.context.ancestors)
+        if not classes:
+            return False
+        if any(id(a) in classes for a in self.context.ancestors):
+            return True
+        if "seeded_test_helpers" not in memo:
+            memo["seeded_test_helpers"] = test_only_helpers(self.context.tree, classes)
+        helpers = memo["seeded_test_helpers"]
+        return any(id(a) in helpers for a in self.context.ancestors[:2])
 
     def delegates(self, method: str) -> bool:
         """Whether the walk is in a method of the same name of a class (tflearn's
@@ -562,6 +569,21 @@ TRAINING_FETCH = re.compile(r"train|optim|updat(?!ed)|minimi|apply|opt_op", re.I
 # Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
 # `metric_update_ops`).
 NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)
+
+
+def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
+    """The ids of the module's functions called only from these (seeded test) classes: kfac's
+    module-level helpers that build and train a model for its tests run under their setUp."""
+    ranges = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(tree)
+              if isinstance(node, ast.ClassDef) and id(node) in classes]
+    functions = {node.name: node for node in tree.body
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    uses: dict[str, list[int]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in functions:
+            uses.setdefault(node.id, []).append(node.lineno)
+    return {id(functions[name]) for name, lines in uses.items()
+            if all(any(low <= line <= high for low, high in ranges) for line in lines)}
 
 
 def seeded_test_classes(context: ModuleContext) -> set[int]:

@@ -124,6 +124,20 @@ class NoGlobalSeed(Rule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+
+            def train_small_model(optimizer):
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                model.compile(optimizer=optimizer, loss="mse")
+                return model.fit(tf.ones((4, 2)), tf.ones((4, 1)), epochs=1)
+
+            class OptimizerTest(tf.test.TestCase):
+                def test_sgd(self):
+                    train_small_model("sgd")
+            """
+        ),
+        Valid(
+            """
             import numpy as np
             import tensorflow as tf
             tf.compat.v1.disable_v2_behavior()
