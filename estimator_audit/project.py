@@ -147,6 +147,18 @@ class Project:
                 self._bytes[path] = None
         return self._bytes[path]
 
+    def raw(self, path: str) -> bytes:
+        """A listed module's bytes for the importer scan's first, textual test: read by the path
+        the listing gives (no resolving; the few that pass are read as `peek` reads them)."""
+        data = self._bytes.get(path)
+        if data is None and path not in self._bytes:
+            try:
+                data = read_file(path)
+            except OSError:
+                data = None
+            self._bytes[path] = data
+        return data or b""
+
     def context(self, path: str) -> ModuleContext | None:
         """Another module of the program, parsed, with its names resolved at module level."""
         from estimator_audit.check import ModuleContext
@@ -308,7 +320,9 @@ class Project:
         if found is None:
             name = target.parent.name if target.name == "__init__.py" else target.stem
             root = self.importer_root(target.parent)
-            found = [candidate for candidate in self.files_under(root) if name in self.import_words(candidate)
+            spelled = name.encode()
+            found = [candidate for candidate in self.files_under(root) if spelled in self.raw(candidate)
+                     and name in self.import_words(candidate)
                      and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
             self._importers[str(target)] = found
         return [candidate for candidate in found if self.read(candidate) is not None]
