@@ -1158,14 +1158,28 @@ class LinearModel(keras.layers.Layer):  # type: ignore[misc]
 
 class _ModelDirCheckpoints:
     """A model's checkpoint in `<model_dir>/keras` (weights and optimizer states), which an
-    Estimator's model_dir held: `_restore` after compiling, `_save` after every fit."""
+    Estimator's model_dir held: `_restore` after compiling, `_save` after every fit. Put before
+    keras.Model in the bases."""
 
     model_dir: str | None
     load_weights: Callable[..., Any]  # keras.Model's
     save_weights: Callable[..., Any]
+    optimizer: Any
+    trainable_variables: list[Any]
+
+    def fit(self, *args: Any, **kwargs: Any) -> Any:
+        """Trains (nothing when `steps_per_epoch` is 0: max_steps already reached), then
+        checkpoints into model_dir."""
+        steps = kwargs.get("steps_per_epoch")
+        if steps is not None and steps <= 0:
+            return None
+        history = super().fit(*args, **kwargs)  # type: ignore[misc]  # keras.Model's, after this in the MRO
+        self._save()
+        return history
 
     def _steps(self) -> list[tuple[Any, list[Any]]]:
-        raise NotImplementedError
+        """(optimizer, the variables it steps) pairs."""
+        return [(self.optimizer, list(self.trainable_variables))]
 
     def _checkpoint(self) -> str | None:
         return None if self.model_dir is None else os.path.join(str(self.model_dir), "keras")
@@ -1264,20 +1278,6 @@ class Model(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
             _check_dense_steps(optimizer, [table for table in tables if any(table is v for v in variables)],
                                [other for other in others if any(other is v for v in variables)])
         self._restore()
-
-    def fit(self, *args: Any, **kwargs: Any) -> Any:
-        """Trains (nothing when `steps_per_epoch` is 0: max_steps already reached), then
-        checkpoints into model_dir."""
-        steps = kwargs.get("steps_per_epoch")
-        if steps is not None and steps <= 0:
-            return None
-        history = super().fit(*args, **kwargs)
-        self._save()
-        return history
-
-    def _steps(self) -> list[tuple[Any, list[Any]]]:
-        """(optimizer, the variables it steps) pairs."""
-        return [(self.optimizer, list(self.trainable_variables))]
 
     def train_step(self, data: Any) -> Any:
         return super().train_step(self._head_data(data))
@@ -1473,17 +1473,6 @@ class EstimatorModel(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
         kwargs.setdefault("jit_compile", False)
         super().compile(*args, **kwargs)
         self._restore()
-
-    def fit(self, *args: Any, **kwargs: Any) -> Any:
-        steps = kwargs.get("steps_per_epoch")
-        if steps is not None and steps <= 0:
-            return None
-        history = super().fit(*args, **kwargs)
-        self._save()
-        return history
-
-    def _steps(self) -> list[tuple[Any, list[Any]]]:
-        return [(self.optimizer, list(self.trainable_variables))]
 
     def layer(self, layer_class: Any, default_name: str, name: str | None = None, **arguments: Any) -> Any:
         """The layer the model_fn's TF1 layer call made: by the name TF1 gave it in this call of
