@@ -9,8 +9,6 @@ TensorFlow 2.21 and check it against the legacy program with `compare`.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from estimator_audit.config import Settings
 from estimator_audit.pipeline import FixMode, audit_source, fix_source
 from estimator_audit.shim.compare import compare
 from tests.conftest import FIXTURES
-from tests.test_graph_programs import fixed_copy, manifest
+from tests.test_graph_programs import fixed_copy, manifest, runs_as_expected
 
 PROGRAMS = sorted(p for p in (FIXTURES / "estimator_to_keras").iterdir() if p.is_dir())
 # The TF1 graph and Estimator APIs. (`tf.compat.v1.app.run` and `tf.compat.v1.logging`, EA106's
@@ -120,12 +118,7 @@ def test_what_cannot_be_translated_keeps_the_finding_with_its_reason(old: str, n
 @pytest.mark.runtime
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
 def test_rewrite_runs_on_tensorflow_2_21(program: Path, current_python: Path, tmp_path: Path) -> None:
-    copy = fixed_copy(program, tmp_path)
-    command = manifest(program)["run"]
-    done = subprocess.run([str(current_python), *command], capture_output=True, text=True, timeout=600,
-                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert all(word in done.stdout for word in manifest(program)["prints"]), done.stdout
+    runs_as_expected(program, fixed_copy(program, tmp_path), current_python)
 
 
 @pytest.mark.runtime

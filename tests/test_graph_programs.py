@@ -73,16 +73,23 @@ def entry_script(copy: Path, command: list[str]) -> list[str]:
     return ["notebook.py", *command[1:]]
 
 
+def runs_as_expected(program: Path, copy: Path, python: Path) -> list[str]:
+    """Run the fixed copy as its manifest says, on `python`: it must succeed and print the
+    manifest's words. The command run (a notebook's as its script)."""
+    expected = manifest(program)
+    command = entry_script(copy, expected["run"])
+    done = subprocess.run([str(python), *command], capture_output=True, text=True, timeout=600,
+                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert all(word in done.stdout for word in expected["prints"]), done.stdout
+    return command
+
+
 @pytest.mark.runtime
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
 def test_fixed_program_runs_and_is_bit_identical(program: Path, current_python: Path, tmp_path: Path) -> None:
     copy = fixed_copy(program, tmp_path)
-    expected = manifest(program)
-    command = entry_script(copy, expected["run"])
-    done = subprocess.run([str(current_python), *command], capture_output=True, text=True, timeout=600,
-                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert all(word in done.stdout for word in expected["prints"]), done.stdout
+    command = runs_as_expected(program, copy, current_python)
     report = repro(copy / command[0], args=command[1:], python=str(current_python))
     assert report.status == "identical", report.text()
     assert report.steps > 0

@@ -8,8 +8,6 @@ are bit-identical.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import textwrap
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from estimator_audit.pipeline import FixMode, audit_source, fix_source
 from estimator_audit.shim.compare import compare
 from estimator_audit.shim.repro import repro
 from tests.conftest import FIXTURES
-from tests.test_graph_programs import fixed_copy, manifest
+from tests.test_graph_programs import fixed_copy, runs_as_expected
 
 PROGRAMS = sorted(p for p in (FIXTURES / "session_to_keras").iterdir() if p.is_dir())
 TF1_GRAPH_API = ("Session(", "placeholder(", "compat.v1", "global_variables_initializer", "tf.train.")
@@ -122,11 +120,7 @@ def test_tf1_arguments_are_written_for_tensorflow_2() -> None:
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
 def test_rewritten_script_runs_and_is_bit_identical(program: Path, current_python: Path, tmp_path: Path) -> None:
     copy = fixed_copy(program, tmp_path)
-    command = manifest(program)["run"]
-    done = subprocess.run([str(current_python), *command], capture_output=True, text=True, timeout=600,
-                          cwd=copy, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""})
-    assert done.returncode == 0, done.stderr[-4000:]
-    assert all(word in done.stdout for word in manifest(program)["prints"]), done.stdout
+    command = runs_as_expected(program, copy, current_python)
     report = repro(copy / command[0], args=command[1:], python=str(current_python))
     assert report.status == "identical", report.text()
     assert report.steps > 0
