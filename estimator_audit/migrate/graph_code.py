@@ -349,8 +349,9 @@ class GraphCode:
         inputs = given.pop("inputs", None)
         if inputs is None:
             raise Unsupported(f"tf.layers.{function} at {self.context.place(call.lineno)} is given no inputs")
-        for parameter in sorted(LAYER_ONLY & set(given)):
-            raise Unsupported(f"tf.layers.{function}({parameter}=...) shares or freezes variables by scope, "
+        scoped = sorted(LAYER_ONLY & set(given))
+        if scoped:
+            raise Unsupported(f"tf.layers.{function}({scoped[0]}=...) shares or freezes variables by scope, "
                               "which Keras layers do not")
         named = given.pop("name", None)
         arguments = [f"{parameter}={self.render(self.context, value)}" for parameter, value in given.items()

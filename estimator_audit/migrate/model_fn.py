@@ -17,6 +17,7 @@ Anything else raises Unsupported with the reason the finding quotes.
 from __future__ import annotations
 
 import ast
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -162,20 +163,26 @@ class ModelFnCode(GraphCode):
         if len(targets) != 1 or not isinstance(targets[0], ast.Name):
             return False
         name = targets[0].id
-        allowed: set[int] = set()
+        reads = [node for node in ast.walk(self.function) if isinstance(node, ast.Name) and node.id == name
+                 and isinstance(node.ctx, ast.Load)]
+        return all(id(node) in self.training_parts for node in reads)
+
+    @functools.cached_property
+    def training_parts(self) -> frozenset[int]:
+        """The ids of the model_fn's nodes inside what the builder's optimizer takes over: TF1
+        optimizers' and schedules' arguments, global-step calls, summaries, minimize's global_step."""
+        parts: set[int] = set()
         for node in ast.walk(self.function):
             if not isinstance(node, ast.Call):
                 continue
             called = self.context.call_name(node)
             if (v1_optimizer(called) is not None or self.schedule(called) or called in GLOBAL_STEP
                     or (called or "").startswith(SUMMARY_PREFIXES)):
-                allowed.update(id(inner) for inner in ast.walk(node))
+                parts.update(id(inner) for inner in ast.walk(node))
             elif isinstance(node.func, ast.Attribute) and node.func.attr == "minimize":
-                allowed.update(id(inner) for keyword in node.keywords if keyword.arg == "global_step"
-                               for inner in ast.walk(keyword.value))
-        reads = [node for node in ast.walk(self.function) if isinstance(node, ast.Name) and node.id == name
-                 and isinstance(node.ctx, ast.Load)]
-        return all(id(node) in allowed for node in reads)
+                parts.update(id(inner) for keyword in node.keywords if keyword.arg == "global_step"
+                             for inner in ast.walk(keyword.value))
+        return frozenset(parts)
 
     def estimator_call(self, call: ast.Call) -> str | None:
         name = self.context.call_name(call) or ""
@@ -213,8 +220,7 @@ class ModelFnCode(GraphCode):
         `params` (directly or through the model_fn's plain assignments) and module names."""
         name = self.context.call_name(call) or ""
         expression = self.inlined(call)
-        parameters = {a.arg for a in self.function.args.args}
-        allowed = parameters & {"params"} if "params" in parameters else set()
+        allowed = {"params"} & {a.arg for a in self.function.args.args}
         free = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)} & self.values
         if free - allowed:
             raise Unsupported(f"the optimizer at {self.context.place(call.lineno)} depends on "
