@@ -124,6 +124,14 @@ def metrics_text(head: Head, keras: str, extra: list[str] | None = None) -> str:
     return by_head(head, texts)
 
 
+def seed_text(seed: int | Runtime | None, config: Runtime | None, default: int) -> str:
+    """The builder's seed: the RunConfig's tf_random_seed as the source shows it, or read from a
+    config only the running program has (the default when it sets none)."""
+    if config is not None:
+        return f"{default} if {config.name}.tf_random_seed is None else {config.name}.tf_random_seed"
+    return value_text(seed) if seed is not None else str(default)
+
+
 def estimator_spelling(estimator: Estimator) -> str:
     return f"tf.{'compat.v1.' if estimator.api == 'v1' else ''}estimator.{estimator.class_name}"
 
@@ -145,11 +153,7 @@ def builder(estimator: Estimator, name: str, seed: int, spelling: Spelling,
     if estimator.model_dir is not None or estimator.config is not None:
         setup.append("# As the estimator did, the model checkpoints into model_dir (its keras/ folder) and "
                      "resumes from there.")
-    seeded = value_text(estimator.seed) if estimator.seed is not None else seed
-    if estimator.config is not None:
-        config = estimator.config.name
-        seeded = f"{seed} if {config}.tf_random_seed is None else {config}.tf_random_seed"
-    setup.append(f"{keras}.utils.set_random_seed({seeded})")
+    setup.append(f"{keras}.utils.set_random_seed({seed_text(estimator.seed, estimator.config, seed)})")
     towers = [tower for tower in (estimator.linear, estimator.dnn) if tower is not None]
     setup += [f"{tower.columns.name} = list({tower.columns.name})" for tower in towers]
     body = model_lines(estimator, spelling, metrics)
@@ -328,10 +332,6 @@ def model_fn_builder(model: ModelFunction, class_name: str, name: str, seed: int
     custom Estimator: seeded as its RunConfig seeded the graph, its optimizer hoisted from the
     model_fn (it may read `params`)."""
     parameters = model.runtime_values()
-    seeded = value_text(model.seed) if model.seed is not None else seed
-    if model.config is not None:
-        config = model.config.name
-        seeded = f"{seed} if {config}.tf_random_seed is None else {config}.tf_random_seed"
     arguments = []
     if model.params is not None:
         arguments.append(f"params={model.params.name}")
@@ -343,7 +343,7 @@ def model_fn_builder(model: ModelFunction, class_name: str, name: str, seed: int
         f'"""The Keras model that replaces tf.estimator.Estimator(model_fn={model.function}): the same',
         "model_fn run eagerly, trained with the optimizer it built (TF1 defaults written out).",
         '"""',
-        f"{keras}.utils.set_random_seed({seeded})",
+        f"{keras}.utils.set_random_seed({seed_text(model.seed, model.config, seed)})",
         f"model = {class_name}({', '.join(arguments)})",
         f"model.compile(optimizer={model.optimizer})",
         "return model",

@@ -455,6 +455,16 @@ def wanted_name(context: ModuleContext, constructor: ast.Call) -> str | None:
     return None
 
 
+def seeding_edits(context: ModuleContext, seed: object, keras: str) -> list[Edit]:
+    """The seed after the imports, unless the module seeds already: the estimator seeded the
+    graph its input_fn ran in; Keras reads datasets the program made before building the model,
+    so the seed goes first (the estimator's own seed when its RunConfig shows one)."""
+    if module_seeded(context):
+        return []
+    value = seed if isinstance(seed, int) else context.settings.seed
+    return [Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({value})")]
+
+
 def module_seeded(context: ModuleContext) -> bool:
     """Whether a module-level statement already seeds TensorFlow's global RNG."""
     return any(isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
@@ -475,11 +485,7 @@ def keras_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     edits = [Edit(EditAction.INSERT_BEFORE_STATEMENT, anchor, text=code),
              replace_edit(context, Replacement(context, constructor, emit.construction(estimator, name))),
              *local_edits(context, plan)]
-    if not module_seeded(context):
-        # The estimator seeded the graph its input_fn ran in; Keras reads datasets the program
-        # made before building the model, so the seed goes first, after the imports.
-        seed = estimator.seed if isinstance(estimator.seed, int) else context.settings.seed
-        edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
+    edits += seeding_edits(context, estimator.seed, keras)
     # Alone in its fix round: the graph-mode switch and Keras 2 (fixes the module's TF1 code may
     # carry) would break the Keras 3 model; the next round's audit sees it and offers neither.
     return Fix(FixSafety.UNSAFE, description(plan), tuple(edits), imports, exclusive=True)
@@ -505,12 +511,11 @@ def custom_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
     if uses:
         raise Unsupported(f"the model_fn `{function.name}` is also used at {where(context, uses[0])}")
     keras, imports = module_imports(context, plan, needs_keras=True)
-    taken: set[str] = set()
     variable = wanted_name(context, constructor)
     wanted = camel(variable) if variable else camel(function.name)
     if wanted == "EstimatorModel":  # the support module's base class: name it after the model_fn
         wanted = camel(function.name)
-    class_name = free_name(context, wanted, taken)
+    class_name = free_name(context, wanted, set())
     name = builder_name(context, constructor, "estimator")
     edits = [Edit(EditAction.REPLACE_STATEMENT, context.span(function),
                   text=emit.model_fn_class(model, class_name, keras).rstrip("\n")),
@@ -519,9 +524,7 @@ def custom_rewrite(context: ModuleContext, constructor: ast.Call) -> Fix:
              replace_edit(context, Replacement(context, constructor, emit.construction(model, name))),
              *(Edit(EditAction.REPLACE, site.span, text=site.text) for site in construction.helper_edits),
              *local_edits(context, plan)]
-    if not module_seeded(context):
-        seed = model.seed if isinstance(model.seed, int) else context.settings.seed
-        edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=f"{keras}.utils.set_random_seed({seed})"))
+    edits += seeding_edits(context, model.seed, keras)
     optimizer = model.optimizer.split("(", 1)[0].rsplit(".", 1)[-1]
     return Fix(FixSafety.UNSAFE, f"Rewrite the custom Estimator as a Keras model running `{function.name}` "
                f"({optimizer}) and its {len(plan.flow.sites)} use(s)", tuple(edits), imports, exclusive=True)
