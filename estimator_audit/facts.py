@@ -112,6 +112,8 @@ MAX_CONFIG_HOPS = 8
 # so OS entropy, without one): the graph seed decides the shuffle, NumPy's is overwritten.
 MNIST_BATCH = re.compile(r"(?:^|\.)(?:input_data|mnist|mnist_input_data)\.read_data_sets\(\)\."
                          r"(?:train|validation|test)\.next_batch$")
+# TF1's MNIST DataSet shuffles with NumPy, reseeded from TensorFlow's graph seed as it is made.
+MNIST_SHUFFLE = "the MNIST DataSet.next_batch shuffle"
 TF_DATASETS = ("tensorflow.data.Dataset.", "tensorflow.compat.v1.data.Dataset.")
 DETERMINISTIC_INITIALIZER_NAMES = frozenset({"zeros", "ones", "constant", "identity"})
 
@@ -422,7 +424,7 @@ class ModuleFacts:
             shuffle = argument(node, "shuffle", ("batch_size", "fake_data", "shuffle"))
             if isinstance(shuffle, ast.Constant) and shuffle.value is False:
                 return None
-            return RNG.TENSORFLOW, "the MNIST DataSet.next_batch shuffle"
+            return RNG.TENSORFLOW, MNIST_SHUFFLE
         if name.startswith("random."):
             function = name[len("random.") :]
             return (RNG.PYTHON, name) if function in PYTHON_RANDOM_FUNCTIONS else None

@@ -53,6 +53,8 @@ class FixMode:
     unsafe: bool = False
     write: bool = True
     unsafe_codes: frozenset[str] = frozenset()  # rules whose unsafe fixes apply all the same
+    # Support files (ports of modules TensorFlow 2 dropped) whose unsafe fixes apply all the same.
+    unsafe_ports: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,9 @@ def applied_fix(finding: Finding, mode: FixMode) -> Fix | None:
     """The fix this run applies for a finding: its own, its safe fallback, or none."""
     if finding.fix is None:
         return None
-    return finding.fix.allowed(unsafe=mode.unsafe or finding.code in mode.unsafe_codes)
+    ported = any(edit.action is EditAction.SUPPORT_FILE and edit.name in mode.unsafe_ports
+                 for edit in finding.fix.edits)
+    return finding.fix.allowed(unsafe=mode.unsafe or finding.code in mode.unsafe_codes or ported)
 
 
 def round_of_fixes(findings: Sequence[Finding], mode: FixMode) -> list[Finding]:

@@ -72,6 +72,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import (
+    MNIST_SHUFFLE,
     RNG,
     TRAINING_FETCH,
     built_before,
@@ -350,6 +351,42 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.examples.tutorials.mnist import input_data
+
+            mnist = input_data.read_data_sets("/tmp/data/", one_hot=True)
+            x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            y = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            W = tf.Variable(tf.zeros([784, 10]))  # nothing random in the graph: the batches are
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, W) - y))
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.01).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                for _ in range(100):
+                    batch_x, batch_y = mnist.train.next_batch(100)
+                    sess.run(train_op, feed_dict={x: batch_x, y: batch_y})
+            """,
+            at=((14, 9),),
+            fixed="""
+            import tensorflow as tf
+            from tensorflow.examples.tutorials.mnist import input_data
+            tf.compat.v1.set_random_seed(42)
+
+            mnist = input_data.read_data_sets("/tmp/data/", one_hot=True)
+            x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            y = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            W = tf.Variable(tf.zeros([784, 10]))  # nothing random in the graph: the batches are
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, W) - y))
+            train_op = tf.compat.v1.train.GradientDescentOptimizer(0.01).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                for _ in range(100):
+                    batch_x, batch_y = mnist.train.next_batch(100)
+                    sess.run(train_op, feed_dict={x: batch_x, y: batch_y})
+            """,
+        ),
         Invalid(
             """
             import numpy as np
@@ -634,9 +671,11 @@ class NoGlobalSeed(Rule):
         # builds; where the module
         # builds no graph of its own, when it fetches a training step or an initializer built
         # elsewhere. A graph of constants and zero-initialised
-        # variables draws nothing (its data's NumPy shuffles are EA202's).
+        # variables draws nothing (its data's NumPy shuffles are EA202's), but TF1's MNIST reader
+        # shuffles its batches from NumPy reseeded by the graph seed: unseeded, other batches.
         seeded = facts.seeded()
-        draws = [use for use in facts.random_uses if use.rng is not RNG.TENSORFLOW and use.rng not in seeded]
+        draws = [use for use in facts.random_uses if use.rng not in seeded and (
+            use.rng is not RNG.TENSORFLOW or use.what == MNIST_SHUFFLE)]
         # Inference: trained weights restored over the initial values, nothing trained, nothing drawn
         # as the graph runs: its runs give the same numbers every time.
         # A loaded graph's random ops were seeded (or not) when it was built, and what the module
@@ -659,6 +698,8 @@ class NoGlobalSeed(Rule):
         first = calls[0]
         if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
             numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"
+                     + (" (TF1's MNIST reader reseeds NumPy from the graph seed as read_data_sets makes its "
+                        "DataSets: seed before that call)" if draws[0].what == MNIST_SHUFFLE else "")
                      if draws else "")
             drawn = ("variable initializers and random ops draw new values on every run"
                      + (f", and {numpy}" if numpy else "") if self.random_graph

@@ -8,6 +8,7 @@ are bit-identical.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from estimator_audit.pipeline import FixMode, audit_source, fix_source
 from estimator_audit.shim.compare import compare
 from estimator_audit.shim.repro import repro
 from tests.conftest import FIXTURES
+from tests.mnist_files import write_mnist
 from tests.test_graph_programs import fixed_copy, runs_as_expected
 
 PROGRAMS = sorted(p for p in (FIXTURES / "session_to_keras").iterdir() if p.is_dir())
@@ -143,6 +145,22 @@ def test_compare_finds_the_rewrite_equivalent(legacy: Path, legacy_python: Path,
     report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
     assert report.mode == "equivalence" and report.equivalent, report.text()
     assert report.variables and all(difference.within for difference in report.variables), report.text()
+
+
+@pytest.mark.runtime
+def test_compare_reads_mnist_through_the_same_port_on_both_sides(legacy_python: Path, current_python: Path,
+                                                                 tmp_path: Path) -> None:
+    """TensorFlow 2.15 has no `tensorflow.examples`: the legacy side runs TF1's MNIST reader as
+    the port the rewrite uses (the same batches from the same seeds), and the report says so."""
+    program = FIXTURES / "session_to_keras" / "mnist_logistic"
+    legacy = tmp_path / "legacy"
+    shutil.copytree(program, legacy)
+    write_mnist(legacy / "mnist_data")
+    migrated = fixed_copy(program, tmp_path / "migrated")
+    report = compare(legacy / "logistic.py", migrated / "logistic.py", legacy_python=legacy_python,
+                     python=current_python)
+    assert report.mode == "equivalence" and report.equivalent, report.text()
+    assert "its port of a module 2.15 lacks" in report.text() and "the session's feeds" not in report.text()
 
 
 @pytest.mark.runtime

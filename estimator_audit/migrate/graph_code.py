@@ -175,6 +175,9 @@ class GraphCode:
         respelled, tf.layers calls as the model's layers (in the graph statements), TF1
         arguments rewritten."""
         if isinstance(node, ast.Call):
+            shaped = shape_receiver(node)
+            if shaped is not None:
+                return self.render(context, shaped) + ".shape"
             name = context.call_name(node) or ""
             if context is self.context and name.startswith(LAYER_PREFIXES):
                 return self.layer(node, name)
@@ -229,6 +232,13 @@ class GraphCode:
                 site = Site(context.span(call), translated)
                 if site not in self.edits:  # a function the graph code calls twice
                     self.edits.append(site)
+            return
+        shaped = shape_receiver(call)
+        if shaped is not None and not any(isinstance(inner, ast.Call) for inner in ast.walk(shaped)):
+            if context is not self.context:
+                raise Unsupported(f"`.get_shape()` ({where.strip()}) is called in another module: the "
+                                  "rewrite's Keras variables have no get_shape()")
+            self.edits.append(Site(context.span(call), self.source(context, shaped) + ".shape"))
             return
         from estimator_audit.migrate.lookup import called  # whole-program lookup
 
@@ -385,6 +395,16 @@ def tf2_name(qualified: str) -> tuple[str, str] | None:
         return qualified, SAME_COMPUTATION[qualified][0]
     found = replacement(qualified)
     return None if found is None or ".compat." in found[1] else found
+
+
+def shape_receiver(call: ast.Call) -> ast.expr | None:
+    """x of `x.get_shape()`, which the rewrite writes `x.shape`: its variables are Keras
+    variables, whose `.shape` is a TensorShape on TensorFlow but which have no get_shape(); for
+    tensors the two are the same."""
+    method = call.func
+    if isinstance(method, ast.Attribute) and method.attr == "get_shape" and not (call.args or call.keywords):
+        return method.value
+    return None
 
 
 def span_within(span: Span, outer: Span) -> bool:

@@ -227,15 +227,25 @@ def compare_predictions(legacy: Sequence[Array], migrated: Sequence[Array], tole
     return found, problems
 
 
-def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], tolerance: Tolerance
-                    ) -> tuple[list[str], list[str]]:
-    """Whether the migrated program's own dataset yields the batches the estimator trained on
-    (equivalence mode replays the legacy ones, so only this check sees the input pipeline).
+# Where the legacy batches came from, and why the same examples may come in another order.
+BATCH_SOURCES = {
+    False: ("the estimator's input_fn", "an Estimator seeds its input pipeline's shuffles from its graph "
+            "seed (RunConfig.tf_random_seed), the Keras program from the global seed"),
+    True: ("the session's feeds", "the script's own shuffles (TensorFlow 1's MNIST reader reseeds NumPy from "
+           "the graph seed) draw from seeds that TF1 graphs and TF2 derive differently"),
+}
+
+
+def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], tolerance: Tolerance,
+                    session: bool = False) -> tuple[list[str], list[str]]:
+    """Whether the migrated program's own dataset yields the batches the legacy program trained
+    on (equivalence mode replays the legacy ones, so only this check sees the input pipeline).
 
     Returns (problems, notes). The same examples in another order are a note, not a problem:
     an Estimator seeds its in-graph shuffles from its graph seed (RunConfig.tf_random_seed), a
     Keras program from the global seed, so a `shuffle()` orders the same data differently.
     """
+    source, reason = BATCH_SOURCES[session]
     import numpy as np
 
     first_difference = None
@@ -257,17 +267,14 @@ def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], 
     before, after = examples(legacy), examples(migrated)
     batches = len({name.split("/", 1)[0] for name in legacy})
     if same_examples(before, after):
-        return [], [f"{first_difference}, but the same examples as the estimator's input_fn over the "
-                    f"{batches} batches compared, in another order: an Estimator seeds its input "
-                    "pipeline's shuffles from its graph seed (RunConfig.tf_random_seed), the Keras program "
-                    "from the global seed; the data does not differ, and the variables were compared on "
-                    "the legacy batches"]
+        return [], [f"{first_difference}, but the same examples as {source} over the {batches} batches "
+                    f"compared, in another order: {reason}; the data does not differ, and the variables were "
+                    "compared on the legacy batches"]
     unknown = sum(count for row, count in after.items() if row not in before)
     how = (f"{unknown} of the {after.total()} examples it yields over the {batches} batches compared "
-           f"{'is' if unknown == 1 else 'are'} not among the estimator's" if unknown else
-           "it yields only examples the estimator reads, but not each as often")
-    return [f"{first_difference} than the estimator's input_fn, and not the same examples in another "
-            f"order: {how}"], []
+           f"{'is' if unknown == 1 else 'are'} not among the legacy program's" if unknown else
+           "it yields only examples the legacy program reads, but not each as often")
+    return [f"{first_difference} than {source}, and not the same examples in another order: {how}"], []
 
 
 Row = tuple[bytes, ...]
@@ -699,7 +706,8 @@ def build_report(decided: Plan, mapping: Sequence[WeightMap], tolerance: Toleran
         variables, missing = compare_variables(mapping, arrays(before, "final"),
                                                arrays(after, "final"), tolerance)
         problems += missing
-        batches = compare_batches(arrays(before, "batches"), arrays(after, "seen"), tolerance)
+        batches = compare_batches(arrays(before, "batches"), arrays(after, "seen"), tolerance,
+                                  session=decided.session is not None)
         problems += batches[0]
         notes += batches[1]
         notes += [f"fit call {call}: the migrated program's batches were not checked ({why})"

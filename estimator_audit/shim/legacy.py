@@ -8,7 +8,9 @@ at target 2.15 respell those names under `tf.compat.v1` and pin what was unseede
 changing what the program computes otherwise. So `compare` runs the legacy side from a scratch
 copy of the program's folder with those fixes applied (the user's files are left alone) and
 says which fixes, in which files. Unsafe fixes are not applied (the legacy side stays the
-estimator program), except EA209's, which only pins a seed parameter's `None` default.
+estimator program), except EA209's, which only pins a seed parameter's `None` default, and
+EA106's port of TensorFlow 1's MNIST reader, which 2.15 no longer has (the same files, arrays
+and batches: a program that imports the reader runs on 2.15 no other way).
 
 Only the code that runs is fixed: the program and the modules of its folder it imports (as
 Python resolves them), not every file the folder happens to hold (other scripts, a virtualenv,
@@ -24,13 +26,15 @@ from pathlib import Path
 
 from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings
-from estimator_audit.pipeline import FixMode, fix_source
+from estimator_audit.migrate.support_files import MNIST_SUPPORT, content
+from estimator_audit.pipeline import FixMode, fix_source, support_files
 from estimator_audit.project import Project, outermost_package
 
 LEGACY_TARGET = (2, 15)
 # Unsafe fixes the legacy side takes all the same: they pin what was random and change nothing
 # else (a data split's `seed=None` default), which a comparison needs of both programs.
-PINNING_FIXES = FixMode(unsafe_codes=frozenset({"EA209"}))
+# The MNIST reader's port stands in for a module 2.15 lacks, computing what TF1's did.
+PINNING_FIXES = FixMode(unsafe_codes=frozenset({"EA209"}), unsafe_ports=frozenset({f"{MNIST_SUPPORT}.py"}))
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Prepared:
     """What the legacy side runs, and what was changed to make it run."""
 
     program: Path
-    fixed: tuple[str, ...] = ()  # files (relative to the program's root) the safe fixes changed
+    fixed: tuple[str, ...] = ()  # files (relative to the program's root) the safe fixes changed or added
     codes: tuple[tuple[str, int], ...] = ()  # how many fixes of each rule
 
     @property
@@ -49,8 +53,10 @@ class Prepared:
         rules = all_rules()
         total = sum(count for _, count in self.codes)
         fixes = ", ".join(f"{count} {code} {rules[code].name}" for code, count in self.codes)
+        ported = any(Path(name).name in PINNING_FIXES.unsafe_ports for name in self.fixed)
         return (f"the legacy program ran from a scratch copy after estimator-audit's seeding and safe "
-                f"fixes for TensorFlow 2.15: {total} fix{'es' if total > 1 else ''} ({fixes}) in "
+                f"fixes for TensorFlow 2.15{' (and its port of a module 2.15 lacks)' if ported else ''}: "
+                f"{total} fix{'es' if total > 1 else ''} ({fixes}) in "
                 f"{', '.join(self.fixed)}; the files themselves are unchanged")
 
 
@@ -79,6 +85,8 @@ def prepared(program: Path, scratch: Path) -> Prepared:
         if result.data != data:
             changed[path] = result.data
             codes.update(finding.code for finding in result.applied)
+            for name in support_files(result.applied):  # the port the fixed imports read
+                changed.setdefault(path.parent / name, content(name))
     if not changed:
         return Prepared(program)
     copy = scratch / "legacy"
@@ -129,7 +137,7 @@ def mirror(root: Path, copy: Path, changed: Mapping[Path, bytes], scratch: Path)
         target = copy / folder.relative_to(root)
         target.mkdir(parents=True, exist_ok=True)
         for entry in folder.iterdir():
-            if entry in changed:
-                (target / entry.name).write_bytes(changed[entry])
-            elif entry not in folders and entry != scratch:
+            if entry not in changed and entry not in folders and entry != scratch:
                 (target / entry.name).symlink_to(entry)
+    for path, data in changed.items():  # fixed modules, and support files the fixes added
+        (copy / path.relative_to(root)).write_bytes(data)
