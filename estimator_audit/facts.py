@@ -625,6 +625,9 @@ def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
     return any(is_test_case(found.context, inner, hops + 1) for inner in found.node.bases)
 
 
+IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that trains, at most
+
+
 def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],
                  matches: Callable[[ModuleContext, ast.Call], bool], as_imported: bool = False) -> bool:
     """Whether one of these modules of the program makes a call that `matches`: only modules whose
@@ -696,10 +699,20 @@ def program_importers(context: ModuleContext) -> list[str]:
 
 
 def importer_seeds(context: ModuleContext) -> bool:
-    """Whether a module that imports this one sets TensorFlow's global seed (glow's train.py
-    seeding before it calls the model and data modules)."""
-    importers = context.project.importers(context.source.path)
-    return modules_call(context, importers, spells_seed, seeds_tensorflow)
+    """Whether a module that imports this one, directly or through modules that import it
+    (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
+    before it calls the model and data modules)."""
+    seen = {context.source.path}
+    layer = [context.source.path]
+    for _ in range(IMPORTER_DEPTH):
+        layer = [importer for path in layer for importer in context.project.importers(path)
+                 if importer not in seen]
+        if not layer:
+            return False
+        if modules_call(context, layer, spells_seed, seeds_tensorflow):
+            return True
+        seen.update(layer)
+    return False
 
 
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:

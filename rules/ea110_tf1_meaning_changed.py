@@ -17,7 +17,9 @@ It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels
 sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
 reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
-TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `zeros_initializer()`,
+TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
+`assert_greater`, `assert_less` and `assert_rank` without a third positional argument (TF1's
+`data`, TF2's `message`; TF2's assert calls TF1's), `zeros_initializer()`,
 `ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`,
 three-argument `where` whose condition compares, element by element, a tensor its values are
 computed from (it then has their shape: TF 2.21 gave the same values and gradients with either
@@ -126,7 +128,17 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     # TF1's mean and TF2's both default to 0.0: only the stddev (1.0 against 0.05) must be given
     "tensorflow.random_normal_initializer": (("mean", "stddev"), frozenset({"stddev"})),
     "tensorflow.random_uniform_initializer": (("minval", "maxval"), frozenset({"minval", "maxval"})),
+    # TF2's asserts (TF 2.21: `assert_equal_v2(x, y, message=None, summarize=None, name=None)`
+    # returns `assert_equal(x=x, y=y, summarize=..., message=..., name=...)`, TF1's op); only
+    # a third positional argument differs: TF1's `data`, TF2's `message`.
+    **{f"tensorflow.{name}": (("x", "y"), frozenset({"x", "y"})) for name in ("assert_equal", "assert_greater",
+                                                                             "assert_less")},
+    "tensorflow.assert_rank": (("x", "rank"), frozenset({"x", "rank"})),
 }
+# Keywords the calls above may pass besides their parameters, meaning the same to both objects.
+SAME_KEYWORDS = {**{f"tensorflow.{name}": frozenset({"message", "summarize", "name"})
+                    for name in ("assert_equal", "assert_greater", "assert_less")},
+                 "tensorflow.assert_rank": frozenset({"message", "name"})}
 
 
 # Members that hold the same value under the TF1 class and the TF2 one of the same name
@@ -163,7 +175,8 @@ def same_values(reference: Reference) -> bool:
     parameters, required = entry
     keywords = [keyword.arg for keyword in call.keywords]
     passed = {*parameters[:len(call.args)], *keywords}
-    return passed <= set(parameters) and len(passed) == len(call.args) + len(keywords) and required <= passed
+    allowed = set(parameters) | SAME_KEYWORDS.get(reference.qualified, frozenset())
+    return passed <= allowed and len(passed) == len(call.args) + len(keywords) and required <= passed
 
 
 WHERE = "tensorflow.where"
@@ -274,6 +287,15 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Valid(
             """
             import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+            with tf.control_dependencies([tf.assert_equal(tf.rank(x), 2, message="a matrix")]):
+                y = tf.transpose(x, [1, 0])  # TF2's assert_equal(x, y) calls TF1's
+            checks = [tf.assert_rank(x, 2), tf.assert_less(x, 1.0, summarize=3)]
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             tf.compat.v1.disable_v2_behavior()
             x = tf.compat.v1.placeholder(tf.float32, [None])
             loss = tf.compat.v1.losses.huber_loss(x, x * 2, reduction=tf.losses.Reduction.NONE)
@@ -376,6 +398,14 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """,
             at=((5, 18),),
             message="keeps 20% of them",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None])
+            check = tf.assert_equal(x, 1.0, [x])  # TF1's third parameter is data, TF2's message
+            """,
+            at=((3, 9),),
         ),
         Invalid(
             """

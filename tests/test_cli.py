@@ -225,6 +225,23 @@ def test_a_library_module_is_told_to_seed_where_the_program_starts(tmp_path: Pat
     assert found[("main.py", "EA201")]["fix"] is not None
 
 
+def test_a_program_seeding_before_it_calls_through_another_module_seeds_the_library(tmp_path: Path) -> None:
+    """Seen in SimGAN's TF1 code: main.py seeds, then builds a Trainer (trainer.py), which
+    builds and runs the Model of model.py: the seed reaches model.py's graph through trainer.py."""
+    write(tmp_path, "main.py", "import tensorflow as tf\nfrom trainer import Trainer\n\n\ndef main(_):\n"
+                               "    tf.compat.v1.set_random_seed(123)\n    Trainer().train()\n")
+    write(tmp_path, "trainer.py", "from model import Model\n\n\nclass Trainer:\n    def train(self):\n"
+                                  "        Model().fit()\n")
+    write(tmp_path, "model.py", "import tensorflow as tf\n\n\nclass Model:\n    def fit(self):\n"
+                                "        w = tf.Variable(tf.random.normal([3, 1]))\n"
+                                "        train_op = tf.compat.v1.train.AdamOptimizer().minimize(tf.reduce_sum(w))\n"
+                                "        with tf.compat.v1.Session() as sess:\n"
+                                "            sess.run(train_op)\n")
+    assert audit_json(tmp_path, ".", "--select", "EA201") == []
+    write(tmp_path, "main.py", "from trainer import Trainer\n\n\ndef main(_):\n    Trainer().train()\n")
+    assert [f["path"] for f in audit_json(tmp_path, ".", "--select", "EA201")] == ["model.py"]
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
