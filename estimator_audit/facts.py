@@ -182,6 +182,7 @@ class ModuleFacts:
         # A session's run() trains only where the module builds an update op or the fetch says
         # so: the same call restores checkpoints, runs inference and benchmarks.
         self.session_runs: list[ast.Call] = []
+        self.discarding_runs: set[int] = set()  # `_, loss = sess.run(...)`: the first fetch's result dropped
         self.builds_update_op = False  # an optimizer's update op, or gradients (`tf.gradients`)
         self.applies_updates = False  # an optimizer's update op: gradients alone train nothing
         # names (or attributes: `self.train_op`) bound to an update op (`train_op = opt.minimize(...)`)
@@ -230,6 +231,9 @@ class ModuleFacts:
         if any((isinstance(n, ast.Name) and n.id in self.update_names)
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True
+        opaque = isinstance(fetches, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
+        if opaque and id(run) in self.discarding_runs:
+            return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
         if self.update_names:
             return False  # the module names its update ops, and this run fetches none of them
         words = re.findall(r"\w+", ast.unparse(fetches))
@@ -358,6 +362,9 @@ class ModuleFacts:
                 self.training_calls.append(node)  # `train_step.run()`: the update op runs itself
             else:
                 self.session_runs.append(node)
+                parent = self.context.ancestors[-1] if self.context.ancestors else None
+                if isinstance(parent, ast.Assign) and discards_first(parent.targets):
+                    self.discarding_runs.add(id(node))
             return True
         if self.is_training_method(node, method, name):
             self.training_calls.append(node)
@@ -649,6 +656,13 @@ def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable
 def seeds_tensorflow(context: ModuleContext, call: ast.Call) -> bool:
     """Whether a call sets TensorFlow's global seed."""
     return RNG.TENSORFLOW in SEEDING_CALLS.get(context.names.qualified_name(call.func) or "", frozenset())
+
+
+def discards_first(targets: Sequence[ast.expr]) -> bool:
+    """`_, loss = ...`: the first of several values unpacked is thrown away, as a training run
+    drops the None its update op fetches."""
+    return any(isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) > 1
+               and isinstance(target.elts[0], ast.Name) and target.elts[0].id == "_" for target in targets)
 
 
 def graph_call(context: ModuleContext, call: ast.Call) -> bool:

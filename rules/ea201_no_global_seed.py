@@ -354,6 +354,25 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            from model import Model
+
+            def main(resume, batches):
+                model = Model()
+                saver = tf.compat.v1.train.Saver()
+                sess = tf.compat.v1.Session()
+                sess.run(tf.compat.v1.global_variables_initializer())
+                if resume:  # resumes a training: not inference
+                    saver.restore(sess, "model.ckpt")
+                for batch in batches:
+                    ops, feed = model.step(batch)
+                    _, loss = sess.run(ops, feed)  # the update op's None dropped
+            """,
+            at=((8, 5),),
+            message="the graph it runs draws new values on every run",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             from tensorflow.examples.tutorials.mnist import input_data
 
             mnist = input_data.read_data_sets("/tmp/data/", one_hot=True)

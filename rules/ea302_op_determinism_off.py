@@ -216,6 +216,19 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            with tf.Graph().as_default(), tf.device("/cpu:0"), tf.compat.v1.Session() as sess:
+                features = sess.run(tf.constant([1.0]))  # only this session is pinned to the CPU
+            with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
+                tf.compat.v1.set_random_seed(1)
+                w = tf.Variable(tf.random.normal([3, 1]))
+                step = tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(w))
+                sess.run(step)
+            """,
+            at=((8, 5),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             def train(ops):
                 with tf.compat.v1.Session() as sess:
@@ -315,12 +328,22 @@ class OpDeterminismOff(Rule):
         return False
 
     def pinned_to_cpu(self) -> bool:
-        """Whether the program runs its graph pinned to the CPU: a `with tf.device('/cpu:0'),
-        tf.Session() as sess:` block, here or in a module that imports this one (NTM's main.py
-        building and training every task in one)."""
-        project = self.context.project
-        texts = [self.context.source.text] + [
-            project.text(path) for path in project.importers(self.context.source.path)]
+        """Whether the program runs its graph pinned to the CPU: every training call of the
+        module inside a `with tf.device('/cpu:0'), tf.Session() as sess:` block (a CPU session
+        that only extracts features beside a training session on the GPU pins nothing), or such
+        a block in a module that imports this one (NTM's main.py building and training every
+        task in one)."""
+        context = self.context
+        if "device" in context.source.text:
+            lines = context.source.lines
+            blocks = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(context.tree)
+                      if isinstance(node, ast.With) and CPU_SESSION.search(
+                          "\n".join(lines[node.lineno - 1:node.body[0].end_lineno or node.lineno]))]
+            if blocks and all(any(start <= call.lineno <= end for start, end in blocks)
+                              for call in context.facts.all_training_calls()):
+                return True
+        project = context.project
+        texts = [project.text(path) for path in project.importers(context.source.path)]
         return any("device" in text and CPU_SESSION.search(text) for text in texts)
 
     def fix(self) -> Fix | None:
