@@ -279,6 +279,12 @@ class V1Session(Rule):
                     and isinstance(run.func.value, ast.Name) and run.func.value.id == held
                     and self.runs_in(holder, held, run)]
             trained = any(facts.training_run(run) for run in runs) if runs else trains
+            if held is None and isinstance(holder, ast.With) and any(
+                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                    and inner.func.attr in ("run", "eval") for inner in ast.walk(holder)):
+                # `with tf.Session():` unnamed, the default session of its block: judged by the
+                # training in that block (a CPU session extracting features beside the training one)
+                trained = any(contains(holder, call) for call in facts.all_training_calls())
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
             if held is not None and not runs and self.only_lists_devices(held):

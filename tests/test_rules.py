@@ -118,9 +118,26 @@ def test_a_session_that_only_takes_gradients_is_not_told_to_rewrite_a_training_l
                    "tf.estimator.train_and_evaluate(estimator, train_spec, eval_spec)\n")
     [finding] = [f for f in audit_text(credentials) if f.code == "EA103"]
     assert finding.message.endswith("keeps it as tf.compat.v1.Session)")  # the estimator is not its loop
-    trains = code + "train_op = tf.train.AdamOptimizer(0.1).minimize(x)\n"
+    after = code + "train_op = tf.train.AdamOptimizer(0.1).minimize(x)\n"  # built once the block closed
+    [finding] = [f for f in audit_text(after) if f.code == "EA103"]
+    assert finding.message.endswith("keeps it as tf.compat.v1.Session)")
+    trains = code + "    train_op = tf.train.AdamOptimizer(0.1).minimize(x)\n    train_op.run()\n"
     [finding] = [f for f in audit_text(trains) if f.code == "EA103"]
     assert "rewrite the training loop" in finding.message
+
+
+def test_an_unnamed_session_extracting_features_is_judged_by_its_own_block() -> None:
+    """Seen in neural-style and fast-style-transfer: `with tf.Graph().as_default(),
+    tf.device('/cpu:0'), tf.Session():` evaluates VGG features; another session trains."""
+    code = ("import tensorflow as tf\n\n\ndef features(data):\n"
+            "    with tf.Graph().as_default(), tf.device('/cpu:0'), tf.compat.v1.Session():\n"
+            "        x = tf.compat.v1.placeholder(tf.float32, [None, 3])\n"
+            "        return tf.reduce_sum(x).eval(feed_dict={x: data})\n\n\ndef train(data):\n"
+            "    with tf.Graph().as_default(), tf.compat.v1.Session() as s:\n"
+            "        w = tf.Variable(tf.random.normal([3, 1]))\n"
+            "        s.run(tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(w)))\n")
+    [finding] = [f for f in audit_text(code) if f.code == "EA103"]
+    assert finding.line == 10 and "rewrite the training loop" in finding.message
 
 
 def test_an_input_fn_a_contrib_learn_estimator_fits_on_keeps_its_queue_helper() -> None:
