@@ -138,7 +138,7 @@ def test_an_unnamed_session_extracting_features_is_judged_by_its_own_block() -> 
             "        s.run(tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(w)))\n")
     features, training = sorted((f for f in audit_text(code) if f.code == "EA103"), key=lambda f: f.line)
     assert features.line == 5 and "rewrite the training loop" not in features.message
-    assert training.line == 10 and "rewrite the training loop" in training.message
+    assert training.line == 11 and "rewrite the training loop" in training.message
 
 
 def test_an_input_fn_a_contrib_learn_estimator_fits_on_keeps_its_queue_helper() -> None:
