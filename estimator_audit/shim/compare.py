@@ -229,10 +229,12 @@ def compare_predictions(legacy: Sequence[Array], migrated: Sequence[Array], tole
 
 # Where the legacy batches came from, and why the same examples may come in another order.
 BATCH_SOURCES = {
-    False: ("the estimator's input_fn", "an Estimator seeds its input pipeline's shuffles from its graph "
-            "seed (RunConfig.tf_random_seed), the Keras program from the global seed"),
-    True: ("the session's feeds", "the script's own shuffles (TensorFlow 1's MNIST reader reseeds NumPy from "
-           "the graph seed) draw from seeds that TF1 graphs and TF2 derive differently"),
+    False: ("the estimator", "the estimator's input_fn",
+            "an Estimator seeds its input pipeline's shuffles from its graph seed "
+            "(RunConfig.tf_random_seed), the Keras program from the global seed"),
+    True: ("the script", "the session's feeds",
+           "the script's own shuffles (TensorFlow 1's MNIST reader reseeds NumPy from the graph seed) draw "
+           "from seeds that TF1 graphs and TF2 derive differently"),
 }
 
 
@@ -245,7 +247,7 @@ def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], 
     an Estimator seeds its in-graph shuffles from its graph seed (RunConfig.tf_random_seed), a
     Keras program from the global seed, so a `shuffle()` orders the same data differently.
     """
-    source, reason = BATCH_SOURCES[session]
+    owner, source, reason = BATCH_SOURCES[session]
     import numpy as np
 
     first_difference = None
@@ -272,8 +274,8 @@ def compare_batches(legacy: Mapping[str, Array], migrated: Mapping[str, Array], 
                     "compared on the legacy batches"]
     unknown = sum(count for row, count in after.items() if row not in before)
     how = (f"{unknown} of the {after.total()} examples it yields over the {batches} batches compared "
-           f"{'is' if unknown == 1 else 'are'} not among the legacy program's" if unknown else
-           "it yields only examples the legacy program reads, but not each as often")
+           f"{'is' if unknown == 1 else 'are'} not among {owner}'s" if unknown else
+           f"it yields only examples {owner} reads, but not each as often")
     return [f"{first_difference} than {source}, and not the same examples in another order: {how}"], []
 
 
