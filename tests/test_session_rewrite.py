@@ -164,6 +164,27 @@ def test_compare_reads_mnist_through_the_same_port_on_both_sides(legacy_python: 
 
 
 @pytest.mark.runtime
+@pytest.mark.parametrize(("old", "new", "equivalent"), [
+    ("", "", True),
+    ("SGD(learning_rate=0.05,", "SGD(learning_rate=0.05 / 100,", False),
+], ids=["rewrite", "learning-rate-divided-by-100"])
+def test_compare_judges_a_script_with_dropout_by_its_outcome(old: str, new: str, equivalent: bool,
+                                                            legacy_python: Path, current_python: Path,
+                                                            tmp_path: Path) -> None:
+    """Dropout draws other masks on each runtime, so no step can agree: outcome mode trains both
+    and compares the last evaluation run (the session's accuracy.eval, the rewrite's fetch)."""
+    legacy = FIXTURES / "session_to_keras" / "dropout_layers" / "train.py"
+    fixed = legacy.with_name("train.py.fixed").read_text(encoding="utf-8")
+    assert old in fixed
+    migrated = tmp_path / "train.py"
+    migrated.write_text(fixed.replace(old, new), encoding="utf-8")
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
+    assert report.mode == "outcome" and report.equivalent is equivalent, report.text()
+    [metric] = report.metrics
+    assert metric.name == "last evaluation, value 1" and metric.legacy > 0.8, report.text()
+
+
+@pytest.mark.runtime
 @pytest.mark.parametrize(("old", "new"), [
     ("Adam(learning_rate=learning_rate,", "Adam(learning_rate=learning_rate * 1.1,"),
     ("loss_op = tf.reduce_mean(", "loss_op = tf.reduce_sum("),

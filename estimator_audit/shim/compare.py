@@ -331,6 +331,13 @@ class Side:
     versions: dict[str, str | None]
 
 
+# What outcome mode compares: an Estimator program's evaluate() and predict() calls, or the
+# last evaluation run of a Session script (its last run that trains nothing; the rewrite's fetch).
+ESTIMATOR_OUTCOMES = "evaluate() metrics and the mean of each predict() call"
+SESSION_OUTCOMES = ("the values of the last evaluation run (the session's last run that trains nothing, the "
+                    "rewrite's last fetch)")
+
+
 @dataclass(frozen=True)
 class CompareReport:
     """Everything `compare` found; `equivalent` is the verdict."""
@@ -346,6 +353,7 @@ class CompareReport:
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     estimator: str | None = None
+    outcome_basis: str = ESTIMATOR_OUTCOMES  # what outcome mode compares
 
     @property
     def diverging_variables(self) -> list[str]:
@@ -409,8 +417,8 @@ def render_text(report: CompareReport) -> str:
     """The report for a terminal: what was compared, every difference, the verdict."""
     tolerance = report.tolerance
     how = ("initial weights carried over, same batches" if report.mode == "equivalence"
-           else "evaluate() metrics and the mean of each predict() call: the two trainings start from "
-                "their own weights, so only their outcomes can agree")
+           else f"{report.outcome_basis}: the two trainings start from their own weights, so only their "
+                "outcomes can agree")
     subject = f" of {report.estimator}" if report.estimator else ""
     lines = [f"compare{subject}, {report.mode} mode ({how})",
              f"  legacy:   {report.legacy.program} ({_runtime(report.legacy)})",
@@ -419,8 +427,9 @@ def render_text(report: CompareReport) -> str:
     losses = report.losses
     steps = f"{len(losses.legacy)} legacy / {len(losses.migrated)} migrated steps" \
         if len(losses.legacy) != len(losses.migrated) else f"{len(losses.legacy)} steps"
-    lines.append(f"Training loss: {steps}, max abs difference {losses.max_abs:.3g}, "
-                 f"max relative {losses.max_rel:.3g}")
+    if losses.legacy or losses.migrated:
+        lines.append(f"Training loss: {steps}, max abs difference {losses.max_abs:.3g}, "
+                     f"max relative {losses.max_rel:.3g}")
     if losses.first_divergent_step is not None:
         lines.append(f"  first step beyond tolerance: {losses.first_divergent_step}")
     if report.variables:
@@ -513,13 +522,13 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
     from estimator_audit.migrate.model import ModelFunction
     from estimator_audit.shim.mapping import estimators
 
-    if mode == "outcome":
-        return Plan("outcome")
     found = estimators(legacy)
     if not found:
         session = session_plan(legacy, mode)
         if session is not None:
             return session
+    if mode == "outcome":
+        return Plan("outcome")
     why = _no_equivalence(found)
     if why is not None:
         if mode == "equivalence":
@@ -548,7 +557,10 @@ def plan(legacy: Path, mode: Mode | None) -> Plan:
 def session_plan(legacy: Path, mode: Mode | None) -> Plan | None:
     """Equivalence mode for a TF1 Session script the Session rewrite translates: the Keras
     model starts from the graph's initial variables (same names) and trains on the session's
-    feeds, step for step. None when the program has no session block."""
+    feeds, step for step. Outcome mode when asked, or when the graph draws at every step
+    (dropout): each side trains on its own, and the values of the last evaluation run (the
+    session's last run that trains nothing, the rewrite's last `fetch`) are compared. None when
+    the program has no session block."""
     from estimator_audit.shim.mapping import session_scripts
 
     scripts = session_scripts(legacy)
@@ -559,14 +571,16 @@ def session_plan(legacy: Path, mode: Mode | None) -> Plan | None:
         why = (f"exactly one session block, and the program opens {len(scripts)}" if len(scripts) != 1
                else f"a session block the Session rewrite translates (line {scripts[0].line}: "
                     f"{scripts[0].reason})")
-        raise CompareError(f"equivalence mode needs {why}; outcome mode has nothing to compare in a Session "
-                           "script (no evaluate or predict)")
+        raise CompareError(f"comparing a Session script needs {why}")
     graph = translated[0].graph
     assert graph is not None
+    name = f"TF1 Session script (line {translated[0].line})"
+    placeholders = {placeholder.graph_name: placeholder.name for placeholder in graph.placeholders}
     notes = tuple(f"the graph draws random numbers at every step ({', '.join(graph.draws)}): each runtime "
                   "draws its own, so the steps cannot agree" for _ in graph.draws[:1])
-    return Plan("equivalence", f"TF1 Session script (line {translated[0].line})", notes,
-                {placeholder.graph_name: placeholder.name for placeholder in graph.placeholders})
+    if mode == "outcome" or (notes and mode != "equivalence"):
+        return Plan("outcome", name, tuple(f"outcome mode: {note}" for note in notes), placeholders)
+    return Plan("equivalence", name, notes, placeholders)
 
 
 def _no_equivalence(found: list[Found]) -> str | None:
@@ -734,7 +748,8 @@ def build_report(decided: Plan, mapping: Sequence[WeightMap], tolerance: Toleran
         decided.mode, Side(str(legacy), legacy_meta["versions"]),
         Side(str(migrated), migrated_meta["versions"]),
         tolerance, losses, tuple(variables), tuple(metrics), tuple(predictions), tuple(problems),
-        tuple([*notes, *metric_notes]), decided.estimator)
+        tuple([*notes, *metric_notes]), decided.estimator,
+        SESSION_OUTCOMES if decided.session is not None else ESTIMATOR_OUTCOMES)
 
 
 def _call_problems(legacy: dict[str, Any], migrated: dict[str, Any], steps: int | None) -> list[str]:

@@ -579,11 +579,18 @@ def patch_session(spec: dict[str, Any], record: Record) -> None:
     placeholders: dict[str, str] = spec["placeholders"]  # graph name -> the key the model is fed under
     session_class: Any = sys.modules["tensorflow.python.client.session"].BaseSession
     original_run = session_class.run
+    outcome = spec["mode"] == "outcome"
 
     def run(self: Any, fetches: Any, feed_dict: Any = None, options: Any = None,
             run_metadata: Any = None) -> Any:
         plan = trace.session_plan(tf, self.graph, fetches)
         if plan is None:
+            results = original_run(self, fetches, feed_dict, options, run_metadata)
+            if outcome:
+                last_evaluation(record, tf.nest.flatten(results))
+            return results
+        if outcome:  # the script trains on its own: its steps are counted
+            count_step(record)
             return original_run(self, fetches, feed_dict, options, run_metadata)
         if not record.meta["segments"]:
             record.meta["segments"].append(0)
@@ -605,6 +612,53 @@ def patch_session(spec: dict[str, Any], record: Record) -> None:
         return results
 
     session_class.run = run
+
+
+def last_evaluation(record: Record, values: list[Any]) -> None:
+    """Outcome mode of a Session script: the numbers of its last run that trains nothing (the
+    session's `accuracy.eval(...)`, the rewrite's `model.fetch('accuracy', ...)`), by position."""
+    numbers = {f"last evaluation, value {index}": value for index, value in enumerate(values, start=1)}
+    record.meta["evaluations"] = []
+    record.evaluation(numbers)
+    if not record.meta["evaluations"][0]:
+        record.meta["evaluations"] = record.meta.get("last evaluations", [])
+    record.meta["last evaluations"] = record.meta["evaluations"]
+
+
+def count_step(record: Record) -> None:
+    """One training step of a program compared in outcome mode (both sides count theirs)."""
+    count = record.meta["segments"][0] + 1 if record.meta["segments"] else 1
+    record.meta["segments"] = [count]
+    record.meta["requested"] = [count]
+
+
+def patch_fetch(record: Record) -> None:
+    """Current side of a rewritten Session script in outcome mode: it trains on its own; its
+    steps are counted, and the values of its last `fetch` (the rewritten class's method, wrapped
+    as the program defines the class) kept."""
+    import keras
+
+    original = keras.Model.train_on_batch
+
+    @functools.wraps(original)
+    def train_on_batch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        count_step(record)
+        return original(self, *args, **kwargs)
+
+    def init_subclass(cls: type, /, **kwargs: Any) -> None:
+        fetch = cls.__dict__.get("fetch")
+        if callable(fetch):
+            @functools.wraps(fetch)
+            def recorded(self: Any, names: Any, feed: Any) -> Any:
+                values = fetch(self, names, feed)
+                last_evaluation(record, list(values) if isinstance(names, (list, tuple)) else [values])
+                return values
+
+            cls.fetch = recorded  # type: ignore[attr-defined]
+        super(keras.Model, cls).__init_subclass__(**kwargs)
+
+    keras.Model.train_on_batch = train_on_batch
+    keras.Model.__init_subclass__ = classmethod(init_subclass)
 
 
 def patch_train_on_batch(spec: dict[str, Any], record: Record) -> None:
@@ -706,6 +760,8 @@ def main(argv: list[str]) -> int:
 
         if spec["side"] == "legacy":
             patch_session(spec, record)
+        elif spec["mode"] == "outcome":
+            patch_fetch(record)
         else:
             patch_train_on_batch(spec, record)
     elif spec["side"] == "legacy":
