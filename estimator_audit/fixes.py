@@ -24,6 +24,19 @@ def top_level_alias(context: ModuleContext, qualified: str) -> str | None:
     return alias
 
 
+def module_spelling(context: ModuleContext, module: str) -> tuple[str, tuple[str, ...]] | None:
+    """How the file names a module (`logging`, `absl.app`), with the import to add: its own
+    top-level import's name, else the module under its own name; None when the file binds that
+    name to something else (`from absl import logging` makes `logging` another module)."""
+    alias = top_level_alias(context, module)
+    if alias is not None:
+        return alias, ()
+    root = module.split(".", 1)[0]
+    if root not in context.module_bindings or top_level_alias(context, root) == root:
+        return module, (f"import {module}",)
+    return None
+
+
 def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
     """How the file names Keras (`keras`, `tf.keras`), with the import to add when it cannot.
 

@@ -142,6 +142,15 @@ runtime) is `VarianceScaling(scale=1.0, mode="fan_avg", distribution="uniform")`
 fans: the same op, bounds and seed. `uniform=False` (a truncated normal with deviation
 `sqrt(1.3 / n)`, not glorot_normal's) keeps its finding.
 
+Unsafe: `tf.logging` and `tf.app.run` are written with what TensorFlow 2 runs under their
+tf.compat.v1 names (tensorflow/python/platform/tf_logging.py and app.py, TF 2.21), so that a
+migrated program needs no tf.compat.v1: `tf.logging.info(...)` is `tf.get_logger().info(...)`
+(`warn` is `warning`, `set_verbosity` is `setLevel`), `tf.logging.INFO` is the standard library's
+`logging.INFO` (the same number), and `tf.app.run(main, argv)` is absl's `app.run` with the
+parser tf.app.run passes it, which ignores undefined flags
+(`flags_parser=lambda argv: absl.flags.FLAGS(argv, known_only=True)`). Unsafe because they add
+imports (`import logging`, `import absl.app`); `--fix` alone gives the tf.compat.v1 names.
+
 Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
 `tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
 becomes an import of `mnist_input_data`, written beside the file: a port of TensorFlow 1.15's
@@ -162,10 +171,11 @@ and the serving input functions its exports use, then work with the Keras model.
 
 
 import ast
+from dataclasses import replace
 
-from estimator_audit.calls import tf_spelling
+from estimator_audit.calls import argument, tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import compat_v1_call
+from estimator_audit.fixes import compat_v1_call, module_spelling
 from estimator_audit.layout import preferred_quote, string_literal
 from estimator_audit.migrate.support_files import MNIST_SUPPORT, SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Valid
@@ -193,6 +203,13 @@ from estimator_audit.tfsymbols import (
 )
 
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
+# tf.logging functions -> the method of TensorFlow's logger they call (TF 2.21:
+# tensorflow/python/platform/tf_logging.py, e.g. `def warn(msg, *args, **kwargs):
+# get_logger().warning(msg, *args, **kwargs)`), and its level constants, the standard library's.
+TF1_LOGGER_METHODS = {"debug": "debug", "info": "info", "warning": "warning", "warn": "warning", "error": "error",
+                      "fatal": "fatal", "log": "log", "set_verbosity": "setLevel",
+                      "get_verbosity": "getEffectiveLevel"}
+TF1_LOGGING_LEVELS = frozenset({"DEBUG", "INFO", "WARN", "ERROR", "FATAL"})
 # TensorFlow 1's MNIST reader (the tutorial module, and the contrib module it re-exported),
 # which the support module mnist_input_data ports.
 # tf.contrib.layers' Xavier initializers, uniform (their default): TF1's glorot_uniform draws the same.
@@ -333,6 +350,38 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            tf.logging.set_verbosity(tf.logging.INFO)
+
+
+            def main(argv):
+                tf.logging.warn("starting")
+
+
+            if __name__ == "__main__":
+                tf.app.run()
+            """,
+            at=((3, 1), (3, 26), (7, 5), (11, 5)),
+            fixed="""
+            import tensorflow as tf
+            import logging
+            import absl.app
+            import absl.flags
+
+            tf.get_logger().setLevel(logging.INFO)
+
+
+            def main(argv):
+                tf.get_logger().warning("starting")
+
+
+            if __name__ == "__main__":
+                absl.app.run(main, flags_parser=lambda argv: absl.flags.FLAGS(argv, known_only=True))
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -720,7 +769,52 @@ class MissingSymbol(SymbolReferenceRule):
             edit = Edit(EditAction.REPLACE, self.context.span(chain), text=f"{SUPPORT_MODULE}.{provided}")
             return Fix(FixSafety.UNSAFE, f"use {SUPPORT_MODULE}.{provided}, which the Keras rewrite reads",
                        (edit, support), (statement,))
-        return rename_fix(self.context, chain, reference.qualified, reference.base, self.target)
+        renamed = rename_fix(self.context, chain, reference.qualified, reference.base, self.target)
+        native = self.tf2_fix(chain, reference)
+        return replace(native, fallback=renamed) if native is not None and renamed is not None else renamed
+
+    def tf2_fix(self, chain: ast.Attribute, reference: Reference) -> Fix | None:
+        """TF1's logging and app.run written with what TensorFlow 2 itself runs under them
+        (`tf.get_logger()`, the standard library's level constants, absl's app.run with TF1's
+        tolerant flag parser): the same calls, without tf.compat.v1. Unsafe: it adds imports."""
+        prefix, _, member = reference.qualified.rpartition(".")
+        if prefix == "tensorflow.logging" and member in TF1_LOGGER_METHODS:
+            logger = spelling(self.context, chain, reference.base, "tensorflow.get_logger")
+            if logger is None:
+                return None
+            text, imports = f"{logger}().{TF1_LOGGER_METHODS[member]}", tuple[str, ...]()
+        elif prefix == "tensorflow.logging" and member in TF1_LOGGING_LEVELS:
+            spelled = module_spelling(self.context, "logging")
+            if spelled is None:
+                return None
+            text, imports = f"{spelled[0]}.{member}", spelled[1]
+        elif reference.qualified == "tensorflow.app.run" and isinstance(reference.node, ast.Call):
+            return self.app_run_fix(reference.node)
+        else:
+            return None
+        edit = Edit(EditAction.REPLACE, self.context.span(chain), text=text)
+        return Fix(FixSafety.UNSAFE, f"use {text}, what TF1's {tf_spelling(reference.qualified)} calls", (edit,),
+                   imports)
+
+    def app_run_fix(self, call: ast.Call) -> Fix | None:
+        """`tf.app.run(main, argv)` is absl's app.run with a parser that ignores undefined flags
+        (tensorflow/python/platform/app.py); with no main, the `__main__` module's `main`."""
+        main = argument(call, "main", ("main", "argv"))
+        argv = argument(call, "argv", ("main", "argv"))
+        if not all(given is None or isinstance(given, ast.expr) for given in (main, argv)) or (
+                main is None and "main" not in self.context.module_bindings):
+            return None  # *args/**kwargs, or no `main` of this module's to run
+        app, flags = module_spelling(self.context, "absl.app"), module_spelling(self.context, "absl.flags")
+        if app is None or flags is None:
+            return None
+        arguments = [self.context.source.segment(self.context.span(main)) if isinstance(main, ast.expr) else "main"]
+        if isinstance(argv, ast.expr):
+            arguments.append(f"argv={self.context.source.segment(self.context.span(argv))}")
+        arguments.append(f"flags_parser=lambda argv: {flags[0]}.FLAGS(argv, known_only=True)")
+        text = f"{app[0]}.run({', '.join(arguments)})"
+        edit = Edit(EditAction.REPLACE, self.context.span(call), text=text)
+        return Fix(FixSafety.UNSAFE, "use absl's app.run with TF1's tolerant flag parser, what tf.app.run runs",
+                   (edit,), (*app[1], *flags[1]))
 
     def message(self, qualified: str, gone: Missing, error: str) -> str:
         target = version_text(self.target)
