@@ -112,6 +112,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import tf_spelling
@@ -157,6 +158,22 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Model:
+                def __init__(self):
+                    self.graph = tf.Graph()
+                    with self.graph.as_default():
+                        self.x = tf.compat.v1.placeholder(tf.float32)
+                        self.y = self.x * 2
+                        self.sess = self._init_session()  # the session is made inside the graph
+
+                def _init_session(self):
+                    return tf.compat.v1.Session()
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -474,7 +491,7 @@ class GraphUnderEager(Rule):
                         given_to_keras(ancestors, node)) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
                                               or self.builds_in_session_graph(node))) or (
-                        self.in_graph_mode_session_block()):
+                        self.in_graph_mode_session_block()) or self.called_only_in_own_graph():
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -502,6 +519,30 @@ class GraphUnderEager(Rule):
         owner = next((a for a in reversed(ancestors) if a is not statement and isinstance(a, ast.stmt | ast.Module)),
                      None)
         return not built_before(self.context, owner, statement)
+
+    def called_only_in_own_graph(self) -> bool:
+        """Whether the code is in a function of this module that is only called from inside a
+        graph of its own (`with self.graph.as_default(): ... self.sess = self._init_session()`,
+        DeepFM's shape): it then runs in that graph."""
+        function = next((a for a in reversed(self.context.ancestors)
+                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if function is None:
+            return False
+        memo = self.context.memo
+        if "graph_block_calls" not in memo:  # (calls by name, those made inside own-graph blocks)
+            tree = self.context.tree
+            inside = {id(call) for block in ast.walk(tree)
+                      if isinstance(block, ast.With) and in_own_graph([block], self.context)
+                      for call in ast.walk(block) if isinstance(call, ast.Call)}
+            everywhere: Counter[str] = Counter()
+            graphed: Counter[str] = Counter()
+            for call in ast.walk(tree):
+                if isinstance(call, ast.Call) and (callee := called_name(call)) is not None:
+                    everywhere[callee] += 1
+                    graphed[callee] += id(call) in inside
+            memo["graph_block_calls"] = (everywhere, graphed)
+        everywhere, graphed = memo["graph_block_calls"]
+        return everywhere[function.name] > 0 and graphed[function.name] == everywhere[function.name]
 
     def in_graph_mode_session_block(self) -> bool:
         """Whether the code is in the block of a `with tf.Session():` that turns graph mode on
@@ -680,3 +721,13 @@ def is_as_default(node: ast.AST) -> bool:
 def eager_switch(context: ModuleContext, call: ast.Call) -> bool:
     """A call of disable_v2_behavior or disable_eager_execution."""
     return (context.names.qualified_name(call.func) or "").rsplit(".", 1)[-1] in EAGER_SWITCHES
+
+
+def called_name(call: ast.Call) -> str | None:
+    """The function a call of the module's own code names: `helper(...)` or `self.helper(...)`."""
+    function = call.func
+    if isinstance(function, ast.Name):
+        return function.id
+    if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "self":
+        return function.attr
+    return None

@@ -95,8 +95,9 @@ DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|init", re.IGNORECASE)
 # TensorFlow calls that put randomness into a TF1 graph: random ops and random initializers
 # (get_variable's default is Glorot), layers, dropout, shuffles. A `tf.Variable` of constants, an
 # op given its own seed (`seed=SEED`) and an optimizer draw nothing.
-RANDOM_GRAPH = re.compile(r"random|dropout|shuffle|dense|conv|embedding|truncated_normal|"
-                          r"glorot|xavier|he_normal|he_uniform|lecun|orthogonal|variance_scaling|"
+# (`conv2d` and `dense` layers, not `convert_to_tensor` or `sparse.to_dense`)
+RANDOM_GRAPH = re.compile(r"random|dropout|shuffle|(?<!to_)dense|conv\d|convolution|embedding|"
+                          r"truncated_normal|glorot|xavier|he_normal|he_uniform|lecun|orthogonal|variance_scaling|"
                           r"get_variable|layers?$|Cell$")
 # tf.nn's ops are computations (conv2d, embedding_lookup), except these, which sample.
 NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
@@ -123,6 +124,20 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            SEED = 66478
+            x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            w = tf.Variable(tf.compat.v1.truncated_normal([784, 10], stddev=0.1, seed=SEED))
+            flag = tf.convert_to_tensor(True)  # converts: draws nothing
+            h = tf.compat.v1.nn.dropout(tf.matmul(x, w), 0.5, seed=SEED)  # every draw has its own seed
+            train_op = tf.compat.v1.train.MomentumOptimizer(0.01, 0.9).minimize(tf.reduce_sum(h))
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train_op, {x: batch})
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
