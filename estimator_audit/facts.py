@@ -238,7 +238,8 @@ class ModuleFacts:
             return False  # the module names its update ops, and this run fetches none of them
         words = re.findall(r"\w+", ast.unparse(fetches))
         return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
-                   and word not in self.metric_names for word in words)
+                   and word not in self.metric_names
+                   and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -578,6 +579,9 @@ TRAINING_FETCH = re.compile(r"train|optim|updat(?!ed)|minimi|apply|opt_op", re.I
 # Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
 # `metric_update_ops`).
 NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)
+# `update_op`: what tf.metrics return beside their value; a training step only in a module that
+# builds an optimizer's update (an evaluation helper handed `update_op` runs the metrics').
+METRIC_UPDATE = re.compile(r"update_ops?$")
 
 
 def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:

@@ -89,6 +89,18 @@ class OpDeterminismOff(Rule):
         Valid(
             """
             import tensorflow as tf
+
+            def evaluate_checkpoint(tensors, update_op, checkpoint):  # update_op: the metrics'
+                saver = tf.compat.v1.train.Saver()
+                with tf.compat.v1.Session() as sess:
+                    saver.restore(sess, checkpoint)
+                    for _ in range(10):
+                        sess.run([tensors, update_op])
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu="grpc://10.0.0.2:8470")
             strategy = tf.distribute.TPUStrategy(resolver)
             with strategy.scope():
