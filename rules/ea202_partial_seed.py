@@ -48,7 +48,7 @@ Keras there would be out of place. On TensorFlow 2.21, after `disable_v2_behavio
 seeded with `tf.compat.v1.set_random_seed` gave the same variable values in two processes.
 """
 
-from estimator_audit.facts import RNG, RandomUse
+from estimator_audit.facts import RNG, RandomUse, imported_library
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_generator
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -230,6 +230,13 @@ class PartialSeed(Rule):
             if first.rng is RNG.PYTHON and ("layers." in first.what or "initializers." in first.what)
             else ""
         )
+        library = imported_library(self.context, [use.node for use in unseeded])
+        if library is not None:  # seeding as it is imported would reseed every importing program
+            self.report(first.node, f"{first.what} draws from {first.rng.value}, which this module never "
+                        f"seeds{why}; it seeds only {names}: seed {first.rng.value} beside that seed, or where "
+                        f"the program starts ({library}; no automatic fix: a seed set as the module is "
+                        "imported would reseed every program that imports it)", None)
+            return
         if facts.builds_tf1_graph:
             self.report_for_graph(first, names, why)
             return

@@ -242,6 +242,19 @@ def test_a_program_seeding_before_it_calls_through_another_module_seeds_the_libr
     assert [f["path"] for f in audit_json(tmp_path, ".", "--select", "EA201")] == ["model.py"]
 
 
+def test_a_library_seeding_tensorflow_only_is_told_to_seed_numpy_beside_it(tmp_path: Path) -> None:
+    """Seen in tensorflow-DeepFM: the model class seeds TensorFlow from its `random_seed` and
+    draws NumPy values unseeded; main.py imports it. EA202's seed at import time would reseed
+    every importer: it says where, and offers no fix."""
+    write(tmp_path, "model.py", "import numpy as np\nimport tensorflow as tf\n\n\nclass Model:\n"
+                                "    def __init__(self, seed=2016):\n        with tf.Graph().as_default():\n"
+                                "            tf.compat.v1.set_random_seed(seed)\n"
+                                "            self.w = tf.Variable(np.random.normal(size=(3, 3)))\n")
+    write(tmp_path, "main.py", "from model import Model\n\nModel()\n")
+    [finding] = audit_json(tmp_path, ".", "--select", "EA202")
+    assert finding["fix"] is None and "main.py imports this module" in finding["message"]
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
