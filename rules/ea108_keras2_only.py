@@ -113,15 +113,24 @@ SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
 MODEL_CHECKPOINTS = frozenset({"keras.callbacks.ModelCheckpoint", "tensorflow.keras.callbacks.ModelCheckpoint"})
 
 
-def literal_tail(node: ast.expr | None) -> str | None:
+def literal_tail(context: ModuleContext, node: ast.expr | None, depth: int = 0) -> str | None:
     """The end of a file name the code spells as a literal: a string, an f-string ending in a
-    literal part, or `os.path.join(..., "name")`; None when the end is computed."""
+    literal part, `os.path.join(..., "name")`, a template filled by `.format(...)` or `%` (its
+    end is the template's), or a name assigned one of those; None when the end is computed."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[-1], ast.Constant):
         return str(node.values[-1].value)
+    if depth >= 3:
+        return None
     if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("path.join") and node.args:
-        return literal_tail(node.args[-1])
+        return literal_tail(context, node.args[-1], depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return literal_tail(context, node.func.value, depth + 1)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return literal_tail(context, node.left, depth + 1)
+    if isinstance(node, ast.Name):
+        return literal_tail(context, context.assigned_value(node), depth + 1)
     return None
 
 
@@ -212,6 +221,16 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            checkpoint_path = "training/cp-{epoch:04d}.ckpt"  # a TF checkpoint prefix, as Keras 2 wrote
+            saver = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_path, save_weights_only=True)
+            model.save_weights(checkpoint_path.format(epoch=0))
+            """,
+            at=((4, 9), (5, 1)),
+        ),
         Invalid(
             """
             import os
@@ -382,7 +401,7 @@ class Keras2Only(SymbolReferenceRule):
                         "file's extension and has no save_format: drop it and name the file "
                         f"{'.keras' if method == 'save' else '.weights.h5'}")
             return
-        path = literal_tail(node.args[0]) if node.args else None
+        path = literal_tail(self.context, node.args[0]) if node.args else None
         endings = SAVE_ENDINGS[method]
         if path is not None and not path.endswith(endings):
             wrote = ("Keras 2 wrote a SavedModel there: model.export(path) still does" if method == "save"
@@ -392,8 +411,8 @@ class Keras2Only(SymbolReferenceRule):
 
     def check_checkpoint(self, node: ast.Call) -> None:
         """ModelCheckpoint's file name must end as the Keras 3 save it will call expects."""
-        path = literal_tail(node.args[0]) if node.args else literal_tail(
-            next((k.value for k in node.keywords if k.arg == "filepath"), None))
+        path = literal_tail(self.context, node.args[0]) if node.args else literal_tail(
+            self.context, next((k.value for k in node.keywords if k.arg == "filepath"), None))
         weights = any(k.arg == "save_weights_only" and isinstance(k.value, ast.Constant) and k.value.value is True
                       for k in node.keywords)
         endings = SAVE_ENDINGS["save_weights" if weights else "save"]
