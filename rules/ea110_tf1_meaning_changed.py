@@ -17,7 +17,8 @@ It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels
 sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
 reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
-TF1 graph programs. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
+TF1 graph programs, and `tf.name_scope(name, default_name, values)` (TF1's signature: TF2's takes only a
+name, a TypeError) in any module. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
 `assert_greater`, `assert_less` and `assert_rank` without a third positional argument (TF1's
 `data`, TF2's `message`; TF2's assert calls TF1's), `zeros_initializer()`,
 `ones_initializer()`, `constant_initializer(value)`, one-argument `where(condition)`,
@@ -135,6 +136,10 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
                                                                              "assert_less")},
     "tensorflow.assert_rank": (("x", "rank"), frozenset({"x", "rank"})),
 }
+# TF2 functions that take only a name where TF1's took more (TF 2.21: `name_scope_v2(name)`;
+# TF1's `name_scope(name, default_name=None, values=None)`), which tf_upgrade_v2 respells
+# tf.compat.v1 when given more.
+TF2_ONLY_NAME = frozenset({"tensorflow.name_scope"})
 # Keywords the calls above may pass besides their parameters, meaning the same to both objects.
 SAME_KEYWORDS = {**{f"tensorflow.{name}": frozenset({"message", "summarize", "name"})
                     for name in ("assert_equal", "assert_greater", "assert_less")},
@@ -402,6 +407,23 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+
+            def squared_distance(a, b, scope=None):
+                with tf.name_scope(scope, "SqDist", [a, b]):  # TF1's (name, default_name, values)
+                    return tf.reduce_sum(tf.square(a - b))
+            """,
+            at=((4, 10),),
+            fixed="""
+            import tensorflow as tf
+
+            def squared_distance(a, b, scope=None):
+                with tf.compat.v1.name_scope(scope, "SqDist", [a, b]):  # TF1's (name, default_name, values)
+                    return tf.reduce_sum(tf.square(a - b))
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None])
             check = tf.assert_equal(x, 1.0, [x])  # TF1's third parameter is data, TF2's message
             """,
@@ -552,6 +574,10 @@ class TF1MeaningChanged(SymbolReferenceRule):
                 "shapes agree (it raises where they differ, as sparse labels do); name them "
                 "(logits=..., labels=...)"), None))
             return
+        if isinstance(call, ast.Call) and reference.qualified in TF2_ONLY_NAME and (
+                len(call.args) > 1 or any(k.arg != "name" for k in call.keywords)) and not spelled_v2(self.context, call):
+            self.tf1_signature(reference, call)
+            return
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or (
                 not call.keywords and reference.qualified != DROPOUT):
             return
@@ -578,6 +604,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
                    f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
         self.add(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
+
+    def tf1_signature(self, reference: Reference, call: ast.Call) -> None:
+        """`tf.name_scope(name, default_name, values)`: TF1's signature, a TypeError on TF 2."""
+        new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
+        text = spelling(self.context, call.func, reference.base, new) if isinstance(call.func, ast.Attribute) else None
+        fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
+                  (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
+        name = tf_spelling(reference.qualified)
+        self.add(Pending(call, f"{name}(name, default_name, values) is the TF1 signature: TensorFlow 2's {name} "
+                         f"takes only a name (TypeError); use {tf_spelling(new)}, the TF1 function", fix,
+                         anywhere=True))
 
     def add(self, pending: Pending) -> None:
         """Keep a finding for `finish`, unless the code runs on one TensorFlow version only, by the
