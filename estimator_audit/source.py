@@ -28,7 +28,7 @@ MAGIC_LINE = re.compile(r"^\s*(?:[%!]|;\s*$|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}
 PYTHON_CELL_MAGIC = re.compile(r"^%%(?:time|timeit|capture|prun)\b")
 # Datalab's single-% cell magics: the rest of the cell is shell, SQL, YAML or a file's text.
 OTHER_LANGUAGE_CELL = re.compile(
-    r"^%(?:bash|sh|sql|bq|bigquery|writefile|html|javascript|latex|ml|mlalpha)\b")
+    r"^%(?:bash|sh|sql|bq|bigquery|writefile|file|chart|csv|gcs|storage|html|javascript|latex|ml|mlalpha)\b")
 # A cell that writes a Python module (course notebooks write their trainer package so); `-a`
 # appends a fragment to a file, which is not a module of its own.
 WRITEFILE = re.compile(r"^%%?writefile[ \t]+(?P<path>[^\s-][^\s]*\.py)[ \t]*$")
