@@ -689,6 +689,7 @@ class NoGlobalSeed(Rule):
         super().__init__(context)
         self.resets: list[ast.Expr] = []  # `tf.reset_default_graph()` statements
         self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
+        self.new_graphs: list[ast.With] = []  # `with tf.Graph().as_default():` blocks
         self.random_graph = False  # the module builds random ops, random initializers or layers
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
         self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
@@ -749,7 +750,12 @@ class NoGlobalSeed(Rule):
             statement, imports = seed_everything(self.context)
             fix = insert_where_it_runs(self.context, calls, "seed Python, NumPy and TensorFlow", statement, imports)
         library = imported_library(self.context, calls)
-        if library is not None and importer_seeds(self.context):
+        # Trained in graphs the module makes itself: a seed set before (by the program that
+        # imports it too) seeds another graph, and the seed goes first in each (not at import).
+        in_new_graphs = bool(self.new_graphs) and all(
+            any(block.lineno <= call.lineno <= (block.end_lineno or block.lineno) for block in self.new_graphs)
+            for call in calls)
+        if library is not None and importer_seeds(self.context) and not in_new_graphs:
             return  # the program seeds before it calls into this module
         if self.context.imports_any(("horovod",)):
             what += (" (in this Horovod program, seed each worker by its rank, e.g. "
@@ -761,7 +767,10 @@ class NoGlobalSeed(Rule):
                      "executor to run: seed at the start of it; a seed set where the module runs never reaches "
                      "that process; no automatic fix)")
             fix = None
-        if library is not None:
+        if library is not None and in_new_graphs:
+            what += (" inside each `with tf.Graph().as_default():` block that builds what it trains (a new graph "
+                     f"takes no seed set before it, in this module or in the program: {library})")
+        elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
             fix = None
@@ -830,6 +839,7 @@ class NoGlobalSeed(Rule):
             name = self.context.call_name(graph) if isinstance(graph, ast.Call) else None
             if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
                 self.graph_blocks.append(item)
+                self.new_graphs.append(node)
         elif isinstance(item, ast.Call) and (self.context.call_name(item) or "").startswith("tensorflow") and (
                 (self.context.call_name(item) or "").endswith("Session")) and self.builds_only_inside(node):
             # `with tf.Session() as sess:` turns graph mode on for the graph built inside it (with
