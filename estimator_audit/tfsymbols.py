@@ -278,6 +278,13 @@ def changed_meaning(qualified: str, target: Version) -> tuple[str, str] | None:
     return found
 
 
+def reorder(qualified: str) -> list[str | None] | None:
+    """tf_upgrade_v2's argument reorder for a TF1 function whose only rewrite it is: the
+    keyword each positional argument takes (None: it keeps its position), or None."""
+    found = load("tf_renames_v2.json")["reorders"].get(qualified)
+    return list(found) if found is not None else None
+
+
 def tf2_rename(qualified: str, target: Version = (2, 21)) -> tuple[str, str] | None:
     """(old prefix, new name) for renames in tf_upgrade_v2's table that are not one-to-one
     (the TF 2 name is a different object: arguments or behaviour may differ)."""

@@ -150,6 +150,10 @@ migrated program needs no tf.compat.v1: `tf.logging.info(...)` is `tf.get_logger
 parser tf.app.run passes it, which ignores undefined flags
 (`flags_parser=lambda argv: absl.flags.FLAGS(argv, known_only=True)`). Unsafe because they add
 imports (`import logging`, `import absl.app`); `--fix` alone gives the tf.compat.v1 names.
+Likewise the 45 functions tf_upgrade_v2 only reorders (`tf.decode_csv`, `tf.parse_example`,
+`tf.substr`, ...): the arguments it moves are passed by keyword and the TF2 name is used
+(`tf.decode_csv(rows, defaults, ",", True, None, "")` -> `tf.io.decode_csv(rows, defaults, ",",
+True, name=None, na_value="")`), from its own table (tf_renames_v2.json, "reorders").
 
 Unsafe: `from tensorflow.examples.tutorials.mnist import input_data` (TensorFlow 2 has no
 `tensorflow.examples.tutorials`, and `tf.contrib.learn`, where its reader lived, is gone too)
@@ -194,6 +198,7 @@ from estimator_audit.tfsymbols import (
     missing,
     picks_keras2,
     rename_fix,
+    reorder,
     replacement,
     spelling,
     tf2_rename,
@@ -350,6 +355,21 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def parse(line):
+                return tf.decode_csv(line, [[0.0], [""]], ",", True, None, "NA")
+            """,
+            at=((4, 12),),
+            fixed="""
+            import tensorflow as tf
+
+            def parse(line):
+                return tf.io.decode_csv(line, [[0.0], [""]], ",", True, name=None, na_value="NA")
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -790,11 +810,31 @@ class MissingSymbol(SymbolReferenceRule):
             text, imports = f"{spelled[0]}.{member}", spelled[1]
         elif reference.qualified == "tensorflow.app.run" and isinstance(reference.node, ast.Call):
             return self.app_run_fix(reference.node)
+        elif isinstance(reference.node, ast.Call) and reorder(reference.qualified) is not None:
+            return self.reordered_fix(chain, reference.node, reference)
         else:
             return None
         edit = Edit(EditAction.REPLACE, self.context.span(chain), text=text)
         return Fix(FixSafety.UNSAFE, f"use {text}, what TF1's {tf_spelling(reference.qualified)} calls", (edit,),
                    imports)
+
+    def reordered_fix(self, chain: ast.Attribute, call: ast.Call, reference: Reference) -> Fix | None:
+        """tf_upgrade_v2's rewrite of a function whose TF2 name orders its arguments otherwise
+        (`tf.decode_csv(rows, defaults, ",", True, None, "")` -> `tf.io.decode_csv(rows, defaults,
+        ",", True, name=None, na_value="")`): the moved arguments by keyword, then the TF2 name."""
+        order, renamed = reorder(reference.qualified), tf2_rename(reference.qualified, self.target)
+        if order is None or renamed is None or len(call.args) > len(order) or any(
+                isinstance(argument, ast.Starred) for argument in call.args):
+            return None
+        text = spelling(self.context, chain, reference.base, renamed[1] + reference.qualified[len(renamed[0]):])
+        if text is None:
+            return None
+        edits = [Edit(EditAction.REPLACE, self.context.span(chain), text=text)]
+        edits += [Edit(EditAction.REPLACE, self.context.span(argument),
+                       text=f"{keyword}={self.context.source.segment(self.context.span(argument))}")
+                  for argument, keyword in zip(call.args, order, strict=False) if keyword is not None]
+        return Fix(FixSafety.UNSAFE, f"use {text}, tf_upgrade_v2's rewrite (arguments it moved passed by keyword)",
+                   tuple(edits))
 
     def app_run_fix(self, call: ast.Call) -> Fix | None:
         """`tf.app.run(main, argv)` is absl's app.run with a parser that ignores undefined flags

@@ -49,7 +49,9 @@ What each half writes:
     "changes_arguments" lists the TF1 names whose calls tf_upgrade_v2 rewrites beyond the name
     (TFAPIChangeSpec's function transformers, keyword renames, argument reorders and warnings);
     "v1_keywords" the TF1 keywords it renames or drops, per name (`reduction_indices`), that
-    the TF2 function of the same name does not also accept (`tf.nn.l2_normalize` takes `dim`).
+    the TF2 function of the same name does not also accept (`tf.nn.l2_normalize` takes `dim`);
+    "reorders" the names whose only rewrite is an argument reorder (TF1's positional arguments
+    from some position on passed by keyword, then the TF2 name), with tf_upgrade_v2's list.
 
 Runs are deterministic: members are sorted, modules are walked breadth first in sorted order.
 """
@@ -571,8 +573,15 @@ def renames(tf: Any) -> dict[str, object]:
         lacking = sorted(set(renamed) - accepted)
         if lacking:
             keywords["tensorflow." + name[3:]] = lacking
+    # Names whose only rewrite is tf_upgrade_v2's reorder: TF1's arguments from a position on
+    # passed by keyword (its list: None keeps a position), then the TF2 name (decode_csv's
+    # `name` moved after `na_value`).
+    others_rewritten = {*spec.function_transformers, *spec.function_keyword_renames, *spec.function_warnings,
+                        *spec.function_arg_warnings}
+    reorders = {"tensorflow." + name[3:]: list(order) for name, order in sorted(spec.function_reorders.items())
+                if name.startswith("tf.") and name not in others_rewritten}
     return {"replacements": replacements, "renames": others, "changes_arguments": changes,
-            "v1_keywords": keywords}
+            "v1_keywords": keywords, "reorders": reorders}
 
 
 def legacy() -> dict[str, object]:
