@@ -113,7 +113,40 @@ class ModuleContext:
         return self.names.assigned_value(node)
 
     def add(self, rule: Rule, node: ast.AST, message: str, fix: Fix | None) -> None:
-        self.findings.append(make_finding(self.source, node, rule, message, fix))
+        line = getattr(node, "lineno", 0)
+        if not any(start <= line <= end for start, end in self.unreachable):
+            self.findings.append(make_finding(self.source, node, rule, message, fix))
+
+    @property
+    def unreachable(self) -> list[tuple[int, int]]:
+        """Line ranges that never run: the statements after `sys.exit()` (`exit()`, `quit()`,
+        `os._exit()`) in the same block of a script, where a tutorial parks code it no longer
+        runs. Not in notebooks: each cell runs when run, whatever an earlier one did."""
+        if "unreachable" not in self.memo:
+            self.memo["unreachable"] = [] if self.source.cells is not None or not EXIT_SPELLED.search(
+                self.source.text) else after_exits(self.tree)
+        found: list[tuple[int, int]] = self.memo["unreachable"]
+        return found
+
+
+EXIT_SPELLED = re.compile(r"\b(?:exit|quit|_exit)\(")
+EXITS = frozenset({"exit", "quit", "sys.exit", "os._exit"})
+
+
+def after_exits(tree: ast.Module) -> list[tuple[int, int]]:
+    """The line ranges of the statements that follow an exit call in their block."""
+    found = []
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for index, statement in enumerate(block[:-1]):
+                call = statement.value if isinstance(statement, ast.Expr) else None
+                if isinstance(call, ast.Call) and ast.unparse(call.func) in EXITS:
+                    found.append((block[index + 1].lineno, block[-1].end_lineno or block[-1].lineno))
+                    break
+    return found
 
 
 def make_finding(source: Source, node: ast.AST | Position, rule: type[Rule] | Rule, message: str,

@@ -162,3 +162,11 @@ def test_op_determinism_is_not_switched_on_above_draws_made_before_the_seed() ->
     early = "import tensorflow as tf\ntf.random.set_seed(1)\nx = tf.random.normal((3, 3))\nmodel.fit(x, y)\n"
     [finding] = [f for f in audit_text(early) if f.code == "EA302"]
     assert finding.fix is not None
+
+
+def test_code_after_an_exit_call_gets_no_findings() -> None:
+    """Seen in tutorials that park old code after `sys.exit()`: it never runs. In a notebook
+    each cell runs when run, so there it still counts."""
+    code = ("import sys\nimport tensorflow as tf\n\n\ndef main():\n    print(tf.constant(1))\n    sys.exit(0)\n"
+            "    sess = tf.Session()\n\n\nsess = tf.Session()\n")
+    assert [(f.line, f.code) for f in audit_text(code) if f.code == "EA103"] == [(11, "EA103")]
