@@ -323,6 +323,28 @@ class TF1Optimizer(CallRule):
         Invalid(
             """
             import tensorflow as tf
+            from tensorpack import ModelDesc
+
+            class Model(ModelDesc):
+                def optimizer(self):  # the framework calls it and drives the optimizer itself
+                    lr = tf.compat.v1.get_variable("learning_rate", initializer=1e-3, trainable=False)
+                    return tf.train.AdamOptimizer(lr)
+            """,
+            at=((7, 16),),
+            message="of a `ModelDesc` subclass to code outside this file",
+            fixed="""
+            import tensorflow as tf
+            from tensorpack import ModelDesc
+
+            class Model(ModelDesc):
+                def optimizer(self):  # the framework calls it and drives the optimizer itself
+                    lr = tf.compat.v1.get_variable("learning_rate", initializer=1e-3, trainable=False)
+                    return tf.compat.v1.train.AdamOptimizer(lr)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             optimizer = tf.compat.v1.train.AdamOptimizer()
             """,
             at=((2, 13),),
@@ -521,15 +543,30 @@ class TF1Optimizer(CallRule):
             holders = self.holders(node)
             rename = call_rename_fix(self.context, node, name, self.context.settings.target) if (
                 name in optimizer.missing_in_tf2) else None
+            returned_by = self.returned_by(node, holders)
             self.pending.append(Pending(node, self.message(name, node), self.tf1_message(name),
-                                        self.keras_fix(optimizer, node), rename, holders,
-                                        self.returned_by(node, holders)))
+                                        self.keras_fix(optimizer, node), rename, holders, returned_by,
+                                        self.framework_base(returned_by)))
 
     def finish(self) -> None:
         for pending in self.pending:
             names = set(pending.holders)
             if pending.returned_by is not None:
                 names |= {f"{pending.returned_by}()", *self.results_of.get(pending.returned_by, ())}
+            if pending.framework is not None:
+                # Returned by a hook a framework's class calls (tensorpack's ModelDesc.optimizer()):
+                # what the framework does with it is not in this file; the safe spelling keeps it
+                # (and tf.compat.v1's, already spelled so, is left alone).
+                if pending.tf1_message is None or isinstance(pending.node.func, ast.Name):
+                    continue
+                optimizer = v1_optimizer(self.context.call_name(pending.node) or "")
+                assert optimizer is not None
+                self.report(pending.node, f"{pending.tf1_message.split(', which still works')[0]}); it is "
+                            f"returned by `{pending.returned_by}()` of a `{pending.framework}` subclass to "
+                            "code outside this file, which may drive it the TF1 way (compute_gradients, "
+                            "apply_gradients in a graph): the fix keeps TF1's class; where that code hands it "
+                            f"to Keras 3's compile instead, {replacement(optimizer, pending.node)}", pending.rename)
+                continue
             if (self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1
                     or self.returned_to_tf1_code(pending.returned_by)):
                 # A Keras 3 optimizer cannot do what the file does with this one, and tf.compat.v1's
@@ -721,6 +758,24 @@ class TF1Optimizer(CallRule):
                     return method.name
         return None
 
+    def framework_base(self, returned_by: str | None) -> str | None:
+        """The base class, defined outside this file, of the class whose method returns the
+        optimizer (`class Model(ModelDesc): def optimizer(self): return tf.train.AdamOptimizer()`):
+        the framework that calls the method uses the optimizer, out of sight."""
+        if returned_by is None:
+            return None
+        ancestors = self.context.ancestors
+        for index, ancestor in enumerate(ancestors[:-1]):
+            method = ancestors[index + 1]
+            if isinstance(ancestor, ast.ClassDef) and isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef) \
+                    and method.name == returned_by:
+                local = {node.name for node in self.context.tree.body if isinstance(node, ast.ClassDef)}
+                outside = [base for base in ancestor.bases if ast.unparse(base).split(".")[-1] not in local
+                           and ast.unparse(base) != "object" and not (self.context.qualified_name(base) or "")
+                           .startswith(("tensorflow", "keras", "tf_keras"))]  # a framework's class
+                return ast.unparse(outside[0]) if outside else None
+        return None
+
     def holders(self, node: ast.Call) -> tuple[str, ...]:
         """The names the optimizer is stored under (`opt = ...`, `self.opt = ...`, a parameter's
         default, a keyword argument), to match against uses of those names."""
@@ -757,6 +812,7 @@ class Pending:
     rename: Fix | None  # the safe respelling of a TF 1.x name, where the Keras fix does not fit
     holders: tuple[str, ...]  # names the optimizer is stored under
     returned_by: str | None  # the function returning it
+    framework: str | None = None  # the outside base class of the class whose method returns it
 
 
 def callee_name(node: ast.Call) -> str | None:
