@@ -636,6 +636,12 @@ class GraphUnderEager(Rule):
             self.report(self.first, f"{message}; it also runs TF2 code (line {self.tf2_code.lineno}), which "
                         "graph mode would break: port the graph code to TF2", None)
             return
+        if importers and modules_call(self.context, self.importers_through(importers), spells_tf2_code, runs_tf2_code):
+            self.report(self.first, f"{message}; a module that imports this one runs TF2 code (Keras training, "
+                        "tf.function), which the process-wide graph-mode switch would break: port this graph "
+                        "code to TF2, or build and run it in a graph of its own (`with tf.Graph().as_default():`)",
+                        None)
+            return
         self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
                     self.fix(bool(importers)))
 
@@ -731,3 +737,14 @@ def called_name(call: ast.Call) -> str | None:
     if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "self":
         return function.attr
     return None
+
+
+def spells_tf2_code(text: str) -> bool:
+    return "fit" in text or "compile" in text or "function" in text or "GradientTape" in text
+
+
+def runs_tf2_code(context: ModuleContext, call: ast.Call) -> bool:
+    """Code that graph mode would break: tf.function, GradientTape, Keras training calls."""
+    name = context.call_name(call) or ""
+    return name.startswith(TF2_CODE) or (isinstance(call.func, ast.Attribute) and call.func.attr in KERAS_TRAINING
+                                         and ".keras." in f".{name}")

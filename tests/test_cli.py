@@ -272,6 +272,19 @@ def test_a_library_training_in_a_graph_of_its_own_is_seeded_inside_it(tmp_path: 
     assert "inside each `with tf.Graph().as_default():` block" in finding["message"]
 
 
+def test_graph_code_in_a_module_keras_programs_import_gets_no_process_wide_switch(tmp_path: Path) -> None:
+    """Seen in kubeflow's seq2seq_utils.py: a helper module's `test_gpu()` runs a session, and
+    the trainer that imports it fits a Keras model; disable_v2_behavior() there would switch
+    the trainer's Keras training to graph mode too."""
+    write(tmp_path, "utils.py", "import tensorflow as tf\n\n\ndef test_gpu():\n    s = tf.Session()\n"
+                                "    print(s.run(tf.constant(1)))\n")
+    write(tmp_path, "train.py", "import keras\nfrom utils import test_gpu\n\n"
+                                "model = keras.Sequential([keras.layers.Dense(1)])\n"
+                                "model.compile(loss='mse', optimizer='adam')\nmodel.fit(x, y)\n")
+    [finding] = audit_json(tmp_path, ".", "--select", "EA109")
+    assert finding["fix"] is None and "a module that imports this one runs TF2 code" in finding["message"]
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
