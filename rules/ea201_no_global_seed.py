@@ -22,7 +22,8 @@ trains only inside functions and classes) the finding says to seed where the pro
 offers no fix: a seed set at import time would reseed every program that imports it. In a
 Horovod program no fix is offered (one seed for every worker would give them the same shuffles;
 the message says to seed by rank), nor where the module hands its training function to another
-process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`) instead of
+process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`, a Kubeflow
+Pipelines component made by `create_component_from_func(train)`) instead of
 calling it: the message says to seed inside that function.
 
 ## Why is this bad?
@@ -107,7 +108,9 @@ RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nc
 VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
 GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what makes the graph a session runs
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
-OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap)$")
+# (and Kubeflow Pipelines' components, which run the function in a container of their own)
+OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap|"
+                           r"create_component_from_func|func_to_container_op)$")
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
@@ -446,6 +449,18 @@ class NoGlobalSeed(Rule):
                     sess.run(tf.compat.v1.global_variables_initializer())
                     sess.run(net.train_op, feed_dict={net.x: np.ones((1, 4))})
             """,
+        ),
+        Invalid(
+            """
+            import kfp
+            def train_step(epochs: int):
+                import tensorflow as tf  # runs in the component's container
+                model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+                model.fit(dataset, epochs=epochs)
+            train_op = kfp.components.create_component_from_func(train_step, base_image="tensorflow")
+            """,
+            at=((5, 5),),
+            message="seed at the start of it",
         ),
         Invalid(
             """
