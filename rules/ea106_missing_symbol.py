@@ -829,10 +829,11 @@ class MissingSymbol(SymbolReferenceRule):
         text = spelling(self.context, chain, reference.base, renamed[1] + reference.qualified[len(renamed[0]):])
         if text is None:
             return None
+        span = self.context.span(call)
+        moved = [(str(index), keyword) for index, keyword in enumerate(order[:len(call.args)]) if keyword is not None]
         edits = [Edit(EditAction.REPLACE, self.context.span(chain), text=text)]
-        edits += [Edit(EditAction.REPLACE, self.context.span(argument),
-                       text=f"{keyword}={self.context.source.segment(self.context.span(argument))}")
-                  for argument, keyword in zip(call.args, order, strict=False) if keyword is not None]
+        edits += [Edit(EditAction.NAME_ARGUMENT, span, keyword, index)  # the last position first
+                  for index, keyword in reversed(moved)]
         return Fix(FixSafety.UNSAFE, f"use {text}, tf_upgrade_v2's rewrite (arguments it moved passed by keyword)",
                    tuple(edits))
 

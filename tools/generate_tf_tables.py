@@ -578,7 +578,8 @@ def renames(tf: Any) -> dict[str, object]:
     # `name` moved after `na_value`).
     others_rewritten = {*spec.function_transformers, *spec.function_keyword_renames, *spec.function_warnings,
                         *spec.function_arg_warnings}
-    reorders = {"tensorflow." + name[3:]: list(order) for name, order in sorted(spec.function_reorders.items())
+    reorders = {"tensorflow." + name[3:]: list(order)
+                for name, order in sorted(spec.function_reorders.items())
                 if name.startswith("tf.") and name not in others_rewritten}
     return {"replacements": replacements, "renames": others, "changes_arguments": changes,
             "v1_keywords": keywords, "reorders": reorders}
