@@ -59,3 +59,14 @@ def called_names(node: ast.AST) -> set[str]:
     """The plain names code under `node` calls (`build` in `model = build()`): how a rule follows
     the module's own functions."""
     return {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+
+
+def own_callee(call: ast.Call) -> str | None:
+    """The function of the module's own code a call names: `train(...)` or `self.train(...)`."""
+    function = call.func
+    if isinstance(function, ast.Name):
+        return function.id
+    owner = function.value if isinstance(function, ast.Attribute) else None
+    if isinstance(function, ast.Attribute) and isinstance(owner, ast.Name) and owner.id == "self":
+        return function.attr
+    return None

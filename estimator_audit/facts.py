@@ -234,12 +234,26 @@ class ModuleFacts:
         opaque = isinstance(fetches, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
         if opaque and id(run) in self.discarding_runs:
             return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
-        if self.update_names:
-            return False  # the module names its update ops, and this run fetches none of them
+        if self.update_names:  # the module names its update ops: does this run fetch one?
+            return self.fetches_derived_update(fetches)
         words = re.findall(r"\w+", ast.unparse(fetches))
         return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
+
+    def fetches_derived_update(self, fetches: ast.expr) -> bool:
+        """Whether a fetched name holds a value made from an update op
+        (`train_op = apply_gradient_op if is_train else []`, DeepSpeech's shape)."""
+        from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
+
+        table = scopes(self.context)
+        for name in (node for node in ast.walk(fetches) if isinstance(node, ast.Name)):
+            binding = table.reaching(name)
+            value = table.value(binding) if binding is not None else None
+            if value is not None and any(isinstance(part, ast.Name) and part.id in self.update_names
+                                         for part in ast.walk(value)):
+                return True
+        return False
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()

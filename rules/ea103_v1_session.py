@@ -104,7 +104,7 @@ import enum
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import tf_spelling
+from estimator_audit.calls import own_callee, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.migrate.model import Unsupported
@@ -279,12 +279,13 @@ class V1Session(Rule):
                     and isinstance(run.func.value, ast.Name) and run.func.value.id == held
                     and self.runs_in(holder, held, run)]
             trained = any(facts.training_run(run) for run in runs) if runs else trains
-            if held is None and isinstance(holder, ast.With) and any(
-                    isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
-                    and inner.func.attr in ("run", "eval") for inner in ast.walk(holder)):
-                # `with tf.Session():` unnamed, the default session of its block: judged by the
-                # training in that block (a CPU session extracting features beside the training one)
-                trained = any(contains(holder, call) for call in facts.all_training_calls())
+            if not runs and isinstance(holder, ast.With):
+                # A `with` session block whose runs do not name it (`with tf.Session():`, the
+                # default session of its block; `tensor.eval(session=sess)`; the session handed to
+                # helpers): judged by the training in that block and in the module's functions it
+                # calls (a CPU session extracting features, an inference or export function beside
+                # the training one)
+                trained = self.trains_in(holder)
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
                    else Use.DRAWS if draws else None)
             if held is not None and not runs and self.only_lists_devices(held):
@@ -295,6 +296,16 @@ class V1Session(Rule):
                 if refused is not None:
                     message += f"; the Keras rewrite (--unsafe-fixes) does not translate this script: {refused}"
                 self.report(node, message, fix)
+
+    def trains_in(self, block: ast.With) -> bool:
+        """Whether a training call lies in the block, or in a function of this module the block
+        calls by name (`train(sess)`, `self.fit(sess)`)."""
+        training = self.context.facts.all_training_calls()
+        if any(contains(block, call) for call in training):
+            return True
+        called = {own_callee(call) for call in ast.walk(block) if isinstance(call, ast.Call)}
+        return any(isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and function.name in called
+                   and any(contains(function, call) for call in training) for function in ast.walk(self.context.tree))
 
     def runs_in(self, holder: ast.stmt | None, held: str | None, run: ast.Call) -> bool:
         """Whether a run under the session's name is this session's: inside its `with` block, or

@@ -115,7 +115,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, ClassVar
 
-from estimator_audit.calls import tf_spelling
+from estimator_audit.calls import own_callee, tf_spelling
 from estimator_audit.facts import built_before, given_to_keras, graph_mode_only, in_own_graph, modules_call
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
@@ -537,7 +537,7 @@ class GraphUnderEager(Rule):
             everywhere: Counter[str] = Counter()
             graphed: Counter[str] = Counter()
             for call in ast.walk(tree):
-                if isinstance(call, ast.Call) and (callee := called_name(call)) is not None:
+                if isinstance(call, ast.Call) and (callee := own_callee(call)) is not None:
                     everywhere[callee] += 1
                     graphed[callee] += id(call) in inside
             memo["graph_block_calls"] = (everywhere, graphed)
@@ -729,14 +729,6 @@ def eager_switch(context: ModuleContext, call: ast.Call) -> bool:
     return (context.names.qualified_name(call.func) or "").rsplit(".", 1)[-1] in EAGER_SWITCHES
 
 
-def called_name(call: ast.Call) -> str | None:
-    """The function a call of the module's own code names: `helper(...)` or `self.helper(...)`."""
-    function = call.func
-    if isinstance(function, ast.Name):
-        return function.id
-    if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.value.id == "self":
-        return function.attr
-    return None
 
 
 def spells_tf2_code(text: str) -> bool:

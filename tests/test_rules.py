@@ -170,3 +170,18 @@ def test_code_after_an_exit_call_gets_no_findings() -> None:
     code = ("import sys\nimport tensorflow as tf\n\n\ndef main():\n    print(tf.constant(1))\n    sys.exit(0)\n"
             "    sess = tf.Session()\n\n\nsess = tf.Session()\n")
     assert [(f.line, f.code) for f in audit_text(code) if f.code == "EA103"] == [(11, "EA103")]
+
+
+def test_sessions_of_a_training_module_are_judged_by_their_own_blocks() -> None:
+    """Seen in DeepSpeech's train.py: the training session fetches `train_op`, bound to
+    `apply_gradient_op if is_train else []`; the inference session beside it only evaluates
+    (`logits.eval(session=session)`), so it gets no training advice."""
+    code = ("import tensorflow.compat.v1 as tfv1\n\n\ndef train(optimizer, loss, is_train):\n"
+            "    apply_gradient_op = optimizer.apply_gradients(optimizer.compute_gradients(loss))\n"
+            "    train_op = apply_gradient_op if is_train else []\n"
+            "    with tfv1.Session() as session:\n        for _ in range(10):\n"
+            "            session.run([train_op, loss])\n\n\ndef infer(logits, saver):\n"
+            "    with tfv1.Session() as session:\n        saver.restore(session, 'ckpt')\n"
+            "        return logits.eval(session=session)\n")
+    found = [(f.line, f.code) for f in audit_text(code) if f.code == "EA103"]
+    assert found == [(7, "EA103")], found
