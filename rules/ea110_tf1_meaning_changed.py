@@ -252,6 +252,40 @@ def tensor_chains(context: ModuleContext, node: ast.expr) -> set[str]:
     return chains
 
 
+def scalar_branches(node: ast.AST) -> bool:
+    """`tf.where(x > 0, 1, 0)`: TF1's where needs values shaped like the condition (scalars raise
+    there), so the call is TF2 code, which broadcasts them."""
+    return isinstance(node, ast.Call) and len(node.args) == 3 and all(
+        isinstance(value, ast.Constant) or (isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant))
+        for value in node.args[1:])
+
+
+# TF1 functions whose TF2 namesake takes fewer required arguments: a call short of TF1's is
+# TF2 code (`tf.saved_model.load(path, tags="serve")`; TF1's is `load(sess, tags, export_dir)`).
+TF1_REQUIRED = {"tensorflow.saved_model.load": ("sess", "tags", "export_dir")}
+
+
+def tf1_cannot_call(reference: Reference) -> bool:
+    """A call TF1's function would reject for missing arguments: written for TF2's."""
+    required = TF1_REQUIRED.get(reference.qualified)
+    call = reference.node
+    if required is None or not isinstance(call, ast.Call) or any(
+            isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return False
+    passed = {*required[:len(call.args)], *(k.arg for k in call.keywords)}
+    return not set(required) <= passed
+
+
+def spelled_as_rate(node: ast.expr) -> bool:
+    """A second argument that is a drop rate already: `1 - keep` (the TF2 call written from a
+    keep probability) or a name saying rate or drop (`dropout_rate`, `self.drop`)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and isinstance(node.left, ast.Constant) \
+            and node.left.value == 1:
+        return True
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return ("rate" in name.lower() or "drop" in name.lower()) and "keep" not in name.lower()
+
+
 def keeps_half(context: ModuleContext, node: ast.expr) -> bool:
     """0.5: a literal, or a parameter of the enclosing function defaulting to 0.5 that no call
     of the function in the module passes otherwise (`def _dropout(self, x, ratio=0.5)`)."""
@@ -289,6 +323,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            keep = 0.7
+            h = tf.compat.v1.placeholder(tf.float32, [None, 8])
+            dropped = tf.nn.dropout(h, 1 - keep)  # a rate already: TF2's call
+            binary = tf.where(h > 0, 1.0, 0.0)  # scalar values: TF1's where would raise, TF2's broadcasts
+            model = tf.saved_model.load(export_dir, tags="serve")  # TF1's load needs (sess, tags, export_dir)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -547,7 +592,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if reference.qualified in SAME_MEMBERS:
             return  # `tf.losses.Reduction.NONE`: the same string in both versions
         if spelled_v2(self.context, reference.node) or same_values(reference) or tf2_keywords(reference) or (
-                reference.qualified == WHERE and elementwise_where(self.context, reference.node)):
+                reference.qualified == WHERE and (elementwise_where(self.context, reference.node)
+                                                  or scalar_branches(reference.node))) or tf1_cannot_call(reference):
             return  # spelled through tf.compat.v2 on purpose, or a call both versions answer alike
         old, new = found
         chain = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
@@ -585,7 +631,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             {"keep_prob"} if reference.qualified == DROPOUT else set())
         passed = sorted({k.arg for k in call.keywords if k.arg} & keywords)
         positional_rate = (reference.qualified == DROPOUT and len(call.args) >= 2 and not passed
-                           and not keeps_half(self.context, call.args[1]))
+                           and not keeps_half(self.context, call.args[1]) and not spelled_as_rate(call.args[1]))
         # (keep_prob 0.5 is rate 0.5: the same mask scaled the same, bit for bit on TF 2.21)
         if not (passed or positional_rate) or spelled_v2(self.context, call):
             return
