@@ -651,6 +651,19 @@ def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
 
 
 IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that trains, at most
+IMPORT_DEPTH = 3  # imports followed from a module to what the modules it imports do as they load
+
+
+def imported_through(context: ModuleContext) -> list[str]:
+    """The program's modules this one imports, and those they import, IMPORT_DEPTH deep."""
+    project = context.project
+    found: list[str] = []
+    frontier = [context.source.path]
+    for _ in range(IMPORT_DEPTH):
+        frontier = [str(path) for module in frontier for path in project.imported_paths(module)
+                    if str(path) not in found and str(path) != context.source.path]
+        found += list(dict.fromkeys(frontier))
+    return found
 
 
 def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],

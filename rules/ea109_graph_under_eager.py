@@ -116,7 +116,14 @@ from collections import Counter
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import own_callee, tf_spelling
-from estimator_audit.facts import built_before, given_to_keras, graph_mode_only, in_own_graph, modules_call
+from estimator_audit.facts import (
+    built_before,
+    given_to_keras,
+    graph_mode_only,
+    imported_through,
+    in_own_graph,
+    modules_call,
+)
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement
 from estimator_audit.migrate.support_files import support_import
@@ -147,7 +154,6 @@ IMPORT_HOPS = 5  # importers of importers followed to the program that turns gra
 KERAS_TRAINING = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 
 
-IMPORT_DEPTH = 3  # imports followed to a module that turns graph mode on as it is imported
 
 
 class GraphUnderEager(Rule):
@@ -619,7 +625,7 @@ class GraphUnderEager(Rule):
         importers = project.importers(self.context.source.path)
         if modules_call(self.context, self.importers_through(importers), spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
-        imported = self.imported_through()
+        imported = imported_through(self.context)
         if modules_call(self.context, imported, spells_eager_switch, eager_switch, as_imported=True):
             return  # a module it imports turns graph mode on as it is imported (`import tflearn`)
         if modules_call(self.context, imported, lambda text: "__enter__" in text, enters_graph):
@@ -644,17 +650,6 @@ class GraphUnderEager(Rule):
             return
         self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
                     self.fix(bool(importers)))
-
-    def imported_through(self) -> list[str]:
-        """The program's modules this one imports, and those they import, IMPORT_DEPTH deep."""
-        project = self.context.project
-        found: list[str] = []
-        frontier = [self.context.source.path]
-        for _ in range(IMPORT_DEPTH):
-            frontier = [str(path) for module in frontier for path in project.imported_paths(module)
-                        if str(path) not in found and str(path) != self.context.source.path]
-            found += list(dict.fromkeys(frontier))
-        return found
 
     def importers_through(self, importers: list[str]) -> list[str]:
         """The modules that import this one, and those that import them, up to IMPORT_HOPS

@@ -285,6 +285,19 @@ def test_graph_code_in_a_module_keras_programs_import_gets_no_process_wide_switc
     assert finding["fix"] is None and "a module that imports this one runs TF2 code" in finding["message"]
 
 
+def test_no_determinism_fix_where_an_imported_model_builds_its_own_graph(tmp_path: Path) -> None:
+    """Seen in recommenders' DKN notebooks: the model class builds its weights in a tf.Graph()
+    of its own, which takes no global seed; op determinism on would make its unseeded random
+    ops raise (RuntimeError: Random ops require a seed)."""
+    write(tmp_path, "dkn.py", "import tensorflow as tf\n\n\nclass DKN:\n    def __init__(self):\n"
+                              "        self.graph = tf.Graph()\n        with self.graph.as_default():\n"
+                              "            self.w = tf.Variable(tf.random.uniform([3, 3]))\n")
+    write(tmp_path, "run.py", "import tensorflow as tf\nfrom dkn import DKN\n\ntf.keras.utils.set_random_seed(42)\n"
+                              "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.fit(x, y)\nDKN()\n")
+    [finding] = audit_json(tmp_path, "run.py", "--select", "EA302")
+    assert finding["fix"] is None and "dkn.py, which the program imports, builds a tf.Graph()" in finding["message"]
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
