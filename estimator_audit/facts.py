@@ -588,8 +588,10 @@ TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.T
                         "tensorflow.python.framework.test_util.TensorFlowTestCase",
                         "tensorflow.python.platform.test.TestCase"})
 UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
-# A fetched name that says training (`train_op`, `update_ops`), not a result (`updated_nodes`).
-TRAINING_FETCH = re.compile(r"train|optim|updat(?!ed)|minimi|apply|opt_op", re.IGNORECASE)
+# A fetched name that says training (`train_op`, `update_ops`), not a result (`updated_nodes`)
+# nor a word that holds one (`unconstrained_objective`, `optimal_bound`).
+TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|minimi|(?<![a-z])apply|"
+                            r"opt_op", re.IGNORECASE)
 # Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
 # `metric_update_ops`).
 NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)

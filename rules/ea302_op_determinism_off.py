@@ -91,6 +91,15 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            class Certificate:
+                def compute(self, feed):  # evaluates an objective: `unconstrained` is not `train`
+                    return self.sess.run(self.unconstrained_objective, feed_dict=feed)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def evaluate_checkpoint(tensors, update_op, checkpoint):  # update_op: the metrics'
                 saver = tf.compat.v1.train.Saver()
                 with tf.compat.v1.Session() as sess:
