@@ -325,8 +325,12 @@ class PremadeEstimator(Rule):
         if found is None:
             return
         public_name, where, plan_or_reason = found
-        message = (f"`{self.context.source.segment(self.context.span(node.func))}(...)` returns the premade "
-                   f"{tf_spelling(public_name)} built at {where}: tf.estimator was removed in TensorFlow "
+        several = " or " in public_name
+        spelled = [tf_spelling(name) for name in public_name.split(" or ")]
+        named = f"{', '.join(spelled[:-1])} or {spelled[-1]}" if several else spelled[0]
+        message = (f"`{self.context.source.segment(self.context.span(node.func))}(...)` returns "
+                   f"{'one of the premade estimators ' if several else 'the premade '}{named} built at {where}: "
+                   "tf.estimator was removed in TensorFlow "
                    "2.16, so its uses here fail too; migrate them with it")
         if isinstance(plan_or_reason, str):
             self.report(node, f"{message} (no automatic rewrite: {plan_or_reason})")

@@ -298,6 +298,21 @@ def test_no_determinism_fix_where_an_imported_model_builds_its_own_graph(tmp_pat
     assert finding["fix"] is None and "dkn.py, which the program imports, builds a tf.Graph()" in finding["message"]
 
 
+def test_a_builder_of_several_premade_estimators_is_named_as_such(tmp_path: Path) -> None:
+    """Seen in recommenders' wide_deep_utils: `build_model(...)` returns a LinearRegressor, a
+    DNNRegressor or a combined one by its arguments; the finding names all three."""
+    write(tmp_path, "utils.py", "import tensorflow as tf\n\n\ndef build_model(wide=(), deep=()):\n"
+                                "    if wide and not deep:\n        return tf.estimator.LinearRegressor(wide)\n"
+                                "    elif deep and not wide:\n        return tf.estimator.DNNRegressor([8], deep)\n"
+                                "    return tf.estimator.DNNLinearCombinedRegressor(wide, deep, [8])\n")
+    write(tmp_path, "test_it.py", "from utils import build_model\n\nmodel = build_model(deep=cols)\n"
+                                  "model.train(input_fn, steps=10)\n")
+    [finding] = audit_json(tmp_path, "test_it.py", "--select", "EA101")
+    assert ("one of the premade estimators tf.estimator.LinearRegressor, tf.estimator.DNNRegressor or "
+            "tf.estimator.DNNLinearCombinedRegressor built at") in finding["message"]
+    assert finding["fix"] is None
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""

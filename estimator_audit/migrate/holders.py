@@ -50,9 +50,17 @@ def built_elsewhere(context: ModuleContext, call: ast.Call) -> tuple[str, str, F
         return None  # already migrated (a second round of --fix) or not used as one here
     from estimator_audit.migrate.rewrite import holder_rewrite, plan_for
 
-    for constructor in ast.walk(found.node):
-        if not (isinstance(constructor, ast.Call) and is_premade(found.context, constructor)):
-            continue
+    constructors = sorted((node for node in ast.walk(found.node)
+                           if isinstance(node, ast.Call) and is_premade(found.context, node)),
+                          key=lambda node: (node.lineno, node.col_offset))
+    classes = [info.public_name for node in constructors
+               if (info := estimator_class(found.context.call_name(node))) is not None]
+    if len(set(classes)) > 1:  # `build_model(...)` picks one by its arguments
+        names = list(dict.fromkeys(classes))
+        lines = ", ".join(str(node.lineno) for node in constructors)
+        return (" or ".join(names), f"{found.context.source.path}:{lines}",
+                "the function builds one of several premade estimators, by its arguments")
+    for constructor in constructors:
         info = estimator_class(found.context.call_name(constructor))
         assert info is not None
         where = f"{found.context.source.path}:{constructor.lineno}"
