@@ -114,6 +114,24 @@ class PartialSeed(Rule):
     invalid = (
         Invalid(
             """
+            import random
+            import numpy as np
+
+            random.seed(0)
+            sample = np.random.choice(10, 5)  # no TensorFlow here: NumPy's own seed, not Keras'
+            """,
+            at=((5, 10),),
+            fixed="""
+            import random
+            import numpy as np
+            np.random.seed(42)
+
+            random.seed(0)
+            sample = np.random.choice(10, 5)  # no TensorFlow here: NumPy's own seed, not Keras'
+            """,
+        ),
+        Invalid(
+            """
             import tensorflow.compat.v1 as tf
             tf.set_random_seed(1)
             layer = tf.keras.layers.Dense(3)
@@ -237,8 +255,8 @@ class PartialSeed(Rule):
                         f"the program starts ({library}; no automatic fix: a seed set as the module is "
                         "imported would reseed every program that imports it)", None)
             return
-        if facts.builds_tf1_graph:
-            self.report_for_graph(first, names, why)
+        if facts.builds_tf1_graph or not self.context.imports_tensorflow():
+            self.report_for_graph(first, names, why)  # (no Keras to seed through: each generator's own seed)
             return
         statement, imports = seed_everything(self.context)
         self.report(
@@ -250,7 +268,8 @@ class PartialSeed(Rule):
         )
 
     def report_for_graph(self, first: RandomUse, names: str, why: str) -> None:
-        """In a TF1 graph program: seed each generator it draws from unseeded, by its own call."""
+        """In a TF1 graph program, or one without TensorFlow or Keras: seed each generator it
+        draws from unseeded, by its own call."""
         facts = self.context.facts
         missing = sorted({use.rng for use in facts.random_uses} - facts.seeded())
         calls = [seed_generator(self.context, rng) for rng in missing]
