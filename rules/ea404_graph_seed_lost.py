@@ -2,8 +2,9 @@
 ## What it does
 Flags a graph-level seed set on one graph while the random ops are built in another:
 `tf.compat.v1.set_random_seed(...)` (or `tf.random.set_seed`), then
-`with tf.Graph().as_default():` building random ops, variables or layers without seeding the new
-graph, or `tf.compat.v1.reset_default_graph()` later in the same function (or notebook) with
+`with tf.Graph().as_default():` (or `graph.as_default()`, `self.graph.as_default()` of a graph made
+by `tf.Graph()`, or `tf.Session(graph=g)` of one) building random ops, variables or layers without
+seeding the new graph, or `tf.compat.v1.reset_default_graph()` later in the same function (or notebook) with
 random ops built after it and no seed set again. Reported at the seeding call that is lost.
 
 ## Why is this bad?
@@ -49,6 +50,7 @@ from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 
 NEW_GRAPH = frozenset({"tensorflow.Graph().as_default", "tensorflow.compat.v1.Graph().as_default"})
+GRAPHS = frozenset({"tensorflow.Graph", "tensorflow.compat.v1.Graph"})
 
 
 class GraphSeedLost(Rule):
@@ -150,6 +152,25 @@ class GraphSeedLost(Rule):
             """,
             at=((3, 5),),
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class BaseModel:
+                def __init__(self, seed=None, graph=None):
+                    tf.compat.v1.set_random_seed(seed)
+                    self.graph = graph if graph is not None else tf.Graph()
+                    with self.graph.as_default():  # a graph of the model's own: no seed
+                        self.w = tf.compat.v1.get_variable("w", [3])
+
+            def train(seed):
+                tf.compat.v1.set_random_seed(seed)
+                g = tf.Graph()
+                with tf.compat.v1.Session(graph=g) as sess:  # the session makes g the default
+                    sess.run(tf.compat.v1.get_variable("v", [3]))
+            """,
+            at=((5, 9), (11, 5)),
+        ),
     )
 
     def __init__(self, context: ModuleContext) -> None:
@@ -158,10 +179,40 @@ class GraphSeedLost(Rule):
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
-            call = item.context_expr
-            if isinstance(call, ast.Call) and self.context.call_name(call) in NEW_GRAPH:
+            if self.enters_new_graph(item.context_expr):
                 self.graphs.append((node, tuple(self.context.ancestors)))
                 return
+
+    def enters_new_graph(self, entered: ast.expr) -> bool:
+        """`tf.Graph().as_default()`, `graph.as_default()` or `self.graph.as_default()` of a
+        graph made by `tf.Graph()`, or `tf.Session(graph=g)` of one (a session entered makes its
+        graph the default)."""
+        if not isinstance(entered, ast.Call):
+            return False
+        name = self.context.call_name(entered) or ""
+        if name in NEW_GRAPH:
+            return True
+        function = entered.func
+        if isinstance(function, ast.Attribute) and function.attr == "as_default":
+            return self.made_graph(function.value)
+        given = next((k.value for k in entered.keywords if k.arg == "graph"), None)
+        return name.endswith("Session") and given is not None and self.made_graph(given)
+
+    def made_graph(self, node: ast.expr) -> bool:
+        """Whether a name (`g`) or an instance attribute (`self.graph`, assigned anywhere in the
+        module) holds a graph made by `tf.Graph()` (also `graph if graph else tf.Graph()`)."""
+        if isinstance(node, ast.Name):
+            values = [self.context.assigned_value(node)]
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+            values = [statement.value for statement in ast.walk(self.context.tree)
+                      if isinstance(statement, ast.Assign) and any(
+                          isinstance(target, ast.Attribute) and target.attr == node.attr
+                          and isinstance(target.value, ast.Name) and target.value.id == "self"
+                          for target in statement.targets)]
+        else:
+            return False
+        return any(isinstance(call, ast.Call) and self.context.call_name(call) in GRAPHS
+                   for value in values if value is not None for call in ast.walk(value))
 
     def finish(self) -> None:
         facts = self.context.facts
