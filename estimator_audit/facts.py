@@ -810,6 +810,43 @@ def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = N
     return False
 
 
+NEW_GRAPH = frozenset({"tensorflow.Graph().as_default", "tensorflow.compat.v1.Graph().as_default"})
+GRAPHS = frozenset({"tensorflow.Graph", "tensorflow.compat.v1.Graph"})
+
+
+def enters_new_graph(context: ModuleContext, entered: ast.expr) -> bool:
+    """What a `with` item enters is a new graph: `tf.Graph().as_default()`, `graph.as_default()`
+    or `self.graph.as_default()` of a graph made by `tf.Graph()`, or `tf.Session(graph=g)` of
+    one (a session entered makes its graph the default). A new graph has no seed."""
+    if not isinstance(entered, ast.Call):
+        return False
+    name = context.call_name(entered) or ""
+    if name in NEW_GRAPH:
+        return True
+    function = entered.func
+    if isinstance(function, ast.Attribute) and function.attr == "as_default":
+        return made_graph(context, function.value)
+    given = next((k.value for k in entered.keywords if k.arg == "graph"), None)
+    return name.endswith("Session") and given is not None and made_graph(context, given)
+
+
+def made_graph(context: ModuleContext, node: ast.expr) -> bool:
+    """Whether a name (`g`) or an instance attribute (`self.graph`, assigned anywhere in the
+    module) holds a graph made by `tf.Graph()` (also `graph if graph else tf.Graph()`)."""
+    if isinstance(node, ast.Name):
+        values = [context.assigned_value(node)]
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        values = [statement.value for statement in ast.walk(context.tree)
+                  if isinstance(statement, ast.Assign) and any(
+                      isinstance(target, ast.Attribute) and target.attr == node.attr
+                      and isinstance(target.value, ast.Name) and target.value.id == "self"
+                      for target in statement.targets)]
+    else:
+        return False
+    return any(isinstance(call, ast.Call) and context.call_name(call) in GRAPHS
+               for value in values if value is not None for call in ast.walk(value))
+
+
 def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
     """Whether code runs only when eager execution is off, in a module that never turns it off:
     in the body of `if not tf.executing_eagerly():`, the `else` of `if tf.executing_eagerly():`,

@@ -278,12 +278,17 @@ def tf1_cannot_call(reference: Reference) -> bool:
 
 def spelled_as_rate(node: ast.expr) -> bool:
     """A second argument that is a drop rate already: `1 - keep` (the TF2 call written from a
-    keep probability) or a name saying rate or drop (`dropout_rate`, `self.drop`)."""
+    keep probability; `1 - dropout` is TF1's keep_prob from a rate) or a name saying rate or drop
+    (`dropout_rate`, `self.drop`)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and isinstance(node.left, ast.Constant) \
             and node.left.value == 1:
-        return True
-    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-    return ("rate" in name.lower() or "drop" in name.lower()) and "keep" not in name.lower()
+        return "keep" in name_of(node.right).lower()
+    name = name_of(node).lower()
+    return ("rate" in name or "drop" in name) and "keep" not in name
+
+
+def name_of(node: ast.expr) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
 
 
 def keeps_half(context: ModuleContext, node: ast.expr) -> bool:

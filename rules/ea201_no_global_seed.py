@@ -78,6 +78,7 @@ from estimator_audit.facts import (
     TRAINING_FETCH,
     built_before,
     call_text,
+    enters_new_graph,
     imported_library,
     importer_seeds,
     imports_seeding_module,
@@ -847,14 +848,9 @@ class NoGlobalSeed(Rule):
 
     def visit_With(self, node: ast.With) -> None:
         item = node.items[0].context_expr
-        if isinstance(item, ast.Call) and isinstance(item.func, ast.Attribute) and item.func.attr == "as_default":
-            graph = item.func.value
-            if isinstance(graph, ast.Name):
-                graph = self.context.assigned_value(graph) or graph
-            name = self.context.call_name(graph) if isinstance(graph, ast.Call) else None
-            if name is not None and name.startswith("tensorflow") and name.endswith(".Graph"):
-                self.graph_blocks.append(item)
-                self.new_graphs.append(node)
+        if isinstance(item, ast.Call) and enters_new_graph(self.context, item):
+            self.graph_blocks.append(item)
+            self.new_graphs.append(node)
         elif isinstance(item, ast.Call) and (self.context.call_name(item) or "").startswith("tensorflow") and (
                 (self.context.call_name(item) or "").endswith("Session")) and self.builds_only_inside(node):
             # `with tf.Session() as sess:` turns graph mode on for the graph built inside it (with

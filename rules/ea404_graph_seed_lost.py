@@ -45,12 +45,9 @@ No automatic fix.
 import ast
 
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import call_text
+from estimator_audit.facts import call_text, enters_new_graph
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
-
-NEW_GRAPH = frozenset({"tensorflow.Graph().as_default", "tensorflow.compat.v1.Graph().as_default"})
-GRAPHS = frozenset({"tensorflow.Graph", "tensorflow.compat.v1.Graph"})
 
 
 class GraphSeedLost(Rule):
@@ -179,40 +176,9 @@ class GraphSeedLost(Rule):
 
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
-            if self.enters_new_graph(item.context_expr):
+            if enters_new_graph(self.context, item.context_expr):
                 self.graphs.append((node, tuple(self.context.ancestors)))
                 return
-
-    def enters_new_graph(self, entered: ast.expr) -> bool:
-        """`tf.Graph().as_default()`, `graph.as_default()` or `self.graph.as_default()` of a
-        graph made by `tf.Graph()`, or `tf.Session(graph=g)` of one (a session entered makes its
-        graph the default)."""
-        if not isinstance(entered, ast.Call):
-            return False
-        name = self.context.call_name(entered) or ""
-        if name in NEW_GRAPH:
-            return True
-        function = entered.func
-        if isinstance(function, ast.Attribute) and function.attr == "as_default":
-            return self.made_graph(function.value)
-        given = next((k.value for k in entered.keywords if k.arg == "graph"), None)
-        return name.endswith("Session") and given is not None and self.made_graph(given)
-
-    def made_graph(self, node: ast.expr) -> bool:
-        """Whether a name (`g`) or an instance attribute (`self.graph`, assigned anywhere in the
-        module) holds a graph made by `tf.Graph()` (also `graph if graph else tf.Graph()`)."""
-        if isinstance(node, ast.Name):
-            values = [self.context.assigned_value(node)]
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-            values = [statement.value for statement in ast.walk(self.context.tree)
-                      if isinstance(statement, ast.Assign) and any(
-                          isinstance(target, ast.Attribute) and target.attr == node.attr
-                          and isinstance(target.value, ast.Name) and target.value.id == "self"
-                          for target in statement.targets)]
-        else:
-            return False
-        return any(isinstance(call, ast.Call) and self.context.call_name(call) in GRAPHS
-                   for value in values if value is not None for call in ast.walk(value))
 
     def finish(self) -> None:
         facts = self.context.facts
