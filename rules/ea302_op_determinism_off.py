@@ -71,8 +71,10 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 
 # `os.environ["CUDA_VISIBLE_DEVICES"] = ""` (or "-1"), by item or setdefault: no GPU is visible.
 # A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`,
+# the session's graph pinned in the same `with` (`with tf.Session(graph=g) as sess, g.device("/cpu:0"):`),
 # or a session block whose first statement pins what follows (`with tf.device("/cpu:0"):`).
 CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\("""
+                         r"""|Session\([^\n]*\)\s+as\s+\w+\s*,\s*[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)"""
                          r"""|Session\([^\n]*:[ \t]*(?:#[^\n]*)?\n\s*with\s+[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*:""")
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
@@ -87,6 +89,16 @@ class OpDeterminismOff(Rule):
     fix_safety = FixSafety.SAFE
     triggers = ("fit", "train", "run", "apply_gradients")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            g = tf.Graph()
+            with tf.compat.v1.Session(graph=g) as sess, g.device("/cpu:0"):  # the graph pinned to the CPU
+                tf.compat.v1.set_random_seed(1)
+                v = tf.compat.v1.get_variable("v", [3])
+                sess.run(tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(v * v)))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
