@@ -286,8 +286,10 @@ class V1Session(Rule):
                 # calls (a CPU session extracting features, an inference or export function beside
                 # the training one)
                 trained = self.trains_in(holder)
+            block_draws = draws if runs or not isinstance(holder, ast.With) else any(
+                contains(holder, use.node) for use in facts.random_uses if use.rng is RNG.TENSORFLOW)
             use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
-                   else Use.DRAWS if draws else None)
+                   else Use.DRAWS if block_draws else None)
             if held is not None and not runs and self.only_lists_devices(held):
                 use = None  # `with tf.Session(tpu_address) as sess: sess.list_devices()`: no graph runs
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
