@@ -131,6 +131,21 @@ class NoGlobalSeed(Rule):
         Valid(
             """
             import tensorflow as tf
+            from model import create_model
+
+            def transcribe(dataset, checkpoint):
+                iterator = tf.compat.v1.data.Iterator.from_structure(tf.compat.v1.data.get_output_types(dataset))
+                init_op = iterator.make_initializer(dataset)  # starts reading: no draw, no training
+                logits = create_model(iterator.get_next(), dropout=[None] * 6)
+                with tf.compat.v1.Session() as session:
+                    tf.compat.v1.train.Saver().restore(session, checkpoint)
+                    session.run(init_op)
+                    return session.run(logits)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             SEED = 66478
             x = tf.compat.v1.placeholder(tf.float32, [None, 784])
             w = tf.Variable(tf.compat.v1.truncated_normal([784, 10], stddev=0.1, seed=SEED))
@@ -910,8 +925,25 @@ class NoGlobalSeed(Rule):
         """Whether a session run fetches what looks like a training step or an initializer
         built elsewhere (`sess.run(self.train_op)`, `sess.run(init)`), not a constant."""
         fetched = self.context.source.segment(self.context.span(call.args[0])) if call.args else ""
+        if call.args and self.initializes_input(call.args[0]):
+            return False  # `sess.run(init_op)` of `init_op = iterator.make_initializer(dataset)`
         return any(DRAWING_FETCH.search(word) and "local" not in word.lower()  # local variables count epochs
                    for word in re.findall(r"\w+", fetched))
+
+    def initializes_input(self, fetched: ast.expr) -> bool:
+        """A dataset iterator's initializer (`iterator.make_initializer(ds)`, `iterator.initializer`),
+        fetched directly or through the name it is bound to: it starts reading data, and draws
+        nothing a graph seed would fix (a shuffle in the dataset is a random op of its own)."""
+        from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
+
+        value: ast.expr | None = fetched
+        if isinstance(fetched, ast.Name):
+            table = scopes(self.context)
+            binding = table.reaching(fetched)
+            value = table.value(binding) if binding is not None else None
+        if isinstance(value, ast.Call):
+            value = value.func
+        return isinstance(value, ast.Attribute) and value.attr in ("make_initializer", "initializer")
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
