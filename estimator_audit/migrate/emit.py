@@ -263,7 +263,11 @@ def evaluate_text(receiver: str, dataset: str, steps: str | None) -> str:
 
 def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     """A Keras model computing a TF1 graph's tensors from a dict fed by placeholder name, and
-    training as the graph's `minimize` did: the class that replaces a Session script's graph."""
+    training as the graph's `minimize` did: the class that replaces a Session script's graph.
+    Its `fetch` takes a function of the tensors too where a run fetched an expression."""
+    fetched = "one name, a list, or a function of them" if graph.computed_fetches else "one name, or a list"
+    computed = [f"{INDENT}if callable(names):", f"{INDENT * 2}return names(outputs).numpy()"] \
+        if graph.computed_fetches else []
     lines = [  # one-line docstrings: libcst indents code, not the inside of a string, if it is nested
         '"""The TF1 graph this script trained, as a Keras model (rewritten by estimator-audit)."""',
         "",
@@ -297,8 +301,9 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
         f'{INDENT}return {{"loss": loss}}',
         "",
         "def fetch(self, names, feed):",
-        f'{INDENT}"""What Session.run returned for these tensors (one name, or a list) and this feed."""',
+        f'{INDENT}"""What Session.run returned for these tensors ({fetched}) and this feed."""',
         f"{INDENT}outputs = self(self.tensors(feed))",
+        *computed,
         f"{INDENT}if isinstance(names, str):",
         f"{INDENT * 2}return outputs[names].numpy()",
         f"{INDENT}return [outputs[name].numpy() for name in names]",

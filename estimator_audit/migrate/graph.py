@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Span
-from estimator_audit.migrate.graph_code import VARIABLES, GraphCode, Site, names_in, span_within
+from estimator_audit.migrate.graph_code import (
+    VARIABLES,
+    GraphCode,
+    Site,
+    names_in,
+    span_within,
+    with_replacements,
+)
 from estimator_audit.migrate.model import Graph, GraphStage, Placeholder, Unsupported
 from estimator_audit.tfapi import PLACEHOLDERS
 from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
@@ -84,6 +91,7 @@ class ScriptReader:
         self.body_edits: list[Site] = []
         self.first_graph: ast.stmt | None = None
         self.model_at: Span | None = None
+        self.computed_fetches = False  # a run fetches an expression of the tensors
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -125,6 +133,7 @@ class ScriptReader:
             loss=self.loss,
             optimizer=self.optimizer_text,
             draws=tuple(sorted(self.code.draws)),
+            computed_fetches=self.computed_fetches,
         )
         assert self.model_at is not None
         return ScriptPlan(graph, self.context.span(self.first_graph), self.model_at, self.session,
@@ -325,6 +334,8 @@ class ScriptReader:
         if isinstance(first, ast.Call) and self.context.call_name(first) in INITIALIZERS:
             edits.append(Site(self.context.span(statement), ""))
             return True
+        if first is not None and not isinstance(first, (ast.Name, ast.List, ast.Tuple)):
+            return False  # an expression of the tensors: an evaluation (computed_fetch)
         fetches = self.fetched(value)
         if set(fetches) <= self.initializers:
             edits.append(Site(self.context.span(statement), ""))
@@ -408,6 +419,8 @@ class ScriptReader:
 
     def evaluations(self, node: ast.AST) -> None:
         for child in ast.walk(node):
+            if isinstance(child, ast.Call) and self.is_run(child) and self.computed_fetch(child):
+                continue
             if isinstance(child, ast.Call) and self.is_run(child):
                 fetches = self.fetched(child)
                 if set(fetches) & (self.train_ops | self.initializers):
@@ -427,6 +440,44 @@ class ScriptReader:
                     and not any(span_within(self.context.span(child), span) for span in claimed):
                 raise Unsupported(f"{self.context.place(child.lineno)} uses `{child.id}` outside a run the "
                                   "rewrite translates")
+
+    def computed_fetch(self, call: ast.Call) -> bool:
+        """`sess.run(tf.reduce_sum(tf.pow(pred - Y, 2)) / n, feed_dict={X: x, Y: y})`: an
+        expression of the graph's tensors built inside the run (TensorFlow-Examples' test cost)
+        becomes a function the model's fetch applies to its outputs, the placeholders it reads
+        cast from the fed values as the graph cast them. False for a run of named tensors."""
+        fetched = call.args[0] if call.args else None
+        if fetched is None or isinstance(fetched, (ast.Name, ast.List, ast.Tuple)):
+            return False
+        given = call.args[1] if len(call.args) > 1 else next(
+            (k.value for k in call.keywords if k.arg == "feed_dict"), None)
+        where = self.context.place(call.lineno)
+        makes_variables = any(isinstance(node, ast.Call) and self.context.call_name(node) in VARIABLES
+                              for node in ast.walk(fetched))
+        if makes_variables or self.code.render(self.context, fetched) != self.text(fetched):
+            raise Unsupported(f"the run at {where} fetches an expression the rewrite would have to translate")
+        names = [node for node in ast.walk(fetched) if isinstance(node, ast.Name)]
+        if any(name.id in self.train_ops | self.initializers for name in names):
+            raise Unsupported(f"the run at {where} trains inside an expression")
+        fed = {key.id: value for key, value in zip(given.keys, given.values, strict=True)
+               if isinstance(key, ast.Name)} if isinstance(given, ast.Dict) else {}
+        replaced = []
+        for name in names:
+            if name.id in self.tensors:
+                replaced.append((self.context.span(name), f"t[{name.id!r}]"))
+            elif name.id in self.placeholders:
+                if name.id not in fed:
+                    raise Unsupported(f"the run at {where} reads placeholder `{name.id}` it is not fed")
+                dtype = self.placeholder(name.id, self.placeholders[name.id]).dtype
+                tf = self.context.alias_for("tensorflow") or "tf"
+                replaced.append((self.context.span(name), f"{tf}.cast({self.text(fed[name.id])}, {dtype})"))
+        if not any(name.id in self.tensors for name in names):
+            return False  # no graph tensor: not a graph expression
+        expression = with_replacements(self.context, fetched, replaced)
+        feed = self.feed(call, given) if given is not None else "{}"
+        self.computed_fetches = True
+        self.body_edits.append(Site(self.context.span(call), f"model.fetch(lambda t: {expression}, {feed})"))
+        return True
 
     def evaluation(self, call: ast.Call, fetches: list[str], given: ast.expr | None) -> str:
         single = given is not None or isinstance(call.args[0] if call.args else None, ast.Name)

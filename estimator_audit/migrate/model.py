@@ -172,6 +172,7 @@ class Graph:
     loss: str
     optimizer: str
     draws: tuple[str, ...] = ()  # random ops the graph code runs at every step (`tf.nn.dropout`)
+    computed_fetches: bool = False  # a run fetches an expression of the tensors (fetch takes a function)
 
 
 @dataclass(frozen=True)
