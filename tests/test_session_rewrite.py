@@ -19,7 +19,7 @@ from estimator_audit.findings import FixSafety
 from estimator_audit.pipeline import FixMode, audit_source, fix_source
 from estimator_audit.shim.compare import compare
 from estimator_audit.shim.repro import repro
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run_python
 from tests.mnist_files import write_mnist
 from tests.test_graph_programs import fixed_copy, runs_as_expected
 
@@ -275,3 +275,29 @@ def test_a_script_importing_only_compat_v1_is_told_so() -> None:
     script = textwrap.dedent(SCRIPT).replace("import tensorflow as tf", "import tensorflow.compat.v1 as tf")
     session = [f for f in audit_source("script.py", script.encode(), Settings()) if f.code == "EA103"]
     assert session and "imports TensorFlow only as tensorflow.compat.v1" in session[0].message
+
+
+def test_a_name_rebound_in_its_own_stage_is_computed_in_order() -> None:
+    """Seen in TensorFlow-Examples' autoencoders: `encoder = tf.matmul(...)` then `encoder =
+    tf.nn.tanh(encoder)`. Rebound where a statement of another stage read the first tensor, the
+    model's staged computation would hand it the second: refused."""
+    rebound = textwrap.dedent(SCRIPT).replace(
+        "prediction = tf.layers.dense(hidden, 1)",
+        "hidden = tf.nn.relu(hidden)\nprediction = tf.layers.dense(hidden, 1)")
+    rewritten = rewrite_of(rebound)
+    assert rewritten is not None and "hidden = tf.nn.relu(hidden)" in rewritten
+    read_between = textwrap.dedent(SCRIPT).replace(
+        "prediction = tf.layers.dense(hidden, 1)",
+        "gap = hidden * y\nhidden = tf.nn.relu(hidden)\nprediction = tf.layers.dense(hidden, 1)")
+    assert rewrite_of(read_between) is None
+
+
+@pytest.mark.runtime
+def test_a_rebound_name_runs_on_tensorflow_2(current_python: Path) -> None:
+    rebound = textwrap.dedent(SCRIPT).replace(
+        "prediction = tf.layers.dense(hidden, 1)",
+        "hidden = tf.nn.relu(hidden)\nprediction = tf.layers.dense(hidden, 1)")
+    rewritten = rewrite_of(rebound)
+    assert rewritten is not None
+    printed = run_python(current_python, rewritten)
+    assert float(printed.strip().splitlines()[-1]) >= 0.0

@@ -92,6 +92,7 @@ class ScriptReader:
         self.first_graph: ast.stmt | None = None
         self.model_at: Span | None = None
         self.computed_fetches = False  # a run fetches an expression of the tensors
+        self.readers: dict[str, set[frozenset[str]]] = {}  # tensor -> the needs of the stages reading it
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -167,7 +168,7 @@ class ScriptReader:
         for needs, text, outputs in self.stages:
             texts, names = groups.setdefault(needs, ([], []))
             texts.append(text)
-            names.extend(outputs)
+            names.extend(output for output in outputs if output not in names)  # a name rebound once
         order = sorted(groups, key=len)
         return [(needs, *groups[needs]) for needs in order]
 
@@ -208,11 +209,17 @@ class ScriptReader:
         used = free_names(statement)
         graph_inputs = used & (set(self.placeholders) | set(self.tensors))
         if graph_inputs and targets and isinstance(statement, ast.Assign):
-            rebound = [t for t in targets if t in self.tensors or t in self.placeholders]
-            if rebound:  # one name, two tensors: the model's outputs would hold only the last
+            needs = set().union(*(self.tensors.get(n, {n}) for n in graph_inputs))
+            # `h = tf.matmul(x, w)` then `h = tf.nn.tanh(h)`: the model computes one stage's
+            # statements in order, so a name rebound in its own stage, read by nothing of another
+            # stage in between, holds what the Python name held when the session ran it.
+            rebound = [t for t in targets if t in self.placeholders or (t in self.tensors and (
+                self.tensors[t] != needs or in_session or self.readers.get(t, set()) - {frozenset(needs)}))]
+            if rebound:
                 raise Unsupported(f"{self.context.place(statement.lineno)} binds `{rebound[0]}` to a "
                                   "second graph tensor")
-            needs = set().union(*(self.tensors.get(n, {n}) for n in graph_inputs))
+            for name in graph_inputs:
+                self.readers.setdefault(name, set()).add(frozenset(needs))
             self.stages.append((frozenset(needs), self.code.graph_code(statement), targets))
             self.tensors.update({target: needs for target in targets})
             if self.first_graph is None and not in_session:
