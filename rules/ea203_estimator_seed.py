@@ -62,7 +62,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
+from estimator_audit.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.migrate.lookup import scopes
@@ -82,6 +82,23 @@ class EstimatorSeed(Rule):
     triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def _make_estimator():  # called only to predict from the trained checkpoint
+                return tf.estimator.Estimator(model_fn=model_fn, config=tf.estimator.RunConfig(model_dir="m"))
+
+            def predict(x):
+                return next(_make_estimator().predict(input_fn=lambda: x))
+
+            estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir="m")
+            estimator._targets_info = None  # an attribute set: nothing trained
+            for row in rows:
+                prediction = estimator.predict(input_fn=lambda: row)
+            """,
+            target="2.15",
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -288,8 +305,9 @@ class EstimatorSeed(Rule):
             return
         seeded, where = self.context.facts.estimator_config(node)
         parent = self.context.ancestors[-1] if self.context.ancestors else None
-        if seeded is False and not (isinstance(parent, ast.Assign) and restores_only(self.context, parent)) and (
-                not self.fed_to_estimator()):
+        restoring = (isinstance(parent, ast.Assign) and restores_only(self.context, parent)) or (
+            isinstance(parent, ast.Return) and self.returned_to_restore())
+        if seeded is False and not restoring and not self.fed_to_estimator():
             self.pending.append((node, estimator.public_name, self.fix(node, where),
                                  dropout_of(node, estimator)))
 
@@ -306,6 +324,25 @@ class EstimatorSeed(Rule):
             self.report(node, f"{tf_spelling(name)} is constructed without a RunConfig that sets tf_random_seed: "
                         "the estimator builds its own graph and seeds it only from RunConfig.tf_random_seed, "
                         f"{reach}, and {varies}", fix)
+
+    def returned_to_restore(self) -> bool:
+        """Whether the function returning the estimator (`def _make_estimator(): return
+        Estimator(...)`) is called in this module only to predict, evaluate or export: directly
+        (`_make_estimator().predict(...)`) or through the name its result is assigned to."""
+        function = next((a for a in reversed(self.context.ancestors)
+                         if isinstance(a, ast.FunctionDef | ast.AsyncFunctionDef)), None)
+        if function is None:
+            return False
+        table = scopes(self.context)
+        calls = [node for node in ast.walk(self.context.tree)
+                 if isinstance(node, ast.Call) and own_callee(node) == function.name]
+        for call in calls:
+            parent = table.parent(call)
+            if isinstance(parent, ast.Attribute) and parent.attr in FROM_CHECKPOINT:
+                continue
+            if not (isinstance(parent, ast.Assign) and restores_only(self.context, parent)):
+                return False
+        return bool(calls)
 
     def fed_to_estimator(self) -> bool:
         """Whether the estimator being constructed is handed, directly or in a dict, list or
@@ -401,6 +438,8 @@ def restores_only(context: ModuleContext, assign: ast.Assign) -> bool:
         return False
     for use in uses:
         method = table.parent(use)
+        if isinstance(method, ast.Attribute) and method.value is use and isinstance(method.ctx, ast.Store):
+            continue  # `estimator._targets_info = ...`: setting an attribute trains nothing
         if not (isinstance(method, ast.Attribute) and method.value is use and method.attr in FROM_CHECKPOINT):
             return False
     return True
