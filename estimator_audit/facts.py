@@ -830,6 +830,19 @@ def enters_new_graph(context: ModuleContext, entered: ast.expr) -> bool:
     return name.endswith("Session") and given is not None and made_graph(context, given)
 
 
+def imported_private_graph(context: ModuleContext) -> str | None:
+    """The file name of the first module of the program this one imports (IMPORT_DEPTH deep)
+    that makes a tf.Graph() of its own (recommenders' DKN builds its model in `self.graph`): a
+    global seed set here never reaches that graph."""
+    def makes_graph(other: ModuleContext, call: ast.Call) -> bool:
+        return other.call_name(call) in GRAPHS
+
+    for path in imported_through(context):
+        if modules_call(context, [path], lambda text: "Graph(" in text, makes_graph):
+            return os.path.basename(path)
+    return None
+
+
 def made_graph(context: ModuleContext, node: ast.expr) -> bool:
     """Whether a name (`g`) or an instance attribute (`self.graph`, assigned anywhere in the
     module) holds a graph made by `tf.Graph()` (also `graph if graph else tf.Graph()`)."""
@@ -912,7 +925,10 @@ def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
     return ancestors[0] if ancestors else None
 MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
 BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
-                            if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close"}
+                            if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close",
+                                                            # a logger's (`log.info(...)` on a passed logger)
+                                                            "debug", "info", "warning", "error", "exception",
+                                                            "critical", "flush"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"

@@ -278,13 +278,14 @@ def tf1_cannot_call(reference: Reference) -> bool:
 
 def spelled_as_rate(node: ast.expr) -> bool:
     """A second argument that is a drop rate already: `1 - keep` (the TF2 call written from a
-    keep probability; `1 - dropout` is TF1's keep_prob from a rate) or a name saying rate or drop
-    (`dropout_rate`, `self.drop`)."""
+    keep probability; `1 - dropout` is TF1's keep_prob from a rate) or a name saying rate
+    (`dropout_rate`). A name saying only dropout proves nothing: TF1 programs feed their keep
+    probability through `self.dropout` and `dropout_pl` placeholders as often as not."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub) and isinstance(node.left, ast.Constant) \
             and node.left.value == 1:
         return "keep" in name_of(node.right).lower()
     name = name_of(node).lower()
-    return ("rate" in name or "drop" in name) and "keep" not in name
+    return "rate" in name and "keep" not in name
 
 
 def name_of(node: ast.expr) -> str:
@@ -453,6 +454,15 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """,
             at=((5, 18),),
             message="keeps 20% of them",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 8])
+            dropout_pl = tf.compat.v1.placeholder(tf.float32, [])  # fed the keep probability
+            h = tf.nn.dropout(x, dropout_pl)
+            """,
+            at=((4, 5),),
         ),
         Invalid(
             """

@@ -57,11 +57,10 @@ or training comes before the first seed (a notebook seeding in a late cell): the
 """
 
 import ast
-import os
 import re
 
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import call_text, imported_library, imported_through, modules_call
+from estimator_audit.facts import call_text, imported_library, imported_private_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -344,21 +343,13 @@ class OpDeterminismOff(Rule):
                 self.report(first, f"{message}; enable it where the program starts ({library}: enabling "
                             "it here would switch every importing program)", None)
                 return
-            private = self.imports_private_graph()
+            private = imported_private_graph(self.context)
             if private is not None:
                 self.report(first, f"{message} (no automatic fix: {private}, which the program imports, builds a "
                             "tf.Graph() of its own, and a new graph takes no global seed: with op determinism on, "
                             "its unseeded random ops would raise; seed inside that graph first)", None)
                 return
             self.report(first, message, self.fix())
-
-    def imports_private_graph(self) -> str | None:
-        """The first module of the program this one imports (IMPORT_DEPTH deep) that makes a
-        tf.Graph() of its own (recommenders' DKN builds its model in `self.graph`)."""
-        for path in imported_through(self.context):
-            if modules_call(self.context, [path], lambda text: "Graph(" in text, makes_graph):
-                return os.path.basename(path)
-        return None
 
     def tpu_only(self) -> bool:
         """Whether the module trains on TPUs only: a TPU strategy or cluster resolver, or a
@@ -407,7 +398,3 @@ class OpDeterminismOff(Rule):
             return None  # determinism on after the imports would make the draws before the seed raise
         return insert_where_it_runs(self.context, self.context.facts.all_training_calls(), "enable op determinism",
                                     f"{tf}.config.experimental.enable_op_determinism()")
-
-
-def makes_graph(context: ModuleContext, call: ast.Call) -> bool:
-    return context.call_name(call) in ("tensorflow.Graph", "tensorflow.compat.v1.Graph")

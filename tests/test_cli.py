@@ -313,6 +313,20 @@ def test_a_builder_of_several_premade_estimators_is_named_as_such(tmp_path: Path
     assert finding["fix"] is None
 
 
+def test_a_logging_helper_before_a_session_block_builds_no_ops(tmp_path: Path) -> None:
+    """Seen in ChineseNER: `print_config(config, logger)` (a helper of a module without
+    TensorFlow, calling `logger.info`) runs before `with tf.Session() as sess:`, which builds the
+    whole graph inside, in graph mode."""
+    write(tmp_path, "helpers.py", "def show(config, log):\n    for key, value in config.items():\n"
+                                  "        log.info('%s %s', key, value)\n")
+    write(tmp_path, "main.py", "import logging\nimport tensorflow as tf\nfrom helpers import show\n\n\n"
+                               "def train():\n    show({'a': 1}, logging.getLogger())\n"
+                               "    with tf.compat.v1.Session() as sess:\n"
+                               "        x = tf.compat.v1.placeholder(tf.float32, [None, 3])\n"
+                               "        sess.run(tf.reduce_sum(x), {x: [[1, 2, 3]]})\n")
+    assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
