@@ -80,6 +80,7 @@ from estimator_audit.facts import (
     call_text,
     enters_new_graph,
     imported_library,
+    imported_private_graph,
     importer_seeds,
     imports_seeding_module,
 )
@@ -798,6 +799,10 @@ class NoGlobalSeed(Rule):
                      "executor to run: seed at the start of it; a seed set where the module runs never reaches "
                      "that process; no automatic fix)")
             fix = None
+        private = imported_private_graph(self.context) if library is None else None
+        if private is not None:
+            what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "
+                     "seed set here: seed inside that graph too)")
         if library is not None and in_new_graphs:
             what += (" inside each `with tf.Graph().as_default():` block that builds what it trains (a new graph "
                      f"takes no seed set before it, in this module or in the program: {library})")

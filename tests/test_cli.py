@@ -296,6 +296,10 @@ def test_no_determinism_fix_where_an_imported_model_builds_its_own_graph(tmp_pat
                               "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.fit(x, y)\nDKN()\n")
     [finding] = audit_json(tmp_path, "run.py", "--select", "EA302")
     assert finding["fix"] is None and "dkn.py, which the program imports, builds a tf.Graph()" in finding["message"]
+    write(tmp_path, "run.py", "import tensorflow as tf\nfrom dkn import DKN\n\n"
+                              "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.fit(x, y)\nDKN()\n")
+    [finding] = audit_json(tmp_path, "run.py", "--select", "EA201")  # seeded here, never in DKN's graph
+    assert "dkn.py, which this program imports, builds a tf.Graph() of its own" in finding["message"]
 
 
 def test_a_builder_of_several_premade_estimators_is_named_as_such(tmp_path: Path) -> None:
