@@ -830,6 +830,23 @@ def enters_new_graph(context: ModuleContext, entered: ast.expr) -> bool:
     return name.endswith("Session") and given is not None and made_graph(context, given)
 
 
+# Calls that run the program's code in several processes at once.
+PROCESS_SPAWNS = frozenset({"os.fork", "multiprocessing.Process", "multiprocessing.Pool",
+                            "multiprocessing.get_context", "concurrent.futures.ProcessPoolExecutor"})
+
+
+def forks_workers(context: ModuleContext) -> bool:
+    """Whether this module, or a module that imports it, starts worker processes (`os.fork()`,
+    multiprocessing): code here may run once in each, where one fixed seed gives every worker
+    the same numbers (OpenAI's ES workers draw their noise so)."""
+    def spawns(other: ModuleContext, call: ast.Call) -> bool:
+        return (other.call_name(call) or "") in PROCESS_SPAWNS
+
+    paths = [context.source.path, *context.project.importers(context.source.path)]
+    return modules_call(context, paths, lambda text: "fork" in text or "multiprocessing" in text
+                        or "ProcessPool" in text, spawns)
+
+
 def imported_private_graph(context: ModuleContext) -> str | None:
     """The file name of the first module of the program this one imports (IMPORT_DEPTH deep)
     that makes a tf.Graph() of its own (recommenders' DKN builds its model in `self.graph`): a

@@ -99,6 +99,7 @@ import ast
 import re
 
 from estimator_audit.calls import argument, is_none, tf_spelling
+from estimator_audit.facts import forks_workers
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rngs import in_loop, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
@@ -363,6 +364,10 @@ class UnseedableRng(CallRule):
             f"calls ({globals_}) do not reach it, so what it draws differs on every run; "
         )
         parameter = self.seed_parameter()
+        if parameter is None and forks_workers(self.context):
+            return text + (f"seed it per worker, e.g. {spelling(name)}(seed + worker_index) (no automatic fix: "
+                           "the program runs this code in several worker processes, and one fixed seed would "
+                           "give every worker the same numbers)")
         if parameter is None:
             return text + f"pass a seed, e.g. {spelling(name)}(42)"
         drawn = "random.getrandbits(64)" if name == "random.Random" else "np.random.randint(2**31)"
@@ -386,8 +391,8 @@ class UnseedableRng(CallRule):
         """Pass the configured seed: in place of a literal None, else as the first argument;
         `Generator.from_non_deterministic_state(alg)` becomes `Generator.from_seed(seed, alg)`."""
         seed = self.context.settings.seed
-        if in_loop(self.context.ancestors) or self.seed_parameter() is not None:
-            return None  # every iteration (or every call leaving the seed out) would draw the same numbers
+        if in_loop(self.context.ancestors) or self.seed_parameter() is not None or forks_workers(self.context):
+            return None  # every iteration, call leaving the seed out or worker would draw the same numbers
         span = self.context.span(node)
         if name in NON_DETERMINISTIC:
             if not isinstance(node.func, ast.Attribute):

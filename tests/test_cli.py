@@ -331,6 +331,18 @@ def test_a_logging_helper_before_a_session_block_builds_no_ops(tmp_path: Path) -
     assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
 
 
+def test_a_generator_made_in_forked_workers_gets_no_fixed_seed(tmp_path: Path) -> None:
+    """Seen in OpenAI's evolution-strategies-starter: main.py forks workers that each run
+    es.run_worker, whose RandomState() draws the worker's noise; RandomState(42) would give every
+    worker the same perturbations."""
+    write(tmp_path, "es.py", "import numpy as np\n\n\ndef run_worker(noise):\n"
+                             "    rs = np.random.RandomState()\n    return rs.randint(0, len(noise))\n")
+    write(tmp_path, "main.py", "import os\nimport es\n\nfor _ in range(4):\n    if os.fork() == 0:\n"
+                               "        es.run_worker([1, 2, 3])\n")
+    [finding] = audit_json(tmp_path, ".", "--select", "EA205")
+    assert finding["fix"] is None and "seed it per worker" in finding["message"]
+
+
 def test_a_package_module_nothing_here_imports_is_a_library_too(tmp_path: Path) -> None:
     """Seen in lucid's recipes: a module of an installable package trains inside a function and
     nothing in the repository imports it; its users' programs do."""
