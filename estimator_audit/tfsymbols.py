@@ -278,11 +278,15 @@ def changed_meaning(qualified: str, target: Version) -> tuple[str, str] | None:
     return found
 
 
-def reorder(qualified: str) -> list[str | None] | None:
+def reorder(qualified: str) -> tuple[str | None, ...] | None:
     """tf_upgrade_v2's argument reorder for a TF1 function whose only rewrite it is: the
     keyword each positional argument takes (None: it keeps its position), or None."""
-    found = load("tf_renames_v2.json")["reorders"].get(qualified)
-    return list(found) if found is not None else None
+    return reorders_table().get(qualified)
+
+
+@cache
+def reorders_table() -> Mapping[str, tuple[str | None, ...]]:
+    return {name: tuple(order) for name, order in load("tf_renames_v2.json")["reorders"].items()}
 
 
 def tf2_rename(qualified: str, target: Version = (2, 21)) -> tuple[str, str] | None:

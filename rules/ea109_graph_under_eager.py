@@ -532,8 +532,9 @@ class GraphUnderEager(Rule):
         DeepFM's shape): it then runs in that graph."""
         function = next((a for a in reversed(self.context.ancestors)
                          if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-        if function is None:
-            return False
+        text = self.context.source.text
+        if function is None or ("as_default" not in text and "graph=" not in text):
+            return False  # (no graph of its own anywhere in the module: no walk)
         memo = self.context.memo
         if "graph_block_calls" not in memo:  # (calls by name, those made inside own-graph blocks)
             tree = self.context.tree
