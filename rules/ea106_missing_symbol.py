@@ -796,13 +796,15 @@ class MissingSymbol(SymbolReferenceRule):
     def tf2_fix(self, chain: ast.Attribute, reference: Reference) -> Fix | None:
         """TF1's logging and app.run written with what TensorFlow 2 itself runs under them
         (`tf.get_logger()`, the standard library's level constants, absl's app.run with TF1's
-        tolerant flag parser): the same calls, without tf.compat.v1. Unsafe: it adds imports."""
+        tolerant flag parser), and the functions tf_upgrade_v2 only reorders under their TF2
+        names: the same calls, without tf.compat.v1. Unsafe: they add imports or move arguments."""
         prefix, _, member = reference.qualified.rpartition(".")
+        imports: tuple[str, ...] = ()
         if prefix == "tensorflow.logging" and member in TF1_LOGGER_METHODS:
             logger = spelling(self.context, chain, reference.base, "tensorflow.get_logger")
             if logger is None:
                 return None
-            text, imports = f"{logger}().{TF1_LOGGER_METHODS[member]}", tuple[str, ...]()
+            text = f"{logger}().{TF1_LOGGER_METHODS[member]}"
         elif prefix == "tensorflow.logging" and member in TF1_LOGGING_LEVELS:
             spelled = module_spelling(self.context, "logging")
             if spelled is None:
