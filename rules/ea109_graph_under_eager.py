@@ -470,6 +470,7 @@ class GraphUnderEager(Rule):
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
         self.first: ast.Call | None = None
+        self.first_name = ""  # what the first graph call calls
         self.runs_graph = False  # a session, or a placeholder made as the module runs
         self.switched = False
         self.tf2_code: ast.Call | ast.FunctionDef | ast.stmt | None = support_import(context)
@@ -501,7 +502,8 @@ class GraphUnderEager(Rule):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
-                self.first = self.first or node
+                if self.first is None:  # (its name as resolved here: finish() resolves in module scope)
+                    self.first, self.first_name = node, name
                 self.supervisor = self.supervisor or last == "Supervisor"  # raises as it is made
                 self.placeholders = self.placeholders or last in EAGER_FAILING_PLACEHOLDERS
                 self.runs_graph = self.runs_graph or last not in EAGER_FAILING_PLACEHOLDERS or not any(
@@ -631,7 +633,7 @@ class GraphUnderEager(Rule):
             return  # a module it imports turns graph mode on as it is imported (`import tflearn`)
         if modules_call(self.context, imported, lambda text: "__enter__" in text, enters_graph):
             return  # a test base class it imports enters a graph by hand in its setUp
-        what = tf_spelling(self.context.call_name(self.first) or "")
+        what = tf_spelling(self.first_name)
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
                    else "at its first graph-only call (a session run of ops built eagerly: RuntimeError: the "
                    "Session graph is empty, or AttributeError: Tensor.graph is undefined; tf.gradients or "

@@ -184,3 +184,12 @@ def test_sessions_of_a_training_module_are_judged_by_their_own_blocks() -> None:
             "        return logits.eval(session=session)\n")
     found = [(f.line, f.code) for f in audit_text(code) if f.code == "EA103"]
     assert found == [(7, "EA103")], found
+
+
+def test_a_graph_call_resolved_in_a_function_is_named_in_the_message() -> None:
+    """Seen in evolution-strategies-starter: TensorFlow imported inside a function; EA109 named
+    the call as resolved at module level, where `tf` is unbound: "builds a TF1 graph ()"."""
+    code = ("def main():\n    import tensorflow as tf\n    x = tf.placeholder(tf.float32)\n"
+            "    with tf.Session() as s:\n        s.run(x)\n")
+    [finding] = [f for f in audit_text(code) if f.code == "EA109"]
+    assert "builds a TF1 graph (tf.placeholder)" in finding.message
