@@ -656,6 +656,21 @@ IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that
 IMPORT_DEPTH = 3  # imports followed from a module to what the modules it imports do as they load
 
 
+def importers_through(context: ModuleContext, hops: int) -> list[str]:
+    """The program's modules that import this one, and those that import them, up to `hops`
+    away (train.py importing train_lib importing this library)."""
+    project = context.project
+    found: list[str] = []
+    frontier = [context.source.path]
+    for _ in range(hops):
+        frontier = list(dict.fromkeys(path for module in frontier for path in project.importers(module)
+                                      if path not in found and path != context.source.path))
+        if not frontier:
+            break
+        found += frontier
+    return found
+
+
 def imported_through(context: ModuleContext) -> list[str]:
     """The program's modules this one imports, and those they import, IMPORT_DEPTH deep."""
     project = context.project
@@ -749,17 +764,7 @@ def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one, directly or through modules that import it
     (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
     before it calls the model and data modules)."""
-    seen = {context.source.path}
-    layer = [context.source.path]
-    for _ in range(IMPORTER_DEPTH):
-        layer = [importer for path in layer for importer in context.project.importers(path)
-                 if importer not in seen]
-        if not layer:
-            return False
-        if modules_call(context, layer, spells_seed, seeds_tensorflow):
-            return True
-        seen.update(layer)
-    return False
+    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_seed, seeds_tensorflow)
 
 
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:

@@ -121,6 +121,7 @@ from estimator_audit.facts import (
     given_to_keras,
     graph_mode_only,
     imported_through,
+    importers_through,
     in_own_graph,
     modules_call,
 )
@@ -624,9 +625,8 @@ class GraphUnderEager(Rule):
         if not self.placeholders and not self.supervisor and RUNS.search(text) is None and (
                 HANDED_ON.search(text) is None):
             return  # a session nothing runs (`session.list_devices()` works with eager execution on)
-        project = self.context.project
-        importers = project.importers(self.context.source.path)
-        if modules_call(self.context, self.importers_through(importers), spells_eager_switch, eager_switch):
+        program = importers_through(self.context, IMPORT_HOPS)  # the modules that import this one
+        if modules_call(self.context, program, spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
         imported = imported_through(self.context)
         if modules_call(self.context, imported, spells_eager_switch, eager_switch, as_imported=True):
@@ -645,27 +645,14 @@ class GraphUnderEager(Rule):
             self.report(self.first, f"{message}; it also runs TF2 code (line {self.tf2_code.lineno}), which "
                         "graph mode would break: port the graph code to TF2", None)
             return
-        if importers and modules_call(self.context, self.importers_through(importers), spells_tf2_code, runs_tf2_code):
+        if modules_call(self.context, program, spells_tf2_code, runs_tf2_code):
             self.report(self.first, f"{message}; a module that imports this one runs TF2 code (Keras training, "
                         "tf.function), which the process-wide graph-mode switch would break: port this graph "
                         "code to TF2, or build and run it in a graph of its own (`with tf.Graph().as_default():`)",
                         None)
             return
         self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
-                    self.fix(bool(importers)))
-
-    def importers_through(self, importers: list[str]) -> list[str]:
-        """The modules that import this one, and those that import them, up to IMPORT_HOPS
-        away: a library's session runs in the graph mode its program (train.py importing
-        train_lib importing the library) turned on."""
-        project = self.context.project
-        found, frontier = list(importers), list(importers)
-        for _ in range(IMPORT_HOPS - 1):
-            frontier = [path for module in frontier for path in project.importers(module) if path not in found]
-            found += frontier
-            if not frontier:
-                break
-        return found
+                    self.fix(bool(program)))
 
     def fix(self, imported: bool) -> Fix | None:
         statement = compat_v1_call(self.context, "disable_v2_behavior()")
