@@ -468,6 +468,7 @@ class ScriptReader:
             raise Unsupported(f"the run at {where} trains inside an expression")
         fed = {key.id: value for key, value in zip(given.keys, given.values, strict=True)
                if isinstance(key, ast.Name)} if isinstance(given, ast.Dict) else {}
+        tf = self.context.alias_for("tensorflow") or "tf"
         replaced = []
         for name in names:
             if name.id in self.tensors:
@@ -476,7 +477,6 @@ class ScriptReader:
                 if name.id not in fed:
                     raise Unsupported(f"the run at {where} reads placeholder `{name.id}` it is not fed")
                 dtype = self.placeholder(name.id, self.placeholders[name.id]).dtype
-                tf = self.context.alias_for("tensorflow") or "tf"
                 replaced.append((self.context.span(name), f"{tf}.cast({self.text(fed[name.id])}, {dtype})"))
         if not any(name.id in self.tensors for name in names):
             return False  # no graph tensor: not a graph expression

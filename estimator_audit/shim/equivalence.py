@@ -618,11 +618,10 @@ def last_evaluation(record: Record, values: list[Any]) -> None:
     """Outcome mode of a Session script: the numbers of its last run that trains nothing (the
     session's `accuracy.eval(...)`, the rewrite's `model.fetch('accuracy', ...)`), by position."""
     numbers = {f"last evaluation, value {index}": value for index, value in enumerate(values, start=1)}
-    record.meta["evaluations"] = []
+    earlier, record.meta["evaluations"] = record.meta["evaluations"], []
     record.evaluation(numbers)
-    if not record.meta["evaluations"][0]:
-        record.meta["evaluations"] = record.meta.get("last evaluations", [])
-    record.meta["last evaluations"] = record.meta["evaluations"]
+    if not record.meta["evaluations"][0]:  # a run of no numbers (an initializer): the last one stands
+        record.meta["evaluations"] = earlier
 
 
 def count_step(record: Record) -> None:
