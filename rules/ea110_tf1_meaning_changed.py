@@ -650,10 +650,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
         # (keep_prob 0.5 is rate 0.5: the same mask scaled the same, bit for bit on TF 2.21)
         if not (passed or positional_rate) or spelled_v2(self.context, call):
             return
-        new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
-        text = spelling(self.context, call.func, reference.base, new)
-        fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
-                  (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
+        new, fix = self.tf1_function(reference, call)
         name = tf_spelling(reference.qualified)
         if positional_rate:
             message = (f"{name}(x, keep_prob) is the TF1 call: TensorFlow 2's {name} reads its second argument as the "
@@ -668,14 +665,20 @@ class TF1MeaningChanged(SymbolReferenceRule):
 
     def tf1_signature(self, reference: Reference, call: ast.Call) -> None:
         """`tf.name_scope(name, default_name, values)`: TF1's signature, a TypeError on TF 2."""
-        new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
-        text = spelling(self.context, call.func, reference.base, new) if isinstance(call.func, ast.Attribute) else None
-        fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
-                  (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
+        new, fix = self.tf1_function(reference, call)
         name = tf_spelling(reference.qualified)
         self.add(Pending(call, f"{name}(name, default_name, values) is the TF1 signature: TensorFlow 2's {name} "
                          f"takes only a name (TypeError); use {tf_spelling(new)}, the TF1 function", fix,
                          anywhere=True))
+
+    def tf1_function(self, reference: Reference, call: ast.Call) -> tuple[str, Fix | None]:
+        """The TF1 function under tf.compat.v1, and the safe fix calling it there (None where the
+        call is not spelled through an attribute chain the file can respell)."""
+        new = "tensorflow.compat.v1." + reference.qualified[len("tensorflow."):]
+        text = spelling(self.context, call.func, reference.base, new) if isinstance(call.func, ast.Attribute) else None
+        fix = Fix(FixSafety.SAFE, f"use {text}, the TF1 function",
+                  (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
+        return new, fix
 
     def add(self, pending: Pending) -> None:
         """Keep a finding for `finish`, unless the code runs on one TensorFlow version only, by the
