@@ -224,9 +224,7 @@ class ModuleFacts:
         if isinstance(fetches, ast.Name):  # `run_ops = [loss, ops["train_op"]]; sess.run(run_ops)`
             from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
 
-            table = scopes(self.context)
-            binding = table.reaching(fetches)
-            listed = table.value(binding) if binding is not None else None
+            listed = scopes(self.context).reaching_value(fetches)
             fetches = listed if isinstance(listed, (ast.List, ast.Tuple, ast.Dict)) else fetches
         if any((isinstance(n, ast.Name) and n.id in self.update_names)
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
@@ -248,8 +246,7 @@ class ModuleFacts:
 
         table = scopes(self.context)
         for name in (node for node in ast.walk(fetches) if isinstance(node, ast.Name)):
-            binding = table.reaching(name)
-            value = table.value(binding) if binding is not None else None
+            value = table.reaching_value(name)
             if value is not None and any(isinstance(part, ast.Name) and part.id in self.update_names
                                          for part in ast.walk(value)):
                 return True

@@ -941,11 +941,7 @@ class NoGlobalSeed(Rule):
         nothing a graph seed would fix (a shuffle in the dataset is a random op of its own)."""
         from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
 
-        value: ast.expr | None = fetched
-        if isinstance(fetched, ast.Name):
-            table = scopes(self.context)
-            binding = table.reaching(fetched)
-            value = table.value(binding) if binding is not None else None
+        value = scopes(self.context).reaching_value(fetched) if isinstance(fetched, ast.Name) else fetched
         if isinstance(value, ast.Call):
             value = value.func
         return isinstance(value, ast.Attribute) and value.attr in ("make_initializer", "initializer")

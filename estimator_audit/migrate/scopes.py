@@ -222,6 +222,11 @@ class Scopes:
                 return binding
         return None
 
+    def reaching_value(self, use: ast.Name) -> ast.expr | None:
+        """The expression the assignment reaching this use of a name assigned, if a plain one."""
+        binding = self.reaching(use)
+        return self.value(binding) if binding is not None else None
+
     def value(self, binding: Binding) -> ast.expr | None:
         """The expression a plain `name = value` binding assigned."""
         node = binding.node
