@@ -844,9 +844,13 @@ def forks_workers(context: ModuleContext) -> bool:
     def spawns(other: ModuleContext, call: ast.Call) -> bool:
         return (other.call_name(call) or "") in PROCESS_SPAWNS
 
-    paths = [context.source.path, *context.project.importers(context.source.path)]
-    return modules_call(context, paths, lambda text: "fork" in text or "multiprocessing" in text
-                        or "ProcessPool" in text, spawns)
+    def spelled(text: str) -> bool:
+        return "fork" in text or "multiprocessing" in text or "ProcessPool" in text
+
+    if "forks_workers" not in context.memo:  # (asked per finding: once per module)
+        paths = [context.source.path, *context.project.importers(context.source.path)]
+        context.memo["forks_workers"] = modules_call(context, paths, spelled, spawns)
+    return bool(context.memo["forks_workers"])
 
 
 def imported_private_graph(context: ModuleContext) -> str | None:
