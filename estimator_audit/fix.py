@@ -232,8 +232,15 @@ def statements_for(text: str, module: cst.Module) -> Change:
     parsed = parsed_module.body
 
     def change(node: cst.CSTNode) -> cst.CSTNode:
-        first = parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ()))
-        return cst.FlattenSentinel([first, *parsed[1:]])  # type: ignore[return-value]
+        statements = [parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ())), *parsed[1:]]
+        # Comments after the last statement of a replaced block (a function's trailing `# note`)
+        # stay at the end of the block that replaces it.
+        kept = [line for line in getattr(getattr(node, "body", None), "footer", ()) if line.comment]
+        last = statements[-1]
+        body = getattr(last, "body", None)
+        if kept and isinstance(body, cst.IndentedBlock):
+            statements[-1] = last.with_changes(body=body.with_changes(footer=[*body.footer, *kept]))
+        return cst.FlattenSentinel(statements)  # type: ignore[return-value]
 
     # Comments after the last statement (libcst keeps them apart): the next statement takes them.
     change.trailing = [line for line in parsed_module.footer if line.comment]  # type: ignore[attr-defined]

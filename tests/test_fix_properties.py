@@ -163,3 +163,17 @@ def test_a_long_file_with_many_renames_diffs_like_difflib() -> None:
            for n in range(3 * line_diff.DIFFLIB_LINES)]
     new = [line.replace("tf.logging", "tf.compat.v1.logging") for line in old]
     assert list(line_diff.unified_diff(old, new, "a", "b")) == list(difflib.unified_diff(old, new, "a", "b"))
+
+
+def test_a_comment_closing_a_rewritten_function_is_kept() -> None:
+    """Found by the mutation test above: a comment after the last statement of a model_fn the
+    custom-Estimator rewrite replaces (libcst keeps it in the function's block) was dropped."""
+    program = FIXTURES / "estimator_to_keras" / "mnist_mlp" / "mnist_mlp.py"
+    text = program.read_text(encoding="utf-8").replace(
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)\n",
+        "    return tf.estimator.EstimatorSpec(mode, loss=loss, eval_metric_ops=eval_metric_ops)\n\n"
+        "    # indented note\n")
+    assert "# indented note" in text
+    assert check_invariants(text.encode())
+    fixed = fix_source("x.py", text.encode(), Settings(), FixMode(unsafe=True)).data.decode()
+    assert "    # indented note" in fixed
