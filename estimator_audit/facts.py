@@ -76,6 +76,13 @@ TRAIN_AND_EVALUATE = frozenset(
     {"tensorflow.estimator.train_and_evaluate", "tensorflow.compat.v1.estimator.train_and_evaluate"}
 )
 GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.compat.v1.GradientTape"})
+# TF-Slim's training loops: they build their own Supervisor session on the default graph and run
+# the train_op in it, so they train a TF1 graph the way `sess.run(train_op)` does.
+TF1_TRAINING_LOOPS = frozenset(
+    f"{slim}.{loop}"
+    for slim in ("tensorflow.contrib.slim", "tf_slim", "tensorflow.contrib.slim.python.slim")
+    for loop in ("learning.train", "training.train")
+) | {"tensorflow.contrib.training.train"}
 
 
 # tf.compat.v1.keras is TensorFlow's Keras too (Keras 3 from 2.16, unless TF_USE_LEGACY_KERAS);
@@ -210,10 +217,16 @@ class ModuleFacts:
 
     def all_training_calls(self) -> list[ast.Call]:
         """Training calls in source order, apply_gradients counting when a GradientTape is used,
-        a session's run when it runs an update op (see `training_run`)."""
+        a session's run when it runs an update op (see `training_run`); not those in a function
+        the program never calls."""
         calls = self.training_calls + (self.tape_applies if self.uses_gradient_tape else [])
         calls += [run for run in self.session_runs if self.training_run(run)]
-        return sorted(calls, key=lambda c: (c.lineno, c.col_offset))
+        return sorted((call for call in calls if not self.in_uncalled_function(call)),
+                      key=lambda c: (c.lineno, c.col_offset))
+
+    def in_uncalled_function(self, call: ast.Call) -> bool:
+        outer = next((a for a in self.ancestry.get(id(call), ()) if isinstance(a, FUNCTION_DEFS)), None)
+        return outer is not None and never_called(self.context, outer)
 
     def training_run(self, run: ast.Call) -> bool:
         """Whether `sess.run(...)` trains: it fetches an update op the module binds to a name
@@ -352,6 +365,10 @@ class ModuleFacts:
             self.graph_calls.append(node)
         if name in TRAIN_AND_EVALUATE:
             self.training_calls.append(node)
+            return True
+        if name in TF1_TRAINING_LOOPS:
+            self.training_calls.append(node)
+            self.graph_calls.append(node)
             return True
         if not isinstance(node.func, ast.Attribute):
             return False
@@ -651,6 +668,30 @@ def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
 
 IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that trains, at most
 IMPORT_DEPTH = 3  # imports followed from a module to what the modules it imports do as they load
+
+
+FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Ways a program runs functions it never names: `tf.app.run()` calls `main`, `fire.Fire()` exposes
+# them all, `globals()[mode]()` picks one by a string.
+IMPLICIT_CALLS = re.compile(r"\bFire\(|\bglobals\(\)|sys\.modules\[__name__\]")
+
+
+def never_called(context: ModuleContext, function: ast.AST) -> bool:
+    """Whether a module-level function is named nowhere but in its def, in this module and in
+    the modules that import it (glow's unused `upsample`, a script's leftover `train_old`)."""
+    name = getattr(function, "name", None)
+    if (name is None or name == "main" or getattr(function, "decorator_list", None)
+            or function not in context.tree.body or IMPLICIT_CALLS.search(context.source.text)):
+        return False  # `main` is what `tf.app.run()` calls; decorators register functions
+    memo = context.memo.setdefault("never_called", {})
+    if name not in memo:
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        project = context.project
+        importers = project.importers(context.source.path)
+        memo[name] = (len(word.findall(context.source.text)) == 1
+                      and (bool(importers) or "__main__" in context.source.text)  # else a library
+                      and not any(word.search(project.text(path)) for path in importers))
+    return bool(memo[name])
 
 
 def importers_through(context: ModuleContext, hops: int) -> list[str]:

@@ -15,7 +15,10 @@ runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFl
 literal 0.5 means the same either way and is left alone.
 It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels)` (and the
 sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
-reads as (labels, logits). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
+reads as (labels, logits), and TensorFlow 0.x's axis-first `tf.concat(0, values)` and
+`tf.split(0, 2, value)` in any module (TF 1 and 2 take `concat(values, axis)` and
+`split(value, num_or_size_splits, axis)`: on TF 2.21 the old order raises ValueError "Shape must
+have rank 0" and InvalidArgumentError; the safe fix moves the axis). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs, and `tf.name_scope(name, default_name, values)` (TF1's signature: TF2's takes only a
 name, a TypeError) in any module. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
@@ -114,6 +117,10 @@ DROPOUT = "tensorflow.nn.dropout"
 SWAPPED = frozenset({"tensorflow.nn.softmax_cross_entropy_with_logits",
                      "tensorflow.nn.sigmoid_cross_entropy_with_logits",
                      "tensorflow.nn.sparse_softmax_cross_entropy_with_logits"})
+# TensorFlow 0.x put the axis first (`concat(concat_dim, values)`, `split(split_dim, num_split,
+# value)`); TensorFlow 1.0 moved it (`concat(values, axis)`, `split(value, num_or_size_splits,
+# axis)`): the function and the position of the axis, the one the axis moved to.
+TF0_AXIS_FIRST = {"tensorflow.concat": 1, "tensorflow.split": 2}
 # TF2 objects kept under a TF1 name that answer some calls exactly as TF1's did (checked on
 # TensorFlow 2.21 in a TF1 graph: get_variable with `zeros_initializer()`, `ones_initializer()`,
 # `constant_initializer(0.5)`, `random_normal_initializer(0.0, 0.1)` and
@@ -263,6 +270,21 @@ def scalar_branches(node: ast.AST) -> bool:
 # TF1 functions whose TF2 namesake takes fewer required arguments: a call short of TF1's is
 # TF2 code (`tf.saved_model.load(path, tags="serve")`; TF1's is `load(sess, tags, export_dir)`).
 TF1_REQUIRED = {"tensorflow.saved_model.load": ("sess", "tags", "export_dir")}
+
+
+def axis_first(call: ast.Call, qualified: str) -> bool:
+    """`tf.concat(1, [a, b])`, `tf.split(0, 2, x)`: an integer literal where TF 1 and 2 take the
+    values, and something else where they take the axis."""
+    moved_to = TF0_AXIS_FIRST.get(qualified)
+    if moved_to is None or len(call.args) != moved_to + 1 or any(k.arg == "axis" for k in call.keywords):
+        return False
+    return integer_literal(call.args[0]) and not integer_literal(call.args[moved_to])
+
+
+def integer_literal(node: ast.expr) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) is int
 
 
 def tf1_cannot_call(reference: Reference) -> bool:
@@ -444,6 +466,25 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def join(a, b):
+                pair = tf.concat(1, [a, b])
+                left, right = tf.split(1, 2, pair)
+                return tf.concat([left, right], 1)  # TF 1's order
+            """,
+            at=((4, 12), (5, 19)),
+            fixed="""
+            import tensorflow as tf
+
+            def join(a, b):
+                pair = tf.concat([a, b], 1)
+                left, right = tf.split(pair, 2, 1)
+                return tf.concat([left, right], 1)  # TF 1's order
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -635,6 +676,9 @@ class TF1MeaningChanged(SymbolReferenceRule):
                 "shapes agree (it raises where they differ, as sparse labels do); name them "
                 "(logits=..., labels=...)"), None))
             return
+        if isinstance(call, ast.Call) and axis_first(call, reference.qualified):
+            self.tf0_order(call, reference.qualified)
+            return
         if isinstance(call, ast.Call) and reference.qualified in TF2_ONLY_NAME and (
                 len(call.args) > 1 or any(k.arg != "name" for k in call.keywords)) and not spelled_v2(self.context, call):
             self.tf1_signature(reference, call)
@@ -662,6 +706,21 @@ class TF1MeaningChanged(SymbolReferenceRule):
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
                    f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
         self.add(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
+
+    def tf0_order(self, call: ast.Call, qualified: str) -> None:
+        """`tf.concat(0, [a, b])`: TensorFlow 0.x's order, which TF1 and TF2 reject; the fix swaps
+        the axis and the argument that now comes first into place."""
+        moved_to = TF0_AXIS_FIRST[qualified]
+        first, last = call.args[0], call.args[moved_to]
+        axis, other = (self.context.source.segment(self.context.span(node)) for node in (first, last))
+        edits = (Edit(EditAction.REPLACE, self.context.span(first), text=other),
+                 Edit(EditAction.REPLACE, self.context.span(last), text=axis))
+        order = "(values, axis)" if moved_to == 1 else "(value, num_or_size_splits, axis)"
+        self.add(Pending(call, (
+            f"{tf_spelling(qualified)}({axis}, ...) puts the axis first, TensorFlow 0.x's order: TensorFlow 1 "
+            f"and 2 take {order}, so the call raises (TensorFlow 2.21: "
+            "ValueError, Shape must have rank 0); move the axis to its place"), Fix(FixSafety.SAFE, "move the axis to its TensorFlow 1 place", edits),
+            anywhere=True))
 
     def tf1_signature(self, reference: Reference, call: ast.Call) -> None:
         """`tf.name_scope(name, default_name, values)`: TF1's signature, a TypeError on TF 2."""

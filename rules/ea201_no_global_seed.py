@@ -75,6 +75,7 @@ from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import (
     MNIST_SHUFFLE,
     RNG,
+    TF1_TRAINING_LOOPS,
     TRAINING_FETCH,
     built_before,
     call_text,
@@ -129,6 +130,22 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def train_old(batch):  # a leftover: nothing in the program calls it
+                x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                w = tf.Variable(tf.random.normal([3, 1]))
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(tf.reduce_sum(tf.matmul(x, w)))
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    sess.run(train_op, {x: batch})
+
+            if __name__ == "__main__":
+                print("nothing trains")
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -386,6 +403,20 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            import tf_slim as slim
+
+            def main(images, labels):
+                logits = slim.fully_connected(images, 3)
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                train_op = slim.learning.create_train_op(loss, tf.compat.v1.train.AdamOptimizer())
+                slim.learning.train(train_op, "/tmp/logdir", number_of_steps=10)  # its own session
+            """,
+            at=((8, 5),),
+            message="this module runs a TF1 graph (slim.learning.train) but never sets a global seed",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -750,7 +781,8 @@ class NoGlobalSeed(Rule):
         inference = (self.restores or self.loads_graph) and not facts.applies_updates and not any(
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
-        runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run) and (
+        runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run)
+                and not facts.in_uncalled_function(run) and (
             self.random_graph or (draws and facts.training_run(run))
             or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
@@ -763,7 +795,8 @@ class NoGlobalSeed(Rule):
         calls = [call for call in calls if self.trained_estimator(call) is None]  # what a seed reaches
         seed = self.context.settings.seed
         first = calls[0]
-        if isinstance(first.func, ast.Attribute) and first.func.attr == "run":
+        if (isinstance(first.func, ast.Attribute) and first.func.attr == "run") or (
+                self.context.call_name(first) in TF1_TRAINING_LOOPS):
             numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"
                      + (" (TF1's MNIST reader reseeds NumPy from the graph seed as read_data_sets makes its "
                         "DataSets: seed before that call)" if draws[0].what == MNIST_SHUFFLE else "")
@@ -948,6 +981,8 @@ class NoGlobalSeed(Rule):
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
+        if self.context.call_name(call) in TF1_TRAINING_LOOPS:
+            return None  # `slim.learning.train(train_op, logdir)`: a graph's training loop
         if isinstance(call.func, ast.Attribute) and (call.func.attr == "train" or (
                 call.func.attr == "fit" and any(k.arg == "input_fn" for k in call.keywords))):
             return call.func.value  # `fit(input_fn=...)`: a tf.contrib.learn estimator

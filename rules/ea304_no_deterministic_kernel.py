@@ -134,6 +134,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument, called_names, string_value
 from estimator_audit.determinism import int_value, root
+from estimator_audit.facts import never_called
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import keras3
@@ -399,24 +400,9 @@ class NoDeterministicKernel(Rule):
                 continue  # no variable, layer or training here: a data pipeline or display code
             if op.gradient and op is not UPSAMPLING and node.args and self.fed_only(node.args[0], functions, cls):
                 continue  # computed from placeholders and constants: no gradient reaches it
-            if functions and self.never_called(functions[0]):
+            if functions and never_called(self.context, functions[0]):
                 continue  # in a function nothing in the program calls
             self.report(node, message(op))
-
-    def never_called(self, function: ast.AST) -> bool:
-        """Whether a module-level function is named nowhere but in its def, in this module and
-        in the modules that import it (glow's unused `upsample`)."""
-        name = getattr(function, "name", None)
-        if name is None or function not in self.context.tree.body:
-            return False
-        word = re.compile(rf"\b{re.escape(name)}\b")
-        if len(word.findall(self.context.source.text)) > 1:
-            return False
-        project = self.context.project
-        importers = project.importers(self.context.source.path)
-        if not importers and "__main__" not in self.context.source.text:
-            return False  # a library whose callers are other programs
-        return not any(word.search(project.text(path)) for path in importers)
 
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
         """Whether the value is computed only from placeholders and constants (`x =

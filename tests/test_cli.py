@@ -390,7 +390,8 @@ def test_a_notebook_that_imports_a_module_makes_it_a_library(tmp_path: Path) -> 
           "        noise = make(tf.compat.v1.random_normal([3]))\n"
           "        with tf.compat.v1.Session() as sess:\n            return sess.run(noise)\n")
     cells: list[dict[str, object]] = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": ["import tensorflow as tf\n", "import problem_unittests as tests\n"]}]
+              "source": ["import tensorflow as tf\n", "import problem_unittests as tests\n",
+                         "tests.test_noise(tf.nn.dropout)\n"]}]
     write(tmp_path, "project.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                                  "nbformat_minor": 4}, indent=1))
     [finding] = audit_json(tmp_path, "problem_unittests.py", "--select", "EA201")
