@@ -11,7 +11,8 @@ importing program. Not flagged in a module that hides every GPU
 (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`: on the CPU the kernels it is about do not
 run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
 kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
-tf.device("/cpu:0"), tf.Session():` (here or in a module importing it), nor one that trains on TPUs
+tf.device("/cpu:0"), tf.Session():` (here or in a module importing it) or whose session is
+made, with the graph it trains, inside a `with tf.device("/cpu:0"):` block, nor one that trains on TPUs
 only (a TPU strategy or cluster resolver, or a TPUEstimator given `use_tpu=True`). Severity info:
 it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
@@ -60,7 +61,8 @@ import ast
 import re
 
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import call_text, imported_library, imported_private_graph
+from estimator_audit.calls import string_value
+from estimator_audit.facts import SESSION_CLASSES, call_text, imported_library, imported_private_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -72,6 +74,7 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 # A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`,
 # the session's graph pinned in the same `with` (`with tf.Session(graph=g) as sess, g.device("/cpu:0"):`),
 # or a session block whose first statement pins what follows (`with tf.device("/cpu:0"):`).
+CPU_DEVICES = frozenset({"/cpu:0", "/CPU:0", "/device:CPU:0", "cpu:0", "CPU:0"})
 CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\("""
                          r"""|Session\([^\n]*\)\s+as\s+\w+\s*,\s*[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)"""
                          r"""|Session\([^\n]*:[ \t]*(?:#[^\n]*)?\n\s*with\s+[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*:""")
@@ -138,6 +141,19 @@ class OpDeterminismOff(Rule):
             with tf.compat.v1.Session() as sess:
                 sess.run(tf.compat.v1.global_variables_initializer())
                 print(sess.run(updated_nodes, {nodes: [[1.0, 2.0, 3.0, 4.0]]}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            with tf.device("/cpu:0"):  # the session and its whole graph made on the CPU
+                sess = tf.compat.v1.Session()
+                x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                loss = tf.reduce_sum(tf.compat.v1.layers.dense(x, 1))
+                train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+                sess.run(tf.compat.v1.global_variables_initializer())
+                sess.run(train_op, {x: [[1.0, 2.0, 3.0]]})
             """
         ),
         Valid(
@@ -376,14 +392,25 @@ class OpDeterminismOff(Rule):
         if "device" in context.source.text:
             lines = context.source.lines
             blocks = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(context.tree)
-                      if isinstance(node, ast.With) and CPU_SESSION.search(
-                          "\n".join(lines[node.lineno - 1:node.body[0].end_lineno or node.lineno]))]
+                      if isinstance(node, ast.With) and (CPU_SESSION.search(
+                          "\n".join(lines[node.lineno - 1:node.body[0].end_lineno or node.lineno]))
+                          or self.cpu_block_with_session(node))]
             if blocks and all(any(start <= call.lineno <= end for start, end in blocks)
                               for call in context.facts.all_training_calls()):
                 return True
         project = context.project
         texts = [project.text(path) for path in project.importers(context.source.path)]
         return any("device" in text and CPU_SESSION.search(text) for text in texts)
+
+    def cpu_block_with_session(self, block: ast.With) -> bool:
+        """`with tf.device('/cpu:0'):` around the whole program: the session is made inside it,
+        so the graph it runs is built there too, every op on the CPU."""
+        pinned = any(isinstance(item.context_expr, ast.Call)
+                     and (self.context.call_name(item.context_expr) or "").endswith(".device")
+                     and string_value(item.context_expr.args[0] if item.context_expr.args else None) in CPU_DEVICES
+                     for item in block.items)
+        return pinned and any(isinstance(node, ast.Call) and (self.context.call_name(node) or "") in SESSION_CLASSES
+                              for statement in block.body for node in ast.walk(statement))
 
     def fix(self) -> Fix | None:
         """Only after a global seed: with op determinism on, unseeded random ops raise."""
