@@ -4,7 +4,8 @@ Flags a function parameter that defaults to `None` and is passed, as it is, to a
 `np.random.seed(seed)`, `random.seed(seed)`, `tf.random.set_seed(seed)`,
 `keras.utils.set_random_seed(seed)`, `np.random.RandomState(seed)`,
 `np.random.default_rng(seed)`, or a `random_state=seed` argument (pandas `DataFrame.sample`,
-scikit-learn splits). A function that replaces the `None` itself (`if seed is None: ...`,
+scikit-learn splits; not scikit-learn's `Lasso`/`ElasticNet` family without `selection="random"`,
+nor `LogisticRegression`/`Ridge` without a sampling solver, which never read it). A function that replaces the `None` itself (`if seed is None: ...`,
 `seed = seed or 42`) is not flagged.
 
 ## Why is this bad?
@@ -72,6 +73,19 @@ SEEDED_BY_ARGUMENT = frozenset({
 GENERATORS = frozenset({"numpy.random.RandomState", "numpy.random.default_rng", "random.Random"})
 
 
+# scikit-learn estimators that read `random_state` only under a non-default option (scikit-learn's
+# documentation of each: "Used when selection == 'random'", "Used when solver == 'sag', 'saga' or
+# 'liblinear'"): the option and its values that draw.
+COORDINATE_DESCENT = ("selection", frozenset({"random"}))
+RANDOM_ONLY_WITH: dict[str, tuple[str, frozenset[str]]] = {
+    **{name: COORDINATE_DESCENT for name in ("Lasso", "ElasticNet", "MultiTaskLasso", "MultiTaskElasticNet",
+                                             "LassoCV", "ElasticNetCV", "MultiTaskLassoCV", "MultiTaskElasticNetCV")},
+    "LogisticRegression": ("solver", frozenset({"sag", "saga", "liblinear"})),
+    "Ridge": ("solver", frozenset({"sag", "saga"})),
+    "RidgeClassifier": ("solver", frozenset({"sag", "saga"})),
+}
+
+
 class SeedParameterNone(Rule):
     code = "EA209"
     name = "seed-parameter-none"
@@ -80,6 +94,15 @@ class SeedParameterNone(Rule):
     triggers = ("seed", "random_state")
     fix_safety = FixSafety.UNSAFE
     valid = (
+        Valid(
+            """
+            from sklearn import linear_model
+
+            def sparse_fit(x, y, random_state=None):  # cyclic selection never reads random_state
+                model = linear_model.Lasso(alpha=0.1, random_state=random_state)
+                return model.fit(x, y)
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -212,13 +235,24 @@ class SeedParameterNone(Rule):
         return ("draws from NumPy's global RNG, so the data differ on every run unless the program "
                 "calls np.random.seed first")
 
+    def draws_with_random_state(self, call: ast.Call) -> bool:
+        """Whether `random_state` is read: scikit-learn's coordinate-descent models read it only
+        with `selection='random'`, its linear models only with a sampling solver."""
+        name = self.context.call_name(call) or ""
+        option = RANDOM_ONLY_WITH.get(name.rsplit(".", 1)[-1]) if name.startswith("sklearn.") else None
+        if option is None:
+            return True
+        keyword, drawing = option
+        value = next((k.value for k in call.keywords if k.arg == keyword), None)
+        return value is not None and (not isinstance(value, ast.Constant) or value.value in drawing)
+
     def seeds_with(self, call: ast.Call, parameter: str) -> bool:
         """Whether the call seeds (or makes a generator) from the parameter as it is."""
         def bare(value: ast.expr | None) -> bool:
             return isinstance(value, ast.Name) and value.id == parameter
 
         if any(keyword.arg == "random_state" and bare(keyword.value) for keyword in call.keywords):
-            return True
+            return self.draws_with_random_state(call)
         if self.context.call_name(call) not in SEEDED_BY_ARGUMENT:
             return False
         return bool(call.args and bare(call.args[0])) or any(
