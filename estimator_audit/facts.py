@@ -331,7 +331,8 @@ class ModuleFacts:
 
     def record(self, node: ast.Call) -> bool:
         """File the call under what it does; False when it is none of the recorded kinds."""
-        if self.in_seeded_test():
+        test_seeds = self.test_seeds()
+        if RNG.TENSORFLOW in test_seeds:
             return False  # tf.test.TestCase seeds every generator before each test
         name = self.context.call_name(node)
         if name is not None and ".metrics." in name and name.startswith("tensorflow"):
@@ -350,7 +351,7 @@ class ModuleFacts:
             return True
         if name is not None:
             use = self.random_use(node, name)
-            if use is not None and not self.made_text(node):
+            if use is not None and use[0] not in test_seeds and not self.made_text(node):
                 self.random_uses.append(RandomUse(node, *use))
                 return True
         if name is not None and name.startswith(("tensorflow.", "keras.")) and any(
@@ -525,23 +526,25 @@ class ModuleFacts:
 
         return any(isinstance(a, ast.ClassDef) and any(map(hook, a.bases)) for a in self.context.ancestors)
 
-    def in_seeded_test(self) -> bool:
-        """Whether the walk is inside a class derived from tf.test.TestCase, whose setUp seeds
-        Python's and NumPy's generators and the graph (checked on TensorFlow 2.21's
-        TensorFlowTestCase.setUp) before each test."""
+    def test_seeds(self) -> frozenset[RNG]:
+        """The generators seeded before each test when the walk is inside a test class: all of
+        them under tf.test.TestCase (checked on TensorFlow 2.21's TensorFlowTestCase.setUp), those
+        its own setUp (or a project base class's) seeds otherwise."""
         memo = self.context.memo
-        if "seeded_tests" not in memo:  # most modules never spell TestCase: no walk for them
-            spelled = "TestCase" in self.context.source.text
-            memo["seeded_tests"] = seeded_test_classes(self.context) if spelled else set()
-        classes = memo["seeded_tests"]
+        if "seeded_tests" not in memo:  # most modules never spell a test class: no walk for them
+            spelled = TEST_SPELLED.search(self.context.source.text) is not None
+            memo["seeded_tests"] = seeded_test_classes(self.context) if spelled else {}
+        classes: dict[int, frozenset[RNG]] = memo["seeded_tests"]
         if not classes:
-            return False
-        if any(id(a) in classes for a in self.context.ancestors):
-            return True
+            return frozenset()
+        seeds = frozenset().union(*(classes.get(id(a), frozenset()) for a in self.context.ancestors))
+        if seeds:
+            return seeds
         if "seeded_test_helpers" not in memo:
-            memo["seeded_test_helpers"] = test_only_helpers(self.context.tree, classes)
+            memo["seeded_test_helpers"] = test_only_helpers(
+                self.context.tree, {cls for cls, rngs in classes.items() if rngs == ALL_RNGS})
         helpers = memo["seeded_test_helpers"]
-        return any(id(a) in helpers for a in self.context.ancestors[:2])
+        return ALL_RNGS if any(id(a) in helpers for a in self.context.ancestors[:2]) else frozenset()
 
     def delegates(self, method: str) -> bool:
         """Whether the walk is in a method of the same name of a class (tflearn's
@@ -629,41 +632,66 @@ def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
             if all(any(low <= line <= high for low, high in ranges) for line in lines)}
 
 
-def seeded_test_classes(context: ModuleContext) -> set[int]:
-    """The ids of the module's classes derived, directly, through each other or through a
-    project class of another module (adanet's `tu.AdanetTestCase`), from tf.test.TestCase, and
-    of the mixins such a class derives from (`class DecoderTest(tf.test.TestCase, DecoderTests)`):
-    their methods run as the TestCase's."""
+def seeded_test_classes(context: ModuleContext) -> dict[int, frozenset[RNG]]:
+    """The generators seeded before each test of the module's test classes, by id: all of them
+    for classes derived, directly, through each other or through a project class of another
+    module (adanet's `tu.AdanetTestCase`), from tf.test.TestCase; those a setUp of the class or
+    of a base class seeds otherwise. The mixins such a class derives from (`class
+    DecoderTest(tf.test.TestCase, DecoderTests)`) get the same: their methods run as its tests."""
     classes = [node for node in context.tree.body if isinstance(node, ast.ClassDef)]  # tests are top-level
-    seeded: dict[str, ast.ClassDef] = {}
+    seeded: dict[str, frozenset[RNG]] = {}
     changed = True
     while changed:
         changed = False
         for node in classes:
-            if node.name not in seeded and any(
-                    (isinstance(base, ast.Name) and base.id in seeded) or is_test_case(context, base, 0)
-                    for base in node.bases):
-                seeded[node.name] = node
+            seeds = set_up_seeds(context, node).union(
+                *(seeded.get(base.id, frozenset()) if isinstance(base, ast.Name) and base.id in seeded
+                  else test_case_seeds(context, base, 0) for base in node.bases))
+            if seeds and seeded.get(node.name) != seeds:
+                seeded[node.name] = seeds
                 changed = True
-    mixins = {base.id for node in seeded.values() for base in node.bases if isinstance(base, ast.Name)}
-    return {id(node) for node in classes if node.name in seeded or node.name in mixins}
+    mixins = {base.id: seeded[node.name] for node in classes if node.name in seeded
+              for base in node.bases if isinstance(base, ast.Name)}
+    return {id(node): seeded.get(node.name, frozenset()) | mixins.get(node.name, frozenset())
+            for node in classes if node.name in seeded or node.name in mixins}
 
 
 MAX_TEST_CASE_HOPS = 4  # classes followed across modules
 
 
-def is_test_case(context: ModuleContext, base: ast.expr, hops: int) -> bool:
-    """Whether a base class is tf.test.TestCase or, in the program, derives from it."""
+def test_case_seeds(context: ModuleContext, base: ast.expr, hops: int) -> frozenset[RNG]:
+    """The generators a base class seeds before each test: all of them for tf.test.TestCase and,
+    in the program, what derives from it; those the setUp of a project test class seeds."""
     if context.names.qualified_name(base) in TEST_CASES:
-        return True
+        return ALL_RNGS
     if hops >= MAX_TEST_CASE_HOPS or not isinstance(base, (ast.Name, ast.Attribute)):
-        return False
+        return frozenset()
     from estimator_audit.migrate.lookup import definition  # whole-program lookups, for test classes only
 
     found = definition(context, base)
     if found is None or not isinstance(found.node, ast.ClassDef):
-        return False
-    return any(is_test_case(found.context, inner, hops + 1) for inner in found.node.bases)
+        return frozenset()
+    return set_up_seeds(found.context, found.node).union(
+        *(test_case_seeds(found.context, inner, hops + 1) for inner in found.node.bases))
+
+
+# What a test module spells: a TestCase base, a setUp, or a test class deriving from a project's base.
+TEST_SPELLED = re.compile(r"TestCase|setUp|setup_method|class \w*Test")
+SET_UP_METHODS = frozenset({"setUp", "setUpClass", "setup_method", "setup_class"})
+
+
+def set_up_seeds(context: ModuleContext, cls: ast.ClassDef) -> frozenset[RNG]:
+    """The generators a test class seeds in its setUp (`np.random.seed(0)`: NumPy's; a helper
+    named for seeding: all): each of its tests, and its subclasses', starts from that seed."""
+    seeds: set[RNG] = set()
+    for method in cls.body:
+        if isinstance(method, FUNCTION_DEFS) and method.name in SET_UP_METHODS:
+            for node in ast.walk(method):
+                if isinstance(node, ast.Call):
+                    name = context.names.qualified_name(node.func) or ""
+                    helper = ALL_RNGS if spells_seed(call_text(node)) else frozenset()
+                    seeds |= SEEDING_CALLS.get(name, helper)
+    return frozenset(seeds)
 
 
 IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that trains, at most

@@ -60,8 +60,8 @@ or training comes before the first seed (a notebook seeding in a late cell): the
 import ast
 import re
 
-from estimator_audit.check import ModuleContext
 from estimator_audit.calls import string_value
+from estimator_audit.check import ModuleContext
 from estimator_audit.facts import SESSION_CLASSES, call_text, imported_library, imported_private_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias

@@ -473,6 +473,22 @@ def test_a_test_case_derived_through_another_module_is_seeded_by_its_set_up(tmp_
     assert [f["code"] for f in findings] == ["EA201"]
 
 
+def test_a_unittest_base_that_seeds_numpy_in_set_up_covers_numpy_draws_only(tmp_path: Path) -> None:
+    """A project's unittest base class (in another module) whose setUp calls np.random.seed: the
+    NumPy draws of its subclasses' tests are seeded (no EA202), their Keras weights are not (EA201)."""
+    write(tmp_path, "base.py", "import unittest\nimport numpy as np\n\n\nclass SeededCase(unittest.TestCase):\n"
+                               "    def setUp(self):\n        np.random.seed(0)\n")
+    write(tmp_path, "test_model.py",
+        "import numpy as np\nimport tensorflow as tf\nfrom base import SeededCase\n\n\nclass ModelTest(SeededCase):\n"
+        "    def test_fit(self):\n        x = np.random.rand(8, 3)\n"
+        "        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n        model.fit(x, x[:, :1])\n")
+    findings = audit_json(tmp_path, "test_model.py", "--select", "EA201,EA202")
+    assert [f["code"] for f in findings] == ["EA201"]
+    write(tmp_path, "base.py", "import unittest\nimport keras\n\n\nclass SeededCase(unittest.TestCase):\n"
+                               "    def setUp(self):\n        keras.utils.set_random_seed(0)\n")
+    assert audit_json(tmp_path, "test_model.py", "--select", "EA201,EA202", "--no-cache") == []
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
