@@ -8,12 +8,15 @@ Reported once, at the first training call. In a library module (imported by the 
 other modules or part of a package, with no `__main__` block, training only inside functions
 and classes) no fix is offered: enabling op determinism at import time would switch every
 importing program. Not flagged in a module that hides every GPU
-(`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`: on the CPU the kernels it is about do not
+(`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`, a session made with
+`ConfigProto(device_count={"GPU": 0})`: on the CPU the kernels it is about do not
 run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
 kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
 tf.device("/cpu:0"), tf.Session():` (here or in a module importing it) or whose session is
 made, with the graph it trains, inside a `with tf.device("/cpu:0"):` block, nor one that trains on TPUs
-only (a TPU strategy or cluster resolver, or a TPUEstimator given `use_tpu=True`). Severity info:
+only (a TPU strategy or cluster resolver made unconditionally, or a TPUEstimator given
+`use_tpu=True`, and no strategy that runs on GPUs: a `MirroredStrategy` fallback or a
+`use_tpu=FLAGS.use_tpu` trains on GPUs too). Severity info:
 it matters on GPUs, where several
 kernels (reductions with atomics, cuDNN convolutions' algorithm choice, scatter ops) are
 nondeterministic by default.
@@ -59,6 +62,7 @@ or training comes before the first seed (a notebook seeding in a late cell): the
 
 import ast
 import re
+from collections.abc import Iterator
 
 from estimator_audit.calls import string_value
 from estimator_audit.check import ModuleContext
@@ -74,13 +78,31 @@ ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
 # A session opened with the graph pinned to the CPU: `with tf.device("/cpu:0"), tf.Session() as sess:`,
 # the session's graph pinned in the same `with` (`with tf.Session(graph=g) as sess, g.device("/cpu:0"):`),
 # or a session block whose first statement pins what follows (`with tf.device("/cpu:0"):`).
+# Distribution strategies that train on GPUs (or the CPU), beside or instead of a TPU.
+GPU_STRATEGIES = frozenset({"MirroredStrategy", "MultiWorkerMirroredStrategy", "OneDeviceStrategy",
+                            "CentralStorageStrategy", "ParameterServerStrategy", "get_strategy"})
 CPU_DEVICES = frozenset({"/cpu:0", "/CPU:0", "/device:CPU:0", "cpu:0", "CPU:0"})
 CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*Session\("""
                          r"""|Session\([^\n]*\)\s+as\s+\w+\s*,\s*[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)"""
                          r"""|Session\([^\n]*:[ \t]*(?:#[^\n]*)?\n\s*with\s+[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*:""")
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
+# A session configured without GPUs: `tf.ConfigProto(device_count={'GPU': 0})`.
+NO_GPU_SESSION = re.compile(r"""device_count\s*=\s*\{\s*['"]GPU['"]\s*:\s*0\s*\}""")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
+
+
+def calls_with_condition(tree: ast.AST) -> Iterator[tuple[ast.Call, bool]]:
+    """Every call, with whether it runs only under a condition (in an `if`, a `try` or an
+    `except`, a conditional expression)."""
+    def walk(node: ast.AST, conditional: bool) -> Iterator[tuple[ast.Call, bool]]:
+        if isinstance(node, ast.Call):
+            yield node, conditional
+        inner = conditional or isinstance(node, (ast.If, ast.Try, ast.IfExp, ast.ExceptHandler))
+        for child in ast.iter_child_nodes(node):
+            yield from walk(child, inner)
+
+    return walk(tree, False)
 
 
 class OpDeterminismOff(Rule):
@@ -91,6 +113,17 @@ class OpDeterminismOff(Rule):
     fix_safety = FixSafety.SAFE
     triggers = ("fit", "train", "run", "apply_gradients")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def run_on_cpu(train_op, steps):
+                config = tf.compat.v1.ConfigProto(device_count={"GPU": 0})  # no GPU for this session
+                with tf.compat.v1.Session(config=config) as sess:
+                    for _ in range(steps):
+                        sess.run(train_op)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -265,6 +298,20 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            try:
+                resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+                strategy = tf.distribute.TPUStrategy(resolver)
+            except ValueError:  # no TPU here: the GPUs of this machine
+                strategy = tf.distribute.MirroredStrategy()
+            with strategy.scope():
+                model = build_model()
+            model.fit(dataset, epochs=3)
+            """,
+            at=((9, 1),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             with tf.Graph().as_default(), tf.device("/cpu:0"), tf.compat.v1.Session() as sess:
                 features = sess.run(tf.constant([1.0]))  # only this session is pinned to the CPU
             with tf.Graph().as_default(), tf.compat.v1.Session() as sess:
@@ -342,6 +389,7 @@ class OpDeterminismOff(Rule):
         # Op determinism is about GPU kernels: a program that hides every GPU runs on the CPU.
         self.enabled = "TF_DETERMINISTIC_OPS" in text or (
             "CUDA_VISIBLE_DEVICES" in text and NO_GPU.search(text) is not None) or (
+            "device_count" in text and NO_GPU_SESSION.search(text) is not None) or (
             "KERAS_BACKEND" in text and OTHER_BACKEND.search(text) is not None)
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -368,19 +416,25 @@ class OpDeterminismOff(Rule):
             self.report(first, message, self.fix())
 
     def tpu_only(self) -> bool:
-        """Whether the module trains on TPUs only: a TPU strategy or cluster resolver, or a
-        TPUEstimator given `use_tpu=True` (a literal); no GPU kernel runs there."""
-        for node in ast.walk(self.context.tree):
-            if not isinstance(node, ast.Call):
-                continue
+        """Whether the module trains on TPUs only: a TPU strategy or cluster resolver made
+        unconditionally, or a TPUEstimator given `use_tpu=True` (a literal), and no strategy that
+        runs on GPUs (`try: TPUStrategy(...) except ValueError: MirroredStrategy()` falls back to
+        them); no GPU kernel runs on a TPU."""
+        tpu = False
+        for node, conditional in calls_with_condition(self.context.tree):
             name = self.context.call_name(node) or ""
             last = name.rsplit(".", 1)[-1]
+            if name.startswith("tensorflow") and last in GPU_STRATEGIES:
+                return False
             if name.startswith("tensorflow") and last in ("TPUStrategy", "TPUClusterResolver"):
-                return True
-            if last == "TPUEstimator" and any(k.arg == "use_tpu" and isinstance(k.value, ast.Constant)
-                                              and k.value.value is True for k in node.keywords):
-                return True
-        return False
+                tpu = tpu or not conditional
+            elif last == "TPUEstimator":
+                literal = any(k.arg == "use_tpu" and isinstance(k.value, ast.Constant) and k.value.value is True
+                              for k in node.keywords)
+                if not literal:
+                    return False
+                tpu = True
+        return tpu
 
     def pinned_to_cpu(self) -> bool:
         """Whether the program runs its graph pinned to the CPU: every training call of the
