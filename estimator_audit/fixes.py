@@ -41,8 +41,10 @@ def keras_spelling(context: ModuleContext) -> tuple[str, tuple[str, ...]]:
     """How the file names Keras (`keras`, `tf.keras`), with the import to add when it cannot.
 
     On TensorFlow 2.16+ `tf.keras` is Keras 3, so a file that imports only TensorFlow keeps
-    spelling Keras through it."""
-    for qualified, path in (("keras", ""), ("tensorflow.keras", ""), ("tensorflow", ".keras")):
+    spelling Keras through it; one that imports tf_keras (Keras 2) seeds through it rather than
+    import Keras 3 beside it."""
+    spellings = (("tf_keras", ""), ("keras", ""), ("tensorflow.keras", ""), ("tensorflow", ".keras"))
+    for qualified, path in spellings:
         alias = top_level_alias(context, qualified)
         if alias is not None:
             return f"{alias}{path}", ()

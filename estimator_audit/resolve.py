@@ -42,6 +42,11 @@ Position = tuple[int, int]
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
+# The Keras 2 package; compat modules re-export it under its own name (`from
+# tensorflow_transform.keras_lib import tf_keras`, bound to `tf_keras` or a Keras 2 tf.keras).
+KERAS_2_PACKAGE = "tf_keras"
+
+
 def canonical(name: str) -> str:
     """Fold the spellings listed in CANONICAL_PREFIXES into one."""
     if not name.startswith("tensorflow"):
@@ -175,6 +180,9 @@ class NameResolver:
                     continue
                 qualified = canonical(f"{module}.{alias.name}") if module else (
                     f"{relative}{alias.name}" if relative else None)
+                if alias.name == KERAS_2_PACKAGE:
+                    qualified = KERAS_2_PACKAGE  # re-exported by a compat module (keras_lib)
+                    self.imported.add(KERAS_2_PACKAGE)
                 scope.bind(alias.asname or alias.name, Binding(after, qualified))
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]

@@ -489,6 +489,23 @@ def test_a_unittest_base_that_seeds_numpy_in_set_up_covers_numpy_draws_only(tmp_
     assert audit_json(tmp_path, "test_model.py", "--select", "EA201,EA202", "--no-cache") == []
 
 
+def test_tf_keras_re_exported_by_a_compat_module_is_keras_2(tmp_path: Path) -> None:
+    """Seen in tensorflow/transform's examples: `from tensorflow_transform.keras_lib import
+    tf_keras`, a module binding the Keras 2 package: Keras 2's save(save_format=) is no EA108, and
+    its model.fit trains (EA201, seeded through tf_keras, not an import of Keras 3)."""
+    write(tmp_path, "lib/__init__.py", "")
+    write(tmp_path, "lib/keras_lib.py", "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\nimport tf_keras\n")
+    write(tmp_path, "train.py",
+        "from lib.keras_lib import tf_keras\n\n\ndef main(dataset, path):\n"
+        "    model = tf_keras.Sequential([tf_keras.layers.Dense(1)])\n    model.compile('sgd', 'mse')\n"
+        "    model.fit(dataset)\n    model.save(path, save_format='tf')\n\n\n"
+        "if __name__ == '__main__':\n    main(None, 'out')\n")
+    findings = audit_json(tmp_path, "train.py", "--select", "EA108,EA201")
+    assert [f["code"] for f in findings] == ["EA201"]
+    fixed = run_cli(["train.py", "--select", "EA201", "--diff"], cwd=tmp_path).stdout
+    assert "+tf_keras.utils.set_random_seed(42)" in fixed and "import keras" not in fixed
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
