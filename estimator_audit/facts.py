@@ -705,8 +705,9 @@ IMPLICIT_CALLS = re.compile(r"\bFire\(|\bglobals\(\)|sys\.modules\[__name__\]")
 
 
 def never_called(context: ModuleContext, function: ast.AST) -> bool:
-    """Whether a module-level function is named nowhere but in its def, in this module and in
-    the modules that import it (glow's unused `upsample`, a script's leftover `train_old`)."""
+    """Whether a module-level function (or class) is named nowhere but in its def, in this module
+    and in the modules that import it (glow's unused `upsample`, a script's leftover `train_old`,
+    a notebook's Keras layer class no model uses)."""
     name = getattr(function, "name", None)
     if (name is None or name == "main" or getattr(function, "decorator_list", None)
             or function not in context.tree.body or IMPLICIT_CALLS.search(context.source.text)):
@@ -717,7 +718,8 @@ def never_called(context: ModuleContext, function: ast.AST) -> bool:
         project = context.project
         importers = project.importers(context.source.path)
         memo[name] = (len(word.findall(context.source.text)) == 1
-                      and (bool(importers) or "__main__" in context.source.text)  # else a library
+                      # else a library (a notebook is a program)
+                      and (bool(importers) or "__main__" in context.source.text or context.source.cells is not None)
                       and not any(word.search(project.text(path)) for path in importers))
     return bool(memo[name])
 

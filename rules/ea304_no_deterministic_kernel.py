@@ -18,16 +18,16 @@ target TensorFlow is older than 2.16: Keras 3 implements nearest upsampling with
 which has no such kernel. The finding stands whether or not the program enables op
 determinism: it is information about the op, for whoever wants reproducible GPU runs.
 
-Not flagged: calls in functions tf.data runs (passed to `map`, `flat_map`, `interleave` or
-`filter`, and the module functions they call), which tf.data runs on the CPU; and calls in a
+Not flagged: calls in functions tf.data runs (passed to `map`, `flat_map`, `interleave`,
+`filter` or `map_and_batch`, methods too, and the module functions they call), which tf.data runs on the CPU; and calls in a
 module that makes no variable or layer, does not train and takes no gradient (augmentation in a
 preprocessing module, resizing masks in a data loader, cropping for display): its functions run
 in an input pipeline or in display code, where no gradient is taken and tf.data keeps them on
 the CPU.
 
 Nor a gradient-only row whose result goes straight into an op without a gradient (`tf.round`
-of cropped ground-truth masks, `tf.stop_gradient`, `argmax`). Nor calls in a module-level function of a script or of a module the program imports that
-nothing names (in the module or its importers): it never runs. Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
+of cropped ground-truth masks, `tf.stop_gradient`, `argmax`). Nor calls in a module-level function or class of a script, a notebook or a module the program
+imports that nothing names (in the module or its importers): it never runs. Nor the gradient-only rows (crop-and-resize, nearest resizing) where the image is computed only
 from placeholders and constants (a state preprocessor that resizes a fed frame before feeding it
 to the network): no gradient passes through it, so its gradient op is never built.
 
@@ -148,7 +148,7 @@ BILINEAR = "use bilinear resizing, whose GPU gradient is deterministic, or pin i
 
 
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter"})
+DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter", "map_and_batch", "parallel_interleave"})
 # Calls that make trainable state, through which a gradient can reach an op of the module.
 TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|\w*[Cc]onv(?:olution)?\d[dD]\w*|Embedding|"
                        r"LSTM\w*|GRU\w*|Model|Sequential|Layer)$|\.layers\.")  # not convert_image_dtype
@@ -224,6 +224,36 @@ class NoDeterministicKernel(Rule):
     summary = "An op with no deterministic GPU kernel: it raises on GPU once op determinism is enabled."
     triggers = ("bincount", "matmul", "contrast", "resize", "UpSampling2D")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Preprocessor:
+                def parse(self, record):  # tf.data maps it: on the CPU
+                    return tf.image.random_contrast(tf.io.decode_jpeg(record), 0.5, 1.5)
+
+                def batches(self, files):
+                    mapped = tf.data.experimental.map_and_batch(map_func=self.parse, batch_size=32)
+                    return tf.data.TFRecordDataset(files).apply(mapped)
+
+            def train(dataset):
+                model = tf.keras.Sequential([tf.keras.layers.Dense(5)])
+                model.fit(dataset)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Distort(tf.keras.layers.Layer):  # no model uses it
+                def call(self, x, training=None):
+                    return tf.image.adjust_contrast(x, 0.5)
+
+            if __name__ == "__main__":
+                model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(5)])
+                model.fit(dataset)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -358,16 +388,23 @@ class NoDeterministicKernel(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        # (call, op, the defs and lambdas it is in, its class), reported once the module is read
-        self.pending: list[tuple[ast.Call, Op, tuple[ast.AST, ...], ast.ClassDef | None]] = []
+        # (call, op, the defs and lambdas it is in, its class, the top-level def or class holding
+        # it), reported once the module is read
+        self.pending: list[tuple[ast.Call, Op, tuple[ast.AST, ...], ast.ClassDef | None, ast.AST | None]] = []
         self.mapped: set[str | int] = set()  # functions (by name) and lambdas (by id) tf.data maps
         self.trainable = False  # the module builds variables or layers
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in DATASET_FUNCTIONS and node.args:
-            function = node.args[0]
-            self.mapped.add(function.id if isinstance(function, ast.Name) else id(function))
+        if isinstance(node.func, ast.Attribute) and node.func.attr in DATASET_FUNCTIONS:
+            function = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg in ("map_func", "predicate")), None)
+            if isinstance(function, ast.Name):
+                self.mapped.add(function.id)
+            elif isinstance(function, ast.Attribute):
+                self.mapped.add(function.attr)  # `map_func=self.parse`: the class's method
+            elif isinstance(function, ast.expr):
+                self.mapped.add(id(function))
         if name is None:
             return
         if TRAINABLE.search(name) and name.split(".", 1)[0] in ("tensorflow", "keras", "tf_keras") and (
@@ -385,7 +422,8 @@ class NoDeterministicKernel(Rule):
                 return  # `tf.round(crop_and_resize(masks, ...))`: no gradient flows back through it
             functions = tuple(a for a in self.context.ancestors if isinstance(a, (*DEFS, ast.Lambda)))
             classes = [a for a in self.context.ancestors if isinstance(a, ast.ClassDef)]
-            self.pending.append((node, op, functions, classes[-1] if classes else None))
+            outer = next((a for a in self.context.ancestors if isinstance(a, (*DEFS, ast.ClassDef))), None)
+            self.pending.append((node, op, functions, classes[-1] if classes else None, outer))
 
     def finish(self) -> None:
         if not self.pending:
@@ -393,15 +431,15 @@ class NoDeterministicKernel(Rule):
         facts = self.context.facts
         gradients = self.trainable or facts.trains or facts.builds_update_op or facts.uses_gradient_tape
         data = data_functions(self.context.tree, self.mapped)
-        for node, op, functions, cls in self.pending:
+        for node, op, functions, cls, outer in self.pending:
             if any(id(f) in self.mapped or getattr(f, "name", None) in data for f in functions):
                 continue  # tf.data runs the functions it maps on the CPU
             if not gradients:
                 continue  # no variable, layer or training here: a data pipeline or display code
             if op.gradient and op is not UPSAMPLING and node.args and self.fed_only(node.args[0], functions, cls):
                 continue  # computed from placeholders and constants: no gradient reaches it
-            if functions and never_called(self.context, functions[0]):
-                continue  # in a function nothing in the program calls
+            if outer is not None and never_called(self.context, outer):
+                continue  # in a function or class nothing in the program names
             self.report(node, message(op))
 
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
