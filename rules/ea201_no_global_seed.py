@@ -134,6 +134,22 @@ class NoGlobalSeed(Rule):
             """
             import tensorflow as tf
 
+            def average(names, values, path):  # every initial value overwritten before the save
+                tf_vars = [tf.compat.v1.get_variable(n, shape=values[n].shape) for n in names]
+                placeholders = [tf.compat.v1.placeholder(v.dtype, shape=v.shape) for v in tf_vars]
+                assign_ops = [tf.compat.v1.assign(v, p) for v, p in zip(tf_vars, placeholders)]
+                saver = tf.compat.v1.train.Saver()
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    for p, assign_op, name in zip(placeholders, assign_ops, names):
+                        sess.run(assign_op, {p: values[name]})
+                    saver.save(sess, path)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def train_old(batch):  # a leftover: nothing in the program calls it
                 x = tf.compat.v1.placeholder(tf.float32, [None, 3])
                 w = tf.Variable(tf.random.normal([3, 1]))
@@ -778,7 +794,8 @@ class NoGlobalSeed(Rule):
         # as the graph runs: its runs give the same numbers every time.
         # A loaded graph's random ops were seeded (or not) when it was built, and what the module
         # draws to feed it is its demo's input, not training.
-        inference = (self.restores or self.loads_graph) and not facts.applies_updates and not any(
+        loads_values = self.restores or any(self.assigns_values(run) for run in facts.session_runs)
+        inference = (loads_values or self.loads_graph) and not facts.applies_updates and not any(
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run)
@@ -865,14 +882,39 @@ class NoGlobalSeed(Rule):
             self.resets.append(parent)
 
     def assigns_values(self, run: ast.Call) -> bool:
-        """`session.run(var.assign(weights))`, `sess.run([tf.assign(v, x), ...])`: a run that
-        loads values into variables (a weight import, as a restore is) and draws nothing."""
+        """`session.run(var.assign(weights))`, `sess.run([tf.assign(v, x), ...])`, or a name bound
+        to such ops (`assign_ops = [tf.assign(v, p) for v, p in pairs]`): a run that loads values
+        into variables (a weight import or checkpoint averaging, as a restore is) and draws nothing."""
+        from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
+
         fetched = run.args[0] if run.args else None
+        if isinstance(fetched, ast.Name):  # `for p, op in zip(placeholders, assign_ops): sess.run(op, ...)`
+            fetched = self.loop_element(run, fetched.id) or scopes(self.context).reaching_value(fetched) or fetched
+        if isinstance(fetched, ast.Name):
+            fetched = scopes(self.context).reaching_value(fetched) or fetched
+        if isinstance(fetched, (ast.ListComp, ast.GeneratorExp)):
+            fetched = fetched.elt
         items = fetched.elts if isinstance(fetched, (ast.List, ast.Tuple)) else [fetched]
-        return bool(items) and all(
-            isinstance(item, ast.Call) and ((isinstance(item.func, ast.Attribute) and item.func.attr == "assign")
-                                            or (self.context.call_name(item) or "").endswith(".assign"))
-            for item in items)
+        return bool(items) and all(isinstance(item, ast.Call) and self.is_assign(item) for item in items)
+
+    def loop_element(self, run: ast.Call, name: str) -> ast.expr | None:
+        """What a loop variable the run fetches iterates over (`for op in ops`, `for p, op in
+        zip(placeholders, ops)`): the iterable it takes its values from."""
+        for loop in ast.walk(self.context.tree):
+            if not (isinstance(loop, ast.For) and loop.lineno <= run.lineno <= (loop.end_lineno or 0)):
+                continue
+            if isinstance(loop.target, ast.Name) and loop.target.id == name:
+                return loop.iter
+            if isinstance(loop.target, ast.Tuple) and isinstance(loop.iter, ast.Call) and (
+                    isinstance(loop.iter.func, ast.Name) and loop.iter.func.id == "zip"):
+                for target, iterable in zip(loop.target.elts, loop.iter.args, strict=False):
+                    if isinstance(target, ast.Name) and target.id == name:
+                        return iterable
+        return None
+
+    def is_assign(self, call: ast.Call) -> bool:
+        return (isinstance(call.func, ast.Attribute) and call.func.attr == "assign") or (
+            self.context.call_name(call) or "").endswith(".assign")
 
     def draws_in_graph(self, node: ast.Call, name: str, last: str) -> bool:
         """Whether the call puts unseeded randomness into the graph."""
