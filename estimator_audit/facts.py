@@ -717,9 +717,9 @@ def never_called(context: ModuleContext, function: ast.AST) -> bool:
         word = re.compile(rf"\b{re.escape(name)}\b")
         project = context.project
         importers = project.importers(context.source.path)
+        program = bool(importers) or "__main__" in context.source.text or context.source.cells is not None
         memo[name] = (len(word.findall(context.source.text)) == 1
-                      # else a library (a notebook is a program)
-                      and (bool(importers) or "__main__" in context.source.text or context.source.cells is not None)
+                      and program  # else a library whose callers are other programs (a notebook is one)
                       and not any(word.search(project.text(path)) for path in importers))
     return bool(memo[name])
 
