@@ -301,3 +301,32 @@ def test_a_rebound_name_runs_on_tensorflow_2(current_python: Path) -> None:
     assert rewritten is not None
     printed = run_python(current_python, rewritten)
     assert float(printed.strip().splitlines()[-1]) >= 0.0
+
+
+NAMED_FEEDS = SCRIPT.replace(
+    "    with tf.Session() as sess:",
+    "    test_feeds = {x: np.ones((2, 4)), y: np.zeros((2, 1))}\n    with tf.Session() as sess:").replace(
+    "sess.run(train_op, feed_dict={x: np.ones((2, 4)), y: np.ones((2, 1))})",
+    "feeds = {x: np.ones((2, 4)), y: np.ones((2, 1))}\n            sess.run(train_op, feed_dict=feeds)").replace(
+    "print(sess.run(loss, feed_dict={x: np.ones((2, 4)), y: np.ones((2, 1))}))",
+    "print(sess.run(loss, feed_dict=test_feeds), sess.run(tf.reduce_sum(prediction - y), test_feeds))")
+
+
+def test_a_feed_dict_bound_to_a_name_is_keyed_by_the_placeholders_names() -> None:
+    """Seen in sjchoi86's notebooks (7 of 26 refusals there): `feeds = {x: batch_xs, y:
+    batch_ys}` inside the loop, then `sess.run(optm, feed_dict=feeds)`; and a test feed dict
+    bound before the session."""
+    rewritten = rewrite_of(NAMED_FEEDS)
+    assert rewritten is not None
+    assert "test_feeds = {'x': np.ones((2, 4)), 'y': np.zeros((2, 1))}" in rewritten
+    assert "feeds = {'x': np.ones((2, 4)), 'y': np.ones((2, 1))}\n    model.train_on_batch(feeds)" in rewritten
+    assert "model.fetch('loss', test_feeds)" in rewritten
+    assert "tf.cast(test_feeds['y'], tf.float32)" in rewritten
+
+
+@pytest.mark.runtime
+def test_named_feed_dicts_run_on_tensorflow_2(current_python: Path) -> None:
+    rewritten = rewrite_of(NAMED_FEEDS)
+    assert rewritten is not None
+    loss, total = run_python(current_python, rewritten).strip().splitlines()[-1].split()
+    assert float(loss) >= 0.0 and float(total) == float(total)

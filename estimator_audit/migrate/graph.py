@@ -93,6 +93,7 @@ class ScriptReader:
         self.model_at: Span | None = None
         self.computed_fetches = False  # a run fetches an expression of the tensors
         self.readers: dict[str, set[frozenset[str]]] = {}  # tensor -> the needs of the stages reading it
+        self.feed_dicts: dict[str, ast.Dict] = {}  # `feeds = {x: batch_x, y: batch_y}`, by name
 
     def text(self, node: ast.AST) -> str:
         return self.context.source.segment(self.context.span(node))
@@ -196,6 +197,8 @@ class ScriptReader:
             edits.append(Site(self.context.span(call), self.optimizer_text))
             return
         if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
+            return
+        if self.feed_statement(statement, edits):
             return
         if in_session and self.session_run(statement, edits):
             return
@@ -384,11 +387,29 @@ class ScriptReader:
                               "named tensors")
         return [e.id for e in elements]  # type: ignore[union-attr]
 
-    def feed(self, call: ast.Call, given: ast.expr | None = None) -> str:
-        """The fed dict, keyed by the placeholders' names."""
-        if given is None:
+    def feed_statement(self, statement: ast.stmt, edits: list[Site]) -> bool:
+        """`feeds = {x: batch_xs, y: batch_ys}`: a feed dict bound to a name before the runs it
+        feeds, rewritten keyed by the placeholders' names as the runs' own dicts are."""
+        if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Dict)):
+            return False
+        given = statement.value
+        if not given.keys or not all(isinstance(k, ast.Name) and k.id in self.placeholders for k in given.keys):
+            return False
+        if any(names_in(value) & self.graph_names() for value in given.values):
+            raise Unsupported(f"the feed dict at {self.context.place(statement.lineno)} feeds graph tensors")
+        name = statement.targets[0].id
+        self.feed_dicts[name] = given
+        edits.append(Site(self.context.span(statement), f"{name} = {self.feed(statement.value, given)}"))
+        return True
+
+    def feed(self, call: ast.AST, given: ast.expr | None = None) -> str:
+        """The fed dict, keyed by the placeholders' names (a named feed dict is already)."""
+        if given is None and isinstance(call, ast.Call):
             given = call.args[1] if len(call.args) > 1 else next(
                 (k.value for k in call.keywords if k.arg == "feed_dict"), None)
+        if isinstance(given, ast.Name) and given.id in self.feed_dicts:
+            return given.id
         if not isinstance(given, ast.Dict) or not all(isinstance(k, ast.Name) and k.id in self.placeholders
                                                        for k in given.keys):
             raise Unsupported(f"the run at {self.context.place(call.lineno)} is not fed a dict of the "
@@ -411,6 +432,8 @@ class ScriptReader:
                 self.evaluations(header)
             for block in blocks:
                 for child in block:
+                    if self.feed_statement(child, self.body_edits):
+                        continue
                     if isinstance(child, ast.Assign) and names_in(child.value) & (
                             set(self.placeholders) | set(self.tensors)) and not self.is_run_statement(child):
                         raise Unsupported(f"{self.context.place(child.lineno)} builds graph tensors inside "
@@ -466,8 +489,12 @@ class ScriptReader:
         names = [node for node in ast.walk(fetched) if isinstance(node, ast.Name)]
         if any(name.id in self.train_ops | self.initializers for name in names):
             raise Unsupported(f"the run at {where} trains inside an expression")
-        fed = {key.id: value for key, value in zip(given.keys, given.values, strict=True)
-               if isinstance(key, ast.Name)} if isinstance(given, ast.Dict) else {}
+        if isinstance(given, ast.Name) and given.id in self.feed_dicts:  # read through the rewritten dict
+            fed = {key.id: f"{given.id}[{key.id!r}]" for key in self.feed_dicts[given.id].keys
+                   if isinstance(key, ast.Name)}
+        else:
+            fed = {key.id: self.text(value) for key, value in zip(given.keys, given.values, strict=True)
+                   if isinstance(key, ast.Name)} if isinstance(given, ast.Dict) else {}
         tf = self.context.alias_for("tensorflow") or "tf"
         replaced = []
         for name in names:
@@ -477,7 +504,7 @@ class ScriptReader:
                 if name.id not in fed:
                     raise Unsupported(f"the run at {where} reads placeholder `{name.id}` it is not fed")
                 dtype = self.placeholder(name.id, self.placeholders[name.id]).dtype
-                replaced.append((self.context.span(name), f"{tf}.cast({self.text(fed[name.id])}, {dtype})"))
+                replaced.append((self.context.span(name), f"{tf}.cast({fed[name.id]}, {dtype})"))
         if not any(name.id in self.tensors for name in names):
             return False  # no graph tensor: not a graph expression
         expression = with_replacements(self.context, fetched, replaced)
