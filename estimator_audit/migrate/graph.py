@@ -394,7 +394,8 @@ class ScriptReader:
                 and isinstance(statement.targets[0], ast.Name) and isinstance(statement.value, ast.Dict)):
             return False
         given = statement.value
-        if not given.keys or not all(isinstance(k, ast.Name) and k.id in self.placeholders for k in given.keys):
+        keys = given.keys
+        if not keys or not all(isinstance(k, ast.Name) and k.id in self.placeholders for k in keys):
             return False
         if any(names_in(value) & self.graph_names() for value in given.values):
             raise Unsupported(f"the feed dict at {self.context.place(statement.lineno)} feeds graph tensors")
@@ -403,7 +404,7 @@ class ScriptReader:
         edits.append(Site(self.context.span(statement), f"{name} = {self.feed(statement.value, given)}"))
         return True
 
-    def feed(self, call: ast.AST, given: ast.expr | None = None) -> str:
+    def feed(self, call: ast.expr, given: ast.expr | None = None) -> str:
         """The fed dict, keyed by the placeholders' names (a named feed dict is already)."""
         if given is None and isinstance(call, ast.Call):
             given = call.args[1] if len(call.args) > 1 else next(
