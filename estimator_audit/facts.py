@@ -1029,13 +1029,18 @@ HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProt
                       r"set_random_seed|random\.set_seed|train\.Saver|train\.latest_checkpoint)\b")
 
 
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def built_before(context: ModuleContext, owner: ast.AST | None, statement: ast.stmt) -> bool:
     """Whether a statement of `owner`'s block before `statement` may build TF ops: a session
     block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before."""
     fields = [getattr(owner, field, None) for field in ("body", "orelse", "finalbody")]
     body = next((f for f in fields if isinstance(f, list) and statement in f), [])
     before = body[:body.index(statement)] if statement in body else []
-    return any(builds_ops(context, inner) for earlier in before for inner in ast.walk(earlier))
+    return any(builds_ops(context, inner) for earlier in before
+               if not isinstance(earlier, DEFINITIONS)  # a def or class builds nothing as it is defined
+               for inner in ast.walk(earlier))
 
 
 def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:

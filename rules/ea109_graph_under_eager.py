@@ -112,7 +112,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import Counter
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.calls import own_callee, tf_spelling
@@ -165,6 +164,24 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            class Net:
+                def __init__(self, sess):
+                    self.sess = sess
+                    self.build_model()
+
+                def build_model(self):  # runs only inside the session block below
+                    self.x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                    self.y = self.x * 2
+
+            with tf.compat.v1.Session() as sess:
+                net = Net(sess)
+                sess.run(net.y, {net.x: [[1.0, 2.0, 3.0]]})
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -530,29 +547,63 @@ class GraphUnderEager(Rule):
         return not built_before(self.context, owner, statement)
 
     def called_only_in_own_graph(self) -> bool:
-        """Whether the code is in a function of this module that is only called from inside a
-        graph of its own (`with self.graph.as_default(): ... self.sess = self._init_session()`,
-        DeepFM's shape): it then runs in that graph."""
+        """Whether the code is in a function of this module that runs only in graph mode: called
+        only from inside a graph of its own (`with self.graph.as_default(): ... self.sess =
+        self._init_session()`, DeepFM's shape) or a session block that turns graph mode on, or
+        from functions that are (`with tf.Session() as sess: net = Net(sess)`, whose __init__
+        calls `self.build_model()`, which makes the placeholders)."""
         function = next((a for a in reversed(self.context.ancestors)
                          if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         text = self.context.source.text
-        if function is None or ("as_default" not in text and "graph=" not in text):
-            return False  # (no graph of its own anywhere in the module: no walk)
+        if function is None or ("as_default" not in text and "graph=" not in text and "Session(" not in text):
+            return False  # (no graph block anywhere in the module: no walk)
         memo = self.context.memo
-        if "graph_block_calls" not in memo:  # (calls by name, those made inside own-graph blocks)
-            tree = self.context.tree
-            inside = {id(call) for block in ast.walk(tree)
-                      if isinstance(block, ast.With) and in_own_graph([block], self.context)
-                      for call in ast.walk(block) if isinstance(call, ast.Call)}
-            everywhere: Counter[str] = Counter()
-            graphed: Counter[str] = Counter()
-            for call in ast.walk(tree):
-                if isinstance(call, ast.Call) and (callee := own_callee(call)) is not None:
-                    everywhere[callee] += 1
-                    graphed[callee] += id(call) in inside
-            memo["graph_block_calls"] = (everywhere, graphed)
-        everywhere, graphed = memo["graph_block_calls"]
-        return everywhere[function.name] > 0 and graphed[function.name] == everywhere[function.name]
+        if "graph_mode_functions" not in memo:
+            memo["graph_mode_functions"] = self.graph_mode_functions()
+        return id(function) in memo["graph_mode_functions"]
+
+    def graph_mode_functions(self) -> set[int]:
+        """The ids of the module's functions every call of which (by name, `self.` methods by
+        theirs, a class by its __init__) is in a graph block or in such a function."""
+        tree = self.context.tree
+        parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        blocks = [node for node in ast.walk(tree) if isinstance(node, ast.With)
+                  and (in_own_graph([node], self.context) or self.turns_graph_mode_on(node, parents))]
+        inside = {id(call) for block in blocks for call in ast.walk(block) if isinstance(call, ast.Call)}
+        functions: dict[int, str] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                owner = parents.get(id(node))
+                constructor = node.name == "__init__" and isinstance(owner, ast.ClassDef)
+                functions[id(node)] = owner.name if constructor else node.name  # type: ignore[union-attr]
+        calls: dict[str, list[tuple[bool, int | None]]] = {}  # name -> (in a block, the calling function)
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and (callee := own_callee(call)) is not None:
+                caller = parents.get(id(call))
+                while caller is not None and id(caller) not in functions:
+                    caller = parents.get(id(caller))
+                calls.setdefault(callee, []).append((id(call) in inside, id(caller) if caller else None))
+        graph_mode: set[int] = set()
+        changed = True
+        while changed:
+            changed = False
+            for key, name in functions.items():
+                sites = calls.get(name, [])
+                if key not in graph_mode and sites and all(block or caller in graph_mode for block, caller in sites):
+                    graph_mode.add(key)
+                    changed = True
+        return graph_mode
+
+    def turns_graph_mode_on(self, block: ast.With, parents: dict[int, ast.AST]) -> bool:
+        """A `with tf.Session() as sess:` with nothing before it in its block that builds TF ops."""
+        if not any(isinstance(item.context_expr, ast.Call)
+                   and (self.context.call_name(item.context_expr) or "").rsplit(".", 1)[-1] in SESSIONS
+                   for item in block.items):
+            return False
+        owner = parents.get(id(block))
+        while owner is not None and not isinstance(owner, ast.stmt | ast.Module):
+            owner = parents.get(id(owner))
+        return not built_before(self.context, owner, block)
 
     def in_graph_mode_session_block(self) -> bool:
         """Whether the code is in the block of a `with tf.Session():` that turns graph mode on
