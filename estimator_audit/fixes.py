@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import UNKNOWN, argument, is_none
@@ -178,19 +179,43 @@ def queue_pipeline(context: ModuleContext, call: ast.Call, helper: str) -> str |
     return "\n".join(["(", *(f"    {line}" for line in [*comments, *steps]), ")"])
 
 
-def fed_to_contrib_learn(context: ModuleContext, call: ast.Call, parent: ast.AST | None) -> bool:
-    """Whether the input function goes to a tf.contrib.learn estimator's `fit(input_fn=...)`
-    (gradient-boosted trees of TF 1.x), which unpacks `features, labels = input_fn()`: the call
-    itself, or the name it is assigned to."""
+# tf.contrib.learn's estimators, Experiment and learn_runner, however imported.
+CONTRIB_LEARN = re.compile(r"contrib\.learn|contrib import learn|learn_runner")
+
+
+def used_as_tensors(context: ModuleContext, call: ast.Call, parent: ast.AST | None) -> bool:
+    """Whether the program reads the input function's (features, labels) itself, which a
+    Dataset would not give: the name it is bound to is called and its result unpacked
+    (`features, labels = train_input()`, `Namespace(**input_fn())`), or tf.contrib.learn drives it (its estimators'
+    `fit(input_fn=...)` and Experiments unpack `features, labels = input_fn()`)."""
+    if CONTRIB_LEARN.search(context.source.text):
+        return True
     targets = parent.targets if isinstance(parent, ast.Assign) else []
     names = {t.id for t in targets if isinstance(t, ast.Name)}
+    for parent_node in ast.walk(context.tree) if names else ():
+        for child in ast.iter_child_nodes(parent_node):
+            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in names and (
+                    unpacks(parent_node, child)):
+                return True
     for node in ast.walk(context.tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "fit":
-            for keyword in node.keywords:
-                if keyword.arg == "input_fn" and (keyword.value is call or (
-                        isinstance(keyword.value, ast.Name) and keyword.value.id in names)):
-                    return True
+        if not isinstance(node, ast.Call):
+            continue
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "fit" and any(
+                keyword.arg == "input_fn" and (keyword.value is call or (
+                    isinstance(keyword.value, ast.Name) and keyword.value.id in names))
+                for keyword in node.keywords):
+            return True  # a tf.contrib.learn estimator's fit (Keras's takes no input_fn)
     return False
+
+
+def unpacks(parent: ast.AST, value: ast.expr) -> bool:
+    """Whether `parent` reads `value` as features and labels: `features, labels = value`,
+    `**value`, `value["x"]`, `value[0]`, `*value`."""
+    return ((isinstance(parent, ast.Assign) and parent.value is value
+             and any(isinstance(t, (ast.Tuple, ast.List)) for t in parent.targets))
+            or (isinstance(parent, ast.keyword) and parent.arg is None)
+            or (isinstance(parent, ast.Subscript) and parent.value is value)
+            or isinstance(parent, ast.Starred))
 
 
 def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> Fix | None:
@@ -203,8 +228,8 @@ def input_fn_as_dataset(context: ModuleContext, call: ast.Call, helper: str) -> 
     parent = context.ancestors[-1] if context.ancestors else None
     if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is call):
         return None  # called or dereferenced on the spot: a lambda there would change meaning
-    if fed_to_contrib_learn(context, call, parent):
-        return None  # `features, labels = input_fn()`: tf.contrib.learn cannot take a Dataset
+    if used_as_tensors(context, call, parent):
+        return None  # `features, labels = input_fn()`: a Dataset there would break the program
     if context.imports_any(("horovod",)):
         return None  # one shuffle seed would give every Horovod worker the same batches
     pipeline = queue_pipeline(context, call, helper)

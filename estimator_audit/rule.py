@@ -29,7 +29,8 @@ class Invalid:
     at: tuple[tuple[int, int], ...]
     message: str | None = None  # a part every reported message must contain
     filename: str = "example.py"
-    fixed: str | None = None  # the program after this rule's fixes (--fix, or --unsafe-fixes)
+    # the program after this rule's fixes (--fix, or --unsafe-fixes); the code itself: no fix offered
+    fixed: str | None = None
     target: str | None = None  # the `target` setting the example is audited at (default: current)
 
 

@@ -134,6 +134,19 @@ class InputFnHelper(CallRule):
         Invalid(
             """
             import tensorflow as tf
+            train_input = tf.compat.v1.estimator.inputs.numpy_input_fn({"x": features}, labels, shuffle=True)
+            features, labels = train_input()  # read as tensors: a Dataset there would break it
+            """,
+            at=((2, 15),),
+            fixed="""
+            import tensorflow as tf
+            train_input = tf.compat.v1.estimator.inputs.numpy_input_fn({"x": features}, labels, shuffle=True)
+            features, labels = train_input()  # read as tensors: a Dataset there would break it
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             train_input_fn = tf.compat.v1.estimator.inputs.numpy_input_fn(
                 x={"x": features},
                 y=labels,
