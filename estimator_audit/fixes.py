@@ -186,16 +186,17 @@ CONTRIB_LEARN = re.compile(r"contrib\.learn|contrib import learn|learn_runner")
 def used_as_tensors(context: ModuleContext, call: ast.Call, parent: ast.AST | None) -> bool:
     """Whether the program reads the input function's (features, labels) itself, which a
     Dataset would not give: the name it is bound to is called and its result unpacked
-    (`features, labels = train_input()`, `Namespace(**input_fn())`), or tf.contrib.learn drives it (its estimators'
-    `fit(input_fn=...)` and Experiments unpack `features, labels = input_fn()`)."""
+    (`features, labels = train_input()`, `Namespace(**input_fn())`), or tf.contrib.learn drives
+    it (its estimators' `fit(input_fn=...)` and Experiments unpack `features, labels =
+    input_fn()`)."""
     if CONTRIB_LEARN.search(context.source.text):
         return True
     targets = parent.targets if isinstance(parent, ast.Assign) else []
     names = {t.id for t in targets if isinstance(t, ast.Name)}
     for parent_node in ast.walk(context.tree) if names else ():
         for child in ast.iter_child_nodes(parent_node):
-            if isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and child.func.id in names and (
-                    unpacks(parent_node, child)):
+            if (isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                    and child.func.id in names and unpacks(parent_node, child)):
                 return True
     for node in ast.walk(context.tree):
         if not isinstance(node, ast.Call):
