@@ -121,6 +121,18 @@ RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign
 GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
 
 
+def tensorflow_import(statement: ast.stmt) -> bool:
+    """`import tensorflow as tf`, `from tensorflow.keras import layers`; not its bundled examples."""
+    if isinstance(statement, ast.Import):
+        modules = [alias.name for alias in statement.names]
+    elif isinstance(statement, ast.ImportFrom):
+        modules = [statement.module or ""]
+    else:
+        return False
+    return any(module.split(".")[0] == "tensorflow" and not module.startswith("tensorflow.examples")
+               for module in modules)
+
+
 class NoGlobalSeed(Rule):
     code = "EA201"
     name = "no-global-seed"
@@ -419,6 +431,34 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            from tensorflow.examples.tutorials.mnist import input_data
+            mnist = input_data.read_data_sets("MNIST_data", one_hot=True)  # NumPy reseeded here
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            W = tf.Variable(tf.zeros([784, 10]))
+            train_step = tf.compat.v1.train.GradientDescentOptimizer(0.5).minimize(tf.reduce_sum(tf.matmul(x, W)))
+            sess = tf.compat.v1.InteractiveSession()
+            sess.run(tf.compat.v1.global_variables_initializer())
+            for _ in range(10):
+                sess.run(train_step, feed_dict={x: mnist.train.next_batch(50)[0]})
+            """,
+            at=((10, 5),),
+            message="no automatic fix: the MNIST data sets are made before TensorFlow is imported",
+            fixed="""
+            from tensorflow.examples.tutorials.mnist import input_data
+            mnist = input_data.read_data_sets("MNIST_data", one_hot=True)  # NumPy reseeded here
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            W = tf.Variable(tf.zeros([784, 10]))
+            train_step = tf.compat.v1.train.GradientDescentOptimizer(0.5).minimize(tf.reduce_sum(tf.matmul(x, W)))
+            sess = tf.compat.v1.InteractiveSession()
+            sess.run(tf.compat.v1.global_variables_initializer())
+            for _ in range(10):
+                sess.run(train_step, feed_dict={x: mnist.train.next_batch(50)[0]})
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -825,6 +865,10 @@ class NoGlobalSeed(Rule):
                     f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
                     "(and seed each generator the program draws from)")
             fix = self.graph_seed_fix(seed_graph(self.context), calls)
+            if draws and draws[0].what == MNIST_SHUFFLE and self.mnist_read_before_tensorflow():
+                what += (" (no automatic fix: the MNIST data sets are made before TensorFlow is imported, and a "
+                         "seed set after that import comes too late for them)")
+                fix = None
         else:
             what = (f"this module trains ({call_text(first)}) but never sets a global seed: "
                     "weights, dropout and shuffling change from run to run; call "
@@ -880,6 +924,14 @@ class NoGlobalSeed(Rule):
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def mnist_read_before_tensorflow(self) -> bool:
+        """Whether `read_data_sets(...)` runs above the module's first TensorFlow import, where
+        no graph seed can be set before it (a notebook reading MNIST in its first cell)."""
+        imports = [node.lineno for node in self.context.tree.body if tensorflow_import(node)]
+        reads = [node.lineno for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
+                 and (self.context.call_name(node) or ast.unparse(node.func)).endswith("read_data_sets")]
+        return bool(imports and reads) and min(reads) < min(imports)
 
     def assigns_values(self, run: ast.Call) -> bool:
         """`session.run(var.assign(weights))`, `sess.run([tf.assign(v, x), ...])`, or a name bound
