@@ -103,6 +103,8 @@ DRAWING_FETCH = re.compile(TRAINING_FETCH.pattern + r"|init", re.IGNORECASE)
 RANDOM_GRAPH = re.compile(r"random|dropout|shuffle|(?<!to_)dense|conv\d|convolution|embedding|"
                           r"truncated_normal|glorot|xavier|he_normal|he_uniform|lecun|orthogonal|variance_scaling|"
                           r"get_variable|layers?$|Cell$")
+# TensorFlow modules whose calls write files or protos for TensorBoard, never graph randomness.
+NOT_GRAPH = re.compile(r"\.(?:tensorboard|summary|projector)\.")
 # tf.nn's ops are computations (conv2d, embedding_lookup), except these, which sample.
 NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
 # Those that draw while the graph runs, not once as a variable's initial value (which a restore
@@ -142,6 +144,20 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            from tensorflow.contrib.tensorboard.plugins import projector
+
+            embedding_var = tf.Variable(np.load("word_vector.npy"), name="embedding")  # loaded values
+            with tf.compat.v1.Session() as sess:
+                sess.run(embedding_var.initializer)
+                writer = tf.compat.v1.summary.FileWriter("logs")
+                projector.visualize_embeddings(writer, projector.ProjectorConfig())
+                tf.compat.v1.train.Saver([embedding_var]).save(sess, "logs/embedding.ckpt")
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -970,6 +986,8 @@ class NoGlobalSeed(Rule):
 
     def draws_in_graph(self, node: ast.Call, name: str, last: str) -> bool:
         """Whether the call puts unseeded randomness into the graph."""
+        if NOT_GRAPH.search(name):
+            return False  # `projector.visualize_embeddings`: TensorBoard's files, no graph op
         pattern = NN_DRAWS if name.startswith(("tensorflow.nn.", "tensorflow.compat.v1.nn.")) else RANDOM_GRAPH
         if pattern.search(name if pattern is RANDOM_GRAPH else last) is None:
             return False
