@@ -449,6 +449,23 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            import numpy as np
+            import tensorflow as tf
+
+            x = tf.compat.v1.placeholder(tf.int32, [1])
+            w = tf.compat.v1.get_variable("w", [10, 4])
+            probs = tf.nn.softmax(tf.nn.embedding_lookup(w, x))
+            train_op = tf.compat.v1.train.AdamOptimizer().minimize(-tf.reduce_sum(probs))  # built, not run
+            with tf.compat.v1.Session() as sess:
+                tf.compat.v1.train.Saver().restore(sess, "model.ckpt")  # the initial values overwritten
+                p = sess.run(probs, {x: [1]})
+                sampled = np.searchsorted(np.cumsum(p), np.random.rand() * p.sum())
+            """,
+            at=((10, 9),),
+            message="never sets a global seed: np.random.rand (line 11) draws new values on every run;",
+        ),
+        Invalid(
+            """
             from tensorflow.examples.tutorials.mnist import input_data
             mnist = input_data.read_data_sets("MNIST_data", one_hot=True)  # NumPy reseeded here
             import tensorflow as tf
@@ -874,8 +891,12 @@ class NoGlobalSeed(Rule):
                      + (" (TF1's MNIST reader reseeds NumPy from the graph seed as read_data_sets makes its "
                         "DataSets: seed before that call)" if draws[0].what == MNIST_SHUFFLE else "")
                      if draws else "")
-            drawn = ("variable initializers and random ops draw new values on every run"
-                     + (f", and {numpy}" if numpy else "") if self.random_graph
+            # Restored and not trained: the checkpoint overwrites the initial values.
+            restored = self.restores and not any(facts.training_run(run) for run in facts.session_runs)
+            graph_draws = ("random ops draw new values on every run" if restored
+                           else "variable initializers and random ops draw new values on every run")
+            drawn = (graph_draws + (f", and {numpy}" if numpy else "")
+                     if self.random_graph and (self.run_draws or not restored)
                      else numpy or "the graph it runs draws new values on every run")
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
                     f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
