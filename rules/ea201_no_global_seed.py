@@ -120,6 +120,7 @@ OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|ma
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
 RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign_from_checkpoint_fn"})
+SESSION_NAMES = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession"})
 GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
 
 
@@ -447,6 +448,36 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def variable_shapes(model):
+                with tf.Graph().as_default():  # thrown away: only its static shapes are read
+                    model.build(tf.random.normal([8, 4]))
+                    return [v.shape.as_list() for v in tf.compat.v1.global_variables()]
+
+            def benchmark(shapes):
+                variables = [tf.Variable(tf.random.normal(shape)) for shape in shapes]
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+            at=((11, 9),),
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(42)
+
+            def variable_shapes(model):
+                with tf.Graph().as_default():  # thrown away: only its static shapes are read
+                    model.build(tf.random.normal([8, 4]))
+                    return [v.shape.as_list() for v in tf.compat.v1.global_variables()]
+
+            def benchmark(shapes):
+                variables = [tf.Variable(tf.random.normal(shape)) for shape in shapes]
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+        ),
         Invalid(
             """
             import numpy as np
@@ -841,6 +872,7 @@ class NoGlobalSeed(Rule):
         super().__init__(context)
         self.resets: list[ast.Expr] = []  # `tf.reset_default_graph()` statements
         self.graph_blocks: list[ast.Call] = []  # the `tf.Graph().as_default()` of `with` blocks
+        self.graph_withs: list[ast.With] = []  # those blocks (graph_blocks[i] opens graph_withs[i])
         self.new_graphs: list[ast.With] = []  # `with tf.Graph().as_default():` blocks
         self.random_graph = False  # the module builds random ops, random initializers or layers
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
@@ -1036,12 +1068,14 @@ class NoGlobalSeed(Rule):
         item = node.items[0].context_expr
         if isinstance(item, ast.Call) and enters_new_graph(self.context, item):
             self.graph_blocks.append(item)
+            self.graph_withs.append(node)
             self.new_graphs.append(node)
         elif isinstance(item, ast.Call) and (self.context.call_name(item) or "").startswith("tensorflow") and (
                 (self.context.call_name(item) or "").endswith("Session")) and self.builds_only_inside(node):
             # `with tf.Session() as sess:` turns graph mode on for the graph built inside it (with
             # eager execution on, a seed set before it seeded only the eager context: TF 2.21)
             self.graph_blocks.append(item)
+            self.graph_withs.append(node)
 
     def builds_only_inside(self, block: ast.With) -> bool:
         """Whether the graph the session runs is built inside its block: no variable or
@@ -1082,15 +1116,55 @@ class NoGlobalSeed(Rule):
         set before them goes to a graph the program throws away), else after the imports."""
         if not statement:
             return None
-        if not self.resets and not self.graph_blocks:
+        blocks = [item for item, block in zip(self.graph_blocks, self.graph_withs, strict=True)
+                  if self.runs_its_graph(block)]
+        if not self.resets and not blocks:
             return insert_where_it_runs(self.context, calls, "set the graph-level seed", statement)
         edits = [Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(reset), text=statement)
                  for reset in self.resets]
         if self.resets and 0 < self.first_graph_line < min(reset.lineno for reset in self.resets):
             edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement))  # a graph built before them
         edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
-                  for block in self.graph_blocks]
+                  for block in blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
+
+    def runs_its_graph(self, block: ast.With) -> bool:
+        """Whether the graph of a `with` block may run: the block opens a session or runs one, or
+        its graph outlives it (bound by `as`, returned, kept on an attribute); not a throwaway
+        `with tf.Graph().as_default():` that only reads static shapes."""
+        if any(item.optional_vars is not None for item in block.items):
+            return True
+        entered = block.items[0].context_expr
+        if not (isinstance(entered, ast.Call) and isinstance(entered.func, ast.Attribute)
+                and isinstance(entered.func.value, ast.Call)):
+            return True  # `with graph.as_default():`, a session: a graph the program keeps
+        for node in (inner for statement in block.body for inner in ast.walk(statement)):
+            if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)) and node.value is not None and (
+                    self.holds_tensors(node.value, block)):
+                return True
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
+                    "run", "eval", "train", "fit", "as_graph_def", "export_meta_graph"):
+                return True
+            if isinstance(node, ast.Call) and (self.context.call_name(node) or "").rsplit(".", 1)[-1] in SESSION_NAMES:
+                return True
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                return True  # `self.logits = ...`: the graph's tensors kept beyond the block
+        return False
+
+    def holds_tensors(self, value: ast.expr, block: ast.With) -> bool:
+        """Whether a returned value holds the block's tensors: a TensorFlow call's result, or a
+        name the block bound to one (not `[v.shape.as_list() for v in tf.global_variables()]`)."""
+        if isinstance(value, ast.Call) and (self.context.call_name(value) or "").startswith("tensorflow"):
+            return True
+        outputs = self.graph_outputs(block)
+        return any(isinstance(node, ast.Name) and node.id in outputs for node in ast.walk(value))
+
+    def graph_outputs(self, block: ast.With) -> set[str]:
+        """Names the block binds to TensorFlow calls' results (tensors of its graph)."""
+        return {target.id for statement in block.body for node in ast.walk(statement)
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and (self.context.call_name(node.value) or "").startswith("tensorflow")
+                for target in node.targets if isinstance(target, ast.Name)}
 
     def runs_training(self, call: ast.Call) -> bool:
         """Whether a session run fetches what looks like a training step or an initializer
