@@ -362,7 +362,7 @@ class ModuleFacts:
             self.uses_gradient_tape = True
             return False
         if (name is not None and name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
-                and not given_to_keras(self.context.ancestors, node)):
+                and not given_to_keras(self.context.ancestors, node, self.context.tree)):
             self.graph_calls.append(node)
         if name in TRAIN_AND_EVALUATE:
             self.training_calls.append(node)
@@ -855,13 +855,24 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     return None
 
 
-def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call) -> bool:
+def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call, tree: ast.AST | None = None) -> bool:
     """`K.set_session(tf.Session(config=config))`: a session only handed to Keras 2's backend
-    (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15)."""
+    (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15). Also
+    `sess = tf.Session(config=config)` whose every use in the module (`tree`) is such a hand-over."""
     parent = ancestors[-1] if ancestors else None
-    if not isinstance(parent, ast.Call) or node not in parent.args:
-        return False
-    func = parent.func
+    if isinstance(parent, ast.Assign) and parent.value is node and tree is not None and (
+            len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+        name = parent.targets[0].id
+        uses = [use for use in ast.walk(tree)
+                if isinstance(use, ast.Name) and use.id == name and isinstance(use.ctx, ast.Load)]
+        handed = {id(argument) for call in ast.walk(tree) if isinstance(call, ast.Call) and sets_session(call)
+                  for argument in call.args}
+        return bool(uses) and all(id(use) in handed for use in uses)
+    return isinstance(parent, ast.Call) and node in parent.args and sets_session(parent)
+
+
+def sets_session(call: ast.Call) -> bool:
+    func = call.func
     return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "set_session"
 
 

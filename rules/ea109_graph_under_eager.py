@@ -168,6 +168,20 @@ class GraphUnderEager(Rule):
             """
             import tensorflow as tf
 
+            config = tf.compat.v1.ConfigProto()
+            config.gpu_options.allow_growth = True
+            sess = tf.compat.v1.Session(config=config)  # only handed to Keras: nothing runs in it
+            tf.compat.v1.keras.backend.set_session(sess)
+
+            def main(model, batches):
+                model.compile(optimizer="adam", loss="mse")
+                model.fit(batches)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             class Net:
                 def __init__(self, sess):
                     self.sess = sess
@@ -513,7 +527,7 @@ class GraphUnderEager(Rule):
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return
                 if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
-                        given_to_keras(ancestors, node)) or (
+                        given_to_keras(ancestors, node, self.context.tree)) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
                                               or self.builds_in_session_graph(node))) or (
                         self.in_graph_mode_session_block()) or self.called_only_in_own_graph():
