@@ -566,7 +566,7 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
             if any(child is s for s in body) and any(catches(h, errors) for h in handlers):
                 return True
         elif isinstance(ancestor, ast.ExceptHandler) and catches(ancestor, errors):
-            if ancestor.type is not None:
+            if ancestor.type is not None or compat_fallback(context, path[index - 1] if index else None):
                 return True
         elif (
             isinstance(ancestor, (ast.If, ast.IfExp))
@@ -575,6 +575,19 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
         ):
             return True
     return graph_mode_only(context, context.ancestors, node)
+
+
+COMPAT_TRY_STATEMENTS = 3  # a version shim's try: a statement or two calling TensorFlow
+
+
+def compat_fallback(context: ModuleContext, statement: ast.AST | None) -> bool:
+    """Whether a bare `except:` belongs to a version shim: its `try` is a few statements calling
+    TensorFlow (`try: x = tf.concat(parts, 1)` / `except: x = tf.concat(1, parts)`), so the
+    handler runs only on the TensorFlow the `try` does not fit."""
+    if not isinstance(statement, ast.Try) or len(statement.body) > COMPAT_TRY_STATEMENTS:
+        return False
+    return any(isinstance(node, ast.Call) and (context.call_name(node) or "").startswith("tensorflow")
+               for inner in statement.body for node in ast.walk(inner))
 
 
 ATTRIBUTE_ERRORS = frozenset({"AttributeError"})

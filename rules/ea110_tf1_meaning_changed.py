@@ -354,6 +354,17 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Valid(
             """
             import tensorflow as tf
+
+            def join(parts):
+                try:  # a version shim: the handler runs only where the try does not fit
+                    return tf.concat(parts, 1)
+                except:
+                    return tf.concat(1, parts)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             tf.compat.v1.disable_eager_execution()
             keep = 0.7
             h = tf.compat.v1.placeholder(tf.float32, [None, 8])
