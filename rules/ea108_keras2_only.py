@@ -8,6 +8,8 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   is not known to be anything else, in a file that imports TensorFlow or Keras (and not
   tf_keras, which is Keras 2);
 - constructing a `keras.optimizers.legacy` optimizer (the module remains, its classes raise);
+- `model.fit/evaluate/predict(...)` given `workers`, `use_multiprocessing` or `max_queue_size`
+  (Keras 2's generator input options: Keras 3's raise TypeError, evaluate's ValueError);
 - `model.compile(...)` given a keyword Keras 3 dropped (`sample_weight_mode`, `target_tensors`,
   `distribute`, `experimental_steps_per_execution`, `experimental_run_tf_function`: TypeError);
 - `model.save(...)`/`save_weights(...)` given `save_format=` or a file name Keras 3 will not
@@ -84,6 +86,7 @@ automatic fix for the rest.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
@@ -113,10 +116,16 @@ SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
 MODEL_CHECKPOINTS = frozenset({"keras.callbacks.ModelCheckpoint", "tensorflow.keras.callbacks.ModelCheckpoint"})
 
 
+# A template whose end is filled in (`'{}'.format(path)`, `'%s' % path`): the end is computed.
+FILLED_END = re.compile(r"(?<!\})\}$")
+PERCENT_END = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[sdrif]$")
+
+
 def literal_tail(context: ModuleContext, node: ast.expr | None, depth: int = 0) -> str | None:
     """The end of a file name the code spells as a literal: a string, an f-string ending in a
-    literal part, `os.path.join(..., "name")`, a template filled by `.format(...)` or `%` (its
-    end is the template's), or a name assigned one of those; None when the end is computed."""
+    literal part, `os.path.join(..., "name")`, `folder + "name"`, a template filled by
+    `.format(...)` or `%` (its end is the template's, unless a field ends it), or a name assigned
+    one of those; None when the end is computed."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[-1], ast.Constant):
@@ -126,9 +135,13 @@ def literal_tail(context: ModuleContext, node: ast.expr | None, depth: int = 0) 
     if isinstance(node, ast.Call) and ast.unparse(node.func).endswith("path.join") and node.args:
         return literal_tail(context, node.args[-1], depth + 1)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-        return literal_tail(context, node.func.value, depth + 1)
+        template = literal_tail(context, node.func.value, depth + 1)
+        return None if template is None or FILLED_END.search(template) else template  # `'{}'.format(p)`
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-        return literal_tail(context, node.left, depth + 1)
+        template = literal_tail(context, node.left, depth + 1)
+        return None if template is None or PERCENT_END.search(template) else template
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return literal_tail(context, node.right, depth + 1)  # `log_dir + "weights.h5"`
     if isinstance(node, ast.Name):
         return literal_tail(context, context.assigned_value(node), depth + 1)
     return None
@@ -139,6 +152,11 @@ FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorfl
                               for name in ("Model", "models.Model"))
 REMOVED_COMPILE_KEYWORDS = frozenset({"sample_weight_mode", "target_tensors", "distribute",
                                       "experimental_steps_per_execution", "experimental_run_tf_function"})
+# Keras 2 fit/evaluate/predict keywords for generator input Keras 3's lack (checked on Keras
+# 3.15: fit and predict raised TypeError "unexpected keyword argument", evaluate ValueError
+# "Arguments not recognized").
+REMOVED_RUN_KEYWORDS = frozenset({"workers", "use_multiprocessing", "max_queue_size"})
+RUN_ERRORS = {"TypeError": "unexpected keyword argument", "ValueError": "Arguments not recognized"}
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
@@ -158,6 +176,15 @@ class Keras2Only(SymbolReferenceRule):
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", *sorted(removed_model_methods()))
     valid = (
+        Valid(
+            """
+            import keras
+
+            def export(model, output_path):
+                assert output_path.endswith(".h5")
+                model.save("{}".format(output_path))  # the end is the path's, not the template's
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -221,6 +248,18 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import keras
+
+            def train(model, x, y, log_dir):
+                checkpoint = keras.callbacks.ModelCheckpoint(log_dir + "ep{epoch:03d}.h5", save_weights_only=True)
+                model.fit(x, y, callbacks=[checkpoint], workers=4, use_multiprocessing=True)
+                model.save_weights(log_dir + "trained_weights.h5")
+                model.evaluate(x, y, max_queue_size=10)
+            """,
+            at=((4, 18), (5, 5), (6, 5), (7, 5)),
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -371,6 +410,13 @@ class Keras2Only(SymbolReferenceRule):
         if method == "compile" and gone and self.on_keras_model(name, method):
             self.report(node, f"model.compile({gone[0]}=...) raises TypeError on Keras 3 (\"unexpected keyword "
                         f"argument '{gone[0]}'\"): Keras 2's compile took it, Keras 3's does not; drop it")
+        dropped = sorted({k.arg for k in node.keywords if k.arg} & REMOVED_RUN_KEYWORDS)
+        if method in ("fit", "evaluate", "predict") and dropped and self.on_keras_model(name, method):
+            error = "ValueError" if method == "evaluate" else "TypeError"
+            self.report(node, f"model.{method}({dropped[0]}=...) raises {error} on Keras 3 (\"{RUN_ERRORS[error]}\"): "
+                        f"Keras 2's {method} ran a generator's input with workers and a queue, Keras 3's takes "
+                        "none of workers, use_multiprocessing or max_queue_size; drop them (parallel input "
+                        "belongs to the keras.utils.PyDataset(workers=...) it reads)")
         if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name:
             self.check_optimizer_keywords(node, name)
         if name in FUNCTIONAL_MODELS:
@@ -405,6 +451,7 @@ class Keras2Only(SymbolReferenceRule):
         endings = SAVE_ENDINGS[method]
         if path is not None and not path.endswith(endings):
             wrote = ("Keras 2 wrote a SavedModel there: model.export(path) still does" if method == "save"
+                     else "Keras 2 wrote HDF5 there too: only the name must change" if path.endswith((".h5", ".hdf5"))
                      else "Keras 2 wrote a TensorFlow checkpoint there")
             self.report(node, f"model.{method}('{path}') raises ValueError on Keras 3: the file name must end in "
                         f"{' or '.join(endings)} ({wrote})")

@@ -129,6 +129,7 @@ No automatic fix: fewer workers slow the input down, and per-batch RNGs change t
 """
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -154,6 +155,8 @@ OTHER_LIBRARIES = frozenset(
     {"sklearn", "xgboost", "lightgbm", "catboost", "gensim", "statsmodels", "torch", "pytorch_lightning",
      "lightning", "numpy", "pandas", "scipy", "prophet", "hmmlearn"}
 )
+# Methods of an array that give an array.
+ARRAY_METHODS = frozenset({"astype", "reshape", "copy", "transpose", "squeeze", "flatten"})
 IN_MEMORY_PREFIXES = ("tensorflow.data.", "tensorflow.compat.v1.data.")
 KERAS_3 = (
     "Keras 3 (TensorFlow 2.16+) no longer accepts workers or use_multiprocessing in fit() and raises "
@@ -177,6 +180,18 @@ class ParallelPythonInput(Rule):
     # `super().__init__(4)` passes workers by position: the file then names PyDataset or Sequence.
     triggers = ("workers", "PyDataset", "Sequence")
     valid = (
+        Valid(
+            """
+            import numpy as np
+            import keras
+
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            x_train = (x_train / 255.0).astype(np.float32)  # arrays: Keras 2 ignores workers
+            model = keras.Sequential([keras.layers.Dense(10)])
+            model.fit(x_train, y_train, epochs=2, workers=2)
+            """,
+            target="2.15",
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -322,10 +337,32 @@ class ParallelPythonInput(Rule):
         data = argument(node, "x" if method == "fit" else "generator", ("x",) if method == "fit" else ("generator",))
         if not isinstance(data, ast.expr):
             return False
-        qualified = self.context.qualified_name(data)
-        return qualified is not None and (
-            qualified.startswith(IN_MEMORY_PREFIXES) or root(qualified) == "numpy"
-        )
+        return self.array_like(data, set())
+
+    def array_like(self, value: ast.expr, seen: set[str]) -> bool:
+        """A dataset or NumPy array: a tf.data or NumPy name or call, a Keras dataset's
+        `load_data()`, arithmetic, `.astype`/`.reshape` or a slice of one, or a name every
+        assignment of which is one (`x = (x / 255.0).astype(np.float32)`)."""
+        qualified = self.context.qualified_name(value)
+        if qualified is not None and (qualified.startswith(IN_MEMORY_PREFIXES) or root(qualified) == "numpy"):
+            return True
+        if isinstance(value, ast.Call):
+            name = self.context.call_name(value) or ""
+            if name.startswith(IN_MEMORY_PREFIXES) or root(name) == "numpy" or name.endswith(".load_data"):
+                return True
+            return isinstance(value.func, ast.Attribute) and value.func.attr in ARRAY_METHODS and (
+                self.array_like(value.func.value, seen))
+        if isinstance(value, ast.BinOp):
+            return self.array_like(value.left, seen) or self.array_like(value.right, seen)
+        if isinstance(value, ast.Subscript):
+            return self.array_like(value.value, seen)
+        if isinstance(value, ast.Name):
+            if value.id in seen:
+                return True  # `x = x / 255.0`: what x held before, judged where it was assigned
+            seen.add(value.id)
+            sources = list(assigned_values(self.context.tree, value.id))
+            return bool(sources) and all(self.array_like(source, seen) for source in sources)
+        return False
 
     def pydataset_parameters(self, node: ast.Call, name: str | None) -> tuple[str, ...] | None:
         """The parameters when the call runs PyDataset's constructor, else None.
@@ -401,6 +438,16 @@ def fit_message(method: str, workers: int, multiprocessing: bool) -> str:
         f"a worker is on, so batches differ between runs even with every seed set{copies}; use "
         f"workers=1 for reproducible runs. {KERAS_3}"
     )
+
+
+def assigned_values(tree: ast.AST, name: str) -> Iterator[ast.expr]:
+    """What the module assigns to a name: the value of `name = value`, and the whole value of
+    a tuple assignment that binds it (`(x, y), _ = mnist.load_data()`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(target)):
+                    yield node.value
 
 
 def dataset_message(workers: int, multiprocessing: bool) -> str:
