@@ -49,6 +49,22 @@ def outermost_package(folder: Path) -> Path | None:
     return package
 
 
+# Files that mark the root of a repository or distribution: absolute imports of its own modules
+# (`from tensorflow_fold.blocks import plan` in a Bazel tree without __init__.py files) resolve
+# from there, wherever the audit was started.
+SOURCE_ROOT_MARKERS = ("setup.py", "setup.cfg", "pyproject.toml", "WORKSPACE", ".git", "requirements.txt")
+SOURCE_ROOT_DEPTH = 8  # folders climbed to find one
+
+
+@lru_cache(maxsize=1 << 12)
+def source_root(folder: Path) -> Path | None:
+    """The nearest folder at or above `folder` holding a repository marker, if any."""
+    for candidate in [folder, *folder.parents][:SOURCE_ROOT_DEPTH]:
+        if any((candidate / marker).exists() for marker in SOURCE_ROOT_MARKERS):
+            return candidate
+    return None
+
+
 # The text of import statements (a parenthesised `from m import (...)` across its lines): a module
 # is an importer candidate only if one of them names the module, before anything is parsed.
 IMPORT_STATEMENT = re.compile(
@@ -216,6 +232,9 @@ class Project:
         package = outermost_package(folder)
         if package is not None:
             roots.append(package.parent)
+        marked = source_root(folder)
+        if marked is not None:
+            roots.append(marked)
         roots.append(self.settings.root.resolve())
         return list(dict.fromkeys(roots))
 
@@ -328,12 +347,16 @@ class Project:
         return [candidate for candidate in found if self.read(candidate) is not None]
 
     def importer_root(self, folder: Path) -> Path:
-        """The folder whose modules may import a module of `folder`: above its outermost package,
+        """The folder whose modules may import a module of `folder`: above its outermost package
+        (for a module in no package, the repository root a few folders up, when there is one),
         and above up to NAMESPACE_GAP folders without an __init__.py between it and a package
         of the program (PEP 420 namespace parts: `spinup/algos/tf1/ddpg/` is imported by
         `spinup/__init__.py`, and `algos/tf1/` has none)."""
         package = outermost_package(folder)
         root = package.parent if package is not None else folder
+        marked = source_root(folder) if package is None else None
+        if marked is not None and len(folder.relative_to(marked).parts) <= NAMESPACE_GAP:
+            root = marked  # a tree without __init__.py files, imported from its repository's root
         current, gap = root, 0
         while gap < NAMESPACE_GAP and current.parent != current:
             current, gap = current.parent, gap + 1

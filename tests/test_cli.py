@@ -506,6 +506,24 @@ def test_tf_keras_re_exported_by_a_compat_module_is_keras_2(tmp_path: Path) -> N
     assert "+tf_keras.utils.set_random_seed(42)" in fixed and "import keras" not in fixed
 
 
+def test_absolute_imports_of_a_tree_without_packages_resolve_from_its_repository_root(tmp_path: Path) -> None:
+    """Seen in tensorflow/fold (Bazel, no __init__.py files): `from tensorflow_fold.blocks import
+    test_lib` resolves from the repository root (its WORKSPACE), wherever the audit starts, so
+    a test class derived from tf.test.TestCase in another module is seeded by its setUp."""
+    repo = tmp_path / "fold"
+    write(repo, "WORKSPACE", "")
+    write(repo, "tensorflow_fold/blocks/test_lib.py",
+          "import tensorflow as tf\n\n\nclass TestCase(tf.test.TestCase):\n    pass\n")
+    write(repo, "tensorflow_fold/blocks/blocks_test.py",
+          "import tensorflow as tf\nfrom tensorflow_fold.blocks import test_lib\n\n\n"
+          "class BlocksTest(test_lib.TestCase):\n    def test_run(self):\n"
+          "        w = tf.Variable(tf.random.normal([3]))\n        with self.test_session() as sess:\n"
+          "            sess.run(tf.compat.v1.global_variables_initializer())\n")
+    from_parent = audit_json(tmp_path, "fold", "--select", "EA201,EA302")
+    from_inside = audit_json(repo, ".", "--select", "EA201,EA302", "--no-cache")
+    assert from_parent == [] and from_inside == []
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
