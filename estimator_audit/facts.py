@@ -967,13 +967,15 @@ def made_graph(context: ModuleContext, node: ast.expr) -> bool:
 
 def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
     """Whether code runs only when eager execution is off, in a module that never turns it off:
-    in the body of `if not tf.executing_eagerly():`, the `else` of `if tf.executing_eagerly():`,
+    in the body of `if not tf.executing_eagerly():`, the `else` of `if tf.executing_eagerly():`
+    (or of a project's `if compat.get_tf_behavior() == 2:`),
     or after `if tf.executing_eagerly(): return` (or raise, or a test's skipTest) in its block
     (dead on TensorFlow 2: the dual-mode tests of TF-GAN)."""
     memo = context.memo
     if "graph_mode_branches" not in memo:  # read once: most modules never test executing_eagerly
         text = context.source.text
-        memo["graph_mode_branches"] = "executing_eagerly" in text and not spells_eager_switch(text)
+        tested = EAGER_TEST_SPELLED.search(text) is not None
+        memo["graph_mode_branches"] = tested and not spells_eager_switch(text)
     if not memo["graph_mode_branches"]:
         return False
     path = [*ancestors, node]
@@ -981,13 +983,10 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
         if not isinstance(ancestor, ast.If):
             continue
         child = path[index + 1]
-        test, negated = ancestor.test, False
-        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-            test, negated = test.operand, True
-        if not (isinstance(test, ast.Call) and (context.qualified_name(test.func) or "").endswith(
-                "executing_eagerly")):
+        eager = eager_test(context, ancestor.test)
+        if eager is None:
             continue
-        branch = ancestor.body if negated else ancestor.orelse
+        branch = ancestor.orelse if eager else ancestor.body
         if any(child is statement for statement in branch):
             return True
     for index, ancestor in enumerate(path[:-1]):
@@ -997,6 +996,30 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
         if block is not None and any(eager_exit(context, earlier) for earlier in block[:block.index(child)]):
             return True
     return False
+
+
+# How programs test for TensorFlow 2 behaviour: `tf.executing_eagerly()`, `tf2.enabled()`, or a
+# project helper (`compat.get_tf_behavior() == 2`, TensorFlow Lite Model Maker's).
+EAGER_TEST_SPELLED = re.compile(r"executing_eagerly|tf2\.enabled|tf_behavior|tf2_behavior")
+TF_BEHAVIOR = re.compile(r"tf_behavior|tf2_behavior")
+
+
+def eager_test(context: ModuleContext, test: ast.expr) -> bool | None:
+    """True when an `if` test holds exactly when eager execution (TF2 behaviour) is on, False
+    when exactly when it is off, None when it tests something else."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = eager_test(context, test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Call):
+        name = context.qualified_name(test.func) or ast.unparse(test.func)
+        return True if name.endswith(("executing_eagerly", "tf2.enabled")) else None
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Call)
+            and TF_BEHAVIOR.search(ast.unparse(test.left.func))
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value in (1, 2)
+            and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        version_two = test.comparators[0].value == 2
+        return version_two if isinstance(test.ops[0], ast.Eq) else not version_two
+    return None
 
 
 def eager_exit(context: ModuleContext, statement: ast.stmt) -> bool:

@@ -167,6 +167,20 @@ class GraphUnderEager(Rule):
         Valid(
             """
             import tensorflow as tf
+            from lib import compat
+
+            def generate(dataset):
+                if compat.get_tf_behavior() == 2:  # the project's own test for TF2 behaviour
+                    yield from dataset.as_numpy_iterator()
+                else:
+                    element = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+                    with tf.compat.v1.Session() as sess:
+                        yield sess.run(element)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
 
             config = tf.compat.v1.ConfigProto()
             config.gpu_options.allow_growth = True
