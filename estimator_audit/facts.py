@@ -70,7 +70,8 @@ SESSION_CLASSES = frozenset(
     for tf in ("tensorflow", "tensorflow.compat.v1")
     for name in ("Session", "InteractiveSession", "train.MonitoredTrainingSession",
                  "train.MonitoredSession", "train.SingularMonitoredSession", "get_default_session",
-                 "train.Supervisor().managed_session", "train.Supervisor().prepare_or_wait_for_session")
+                 "train.Supervisor().managed_session", "train.Supervisor().prepare_or_wait_for_session",
+                 "train.Supervisor().PrepareSession")
 )
 TRAIN_AND_EVALUATE = frozenset(
     {"tensorflow.estimator.train_and_evaluate", "tensorflow.compat.v1.estimator.train_and_evaluate"}

@@ -96,6 +96,8 @@ from estimator_audit.v1api import (
     custom_estimator_entry,
 )
 
+UNSEEN = "unseen"  # an estimator whose kind the file does not show
+
 
 class CustomEstimator(CallRule):
     code = "EA102"
@@ -142,6 +144,16 @@ class CustomEstimator(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def run_fn(spec):  # which estimator the file does not show
+                tf.estimator.train_and_evaluate(spec["estimator"], spec["train_spec"], spec["eval_spec"])
+            """,
+            at=((4, 5),),
+            message="port the estimator it trains to Keras: a premade one is EA101's",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -276,16 +288,19 @@ class CustomEstimator(CallRule):
         return estimator_removed(self.context.settings.target)
 
     def premade_trained(self, call: ast.Call) -> str | None:
-        """The class of the premade estimator train_and_evaluate is given, when the file shows it."""
+        """The class of the premade estimator train_and_evaluate is given, when the file shows it;
+        UNSEEN when it does not show which estimator it is."""
         from estimator_audit.migrate.lookup import definition  # whole-program lookup, for these calls only
 
         given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "estimator"), None)
         found = definition(self.context, given) if isinstance(given, (ast.Name, ast.Attribute)) else None
         value, owner = (found.node, found.context) if found is not None else (given, self.context)
         if not isinstance(value, ast.Call):
-            return None
+            return UNSEEN  # `spec["estimator"]`, a parameter: which kind the file does not show
         info = estimator_class(owner.call_name(value))
-        return info.short_name if info is not None and info.premade else None
+        if info is None:
+            return UNSEEN  # made by a function of the program (`build_estimator(config)`)
+        return info.short_name if info.premade else None
 
     def message(self, name: str, node: ast.Call) -> str:
         entry = custom_estimator_entry(name) or name
@@ -300,9 +315,12 @@ class CustomEstimator(CallRule):
             f"Estimator to Keras APIs\" ({MIGRATION_GUIDE})"
         )
         premade = self.premade_trained(node) if name in TRAIN_AND_EVALUATE else None
-        if premade is not None:
+        if premade is not None and premade != UNSEEN:
             guide = (f"the estimator it trains is a premade {premade} (EA101 reports it; its Keras rewrite turns "
                      "this call into fit and evaluate)")
+        elif name in TRAIN_AND_EVALUATE and premade == UNSEEN:
+            guide = ("port the estimator it trains to Keras: a premade one is EA101's (its Keras rewrite turns this "
+                     f"call into fit and evaluate), a model_fn by hand following TensorFlow's guide ({MIGRATION_GUIDE})")
         if tf1_only_estimator(entry):
             return (f"{spelling} {what} of tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed "
                     f"tf.contrib); {guide}")

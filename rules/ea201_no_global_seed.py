@@ -452,6 +452,21 @@ class NoGlobalSeed(Rule):
             """
             import tensorflow as tf
 
+            def main(batches):
+                x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                loss = tf.reduce_sum(tf.matmul(x, tf.compat.v1.get_variable("w", [3, 1])))
+                trainer = tf.compat.v1.train.AdamOptimizer().minimize(loss)
+                sess = tf.compat.v1.train.Supervisor(logdir="/tmp/log").PrepareSession()  # Loom's
+                for batch in batches:
+                    sess.run([trainer, loss], {x: batch})
+            """,
+            at=((9, 9),),
+            message="runs a TF1 graph (sess.run)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             def variable_shapes(model):
                 with tf.Graph().as_default():  # thrown away: only its static shapes are read
                     model.build(tf.random.normal([8, 4]))
