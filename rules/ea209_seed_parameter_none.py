@@ -96,6 +96,17 @@ class SeedParameterNone(Rule):
     valid = (
         Valid(
             """
+            import numpy as np
+
+            def white_noise(time, noise_level=1, seed=None):
+                rnd = np.random.RandomState(seed)
+                return rnd.randn(len(time)) * noise_level
+
+            series = white_noise(np.arange(100), 5, seed=42)  # every call passes the seed
+            """
+        ),
+        Valid(
+            """
             from sklearn import linear_model
 
             def sparse_fit(x, y, random_state=None):  # cyclic selection never reads random_state
@@ -205,10 +216,28 @@ class SeedParameterNone(Rule):
                     if self.seeds_with(inner, parameter):
                         seeding[parameter] = inner
         for parameter, default in nones.items():
-            if parameter not in handled and parameter in seeding:
+            if parameter not in handled and parameter in seeding and not self.always_passed(node, parameter):
                 self.check(parameter, default, seeding[parameter])
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def always_passed(self, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str) -> bool:
+        """Whether every call of a module-level function that nothing else imports passes the
+        parameter (`white_noise(time, level, seed=42)`, a notebook's only call): the None default
+        is never used."""
+        if function not in self.context.tree.body or self.context.project.importers(self.context.source.path):
+            return False
+        positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        index = positional.index(parameter) if parameter in positional else None
+        calls = [node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
+                 and isinstance(node.func, ast.Name) and node.func.id == function.name]
+        uses = sum(isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(self.context.tree))
+        if not calls or uses != len(calls):
+            return False  # not called, or handed on somewhere (`map(noise, ...)`)
+        return all(any(k.arg == parameter for k in call.keywords)
+                   or (index is not None and len(call.args) > index and not any(
+                       isinstance(a, ast.Starred) for a in call.args[:index + 1]))
+                   for call in calls)
 
     def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:
         shown = ast.get_source_segment(self.context.source.text, seeding) or ""
