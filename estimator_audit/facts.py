@@ -151,6 +151,19 @@ def keras_member(name: str, module: str) -> tuple[str, str] | None:
     return None
 
 
+# Seeding calls whose seed argument, left out or None, reseeds from the operating system's entropy.
+ENTROPY_RESEEDABLE = frozenset({"numpy.random.seed", "random.seed"})
+
+
+def entropy_reseed(call: ast.Call, name: str) -> bool:
+    """`np.random.seed(None)`, `random.seed()`: a reseed from OS entropy, not a seed."""
+    if name not in ENTROPY_RESEEDABLE:
+        return False
+    seed = call.args[0] if call.args else next(
+        (k.value for k in call.keywords if k.arg in ("seed", "a")), None)  # random.seed(a=...)
+    return seed is None or is_none(seed)
+
+
 def has_seed(node: object) -> bool:
     """An argument that pins randomness: a seeded initializer call or a deterministic one."""
     if isinstance(node, ast.Constant):
@@ -206,6 +219,7 @@ class ModuleFacts:
         self.ancestry: dict[int, tuple[ast.AST, ...]] = {}
         self.resets: list[ast.Call] = []  # tf.reset_default_graph() calls
         self.graph_state: list[ast.Call] = []  # calls that make randomly initialised graph state
+        self.entropy_reseeds: list[ast.Call] = []  # `np.random.seed(None)`, `random.seed()`
 
     @property
     def builds_tf1_graph(self) -> bool:
@@ -341,7 +355,10 @@ class ModuleFacts:
         if isinstance(node.func, ast.Attribute) and node.func.attr == "run" and self.in_session_hook():
             return False  # a SessionRunHook runs ops in the session and graph its Estimator owns
         if name in SEEDING_CALLS:
-            self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
+            if entropy_reseed(node, name):
+                self.entropy_reseeds.append(node)  # `np.random.seed(None)`: seeds from the OS, undoing a seed
+            else:
+                self.seeding_calls.append(SeedingCall(node, name, SEEDING_CALLS[name]))
             return True
         if name in RESETS:
             self.resets.append(node)

@@ -450,6 +450,20 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            import numpy as np
+            import keras
+
+            def main(lines, model):
+                np.random.seed(10101)
+                np.random.shuffle(lines)
+                np.random.seed(None)  # back to OS entropy for the generator's augmentation
+                model.fit(np.array(lines), epochs=1)
+            """,
+            at=((8, 5),),
+            message="np.random.seed(None) at line 7 reseeds from the operating system's entropy",
+        ),
+        Invalid(
+            """
             import tensorflow as tf
 
             def main(batches):
@@ -959,6 +973,10 @@ class NoGlobalSeed(Rule):
                     f"keras.utils.set_random_seed({seed}) before building the model")
             statement, imports = seed_everything(self.context)
             fix = insert_where_it_runs(self.context, calls, "seed Python, NumPy and TensorFlow", statement, imports)
+        if facts.entropy_reseeds:
+            reseed = facts.entropy_reseeds[0]
+            what += (f" ({call_text(reseed)}(None) at {self.context.place(reseed.lineno)} reseeds from the "
+                     "operating system's entropy, undoing any seed set before it: remove it too)")
         library = imported_library(self.context, calls)
         # Trained in graphs the module makes itself: a seed set before (by the program that
         # imports it too) seeds another graph, and the seed goes first in each (not at import).
