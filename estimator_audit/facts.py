@@ -380,7 +380,7 @@ class ModuleFacts:
             self.uses_gradient_tape = True
             return False
         if (name is not None and name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
-                and not given_to_keras(self.context.ancestors, node, self.context.tree)):
+                and not given_to_keras(self.context.ancestors, node, self.context)):
             self.graph_calls.append(node)
         if name in TRAIN_AND_EVALUATE:
             self.training_calls.append(node)
@@ -873,19 +873,26 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     return None
 
 
-def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call, tree: ast.AST | None = None) -> bool:
+def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call, context: ModuleContext | None = None) -> bool:
     """`K.set_session(tf.Session(config=config))`: a session only handed to Keras 2's backend
     (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15). Also
-    `sess = tf.Session(config=config)` whose every use in the module (`tree`) is such a hand-over."""
+    `sess = tf.Session(config=config)` whose every use in the module is such a hand-over."""
     parent = ancestors[-1] if ancestors else None
-    if isinstance(parent, ast.Assign) and parent.value is node and tree is not None and (
+    if isinstance(parent, ast.Assign) and parent.value is node and context is not None and (
             len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
-        name = parent.targets[0].id
-        uses = [use for use in ast.walk(tree)
-                if isinstance(use, ast.Name) and use.id == name and isinstance(use.ctx, ast.Load)]
-        handed = {id(argument) for call in ast.walk(tree) if isinstance(call, ast.Call) and sets_session(call)
-                  for argument in call.args}
-        return bool(uses) and all(id(use) in handed for use in uses)
+        if "set_session" not in context.source.text:
+            return False
+        if "session_uses" not in context.memo:  # name -> (its reads, those handed to set_session)
+            handed = {id(argument) for call in ast.walk(context.tree) if isinstance(call, ast.Call)
+                      and sets_session(call) for argument in call.args}
+            uses: dict[str, list[int]] = {}
+            for use in ast.walk(context.tree):
+                if isinstance(use, ast.Name) and isinstance(use.ctx, ast.Load):
+                    uses.setdefault(use.id, []).append(id(use))
+            context.memo["session_uses"] = (uses, handed)
+        uses, handed = context.memo["session_uses"]
+        reads = uses.get(parent.targets[0].id, [])
+        return bool(reads) and all(read in handed for read in reads)
     return isinstance(parent, ast.Call) and node in parent.args and sets_session(parent)
 
 

@@ -541,7 +541,7 @@ class GraphUnderEager(Rule):
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return
                 if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
-                        given_to_keras(ancestors, node, self.context.tree)) or (
+                        given_to_keras(ancestors, node, self.context)) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
                                               or self.builds_in_session_graph(node))) or (
                         self.in_graph_mode_session_block()) or self.called_only_in_own_graph():
