@@ -873,7 +873,8 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     return None
 
 
-def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call, context: ModuleContext | None = None) -> bool:
+def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call,
+                   context: ModuleContext | None = None) -> bool:
     """`K.set_session(tf.Session(config=config))`: a session only handed to Keras 2's backend
     (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15). Also
     `sess = tf.Session(config=config)` whose every use in the module is such a hand-over."""

@@ -500,6 +500,25 @@ def version_test(context: ModuleContext, test: ast.expr) -> bool:
     return False
 
 
+def other_backend_branch(context: ModuleContext, test: ast.If, child: ast.AST) -> bool:
+    """Whether `child` is the branch Keras 2 ran on another backend: the body of `if
+    K.backend() == "theano":` (or the `else` of `== "tensorflow"`), which Keras 3's TensorFlow
+    backend never runs (Theano's `K.T` never existed under TensorFlow either)."""
+    compare = test.test
+    if not (isinstance(compare, ast.Compare) and len(compare.ops) == 1 and isinstance(compare.left, ast.Call)
+            and isinstance(compare.left.func, ast.Attribute) and compare.left.func.attr == "backend"
+            and (context.qualified_name(compare.left.func) or "").split(".", 1)[0] in API_ROOTS
+            and isinstance(compare.comparators[0], ast.Constant)
+            and isinstance(compare.comparators[0].value, str)):
+        return False
+    other = compare.comparators[0].value != "tensorflow"
+    if isinstance(compare.ops[0], ast.NotEq):
+        other = not other
+    elif not isinstance(compare.ops[0], ast.Eq):
+        return False
+    return any(child is statement for statement in (test.body if other else test.orelse))
+
+
 def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool:
     """Whether a statement list holding `child` leaves earlier on a version test (`if
     tf.__version__ >= "2": raise ...` at the top of a TF1-only function)."""
@@ -572,7 +591,7 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
             isinstance(ancestor, (ast.If, ast.IfExp))
             and child is not ancestor.test
             and version_test(context, ancestor.test)
-        ):
+        ) or (isinstance(ancestor, ast.If) and other_backend_branch(context, ancestor, child)):
             return True
     return graph_mode_only(context, context.ancestors, node)
 

@@ -250,6 +250,18 @@ class Keras2Only(SymbolReferenceRule):
     invalid = (
         Invalid(
             """
+            import keras.backend as K
+
+            def positions(n):
+                if K.backend() == "theano":  # Keras 2's Theano backend: never run on Keras 3
+                    return K.T.arange(n)
+                return K.arange(n)
+            """,
+            at=((6, 12),),
+            message="keras.backend.arange does not exist in Keras 3",
+        ),
+        Invalid(
+            """
             import keras
 
             def train(model, x, y, log_dir):
