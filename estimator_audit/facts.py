@@ -64,6 +64,8 @@ KERAS_MODEL_FACTORIES = frozenset(
     for name in ("Sequential", "Model", "models.Sequential", "models.Model", "models.load_model",
                  "saving.load_model", "models.clone_model")
 )
+# Libraries whose estimators have a fit of their own.
+OTHER_ML_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "gensim"})
 KERAS_TRAINING_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
 SESSION_CLASSES = frozenset(
     f"{tf}.{name}"
@@ -564,6 +566,13 @@ class ModuleFacts:
         helpers = memo["seeded_test_helpers"]
         return ALL_RNGS if any(id(a) in helpers for a in self.context.ancestors[:2]) else frozenset()
 
+    def in_other_library_class(self) -> bool:
+        """Whether the walk is in a class derived from another ML library's (scikit-learn's
+        BaseEstimator, TransformerMixin): its own fit is that library's, not Keras's."""
+        cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.ClassDef)), None)
+        roots = {(self.context.qualified_name(base) or "").split(".", 1)[0] for base in cls.bases} if cls else set()
+        return bool(roots & OTHER_ML_LIBRARIES)
+
     def delegates(self, method: str) -> bool:
         """Whether the walk is in a method of the same name of a class (tflearn's
         VocabularyProcessor.fit calling the wrapped processor's fit): the call is what that
@@ -576,6 +585,8 @@ class ModuleFacts:
         if method in KERAS_TRAINING_METHODS:
             if self.delegates(method):
                 return False  # a wrapper class's own fit() handing on to the object it wraps: library code
+            if isinstance(receiver, ast.Name) and receiver.id == "self" and self.in_other_library_class():
+                return False  # `self.fit(X, y)` in a scikit-learn transformer (anago's IndexTransformer)
             # A receiver the file does not show (`model = build()`, `self.model`) is taken to be
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
             return (name is None or owner in KERAS_MODEL_FACTORIES) and self.context.imports_tensorflow()

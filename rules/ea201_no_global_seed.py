@@ -147,6 +147,20 @@ class NoGlobalSeed(Rule):
     valid = (
         Valid(
             """
+            import keras
+            from sklearn.base import BaseEstimator, TransformerMixin
+
+            class IndexTransformer(BaseEstimator, TransformerMixin):
+                def fit(self, X, y):
+                    self.vocab = sorted(set(X))
+                    return self
+
+                def fit_transform(self, X, y=None):
+                    return self.fit(X, y).transform(X, y)  # scikit-learn's fit: builds a vocabulary
+            """
+        ),
+        Valid(
+            """
             import numpy as np
             import tensorflow as tf
             from tensorflow.contrib.tensorboard.plugins import projector
