@@ -570,8 +570,10 @@ class ModuleFacts:
         """Whether the walk is in a class derived from another ML library's (scikit-learn's
         BaseEstimator, TransformerMixin): its own fit is that library's, not Keras's."""
         cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.ClassDef)), None)
-        roots = {(self.context.qualified_name(base) or "").split(".", 1)[0] for base in cls.bases} if cls else set()
-        return bool(roots & OTHER_ML_LIBRARIES)
+        if cls is None:
+            return False
+        return bool({(self.context.qualified_name(base) or "").split(".", 1)[0] for base in cls.bases}
+                    & OTHER_ML_LIBRARIES)
 
     def delegates(self, method: str) -> bool:
         """Whether the walk is in a method of the same name of a class (tflearn's
