@@ -866,6 +866,14 @@ def importer_seeds(context: ModuleContext) -> bool:
     return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_seed, seeds_tensorflow)
 
 
+def test_module(path: str) -> bool:
+    """`test_conv.py`, `conv_test.py`, or a module under a `tests/` folder."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (name.startswith("test_") or name.endswith("_test.py")
+            or any(part in ("tests", "test") for part in parts[:-1]))
+
+
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
     """Who imports the module, when it is a library: it has no `__main__` block, trains only
     inside functions and classes, and other modules of the program import it ("train.py imports
@@ -875,8 +883,8 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     ancestry = context.facts.ancestry
     if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
         return None  # it trains as it runs: a script
-    if "__main__" in context.source.text:
-        return None
+    if "__main__" in context.source.text or test_module(context.source.path):
+        return None  # a script, or tests a runner imports one by one (not a library programs import)
     importers = context.project.importers(context.source.path)
     if importers:
         return f"{os.path.basename(importers[0])} imports this module"

@@ -524,6 +524,19 @@ def test_absolute_imports_of_a_tree_without_packages_resolve_from_its_repository
     assert from_parent == [] and from_inside == []
 
 
+def test_a_test_module_in_a_tests_package_is_not_a_library(tmp_path: Path) -> None:
+    """Seen in keras-bert: tests/layers/test_conv.py, in a package only the test runner imports,
+    was told to seed "where the program starts (this module belongs to the package `layers`)"."""
+    write(tmp_path, "tests/__init__.py", "")
+    write(tmp_path, "tests/layers/__init__.py", "")
+    write(tmp_path, "tests/layers/test_conv.py",
+          "import unittest\nimport numpy as np\nimport keras\n\n\nclass TestConv(unittest.TestCase):\n"
+          "    def test_fit(self):\n        model = keras.Sequential([keras.layers.Dense(2)])\n"
+          "        model.fit(np.ones((8, 3)), np.ones((8, 2)))\n")
+    [finding] = audit_json(tmp_path, "tests", "--select", "EA201")
+    assert "where the program starts" not in finding["message"] and finding["fix"] is not None
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
