@@ -1106,8 +1106,9 @@ BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for n
                                                             "critical", "flush"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
-HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|Graph|"
-                      r"set_random_seed|random\.set_seed|train\.Saver|train\.latest_checkpoint)\b")
+HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|Graph|"
+                      r"cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"
+                      r"train\.latest_checkpoint)\b")
 
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

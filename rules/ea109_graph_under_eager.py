@@ -166,6 +166,16 @@ class GraphUnderEager(Rule):
     valid: ClassVar[tuple[Valid, ...]] = (
         Valid(
             """
+            import tensorflow.compat.v1 as tf
+
+            def main():
+                resolver = tf.distribute.cluster_resolver.TPUClusterResolver("")  # builds no op
+                with tf.Session(target=resolver.master(), config=tf.ConfigProto()) as sess:
+                    sess.run(tf.constant(1))
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
             from lib import compat
 
