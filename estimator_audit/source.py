@@ -21,9 +21,9 @@ from functools import cached_property
 from estimator_audit.findings import Span
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
-# IPython syntax that is not Python: line magics, shell escapes, help queries and a lone `;`
+# IPython syntax that is not Python: line magics, shell escapes, help queries (`obj?`, `??obj`), a lone `;`
 # line (an autocall escape IPython runs as `("")`).
-MAGIC_LINE = re.compile(r"^\s*(?:[%!]|;\s*$|[\w.]+\s*=\s*[%!])|^\s*[\w.]+\?{1,2}\s*$")
+MAGIC_LINE = re.compile(r"^\s*(?:[%!]|;\s*$|[\w.]+\s*=\s*[%!])|^\s*(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")
 # Cell magics whose body IPython runs as Python (it times or captures it).
 PYTHON_CELL_MAGIC = re.compile(r"^%%(?:time|timeit|capture|prun)\b")
 # Datalab's single-% cell magics: the rest of the cell is shell, SQL, YAML or a file's text.

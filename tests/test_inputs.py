@@ -105,6 +105,7 @@ def test_notebook_cells_magics_and_bad_cells(tmp_path: Path) -> None:
         ("code", "%%bash\necho os.environ['PYTHONHASHSEED'] = '0'"),
         ("code", "for i in range(3):\n    %time print(i)\nprint 'python 2'"),
         ("code", "tf.estimator.DNNClassifier?\nos.environ['PYTHONHASHSEED'] = '0'"),
+        ("code", "?inspector.model_type\n??os.path"),
     ])
     result = audit_path(str(notebook), Settings())
     assert [(f.cell, f.line, f.column, f.code) for f in result.findings] == [
