@@ -1106,8 +1106,8 @@ BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for n
                                                             "critical", "flush"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
 # TensorFlow calls that make no graph node.
-HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|Graph|"
-                      r"cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"
+HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|"
+                      r"Graph|cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"
                       r"train\.latest_checkpoint)\b")
 
 
