@@ -200,6 +200,7 @@ from estimator_audit.tfsymbols import (
     rename_fix,
     reorder,
     replacement,
+    spelled_v2,
     spelling,
     tf2_rename,
     tf_api,
@@ -246,6 +247,16 @@ DATASET_V1_METHODS = frozenset({"make_one_shot_iterator", "make_initializable_it
 MAX_DATASET_HOPS = 12  # assignments and transformations followed back to where a dataset was made
 
 
+# Names tf.compat.v2 has that tf lacks (TF 2.21: dir(tf.compat.v2) - dir(tf)), as the resolver
+# spells them (it folds compat.v2 into tensorflow).
+COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
+
+
+# Names tf.compat.v2 has that tf lacks (TF 2.21: dir(tf.compat.v2) - dir(tf)), as the resolver
+# spells them (it folds compat.v2 into tensorflow).
+COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
+
+
 class MissingSymbol(SymbolReferenceRule):
     packages = ("tensorflow.",)
     code = "EA106"
@@ -257,6 +268,14 @@ class MissingSymbol(SymbolReferenceRule):
     defers_to = ("EA101", "EA102", "EA103", "EA104", "EA105", "EA107", "EA108")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow.compat.v2 as tf
+
+            def main():
+                tf.enable_v2_behavior()  # the one name tf.compat.v2 adds to tf
+            """
+        ),
         Valid(
             """
             import tensorflow.compat.v1 as tf
@@ -652,6 +671,8 @@ class MissingSymbol(SymbolReferenceRule):
             return
         if reference.qualified.startswith("tensorflow.keras.") and picks_keras2(self.context, reference.node):
             return
+        if reference.qualified in COMPAT_V2_ONLY and spelled_v2(self.context, reference.node):
+            return  # `import tensorflow.compat.v2 as tf; tf.enable_v2_behavior()`: compat.v2 has it
         if guarded(self.context, reference.node, errors):
             return
         self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference))
