@@ -1,7 +1,9 @@
 """
 ## What it does
 In a module that builds a TF1 graph (it runs a session, makes placeholders or switches to graph
-mode), or that a module building one imports (its layers run in that graph), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary.scalar`,
+mode), or that a module building one imports (its layers run in that graph) and that is TF1 code
+itself (it names a symbol TF2 lacks or spells the TF1 API: a TF2 library a legacy script imports
+keeps TF2's meaning), flags TF 1.x names that TensorFlow 2 kept for another object: `tf.summary.scalar`,
 `histogram`, `image`, `audio` and `text` (TF2's summary ops), `tf.where`, `tf.nn.ctc_loss`,
 `tf.saved_model.load`, the initializer classes (`tf.zeros_initializer`,
 `tf.random_normal_initializer`, ...), `tf.losses.Reduction`: the names TensorFlow's own
@@ -78,6 +80,7 @@ is), in a module that runs as a TF1 graph program.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -90,6 +93,7 @@ from estimator_audit.tfsymbols import (
     SymbolReferenceRule,
     changed_meaning,
     guarded,
+    missing,
     spelled_v2,
     spelling,
     v1_keywords,
@@ -97,6 +101,12 @@ from estimator_audit.tfsymbols import (
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
+
+
+# What TF1 code spells: a module that spells none of it is TF2 code, even when a TF1 graph
+# program imports it (its `tf.where` means TF2's; TF-Agents' library under a legacy script).
+TF1_SPELLED = re.compile(r"compat\.v1|placeholder|Session|get_variable|variable_scope|tf\.layers\.|"
+                         r"tf\.contrib|GraphKeys|global_variables|tf\.train\.\w+Optimizer|tf\.losses\.")
 
 
 @dataclass(frozen=True)
@@ -650,8 +660,11 @@ class TF1MeaningChanged(SymbolReferenceRule):
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
         self.pending: list[Pending] = []
+        self.names_tf1_api = False  # the module names a symbol TF2 lacks (`tf.sparse_tensor_dense_matmul`)
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
+        if not self.names_tf1_api and reference.qualified.startswith("tensorflow"):
+            self.names_tf1_api = missing(reference.qualified, self.target) is not None
         found = changed_meaning(reference.qualified, self.target)
         if found is None:
             self.check_keywords(reference)
@@ -750,6 +763,11 @@ class TF1MeaningChanged(SymbolReferenceRule):
                   (Edit(EditAction.REPLACE, self.context.span(call.func), text=text),)) if text else None
         return new, fix
 
+    def tf1_code(self) -> bool:
+        """Whether the module is TF1 code: it names a symbol TF2 lacks or spells the TF1 API. One
+        that does neither is TF2 code even when a TF1 graph program imports it."""
+        return self.names_tf1_api or TF1_SPELLED.search(self.context.source.text) is not None
+
     def add(self, pending: Pending) -> None:
         """Keep a finding for `finish`, unless the code runs on one TensorFlow version only, by the
         program's own test (checked here, where the walk knows the node's ancestors)."""
@@ -758,7 +776,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
 
     def finish(self) -> None:
         graph = self.context.facts.builds_tf1_graph or (
-            any(not pending.anywhere for pending in self.pending) and importer_builds_tf1_graph(self.context))
+            any(not pending.anywhere for pending in self.pending) and self.tf1_code()
+            and importer_builds_tf1_graph(self.context))
         for pending in self.pending:
             if graph or pending.anywhere:
                 self.report(pending.node, pending.message, pending.fix)

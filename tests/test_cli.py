@@ -537,6 +537,21 @@ def test_a_test_module_in_a_tests_package_is_not_a_library(tmp_path: Path) -> No
     assert "where the program starts" not in finding["message"] and finding["fix"] is not None
 
 
+def test_a_tf2_module_a_tf1_script_imports_keeps_its_tf2_meaning(tmp_path: Path) -> None:
+    """Seen in tensorflow/agents: TF2 library modules (no TF1 API anywhere) imported by a legacy
+    Session script; their `tf.where` means TF2's. A module spelling TF1 code is still judged."""
+    write(tmp_path, "linalg.py", "import tensorflow as tf\n\n\ndef masked(mask, x, y):\n"
+                                 "    return tf.where(mask, x, y)\n")
+    write(tmp_path, "train_eval.py", "import tensorflow as tf\nimport linalg\n\n"
+                                     "x = tf.compat.v1.placeholder(tf.float32, [3])\n"
+                                     "with tf.compat.v1.Session() as sess:\n"
+                                     "    sess.run(linalg.masked(x > 0, x, -x), {x: [1.0, -2.0, 3.0]})\n")
+    assert audit_json(tmp_path, "linalg.py", "--select", "EA110") == []
+    write(tmp_path, "linalg.py", "import tensorflow as tf\n\n\ndef masked(mask, x, y):\n"
+                                 "    tf.compat.v1.add_to_collection('masks', mask)\n    return tf.where(mask, x, y)\n")
+    assert [f["code"] for f in audit_json(tmp_path, "linalg.py", "--select", "EA110", "--no-cache")] == ["EA110"]
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
@@ -612,12 +627,13 @@ def test_tf1_calls_in_a_library_of_a_graph_program_are_read_as_tf1(tmp_path: Pat
     and optimizer.py passes `targets=`; neither builds a graph, train.py does (sessions,
     placeholders). TF2 would read the keep probability as the drop rate."""
     write(tmp_path, "layers.py",
-        "import tensorflow as tf\n\n\ndef dense(x, w, dropout):\n    return tf.matmul(tf.nn.dropout(x, 1 - dropout), w)\n")
+        "import tensorflow as tf\nFLAGS = tf.app.flags.FLAGS\n\n\ndef dense(x, w, dropout):\n"
+        "    return tf.matmul(tf.nn.dropout(x, 1 - dropout), w)\n")
     write(tmp_path, "train.py",
         "import tensorflow as tf\nimport layers\n\nx = tf.placeholder(tf.float32, [None, 4])\n"
         "h = layers.dense(x, w, 0.1)\nsess = tf.Session()\n")
     findings = audit_json(tmp_path, "layers.py", "--select", "EA110")
-    assert [(f["line"], f["code"]) for f in findings] == [(5, "EA110")]
+    assert [(f["line"], f["code"]) for f in findings] == [(6, "EA110")]
 
 
 def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: Path) -> None:
@@ -631,7 +647,7 @@ def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: P
         "optimizer_factory = {'adam': create_adam_optimizer}\n")
     write(tmp_path, "wavenet/model.py",
         "import tensorflow as tf\n\n\nclass WaveNetModel:\n    def loss(self, x):\n"
-        "        tf.summary.scalar('loss', x)\n        return x\n")
+        "        tf.summary.scalar('loss', x)\n        return tf.to_float(x)\n")
     write(tmp_path, "train.py",
         "import tensorflow as tf\nfrom wavenet import WaveNetModel, optimizer_factory\n\n"
         "optimizer = optimizer_factory['adam'](learning_rate=0.001, momentum=0.9)\n"
