@@ -500,6 +500,15 @@ def version_test(context: ModuleContext, test: ast.expr) -> bool:
     return False
 
 
+def tested_before(context: ModuleContext, ancestor: ast.AST, child: ast.AST) -> bool:
+    """`hasattr(tf.keras.optimizers, "experimental") and isinstance(o, ...experimental...)`: an
+    operand of `and` that runs only after a version test earlier in it."""
+    if not (isinstance(ancestor, ast.BoolOp) and isinstance(ancestor.op, ast.And)
+            and child in ancestor.values):
+        return False
+    return any(version_test(context, value) for value in ancestor.values[:ancestor.values.index(child)])
+
+
 def other_backend_branch(context: ModuleContext, test: ast.If, child: ast.AST) -> bool:
     """Whether `child` is the branch Keras 2 ran on another backend: the body of `if
     K.backend() == "theano":` (or the `else` of `== "tensorflow"`), which Keras 3's TensorFlow
@@ -592,6 +601,8 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
             and child is not ancestor.test
             and version_test(context, ancestor.test)
         ) or (isinstance(ancestor, ast.If) and other_backend_branch(context, ancestor, child)):
+            return True
+        if tested_before(context, ancestor, child):
             return True
     return graph_mode_only(context, context.ancestors, node)
 

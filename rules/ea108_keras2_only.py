@@ -178,6 +178,15 @@ class Keras2Only(SymbolReferenceRule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+
+            def is_experimental(optimizer):  # the second operand runs only where the first holds
+                return hasattr(tf.keras.optimizers, "experimental") and isinstance(
+                    optimizer, tf.keras.optimizers.experimental.Optimizer)
+            """
+        ),
+        Valid(
+            """
             import keras
 
             def export(model, output_path):
