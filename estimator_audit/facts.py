@@ -1036,6 +1036,9 @@ def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: 
         branch = ancestor.orelse if eager else ancestor.body
         if any(child is statement for statement in branch):
             return True
+    if any(isinstance(ancestor, ast.ClassDef) and skips_when_eager(context, ancestor)
+           for ancestor in path[:-1]):
+        return True  # a test class whose setUp skips every test when eager (TF-Agents' session tests)
     for index, ancestor in enumerate(path[:-1]):
         child = path[index + 1]
         fields = [getattr(ancestor, field, None) for field in ("body", "orelse", "finalbody")]
@@ -1067,6 +1070,13 @@ def eager_test(context: ModuleContext, test: ast.expr) -> bool | None:
         version_two = test.comparators[0].value == 2
         return version_two if isinstance(test.ops[0], ast.Eq) else not version_two
     return None
+
+
+def skips_when_eager(context: ModuleContext, cls: ast.ClassDef) -> bool:
+    """A test class whose setUp leaves (`self.skipTest(...)`) when eager execution is on."""
+    return any(eager_exit(context, statement) for method in cls.body
+               if isinstance(method, FUNCTION_DEFS) and method.name in SET_UP_METHODS
+               for statement in method.body)
 
 
 def eager_exit(context: ModuleContext, statement: ast.stmt) -> bool:

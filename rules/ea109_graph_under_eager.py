@@ -166,6 +166,22 @@ class GraphUnderEager(Rule):
     valid: ClassVar[tuple[Valid, ...]] = (
         Valid(
             """
+            import tensorflow as tf
+
+            class SessionUtilsTest(tf.test.TestCase):
+                def setUp(self):
+                    super().setUp()
+                    if tf.executing_eagerly():
+                        self.skipTest("graph mode only")  # every test skipped on TensorFlow 2
+
+                def test_session(self):
+                    x = tf.compat.v1.placeholder(tf.float32, [2])
+                    with tf.compat.v1.Session() as sess:
+                        sess.run(x, {x: [1.0, 2.0]})
+            """
+        ),
+        Valid(
+            """
             import tensorflow.compat.v1 as tf
 
             def main():
