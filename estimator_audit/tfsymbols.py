@@ -421,6 +421,26 @@ def chain_base(context: ModuleContext, chain: ast.expr) -> str | None:
     return None if base is None or "()" in base else base
 
 
+POSTPONED_ANNOTATIONS = re.compile(r"^from\s+__future__\s+import[^\n]*\bannotations\b", re.MULTILINE)
+
+
+def never_evaluated(context: ModuleContext, node: ast.Attribute) -> bool:
+    """Whether Python never evaluates the chain: an annotation of a variable inside a function
+    (`self.f: tf.io.gfile.GFile = None`, PEP 526), or any annotation under `from __future__ import
+    annotations`."""
+    def inside(annotation: ast.expr | None) -> bool:
+        return annotation is not None and any(n is node for n in ast.walk(annotation))
+
+    variable = any(isinstance(a, ast.AnnAssign) and inside(a.annotation) for a in context.ancestors)
+    if variable and any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in context.ancestors):
+        return True
+    if not POSTPONED_ANNOTATIONS.search(context.source.text):
+        return False
+    return variable or any((isinstance(a, ast.arg) and inside(a.annotation))
+                           or (isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and inside(a.returns))
+                           for a in context.ancestors)
+
+
 def attribute_reference(context: ModuleContext, node: ast.Attribute,
                         roots: tuple[str, ...]) -> Reference | None:
     """The whole chain `a.b.c` when `node` is its outermost attribute and it starts at a name
@@ -432,7 +452,7 @@ def attribute_reference(context: ModuleContext, node: ast.Attribute,
     parent = context.ancestors[-1] if context.ancestors else None
     if isinstance(parent, ast.Attribute) and parent.value is node:
         return None
-    if not isinstance(node.ctx, ast.Load):
+    if not isinstance(node.ctx, ast.Load) or never_evaluated(context, node):
         return None
     base = chain_base(context, node)
     if base is None or not base.startswith(roots):

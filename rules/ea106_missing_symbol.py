@@ -270,6 +270,15 @@ class MissingSymbol(SymbolReferenceRule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+
+            class BlobReader:
+                def __init__(self):
+                    self.file: tf.io.gfile.Gfile = None  # a local annotation: never evaluated
+            """
+        ),
+        Valid(
+            """
             import tensorflow.compat.v2 as tf
 
             def main():
