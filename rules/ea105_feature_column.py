@@ -138,6 +138,17 @@ class FeatureColumn(Rule):
     valid = (
         Valid(
             """
+            import os
+            os.environ["TF_USE_LEGACY_KERAS"] = "1"
+            import tensorflow as tf
+            import tf_keras
+
+            columns = [tf.feature_column.numeric_column("x")]
+            features = tf_keras.layers.DenseFeatures(columns)  # Keras 2 still has the layer
+            """
+        ),
+        Valid(
+            """
             def numeric_column(key):
                 return {"key": key}
 
@@ -280,6 +291,7 @@ class FeatureColumn(Rule):
         # (call, message, fix), reported once the module's consumers of columns are known
         self.pending: list[tuple[ast.Call, str, Fix | None]] = []
         self.foreign: str | None = None  # a consumer of TensorFlow's own columns the module calls
+        self.keras2_consumer = False  # it hands them to Keras 2's DenseFeatures (tf_keras), which has it
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
@@ -287,8 +299,12 @@ class FeatureColumn(Rule):
             self.pending.append((node, self.message(name, node), self.fix(name, node)))
         if self.foreign is None:
             self.foreign = foreign_consumer(name, node)
+        if name is not None and name.startswith("tf_keras.") and name.rsplit(".", 1)[-1] in FOREIGN_CONSUMERS:
+            self.keras2_consumer = True
 
     def finish(self) -> None:
+        if self.keras2_consumer:
+            return  # the program chose Keras 2 (tf_keras), whose DenseFeatures reads TensorFlow's columns
         converts = [fix for _, _, fix in self.pending if fix is not None and fix.safety is FixSafety.UNSAFE]
         if self.foreign is None and converts:
             from estimator_audit.migrate.rewrite import unmigrated_nearby  # only files with columns
