@@ -76,7 +76,10 @@ SAME_COMPUTATION = {"tensorflow.nn.softmax_cross_entropy_with_logits_v2":
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
 # Calls that make variables: in code the model runs on every call, they would make new ones.
 VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
-                   "tensorflow.compat.v1.layers.", "tensorflow.contrib.", "tensorflow.keras.layers.",
+                   "tensorflow.compat.v1.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.rnn.",
+                   "tensorflow.contrib.slim.", "tensorflow.contrib.framework.get_or_create_global_step",
+                   "tensorflow.contrib.framework.model_variable", "tensorflow.contrib.framework.variable",
+                   "tensorflow.keras.layers.",
                    "tensorflow.nn.rnn_cell.", "tensorflow.compat.v1.nn.rnn_cell.",
                    "tensorflow.keras.Sequential", "tensorflow.keras.Model")
 # TF1 keywords TensorFlow 2 renamed, meaning the same (tf_upgrade_v2 renames them so).
