@@ -591,7 +591,9 @@ class ModuleFacts:
                 return False  # `self.fit(X, y)` in a scikit-learn transformer (anago's IndexTransformer)
             # A receiver the file does not show (`model = build()`, `self.model`) is taken to be
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
-            return (name is None or owner in KERAS_MODEL_FACTORIES) and self.context.imports_tensorflow()
+            keras_model = name is None or owner in KERAS_MODEL_FACTORIES or (
+                owner is not None and program_function(self.context, owner))  # `model = get_model()`
+            return keras_model and self.context.imports_tensorflow()
         if method == "train":
             if isinstance(receiver, ast.Call) and getattr(receiver.func, "id", None) == "super":
                 return False  # an Estimator subclass's own train() handing on to its base: library code
@@ -864,6 +866,19 @@ def importer_seeds(context: ModuleContext) -> bool:
     (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
     before it calls the model and data modules)."""
     return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_seed, seeds_tensorflow)
+
+
+def program_function(context: ModuleContext, qualified: str) -> bool:
+    """Whether a qualified name is a function of the program (`model.get_model`, imported from
+    its own module): what it returns (`model = get_model()`) is as unknown as a parameter, not
+    another library's object."""
+    project = context.project
+    found = project.locate(context.source.path, qualified)
+    if found is None or len(found[1]) != 1:
+        return False
+    module = project.context(found[0])
+    return module is not None and any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                                      and node.name == found[1][0] for node in module.tree.body)
 
 
 def test_module(path: str) -> bool:

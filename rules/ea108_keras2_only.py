@@ -90,7 +90,7 @@ import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import KERAS_MODEL_FACTORIES, receiver_class
+from estimator_audit.facts import KERAS_MODEL_FACTORIES, program_function, receiver_class
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
@@ -524,6 +524,8 @@ class Keras2Only(SymbolReferenceRule):
         if name is None:
             return self.context.imports_any(("tensorflow", "keras")) and method not in self.defined()
         owner = receiver_class(name)
+        if owner is not None and program_function(self.context, owner):
+            return self.context.imports_any(("tensorflow", "keras"))  # `get_model().fit`: the program's own builder
         return owner in KERAS_MODEL_FACTORIES and not owner.startswith("tf_keras.")
 
     def defined(self) -> frozenset[str]:

@@ -552,6 +552,17 @@ def test_a_tf2_module_a_tf1_script_imports_keeps_its_tf2_meaning(tmp_path: Path)
     assert [f["code"] for f in audit_json(tmp_path, "linalg.py", "--select", "EA110", "--no-cache")] == ["EA110"]
 
 
+def test_a_model_a_function_of_another_module_returns_is_a_keras_model(tmp_path: Path) -> None:
+    """Seen in yu4u/age-gender-estimation: `model = get_model()`, imported from the program's own
+    module, then `model.fit_generator(...)`: Keras 3 has no fit_generator, and it trains."""
+    write(tmp_path, "model.py", "from keras.models import Model\nfrom keras.layers import Dense, Input\n\n\n"
+                                "def get_model():\n    x = Input((3,))\n    return Model(x, Dense(1)(x))\n")
+    write(tmp_path, "train.py", "import keras\nfrom model import get_model\n\n\ndef main(batches):\n"
+                                "    model = get_model()\n    model.fit_generator(batches, steps_per_epoch=10)\n")
+    findings = audit_json(tmp_path, "train.py", "--select", "EA108,EA201")
+    assert sorted(f["code"] for f in findings) == ["EA108", "EA201"]
+
+
 def test_a_library_module_of_a_program_that_seeds_is_not_told_to_seed(tmp_path: Path) -> None:
     """Seen in openai/glow: model.py trains inside functions; train.py, which imports it, calls
     tf.set_random_seed before building the graph."""
