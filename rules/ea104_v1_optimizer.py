@@ -240,6 +240,16 @@ class TF1Optimizer(CallRule):
         Valid(
             """
             import tensorflow as tf
+            from agents import ppo_agent
+
+            class ActorDistAgent(ppo_agent.PPOAgent):
+                def __init__(self, actor_net):
+                    super().__init__(actor_net=actor_net, optimizer=tf.compat.v1.train.AdamOptimizer())  # the base uses it
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             from gan_estimator import get_estimator_spec  # the program's code in another module
 
             class GANEstimatorTest(tf.test.TestCase):
@@ -665,12 +675,24 @@ class TF1Optimizer(CallRule):
                 name.rsplit(".", 1)[-1] in GRAPH_ONLY):
             self.tf1_code = True
         if (name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name))) or (
-                name is None and isinstance(node.func, ast.Name) and self.minimizes()):
+                name is None and isinstance(node.func, ast.Name) and self.minimizes()) or self.to_base_class(node):
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 value = value.value if isinstance(value, ast.Starred) else value
                 self.note_used(value)
                 if isinstance(value, ast.Name):
                     self.used_as_tf1.add(f"{value.id}()")  # `optimizer_fn=make`: what make returns
+
+    def to_base_class(self, node: ast.Call) -> bool:
+        """`super().__init__(..., optimizer=opt)` in a class whose bases are not Keras's: the
+        base class (TF-Agents' agents) decides what to do with it, out of this file's sight."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "__init__" and isinstance(func.value, ast.Call)
+                and isinstance(func.value.func, ast.Name) and func.value.func.id == "super"):
+            return False
+        cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.ClassDef)), None)
+        return cls is not None and not any(
+            (self.context.qualified_name(base) or "").split(".", 1)[0] in ("keras", "tensorflow", "tf_keras")
+            for base in cls.bases)
 
     def minimizes(self) -> bool:
         """Whether the module calls `minimize` or `compute_gradients` on something: its own
