@@ -192,6 +192,7 @@ the program computes what it did and, in graph mode (EA109), runs on TensorFlow 
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 import sys
 from dataclasses import dataclass
@@ -237,6 +238,16 @@ class TF1Optimizer(CallRule):
     triggers = ("Optimizer",)
     fix_safety = FixSafety.UNSAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def check_training(agent_class, network):  # a test parametrised by the agent's class
+                optimizer = tf.compat.v1.train.GradientDescentOptimizer(learning_rate=0.1)
+                agent = agent_class(network, optimizer=optimizer)
+                return agent.train()
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -675,12 +686,20 @@ class TF1Optimizer(CallRule):
                 name.rsplit(".", 1)[-1] in GRAPH_ONLY):
             self.tf1_code = True
         if (name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name))) or (
-                name is None and isinstance(node.func, ast.Name) and self.minimizes()) or self.to_base_class(node):
+                name is None and isinstance(node.func, ast.Name) and (self.minimizes() or self.unseen_callee(node.func))
+        ) or self.to_base_class(node):
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 value = value.value if isinstance(value, ast.Starred) else value
                 self.note_used(value)
                 if isinstance(value, ast.Name):
                     self.used_as_tf1.add(f"{value.id}()")  # `optimizer_fn=make`: what make returns
+
+    def unseen_callee(self, func: ast.Name) -> bool:
+        """A callable the file does not define (`agent_class(..., optimizer=opt)`, a test's
+        parameter, a `functools.partial` of one): what it does with the optimizer is not shown."""
+        defined = {node.name for node in ast.walk(self.context.tree)
+                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        return func.id not in defined and func.id not in self.context.module_bindings and func.id not in BUILTINS
 
     def to_base_class(self, node: ast.Call) -> bool:
         """`super().__init__(..., optimizer=opt)` in a class whose bases are not Keras's: the
@@ -835,6 +854,9 @@ class Pending:
     holders: tuple[str, ...]  # names the optimizer is stored under
     returned_by: str | None  # the function returning it
     framework: str | None = None  # the outside base class of the class whose method returns it
+
+
+BUILTINS = frozenset(dir(builtins))  # `print(opt)` hands it to no optimizer consumer
 
 
 def callee_name(node: ast.Call) -> str | None:
