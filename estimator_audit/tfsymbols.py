@@ -434,7 +434,9 @@ def never_evaluated(context: ModuleContext, node: ast.Attribute) -> bool:
     variable = any(isinstance(a, ast.AnnAssign) and inside(a.annotation) for a in context.ancestors)
     if variable and any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in context.ancestors):
         return True
-    if not POSTPONED_ANNOTATIONS.search(context.source.text):
+    if "postponed_annotations" not in context.memo:  # read once a module: asked for every chain
+        context.memo["postponed_annotations"] = POSTPONED_ANNOTATIONS.search(context.source.text) is not None
+    if not context.memo["postponed_annotations"]:
         return False
     return variable or any((isinstance(a, ast.arg) and inside(a.annotation))
                            or (isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and inside(a.returns))
@@ -552,11 +554,17 @@ def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool
     """Whether a statement list holding `child` leaves earlier on a version test (`if
     tf.__version__ >= "2": raise ...` at the top of a TF1-only function)."""
     body = getattr(owner, "body", None)
-    if not isinstance(body, list) or child not in body:
+    if not isinstance(body, list):
         return False
-    return any(isinstance(statement, ast.If) and not statement.orelse and statement.body
-               and isinstance(statement.body[-1], (ast.Raise, ast.Return))
-               and version_test(context, statement.test) for statement in body[:body.index(child)])
+    exits = context.memo.setdefault("version_exits", {})  # id(owner) -> (index of its first exit, positions)
+    if id(owner) not in exits:
+        first = next((index for index, statement in enumerate(body)
+                      if isinstance(statement, ast.If) and not statement.orelse and statement.body
+                      and isinstance(statement.body[-1], (ast.Raise, ast.Return))
+                      and version_test(context, statement.test)), None)
+        exits[id(owner)] = (first, {id(statement): index for index, statement in enumerate(body)})
+    first, positions = exits[id(owner)]
+    return first is not None and positions.get(id(child), -1) > first
 
 
 def version_dispatched(context: ModuleContext) -> frozenset[str]:

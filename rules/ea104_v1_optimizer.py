@@ -697,9 +697,12 @@ class TF1Optimizer(CallRule):
     def unseen_callee(self, func: ast.Name) -> bool:
         """A callable the file does not define (`agent_class(..., optimizer=opt)`, a test's
         parameter, a `functools.partial` of one): what it does with the optimizer is not shown."""
-        defined = {node.name for node in ast.walk(self.context.tree)
-                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-        return func.id not in defined and func.id not in self.context.module_bindings and func.id not in BUILTINS
+        memo = self.context.memo
+        if "defined_names" not in memo:  # walked once a module
+            memo["defined_names"] = {node.name for node in ast.walk(self.context.tree)
+                                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        return (func.id not in memo["defined_names"] and func.id not in self.context.module_bindings
+                and func.id not in BUILTINS)
 
     def to_base_class(self, node: ast.Call) -> bool:
         """`super().__init__(..., optimizer=opt)` in a class whose bases are not Keras's: the

@@ -608,10 +608,12 @@ class GraphUnderEager(Rule):
         calls `self.build_model()`, which makes the placeholders)."""
         function = next((a for a in reversed(self.context.ancestors)
                          if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-        text = self.context.source.text
-        if function is None or ("as_default" not in text and "graph=" not in text and "Session(" not in text):
-            return False  # (no graph block anywhere in the module: no walk)
         memo = self.context.memo
+        if "graph_blocks_spelled" not in memo:  # read once a module
+            text = self.context.source.text
+            memo["graph_blocks_spelled"] = "as_default" in text or "graph=" in text or "Session(" in text
+        if function is None or not memo["graph_blocks_spelled"]:
+            return False  # (no graph block anywhere in the module: no walk)
         if "graph_mode_functions" not in memo:
             memo["graph_mode_functions"] = self.graph_mode_functions()
         return id(function) in memo["graph_mode_functions"]
