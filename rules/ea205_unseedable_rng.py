@@ -105,7 +105,7 @@ from estimator_audit.rngs import in_loop, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
 
 # Parameter names through which a function's caller seeds it (`seed`, `random_state`, `rng`).
-SEED_PARAMETER = re.compile(r"seed|random_state|^rng$|generator", re.IGNORECASE)
+SEED_PARAMETER = re.compile(r"seed|random_state|^rng$|^rand$|^rnd$|generator", re.IGNORECASE)
 
 # Constructor -> (seed parameter, parameters in order).
 SEEDED_CONSTRUCTORS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -204,6 +204,24 @@ class UnseedableRng(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import random
+
+            def iter_sample(iterator, count, source=None):
+                source = source or random.Random()  # the caller's generator, else a fresh one
+                return source.sample(list(iterator), count)
+            """,
+            at=((4, 24),),
+            message="where `source` is not given, derive the seed from the global generator",
+            fixed="""
+            import random
+
+            def iter_sample(iterator, count, source=None):
+                source = source or random.Random()  # the caller's generator, else a fresh one
+                return source.sample(list(iterator), count)
+            """,
+        ),
         Invalid(
             """
             import numpy as np
@@ -380,10 +398,14 @@ class UnseedableRng(CallRule):
     def seed_parameter(self) -> str | None:
         """The seed-like parameter of the innermost function around the call: the caller's way to
         seed it, for which this generator is the fallback."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
         for node in reversed(self.context.ancestors):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 arguments = node.args
                 names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+                if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or) and isinstance(
+                        parent.values[0], ast.Name) and parent.values[0].id in names:
+                    return parent.values[0].id  # `rand = rand or random.Random()`: the caller's generator
                 return next((n for n in names if SEED_PARAMETER.search(n)), None)
         return None
 
