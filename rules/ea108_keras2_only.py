@@ -464,9 +464,11 @@ class Keras2Only(SymbolReferenceRule):
         save_weights)."""
         if any(k.arg == "save_format" for k in node.keywords):
             error = "ValueError" if method == "save" else "TypeError"
+            advice = ("drop it and name the file .keras, or call model.export(path) where the SavedModel "
+                      "save_format='tf' wrote is read (TF Serving, TFMA, tf.saved_model.load)" if method == "save"
+                      else "drop it and name the file .weights.h5")
             self.report(node, f"model.{method}(save_format=...) raises {error} on Keras 3, which saves by the "
-                        "file's extension and has no save_format: drop it and name the file "
-                        f"{'.keras' if method == 'save' else '.weights.h5'}")
+                        f"file's extension and has no save_format: {advice}")
             return
         path = literal_tail(self.context, node.args[0]) if node.args else None
         endings = SAVE_ENDINGS[method]
