@@ -75,6 +75,7 @@ from estimator_audit.calls import argument, is_none
 from estimator_audit.facts import (
     MNIST_SHUFFLE,
     RNG,
+    SEEDING_CALLS,
     TF1_TRAINING_LOOPS,
     TRAINING_FETCH,
     built_before,
@@ -145,6 +146,20 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import keras
+
+            def build_model(seed):
+                keras.utils.set_random_seed(seed)  # every generator seeded before the layers are made
+                return keras.Sequential([keras.layers.Dense(1)])
+
+            def main(x, y):
+                model = build_model(19)
+                model.compile("sgd", "mse")
+                model.fit(x, y)
+            """
+        ),
         Valid(
             """
             import keras
@@ -953,6 +968,7 @@ class NoGlobalSeed(Rule):
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
+        calls = [call for call in calls if not self.built_seeded(call)]
         if not calls or facts.global_seeding_calls() or imports_seeding_module(self.context):
             return
         if all(self.trained_estimator(call) is not None for call in calls):
@@ -1232,6 +1248,24 @@ class NoGlobalSeed(Rule):
         if isinstance(value, ast.Call):
             value = value.func
         return isinstance(value, ast.Attribute) and value.attr in ("make_initializer", "initializer")
+
+    def built_seeded(self, call: ast.Call) -> bool:
+        """`model = build_model(config); model.fit(...)` where the program's builder seeds every
+        generator first (`keras.utils.set_random_seed(config.tf_random_seed)`, as the premade
+        rewrite writes it): the model it returns starts from that seed."""
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        made = self.context.assigned_value(receiver) if isinstance(receiver, ast.Name) else None
+        if not isinstance(made, ast.Call):
+            return False
+        from estimator_audit.migrate.lookup import called  # whole-program lookup, for such calls only
+
+        found = called(self.context, made)
+        if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        return any(isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+                   and RNG.TENSORFLOW in SEEDING_CALLS.get(
+                       found.context.names.qualified_name(statement.value.func) or "", frozenset())
+                   for statement in found.node.body)
 
     def trained_estimator(self, call: ast.Call) -> ast.expr | None:
         """The estimator that `est.train(...)` or `train_and_evaluate(est, ...)` trains."""
