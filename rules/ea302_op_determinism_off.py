@@ -115,6 +115,20 @@ class OpDeterminismOff(Rule):
     valid = (
         Valid(
             """
+            import os
+            import keras
+
+            def train(x, y):
+                model = keras.Sequential([keras.layers.Dense(1)])
+                model.fit(x, y)
+
+            if __name__ == "__main__":
+                os.environ["CUDA_VISIBLE_DEVICES"] = ""  # before train() runs: no GPU
+                train(x, y)
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
 
             def run_on_cpu(train_op, steps):
@@ -297,6 +311,21 @@ class OpDeterminismOff(Rule):
     invalid = (
         Invalid(
             """
+            import os
+            import subprocess
+            import keras
+
+            keras.utils.set_random_seed(42)
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.compile("sgd", "mse")
+            model.fit(x, y)  # on the GPU
+            os.environ["CUDA_VISIBLE_DEVICES"] = "-1"  # for the workers started next, not for this process
+            subprocess.run(["python", "worker.py"])
+            """,
+            at=((8, 1),),
+        ),
+        Invalid(
+            """
             import tensorflow as tf
             try:
                 resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
@@ -387,8 +416,10 @@ class OpDeterminismOff(Rule):
         super().__init__(context)
         text = context.source.text
         # Op determinism is about GPU kernels: a program that hides every GPU runs on the CPU.
+        hidden = NO_GPU.search(text) if "CUDA_VISIBLE_DEVICES" in text else None
+        # (hiding the GPUs after training has started hides them from child processes only)
+        self.gpus_hidden_at = text.count("\n", 0, hidden.start()) + 1 if hidden is not None else None
         self.enabled = "TF_DETERMINISTIC_OPS" in text or (
-            "CUDA_VISIBLE_DEVICES" in text and NO_GPU.search(text) is not None) or (
             "device_count" in text and NO_GPU_SESSION.search(text) is not None) or (
             "KERAS_BACKEND" in text and OTHER_BACKEND.search(text) is not None)
 
@@ -398,6 +429,9 @@ class OpDeterminismOff(Rule):
 
     def finish(self) -> None:
         first = self.context.facts.first_training_call()
+        if first is not None and self.gpus_hidden_at is not None and (
+                self.gpus_hidden_at < first.lineno or self.in_function(first)):
+            return  # every GPU hidden before the training runs (a function runs when called): on the CPU
         if first is not None and not self.enabled and not self.pinned_to_cpu() and not self.tpu_only():
             message = (f"this module trains ({call_text(first)}) without "
                        "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
@@ -414,6 +448,10 @@ class OpDeterminismOff(Rule):
                             "its unseeded random ops would raise; seed inside that graph first)", None)
                 return
             self.report(first, message, self.fix())
+
+    def in_function(self, call: ast.Call) -> bool:
+        return any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                   for a in self.context.facts.ancestry.get(id(call), ()))
 
     def tpu_only(self) -> bool:
         """Whether the module trains on TPUs only: a TPU strategy or cluster resolver made
