@@ -228,6 +228,20 @@ class NoDeterministicKernel(Rule):
             """
             import tensorflow as tf
 
+            def summarize(sess, feature, size):  # display: an array fetched from the session
+                upscaled = tf.compat.v1.image.resize_nearest_neighbor(feature, size)
+                return sess.run(upscaled)
+
+            def train(sess, train_op, features):
+                sess.run(train_op)
+                test_feature = sess.run(features)
+                return summarize(sess, test_feature, [64, 64])
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             class Preprocessor:
                 def parse(self, record):  # tf.data maps it: on the CPU
                     return tf.image.random_contrast(tf.io.decode_jpeg(record), 0.5, 1.5)
@@ -442,6 +456,35 @@ class NoDeterministicKernel(Rule):
                 continue  # in a function or class nothing in the program names
             self.report(node, message(op))
 
+    def given_session_outputs(self, function: ast.AST, parameter: str) -> bool:
+        """Whether every call of the module's function passes, for this parameter, an array a
+        session run returned (`test_feature = sess.run(features)`, then `show(sess, test_feature)`):
+        a NumPy array is a constant to the graph, no gradient reaches it."""
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        names = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
+        if parameter not in names:
+            return False
+        calls = [node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
+                 and ((isinstance(node.func, ast.Name) and node.func.id == function.name)
+                      or (isinstance(node.func, ast.Attribute) and node.func.attr == function.name))]
+        offset = 1 if names and names[0] == "self" and any(isinstance(c.func, ast.Attribute) for c in calls) else 0
+        index = names.index(parameter) - offset
+        given = [next((k.value for k in call.keywords if k.arg == parameter), None)
+                 or (call.args[index] if 0 <= index < len(call.args) else None) for call in calls]
+        return bool(given) and all(value is not None and self.session_output(value) for value in given)
+
+    def session_output(self, value: ast.expr) -> bool:
+        """A session run's result, directly or through the names it was assigned to."""
+        if isinstance(value, ast.Call):
+            return isinstance(value.func, ast.Attribute) and value.func.attr in ("run", "eval")
+        if not isinstance(value, ast.Name):
+            return False
+        sources = [node.value for node in ast.walk(self.context.tree) if isinstance(node, ast.Assign)
+                   and any(isinstance(part, ast.Name) and part.id == value.id
+                           for target in node.targets for part in ast.walk(target))]
+        return bool(sources) and all(isinstance(source, ast.Call) and self.session_output(source) for source in sources)
+
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:
         """Whether the value is computed only from placeholders and constants (`x =
         tf.placeholder(...)`, then grayscale, crop and resize it): backpropagation from a loss to
@@ -461,6 +504,8 @@ class NoDeterministicKernel(Rule):
                 if key in assigned:
                     seen.add(key)
                     return all(fed(v) for v in assigned[key])
+                if isinstance(node, ast.Name) and functions and self.given_session_outputs(functions[-1], node.id):
+                    return True  # a parameter every caller fills with what a session run returned
                 return (self.context.qualified_name(node) or "").startswith("tensorflow.")  # tf.uint8
             if isinstance(node, ast.Call):
                 name = self.context.call_name(node) or ""
