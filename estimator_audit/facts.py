@@ -898,11 +898,13 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     ancestry = context.facts.ancestry
     if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
         return None  # it trains as it runs: a script
-    if "__main__" in context.source.text or test_module(context.source.path):
-        return None  # a script, or tests a runner imports one by one (not a library programs import)
+    if "__main__" in context.source.text:
+        return None
     importers = context.project.importers(context.source.path)
     if importers:
         return f"{os.path.basename(importers[0])} imports this module"
+    if test_module(context.source.path):
+        return None  # tests a runner imports one by one, which no module imports (not a library)
     folder = os.path.dirname(context.source.path)
     if os.path.isfile(os.path.join(folder, "__init__.py")):
         return f"this module belongs to the package `{os.path.basename(folder)}`, which programs import"

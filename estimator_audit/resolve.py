@@ -216,12 +216,12 @@ class NameResolver:
     def collect_try(self, node: ast.stmt, scope: Scope) -> None:
         """`try: import tensorflow.compat.v1 as tf / except ImportError: import tensorflow as tf`:
         the try body is what runs on a working install, so its bindings win."""
-        body_scope = Scope(node, None, scope.deferred)
+        body_scope = Scope(node, scope, scope.deferred)  # (its values read the enclosing names)
         self.collect(node.body, body_scope)  # type: ignore[attr-defined]
         for name, bindings in body_scope.bindings.items():
             for binding in bindings:
                 scope.bind(name, binding)
-        handler_scope = Scope(node, None, scope.deferred)
+        handler_scope = Scope(node, scope, scope.deferred)
         for handler in node.handlers:  # type: ignore[attr-defined]
             if handler.name:
                 handler_scope.bind(handler.name, Binding(start(handler), None))

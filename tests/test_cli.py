@@ -535,6 +535,14 @@ def test_a_test_module_in_a_tests_package_is_not_a_library(tmp_path: Path) -> No
           "        model.fit(np.ones((8, 3)), np.ones((8, 2)))\n")
     [finding] = audit_json(tmp_path, "tests", "--select", "EA201")
     assert "where the program starts" not in finding["message"] and finding["fix"] is not None
+    # keras-contrib's test_utils.py: named like a test, but a helper the package's modules import
+    write(tmp_path, "pkg/__init__.py", "from pkg import layers\n")
+    write(tmp_path, "pkg/layers.py", "from pkg.test_utils import layer_test\n")
+    write(tmp_path, "pkg/test_utils.py", "import numpy as np\nimport keras\n\n\ndef layer_test(layer):\n"
+                                         "    model = keras.Sequential([layer])\n"
+                                         "    model.train_on_batch(np.ones((2, 3)), np.ones((2, 1)))\n")
+    [finding] = audit_json(tmp_path, "pkg/test_utils.py", "--select", "EA201")
+    assert "layers.py imports this module" in finding["message"] and finding["fix"] is None
 
 
 def test_a_tf2_module_a_tf1_script_imports_keeps_its_tf2_meaning(tmp_path: Path) -> None:
