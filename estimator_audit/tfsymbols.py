@@ -556,15 +556,14 @@ def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool
     body = getattr(owner, "body", None)
     if not isinstance(body, list):
         return False
-    exits = context.memo.setdefault("version_exits", {})  # id(owner) -> (index of its first exit, positions)
+    exits = context.memo.setdefault("version_exits", {})  # id(owner) -> index of its first exit, or -1
     if id(owner) not in exits:
-        first = next((index for index, statement in enumerate(body)
-                      if isinstance(statement, ast.If) and not statement.orelse and statement.body
-                      and isinstance(statement.body[-1], (ast.Raise, ast.Return))
-                      and version_test(context, statement.test)), None)
-        exits[id(owner)] = (first, {id(statement): index for index, statement in enumerate(body)})
-    first, positions = exits[id(owner)]
-    return first is not None and positions.get(id(child), -1) > first
+        exits[id(owner)] = next((index for index, statement in enumerate(body)
+                                 if isinstance(statement, ast.If) and not statement.orelse and statement.body
+                                 and isinstance(statement.body[-1], (ast.Raise, ast.Return))
+                                 and version_test(context, statement.test)), -1)
+    first = exits[id(owner)]
+    return first >= 0 and child in body and body.index(child) > first
 
 
 def version_dispatched(context: ModuleContext) -> frozenset[str]:

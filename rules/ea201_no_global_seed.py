@@ -1086,6 +1086,8 @@ class NoGlobalSeed(Rule):
         from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
 
         fetched = run.args[0] if run.args else None
+        if "assign" not in self.context.source.text:
+            return False  # (no assign op anywhere: no name to follow)
         if isinstance(fetched, ast.Name):  # `for p, op in zip(placeholders, assign_ops): sess.run(op, ...)`
             fetched = self.loop_element(run, fetched.id) or scopes(self.context).reaching_value(fetched) or fetched
         if isinstance(fetched, ast.Name):

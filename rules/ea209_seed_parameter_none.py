@@ -225,7 +225,7 @@ class SeedParameterNone(Rule):
         """Whether every call of a module-level function that nothing else imports passes the
         parameter (`white_noise(time, level, seed=42)`, a notebook's only call): the None default
         is never used."""
-        if function not in self.context.tree.body or self.context.project.importers(self.context.source.path):
+        if function not in self.context.tree.body:
             return False
         positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
         index = positional.index(parameter) if parameter in positional else None
@@ -234,10 +234,11 @@ class SeedParameterNone(Rule):
         uses = sum(isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(self.context.tree))
         if not calls or uses != len(calls):
             return False  # not called, or handed on somewhere (`map(noise, ...)`)
-        return all(any(k.arg == parameter for k in call.keywords)
-                   or (index is not None and len(call.args) > index and not any(
-                       isinstance(a, ast.Starred) for a in call.args[:index + 1]))
-                   for call in calls)
+        passed = all(any(k.arg == parameter for k in call.keywords)
+                     or (index is not None and len(call.args) > index and not any(
+                         isinstance(a, ast.Starred) for a in call.args[:index + 1]))
+                     for call in calls)
+        return passed and not self.context.project.importers(self.context.source.path)  # (the costly test last)
 
     def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:
         shown = ast.get_source_segment(self.context.source.text, seeding) or ""
