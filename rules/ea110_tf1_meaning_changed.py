@@ -22,7 +22,7 @@ reads as (labels, logits), and TensorFlow 0.x's axis-first `tf.concat(0, values)
 `split(value, num_or_size_splits, axis)`: on TF 2.21 the old order raises ValueError "Shape must
 have rank 0" and InvalidArgumentError; the safe fix moves the axis). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
-TF1 graph programs, and `tf.name_scope(name, default_name, values)` (TF1's signature: TF2's takes only a
+TF1 graph programs, and `tf.name_scope(None)` (TF1's root scope: TF 2.21 raises ValueError) and `tf.name_scope(name, default_name, values)` (TF1's signature: TF2's takes only a
 name, a TypeError) in any module. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
 `assert_greater`, `assert_less` and `assert_rank` without a third positional argument (TF1's
 `data`, TF2's `message`; TF2's assert calls TF1's), `zeros_initializer()`,
@@ -282,6 +282,12 @@ def scalar_branches(node: ast.AST) -> bool:
 TF1_REQUIRED = {"tensorflow.saved_model.load": ("sess", "tags", "export_dir")}
 
 
+def none_name(call: ast.Call) -> bool:
+    """`tf.name_scope(None)`: TF1's root scope; TF 2.21's name_scope raises ValueError on it."""
+    name = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
+    return isinstance(name, ast.Constant) and name.value is None
+
+
 def axis_first(call: ast.Call, qualified: str) -> bool:
     """`tf.concat(1, [a, b])`, `tf.split(0, 2, x)`: an integer literal where TF 1 and 2 take the
     values, and something else where they take the axis."""
@@ -487,6 +493,24 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def build(x):
+                with tf.name_scope(None):  # TF1's root scope
+                    return tf.identity(x)
+            """,
+            at=((4, 10),),
+            message="ValueError: name for name_scope must be a string",
+            fixed="""
+            import tensorflow as tf
+
+            def build(x):
+                with tf.compat.v1.name_scope(None):  # TF1's root scope
+                    return tf.identity(x)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -704,7 +728,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
             self.tf0_order(call, reference.qualified)
             return
         if isinstance(call, ast.Call) and reference.qualified in TF2_ONLY_NAME and (
-                len(call.args) > 1 or any(k.arg != "name" for k in call.keywords)) and not spelled_v2(self.context, call):
+                len(call.args) > 1 or any(k.arg != "name" for k in call.keywords)
+                or none_name(call)) and not spelled_v2(self.context, call):
             self.tf1_signature(reference, call)
             return
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute) or (
@@ -750,6 +775,11 @@ class TF1MeaningChanged(SymbolReferenceRule):
         """`tf.name_scope(name, default_name, values)`: TF1's signature, a TypeError on TF 2."""
         new, fix = self.tf1_function(reference, call)
         name = tf_spelling(reference.qualified)
+        if none_name(call) and len(call.args) <= 1:
+            self.add(Pending(call, f"{name}(None) is TF1's: TensorFlow 2's {name} takes only a string (ValueError: "
+                             f"name for name_scope must be a string, on 2.21); use {tf_spelling(new)}, the TF1 "
+                             "function", fix, anywhere=True))
+            return
         self.add(Pending(call, f"{name}(name, default_name, values) is the TF1 signature: TensorFlow 2's {name} "
                          f"takes only a name (TypeError); use {tf_spelling(new)}, the TF1 function", fix,
                          anywhere=True))
