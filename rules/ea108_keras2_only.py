@@ -16,6 +16,9 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   save under (a model must end in `.keras` or `.h5`, weights in `.weights.h5`: Keras 2 wrote a
   SavedModel or a TF checkpoint there), and `ModelCheckpoint` with such a file name (ValueError,
   checked on TF 2.21);
+- Keras 1's layer keywords (`Dense(10, W_regularizer=...)`, `init=`, `border_mode=`,
+  `subsample=`, `nb_filter=`, `output_dim=`, `CategoryEncoding(max_tokens=)`: Keras 3.15 raised
+  ValueError "Unrecognized keyword arguments"), with a safe fix to the Keras 2 names;
 - `Model(input=..., output=...)`, Keras 1's keywords (`inputs=`/`outputs=` since Keras 2; Keras
   3.15 raised ValueError, Keras 2.15 TypeError);
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
@@ -147,6 +150,13 @@ def literal_tail(context: ModuleContext, node: ast.expr | None, depth: int = 0) 
     return None
 
 
+# Keras 1's layer keywords and their Keras 2 names (max_tokens only for CategoryEncoding, whose
+# Keras 2 alias it was: TextVectorization still takes max_tokens).
+KERAS1_LAYER_KEYWORDS = {"W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
+                         "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint",
+                         "init": "kernel_initializer", "border_mode": "padding", "subsample": "strides",
+                         "nb_filter": "filters", "output_dim": "units", "max_tokens": "num_tokens"}
+KERAS_LAYERS = ("keras.layers.", "tensorflow.keras.layers.")
 # Functional model constructors, whose Keras 1 keywords `input=`/`output=` Keras 3 refuses.
 FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
                               for name in ("Model", "models.Model"))
@@ -257,6 +267,23 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import keras
+
+            hidden = keras.layers.Dense(64, W_regularizer=keras.regularizers.l2(0.01), init="he_normal")
+            counts = keras.layers.CategoryEncoding(max_tokens=10)
+            words = keras.layers.TextVectorization(max_tokens=1000)  # its own parameter
+            """,
+            at=((3, 10), (4, 10)),
+            fixed="""
+            import keras
+
+            hidden = keras.layers.Dense(64, kernel_regularizer=keras.regularizers.l2(0.01), kernel_initializer="he_normal")
+            counts = keras.layers.CategoryEncoding(num_tokens=10)
+            words = keras.layers.TextVectorization(max_tokens=1000)  # its own parameter
+            """,
+        ),
         Invalid(
             """
             import keras.backend as K
@@ -442,6 +469,8 @@ class Keras2Only(SymbolReferenceRule):
             self.check_optimizer_keywords(node, name)
         if name in FUNCTIONAL_MODELS:
             self.check_model_keywords(node, name)
+        if name is not None and name.startswith(KERAS_LAYERS):
+            self.check_layer_keywords(node, name)
         if method in ("save", "save_weights") and self.saves_a_keras_model(node, name, method):
             self.check_saving(node, method)
         if name in MODEL_CHECKPOINTS:
@@ -489,6 +518,23 @@ class Keras2Only(SymbolReferenceRule):
         if path is not None and not path.endswith(endings):
             self.report(node, f"ModelCheckpoint('{path}'{', save_weights_only=True' if weights else ''}) raises "
                         f"ValueError on Keras 3: the file name must end in {' or '.join(endings)}")
+
+    def check_layer_keywords(self, node: ast.Call, name: str) -> None:
+        """Keras 1's layer keywords (`Dense(10, W_regularizer=l2)`, `Conv2D(..., border_mode=)`):
+        Keras 3 raises ValueError "Unrecognized keyword arguments passed to Dense" (checked on
+        3.15); the Keras 2 name means the same."""
+        layer = name.rsplit(".", 1)[-1]
+        old = [k.arg for k in node.keywords if k.arg in KERAS1_LAYER_KEYWORDS
+               and (k.arg != "max_tokens" or layer == "CategoryEncoding")]
+        if not old:
+            return
+        new = [KERAS1_LAYER_KEYWORDS[k] for k in old]
+        if set(new) & {k.arg for k in node.keywords}:
+            return  # both spellings given: the call is already broken another way
+        edits = tuple(Edit(EditAction.NAME_ARGUMENT, self.context.span(node), n, o) for o, n in zip(old, new, strict=True))
+        self.report(node, f"{tf_spelling(name)}({old[0]}=...) is Keras 1's keyword: Keras 3 raises ValueError "
+                    f"(\"Unrecognized keyword arguments passed to {layer}\"); pass {new[0]}=, its Keras 2 name",
+                    Fix(FixSafety.SAFE, "pass " + ", ".join(f"{n}=" for n in new), edits))
 
     def check_model_keywords(self, node: ast.Call, name: str) -> None:
         """Keras 1's `Model(input=..., output=...)`: Keras 3 raises ValueError (Keras 2.15 raised
