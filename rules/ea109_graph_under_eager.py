@@ -623,8 +623,8 @@ class GraphUnderEager(Rule):
         theirs, a class by its __init__) is in a graph block or in such a function."""
         tree = self.context.tree
         parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-        blocks = [node for node in ast.walk(tree) if isinstance(node, ast.With)
-                  and (in_own_graph([node], self.context) or self.turns_graph_mode_on(node, parents))]
+        blocks = [node for node in ast.walk(tree) if isinstance(node, ast.With) and (
+            in_own_graph([node], self.context) or self.turns_graph_mode_on(node, statement_owner(node, parents)))]
         inside = {id(call) for block in blocks for call in ast.walk(block) if isinstance(call, ast.Call)}
         functions: dict[int, str] = {}
         for node in ast.walk(tree):
@@ -650,16 +650,12 @@ class GraphUnderEager(Rule):
                     changed = True
         return graph_mode
 
-    def turns_graph_mode_on(self, block: ast.With, parents: dict[int, ast.AST]) -> bool:
-        """A `with tf.Session() as sess:` with nothing before it in its block that builds TF ops."""
-        if not any(isinstance(item.context_expr, ast.Call)
+    def turns_graph_mode_on(self, block: ast.With, owner: ast.AST | None) -> bool:
+        """A `with tf.Session() as sess:` with nothing before it in its block (`owner`'s) that
+        builds TF ops: TF 2.21 runs the graph built inside it in graph mode."""
+        return any(isinstance(item.context_expr, ast.Call)
                    and (self.context.call_name(item.context_expr) or "").rsplit(".", 1)[-1] in SESSIONS
-                   for item in block.items):
-            return False
-        owner = parents.get(id(block))
-        while owner is not None and not isinstance(owner, ast.stmt | ast.Module):
-            owner = parents.get(id(owner))
-        return not built_before(self.context, owner, block)
+                   for item in block.items) and not built_before(self.context, owner, block)
 
     def in_graph_mode_session_block(self) -> bool:
         """Whether the code is in the block of a `with tf.Session():` that turns graph mode on
@@ -667,14 +663,10 @@ class GraphUnderEager(Rule):
         around it): TF 2.21 ran a placeholder fed and fetched there with eager execution on."""
         ancestors = self.context.ancestors
         for index, ancestor in enumerate(ancestors):
-            if not isinstance(ancestor, ast.With) or not any(
-                    isinstance(item.context_expr, ast.Call)
-                    and (self.context.call_name(item.context_expr) or "").rsplit(".", 1)[-1] in SESSIONS
-                    for item in ancestor.items):
-                continue
-            owner = next((a for a in reversed(ancestors[:index]) if isinstance(a, ast.stmt | ast.Module)), None)
-            if not built_before(self.context, owner, ancestor):
-                return True
+            if isinstance(ancestor, ast.With):
+                owner = next((a for a in reversed(ancestors[:index]) if isinstance(a, ast.stmt | ast.Module)), None)
+                if self.turns_graph_mode_on(ancestor, owner):
+                    return True
         return False
 
     def loads_graph_for_session(self, node: ast.Call) -> bool:
@@ -795,6 +787,14 @@ class GraphUnderEager(Rule):
                     project.resolve(path, module, level) is not None for module in modules):
                 return last_tensorflow
         return None
+
+
+def statement_owner(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
+    """The statement (or module) whose block holds `node`."""
+    owner = parents.get(id(node))
+    while owner is not None and not isinstance(owner, ast.stmt | ast.Module):
+        owner = parents.get(id(owner))
+    return owner
 
 
 def enters_graph(context: ModuleContext, call: ast.Call) -> bool:
