@@ -135,6 +135,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.calls import argument
 from estimator_audit.determinism import bool_value, int_value, root
+from estimator_audit.facts import OTHER_ML_LIBRARIES
 from estimator_audit.findings import Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import keras3
@@ -150,11 +151,9 @@ PYDATASET_CLASSES = frozenset(
 # Keras 3 made Sequence an alias of PyDataset; Keras 2's Sequence takes no constructor arguments.
 SEQUENCE_CLASSES = frozenset({"keras.utils.Sequence", "tensorflow.keras.utils.Sequence"})
 PYDATASET_PARAMETERS = ("workers", "use_multiprocessing", "max_queue_size")
-# Libraries whose fit() is not Keras's.
-OTHER_LIBRARIES = frozenset(
-    {"sklearn", "xgboost", "lightgbm", "catboost", "gensim", "statsmodels", "torch", "pytorch_lightning",
-     "lightning", "numpy", "pandas", "scipy", "prophet", "hmmlearn"}
-)
+# Libraries whose fit() is not Keras's: the ML libraries the seeding facts know, and others.
+OTHER_LIBRARIES = OTHER_ML_LIBRARIES | {"statsmodels", "torch", "pytorch_lightning", "lightning", "numpy",
+                                        "pandas", "scipy", "prophet", "hmmlearn"}
 # Methods of an array that give an array.
 ARRAY_METHODS = frozenset({"astype", "reshape", "copy", "transpose", "squeeze", "flatten"})
 IN_MEMORY_PREFIXES = ("tensorflow.data.", "tensorflow.compat.v1.data.")
