@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # A call's arguments we cannot see (`f(*args)`, `f(**kwargs)`) might hold anything.
 UNKNOWN = object()
@@ -70,3 +70,13 @@ def own_callee(call: ast.Call) -> str | None:
     if isinstance(function, ast.Attribute) and isinstance(owner, ast.Name) and owner.id == "self":
         return function.attr
     return None
+
+
+def assigned_values(tree: ast.AST, name: str) -> Iterator[ast.expr]:
+    """What the module assigns to a name: the value of `name = value`, and the whole value of
+    a tuple assignment that binds it (`(x, y), _ = mnist.load_data()`)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(target)):
+                    yield node.value

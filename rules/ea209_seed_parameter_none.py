@@ -59,6 +59,7 @@ each run"), keep it and pass a seed where runs must repeat.
 
 import ast
 
+from estimator_audit.calls import argument
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.rule import Invalid, Rule, Valid
 
@@ -228,16 +229,12 @@ class SeedParameterNone(Rule):
         if function not in self.context.tree.body:
             return False
         positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        index = positional.index(parameter) if parameter in positional else None
         calls = [node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
                  and isinstance(node.func, ast.Name) and node.func.id == function.name]
         uses = sum(isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(self.context.tree))
         if not calls or uses != len(calls):
             return False  # not called, or handed on somewhere (`map(noise, ...)`)
-        passed = all(any(k.arg == parameter for k in call.keywords)
-                     or (index is not None and len(call.args) > index and not any(
-                         isinstance(a, ast.Starred) for a in call.args[:index + 1]))
-                     for call in calls)
+        passed = all(isinstance(argument(call, parameter, positional), ast.expr) for call in calls)
         return passed and not self.context.project.importers(self.context.source.path)  # (the costly test last)
 
     def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:

@@ -132,7 +132,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, called_names, string_value
+from estimator_audit.calls import argument, assigned_values, called_names, string_value
 from estimator_audit.determinism import int_value, root
 from estimator_audit.facts import never_called
 from estimator_audit.findings import Severity
@@ -469,10 +469,8 @@ class NoDeterministicKernel(Rule):
                  and ((isinstance(node.func, ast.Name) and node.func.id == function.name)
                       or (isinstance(node.func, ast.Attribute) and node.func.attr == function.name))]
         offset = 1 if names and names[0] == "self" and any(isinstance(c.func, ast.Attribute) for c in calls) else 0
-        index = names.index(parameter) - offset
-        given = [next((k.value for k in call.keywords if k.arg == parameter), None)
-                 or (call.args[index] if 0 <= index < len(call.args) else None) for call in calls]
-        return bool(given) and all(value is not None and self.session_output(value) for value in given)
+        given = [argument(call, parameter, names[offset:]) for call in calls]
+        return bool(given) and all(isinstance(value, ast.expr) and self.session_output(value) for value in given)
 
     def session_output(self, value: ast.expr) -> bool:
         """A session run's result, directly or through the names it was assigned to."""
@@ -480,9 +478,7 @@ class NoDeterministicKernel(Rule):
             return isinstance(value.func, ast.Attribute) and value.func.attr in ("run", "eval")
         if not isinstance(value, ast.Name):
             return False
-        sources = [node.value for node in ast.walk(self.context.tree) if isinstance(node, ast.Assign)
-                   and any(isinstance(part, ast.Name) and part.id == value.id
-                           for target in node.targets for part in ast.walk(target))]
+        sources = list(assigned_values(self.context.tree, value.id))
         return bool(sources) and all(isinstance(source, ast.Call) and self.session_output(source) for source in sources)
 
     def fed_only(self, value: ast.expr, functions: tuple[ast.AST, ...], cls: ast.ClassDef | None) -> bool:

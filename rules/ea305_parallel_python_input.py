@@ -129,11 +129,10 @@ No automatic fix: fewer workers slow the input down, and per-batch RNGs change t
 """
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument
+from estimator_audit.calls import argument, assigned_values
 from estimator_audit.determinism import bool_value, int_value, root
 from estimator_audit.facts import OTHER_ML_LIBRARIES
 from estimator_audit.findings import Severity
@@ -437,16 +436,6 @@ def fit_message(method: str, workers: int, multiprocessing: bool) -> str:
         f"a worker is on, so batches differ between runs even with every seed set{copies}; use "
         f"workers=1 for reproducible runs. {KERAS_3}"
     )
-
-
-def assigned_values(tree: ast.AST, name: str) -> Iterator[ast.expr]:
-    """What the module assigns to a name: the value of `name = value`, and the whole value of
-    a tuple assignment that binds it (`(x, y), _ = mnist.load_data()`)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                if any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(target)):
-                    yield node.value
 
 
 def dataset_message(workers: int, multiprocessing: bool) -> str:
