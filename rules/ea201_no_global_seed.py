@@ -89,7 +89,7 @@ from estimator_audit.facts import (
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import GRAPH_LOADS
+from estimator_audit.tfapi import GRAPH_LOADS, SESSIONS
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -121,7 +121,6 @@ OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|ma
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
 RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign_from_checkpoint_fn"})
-SESSION_NAMES = frozenset({"Session", "InteractiveSession", "MonitoredTrainingSession", "MonitoredSession"})
 GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
 
 
@@ -1224,7 +1223,7 @@ class NoGlobalSeed(Rule):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in (
                     "run", "eval", "train", "fit", "as_graph_def", "export_meta_graph"):
                 return True
-            if isinstance(node, ast.Call) and (self.context.call_name(node) or "").rsplit(".", 1)[-1] in SESSION_NAMES:
+            if isinstance(node, ast.Call) and (self.context.call_name(node) or "").rsplit(".", 1)[-1] in SESSIONS:
                 return True
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
                 return True  # `self.logits = ...`: the graph's tensors kept beyond the block
