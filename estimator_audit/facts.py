@@ -29,6 +29,7 @@ from estimator_audit.tfapi import (
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
+    from estimator_audit.migrate.lookup import Definition
 
 
 class RNG(enum.StrEnum):
@@ -317,25 +318,44 @@ class ModuleFacts:
                     found.append((seed, reset))
         return found
 
-    def seeding_helper(self, node: ast.Call) -> frozenset[RNG]:
+    def seeding_helper(self, node: ast.Call, callee: Definition | None) -> frozenset[RNG]:
         """The generators a call of the program's own seeding function seeds (baselines'
-        `set_global_seeds(seed)`, a `seed_everything()` in a utils module): read from the
-        function's body, found through the program's imports. Only calls whose callee is named
-        for seeding are followed."""
+        `set_global_seeds(seed)`, a `seed_everything()` in a utils module, a `util.init_tf()`
+        that sets the graph seed before making the session): read from the function's body.
+        A callee named for seeding is followed wherever it is defined; any other callee only
+        when it is a function of another module of the program (`callee`: this module's own
+        functions are walked with it)."""
         func = node.func
-        callee = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if "seed" not in callee.lower():
-            return frozenset()
-        from estimator_audit.migrate.lookup import called  # whole-program lookups, only for these calls
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if "seed" in name.lower():
+            from estimator_audit.migrate.lookup import called  # whole-program lookups, only for these calls
 
-        found = called(self.context, node)
-        if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            callee = called(self.context, node)
+        if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return frozenset()
-        seeds: set[RNG] = set()
-        for inner in ast.walk(found.node):
-            if isinstance(inner, ast.Call):
-                seeds |= SEEDING_CALLS.get(found.context.names.qualified_name(inner.func) or "", frozenset())
-        return frozenset(seeds)
+        return function_seeds(callee.context, callee.node)
+
+    def project_function(self, node: ast.Call) -> Definition | None:
+        """The top-level function of another program module a call names (`util.init_tf()`,
+        `from util import init_tf; init_tf()`), when that module may seed or run a session;
+        None for libraries and this module's names."""
+        qualified = self.context.call_name(node)
+        root = qualified.split(".")[0] if qualified is not None else ""
+        if not root or root in KNOWN_LIBRARY_ROOTS or root in sys.stdlib_module_names:
+            return None
+        located = self.context.project.locate(self.context.source.path, qualified or "")
+        if located is None or len(located[1]) != 1 or located[0] == self.context.source.path:
+            return None
+        text = self.context.project.text(located[0])
+        if "seed" not in text and ".run(" not in text:
+            return None  # (neither a seeding helper nor a session-run wrapper: not parsed)
+        other = self.context.project.context(located[0])
+        function = top_level_functions(other).get(located[1][0]) if other is not None else None
+        if other is None or function is None:
+            return None
+        from estimator_audit.migrate.lookup import Definition  # whole-program lookups
+
+        return Definition(other, function)
 
     def visit_Call(self, node: ast.Call) -> None:
         recorded = self.record(node)
@@ -365,13 +385,20 @@ class ModuleFacts:
         if name in RESETS:
             self.resets.append(node)
             return True
-        helper = self.seeding_helper(node)
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        statement = isinstance(parent, (ast.Expr, ast.Assign, ast.Return))  # where helpers are called
+        callee = self.project_function(node) if statement else None
+        helper = self.seeding_helper(node, callee)
         if helper:
             self.seeding_calls.append(SeedingCall(node, call_text(node), helper))
             return True
+        if callee is not None and runs_in_session(callee):
+            self.session_runs.append(node)  # `tfutil.run([train_op], feed)`: the program's sess.run wrapper
+            return True
         if name is not None:
             use = self.random_use(node, name)
-            if use is not None and use[0] not in test_seeds and not self.made_text(node):
+            if use is not None and use[0] not in test_seeds and not self.made_text(node) \
+                    and not self.derives_seed():
                 self.random_uses.append(RandomUse(node, *use))
                 return True
         if name is not None and name.startswith(("tensorflow.", "keras.")) and any(
@@ -529,6 +556,15 @@ class ModuleFacts:
         return (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "str"
                 ) or isinstance(parent, ast.FormattedValue)
 
+    def derives_seed(self) -> bool:
+        """A draw inside a function that hands it to a seeding call
+        (`def init_tf(): tf.set_random_seed(np.random.randint(1 << 31))`): the seed is derived
+        from whatever seeded that generator before the function was called, the caller's choice."""
+        ancestors = self.context.ancestors
+        seeding = any(isinstance(a, ast.Call) and self.context.call_name(a) in SEEDING_CALLS
+                      for a in ancestors)
+        return seeding and any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in ancestors)
+
     def note_metric_names(self) -> None:
         """`acc, update_op = tf.metrics.accuracy(...)`: the names a metric's ops are bound to."""
         parent = self.context.ancestors[-1] if self.context.ancestors else None
@@ -663,6 +699,54 @@ def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
             uses.setdefault(node.id, []).append(node.lineno)
     return {id(functions[name]) for name, lines in uses.items()
             if all(any(low <= line <= high for low, high in ranges) for line in lines)}
+
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def function_seeds(context: ModuleContext, function: FunctionNode) -> frozenset[RNG]:
+    """The global generators a function's body seeds (read once per function)."""
+    key = f"function_seeds:{id(function)}"
+    if key not in context.memo:
+        seeds: set[RNG] = set()
+        for inner in ast.walk(function):
+            name = context.names.qualified_name(inner.func) if isinstance(inner, ast.Call) else None
+            if isinstance(inner, ast.Call) and name in SEEDING_CALLS and not entropy_reseed(inner, name):
+                seeds |= SEEDING_CALLS[name]
+        context.memo[key] = frozenset(seeds)
+    found: frozenset[RNG] = context.memo[key]
+    return found
+
+
+def top_level_functions(context: ModuleContext) -> dict[str, FunctionNode]:
+    """A module's top-level functions by name (its last definition of each), read once."""
+    if "top_level_functions" not in context.memo:
+        context.memo["top_level_functions"] = {node.name: node for node in context.tree.body
+                                               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: dict[str, FunctionNode] = context.memo["top_level_functions"]
+    return found
+
+
+def runs_in_session(function: Definition) -> bool:
+    """Whether a program function hands what it is given to a session's run (StyleGAN's
+    `def run(*args, **kwargs): return tf.get_default_session().run(*args, **kwargs)`): a call of
+    it runs its first argument as fetches."""
+    node = function.node
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    given = {node.args.vararg.arg} if node.args.vararg else set()
+    given |= {argument.arg for argument in node.args.args[:1] if argument.arg != "self"}
+    for inner in ast.walk(node):
+        if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
+                and inner.func.attr == "run" and inner.args):
+            continue
+        first = inner.args[0].value if isinstance(inner.args[0], ast.Starred) else inner.args[0]
+        receiver = inner.func.value
+        made = function.context.call_name(receiver) if isinstance(receiver, ast.Call) else None
+        session = made in SESSION_CLASSES or "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
+        if session and isinstance(first, ast.Name) and first.id in given:
+            return True
+    return False
 
 
 def seeded_test_classes(context: ModuleContext) -> dict[int, frozenset[RNG]]:
@@ -1132,6 +1216,9 @@ BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for n
                                                             "debug", "info", "warning", "error", "exception",
                                                             "critical", "flush"}
 DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
+# Roots of qualified names that are libraries, never the program's own modules.
+KNOWN_LIBRARY_ROOTS = DATA_LIBRARIES | OTHER_ML_LIBRARIES | {"tensorflow", "keras", "tf_keras", "torch",
+                                                            "jax"}
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|"
                       r"Graph|cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"

@@ -11,7 +11,9 @@ session are left alone: an Estimator's `serving_input_fn` builds them in the gra
 Estimator makes, and a library's graph is run by the module that holds the session. Graph code
 that builds in a graph of its own (inside `with graph.as_default():`, or a Session given
 `graph=g`) works with eager execution on and is left alone, as is code that runs only with eager
-execution off (the `else` of `if tf.executing_eagerly():`), and so are sessions that run a
+execution off (the `else` of `if tf.executing_eagerly():`; a session's own `as_default()`
+entered by hand makes it the default session, not graph mode: TF 2.21 raised on a placeholder
+after it), and so are sessions that run a
 graph the module loads (`tf.import_graph_def`, `saved_model.loader.load`) without making
 placeholders other than those of an Estimator's serving input receiver. `import_meta_graph` and
 `train.Supervisor` raise with eager execution on, even given a graph of their own
@@ -112,7 +114,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
 from estimator_audit.calls import own_callee, tf_spelling
 from estimator_audit.facts import (
@@ -537,6 +539,16 @@ class GraphUnderEager(Rule):
             at=((2, 5),),
             message="also runs TF2 code",
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            session = tf.compat.v1.Session()
+            session.as_default().__enter__()  # the default session, not graph mode
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+            print(session.run(x, {x: [[1, 2, 3, 4]]}))
+            """,
+            at=((2, 11),),
+        ),
     )
 
     def __init__(self, context: ModuleContext) -> None:
@@ -800,20 +812,34 @@ def statement_owner(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | Non
 def enters_graph(context: ModuleContext, call: ast.Call) -> bool:
     """`g.as_default().__enter__()`, or `self._graph = g.as_default()` then
     `self._graph.__enter__()`: a graph made the default by hand, as a `with` block would
-    (prettytensor's test base class; TF 2.21 ran a placeholder and a Session after it with eager on)."""
+    (prettytensor's test base class; TF 2.21 ran a placeholder and a Session after it with eager on).
+    Not a session's `as_default()` entered so (StyleGAN's `init_tf`): that makes the session the
+    default one, not its graph (TF 2.21 raised on a placeholder made after it with eager on)."""
     function = call.func
     if not (isinstance(function, ast.Attribute) and function.attr == "__enter__"):
         return False
     receiver = function.value
     if is_as_default(receiver):
-        return True
+        return not session_default(context, receiver)
     written = ast.unparse(receiver)
     return any(isinstance(node, ast.Assign) and len(node.targets) == 1 and ast.unparse(node.targets[0]) == written
-               and is_as_default(node.value) for node in ast.walk(context.tree))
+               and is_as_default(node.value) and not session_default(context, node.value)
+               for node in ast.walk(context.tree))
 
 
-def is_as_default(node: ast.AST) -> bool:
+def is_as_default(node: ast.AST) -> TypeGuard[ast.Call]:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "as_default"
+
+
+def session_default(context: ModuleContext, as_default: ast.Call) -> bool:
+    """Whether `X.as_default()` is a session's: X is a session call, or a name the module
+    binds to one (`session = tf.Session(); session.as_default()`)."""
+    owner = as_default.func.value if isinstance(as_default.func, ast.Attribute) else as_default.func
+    values = [owner] if isinstance(owner, ast.Call) else [
+        node.value for node in ast.walk(context.tree) if isinstance(node, ast.Assign) and len(node.targets) == 1
+        and ast.unparse(node.targets[0]) == ast.unparse(owner)]
+    return any(isinstance(value, ast.Call) and (context.call_name(value) or "").rsplit(".", 1)[-1] in SESSIONS
+               for value in values)
 
 
 def eager_switch(context: ModuleContext, call: ast.Call) -> bool:

@@ -331,6 +331,27 @@ def test_a_logging_helper_before_a_session_block_builds_no_ops(tmp_path: Path) -
     assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
 
 
+def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
+    """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
+    from NumPy (which the entry point seeds first) and enters a session as the default one; the
+    training module runs its update ops through the utility's `run(*args)` wrapper of sess.run."""
+    write(tmp_path, "tfutil.py", "import numpy as np\nimport tensorflow as tf\n\n\ndef run(*args, **kwargs):\n"
+                                 "    return tf.get_default_session().run(*args, **kwargs)\n\n\ndef init_tf():\n"
+                                 "    tf.set_random_seed(np.random.randint(1 << 31))\n    session = tf.Session()\n"
+                                 "    session.as_default().__enter__()\n    return session\n")
+    write(tmp_path, "train.py", "import numpy as np\nimport tensorflow as tf\nimport tfutil\n\n\n"
+                                "def train_loop():\n    x = tf.placeholder(tf.float32, [None, 4])\n"
+                                "    loss = tf.reduce_mean(tf.layers.dense(x, 1))\n"
+                                "    train_op = tf.train.AdamOptimizer(0.001).minimize(loss)\n"
+                                "    for _ in range(100):\n        tfutil.run([train_op], {x: np.random.rand(8, 4)})\n"
+                                "\n\nif __name__ == '__main__':\n    np.random.seed(1000)\n    tfutil.init_tf()\n"
+                                "    train_loop()\n")
+    found = {(f["path"], f["code"], f["line"]) for f in audit_json(tmp_path, ".", "--select", "EA2,EA109,EA302")}
+    # seeded through init_tf (NumPy first, then the graph seed drawn from it); the session made
+    # the default one leaves eager execution on; the wrapper's run trains
+    assert found == {("tfutil.py", "EA109", 11), ("train.py", "EA302", 11)}
+
+
 def test_a_generator_made_in_forked_workers_gets_no_fixed_seed(tmp_path: Path) -> None:
     """Seen in OpenAI's evolution-strategies-starter: main.py forks workers that each run
     es.run_worker, whose RandomState() draws the worker's noise; RandomState(42) would give every
