@@ -10,8 +10,10 @@ module shuffles a `tf.data` dataset without a seed (its input functions run in t
 graph and take its seed), and the message says the order of the examples is what changes. An
 estimator the module only evaluates, asks to predict or exports (an eval or export job, which
 restores a trained checkpoint) is not flagged, nor one handed (in a dict, list or lambda) to
-another estimator's construction, which calls its `model_fn` in its own graph (adanet's
-`AutoEnsembleEstimator(candidate_pool=...)`). tf.contrib.learn's estimators are judged alike.
+another estimator's construction or to a function of the program that builds an Estimator
+around it, which calls its `model_fn` in its own graph (adanet's
+`AutoEnsembleEstimator(candidate_pool=...)`), nor one whose `model_fn` alone is used (called in
+a graph that is not its own). tf.contrib.learn's estimators are judged alike.
 
 ## Why is this bad?
 An Estimator builds a fresh graph for every `train`, `evaluate` and `predict` call and seeds it
@@ -65,7 +67,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
 from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.migrate.lookup import scopes
+from estimator_audit.migrate.lookup import called, scopes
 from estimator_audit.migrate.scopes import Scopes
 from estimator_audit.rule import Invalid, Rule, Valid
 from estimator_audit.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
@@ -82,6 +84,30 @@ class EstimatorSeed(Rule):
     triggers = ("Classifier", "Regressor", "Estimator", "KMeans")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def with_saved_params(estimator):
+                def model_fn(features, labels, mode, config):
+                    return estimator.model_fn(features, labels, mode, config)
+                return tf.estimator.Estimator(model_fn, config=tf.estimator.RunConfig(tf_random_seed=1))
+
+            wrapped = with_saved_params(tf.estimator.DNNClassifier([10], feature_columns=columns))
+            wrapped.train(input_fn, steps=10)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            class ModelTest(tf.test.TestCase):
+                def test_logits(self):
+                    estimator = tf.estimator.DNNClassifier([10], feature_columns=columns)
+                    with self.test_session():
+                        spec = estimator.model_fn(features, None, "train", None)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -347,19 +373,22 @@ class EstimatorSeed(Rule):
     def fed_to_estimator(self) -> bool:
         """Whether the estimator being constructed is handed, directly or in a dict, list or
         lambda, to another estimator's construction (adanet's `AutoEnsembleEstimator(
-        candidate_pool={"dnn": DNNEstimator(...)})`), which calls its model_fn in its own graph,
-        seeded by its own RunConfig: this one never builds a graph."""
+        candidate_pool={"dnn": DNNEstimator(...)})`) or to a program function that builds one
+        around it (moonlight's `estimator_with_saved_params(DNNClassifier(...))`, whose
+        model_fn calls the given one's), which calls its model_fn in its own graph, seeded by its
+        own RunConfig: this one never builds a graph."""
         table = scopes(self.context)
         for ancestor in reversed(self.context.ancestors):
             if isinstance(ancestor, CONTAINERS):
                 continue
             if isinstance(ancestor, ast.Call):
-                return ESTIMATOR_CONSUMER.search(callee_text(ancestor)) is not None
+                return consumes_estimators(self.context, ancestor)
             if isinstance(ancestor, ast.Assign) and len(ancestor.targets) == 1 and isinstance(
                     ancestor.targets[0], ast.Name):
                 binding = table.binding_of(ancestor, ancestor.targets[0].id)
                 uses = table.uses_of(binding) if binding is not None else None
-                return uses is not None and bool(uses) and all(consumed_by_estimator(table, use) for use in uses)
+                return uses is not None and bool(uses) and all(
+                    consumed_by_estimator(self.context, table, use) for use in uses)
             return False
         return False
 
@@ -410,13 +439,29 @@ def callee_text(call: ast.Call) -> str:
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
 
-def consumed_by_estimator(table: Scopes, use: ast.AST) -> bool:
+def consumed_by_estimator(context: ModuleContext, table: Scopes, use: ast.AST) -> bool:
     """Whether a use of a name holding estimators is an argument (or inside one) of an
-    estimator's construction."""
+    estimator's construction, or its model_fn is taken to build in another graph
+    (`estimator.model_fn(features, labels, mode, config)`)."""
     node = table.parent(use)
+    if isinstance(node, ast.Attribute) and node.attr == "model_fn":
+        return True
     while isinstance(node, CONTAINERS):
         node = table.parent(node)
-    return isinstance(node, ast.Call) and ESTIMATOR_CONSUMER.search(callee_text(node)) is not None
+    return isinstance(node, ast.Call) and consumes_estimators(context, node)
+
+
+def consumes_estimators(context: ModuleContext, call: ast.Call) -> bool:
+    """An estimator's construction, or a call of a program function that constructs one and
+    reads a `model_fn` (a wrapper building a new Estimator around the one it is given)."""
+    if ESTIMATOR_CONSUMER.search(callee_text(call)) is not None:
+        return True
+    found = called(context, call)
+    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    inner = list(ast.walk(found.node))
+    return any(isinstance(node, ast.Attribute) and node.attr == "model_fn" for node in inner) and any(
+        isinstance(node, ast.Call) and estimator_class(found.context.call_name(node)) is not None for node in inner)
 
 
 # Estimator methods that read the weights of the latest checkpoint rather than initialise them.
