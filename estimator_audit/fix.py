@@ -483,9 +483,11 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
     statements: list[str] = []
     blocks: dict[int, list[str]] = {}
     applied = []
+    removed: set[int] = set()  # statements the fixes taken so far remove
     for finding in findings:
         assert finding.fix is not None
         planned: list[tuple[int, Change]] = []
+        removals: set[int] = set()  # statements this finding's fix removes
         inserted: list[str] = []
         before: list[tuple[int, str]] = []
         try:
@@ -500,7 +502,9 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
                     before.append((locator.top_level_index(edit.span), edit.text))
                     continue
                 if edit.action is EditAction.REMOVE_STATEMENT:
-                    planned.append((id(locator.statement(edit.span)), lambda node: cst.RemoveFromParent()))
+                    key = id(locator.statement(edit.span))
+                    removals.add(key)
+                    planned.append((key, lambda node: cst.RemoveFromParent()))
                     continue
                 if edit.action is EditAction.REPLACE_STATEMENT:
                     planned.append((id(locator.statement(edit.span)), statements_for(edit.text, module)))
@@ -517,6 +521,9 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
                 planned.append((id(target), change_for(edit)))
         except (FixFailure, cst.ParserSyntaxError):
             continue  # this finding keeps its place in the report; the others are still fixed
+        if any(key in removed or (key in removals and key in changes) for key, _ in planned):
+            continue  # a statement another fix removes (or changes) is left to that fix: a conflict
+        removed |= removals
         for key, change in planned:
             changes.setdefault(key, []).append(change)
         statements.extend(inserted)

@@ -279,3 +279,17 @@ def test_statements_after_a_statement_another_fix_replaced_follow_its_replacemen
     fixed = fix_source(str(tmp_path / "train.py"), program.encode(), Settings(root=tmp_path),
                        FixMode(unsafe=True)).data.decode()
     assert "import mnist_input_data as input_data\ntf.compat.v1.disable_v2_behavior()\n" in fixed, fixed
+
+
+def test_two_fixes_removing_one_statement_apply_the_first_only() -> None:
+    """Two premade rewrites both removing a shared `est = add_metrics(est, fn)` line crashed the
+    fix stage; a fix whose statement another fix removes is left unapplied (its finding stays)."""
+    source = "a = 1\nb = 2\nc = 3\n"
+    line = (2, 1, 2, 6)
+    first = finding_with(Edit(EditAction.REMOVE_STATEMENT, line))
+    second = finding_with(Edit(EditAction.REMOVE_STATEMENT, line), Edit(EditAction.REMOVE_STATEMENT, (3, 1, 3, 6)))
+    result = apply_fixes_once(source.encode(), [first, second])
+    assert result.applied == (first,) and result.data.decode() == "a = 1\nc = 3\n"
+    replace = finding_with(Edit(EditAction.REPLACE_STATEMENT, line, text="b = 4"))
+    result = apply_fixes_once(source.encode(), [replace, first])
+    assert result.applied == (replace,) and result.data.decode() == "a = 1\nb = 4\nc = 3\n"

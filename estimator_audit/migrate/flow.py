@@ -195,6 +195,11 @@ def calls_of(context: ModuleContext, function: ast.FunctionDef | ast.AsyncFuncti
 def used(context: ModuleContext, use: ast.Name, flow: Flow) -> None:
     """One read of a variable that holds the estimator."""
     table = scopes(context)
+    others = [binding for binding in table.reaching_all(use) if binding.node is not table.parent(use)]
+    if len(others) > 1:  # `if dnn: est = DNNRegressor(...) else: est = LinearRegressor(...)`, then `est` read
+        lines = ", ".join(sorted(str(line(binding.node)) for binding in others))
+        raise Unsupported(f"`{use.id}` at {where(context, use)} may hold what is assigned at lines {lines}, "
+                          "by the branch taken, so its uses cannot be rewritten for one estimator")
     parent = table.parent(use)
     if isinstance(parent, ast.Attribute) and parent.value is use:
         call = table.parent(parent)
