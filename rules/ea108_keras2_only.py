@@ -269,6 +269,15 @@ class Keras2Only(SymbolReferenceRule):
     invalid = (
         Invalid(
             """
+            from keras.utils import multi_gpu_model
+
+            parallel = multi_gpu_model(model, gpus=2)  # gone since Keras 2.4: tf_keras lacks it too
+            """,
+            at=((1, 25),),
+            message="nor in Keras 2.15 (tf_keras): this raises ImportError; port this code",
+        ),
+        Invalid(
+            """
             import keras
 
             hidden = keras.layers.Dense(64, W_regularizer=keras.regularizers.l2(0.01), init="he_normal")
@@ -617,10 +626,13 @@ class Keras2Only(SymbolReferenceRule):
         else:
             keras2 = gone.name.replace("tensorflow.compat.v1.keras.", "tensorflow.keras.", 1)
             had = tf_api("2.15").first_missing(keras2) is None
-        history = " (Keras 2.15 had it)" if had else ""
+        if not had:  # `keras.utils.multi_gpu_model`: removed in Keras 2.4, so tf_keras lacks it too
+            return (f"{tf_spelling(gone.name)} does not exist in Keras 3, the Keras of TensorFlow "
+                    f"{self.version()}, nor in Keras 2.15 (tf_keras): this raises {error}; port this code "
+                    "to the Keras 3 API")
         return (
             f"{tf_spelling(gone.name)} does not exist in Keras 3, the Keras of TensorFlow "
-            f"{self.version()}{history}: this raises {error}; use the Keras 3 API or install "
+            f"{self.version()} (Keras 2.15 had it): this raises {error}; use the Keras 3 API or install "
             "tf_keras for Keras 2"
         )
 
