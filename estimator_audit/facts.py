@@ -12,7 +12,7 @@ import enum
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -328,9 +328,7 @@ class ModuleFacts:
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if "seed" in name.lower():
-            from estimator_audit.migrate.lookup import called  # whole-program lookups, only for these calls
-
-            callee = called(self.context, node)
+            callee = seeding_callee(self.context, node, self.context.ancestors)
         if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return frozenset()
         return function_seeds(callee.context, callee.node)
@@ -557,13 +555,23 @@ class ModuleFacts:
                 ) or isinstance(parent, ast.FormattedValue)
 
     def derives_seed(self) -> bool:
-        """A draw inside a function that hands it to a seeding call
-        (`def init_tf(): tf.set_random_seed(np.random.randint(1 << 31))`): the seed is derived
-        from whatever seeded that generator before the function was called, the caller's choice."""
+        """A draw that becomes a seed: handed to a seeding call (`def init_tf():
+        tf.set_random_seed(np.random.randint(1 << 31))`), or bound to a name a seeding call of the
+        same scope takes (`s = random.randint(0, 2**31 - 1); np.random.seed(s)`, a data worker
+        giving each trial its own seed). The seed is derived on purpose: from whatever seeded that
+        generator before (the caller's choice), or from the OS so that parallel workers differ."""
         ancestors = self.context.ancestors
-        seeding = any(isinstance(a, ast.Call) and self.context.call_name(a) in SEEDING_CALLS
-                      for a in ancestors)
-        return seeding and any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in ancestors)
+        if any(isinstance(a, ast.Call) and self.context.call_name(a) in SEEDING_CALLS for a in ancestors):
+            return True
+        parent = ancestors[-1] if ancestors else None
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
+                and isinstance(parent.targets[0], ast.Name)):
+            return False
+        held = parent.targets[0].id
+        scope = scope_of(ancestors) or self.context.tree
+        return any(isinstance(node, ast.Call) and self.context.call_name(node) in SEEDING_CALLS
+                   and any(isinstance(arg, ast.Name) and arg.id == held for arg in node.args)
+                   for node in ast.walk(scope))
 
     def note_metric_names(self) -> None:
         """`acc, update_op = tf.metrics.accuracy(...)`: the names a metric's ops are bound to."""
@@ -704,18 +712,48 @@ def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def function_seeds(context: ModuleContext, function: FunctionNode) -> frozenset[RNG]:
-    """The global generators a function's body seeds (read once per function)."""
+def function_seeds(context: ModuleContext, function: FunctionNode, depth: int = 0) -> frozenset[RNG]:
+    """The global generators a function's body seeds, itself or through the program's seeding
+    helpers it calls (`set_random_seed(self, seed)` calling `set_global_seeds(seed)`); read once
+    per function."""
     key = f"function_seeds:{id(function)}"
     if key not in context.memo:
+        context.memo[key] = frozenset()  # (a helper calling itself seeds nothing more)
         seeds: set[RNG] = set()
-        for inner in ast.walk(function):
-            name = context.names.qualified_name(inner.func) if isinstance(inner, ast.Call) else None
-            if isinstance(inner, ast.Call) and name in SEEDING_CALLS and not entropy_reseed(inner, name):
+        for inner, ancestors in calls_with_ancestors(function):
+            name = context.names.qualified_name(inner.func)
+            if name in SEEDING_CALLS and not entropy_reseed(inner, name):
                 seeds |= SEEDING_CALLS[name]
+            elif depth < MAX_SEEDING_HOPS and "seed" in call_text(inner).rsplit(".", 1)[-1].lower():
+                callee = seeding_callee(context, inner, ancestors)
+                if callee is not None and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    seeds |= function_seeds(callee.context, callee.node, depth + 1)
         context.memo[key] = frozenset(seeds)
     found: frozenset[RNG] = context.memo[key]
     return found
+
+
+MAX_SEEDING_HOPS = 3  # seeding helpers followed through the helpers they call
+
+
+def seeding_callee(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
+    """The program function or method a call of a seeding helper calls: a name or module
+    attribute (`set_global_seeds(seed)`), or `self.set_random_seed(seed)`, a method of the class
+    or of a base class of the program."""
+    from estimator_audit.migrate.lookup import called, self_method  # whole-program lookups, for these calls
+
+    return self_method(context, call, ancestors) or called(context, call)
+
+
+def calls_with_ancestors(function: FunctionNode) -> Iterator[tuple[ast.Call, tuple[ast.AST, ...]]]:
+    """The calls in a function's body, each with the nodes around it (from the function down)."""
+    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(function, ())]
+    while stack:
+        node, ancestors = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, ancestors
+        inner = (*ancestors, node)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
 
 
 def top_level_functions(context: ModuleContext) -> dict[str, FunctionNode]:

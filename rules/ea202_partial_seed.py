@@ -1,7 +1,9 @@
 """
 ## What it does
 Flags a module that seeds some of Python's `random`, NumPy's global RNG and TensorFlow, but
-draws from one it did not seed: `np.random.*` legacy functions use NumPy's global RNG,
+draws from one it did not seed (not counting a draw that becomes a seed, handed to a seeding
+call or bound to a name one takes: a seed derived on purpose, from the caller's seeding or, for
+parallel workers, from the OS): `np.random.*` legacy functions use NumPy's global RNG,
 `random.*` functions use Python's, `tf.random.*` ops and `tf.data.Dataset.shuffle` without a
 `seed` use TensorFlow's, and,
 with Keras 3, a layer or initializer constructed without a seed takes its seed from Python's
@@ -108,6 +110,26 @@ class PartialSeed(Rule):
                     return n
             layers = Layers()
             layers.Dense(3)
+            """
+        ),
+        Valid(
+            """
+            import random
+            import numpy as np
+
+            for trial in range(64):  # parallel workers: each trial its own seed, on purpose
+                seed = random.randint(0, 2**31 - 1)
+                np.random.seed(seed)
+                np.savez(f"record/{seed}.npz", actions=np.random.rand(100))
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
+            import tensorflow as tf
+
+            def init_tf():  # the graph seed derives from NumPy, which the caller seeds
+                tf.compat.v1.set_random_seed(np.random.randint(1 << 31))
             """
         ),
     )

@@ -734,3 +734,22 @@ def test_a_library_session_runs_in_the_graph_mode_its_program_turns_on(tmp_path:
     assert audit_json(tmp_path, "library.py", "--select", "EA109") == []
     write(tmp_path, "train.py", "import train_lib\n\nif __name__ == '__main__':\n    train_lib.train(None)\n")
     assert [f["code"] for f in audit_json(tmp_path, "library.py", "--select", "EA109", "--no-cache")] == ["EA109"]
+
+
+def test_a_seed_set_through_an_inherited_method_of_another_module(tmp_path: Path) -> None:
+    """Seen in stable-baselines: each model seeds its own graph with `self.set_random_seed(seed)`,
+    a method of its base class in another module, which calls the program's `set_global_seeds`."""
+    write(tmp_path, "common/__init__.py", "")
+    write(tmp_path, "common/misc.py", "import random\nimport numpy as np\nimport tensorflow as tf\n\n\n"
+                                      "def set_global_seeds(seed):\n    tf.set_random_seed(seed)\n"
+                                      "    np.random.seed(seed)\n    random.seed(seed)\n")
+    write(tmp_path, "common/base.py", "from common.misc import set_global_seeds\n\n\nclass Base:\n"
+                                      "    def set_random_seed(self, seed):\n        set_global_seeds(seed)\n")
+    write(tmp_path, "a2c.py", "import numpy as np\nimport tensorflow as tf\nfrom common.base import Base\n\n\n"
+                              "class A2C(Base):\n    def setup(self):\n        self.graph = tf.Graph()\n"
+                              "        with self.graph.as_default():\n            self.set_random_seed(0)\n"
+                              "            self.sess = tf.Session(graph=self.graph)\n"
+                              "            w = tf.get_variable('w', [4, 1])\n"
+                              "            self.train_op = tf.train.AdamOptimizer().minimize(tf.reduce_sum(w))\n\n"
+                              "    def learn(self):\n        np.random.rand(8)\n        self.sess.run(self.train_op)\n")
+    assert audit_json(tmp_path, "a2c.py", "--select", "EA2") == []

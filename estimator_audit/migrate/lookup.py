@@ -4,6 +4,7 @@ in another module of the project (through the project index)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,3 +97,34 @@ def definition(context: ModuleContext, node: ast.expr, hops: int = 0) -> Definit
 def called(context: ModuleContext, call: ast.Call) -> Definition | None:
     """What a call calls, when it is a name or module attribute the program defines."""
     return definition(context, call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+
+
+MAX_BASES = 4  # base classes followed up a hierarchy, across modules
+
+
+def method_definition(context: ModuleContext, cls: ast.ClassDef, name: str, hops: int = 0
+                      ) -> Definition | None:
+    """The method `self.name(...)` calls in a class: its own, or the first a base class of the
+    program defines (stable-baselines' `self.set_random_seed(seed)`, inherited from its
+    `BaseRLModel` in another module)."""
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return Definition(context, node)
+    if hops >= MAX_BASES:
+        return None
+    for base in cls.bases:
+        found = definition(context, base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+        if found is not None and isinstance(found.node, ast.ClassDef):
+            inherited = method_definition(found.context, found.node, name, hops + 1)
+            if inherited is not None:
+                return inherited
+    return None
+
+
+def self_method(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
+    """What `self.name(...)` calls, written in a method of a class (its `ancestors`)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"):
+        return None
+    cls = next((a for a in reversed(ancestors) if isinstance(a, ast.ClassDef)), None)
+    return method_definition(context, cls, func.attr) if cls is not None else None
