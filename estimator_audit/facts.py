@@ -265,6 +265,8 @@ class ModuleFacts:
             return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
         if self.update_names:  # the module names its update ops: does this run fetch one?
             return self.fetches_derived_update(fetches)
+        while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
         words = re.findall(r"\w+", ast.unparse(fetches))
         return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
