@@ -67,8 +67,9 @@ def source_root(folder: Path) -> Path | None:
 
 # The text of import statements (a parenthesised `from m import (...)` across its lines): a module
 # is an importer candidate only if one of them names the module, before anything is parsed.
-IMPORT_STATEMENT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)", re.MULTILINE)
+IMPORT_STATEMENT = re.compile(  # (a line, with its backslash continuations: `from .x import a, \`)
+    rb"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|(?:[^\n\\]|\\\r?\n|\\.)*)"
+    rb"|import[ \t](?:[^\n\\]|\\\r?\n|\\.)*)", re.MULTILINE)
 # In a notebook, the same at the start of a JSON source line (`"import x as y\\n",`).
 NOTEBOOK_IMPORT_STATEMENT = re.compile(
     rb'^[ \t]*"[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*(?:\([^)]*\)|[^\n]*)|import[ \t][^\n]*)',

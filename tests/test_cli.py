@@ -753,3 +753,18 @@ def test_a_seed_set_through_an_inherited_method_of_another_module(tmp_path: Path
                               "            self.train_op = tf.train.AdamOptimizer().minimize(tf.reduce_sum(w))\n\n"
                               "    def learn(self):\n        np.random.rand(8)\n        self.sess.run(self.train_op)\n")
     assert audit_json(tmp_path, "a2c.py", "--select", "EA2") == []
+
+
+def test_an_import_continued_by_a_backslash_makes_its_module_an_importer(tmp_path: Path) -> None:
+    """Seen in OpenSeq2Seq: run.py turns graph mode on, then imports a package whose funcs.py
+    imports helpers.py by `from .helpers import A, \\` (a continued line): helpers.py's session
+    runs in graph mode."""
+    write(tmp_path, "run.py", "import tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n"
+                              "from pkg import train\n\ntrain(None)\n")
+    write(tmp_path, "pkg/__init__.py", "from .funcs import train\n")
+    write(tmp_path, "pkg/funcs.py", "from .helpers import make_session, \\\n    OTHER\n\n\n"
+                                    "def train(op):\n    make_session().run(op)\n")
+    write(tmp_path, "pkg/helpers.py", "import tensorflow as tf\nOTHER = 1\n\n\n"
+                                      "def make_session():\n    return tf.compat.v1.train.MonitoredSession()\n\n\n"
+                                      "def restore(session, op):\n    session.run(op)\n")
+    assert audit_json(tmp_path, ".", "--select", "EA109") == []
