@@ -200,8 +200,13 @@ def arguments_rewritten() -> frozenset[str]:
 @cache
 def v1_keywords(qualified: str, target: Version) -> frozenset[str]:
     """TF1 keywords of a TensorFlow function that its TF2 version lacks (`reduction_indices` of
-    tf.reduce_sum), when tf.compat.v1 keeps the TF1 function on `target`; else empty."""
-    names = load("tf_renames_v2.json")["v1_keywords"].get(qualified)
+    tf.reduce_sum, tf_upgrade_v2's renames; `merge_repeated` of ctc_beam_search_decoder, read
+    from both signatures on TensorFlow 2.21), when tf.compat.v1 keeps the TF1 function on
+    `target`; else empty."""
+    names = set(load("tf_renames_v2.json")["v1_keywords"].get(qualified, ()))
+    if keras3(target):
+        dropped: Mapping[str, list[str]] = arguments_table("2.21")["dropped_keywords"]  # type: ignore[assignment]
+        names |= set(dropped.get(qualified, ()))
     if not names or qualified.startswith("tensorflow.compat.") or missing(qualified, target) is not None:
         return frozenset()
     v1 = "tensorflow.compat.v1." + qualified[len("tensorflow."):]

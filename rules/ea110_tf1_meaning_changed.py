@@ -117,10 +117,6 @@ class Pending:
     anywhere: bool = False  # a TypeError whatever the program: reported outside TF1 graph programs too
 
 
-# TF1 keywords distinctive enough to report in any module (a TF2 call raises TypeError on them);
-# the rule's triggers, so the prefilter stays exact. `keep_prob` is tf.nn.dropout's.
-ANYWHERE_KEYWORDS = ("keep_dims", "reduction_indices", "squeeze_dims", "keep_prob", "concat_dim", "split_dim",
-                     "seq_dim", "batch_dim")
 DROPOUT = "tensorflow.nn.dropout"
 # TensorFlow 0.x took (logits, labels) by position; TF 1.x refused positional arguments; TF2
 # takes (labels, logits): a positional call in an old graph program now swaps them silently.
@@ -665,18 +661,38 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 1])
-            b = tf.compat.v1.get_variable("b", [1], initializer=tf.zeros_initializer(dtype=tf.float32))
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer())
             tf.summary.scalar("loss", tf.reduce_mean(x + b))
             merged = tf.compat.v1.summary.merge_all()
             """,
-            at=((3, 53), (4, 1)),
+            at=((4, 1),),
             message="TensorFlow 2 kept the name for another object",
             fixed="""
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None, 1])
-            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer(dtype=tf.float32))
+            b = tf.compat.v1.get_variable("b", [1], initializer=tf.compat.v1.zeros_initializer())
             tf.compat.v1.summary.scalar("loss", tf.reduce_mean(x + b))
             merged = tf.compat.v1.summary.merge_all()
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class DecoderTest(tf.test.TestCase):  # no graph program: the TypeError is raised anywhere
+                def test_beam(self):
+                    init = tf.constant_initializer(0.5, dtype=tf.float32)
+                    paths = tf.nn.ctc_beam_search_decoder(logits, lengths, merge_repeated=False)
+            """,
+            at=((5, 16), (6, 17)),
+            message="is the TF1 signature",
+            fixed="""
+            import tensorflow as tf
+
+            class DecoderTest(tf.test.TestCase):  # no graph program: the TypeError is raised anywhere
+                def test_beam(self):
+                    init = tf.compat.v1.constant_initializer(0.5, dtype=tf.float32)
+                    paths = tf.compat.v1.nn.ctc_beam_search_decoder(logits, lengths, merge_repeated=False)
             """,
         ),
     )
@@ -690,8 +706,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if not self.names_tf1_api and reference.qualified.startswith("tensorflow"):
             self.names_tf1_api = missing(reference.qualified, self.target) is not None
         found = changed_meaning(reference.qualified, self.target)
-        if found is None:
-            self.check_keywords(reference)
+        if found is None or self.passes_dropped_keyword(reference):
+            self.check_keywords(reference)  # (a keyword the TF2 object lacks: TypeError, whatever else changed)
             return
         if reference.qualified in SAME_MEMBERS:
             return  # `tf.losses.Reduction.NONE`: the same string in both versions
@@ -754,7 +770,12 @@ class TF1MeaningChanged(SymbolReferenceRule):
             return
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
                    f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
-        self.add(Pending(call, message, fix, anywhere=any(k in ANYWHERE_KEYWORDS for k in passed)))
+        self.add(Pending(call, message, fix, anywhere=True))  # a TypeError in any program
+
+    def passes_dropped_keyword(self, reference: Reference) -> bool:
+        call = reference.node
+        return isinstance(call, ast.Call) and bool(
+            {k.arg for k in call.keywords if k.arg} & v1_keywords(reference.qualified, self.target))
 
     def tf0_order(self, call: ast.Call, qualified: str) -> None:
         """`tf.concat(0, [a, b])`: TensorFlow 0.x's order, which TF1 and TF2 reject; the fix swaps

@@ -36,7 +36,9 @@ What each half writes:
     keras.layers and their tf.keras spellings) that raise when given `seed=1`, and the
     keras.layers classes that raise when given `weights=None`, found by constructing each
     with minimal arguments without and then with the keyword; classes that could not be
-    constructed at all are listed under not_constructed.
+    constructed at all are listed under not_constructed. dropped_keywords: for each
+    `tf.compat.v1.X` whose TF2 name `tf.X` is another callable without **kwargs, the
+    keywords the TF1 signature has and the TF2 one lacks (a TypeError when passed).
 - `legacy` (TensorFlow 2.15, Keras 2.15, tensorflow-estimator 2.15):
   - tf_api_2_15.json: the 2.15 `tensorflow` API (with tf.estimator and Keras 2.15 as tf.keras).
   - keras_api_2_15.json: standalone `keras` 2.15, and keras.Model/Sequential's public members
@@ -466,6 +468,39 @@ def seed_classes(tf: Any, keras: Any, tf_tree: Tree, keras_tree: Tree) -> list[t
     return sorted(classes.items())
 
 
+def dropped_keywords(tf: Any, tree: Tree) -> dict[str, list[str]]:
+    """For each `tf.compat.v1.X` whose TF2 name `tf.X` is another callable that takes no
+    **kwargs: the keywords the TF1 one takes and the TF2 one lacks (`merge_repeated` of
+    ctc_beam_search_decoder, `dtype` of constant_initializer), keyed by the TF2 name."""
+    prefix = "tensorflow.compat.v1"
+    found: dict[str, list[str]] = {}
+    for path, members in sorted(tree["modules"].items()):
+        if not (path == prefix or path.startswith(prefix + ".")) or ".compat.v1.compat" in path:
+            continue
+        v2_module = "tensorflow" + path[len(prefix):]
+        if lookup(tree, v2_module) is None:
+            continue
+        for member in members:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    old: Any = resolve_object(tf, f"{path}.{member}".split(".", 1)[1])
+                    new: Any = resolve_object(tf, f"{v2_module}.{member}".split(".", 1)[1])
+                old_parameters = inspect.signature(old).parameters
+                new_parameters = inspect.signature(new).parameters
+            except Exception:
+                continue
+            if old is new or isinstance(old, types.ModuleType) or any(
+                    p.kind is inspect.Parameter.VAR_KEYWORD for p in new_parameters.values()):
+                continue
+            named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+            lacking = sorted(name for name, p in old_parameters.items() if name not in new_parameters
+                             and p.kind in named)
+            if lacking:
+                found[f"{v2_module}.{member}"] = lacking
+    return found
+
+
 def class_overrides(keras: Any, tf: Any) -> dict[str, dict[str, Callable[[], object]]]:
     """Arguments some classes need beyond their required parameters, by class name."""
     keras3 = keras.__version__.startswith("3.")
@@ -532,6 +567,7 @@ def current() -> dict[str, object]:
             "rejects_weights": rejects_weights,
             "accepts_weights": accepts_weights,
             "not_constructed": sorted(set(seed_unknown) | set(weights_unknown)),
+            "dropped_keywords": dropped_keywords(tf, tf_tree),
         },
     }
 
