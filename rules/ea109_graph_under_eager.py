@@ -14,7 +14,8 @@ that builds in a graph of its own (inside `with graph.as_default():`, or a Sessi
 execution off (the `else` of `if tf.executing_eagerly():`; a session's own `as_default()`
 entered by hand makes it the default session, not graph mode: TF 2.21 raised on a placeholder
 after it), and so are sessions that run a
-graph the module loads (`tf.import_graph_def`, `saved_model.loader.load`) without making
+graph the module loads into the default graph (`tf.import_graph_def`, `saved_model.loader.load`;
+not into a graph of its own, which a plain session does not run) without making
 placeholders other than those of an Estimator's serving input receiver. `import_meta_graph` and
 `train.Supervisor` raise with eager execution on, even given a graph of their own
 (`Supervisor(graph=g)`) outside its `as_default()` block. A session nothing runs or evaluates
@@ -542,6 +543,22 @@ class GraphUnderEager(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            def load_graph(graph_def):
+                graph = tf.Graph()
+                with graph.as_default():  # the frozen graph goes into a graph of its own...
+                    tf.import_graph_def(graph_def)
+                return graph
+
+            def read_image(path):  # ...and this session runs ops built eagerly
+                normalized = tf.image.decode_jpeg(tf.io.read_file(path)) / 255
+                return tf.compat.v1.Session().run(normalized)
+            """,
+            at=((11, 12),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             session = tf.compat.v1.Session()
             session.as_default().__enter__()  # the default session, not graph mode
             x = tf.compat.v1.placeholder(tf.float32, [None, 4])
@@ -570,8 +587,8 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
-            elif name.endswith(EAGER_GRAPH_LOADS):
-                self.imports_graph = True
+            elif name.endswith(EAGER_GRAPH_LOADS):  # (into the default graph: not one of its own)
+                self.imports_graph = self.imports_graph or not in_own_graph(self.context.ancestors, self.context)
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
                 given_graph = last != "Supervisor" and any(keyword.arg == "graph" for keyword in node.keywords)
