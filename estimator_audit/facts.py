@@ -649,7 +649,9 @@ class ModuleFacts:
         if method == "run":
             if owner is not None:  # a session's run, or `train_step.run()` on an optimizer's update op
                 return owner in SESSION_CLASSES or owner.endswith((".minimize", ".apply_gradients"))
-            return (name is None and "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
+            program_object = name is None or not (  # `vae.sess.run(...)` on a program class's instance
+                name.split(".")[0] in KNOWN_LIBRARY_ROOTS or name.split(".")[0] in sys.stdlib_module_names)
+            return (program_object and "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
                     and self.context.imports_tensorflow())  # not nox's `session.run("pytest")`
         return False
 

@@ -349,7 +349,8 @@ class Project:
 
     def importer_root(self, folder: Path) -> Path:
         """The folder whose modules may import a module of `folder`: above its outermost package
-        (for a module in no package, the repository root a few folders up, when there is one),
+        (for a module in no package, the repository root a few folders up, when there is one, else
+        the folder above its own),
         and above up to NAMESPACE_GAP folders without an __init__.py between it and a package
         of the program (PEP 420 namespace parts: `spinup/algos/tf1/ddpg/` is imported by
         `spinup/__init__.py`, and `algos/tf1/` has none)."""
@@ -358,6 +359,8 @@ class Project:
         marked = source_root(folder) if package is None else None
         if marked is not None and len(folder.relative_to(marked).parts) <= NAMESPACE_GAP:
             root = marked  # a tree without __init__.py files, imported from its repository's root
+        elif package is None:
+            root = folder.parent  # a folder of modules scripts beside it import (`from vae.vae import ConvVAE`)
         current, gap = root, 0
         while gap < NAMESPACE_GAP and current.parent != current:
             current, gap = current.parent, gap + 1

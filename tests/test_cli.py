@@ -768,3 +768,24 @@ def test_an_import_continued_by_a_backslash_makes_its_module_an_importer(tmp_pat
                                       "def make_session():\n    return tf.compat.v1.train.MonitoredSession()\n\n\n"
                                       "def restore(session, op):\n    session.run(op)\n")
     assert audit_json(tmp_path, ".", "--select", "EA109") == []
+
+
+def test_a_script_training_a_model_class_of_a_folder_beside_it(tmp_path: Path) -> None:
+    """Seen in WorldModelsExperiments (a clone without markers): `from vae.vae import ConvVAE`
+    in scripts beside `vae/` (no __init__.py); the model holds its graph and session, and the
+    script trains through `vae.sess.run([..., vae.train_op])`."""
+    write(tmp_path, "vae/vae.py", "import tensorflow as tf\n\n\nclass ConvVAE:\n    def __init__(self):\n"
+                                  "        self.g = tf.Graph()\n        with self.g.as_default():\n"
+                                  "            w = tf.compat.v1.get_variable('w', [4])\n"
+                                  "            self.loss = tf.reduce_sum(w)\n"
+                                  "            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)\n"
+                                  "            self.sess = tf.compat.v1.Session(graph=self.g)\n"
+                                  "            self.sess.run(tf.compat.v1.global_variables_initializer())\n")
+    write(tmp_path, "vae_train.py", "import numpy as np\nimport tensorflow as tf\nfrom vae.vae import ConvVAE\n\n"
+                                    "vae = ConvVAE()\nfor epoch in range(10):\n    np.random.shuffle(data)\n"
+                                    "    loss, _ = vae.sess.run([vae.loss, vae.train_op])\n")
+    found = {(f["path"], f["code"]): f for f in audit_json(tmp_path, ".", "--select", "EA201,EA302")}
+    assert set(found) == {("vae_train.py", "EA201"), ("vae_train.py", "EA302"), ("vae/vae.py", "EA201")}
+    assert ("vae.py, which this program imports, builds a tf.Graph() of its own"
+            in found[("vae_train.py", "EA201")]["message"])
+    assert "vae_train.py imports this module" in found[("vae/vae.py", "EA201")]["message"]
