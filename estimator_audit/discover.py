@@ -130,7 +130,10 @@ class GitIgnore:
 
 
 def is_virtualenv(folder: Path) -> bool:
-    return (folder / "pyvenv.cfg").is_file()
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:  # a folder whose entries cannot be looked up (no search permission)
+        return False
 
 
 def excluded(path: Path, settings: Settings) -> bool:

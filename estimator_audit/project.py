@@ -341,16 +341,28 @@ class Project:
             name = target.parent.name if target.name == "__init__.py" else target.stem
             root = self.importer_root(target.parent)
             spelled = name.encode()
-            found = [candidate for candidate in self.files_under(root) if spelled in self.raw(candidate)
+            candidates = self.files_under(root)
+            if root == target.parent and not (root / "__init__.py").is_file():
+                candidates = candidates + self.scripts_beside(root)
+            found = [candidate for candidate in candidates if spelled in self.raw(candidate)
                      and name in self.import_words(candidate)
                      and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
             self._importers[str(target)] = found
         return [candidate for candidate in found if self.read(candidate) is not None]
 
+    def scripts_beside(self, folder: Path) -> list[str]:
+        """The modules directly in the folder above a folder of modules that is no package: the
+        scripts that import it as a namespace package (`from vae.vae import ConvVAE` beside
+        `vae/`). Only that folder's own files: its tree may be anything (the file system root)."""
+        try:
+            entries = sorted(folder.parent.iterdir())
+        except OSError:
+            return []
+        return [str(entry) for entry in entries if entry.suffix in MODULE_SUFFIXES and entry.is_file()]
+
     def importer_root(self, folder: Path) -> Path:
         """The folder whose modules may import a module of `folder`: above its outermost package
-        (for a module in no package, the repository root a few folders up, when there is one, else
-        the folder above its own),
+        (for a module in no package, the repository root a few folders up, when there is one),
         and above up to NAMESPACE_GAP folders without an __init__.py between it and a package
         of the program (PEP 420 namespace parts: `spinup/algos/tf1/ddpg/` is imported by
         `spinup/__init__.py`, and `algos/tf1/` has none)."""
@@ -359,8 +371,7 @@ class Project:
         marked = source_root(folder) if package is None else None
         if marked is not None and len(folder.relative_to(marked).parts) <= NAMESPACE_GAP:
             root = marked  # a tree without __init__.py files, imported from its repository's root
-        elif package is None:
-            root = folder.parent  # a folder of modules scripts beside it import (`from vae.vae import ConvVAE`)
+
         current, gap = root, 0
         while gap < NAMESPACE_GAP and current.parent != current:
             current, gap = current.parent, gap + 1

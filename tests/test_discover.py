@@ -6,6 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from estimator_audit.config import Settings
 from estimator_audit.discover import discover, parse_gitignore
 
@@ -68,3 +70,19 @@ def test_symlink_loops_and_duplicates(tmp_path: Path) -> None:
     os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
     os.symlink(tmp_path / "pkg" / "a.py", tmp_path / "link.py")
     assert found(tmp_path, ".", "pkg/a.py") == ["link.py", "pkg/a.py"]
+
+
+def test_a_folder_whose_entries_cannot_be_looked_up_is_walked_past(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """/proc/1/fdinfo: listed, but looking up `pyvenv.cfg` in it raises PermissionError
+    (Path.is_file lets EACCES through); the walk goes on without it."""
+    touch(tmp_path, "a.py", "locked/b.py", "z.py")
+    real_is_file = Path.is_file
+
+    def is_file(path: Path) -> bool:
+        if path.parent.name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_file(path)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    assert found(tmp_path) == ["a.py", "locked/b.py", "z.py"]
