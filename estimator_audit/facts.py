@@ -253,10 +253,7 @@ class ModuleFacts:
         if not isinstance(fetches, ast.expr):
             return False
         if isinstance(fetches, ast.Name):  # `run_ops = [loss, ops["train_op"]]; sess.run(run_ops)`
-            from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
-
-            listed = scopes(self.context).reaching_value(fetches)
-            fetches = listed if isinstance(listed, (ast.List, ast.Tuple, ast.Dict)) else fetches
+            fetches = self.collected_fetches(fetches, run)
         if any((isinstance(n, ast.Name) and n.id in self.update_names)
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True
@@ -271,6 +268,23 @@ class ModuleFacts:
         return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
+
+    def collected_fetches(self, name: ast.Name, run: ast.Call) -> ast.expr:
+        """What a fetches variable holds: the list, tuple or dict it was bound to (`dict(loss=...)`
+        too), with the entries set on it afterwards in the same function
+        (`fetches = {"loss": loss}; fetches["train_op"] = train_op`, texar's shape)."""
+        from estimator_audit.migrate.lookup import scopes  # scope tables, for such runs only
+
+        listed = scopes(self.context).reaching_value(name)
+        if isinstance(listed, ast.Call) and isinstance(listed.func, ast.Name) and listed.func.id == "dict":
+            listed = ast.List([keyword.value for keyword in listed.keywords] + list(listed.args), ast.Load())
+        if not isinstance(listed, (ast.List, ast.Tuple, ast.Dict)):
+            return name
+        scope = scope_of(self.ancestry.get(id(run), ())) or self.context.tree
+        added = [node.value for node in ast.walk(scope) if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+            and target.value.id == name.id for target in node.targets)]
+        return ast.List([listed, *added], ast.Load()) if added else listed
 
     def fetches_derived_update(self, fetches: ast.expr) -> bool:
         """Whether a fetched name holds a value made from an update op

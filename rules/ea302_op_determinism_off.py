@@ -324,6 +324,18 @@ class OpDeterminismOff(Rule):
     invalid = (
         Invalid(
             """
+            import tensorflow as tf
+            import mylib
+
+            def train(sess, loss, feed):
+                fetches = {"loss": loss}
+                fetches["train_op"] = mylib.get_train_op(loss)  # the update op, added to the dict
+                return sess.run(fetches, feed)
+            """,
+            at=((7, 12),),
+        ),
+        Invalid(
+            """
             import os
             import subprocess
             import keras
