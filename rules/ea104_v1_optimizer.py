@@ -344,6 +344,22 @@ class TF1Optimizer(CallRule):
         Invalid(
             """
             import tensorflow as tf
+            import texar
+
+            optimizer_fn = texar.get_optimizer_fn({"type": tf.train.MomentumOptimizer(0.001, 0.9)})
+            """,
+            at=((4, 48),),
+            message="which still works the TF1 way the program uses it",
+            fixed="""
+            import tensorflow as tf
+            import texar
+
+            optimizer_fn = texar.get_optimizer_fn({"type": tf.compat.v1.train.MomentumOptimizer(0.001, 0.9)})
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             from tensorpack import ModelDesc
 
             class Model(ModelDesc):
@@ -761,6 +777,10 @@ class TF1Optimizer(CallRule):
         return False
 
     def note_used(self, value: ast.expr) -> None:
+        if isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set)):  # `{"type": MomentumOptimizer(...)}`
+            for element in (value.values if isinstance(value, ast.Dict) else value.elts):
+                self.note_used(element.value if isinstance(element, ast.Starred) else element)
+            return
         if isinstance(value, ast.Call):
             self.calls_used_as_tf1.add(id(value))
             function = callee_name(value)
