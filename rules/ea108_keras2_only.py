@@ -95,12 +95,15 @@ from typing import TYPE_CHECKING
 from estimator_audit.calls import tf_spelling
 from estimator_audit.facts import KERAS_MODEL_FACTORIES, program_function, receiver_class
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.migrate.lookup import scopes
 from estimator_audit.rule import Invalid, Valid
 from estimator_audit.tfapi import keras3, version_text
 from estimator_audit.tfsymbols import (
     Missing,
     Reference,
     SymbolReferenceRule,
+    chain_root,
+    exists,
     guarded,
     keras2_only,
     keras_api,
@@ -267,6 +270,21 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import os
+
+            if os.environ.get("FRAMEWORK") == "tf.keras":
+                from tensorflow import keras
+            else:
+                import keras
+
+            value = keras.backend.eval(total)  # raises with the standalone Keras 3 only
+            """,
+            at=((8, 9),),
+            message="(where `keras` is the standalone package; as tf.keras, imported at line 4, "
+                    "tf.keras.backend.eval exists)",
+        ),
         Invalid(
             """
             from keras.utils import multi_gpu_model
@@ -599,7 +617,13 @@ class Keras2Only(SymbolReferenceRule):
         gone = keras2_only(reference.qualified, self.target)
         if gone is None or guarded(self.context, reference.node, errors) or picks_keras2(self.context, reference.node):
             return
-        self.report(reference.node, self.symbol_message(gone, error))
+        message = self.symbol_message(gone, error)
+        other = other_import(self.context, reference)
+        if other is not None:  # `if tf_keras: from tensorflow import keras / else: import keras`
+            line, base, alternative = other
+            message += (f" (where `{reference.base}` is the standalone package; as {tf_spelling(base)}, imported "
+                        f"at {self.context.place(line)}, {tf_spelling(alternative)} exists)")
+        self.report(reference.node, message)
 
     def weights_message(self, name: str, error: str) -> str:
         return (
@@ -638,3 +662,30 @@ class Keras2Only(SymbolReferenceRule):
 
     def version(self) -> str:
         return version_text(self.target)
+
+
+def other_import(context: ModuleContext, reference: Reference) -> tuple[int, str, str] | None:
+    """(line, module, name) where the chain's first name is also imported, in another branch, as
+    a module under which the missing name exists: `from tensorflow import keras` (TF 2.21's
+    tf.keras keeps `backend.eval`) beside `import keras`, chosen at run time."""
+    node = reference.node.func if isinstance(reference.node, ast.Call) else reference.node
+    root = chain_root(node) if isinstance(node, ast.expr) else None
+    if not isinstance(root, ast.Name) or not reference.qualified.startswith(reference.base + "."):
+        return None
+    table = scopes(context)
+    rest = reference.qualified[len(reference.base):]
+    for scope in table.enclosing_scopes(root):
+        bindings = table.bindings_in(scope, root.id)
+        for binding in bindings:
+            imported = binding.node
+            if not isinstance(imported, (ast.Import, ast.ImportFrom)) or len(bindings) < 2:
+                continue
+            alias = next(a for a in imported.names if (a.asname or a.name.split(".")[0]) == root.id)
+            base = (f"{imported.module}.{alias.name}" if isinstance(imported, ast.ImportFrom) and imported.module
+                    else alias.name)
+            if base != reference.base and keras2_only(base + rest, context.settings.target) is None \
+                    and exists(base + rest, context.settings.target):
+                return imported.lineno, base, base + rest
+        if bindings:
+            return None
+    return None
