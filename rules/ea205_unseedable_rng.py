@@ -206,6 +206,18 @@ class UnseedableRng(CallRule):
     invalid = (
         Invalid(
             """
+            import numpy as np
+
+            def random_transform(prng=None):
+                if prng is None:
+                    prng = np.random.RandomState()  # the fallback for the caller's generator
+                return prng.uniform(-0.1, 0.1)
+            """,
+            at=((5, 16),),
+            message="where `prng` is not given, derive the seed from the global generator",
+        ),
+        Invalid(
+            """
             import random
 
             def iter_sample(iterator, count, source=None):
@@ -406,6 +418,10 @@ class UnseedableRng(CallRule):
                 if isinstance(parent, ast.BoolOp) and isinstance(parent.op, ast.Or) and isinstance(
                         parent.values[0], ast.Name) and parent.values[0].id in names:
                     return parent.values[0].id  # `rand = rand or random.Random()`: the caller's generator
+                assigned = [target.id for statement in self.context.ancestors if isinstance(statement, ast.Assign)
+                            for target in statement.targets if isinstance(target, ast.Name)]
+                if any(name in names for name in assigned):  # `if prng is None: prng = RandomState()`
+                    return next(name for name in assigned if name in names)
                 return next((n for n in names if SEED_PARAMETER.search(n)), None)
         return None
 
