@@ -138,6 +138,11 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
     "tensorflow.zeros_initializer": ((), frozenset()),
     "tensorflow.ones_initializer": ((), frozenset()),
     "tensorflow.constant_initializer": (("value",), frozenset()),
+    # their tf.initializers spellings (TF 2.21: Keras 3's Constant, Zeros, Ones; get_variable
+    # made the same values with them)
+    "tensorflow.initializers.constant": (("value",), frozenset()),
+    "tensorflow.initializers.zeros": ((), frozenset()),
+    "tensorflow.initializers.ones": ((), frozenset()),
     "tensorflow.where": (("condition",), frozenset({"condition"})),
     # TF1's mean and TF2's both default to 0.0: only the stddev (1.0 against 0.05) must be given
     "tensorflow.random_normal_initializer": (("mean", "stddev"), frozenset({"stddev"})),
@@ -363,6 +368,13 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None])
+            eps = tf.compat.v1.get_variable("eps", [], initializer=tf.initializers.constant(1e-12))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
