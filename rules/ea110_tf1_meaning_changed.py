@@ -505,6 +505,26 @@ class TF1MeaningChanged(SymbolReferenceRule):
             """
             import tensorflow as tf
 
+            class Trainer:  # the graph is built and run by another module's agent
+                def init_board(self, agent, log_dir):
+                    tf.summary.scalar("loss", agent.loss)
+                    self.summary = tf.compat.v1.summary.merge_all()
+            """,
+            at=((5, 9),),
+            message="TensorFlow 2 kept the name for another object",
+            fixed="""
+            import tensorflow as tf
+
+            class Trainer:  # the graph is built and run by another module's agent
+                def init_board(self, agent, log_dir):
+                    tf.compat.v1.summary.scalar("loss", agent.loss)
+                    self.summary = tf.compat.v1.summary.merge_all()
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             def build(x):
                 with tf.name_scope(None):  # TF1's root scope
                     return tf.identity(x)
@@ -738,7 +758,18 @@ class TF1MeaningChanged(SymbolReferenceRule):
         message = (f"{tf_spelling(old)} is not what TF1 code called: TensorFlow 2 kept the name for another "
                    f"object (tf_upgrade_v2 respells it {tf_spelling(new)}); in this TF1 graph program use "
                    f"{tf_spelling(new)}")
-        self.add(Pending(reference.node, message, fix))
+        merged = old.startswith("tensorflow.summary.") and self.merges_summaries()
+        self.add(Pending(reference.node, message, fix, anywhere=merged))
+
+    def merges_summaries(self) -> bool:
+        """Whether the module merges TF1 summaries (`tf.summary.merge_all()`): its summary ops
+        are TF1's whoever builds the graph (TF2's leave the collection empty). Read once a module."""
+        memo = self.context.memo
+        if "ea110_merges_summaries" not in memo:
+            memo["ea110_merges_summaries"] = any(
+                isinstance(node, ast.Call) and (self.context.call_name(node) or "").endswith(
+                    ("summary.merge_all", "summary.merge")) for node in ast.walk(self.context.tree))
+        return bool(memo["ea110_merges_summaries"])
 
     def check_keywords(self, reference: Reference) -> None:
         """A call passing a TF1 keyword that the TF2 function of the same name lacks, or TF1's
