@@ -349,6 +349,17 @@ class ModuleFacts:
             return frozenset()
         return function_seeds(callee.context, callee.node)
 
+    def program_callee(self, node: ast.Call) -> Definition | None:
+        """The program's function or method a call runs, where it may seed or run a session:
+        `self.evaluate([self.train_op], x)` (a method of the class or a base class), or a
+        function of another module."""
+        func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            from estimator_audit.migrate.lookup import self_method  # whole-program lookups
+
+            return self_method(self.context, node, self.context.ancestors)
+        return self.project_function(node)
+
     def project_function(self, node: ast.Call) -> Definition | None:
         """The top-level function of another program module a call names (`util.init_tf()`,
         `from util import init_tf; init_tf()`), when that module may seed or run a session;
@@ -401,7 +412,7 @@ class ModuleFacts:
             return True
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         statement = isinstance(parent, (ast.Expr, ast.Assign, ast.Return))  # where helpers are called
-        callee = self.project_function(node) if statement else None
+        callee = self.program_callee(node) if statement else None
         helper = self.seeding_helper(node, callee)
         if helper:
             self.seeding_calls.append(SeedingCall(node, call_text(node), helper))
@@ -791,7 +802,8 @@ def runs_in_session(function: Definition) -> bool:
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     given = {node.args.vararg.arg} if node.args.vararg else set()
-    given |= {argument.arg for argument in node.args.args[:1] if argument.arg != "self"}
+    parameters = [argument.arg for argument in node.args.args]
+    given |= set((parameters[1:] if parameters[:1] == ["self"] else parameters)[:1])
     for inner in ast.walk(node):
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
                 and inner.func.attr == "run" and inner.args):

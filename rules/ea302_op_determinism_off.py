@@ -325,6 +325,23 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            class Agent:  # the session is the network's, made in another module
+                def __init__(self, net):
+                    self.net = net
+                    self.train_op = tf.compat.v1.train.AdamOptimizer(0.1).minimize(net.loss)
+
+                def train(self, x):
+                    self.evaluate([self.train_op], x)
+
+                def evaluate(self, tensors, x):
+                    return self.net.session.run(tensors, feed_dict={self.net.x: x})
+            """,
+            at=((9, 9),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             import mylib
 
             def train(sess, loss, feed):
