@@ -601,8 +601,9 @@ class TF1Optimizer(CallRule):
                 self.report(pending.node, f"{pending.tf1_message.split(', which still works')[0]}); it is "
                             f"returned by `{pending.returned_by}()` of a `{pending.framework}` subclass to "
                             "code outside this file, which may drive it the TF1 way (compute_gradients, "
-                            "apply_gradients in a graph): the fix keeps TF1's class; where that code hands it "
-                            f"to Keras 3's compile instead, {replacement(optimizer, pending.node)}", pending.rename)
+                            f"apply_gradients in a graph): {'the fix keeps' if pending.rename else 'keep'} TF1's "
+                            "class; where that code hands it to Keras 3's compile instead, "
+                            f"{replacement(optimizer, pending.node)}", pending.rename)
                 continue
             if (self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1
                     or self.returned_to_tf1_code(pending.returned_by)):
