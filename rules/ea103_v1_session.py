@@ -105,7 +105,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from estimator_audit.calls import own_callee, tf_spelling
-from estimator_audit.facts import RNG
+from estimator_audit.facts import RNG, TRAINING_FETCH
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.scopes import contains
@@ -130,6 +130,17 @@ class V1Session(Rule):
     triggers = ("Session",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def ms_ssim(images):  # a metric's loop, not a training one
+                with tf.Graph().as_default():
+                    score = tf.reduce_mean(tf.image.ssim_multiscale(images, images, 1.0))
+                    with tf.compat.v1.train.MonitoredTrainingSession() as session:
+                        return session.run(score)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -288,8 +299,11 @@ class V1Session(Rule):
                 trained = self.trains_in(holder)
             block_draws = draws if runs or not isinstance(holder, ast.With) else any(
                 contains(holder, use.node) for use in facts.random_uses if use.rng is RNG.TENSORFLOW)
-            use = (Use.TRAINS if trained or name.endswith("MonitoredTrainingSession")
-                   else Use.DRAWS if block_draws else None)
+            # (a MonitoredTrainingSession trains unless its runs shown fetch nothing named for
+            # training: compare_gan's MS-SSIM metric loop)
+            monitored = name.endswith("MonitoredTrainingSession") and (not runs or any(
+                TRAINING_FETCH.search(ast.unparse(run.args[0] if run.args else run)) for run in runs))
+            use = Use.TRAINS if trained or monitored else Use.DRAWS if block_draws else None
             if held is not None and not runs and self.only_lists_devices(held):
                 use = None  # `with tf.Session(tpu_address) as sess: sess.list_devices()`: no graph runs
             if use is not None or name in TF1_ONLY_SESSIONS:  # a tf.compat.v1 session for inference: left alone
