@@ -20,7 +20,7 @@ test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library modu
 modules of the program import it, or it belongs to a package; it has no `__main__` block and
 trains only inside functions and classes) the finding says to seed where the program starts and
 offers no fix: a seed set at import time would reseed every program that imports it. In a
-Horovod program no fix is offered (one seed for every worker would give them the same shuffles;
+Horovod program no fix is offered (one seed for every worker would give them the same draws;
 the message says to seed by rank), nor where the module hands its training function to another
 process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`, a Kubeflow
 Pipelines component made by `create_component_from_func(train)`) instead of
@@ -1031,7 +1031,8 @@ class NoGlobalSeed(Rule):
         if self.context.imports_any(("horovod",)):
             what += (" (in this Horovod program, seed each worker by its rank, e.g. "
                      f"keras.utils.set_random_seed({seed} + hvd.rank()): one seed for every worker gives "
-                     "them all the same shuffles, so each trains on the same batches; no automatic fix)")
+                     "them all the same random draws, dropout masks and the shuffles of data not sharded by "
+                     "rank alike; no automatic fix)")
             fix = None
         elif (worker := self.worker_function(calls)) is not None:
             what += (f" (the training runs in `{worker}`, which this module hands to another process or "
