@@ -206,6 +206,8 @@ class ModuleFacts:
         # A session's run() trains only where the module builds an update op or the fetch says
         # so: the same call restores checkpoints, runs inference and benchmarks.
         self.session_runs: list[ast.Call] = []
+        # what a call of the program's own sess.run wrapper runs (`self.run_epoch(data, ops)`: ops)
+        self.wrapper_fetches: dict[int, ast.expr] = {}
         self.discarding_runs: set[int] = set()  # `_, loss = sess.run(...)`: the first fetch's result dropped
         self.builds_update_op = False  # an optimizer's update op, or gradients (`tf.gradients`)
         self.applies_updates = False  # an optimizer's update op: gradients alone train nothing
@@ -249,7 +251,7 @@ class ModuleFacts:
     def training_run(self, run: ast.Call) -> bool:
         """Whether `sess.run(...)` trains: it fetches an update op the module binds to a name
         (`train_op = opt.minimize(loss)`), or one named so (`model.train_op`, `optimizer`)."""
-        fetches = run.args[0] if run.args else argument(run, "fetches")
+        fetches = self.wrapper_fetches.get(id(run)) or (run.args[0] if run.args else argument(run, "fetches"))
         if not isinstance(fetches, ast.expr):
             return False
         if isinstance(fetches, ast.Name):  # `run_ops = [loss, ops["train_op"]]; sess.run(run_ops)`
@@ -265,7 +267,10 @@ class ModuleFacts:
         while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
         words = re.findall(r"\w+", ast.unparse(fetches))
-        return any(TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word)
+        # (through the program's run wrapper, an `update` word is no training step: MaskGAN's
+        # assign_percent_real(sess, model.percent_real_update, ...) assigns a variable)
+        says_training = WRAPPED_TRAINING_FETCH if id(run) in self.wrapper_fetches else TRAINING_FETCH
+        return any(says_training.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
 
@@ -294,10 +299,31 @@ class ModuleFacts:
         table = scopes(self.context)
         for name in (node for node in ast.walk(fetches) if isinstance(node, ast.Name)):
             value = table.reaching_value(name)
-            if value is not None and any(isinstance(part, ast.Name) and part.id in self.update_names
-                                         for part in ast.walk(value)):
+            if value is not None and self.names_update(value):
                 return True
-        return False
+        held = {node.attr for node in ast.walk(fetches) if isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name) and node.value.id == "self"}
+        return bool(held) and any(  # `self.step_ops = [policy_loss, policy_train_op]` (stable-baselines' SAC)
+            self.names_update(value) for attribute, value in self.attribute_values() if attribute in held)
+
+    def names_update(self, value: ast.expr) -> bool:
+        """Whether an expression names an update op (`train_op`, `self.policy_train_op`)."""
+        return any((isinstance(part, ast.Name) and part.id in self.update_names)
+                   or (isinstance(part, ast.Attribute) and part.attr in self.update_names)
+                   for part in ast.walk(value))
+
+    def attribute_values(self) -> list[tuple[str, ast.expr]]:
+        """`self.X = value` and `self.X += value` of the module: (X, value), read once a module."""
+        memo = self.context.memo
+        if "attribute_values" not in memo:
+            memo["attribute_values"] = [
+                (target.attr, node.value) for node in ast.walk(self.context.tree)
+                if isinstance(node, (ast.Assign, ast.AugAssign)) and node.value is not None
+                for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                and target.value.id == "self"]
+        found: list[tuple[str, ast.expr]] = memo["attribute_values"]
+        return found
 
     def first_training_call(self) -> ast.Call | None:
         calls = self.all_training_calls()
@@ -417,8 +443,10 @@ class ModuleFacts:
         if helper:
             self.seeding_calls.append(SeedingCall(node, call_text(node), helper))
             return True
-        if callee is not None and runs_in_session(callee):
+        fetched = fetched_argument(callee, node) if callee is not None else None
+        if fetched is not None:
             self.session_runs.append(node)  # `tfutil.run([train_op], feed)`: the program's sess.run wrapper
+            self.wrapper_fetches[id(node)] = fetched
             return True
         if name is not None:
             use = self.random_use(node, name)
@@ -715,6 +743,8 @@ UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 # nor a word that holds one (`unconstrained_objective`, `optimal_bound`).
 TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|minimi|(?<![a-z])apply|"
                             r"opt_op", re.IGNORECASE)
+WRAPPED_TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|minimi|(?<![a-z])apply|opt_op",
+                                    re.IGNORECASE)
 # Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
 # `metric_update_ops`).
 NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)
@@ -794,27 +824,33 @@ def top_level_functions(context: ModuleContext) -> dict[str, FunctionNode]:
     return found
 
 
-def runs_in_session(function: Definition) -> bool:
-    """Whether a program function hands what it is given to a session's run (StyleGAN's
-    `def run(*args, **kwargs): return tf.get_default_session().run(*args, **kwargs)`): a call of
-    it runs its first argument as fetches."""
+def fetched_argument(function: Definition, call: ast.Call) -> ast.expr | None:
+    """What a call of a program function runs as a session's fetches, where the function hands
+    one of its parameters to a session's run (StyleGAN's `def run(*args, **kwargs): return
+    tf.get_default_session().run(*args, **kwargs)`; LFADS' `self.run_epoch(datasets,
+    ops_to_eval)` running `session.run(ops_to_eval, ...)`): the argument passed for it."""
     node = function.node
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    given = {node.args.vararg.arg} if node.args.vararg else set()
+        return None
     parameters = [argument.arg for argument in node.args.args]
-    given |= set((parameters[1:] if parameters[:1] == ["self"] else parameters)[:1])
+    method = parameters[:1] == ["self"] and isinstance(call.func, ast.Attribute)
+    bound = parameters[1:] if method else parameters
     for inner in ast.walk(node):
         if not (isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute)
                 and inner.func.attr == "run" and inner.args):
             continue
-        first = inner.args[0].value if isinstance(inner.args[0], ast.Starred) else inner.args[0]
         receiver = inner.func.value
         made = function.context.call_name(receiver) if isinstance(receiver, ast.Call) else None
-        session = made in SESSION_CLASSES or "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()
-        if session and isinstance(first, ast.Name) and first.id in given:
-            return True
-    return False
+        if not (made in SESSION_CLASSES or "sess" in receiver_text(receiver).rsplit(".", 1)[-1].lower()):
+            continue
+        first = inner.args[0]
+        if isinstance(first, ast.Starred) and isinstance(first.value, ast.Name) and node.args.vararg \
+                and first.value.id == node.args.vararg.arg and call.args:
+            return call.args[0]  # `run(*args)`: the first argument given
+        if isinstance(first, ast.Name) and first.id in bound:
+            passed = argument(call, first.id, bound)
+            return passed if isinstance(passed, ast.expr) else None
+    return None
 
 
 def seeded_test_classes(context: ModuleContext) -> dict[int, frozenset[RNG]]:

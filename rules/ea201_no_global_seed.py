@@ -1028,6 +1028,8 @@ class NoGlobalSeed(Rule):
             for call in calls)
         if library is not None and importer_seeds(self.context) and not in_new_graphs:
             return  # the program seeds before it calls into this module
+        if library is not None and not facts.trains and not facts.applies_updates and not self.makes_session():
+            return  # inference in a graph and session its owner makes and seeds (a policy's step())
         if self.context.imports_any(("horovod",)):
             what += (" (in this Horovod program, seed each worker by its rank, e.g. "
                      f"keras.utils.set_random_seed({seed} + hvd.rank()): one seed for every worker gives "
@@ -1188,6 +1190,11 @@ class NoGlobalSeed(Rule):
                 handed = handed or (OTHER_PROCESS.search(ast.unparse(node.func)) is not None
                                     and any(isinstance(v, ast.Name) and v.id == name for v in values))
         return name if handed and not called else None
+
+    def makes_session(self) -> bool:
+        """Whether the module makes a session itself (rather than running one it is handed)."""
+        return any((self.context.call_name(call) or "").rsplit(".", 1)[-1] in SESSIONS
+                   for call in self.context.facts.graph_calls)
 
     def graph_seed_fix(self, statement: str, calls: list[ast.Call]) -> Fix | None:
         """The graph-level seed where the graph that runs is made: after each

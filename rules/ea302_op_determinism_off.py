@@ -326,6 +326,37 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            class LFADS:
+                def __init__(self, opt, loss, grads):
+                    self.train_op = opt.apply_gradients(grads)
+
+                def train_epoch(self, datasets):
+                    return self.run_epoch(datasets, [self.loss, self.train_op])  # its 2nd argument runs
+
+                def run_epoch(self, datasets, ops_to_eval):
+                    session = tf.compat.v1.get_default_session()
+                    return [session.run(ops_to_eval, feed_dict=batch) for batch in datasets]
+            """,
+            at=((8, 16),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class SAC:
+                def setup(self, policy_loss, value_loss):
+                    policy_train_op = tf.compat.v1.train.AdamOptimizer().minimize(policy_loss)
+                    self.step_ops = [policy_loss, value_loss, policy_train_op]  # run through the attribute
+
+                def train_step(self, feed_dict):
+                    return self.sess.run(self.step_ops, feed_dict)
+            """,
+            at=((9, 16),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             class Agent:  # the session is the network's, made in another module
                 def __init__(self, net):
                     self.net = net

@@ -789,3 +789,24 @@ def test_a_script_training_a_model_class_of_a_folder_beside_it(tmp_path: Path) -
     assert ("vae.py, which this program imports, builds a tf.Graph() of its own"
             in found[("vae_train.py", "EA201")]["message"])
     assert "vae_train.py imports this module" in found[("vae/vae.py", "EA201")]["message"]
+
+
+def test_a_library_running_inference_in_a_session_it_is_handed(tmp_path: Path) -> None:
+    """Seen in stable-baselines' policies: `step()` runs the action op in the model's session,
+    on the model's graph, which the model module makes and seeds; the policy module makes no
+    session and trains nothing, so the seed is not its to set (the model's module is judged)."""
+    write(tmp_path, "sb/__init__.py", "")
+    write(tmp_path, "sb/policies.py", "import tensorflow as tf\n\n\nclass Policy:\n"
+                                      "    def __init__(self, sess, obs):\n        self.sess, self.obs = sess, obs\n"
+                                      "        self.action = tf.random.categorical(tf.compat.v1.layers.dense(obs, 4), 1)\n\n"
+                                      "    def step(self, x):\n        return self.sess.run(self.action, {self.obs: x})\n")
+    write(tmp_path, "sb/model.py", "import tensorflow as tf\nfrom sb.policies import Policy\n\n\nclass Model:\n"
+                                   "    def setup(self):\n        self.graph = tf.Graph()\n"
+                                   "        with self.graph.as_default():\n"
+                                   "            self.sess = tf.compat.v1.Session(graph=self.graph)\n"
+                                   "            obs = tf.compat.v1.placeholder(tf.float32, [None, 4])\n"
+                                   "            self.policy = Policy(self.sess, obs)\n"
+                                   "            self.sess.run(tf.compat.v1.global_variables_initializer())\n")
+    write(tmp_path, "run.py", "from sb.model import Model\n\nmodel = Model()\nmodel.setup()\n"
+                              "print(model.policy.step([[0, 0, 0, 0]]))\n")
+    assert audit_json(tmp_path, ".", "--select", "EA201") == []
