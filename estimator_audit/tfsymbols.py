@@ -24,7 +24,7 @@ import ast
 import keyword
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, ClassVar
@@ -329,6 +329,23 @@ def _argument_lookup(qualified: str, target: Version, key: str) -> str | None:
         if path is not None and path in table:
             return table[path]
     return None
+
+
+def keras3_unknown_keywords(qualified: str | None, keywords: Iterable[str], target: Version = (2, 21)
+                            ) -> list[str]:
+    """The keywords a Keras 3 class's constructor does not take, among those a call passes, for
+    classes that take no **kwargs (TypeError: Keras 2's `ModelCheckpoint(period=5)`)."""
+    if qualified is None or not keras3(target):
+        return []
+    if qualified.startswith("tensorflow.keras."):  # TF 2.21's tf.keras is Keras 3
+        qualified = qualified[len("tensorflow."):]
+    if not qualified.startswith("keras."):
+        return []
+    path = keras_api("3").canonical(qualified)
+    table: Mapping[str, list[str]] = arguments_table("2.21")["keras_keywords"]  # type: ignore[assignment]
+    if path is None or path not in table:
+        return []
+    return sorted(set(keywords) - set(table[path]))
 
 
 def rejects_seed(qualified: str | None, target: Version = (2, 21)) -> str | None:

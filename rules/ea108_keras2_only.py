@@ -21,6 +21,10 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   ValueError "Unrecognized keyword arguments"), with a safe fix to the Keras 2 names;
 - `Model(input=..., output=...)`, Keras 1's keywords (`inputs=`/`outputs=` since Keras 2; Keras
   3.15 raised ValueError, Keras 2.15 TypeError);
+- a keyword a Keras 3 class whose constructor takes no `**kwargs` does not take (callbacks,
+  regularizers, losses, metrics, initializers: `ModelCheckpoint(period=...)`,
+  `TensorBoard(write_grads=...)`, `regularizers.l1(l=...)`, which Keras 2.15 took; TypeError,
+  read from the signatures of Keras 3.15 by `tools/generate_tf_tables.py`);
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
   warns and ignores it: the learning rate stops decaying);
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
@@ -106,6 +110,7 @@ from estimator_audit.tfsymbols import (
     exists,
     guarded,
     keras2_only,
+    keras3_unknown_keywords,
     keras_api,
     picks_keras2,
     rejects_weights,
@@ -270,6 +275,16 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            board = tf.keras.callbacks.TensorBoard("logs", write_grads=True, batch_size=32)
+            penalty = tf.keras.regularizers.l1(l=0.01)  # Keras 2 took any keyword here
+            """,
+            at=((3, 9), (4, 11)),
+            message="raises TypeError on Keras 3: its constructor takes no",
+        ),
         Invalid(
             """
             import os
@@ -502,6 +517,12 @@ class Keras2Only(SymbolReferenceRule):
             self.check_saving(node, method)
         if name in MODEL_CHECKPOINTS:
             self.check_checkpoint(node)
+        unknown = keras3_unknown_keywords(name, (k.arg for k in node.keywords if k.arg), self.target)
+        if name is not None and unknown and not any(k.arg is None for k in node.keywords):
+            self.report(node, f"{tf_spelling(name)}({', '.join(f'{k}=...' for k in unknown)}) raises TypeError on "
+                        f"Keras 3: its constructor takes no {' or '.join(unknown)} (\"unexpected keyword argument "
+                        f"'{unknown[0]}'\"); drop {'it' if len(unknown) == 1 else 'them'} or use its Keras 3 "
+                        "parameters (or install tf_keras for Keras 2)")
 
     def saves_a_keras_model(self, node: ast.Call, name: str | None, method: str) -> bool:
         """A Keras model's save: the receiver is one, or, unknown, is named like a model or is
