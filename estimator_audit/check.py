@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from estimator_audit.config import Settings
-from estimator_audit.facts import ModuleFacts
 from estimator_audit.findings import Finding, Fix, Span
+from estimator_audit.knowledge.facts import ModuleFacts
 from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position, Scope, canonical
 from estimator_audit.rule import Rule
 from estimator_audit.source import Source
@@ -51,7 +51,7 @@ class ModuleContext:
         """What `from module import *` binds: the public names of a TensorFlow or Keras module
         (from the API tables), or the imported names of one of the program's modules."""
         if not level and module.split(".")[0] in ("tensorflow", "keras"):
-            from estimator_audit.tfsymbols import api_members  # tfsymbols imports this module
+            from estimator_audit.knowledge.tfsymbols import api_members  # tfsymbols imports this module
 
             spelled = canonical(module)
             return {name: f"{spelled}.{name}" for name in api_members(spelled)}

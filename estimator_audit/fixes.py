@@ -6,9 +6,9 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, is_none
-from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none
+from estimator_audit.knowledge.facts import RNG
 from estimator_audit.layout import LINE_WIDTH, comments_in, one_line
 from estimator_audit.text_edits import bound_names
 

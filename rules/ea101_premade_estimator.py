@@ -106,11 +106,16 @@ with seeds derived from the global seed rather than from the estimator's graph. 
 
 import ast
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import FixSafety, Severity
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.tfapi import (
+    estimator_class,
+    estimator_removed,
+    tf1_only_estimator,
+    version_text,
+)
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, estimator_removed, tf1_only_estimator, version_text
 
 
 class PremadeEstimator(Rule):

@@ -84,17 +84,22 @@ its RunConfig) keeps the finding, with the reason; port those by hand.
 
 import ast
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Fix, FixSafety, Severity
-from estimator_audit.migrate.model import Unsupported
-from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import estimator_class, estimator_removed, tf1_only_estimator, version_text
-from estimator_audit.v1api import (
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.tfapi import (
+    estimator_class,
+    estimator_removed,
+    tf1_only_estimator,
+    version_text,
+)
+from estimator_audit.knowledge.v1api import (
     MIGRATION_GUIDE,
     TF1_TPU_ESTIMATORS,
     TRAIN_AND_EVALUATE,
     custom_estimator_entry,
 )
+from estimator_audit.migrate.model import Unsupported
+from estimator_audit.rule import CallRule, Invalid, Valid
 
 UNSEEN = "unseen"  # an estimator whose kind the file does not show
 

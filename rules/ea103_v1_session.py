@@ -104,14 +104,14 @@ import enum
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import own_callee, tf_spelling
-from estimator_audit.facts import RNG, TRAINING_FETCH
 from estimator_audit.findings import Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import own_callee, tf_spelling
+from estimator_audit.knowledge.facts import RNG, TRAINING_FETCH
+from estimator_audit.knowledge.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
+from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
 from estimator_audit.migrate.model import Unsupported
 from estimator_audit.migrate.scopes import contains
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
-from estimator_audit.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -116,13 +116,13 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.tfapi import estimator_class, keras3, tf1_only_estimator, version_text
+from estimator_audit.knowledge.tfsymbols import call_rename_fix, missing
+from estimator_audit.knowledge.v1api import is_feature_column
 from estimator_audit.migrate.support_files import FEATURE_COLUMN_FUNCTIONS, SUPPORT_MODULE, needed_by
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import estimator_class, keras3, tf1_only_estimator, version_text
-from estimator_audit.tfsymbols import call_rename_fix, missing
-from estimator_audit.v1api import is_feature_column
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

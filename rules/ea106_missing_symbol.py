@@ -177,14 +177,11 @@ and the serving input functions its exports use, then work with the Keras model.
 import ast
 from dataclasses import replace
 
-from estimator_audit.calls import argument, tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, module_spelling
-from estimator_audit.layout import preferred_quote, string_literal
-from estimator_audit.migrate.support_files import MNIST_SUPPORT, SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
-from estimator_audit.rule import Invalid, Valid
-from estimator_audit.tfapi import keras3, version_text
-from estimator_audit.tfsymbols import (
+from estimator_audit.knowledge.calls import argument, tf_spelling
+from estimator_audit.knowledge.tfapi import keras3, version_text
+from estimator_audit.knowledge.tfsymbols import (
     ATTRIBUTE_ERRORS,
     Missing,
     Reference,
@@ -207,6 +204,9 @@ from estimator_audit.tfsymbols import (
     tf_tables,
     uses_legacy_keras,
 )
+from estimator_audit.layout import preferred_quote, string_literal
+from estimator_audit.migrate.support_files import MNIST_SUPPORT, SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
+from estimator_audit.rule import Invalid, Valid
 
 ESTIMATOR = ("tensorflow.estimator", "tensorflow.compat.v1.estimator")
 # tf.logging functions -> the method of TensorFlow's logger they call (TF 2.21:

@@ -81,17 +81,17 @@ Below target 2.16, TF 1.x's `tf.estimator.inputs.*` gets the safe fix instead: i
 
 import ast
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
-from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import estimator_removed, version_text
-from estimator_audit.tfsymbols import chain_base, spelling
-from estimator_audit.v1api import (
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.tfapi import estimator_removed, version_text
+from estimator_audit.knowledge.tfsymbols import chain_base, spelling
+from estimator_audit.knowledge.v1api import (
     COMPAT_INPUT_HELPERS,
     INPUT_HELPERS,
     TF1_INPUT_HELPERS,
 )
+from estimator_audit.rule import CallRule, Invalid, Valid
 
 REPLACEMENT = (
     "build the input with tf.data.Dataset.from_tensor_slices((features, labels))"

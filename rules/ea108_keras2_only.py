@@ -96,13 +96,11 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import KERAS_MODEL_FACTORIES, program_function, receiver_class
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.migrate.lookup import scopes
-from estimator_audit.rule import Invalid, Valid
-from estimator_audit.tfapi import keras3, version_text
-from estimator_audit.tfsymbols import (
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.facts import KERAS_MODEL_FACTORIES, program_function, receiver_class
+from estimator_audit.knowledge.tfapi import keras3, version_text
+from estimator_audit.knowledge.tfsymbols import (
     Missing,
     Reference,
     SymbolReferenceRule,
@@ -118,6 +116,8 @@ from estimator_audit.tfsymbols import (
     tf_api,
     unusable_in_keras3,
 )
+from estimator_audit.migrate.lookup import scopes
+from estimator_audit.rule import Invalid, Valid
 
 KERAS_ROOTS = ("keras", "tensorflow")
 KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")

@@ -117,8 +117,10 @@ import ast
 import re
 from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
-from estimator_audit.calls import own_callee, tf_spelling
-from estimator_audit.facts import (
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.fixes import compat_v1_call, insert_statement
+from estimator_audit.knowledge.calls import own_callee, tf_spelling
+from estimator_audit.knowledge.facts import (
     built_before,
     given_to_keras,
     graph_mode_only,
@@ -127,17 +129,15 @@ from estimator_audit.facts import (
     in_own_graph,
     modules_call,
 )
-from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import compat_v1_call, insert_statement
-from estimator_audit.migrate.support_files import support_import
-from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import (
+from estimator_audit.knowledge.tfapi import (
     EAGER_FAILING_PLACEHOLDERS,
     EAGER_GRAPH_LOADS,
     EAGER_SWITCHES,
     SESSIONS,
     spells_eager_switch,
 )
+from estimator_audit.migrate.support_files import support_import
+from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

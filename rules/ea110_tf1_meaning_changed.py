@@ -84,11 +84,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import tf_spelling
-from estimator_audit.facts import importer_builds_tf1_graph
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.rule import Invalid, Valid
-from estimator_audit.tfsymbols import (
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.facts import importer_builds_tf1_graph
+from estimator_audit.knowledge.tfsymbols import (
     Reference,
     SymbolReferenceRule,
     changed_meaning,
@@ -98,6 +97,7 @@ from estimator_audit.tfsymbols import (
     spelling,
     v1_keywords,
 )
+from estimator_audit.rule import Invalid, Valid
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

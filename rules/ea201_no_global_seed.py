@@ -71,8 +71,10 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, is_none
-from estimator_audit.facts import (
+from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
+from estimator_audit.knowledge.calls import argument, is_none
+from estimator_audit.knowledge.facts import (
     MNIST_SHUFFLE,
     RNG,
     SEEDING_CALLS,
@@ -86,10 +88,8 @@ from estimator_audit.facts import (
     importer_seeds,
     imports_seeding_module,
 )
-from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
+from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import GRAPH_LOADS, SESSIONS
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -50,9 +50,9 @@ Keras there would be out of place. On TensorFlow 2.21, after `disable_v2_behavio
 seeded with `tf.compat.v1.set_random_seed` gave the same variable values in two processes.
 """
 
-from estimator_audit.facts import RNG, RandomUse, imported_library
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, seed_everything, seed_generator
+from estimator_audit.knowledge.facts import RNG, RandomUse, imported_library
 from estimator_audit.rule import Invalid, Rule, Valid
 
 

@@ -64,13 +64,13 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
-from estimator_audit.facts import RNG
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
+from estimator_audit.knowledge.facts import RNG
+from estimator_audit.knowledge.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 from estimator_audit.migrate.lookup import called, scopes
 from estimator_audit.migrate.scopes import Scopes
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -98,10 +98,10 @@ from call to call.
 import ast
 import re
 
-from estimator_audit.calls import argument, is_none, tf_spelling
-from estimator_audit.facts import forks_workers
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.rngs import in_loop, unseeded
+from estimator_audit.knowledge.calls import argument, is_none, tf_spelling
+from estimator_audit.knowledge.facts import forks_workers
+from estimator_audit.knowledge.rngs import in_loop, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
 
 # Parameter names through which a function's caller seeds it (`seed`, `random_state`, `rng`).

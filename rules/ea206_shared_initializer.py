@@ -81,8 +81,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, is_none
 from estimator_audit.findings import Severity
+from estimator_audit.knowledge.calls import argument, is_none
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:

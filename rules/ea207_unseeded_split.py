@@ -60,9 +60,9 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.facts import RNG
 from estimator_audit.findings import Severity
-from estimator_audit.rngs import flag_value, unseeded
+from estimator_audit.knowledge.facts import RNG
+from estimator_audit.knowledge.rngs import flag_value, unseeded
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:

@@ -78,10 +78,10 @@ from __future__ import annotations
 
 import ast
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
-from estimator_audit.rngs import flag_value
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.rngs import flag_value
 from estimator_audit.rule import CallRule, Invalid, Valid
 
 PARAMETERS = ("x", "y", "batch_size", "num_epochs", "shuffle", "queue_capacity", "num_threads")

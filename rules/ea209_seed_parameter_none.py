@@ -59,8 +59,8 @@ each run"), keep it and pass a seed where runs must repeat.
 
 import ast
 
-from estimator_audit.calls import argument
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import argument
 from estimator_audit.rule import Invalid, Rule, Valid
 
 # Calls whose first argument (or `seed=`) seeds a global RNG or makes a generator from it.

@@ -126,9 +126,9 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, is_none
-from estimator_audit.determinism import bool_value, int_value, is_tensorflow_or_unknown
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none
+from estimator_audit.knowledge.determinism import bool_value, int_value, is_tensorflow_or_unknown
 from estimator_audit.migrate.lookup import scopes
 from estimator_audit.migrate.scopes import Scopes
 from estimator_audit.rule import Invalid, Rule, Valid

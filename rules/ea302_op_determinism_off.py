@@ -64,11 +64,16 @@ import ast
 import re
 from collections.abc import Iterator
 
-from estimator_audit.calls import string_value
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import SESSION_CLASSES, call_text, imported_library, imported_private_graph
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias
+from estimator_audit.knowledge.calls import string_value
+from estimator_audit.knowledge.facts import (
+    SESSION_CLASSES,
+    call_text,
+    imported_library,
+    imported_private_graph,
+)
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})

@@ -74,8 +74,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.determinism import ENABLE_OP_DETERMINISM
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.determinism import ENABLE_OP_DETERMINISM
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:

@@ -132,12 +132,12 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, assigned_values, called_names, string_value
-from estimator_audit.determinism import int_value, root
-from estimator_audit.facts import never_called
 from estimator_audit.findings import Severity
+from estimator_audit.knowledge.calls import argument, assigned_values, called_names, string_value
+from estimator_audit.knowledge.determinism import int_value, root
+from estimator_audit.knowledge.facts import never_called
+from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.rule import Invalid, Rule, Valid
-from estimator_audit.tfapi import keras3
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

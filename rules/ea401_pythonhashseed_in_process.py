@@ -35,8 +35,8 @@ No automatic fix: the right place (a shell script, a Dockerfile, a job spec) is 
 
 import ast
 
-from estimator_audit.calls import string_value
 from estimator_audit.findings import Severity
+from estimator_audit.knowledge.calls import string_value
 from estimator_audit.rule import Invalid, Rule, Valid
 
 VARIABLE = "PYTHONHASHSEED"

@@ -54,11 +54,11 @@ Safe: the call raises as written, so dropping the `seed=` argument changes no wo
 
 import ast
 
-from estimator_audit.calls import tf_spelling
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
+from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.tfapi import version_text
+from estimator_audit.knowledge.tfsymbols import rejects_seed
 from estimator_audit.rule import CallRule, Invalid, Valid
-from estimator_audit.tfapi import version_text
-from estimator_audit.tfsymbols import rejects_seed
 
 OPTIMIZER = "optimizer"
 LAYER = "layer"

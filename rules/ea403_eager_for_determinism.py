@@ -96,10 +96,10 @@ random ops inside `tf.function`s draw.
 import ast
 import re
 
-from estimator_audit.calls import argument, string_value, tf_spelling
-from estimator_audit.determinism import ENABLE_OP_DETERMINISM, bool_value
-from estimator_audit.facts import SEEDING_CALLS
 from estimator_audit.findings import Severity
+from estimator_audit.knowledge.calls import argument, string_value, tf_spelling
+from estimator_audit.knowledge.determinism import ENABLE_OP_DETERMINISM, bool_value
+from estimator_audit.knowledge.facts import SEEDING_CALLS
 from estimator_audit.rule import Invalid, Rule, Valid
 
 EAGER_SWITCHES = frozenset(

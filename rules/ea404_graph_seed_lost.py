@@ -45,8 +45,8 @@ No automatic fix.
 import ast
 
 from estimator_audit.check import ModuleContext
-from estimator_audit.facts import call_text, enters_new_graph
 from estimator_audit.findings import Severity
+from estimator_audit.knowledge.facts import call_text, enters_new_graph
 from estimator_audit.rule import Invalid, Rule, Valid
 
 

@@ -2,7 +2,7 @@
 
 The runtime test regenerates the tables from real TensorFlow 2.21 / Keras 3 and TensorFlow 2.15
 / Keras 2.15 and requires the committed files to be identical; the others check what the
-lookups in estimator_audit.tfsymbols answer for known names.
+lookups in estimator_audit.knowledge.tfsymbols answer for known names.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from types import ModuleType
 
 import pytest
 
-from estimator_audit import tfsymbols
 from estimator_audit.data import load
+from estimator_audit.knowledge import tfsymbols
 from tests.conftest import REPO
 
 GENERATOR = REPO / "tools" / "generate_tf_tables.py"

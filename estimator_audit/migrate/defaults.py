@@ -13,8 +13,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from estimator_audit.data import load
+from estimator_audit.knowledge.v1api import keras_arguments, v1_optimizer
 from estimator_audit.migrate.model import Expression, Optimizer, Runtime, Scalar, Unsupported
-from estimator_audit.v1api import keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.migrate.reader import Reader

@@ -18,11 +18,11 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from estimator_audit.calls import argument, unpacks
+from estimator_audit.knowledge.calls import argument, unpacks
+from estimator_audit.knowledge.tfapi import estimator_class
+from estimator_audit.knowledge.v1api import TRAIN_AND_EVALUATE
 from estimator_audit.migrate.lookup import called, scopes, text
 from estimator_audit.migrate.model import Unsupported
-from estimator_audit.tfapi import estimator_class
-from estimator_audit.v1api import TRAIN_AND_EVALUATE
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -13,7 +13,8 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from estimator_audit.calls import UNKNOWN, argument, is_none, passed_parameters, unpacks
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, passed_parameters, unpacks
+from estimator_audit.knowledge.tfapi import estimator_class, is_run_config
 from estimator_audit.layout import comments_in
 from estimator_audit.migrate import defaults
 from estimator_audit.migrate.model import (
@@ -26,7 +27,6 @@ from estimator_audit.migrate.model import (
     Unsupported,
 )
 from estimator_audit.migrate.reader import Reader
-from estimator_audit.tfapi import estimator_class, is_run_config
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Span
+from estimator_audit.knowledge.tfapi import PLACEHOLDERS
+from estimator_audit.knowledge.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
 from estimator_audit.migrate.graph_code import (
     VARIABLES,
     GraphCode,
@@ -29,8 +31,6 @@ from estimator_audit.migrate.graph_code import (
     with_replacements,
 )
 from estimator_audit.migrate.model import Graph, GraphStage, Placeholder, Unsupported
-from estimator_audit.tfapi import PLACEHOLDERS
-from estimator_audit.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

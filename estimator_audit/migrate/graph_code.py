@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument
-from estimator_audit.facts import TF_RANDOM_OPS
 from estimator_audit.findings import Span
+from estimator_audit.knowledge.calls import UNKNOWN, argument
+from estimator_audit.knowledge.facts import TF_RANDOM_OPS
+from estimator_audit.knowledge.tfsymbols import changed_meaning, exists, replacement, v1_keywords
+from estimator_audit.knowledge.v1api import keras_arguments, v1_optimizer
 from estimator_audit.migrate.model import GraphLayer, Unsupported
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
-from estimator_audit.tfsymbols import changed_meaning, exists, replacement, v1_keywords
-from estimator_audit.v1api import keras_arguments, v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -11,10 +11,10 @@ import ast
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Fix
+from estimator_audit.knowledge.tfapi import estimator_class
 from estimator_audit.migrate.flow import is_premade
 from estimator_audit.migrate.lookup import definition, module_definition, scopes
 from estimator_audit.migrate.model import Unsupported
-from estimator_audit.tfapi import estimator_class
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

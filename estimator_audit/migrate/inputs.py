@@ -19,8 +19,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, is_none
 from estimator_audit.fixes import queue_pipeline
+from estimator_audit.knowledge.calls import argument, is_none
 from estimator_audit.layout import one_line
 from estimator_audit.migrate.lookup import MAX_HOPS, Definition, called, definition, scopes, text
 from estimator_audit.migrate.model import Unsupported

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, string_value
+from estimator_audit.knowledge.calls import argument, string_value
 from estimator_audit.migrate.lookup import definition, scopes, text
 from estimator_audit.migrate.model import Head, Unsupported
 

@@ -22,7 +22,9 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, unpacks
+from estimator_audit.knowledge.calls import UNKNOWN, argument, unpacks
+from estimator_audit.knowledge.tfapi import estimator_class
+from estimator_audit.knowledge.v1api import v1_optimizer
 from estimator_audit.migrate.frontend import Values, read_config
 from estimator_audit.migrate.graph_code import GraphCode, Site, names_in
 from estimator_audit.migrate.lookup import definition
@@ -30,8 +32,6 @@ from estimator_audit.migrate.metrics import MAX_INLINED, Substitute, copied
 from estimator_audit.migrate.model import ModelFunction, Runtime, Unsupported
 from estimator_audit.migrate.reader import Reader
 from estimator_audit.migrate.support_files import SUPPORT_MODULE
-from estimator_audit.tfapi import estimator_class
-from estimator_audit.v1api import v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN
+from estimator_audit.knowledge.calls import UNKNOWN
 from estimator_audit.migrate.lookup import scopes
 from estimator_audit.migrate.model import Unsupported
 

@@ -14,10 +14,11 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import argument, is_none
-from estimator_audit.facts import GLOBAL_SEEDING_CALLS
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
+from estimator_audit.knowledge.calls import argument, is_none
+from estimator_audit.knowledge.facts import GLOBAL_SEEDING_CALLS
+from estimator_audit.knowledge.tfapi import EAGER_SWITCHES, GRAPH_ONLY, estimator_class
 from estimator_audit.layout import laid_out, one_line
 from estimator_audit.migrate import emit
 from estimator_audit.migrate.flow import Flow, Site, estimator_flow, is_premade, where
@@ -30,7 +31,6 @@ from estimator_audit.migrate.model_fn import CustomConstruction, read_custom
 from estimator_audit.migrate.obsolete import obsolete_assignments
 from estimator_audit.migrate.scopes import end_position, position
 from estimator_audit.migrate.support_files import SERVING_FUNCTIONS, SUPPORT_MODULE, needed_by
-from estimator_audit.tfapi import EAGER_SWITCHES, GRAPH_ONLY, estimator_class
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from estimator_audit.config import Settings
+from estimator_audit.knowledge.tfapi import estimator_class
 from estimator_audit.migrate.frontend import read_construction
 from estimator_audit.migrate.model import Estimator, Graph, ModelFunction, Unsupported
 from estimator_audit.migrate.model_fn import read_custom
-from estimator_audit.tfapi import estimator_class
 
 DNN_INPUTS = "dnn/input_from_feature_columns/input_layer/"
 LINEAR = "linear/linear_model/"

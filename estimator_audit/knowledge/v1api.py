@@ -12,7 +12,7 @@ from functools import cache
 from typing import Any
 
 from estimator_audit.data import load
-from estimator_audit.tfapi import estimator_class
+from estimator_audit.knowledge.tfapi import estimator_class
 
 # tf.estimator (and with it tf.compat.v1.estimator) is absent from TensorFlow 2.16 on.
 MIGRATION_GUIDE = "https://www.tensorflow.org/guide/migrate/migrating_estimator"

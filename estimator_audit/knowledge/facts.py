@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.calls import UNKNOWN, argument, is_none, tf_spelling
-from estimator_audit.resolve import SCOPE_NODES
-from estimator_audit.tfapi import (
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, tf_spelling
+from estimator_audit.knowledge.tfapi import (
     TF1_GRAPH_CALLS,
     estimator_class,
     is_run_config,
@@ -26,6 +25,7 @@ from estimator_audit.tfapi import (
     keras_random_layers,
     spells_eager_switch,
 )
+from estimator_audit.resolve import SCOPE_NODES
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -544,7 +544,7 @@ class ModuleFacts:
     def keras_rng(self, package: str) -> RNG:
         """Keras 3 seeds unseeded layers from Python's random; Keras 2 (tf_keras, or tf.keras
         before TF 2.16 or in a module that sets TF_USE_LEGACY_KERAS) from TensorFlow's global seed."""
-        from estimator_audit.tfsymbols import uses_legacy_keras  # tfsymbols reads facts' rules
+        from estimator_audit.knowledge.tfsymbols import uses_legacy_keras  # tfsymbols reads facts' rules
 
         is_keras3 = package not in TF1_KERAS and keras3(self.context.settings.target) and (
             package == "keras" or not uses_legacy_keras(self.context))

@@ -30,13 +30,13 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.data import load
-from estimator_audit.facts import graph_mode_only
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
+from estimator_audit.knowledge.facts import graph_mode_only
+from estimator_audit.knowledge.tfapi import keras3
+from estimator_audit.knowledge.v1api import v1_optimizer
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
 from estimator_audit.text_edits import statements_of
-from estimator_audit.tfapi import keras3
-from estimator_audit.v1api import v1_optimizer
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext

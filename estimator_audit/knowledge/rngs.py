@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 
-from estimator_audit.calls import UNKNOWN, argument, is_none
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none
 
 # How many `name = other_name` assignments to follow back to a literal.
 MAX_HOPS = 4

@@ -1,0 +1,3 @@
+"""What the rules share about the code they read: TensorFlow and Keras API knowledge (the
+generated tables and their lookups: tfapi, tfsymbols, v1api), the facts collected per module
+(facts, rngs, determinism) and helpers for reading calls (calls)."""
