@@ -39,7 +39,10 @@ class ModuleContext:
         self.ancestors: list[ast.AST] = []  # of the node being visited, innermost last
         self.findings: list[Finding] = []
         self.facts = ModuleFacts(self)
-        self._names: dict[tuple[int, int], str | None] = {}
+        # keyed by the node and scope objects themselves, not their ids: a function's scope is
+        # dropped once the walk leaves it, and a later scope given its id read its answers
+        # (a finding that came and went from run to run)
+        self._names: dict[tuple[ast.AST, object], str | None] = {}
 
     def place(self, line: int) -> str:
         """`line 12`, or `cell 3, line 2` in a notebook (whose tree numbers the lines of all its
@@ -72,7 +75,7 @@ class ModuleContext:
 
         The answer depends on the scope the walk is in (a rule may ask about a node inside a
         function while visiting the def), so it is remembered per node and scope."""
-        key = (id(node), id(self.names.scope))
+        key = (node, self.names.scope)
         if key not in self._names:
             self._names[key] = self.names.qualified_name(node)
         return self._names[key]

@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +85,10 @@ def import_statements(path: str, data: bytes) -> list[bytes]:
 WORD = re.compile(rb"\w+")
 
 
+# Other modules kept parsed at once: a whole-program question reads a few modules again and
+# again (the audited file's imports, a helper module), while keeping every module a run ever
+# consulted held tensorflow/models' whole tree in memory (324 modules, a third of the peak).
+MAX_CONTEXTS = 64
 NAMESPACE_GAP = 3  # folders without an __init__.py inside a package tree, followed up to this many
 
 
@@ -105,7 +110,7 @@ class Project:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._contexts: dict[str, ModuleContext | None] = {}
+        self._contexts: OrderedDict[str, ModuleContext | None] = OrderedDict()
         self._bytes: dict[str, bytes | None] = {}
         self._digests: dict[str, str] = {}  # path -> sha256 of the bytes read
         self._listings: dict[Path, list[str]] = {}
@@ -184,7 +189,9 @@ class Project:
         if self.current is not None and self.key(self.current.source.path) == path:
             return self.current
         data = self.read(path)
-        if path not in self._contexts:
+        if path in self._contexts:
+            self._contexts.move_to_end(path)  # (recently used: kept)
+        else:
             context = None
             if data is not None:
                 try:
@@ -195,6 +202,8 @@ class Project:
                 if source is not None and parsed is not None and parsed.tree is not None:
                     context = ModuleContext(source, parsed.tree, self.settings, self)
             self._contexts[path] = context
+            if len(self._contexts) > MAX_CONTEXTS:
+                self._contexts.popitem(last=False)  # the least recently used: parsed again if asked
         return self._contexts[path]
 
     def star_exports(self, importer: str, module: str, level: int) -> dict[str, str]:
