@@ -108,6 +108,7 @@ from estimator_audit.knowledge.tfsymbols import (
     exists,
     guarded,
     keras2_only,
+    keras3_parameters,
     keras3_unknown_keywords,
     keras_api,
     picks_keras2,
@@ -194,6 +195,13 @@ class Keras2Only(SymbolReferenceRule):
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", *sorted(removed_model_methods()))
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            embedding = tf.keras.layers.Embedding(input_dim=1000, output_dim=64)  # its own parameter
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -572,8 +580,9 @@ class Keras2Only(SymbolReferenceRule):
         Keras 3 raises ValueError "Unrecognized keyword arguments passed to Dense" (checked on
         3.15); the Keras 2 name means the same."""
         layer = name.rsplit(".", 1)[-1]
+        own = keras3_parameters(name, self.target)  # (Embedding's own `output_dim`)
         old = [k.arg for k in node.keywords if k.arg in KERAS1_LAYER_KEYWORDS
-               and (k.arg != "max_tokens" or layer == "CategoryEncoding")]
+               and (k.arg != "max_tokens" or layer == "CategoryEncoding") and (own is None or k.arg not in own[0])]
         if not old:
             return
         new = [KERAS1_LAYER_KEYWORDS[k] for k in old]

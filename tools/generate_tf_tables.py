@@ -39,8 +39,8 @@ What each half writes:
     constructed at all are listed under not_constructed. dropped_keywords: for each
     `tf.compat.v1.X` whose TF2 name `tf.X` is another callable without **kwargs, the
     keywords the TF1 signature has and the TF2 one lacks (a TypeError when passed).
-    keras_keywords: for each public Keras class whose constructor takes no **kwargs, the
-    keywords it takes.
+    keras_keywords: the keywords each public Keras class's constructor names;
+    keras_open_classes: those whose constructor also takes **kwargs.
 - `legacy` (TensorFlow 2.15, Keras 2.15, tensorflow-estimator 2.15):
   - tf_api_2_15.json: the 2.15 `tensorflow` API (with tf.estimator and Keras 2.15 as tf.keras).
   - keras_api_2_15.json: standalone `keras` 2.15, and keras.Model/Sequential's public members
@@ -503,21 +503,24 @@ def dropped_keywords(tf: Any, tree: Tree) -> dict[str, list[str]]:
     return found
 
 
-def keras_keywords(keras: Any, tree: Tree) -> dict[str, list[str]]:
-    """For each public Keras class whose constructor takes no **kwargs (callbacks, losses,
-    metrics, initializers...): the keywords it takes; any other raises TypeError (Keras 2's
-    `ModelCheckpoint(period=...)`, `TensorBoard(write_grads=...)`)."""
+def keras_keywords(keras: Any, tree: Tree) -> tuple[dict[str, list[str]], list[str]]:
+    """The keywords each public Keras class's constructor names, and the classes whose
+    constructor also takes **kwargs: a keyword the others do not name raises TypeError (Keras
+    2's `ModelCheckpoint(period=...)`), while a named one is the class's own (Embedding's
+    `output_dim`, which Keras 1 used for Dense's `units`)."""
+    named_kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     found: dict[str, list[str]] = {}
+    open_classes: list[str] = []
     for path, cls in api_classes(keras, tree):
         try:
             parameters = inspect.signature(vars(cls).get("__init__") or cls).parameters
         except (TypeError, ValueError):
             continue
+        found[path] = sorted(name for name, p in parameters.items()
+                             if name != "self" and p.kind in named_kinds)
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
-            continue
-        named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        found[path] = sorted(name for name, p in parameters.items() if name != "self" and p.kind in named)
-    return found
+            open_classes.append(path)
+    return found, sorted(open_classes)
 
 
 def class_overrides(keras: Any, tf: Any) -> dict[str, dict[str, Callable[[], object]]]:
@@ -559,6 +562,7 @@ def current() -> dict[str, object]:
             if isinstance(error, BaseException):
                 legacy_optimizers[member_path] = type(error).__name__
     methods, attributes = model_members(keras)
+    keywords, open_classes = keras_keywords(keras, keras_tree)
     other_methods = method_names(api_classes(tf, tf_tree))
     other_methods = sorted(set(other_methods) | set(method_names(api_classes(keras, keras_tree))))
 
@@ -587,7 +591,8 @@ def current() -> dict[str, object]:
             "accepts_weights": accepts_weights,
             "not_constructed": sorted(set(seed_unknown) | set(weights_unknown)),
             "dropped_keywords": dropped_keywords(tf, tf_tree),
-            "keras_keywords": keras_keywords(keras, keras_tree),
+            "keras_keywords": keywords,
+            "keras_open_classes": open_classes,
         },
     }
 

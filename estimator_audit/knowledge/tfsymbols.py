@@ -331,21 +331,36 @@ def _argument_lookup(qualified: str, target: Version, key: str) -> str | None:
     return None
 
 
+def keras3_parameters(qualified: str | None, target: Version = (2, 21)) -> tuple[frozenset[str], bool] | None:
+    """The keywords a Keras 3 class's constructor names, and whether it also takes **kwargs;
+    None for what is no public Keras 3 class (or a target with Keras 2)."""
+    if qualified is None or not keras3(target):
+        return None
+    if qualified.startswith("tensorflow.keras."):  # TF 2.21's tf.keras is Keras 3
+        qualified = qualified[len("tensorflow."):]
+    if not qualified.startswith("keras."):
+        return None
+    path = keras_api("3").canonical(qualified)
+    table: Mapping[str, list[str]] = arguments_table("2.21")["keras_keywords"]  # type: ignore[assignment]
+    if path is None or path not in table:
+        return None
+    return frozenset(table[path]), path in keras_open_classes()
+
+
+@cache
+def keras_open_classes() -> frozenset[str]:
+    classes: list[str] = arguments_table("2.21")["keras_open_classes"]  # type: ignore[assignment]
+    return frozenset(classes)
+
+
 def keras3_unknown_keywords(qualified: str | None, keywords: Iterable[str], target: Version = (2, 21)
                             ) -> list[str]:
     """The keywords a Keras 3 class's constructor does not take, among those a call passes, for
     classes that take no **kwargs (TypeError: Keras 2's `ModelCheckpoint(period=5)`)."""
-    if qualified is None or not keras3(target):
+    found = keras3_parameters(qualified, target)
+    if found is None or found[1]:
         return []
-    if qualified.startswith("tensorflow.keras."):  # TF 2.21's tf.keras is Keras 3
-        qualified = qualified[len("tensorflow."):]
-    if not qualified.startswith("keras."):
-        return []
-    path = keras_api("3").canonical(qualified)
-    table: Mapping[str, list[str]] = arguments_table("2.21")["keras_keywords"]  # type: ignore[assignment]
-    if path is None or path not in table:
-        return []
-    return sorted(set(keywords) - set(table[path]))
+    return sorted(set(keywords) - found[0])
 
 
 def rejects_seed(qualified: str | None, target: Version = (2, 21)) -> str | None:
