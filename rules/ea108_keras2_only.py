@@ -25,6 +25,9 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   regularizers, losses, metrics, initializers: `ModelCheckpoint(period=...)`,
   `TensorBoard(write_grads=...)`, `regularizers.l1(l=...)`, which Keras 2.15 took; TypeError,
   read from the signatures of Keras 3.15 by `tools/generate_tf_tables.py`);
+- `optimizer.lr` on a Keras optimizer (a name bound to one, or a model's `optimizer`): Keras 3
+  optimizers have no `lr` (AttributeError on TF 2.21), with a safe fix to `learning_rate`, which
+  Keras 2 optimizers have too;
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
   warns and ignores it: the learning rate stops decaying);
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
@@ -193,7 +196,7 @@ class Keras2Only(SymbolReferenceRule):
     severity = Severity.ERROR
     fix_safety = FixSafety.SAFE
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
-    triggers = ("keras", *sorted(removed_model_methods()))
+    triggers = ("keras", "optimizer", "optimizers", *sorted(removed_model_methods()))
     valid = (
         Valid(
             """
@@ -283,6 +286,30 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            optim = tf.optimizers.Adam(0.01)
+            optim.lr.assign(0.001)
+
+            class Decay(tf.keras.callbacks.Callback):
+                def on_epoch_begin(self, epoch, logs=None):
+                    tf.keras.backend.set_value(self.model.optimizer.lr, 0.1 / (epoch + 1))
+            """,
+            at=((4, 1), (8, 36)),
+            message="Keras 3 optimizers have no `lr`",
+            fixed="""
+            import tensorflow as tf
+
+            optim = tf.optimizers.Adam(0.01)
+            optim.learning_rate.assign(0.001)
+
+            class Decay(tf.keras.callbacks.Callback):
+                def on_epoch_begin(self, epoch, logs=None):
+                    tf.keras.backend.set_value(self.model.optimizer.learning_rate, 0.1 / (epoch + 1))
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -642,6 +669,29 @@ class Keras2Only(SymbolReferenceRule):
             )
         return self._defined
 
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        super().visit_Attribute(node)
+        if node.attr == "lr" and isinstance(node.ctx, ast.Load) and keras3(self.target) \
+                and self.keras_optimizer(node.value) and not picks_keras2(self.context, node):
+            text = self.context.source.segment(self.context.span(node.value))
+            fix = Fix(FixSafety.SAFE, f"use {text}.learning_rate",
+                      (Edit(EditAction.REPLACE, self.context.span(node), text=f"{text}.learning_rate"),)
+                      ) if "\n" not in text else None
+            self.report(node, f"{text}.lr: Keras 3 optimizers have no `lr` (AttributeError on TensorFlow "
+                        f"{self.version()}; Keras 2 kept it as an alias): use {text}.learning_rate, which "
+                        "Keras 2 has too", fix)
+
+    def keras_optimizer(self, node: ast.expr) -> bool:
+        """A Keras optimizer: a name bound to a Keras optimizer's construction (`optim =
+        tf.optimizers.Adam(...)`), or a model's `optimizer` (`self.model.optimizer`, in a
+        callback) in a module that uses Keras."""
+        if isinstance(node, ast.Attribute) and node.attr == "optimizer":
+            return self.context.imports_any(("keras", "tensorflow")) and not self.context.imports_any(("tf_keras",))
+        value = self.context.assigned_value(node) if isinstance(node, ast.Name) else node
+        name = self.context.call_name(value) if isinstance(value, ast.Call) else None
+        return name is not None and name.startswith((*KERAS_OPTIMIZERS, "tensorflow.optimizers.")) \
+            and ".legacy." not in name
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
         gone = keras2_only(reference.qualified, self.target)
