@@ -254,6 +254,9 @@ def compared_tensors(context: ModuleContext, condition: ast.expr) -> set[str]:
         return set().union(*found) if all(found) else set()
     if isinstance(condition, ast.Call) and context.call_name(condition) in ELEMENTWISE_TESTS:
         return {chain for argument in condition.args for chain in tensor_chains(context, argument)}
+    if isinstance(condition, ast.Name):  # `cond = tf.less(residual, delta); tf.where(cond, ...)`
+        value = context.assigned_value(condition)
+        return compared_tensors(context, value) if value is not None and not isinstance(value, ast.Name) else set()
     return set()
 
 
@@ -368,6 +371,16 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+
+            def huber(residual, delta):
+                condition = tf.less(residual, delta)  # compared element by element, then held
+                return tf.where(condition, 0.5 * tf.square(residual), delta * residual - 0.5 * delta**2)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
