@@ -25,6 +25,8 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   regularizers, losses, metrics, initializers: `ModelCheckpoint(period=...)`,
   `TensorBoard(write_grads=...)`, `regularizers.l1(l=...)`, which Keras 2.15 took; TypeError,
   read from the signatures of Keras 3.15 by `tools/generate_tf_tables.py`);
+- `self.model = ...` in a Keras callback (Keras 3's `Callback.model` is a read-only property:
+  AttributeError, checked on TF 2.21), and `model.to_yaml()`, which Keras 2.15 already refused;
 - `optimizer.lr` on a Keras optimizer (a name bound to one, or a model's `optimizer`): Keras 3
   optimizers have no `lr` (AttributeError on TF 2.21), with a safe fix to `learning_rate`, which
   Keras 2 optimizers have too;
@@ -125,6 +127,7 @@ from estimator_audit.rule import Invalid, Valid
 
 KERAS_ROOTS = ("keras", "tensorflow")
 KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
+KERAS_CALLBACK = ("keras.callbacks.Callback",)  # (also tensorflow.keras.callbacks.Callback)
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
 # The file name endings Keras 3 saves models and weights under (and ModelCheckpoint with them).
 SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
@@ -182,6 +185,9 @@ RUN_ERRORS = {"TypeError": "unexpected keyword argument", "ValueError": "Argumen
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
+# Model methods Keras 2.15 kept only to raise (checked: RuntimeError "removed due to security
+# risk of arbitrary code execution"), and what replaces them.
+RAISED_IN_KERAS2 = {"to_yaml": "save the architecture with model.to_json()"}
 GENERATOR_METHODS = {
     "fit_generator": "fit",
     "evaluate_generator": "evaluate",
@@ -286,6 +292,19 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class Attention(tf.keras.callbacks.Callback):
+                def __init__(self, model, x):
+                    super().__init__()
+                    self.model = model  # Keras 3: a read-only property
+                    self.x = x
+            """,
+            at=((6, 9),),
+            message="Callback.model is a read-only property",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -682,6 +701,21 @@ class Keras2Only(SymbolReferenceRule):
                         f"{self.version()}; Keras 2 kept it as an alias): use {text}.learning_rate, which "
                         "Keras 2 has too", fix)
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        """`self.model = model` in a Keras callback: Keras 3's Callback.model is a read-only
+        property (AttributeError "property 'model' ... has no setter", checked on TF 2.21)."""
+        if not keras3(self.target) or not any(
+                isinstance(t, ast.Attribute) and t.attr == "model" and isinstance(t.value, ast.Name)
+                and t.value.id == "self" for t in node.targets):
+            return
+        cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.ClassDef)), None)
+        if cls is None or not any((self.context.qualified_name(base) or "").endswith(KERAS_CALLBACK)
+                                  and not picks_keras2(self.context, base) for base in cls.bases):
+            return
+        self.report(node, f"self.model = ... in a Keras callback raises AttributeError on TensorFlow "
+                    f"{self.version()}: Keras 3's Callback.model is a read-only property (Keras 2 let it be set); "
+                    "keep the model under another attribute (fit hands a callback its model through set_model)")
+
     def keras_optimizer(self, node: ast.expr) -> bool:
         """A Keras optimizer: a name bound to a Keras optimizer's construction (`optim =
         tf.optimizers.Adam(...)`), or a model's `optimizer` (`self.model.optimizer`, in a
@@ -714,6 +748,9 @@ class Keras2Only(SymbolReferenceRule):
 
     def method_message(self, method: str) -> str:
         replacement = GENERATOR_METHODS.get(method)
+        if method in RAISED_IN_KERAS2:
+            return (f"Keras 3 models have no {method}(): this raises AttributeError on TensorFlow {self.version()}, "
+                    f"and Keras 2.15's raised RuntimeError already (tf_keras too); {RAISED_IN_KERAS2[method]}")
         advice = (
             f"use model.{replacement}, which takes generators and tf.data datasets"
             if replacement
