@@ -75,6 +75,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
 from estimator_audit.knowledge.calls import argument, is_none
 from estimator_audit.knowledge.facts import (
+    HANDOFFS,
     MNIST_SHUFFLE,
     RNG,
     SEEDING_CALLS,
@@ -83,6 +84,7 @@ from estimator_audit.knowledge.facts import (
     built_before,
     call_text,
     enters_new_graph,
+    handed_on_by_importer,
     imported_library,
     imported_private_graph,
     importer_seeds,
@@ -115,8 +117,7 @@ VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
 GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what makes the graph a session runs
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
-OTHER_PROCESS = re.compile(r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap|"
-                           r"create_component_from_func|func_to_container_op)$")
+OTHER_PROCESS = re.compile(HANDOFFS + "$")
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
@@ -1041,6 +1042,12 @@ class NoGlobalSeed(Rule):
                      "executor to run: seed at the start of it; a seed set where the module runs never reaches "
                      "that process; no automatic fix)")
             fix = None
+        elif library is not None and (handed := handed_on_by_importer(self.context, calls)) is not None:
+            worker, importer = handed  # elephas' `rdd.mapPartitions(worker.train)` in spark_model.py
+            self.report(first, f"{what} at the start of `{worker}`, which {importer} hands to another process or "
+                        "executor to run (a seed set where the program starts never reaches that process; no "
+                        "automatic fix)", None)
+            return
         private = imported_private_graph(self.context) if library is None else None
         if private is not None:
             what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "

@@ -71,6 +71,7 @@ from estimator_audit.knowledge.calls import string_value
 from estimator_audit.knowledge.facts import (
     SESSION_CLASSES,
     call_text,
+    handed_on_by_importer,
     imported_library,
     imported_private_graph,
 )
@@ -514,7 +515,14 @@ class OpDeterminismOff(Rule):
             message = (f"this module trains ({call_text(first)}) without "
                        "tf.config.experimental.enable_op_determinism() or TF_DETERMINISTIC_OPS=1: on a "
                        "GPU, seeded runs can still differ after the first step")
-            library = imported_library(self.context, self.context.facts.all_training_calls())
+            calls = self.context.facts.all_training_calls()
+            library = imported_library(self.context, calls)
+            handed = handed_on_by_importer(self.context, calls) if library is not None else None
+            if handed is not None:  # elephas' `rdd.mapPartitions(worker.train)`
+                self.report(first, f"{message}; enable it at the start of `{handed[0]}`, which {handed[1]} hands to "
+                            "another process or executor to run (enabling it where the program starts never "
+                            "reaches that process; no automatic fix)", None)
+                return
             if library is not None:
                 self.report(first, f"{message}; enable it where the program starts ({library}: enabling "
                             "it here would switch every importing program)", None)

@@ -810,3 +810,20 @@ def test_a_library_running_inference_in_a_session_it_is_handed(tmp_path: Path) -
     write(tmp_path, "run.py", "from sb.model import Model\n\nmodel = Model()\nmodel.setup()\n"
                               "print(model.policy.step([[0, 0, 0, 0]]))\n")
     assert audit_json(tmp_path, ".", "--select", "EA201") == []
+
+
+def test_training_a_module_hands_to_spark_executors_is_seeded_where_it_runs(tmp_path: Path) -> None:
+    """Seen in elephas: a worker class's `train` fits the model; spark_model.py hands it to
+    `rdd.mapPartitions(worker.train)`, so it runs in executor processes that a seed (or op
+    determinism) set where the program starts never reaches."""
+    write(tmp_path, "lib/__init__.py", "")
+    write(tmp_path, "lib/worker.py", "import keras\n\n\nclass Worker:\n    def train(self, rows):\n"
+                                     "        model = keras.models.model_from_json(self.json)\n"
+                                     "        self.model = model\n        self.model.fit(x, y)\n"
+                                     "        yield self.model.get_weights()\n")
+    write(tmp_path, "lib/spark_model.py", "from lib.worker import Worker\n\n\ndef fit(rdd):\n"
+                                          "    return rdd.mapPartitions(Worker().train).collect()\n")
+    found = {f["code"]: f for f in audit_json(tmp_path, ".", "--select", "EA201,EA302")}
+    assert set(found) == {"EA201", "EA302"} and all(f["fix"] is None for f in found.values())
+    assert all("at the start of `train`, which spark_model.py hands to another process" in f["message"]
+               for f in found.values())

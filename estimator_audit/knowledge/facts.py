@@ -1035,6 +1035,33 @@ def importer_builds_tf1_graph(context: ModuleContext) -> bool:
     return modules_call(context, program_importers(context), spells_tf1_graph, graph_call)
 
 
+# Calls that run a function they are handed in another process or executor (by last name).
+HANDOFFS = (r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap|"
+            r"create_component_from_func|func_to_container_op)")
+
+
+def handed_on_by_importer(context: ModuleContext, calls: Sequence[ast.Call]) -> tuple[str, str] | None:
+    """(function, importer) when the function or method holding the training calls (one name:
+    each worker class's `train`) is handed, not called, by a module importing this one to
+    another process or executor
+    (`rdd.mapPartitions(worker.train)`, `Process(target=lib.train)`)."""
+    functions = [node for node in ast.walk(context.tree) if isinstance(node, FUNCTION_DEFS)]
+    names = set()
+    for call in calls:  # the innermost function holding each (`train` of each worker class)
+        holders = [node for node in functions if node.lineno <= call.lineno <= (node.end_lineno or 0)]
+        if not holders:
+            return None
+        names.add(max(holders, key=lambda node: node.lineno).name)
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    handed = re.compile(HANDOFFS + r"\((?:[^()]|\([^()]*\))*?\b" + re.escape(name) + r"\b(?!\s*\()")
+    for path in program_importers(context):
+        if handed.search(context.project.text(path)):
+            return name, os.path.basename(path)
+    return None
+
+
 def program_importers(context: ModuleContext) -> list[str]:
     """The modules that import this one, and those importing it through a package's
     `__init__.py` that re-exports it (wavenet's model.py, imported by train.py as `wavenet`)."""
