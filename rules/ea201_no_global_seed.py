@@ -19,12 +19,15 @@ from `tf.test.TestCase`, whose `setUp` seeds Python's `random`, NumPy and the gr
 test (read from TensorFlow 2.21's `TensorFlowTestCase.setUp`). In a library module (other
 modules of the program import it, or it belongs to a package; it has no `__main__` block and
 trains only inside functions and classes) the finding says to seed where the program starts and
-offers no fix: a seed set at import time would reseed every program that imports it. In a
+offers no fix: a seed set at import time would reseed every program that imports it; a library
+that only runs inference in a session it is handed (a policy's `step()` in its model's graph),
+training nothing and making no session, is left to the module that makes the session. In a
 Horovod program no fix is offered (one seed for every worker would give them the same draws;
 the message says to seed by rank), nor where the module hands its training function to another
 process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`, a Kubeflow
 Pipelines component made by `create_component_from_func(train)`) instead of
-calling it: the message says to seed inside that function.
+calling it, or a module importing it hands it so (`rdd.mapPartitions(worker.train)`): the message
+says to seed inside that function.
 
 ## Why is this bad?
 Without a global seed, every weight initialisation, dropout mask and shuffle draws fresh
