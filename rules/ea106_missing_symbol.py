@@ -387,6 +387,23 @@ class MissingSymbol(SymbolReferenceRule):
             """
             import tensorflow as tf
 
+            def evaluate(sess, coord, summary_op):
+                try:  # a catch-all around the whole evaluation: it only stops the threads
+                    threads = []
+                    for runner in tf.compat.v1.get_collection("queue_runners"):
+                        threads.extend(runner.create_threads(sess, coord=coord, start=True))
+                    summary = tf.Summary()
+                    summary.ParseFromString(sess.run(summary_op))
+                except Exception as e:
+                    coord.request_stop(e)
+            """,
+            at=((8, 19),),
+            message="tf.Summary does not exist",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             def parse(line):
                 return tf.decode_csv(line, [[0.0], [""]], ",", True, None, "NA")
             """,

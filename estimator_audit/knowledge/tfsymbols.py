@@ -540,6 +540,39 @@ def catches(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
     return False
 
 
+def names_error(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
+    """Whether a handler names one of `errors` (not merely Exception or a bare except)."""
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((kind.attr if isinstance(kind, ast.Attribute) else getattr(kind, "id", "")) in errors
+               for kind in caught if kind is not None)
+
+
+def broad_guard(statement: ast.AST, handler: ast.ExceptHandler) -> bool:
+    """Whether a catch-all handler (`except Exception`, a bare except) guards the names of its
+    `try`: the `try` is a few statements (a shim tolerating one call), or the handler supplies a
+    fallback (binds, imports, returns a value) rather than only reporting around a whole program
+    (multi-speaker-tacotron's training inside `try: ... except Exception as e: log(e)`)."""
+    body: list[ast.stmt] = getattr(statement, "body", [])
+    return len(body) <= COMPAT_TRY_STATEMENTS or not all(only_reports(inner) for inner in handler.body)
+
+
+def only_reports(statement: ast.stmt) -> bool:
+    """pass, raise, a docstring, or a call that reports or cleans up (`log(e)`,
+    `traceback.print_exc()`, `coord.request_stop(e)`), not one of TensorFlow or Keras."""
+    if isinstance(statement, (ast.Pass, ast.Raise, ast.Continue, ast.Break)):
+        return True
+    if not isinstance(statement, ast.Expr):
+        return False
+    call = statement.value
+    if isinstance(call, ast.Constant):
+        return True
+    return isinstance(call, ast.Call) and not FRAMEWORK_CALL.match(ast.unparse(call.func))
+
+
+# Callees spelled through TensorFlow or Keras (a shim's fallback call), by their text.
+FRAMEWORK_CALL = re.compile(r"(?:tf|tensorflow|keras|K)\b")
+
+
 def version_test(context: ModuleContext, test: ast.expr) -> bool:
     """A test naming a version (`is_tf2`, `tf.__version__`, `tf.VERSION`) or asking
     `hasattr(<a TensorFlow or Keras module>, ...)`."""
@@ -639,7 +672,7 @@ def version_dispatched(context: ModuleContext) -> frozenset[str]:
 def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bool:
     """Whether the program tests for the name itself, so a missing one does not crash it:
     inside a `try` body whose handlers catch one of `errors` (by name; Exception,
-    BaseException and a bare except count), inside such a handler (the fallback for older
+    BaseException and a bare except count where `broad_guard` says they guard), inside such a handler (the fallback for older
     TensorFlow), inside either branch of an `if` that tests the TensorFlow version, after an
     early exit on such a test, in a function only called from such branches, or in code
     that runs only with eager execution off (`else` of `if tf.executing_eagerly():`) in a module
@@ -655,7 +688,8 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
         if isinstance(ancestor, ast.Try) or type(ancestor).__name__ == "TryStar":
             handlers: list[ast.ExceptHandler] = ancestor.handlers  # type: ignore[attr-defined]
             body: list[ast.stmt] = ancestor.body  # type: ignore[attr-defined]
-            if any(child is s for s in body) and any(catches(h, errors) for h in handlers):
+            if any(child is s for s in body) and any(catches(h, errors) and (
+                    names_error(h, errors) or broad_guard(ancestor, h)) for h in handlers):
                 return True
         elif isinstance(ancestor, ast.ExceptHandler) and catches(ancestor, errors):
             if ancestor.type is not None or compat_fallback(context, path[index - 1] if index else None):
