@@ -672,7 +672,8 @@ def version_dispatched(context: ModuleContext) -> frozenset[str]:
 def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bool:
     """Whether the program tests for the name itself, so a missing one does not crash it:
     inside a `try` body whose handlers catch one of `errors` (by name; Exception,
-    BaseException and a bare except count where `broad_guard` says they guard), inside such a handler (the fallback for older
+    BaseException and a bare except count where `broad_guard` says they guard), inside such a
+    handler (the fallback for older
     TensorFlow), inside either branch of an `if` that tests the TensorFlow version, after an
     early exit on such a test, in a function only called from such branches, or in code
     that runs only with eager execution off (`else` of `if tf.executing_eagerly():`) in a module
