@@ -39,6 +39,9 @@ class EditAction(enum.StrEnum):
     ADD_ARGUMENT = "add-argument"  # pass `text` as the first (positional) argument of the call at span
     # pass the argument `text` (a keyword, or a 0-based position) of the call at span as `name=`
     NAME_ARGUMENT = "name-argument"
+    # pack the positional arguments `text` ("1:3", 0-based, end excluded) of the call at span
+    # into one tuple argument: Keras 1's `Conv2D(32, 3, 3)` -> `Conv2D(32, (3, 3))`
+    PACK_ARGUMENTS = "pack-arguments"
     REPLACE_STATEMENT = "replace-statement"  # the statement (alone on its line) at span -> statements `text`
     # statements `text` after the statement (alone on its line) at span, in the same block
     INSERT_AFTER_STATEMENT = "insert-after-statement"

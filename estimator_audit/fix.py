@@ -204,6 +204,19 @@ def with_argument_named(call: cst.Call, which: str, name: str) -> cst.Call:
     return call.with_changes(args=args)
 
 
+def with_arguments_packed(call: cst.Call, which: str) -> cst.Call:
+    """`call` with its positional arguments `which` ("1:3") passed as one tuple, in their place."""
+    start, stop = (int(bound) for bound in which.split(":"))
+    args = list(call.args)
+    packed = args[start:stop]
+    if stop > len(args) or len(packed) < 2 or any(a.keyword is not None or a.star for a in packed):
+        raise FixFailure(f"the call has no positional arguments {which}")
+    last = cst.Element(packed[-1].value)
+    elements = [cst.Element(a.value, comma=a.comma) for a in packed[:-1]] + [last]
+    args[start:stop] = [cst.Arg(value=cst.Tuple(elements), comma=packed[-1].comma)]
+    return call.with_changes(args=args)
+
+
 def change_for(edit: Edit) -> Change:
     """The libcst change an edit asks for."""
     if edit.action is EditAction.SET_KEYWORD:
@@ -218,6 +231,8 @@ def change_for(edit: Edit) -> Change:
         return lambda node: with_first_argument(node, argument)  # type: ignore[arg-type]
     if edit.action is EditAction.NAME_ARGUMENT:
         return lambda node: with_argument_named(node, edit.text, edit.name)  # type: ignore[arg-type]
+    if edit.action is EditAction.PACK_ARGUMENTS:
+        return lambda node: with_arguments_packed(node, edit.text)  # type: ignore[arg-type]
     if edit.action is EditAction.REPLACE:
         replacement = parse_expression(edit.text)
         return lambda node: replacement.with_changes(
@@ -516,7 +531,8 @@ def apply_fixes_once(data: bytes, findings: Iterable[Finding]) -> FixResult:
                     planned.append((id(locator.block(edit.span)), statements_first_in(edit.text, module)))
                     continue
                 keyword_edit = edit.action in (EditAction.SET_KEYWORD, EditAction.REMOVE_KEYWORD,
-                                               EditAction.ADD_ARGUMENT, EditAction.NAME_ARGUMENT)
+                                               EditAction.ADD_ARGUMENT, EditAction.NAME_ARGUMENT,
+                                               EditAction.PACK_ARGUMENTS)
                 target = locator.call(edit.span) if keyword_edit else locator.expression(edit.span)
                 planned.append((id(target), change_for(edit)))
         except (FixFailure, cst.ParserSyntaxError):

@@ -18,7 +18,17 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   checked on TF 2.21);
 - Keras 1's layer keywords (`Dense(10, W_regularizer=...)`, `init=`, `border_mode=`,
   `subsample=`, `nb_filter=`, `output_dim=`, `CategoryEncoding(max_tokens=)`: Keras 3.15 raised
-  ValueError "Unrecognized keyword arguments"), with a safe fix to the Keras 2 names;
+  ValueError "Unrecognized keyword arguments"), with a safe fix to the Keras 2 name the layer
+  takes (`Embedding(init=)` is `embeddings_initializer=`), and those Keras 2 dropped
+  (`BatchNormalization(mode=)`, `dim_ordering=`, `consume_less=`: no fix); `model.fit(nb_epoch=)`
+  (TypeError; safe fix to `epochs=`);
+- Keras 1's convolution kernel given as separate sizes in Keras 1 code (`Convolution2D(32, 3, 3)`):
+  Keras 3 reads the third as strides and silently strides by 3 (checked on TF 2.21: strides
+  (3, 3)); the safe fix passes the kernel as one tuple. `Conv2D(64, 3, 2)` in a module with no
+  Keras 1 keyword or class name is Keras 2/3 code (strides 2) and is left alone;
+- `from tensorflow.compat.v1.keras import layers` (or `tensorflow.compat.v2.keras`): only
+  tf.keras is importable as a module on TF 2.16+ (ModuleNotFoundError on TF 2.21, where
+  `tf.compat.v1.keras.backend is tf.keras.backend`); safe fix to `tensorflow.keras`;
 - `Model(input=..., output=...)`, Keras 1's keywords (`inputs=`/`outputs=` since Keras 2; Keras
   3.15 raised ValueError, Keras 2.15 TypeError);
 - a keyword a Keras 3 class whose constructor takes no `**kwargs` does not take (callbacks,
@@ -39,7 +49,9 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
 `tf_keras` (`import tf_keras as keras` when Keras 3 is installed, else `keras = tf.keras`: the
 program picks Keras 2 itself), nor are names the program tests for
 itself (in a `try` catching ImportError/AttributeError, in its handler, under an `if` on the
-TensorFlow version). With a target below 2.16, where tf.keras is Keras 2, nothing is flagged.
+TensorFlow or Keras version: in the branch that never runs on the target where the test can be
+read, as `if keras_2:` with `keras_2 = int(keras.__version__.split(".")[0]) > 1`, in either
+branch where it cannot). With a target below 2.16, where tf.keras is Keras 2, nothing is flagged.
 
 ## Why is this bad?
 The call raises on current TensorFlow: Keras 3 layers refuse unknown keywords with
@@ -165,12 +177,39 @@ def literal_tail(context: ModuleContext, node: ast.expr | None, depth: int = 0) 
     return None
 
 
-# Keras 1's layer keywords and their Keras 2 names (max_tokens only for CategoryEncoding, whose
-# Keras 2 alias it was: TextVectorization still takes max_tokens).
-KERAS1_LAYER_KEYWORDS = {"W_regularizer": "kernel_regularizer", "b_regularizer": "bias_regularizer",
-                         "W_constraint": "kernel_constraint", "b_constraint": "bias_constraint",
-                         "init": "kernel_initializer", "border_mode": "padding", "subsample": "strides",
-                         "nb_filter": "filters", "output_dim": "units", "max_tokens": "num_tokens"}
+# Keras 1's layer keywords and their Keras 2 names (Keras 2's legacy interfaces translated them):
+# the first name the Keras 3 layer takes (Embedding's `init` is `embeddings_initializer`).
+KERAS1_LAYER_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "W_regularizer": ("kernel_regularizer", "embeddings_regularizer"), "b_regularizer": ("bias_regularizer",),
+    "W_constraint": ("kernel_constraint", "embeddings_constraint"), "b_constraint": ("bias_constraint",),
+    "U_regularizer": ("recurrent_regularizer",), "U_constraint": ("recurrent_constraint",),
+    "init": ("kernel_initializer", "embeddings_initializer"), "inner_init": ("recurrent_initializer",),
+    "beta_init": ("beta_initializer",), "gamma_init": ("gamma_initializer",),
+    "dropout_W": ("dropout",), "dropout_U": ("recurrent_dropout",),
+    "border_mode": ("padding",), "subsample": ("strides",), "subsample_length": ("strides",),
+    "filter_length": ("kernel_size",), "pool_length": ("pool_size",), "stride": ("strides",),
+    "nb_filter": ("filters",), "output_dim": ("units",), "max_tokens": ("num_tokens",),
+    "bias": ("use_bias",), "p": ("rate",), "sigma": ("stddev",), "input_dtype": ("dtype",),
+}
+# Keras 1 keywords Keras 2 dropped or took with other values: no rename is the same call.
+KERAS1_DROPPED_KEYWORDS = {
+    "mode": "Keras 2 kept only mode=0, the default (mode=2's batch statistics at inference have no equivalent)",
+    "dim_ordering": "Keras 2 named it data_format, with 'channels_last' for 'tf' and 'channels_first' for 'th'",
+    "consume_less": "Keras 2 named it implementation (1 for 'cpu' and 'mem', 2 for 'gpu')",
+    "forget_bias_init": "Keras 2 kept only unit_forget_bias=True (a bias of 1)",
+}
+# tf.keras under a compat module, which TF 2.16+ no longer makes importable (`from
+# tensorflow.compat.v1.keras import layers`: ModuleNotFoundError on TF 2.21).
+COMPAT_KERAS = re.compile(r"tensorflow\.compat\.v[12]\.keras(?=\.|$)")
+# Keywords only Keras 1 code passes (a module passing them is written for Keras 1).
+KERAS1_SPELLED = re.compile(r"\b(?:border_mode|nb_epoch|W_regularizer|dim_ordering|nb_filter)\s*=|\bsubsample\s*=\s*\(")
+# Keyword arguments every Keras 3 layer takes through its base class.
+BASE_LAYER_KEYWORDS = frozenset({"name", "dtype", "trainable", "autocast", "activity_regularizer",
+                                 "input_shape", "input_dim", "batch_input_shape", "batch_size"})
+# Keras 1 convolutions took the kernel as separate positional sizes, `Convolution2D(32, 3, 3)`;
+# Keras 2 (standalone, to 2.3) still translated them; Keras 3 reads the third as strides.
+KERNEL_DIMENSIONS = {"Conv2D": 2, "Convolution2D": 2, "SeparableConv2D": 2, "SeparableConvolution2D": 2,
+                     "Conv2DTranspose": 2, "Conv3D": 3, "Convolution3D": 3}
 KERAS_LAYERS = ("keras.layers.", "tensorflow.keras.layers.")
 # Functional model constructors, whose Keras 1 keywords `input=`/`output=` Keras 3 refuses.
 FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
@@ -204,6 +243,30 @@ class Keras2Only(SymbolReferenceRule):
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", "optimizer", "optimizers", *sorted(removed_model_methods()))
     valid = (
+        Valid(
+            """
+            import keras
+
+            down = keras.layers.Conv2D(64, 3, 2)  # Keras 3 code: kernel 3, strides 2
+            """
+        ),
+        Valid(
+            """
+            import keras
+
+            keras_2 = int(keras.__version__.split(".")[0]) > 1
+
+            def dense(units, penalty):
+                if keras_2:
+                    return keras.layers.Dense(units, kernel_regularizer=keras.regularizers.L1L2(penalty))
+                return keras.layers.Dense(units, W_regularizer=keras.regularizers.l1l2(penalty))  # Keras 1 only
+
+            def fit_generator(model, batches, epochs):  # the module's own wrapper
+                if keras_2:
+                    return model.fit(batches, epochs=epochs)
+                return model.fit_generator(batches, nb_epoch=epochs)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -292,6 +355,67 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import keras
+            import tensorflow as tf
+
+            if tf.__version__ < "2.1":  # exits on old TensorFlow only
+                raise ImportError("TensorFlow 2.1 or later is required")
+            keras_2 = int(keras.__version__.split(".")[0]) > 1
+
+            def train(model, batches):
+                if keras_2:  # true on Keras 3 too
+                    model.fit_generator(batches, steps_per_epoch=10)
+                else:
+                    model.fit_generator(batches, samples_per_epoch=10, nb_epoch=1)
+            """,
+            at=((10, 9),),
+            message="Keras 3 models have no fit_generator()",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.compat.v1.keras import layers  # a module under TF 2.15 only
+            from tensorflow.compat.v1 import keras  # an attribute: still imports
+
+            dense = layers.Dense(4)
+            """,
+            at=((2, 1),),
+            message="raises ModuleNotFoundError",
+            fixed="""
+            import tensorflow as tf
+            from tensorflow.keras import layers  # a module under TF 2.15 only
+            from tensorflow.compat.v1 import keras  # an attribute: still imports
+
+            dense = layers.Dense(4)
+            """,
+        ),
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import BatchNormalization, Convolution2D, Embedding
+
+            model = Sequential()
+            model.add(Embedding(1000, 64, init="uniform"))
+            model.add(Convolution2D(32, 3, 3, border_mode="same", subsample=(2, 2)))
+            model.add(Convolution2D(64, 3, 3))
+            model.add(BatchNormalization(mode=2))
+            model.fit(x, y, nb_epoch=10)
+            """,
+            at=((5, 11), (6, 11), (7, 11), (8, 11), (9, 1)),
+            fixed="""
+            from keras.models import Sequential
+            from keras.layers import BatchNormalization, Convolution2D, Embedding
+
+            model = Sequential()
+            model.add(Embedding(1000, 64, embeddings_initializer="uniform"))
+            model.add(Convolution2D(32, (3, 3), padding="same", strides=(2, 2)))
+            model.add(Convolution2D(64, (3, 3)))
+            model.add(BatchNormalization(mode=2))
+            model.fit(x, y, epochs=10)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -555,6 +679,12 @@ class Keras2Only(SymbolReferenceRule):
             self.report(node, f"model.compile({gone[0]}=...) raises TypeError on Keras 3 (\"unexpected keyword "
                         f"argument '{gone[0]}'\"): Keras 2's compile took it, Keras 3's does not; drop it")
         dropped = sorted({k.arg for k in node.keywords if k.arg} & REMOVED_RUN_KEYWORDS)
+        if method == "fit" and any(k.arg == "nb_epoch" for k in node.keywords) and not any(
+                k.arg == "epochs" for k in node.keywords) and self.on_keras_model(name, method):
+            edit = Edit(EditAction.NAME_ARGUMENT, self.context.span(node), "epochs", "nb_epoch")
+            self.report(node, "model.fit(nb_epoch=...) is Keras 1's keyword: Keras 3's fit raises TypeError "
+                        "(\"unexpected keyword argument 'nb_epoch'\"); pass epochs=, its Keras 2 name",
+                        Fix(FixSafety.SAFE, "pass epochs=", (edit,)))
         if method in ("fit", "evaluate", "predict") and dropped and self.on_keras_model(name, method):
             error = "ValueError" if method == "evaluate" else "TypeError"
             self.report(node, f"model.{method}({dropped[0]}=...) raises {error} on Keras 3 (\"{RUN_ERRORS[error]}\"): "
@@ -624,20 +754,55 @@ class Keras2Only(SymbolReferenceRule):
     def check_layer_keywords(self, node: ast.Call, name: str) -> None:
         """Keras 1's layer keywords (`Dense(10, W_regularizer=l2)`, `Conv2D(..., border_mode=)`):
         Keras 3 raises ValueError "Unrecognized keyword arguments passed to Dense" (checked on
-        3.15); the Keras 2 name means the same."""
+        3.15); the Keras 2 name means the same. A keyword the layer names itself is its own
+        (`Embedding(output_dim=)`); a layer Keras 3 lacks is reported as a missing name."""
         layer = name.rsplit(".", 1)[-1]
-        own = keras3_parameters(name, self.target)  # (Embedding's own `output_dim`)
-        old = [k.arg for k in node.keywords if k.arg in KERAS1_LAYER_KEYWORDS
-               and (k.arg != "max_tokens" or layer == "CategoryEncoding") and (own is None or k.arg not in own[0])]
-        if not old:
+        own = keras3_parameters(name, self.target)
+        if own is None:
             return
-        new = [KERAS1_LAYER_KEYWORDS[k] for k in old]
-        if set(new) & {k.arg for k in node.keywords}:
-            return  # both spellings given: the call is already broken another way
-        edits = tuple(Edit(EditAction.NAME_ARGUMENT, self.context.span(node), n, o) for o, n in zip(old, new, strict=True))
-        self.report(node, f"{tf_spelling(name)}({old[0]}=...) is Keras 1's keyword: Keras 3 raises ValueError "
-                    f"(\"Unrecognized keyword arguments passed to {layer}\"); pass {new[0]}=, its Keras 2 name",
-                    Fix(FixSafety.SAFE, "pass " + ", ".join(f"{n}=" for n in new), edits))
+        taken = own[0] | BASE_LAYER_KEYWORDS
+        passed = {k.arg for k in node.keywords if k.arg}
+        renames = {k: new for k in sorted(passed & KERAS1_LAYER_KEYWORDS.keys() - taken)
+                   if (k != "max_tokens" or layer == "CategoryEncoding")
+                   and (new := next((n for n in KERAS1_LAYER_KEYWORDS[k] if n in taken), None)) is not None
+                   and new not in passed}  # both spellings given: broken another way
+        dropped = sorted(passed & KERAS1_DROPPED_KEYWORDS.keys() - taken)
+        kernel = self.keras1_kernel(node, name, layer)
+        if not (renames or dropped or kernel):
+            return
+        edits = [Edit(EditAction.NAME_ARGUMENT, self.context.span(node), n, o) for o, n in renames.items()]
+        said = []
+        if kernel:
+            sizes = ", ".join(ast.unparse(a) for a in node.args[1:1 + kernel])
+            said.append(f"{tf_spelling(name)}({ast.unparse(node.args[0])}, {sizes}) is Keras 1's (filters, "
+                        f"{'rows, cols' if kernel == 2 else 'dim1, dim2, dim3'}): Keras 3 reads the sizes after the "
+                        f"first as kernel_size then strides, so this layer silently strides by {ast.unparse(node.args[2])}"
+                        f"; pass the kernel as one tuple, ({sizes})")
+            edits.append(Edit(EditAction.PACK_ARGUMENTS, self.context.span(node), text=f"1:{1 + kernel}"))
+        if renames:
+            old, new = next(iter(renames.items()))
+            said.append(f"{tf_spelling(name)}({old}=...) is Keras 1's keyword: Keras 3 raises ValueError "
+                        f"(\"Unrecognized keyword arguments passed to {layer}\"); pass {new}=, its Keras 2 name")
+        for keyword in dropped:
+            said.append(f"{tf_spelling(name)}({keyword}=...) is Keras 1's keyword: Keras 3 raises ValueError "
+                        f"(\"Unrecognized keyword arguments passed to {layer}\"); {KERAS1_DROPPED_KEYWORDS[keyword]}")
+        described = [*(["pass the kernel as a tuple"] if kernel else []), *(f"pass {n}=" for n in renames.values())]
+        fix = Fix(FixSafety.SAFE, ", ".join(described), tuple(edits)) if edits and not dropped else None
+        self.report(node, "; and ".join(said) + ("" if fix or not edits else " (no automatic fix: "
+                                                 "the Keras 1 keyword without a Keras 2 name must be ported by hand)"),
+                    fix)
+
+    def keras1_kernel(self, node: ast.Call, name: str, layer: str) -> int:
+        """The number of kernel sizes a standalone-Keras convolution is given Keras 1's way
+        (`Convolution2D(32, 3, 3)`: 2), or 0. Only the call's whole positional form is read:
+        tf.keras never translated it, so there the third argument was strides all along."""
+        dimensions = KERNEL_DIMENSIONS.get(layer, 0)
+        if not dimensions or not name.startswith("keras.") or len(node.args) != 1 + dimensions or any(
+                isinstance(a, (ast.Tuple, ast.List, ast.Starred)) for a in node.args):
+            return 0
+        # Keras 3 code may mean `Conv2D(64, 3, 2)` (strides 2): only Keras 1 code is read Keras 1's way.
+        keras1 = "Convolution" in layer or KERAS1_SPELLED.search(self.context.source.text) is not None
+        return dimensions if keras1 else 0
 
     def check_model_keywords(self, node: ast.Call, name: str) -> None:
         """Keras 1's `Model(input=..., output=...)`: Keras 3 raises ValueError (Keras 2.15 raised
@@ -680,13 +845,49 @@ class Keras2Only(SymbolReferenceRule):
         return owner in KERAS_MODEL_FACTORIES and not owner.startswith("tf_keras.")
 
     def defined(self) -> frozenset[str]:
-        """Names of the functions and methods the file defines (walked once, when needed)."""
+        """Names of the methods the file's classes define (walked once, when needed): a call on
+        a receiver may reach one; a module-level `def fit_generator(model, ...)` wrapper is not
+        what `model.fit_generator(...)` inside it calls."""
         if self._defined is None:
             self._defined = frozenset(
-                n.name for n in ast.walk(self.context.tree)
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                n.name for c in ast.walk(self.context.tree) if isinstance(c, ast.ClassDef)
+                for n in c.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             )
         return self._defined
+
+    def visit_Import(self, node: ast.Import) -> None:
+        super().visit_Import(node)
+        self.check_compat_keras_import(node, [alias.name for alias in node.names])
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        super().visit_ImportFrom(node)
+        self.check_compat_keras_import(node, [node.module] if node.module and not node.level else [])
+
+    def check_compat_keras_import(self, node: ast.Import | ast.ImportFrom, modules: list[str]) -> None:
+        """`from tensorflow.compat.v1.keras import layers`: TensorFlow 2.16+ makes tf.keras a
+        module of its own but not tf.compat.v1.keras, which only remains an attribute
+        (ModuleNotFoundError on TF 2.21; TF 2.15 imported it). As an attribute it is tf.keras
+        (TF 2.21: `tf.compat.v1.keras.backend is tf.keras.backend`), so the import of
+        tensorflow.keras is the same one."""
+        matched = next((match for m in modules if (match := COMPAT_KERAS.match(m))), None)
+        if matched is None or not keras3(self.target) or picks_keras2(self.context, node):
+            return
+        found = matched.string
+        new = COMPAT_KERAS.sub("tensorflow.keras", found, count=1)
+        line = self.context.source.lines[node.lineno - 1]
+        start = line.find(f" {found} ", node.col_offset) + 1
+        fix = Fix(FixSafety.SAFE, f"import {new}, the same module", (Edit(
+            EditAction.REPLACE, (node.lineno, start + 1, node.lineno, start + 1 + len(found)), text=new),)
+        ) if isinstance(node, ast.ImportFrom) and start > 0 else None
+        self.report(node, f"import of {found} raises ModuleNotFoundError on TensorFlow {self.version()} (\"No module "
+                    f"named '{matched.group(0)}'\"): only tf.keras is importable as a module; "
+                    f"import {new}, the same module there", fix)
+
+    def report(self, node: ast.AST, message: str, fix: Fix | None = None) -> None:
+        """Report, unless the program runs this code on one Keras only by its own test (`if
+        keras_2: ... else: <Keras 1 call>`, an `if` on the TensorFlow version)."""
+        if not guarded(self.context, node, frozenset()):
+            super().report(node, message, fix)
 
 
     def visit_Attribute(self, node: ast.Attribute) -> None:

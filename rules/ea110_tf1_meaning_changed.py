@@ -115,8 +115,12 @@ class Pending:
     message: str
     fix: Fix | None
     anywhere: bool = False  # a TypeError whatever the program: reported outside TF1 graph programs too
+    errors: frozenset[str] = frozenset()  # what the call raises: a `try` catching them is a version shim
 
 
+# What a call TensorFlow 2 refuses raises: a `try` catching either tolerates it (keras-rl's
+# `try: tf.concat(1, parts)` / `except (TypeError, ValueError): tf.concat(parts, 1)`).
+RAISED = frozenset({"TypeError", "ValueError"})
 DROPOUT = "tensorflow.nn.dropout"
 # TensorFlow 0.x took (logits, labels) by position; TF 1.x refused positional arguments; TF2
 # takes (labels, logits): a positional call in an old graph program now swaps them silently.
@@ -154,6 +158,10 @@ SAME_VALUES: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
                                                                              "assert_less")},
     "tensorflow.assert_rank": (("x", "rank"), frozenset({"x", "rank"})),
 }
+# Positional arguments TF1's call took that TF2's reads as a parameter changing no value: TF1's
+# `constant_initializer(0.0, tf.float32)` passes the dtype second, which TF2's reads as its
+# `support_partition` flag (TF 2.21: get_variable made the same values with both).
+SAME_POSITIONAL = {"tensorflow.constant_initializer": ("dtype",)}
 # TF2 functions that take only a name where TF1's took more (TF 2.21: `name_scope_v2(name)`;
 # TF1's `name_scope(name, default_name=None, values=None)`), which tf_upgrade_v2 respells
 # tf.compat.v1 when given more.
@@ -193,12 +201,15 @@ def same_values(reference: Reference) -> bool:
     entry = SAME_VALUES.get(reference.qualified)
     if entry is not None and not isinstance(call, ast.Call) and reference.qualified in UNCALLED_SAME:
         return True  # the class handed to get_variable, which makes one itself
-    if entry is None or not isinstance(call, ast.Call) or len(call.args) > len(entry[0]):
+    if entry is None or not isinstance(call, ast.Call):
         return False
     parameters, required = entry
+    positional = (*parameters, *SAME_POSITIONAL.get(reference.qualified, ()))
+    if len(call.args) > len(positional):
+        return False
     keywords = [keyword.arg for keyword in call.keywords]
-    passed = {*parameters[:len(call.args)], *keywords}
-    allowed = set(parameters) | SAME_KEYWORDS.get(reference.qualified, frozenset())
+    passed = {*positional[:len(call.args)], *keywords}
+    allowed = {*parameters, *positional[:len(call.args)]} | SAME_KEYWORDS.get(reference.qualified, frozenset())
     return passed <= allowed and len(passed) == len(call.args) + len(keywords) and required <= passed
 
 
@@ -386,6 +397,19 @@ class TF1MeaningChanged(SymbolReferenceRule):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32, [None])
             eps = tf.compat.v1.get_variable("eps", [], initializer=tf.initializers.constant(1e-12))
+            beta = tf.compat.v1.get_variable("beta", [4], tf.float32,
+                                             initializer=tf.constant_initializer(0.0, tf.float32))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            def flatten(zeros, tril):
+                try:  # TensorFlow 0.x's order first; TF 1 and 2 raise and take the handler's
+                    return tf.concat(1, [zeros, tril])
+                except (TypeError, ValueError):
+                    return tf.concat([zeros, tril], 1)
             """
         ),
         Valid(
@@ -826,7 +850,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             return
         message = (f"{name}({passed[0]}=...) is the TF1 signature: TensorFlow 2's {name} has no {passed[0]} "
                    f"(TypeError: unexpected keyword argument); use {tf_spelling(new)}, the TF1 function")
-        self.add(Pending(call, message, fix, anywhere=True))  # a TypeError in any program
+        self.add(Pending(call, message, fix, anywhere=True, errors=RAISED))  # a TypeError in any program
 
     def passes_dropped_keyword(self, reference: Reference) -> bool:
         call = reference.node
@@ -846,7 +870,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             f"{tf_spelling(qualified)}({axis}, ...) puts the axis first, TensorFlow 0.x's order: TensorFlow 1 "
             f"and 2 take {order}, so the call raises (TensorFlow 2.21: "
             "ValueError, Shape must have rank 0); move the axis to its place"), Fix(FixSafety.SAFE, "move the axis to its TensorFlow 1 place", edits),
-            anywhere=True))
+            anywhere=True, errors=RAISED))
 
     def tf1_signature(self, reference: Reference, call: ast.Call) -> None:
         """`tf.name_scope(name, default_name, values)`: TF1's signature, a TypeError on TF 2."""
@@ -855,11 +879,11 @@ class TF1MeaningChanged(SymbolReferenceRule):
         if none_name(call) and len(call.args) <= 1:
             self.add(Pending(call, f"{name}(None) is TF1's: TensorFlow 2's {name} takes only a string (ValueError: "
                              f"name for name_scope must be a string, on 2.21); use {tf_spelling(new)}, the TF1 "
-                             "function", fix, anywhere=True))
+                             "function", fix, anywhere=True, errors=RAISED))
             return
         self.add(Pending(call, f"{name}(name, default_name, values) is the TF1 signature: TensorFlow 2's {name} "
                          f"takes only a name (TypeError); use {tf_spelling(new)}, the TF1 function", fix,
-                         anywhere=True))
+                         anywhere=True, errors=RAISED))
 
     def tf1_function(self, reference: Reference, call: ast.Call) -> tuple[str, Fix | None]:
         """The TF1 function under tf.compat.v1, and the safe fix calling it there (None where the
@@ -878,7 +902,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
     def add(self, pending: Pending) -> None:
         """Keep a finding for `finish`, unless the code runs on one TensorFlow version only, by the
         program's own test (checked here, where the walk knows the node's ancestors)."""
-        if not guarded(self.context, pending.node, frozenset()):
+        if not guarded(self.context, pending.node, pending.errors):
             self.pending.append(pending)
 
     def finish(self) -> None:

@@ -77,6 +77,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
 from estimator_audit.knowledge.calls import argument, is_none
+from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import (
     HANDOFFS,
     MNIST_SHUFFLE,
@@ -494,6 +495,19 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import os
+            os.environ["KERAS_BACKEND"] = "theano"
+            from keras.models import Sequential
+            from keras.layers import Dense
+            model = Sequential([Dense(1, input_dim=4)])
+            model.compile("sgd", "mse")
+            model.fit(x, y)
+            """,
+            at=((7, 1),),
+            message="that Keras draws them from NumPy and Python's random: call np.random.seed(42)",
+        ),
         Invalid(
             """
             import numpy as np
@@ -1014,6 +1028,15 @@ class NoGlobalSeed(Rule):
                 what += (" (no automatic fix: the MNIST data sets are made before TensorFlow is imported, and a "
                          "seed set after that import comes too late for them)")
                 fix = None
+        elif (backend := keras_backend(self.context.source.text)) in RETIRED_BACKENDS:
+            if any(RNG.NUMPY in call.seeds for call in facts.seeding_calls):
+                return  # Keras on Theano draws its weights from NumPy, which the module seeds
+            what = (f"this module trains ({call_text(first)}) with Keras on {backend.capitalize()} but never sets "
+                    "a global seed: weights, dropout and shuffling change from run to run; that Keras draws them "
+                    f"from NumPy and Python's random: call np.random.seed({seed}) and random.seed({seed}) before "
+                    f"building the model (Keras 3 has no {backend.capitalize()} backend: once ported, "
+                    f"keras.utils.set_random_seed({seed}) seeds all three; no automatic fix)")
+            fix = None
         else:
             what = (f"this module trains ({call_text(first)}) but never sets a global seed: "
                     "weights, dropout and shuffling change from run to run; call "

@@ -58,6 +58,7 @@ each run"), keep it and pass a seed where runs must repeat.
 """
 
 import ast
+import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument
@@ -95,6 +96,19 @@ class SeedParameterNone(Rule):
     triggers = ("seed", "random_state")
     fix_safety = FixSafety.UNSAFE
     valid = (
+        Valid(
+            """
+            import numpy as np
+
+            class RewardScale:
+                def __init__(self, env, scale, seed=None):
+                    self._env, self._scale = env, scale
+                    self._rng = np.random.RandomState(seed)  # never drawn from
+
+                def step(self, action):
+                    return self._env.step(action) * self._scale
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -217,7 +231,8 @@ class SeedParameterNone(Rule):
                     if self.seeds_with(inner, parameter):
                         seeding[parameter] = inner
         for parameter, default in nones.items():
-            if parameter not in handled and parameter in seeding and not self.always_passed(node, parameter):
+            if parameter not in handled and parameter in seeding and not self.always_passed(node, parameter) \
+                    and not self.never_drawn(node, seeding[parameter]):
                 self.check(parameter, default, seeding[parameter])
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -236,6 +251,24 @@ class SeedParameterNone(Rule):
             return False  # not called, or handed on somewhere (`map(noise, ...)`)
         passed = all(isinstance(argument(call, parameter, positional), ast.expr) for call in calls)
         return passed and not self.context.project.importers(self.context.source.path)  # (the costly test last)
+
+    def never_drawn(self, function: ast.FunctionDef | ast.AsyncFunctionDef, seeding: ast.Call) -> bool:
+        """A generator made and never drawn from: bound to a local name the function never reads,
+        or to a private attribute (`self._rng = np.random.RandomState(seed)`) the module names
+        nowhere else (bsuite's RewardScale, whose sibling wrapper draws from its own)."""
+        if self.context.call_name(seeding) not in GENERATORS:
+            return False
+        bound = next((statement.targets for statement in ast.walk(function) if isinstance(statement, ast.Assign)
+                      and statement.value is seeding and len(statement.targets) == 1), None)
+        if bound is None:
+            return False
+        target = bound[0]
+        if isinstance(target, ast.Name):
+            return not any(isinstance(n, ast.Name) and n.id == target.id and isinstance(n.ctx, ast.Load)
+                           for n in ast.walk(function))
+        if isinstance(target, ast.Attribute) and target.attr.startswith("_"):
+            return len(re.findall(rf"\.{re.escape(target.attr)}\b", self.context.source.text)) == 1
+        return False
 
     def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:
         shown = ast.get_source_segment(self.context.source.text, seeding) or ""

@@ -10,8 +10,8 @@ and classes) no fix is offered: enabling op determinism at import time would swi
 importing program. Not flagged in a module that hides every GPU
 (`os.environ["CUDA_VISIBLE_DEVICES"] = ""` or `"-1"`, a session made with
 `ConfigProto(device_count={"GPU": 0})`: on the CPU the kernels it is about do not
-run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`), whose
-kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
+run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`) or
+Keras 1/2 on Theano or CNTK, whose kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
 tf.device("/cpu:0"), tf.Session():` (here or in a module importing it) or whose session is
 made, with the graph it trains, inside a `with tf.device("/cpu:0"):` block, nor one that trains on TPUs
 only (a TPU strategy or cluster resolver made unconditionally, or a TPUEstimator given
@@ -68,6 +68,7 @@ from estimator_audit.check import ModuleContext
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias
 from estimator_audit.knowledge.calls import string_value
+from estimator_audit.knowledge.determinism import NON_TENSORFLOW_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import (
     SESSION_CLASSES,
     call_text,
@@ -92,7 +93,6 @@ CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*
                          r"""|Session\([^\n]*\)\s+as\s+\w+\s*,\s*[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)"""
                          r"""|Session\([^\n]*:[ \t]*(?:#[^\n]*)?\n\s*with\s+[\w.]*device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*:""")
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
-OTHER_BACKEND = re.compile(r"""KERAS_BACKEND['"]\s*(?:\]\s*=|,)\s*['"](?:jax|torch)['"]""")
 # A session configured without GPUs: `tf.ConfigProto(device_count={'GPU': 0})`.
 NO_GPU_SESSION = re.compile(r"""device_count\s*=\s*\{\s*['"]GPU['"]\s*:\s*0\s*\}""")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
@@ -319,6 +319,17 @@ class OpDeterminismOff(Rule):
         ),
         Valid(
             """
+            import os
+            os.environ["KERAS_BACKEND"] = "theano"  # Keras 1/2 on Theano: no TensorFlow kernel runs
+            import numpy as np
+            np.random.seed(1)
+            from keras.models import Sequential
+            model = Sequential()
+            model.fit(x, y, nb_epoch=1)
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
             tf.compat.v1.set_random_seed(1)
             with tf.device("/cpu:0"), tf.compat.v1.Session() as sess:
@@ -500,7 +511,7 @@ class OpDeterminismOff(Rule):
         self.gpus_hidden_at = text.count("\n", 0, hidden.start()) + 1 if hidden is not None else None
         self.enabled = "TF_DETERMINISTIC_OPS" in text or (
             "device_count" in text and NO_GPU_SESSION.search(text) is not None) or (
-            "KERAS_BACKEND" in text and OTHER_BACKEND.search(text) is not None)
+            keras_backend(text) in NON_TENSORFLOW_BACKENDS)
 
     def visit_Call(self, node: ast.Call) -> None:
         if self.context.call_name(node) in ENABLE:

@@ -1080,7 +1080,18 @@ def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one, directly or through modules that import it
     (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
     before it calls the model and data modules)."""
-    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_seed, seeds_tensorflow)
+    importers = importers_through(context, IMPORTER_DEPTH)
+    return modules_call(context, importers, spells_seed, seeds_tensorflow_there)
+
+
+def seeds_tensorflow_there(context: ModuleContext, call: ast.Call) -> bool:
+    """Whether a call sets TensorFlow's global seed, itself or through a seeding function of the
+    program (morph-net's main.py calling utils' `set_reproducible_environment(random_seed=0)`)."""
+    if seeds_tensorflow(context, call):
+        return True
+    callee = context.facts.project_function(call)
+    return callee is not None and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+        and RNG.TENSORFLOW in function_seeds(callee.context, callee.node)
 
 
 def program_function(context: ModuleContext, qualified: str) -> bool:

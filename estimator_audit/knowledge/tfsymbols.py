@@ -34,6 +34,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.knowledge.facts import graph_mode_only
 from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.knowledge.v1api import v1_optimizer
+from estimator_audit.knowledge.versions import taken_on_target
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
 from estimator_audit.text_edits import statements_of
@@ -520,9 +521,9 @@ def import_references(node: ast.Import | ast.ImportFrom) -> Iterator[Reference]:
 
 
 GUARD_EXCEPTIONS = frozenset({"Exception", "BaseException"})
-# Identifiers that make an `if` a TensorFlow version test: `if not is_tf2:`, `if tf.__version__
-# < "2":`, `if hasattr(tf, "contrib"):`.
-VERSION_TEST = re.compile(r"tf_?[12]|version", re.IGNORECASE)
+# Identifiers that make an `if` a TensorFlow or Keras version test: `if not is_tf2:`, `if
+# tf.__version__ < "2":`, `if keras_2:`, `if hasattr(tf, "contrib"):`.
+VERSION_TEST = re.compile(r"(?:tf|keras)_?[123]|version", re.IGNORECASE)
 # An `if` (or `x if ... else`) on a line that names a version: what version_dispatched looks for
 # (a licence's "Version 2.0" alone is not one).
 VERSION_BRANCH = re.compile(r"\bif\b[^\n]*(?:tf_?[12]|version)", re.IGNORECASE)
@@ -573,13 +574,18 @@ def only_reports(statement: ast.stmt) -> bool:
 FRAMEWORK_CALL = re.compile(r"(?:tf|tensorflow|keras|K)\b")
 
 
-def version_test(context: ModuleContext, test: ast.expr) -> bool:
-    """A test naming a version (`is_tf2`, `tf.__version__`, `tf.VERSION`) or asking
+def version_test(context: ModuleContext, test: ast.expr, depth: int = 0) -> bool:
+    """A test naming a version (`is_tf2`, `tf.__version__`, `tf.VERSION`), a name bound to one
+    (`new = int(keras.__version__[0]) > 1` tested as `if new:`), or asking
     `hasattr(<a TensorFlow or Keras module>, ...)`."""
     for node in ast.walk(test):
         name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
         if isinstance(name, str) and VERSION_TEST.search(name):
             return True
+        if isinstance(node, ast.Name) and depth == 0:
+            value = context.assigned_value(node)
+            if value is not None and version_test(context, value, depth + 1):
+                return True
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -620,9 +626,16 @@ def other_backend_branch(context: ModuleContext, test: ast.If, child: ast.AST) -
     return any(child is statement for statement in (test.body if other else test.orelse))
 
 
+def in_branch(test: ast.If | ast.IfExp, child: ast.AST, taken: bool) -> bool:
+    """Whether `child` is in the branch of the `if` that runs when its test is `taken`."""
+    branch = test.body if taken else test.orelse
+    return child is branch or (isinstance(branch, list) and any(child is statement for statement in branch))
+
+
 def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool:
     """Whether a statement list holding `child` leaves earlier on a version test (`if
-    tf.__version__ >= "2": raise ...` at the top of a TF1-only function)."""
+    tf.__version__ >= "2": raise ...` at the top of a TF1-only function), unless the test is
+    known not to hold on the target (`if tf.__version__ < "2.1": raise`)."""
     body = getattr(owner, "body", None)
     if not isinstance(body, list):
         return False
@@ -631,7 +644,8 @@ def exits_before(context: ModuleContext, owner: ast.AST, child: ast.AST) -> bool
         exits[id(owner)] = next((index for index, statement in enumerate(body)
                                  if isinstance(statement, ast.If) and not statement.orelse and statement.body
                                  and isinstance(statement.body[-1], (ast.Raise, ast.Return))
-                                 and version_test(context, statement.test)), -1)
+                                 and version_test(context, statement.test)
+                                 and taken_on_target(context, statement.test) is not False), -1)
     first = exits[id(owner)]
     return first >= 0 and child in body and body.index(child) > first
 
@@ -674,7 +688,8 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
     inside a `try` body whose handlers catch one of `errors` (by name; Exception,
     BaseException and a bare except count where `broad_guard` says they guard), inside such a
     handler (the fallback for older
-    TensorFlow), inside either branch of an `if` that tests the TensorFlow version, after an
+    TensorFlow), inside either branch of an `if` that tests the TensorFlow or Keras version
+    (only the branch that never runs on the target, where `versions` can read the test), after an
     early exit on such a test, in a function only called from such branches, or in code
     that runs only with eager execution off (`else` of `if tf.executing_eagerly():`) in a module
     that keeps it on."""
@@ -699,7 +714,11 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
             isinstance(ancestor, (ast.If, ast.IfExp))
             and child is not ancestor.test
             and version_test(context, ancestor.test)
-        ) or (isinstance(ancestor, ast.If) and other_backend_branch(context, ancestor, child)):
+        ):
+            taken = taken_on_target(context, ancestor.test)
+            if taken is None or not in_branch(ancestor, child, taken):
+                return True  # either branch may run, or this one never does on the target
+        elif isinstance(ancestor, ast.If) and other_backend_branch(context, ancestor, child):
             return True
         if tested_before(context, ancestor, child):
             return True
