@@ -266,16 +266,19 @@ class V1Session(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        # (name, constructor, the name it is held under, the statement that holds it), judged once
-        # the module's training is known
-        self.pending: list[tuple[str, ast.Call, str | None, ast.stmt | None]] = []
+        # (name, constructor, the name it is held under, the statement that holds it, the `with
+        # graph.as_default():` block it runs in), judged once the module's training is known
+        self.pending: list[tuple[str, ast.Call, str | None, ast.stmt | None, ast.With | None]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node)
         if name is not None and is_session(name) and not guarded(self.context, node, ATTRIBUTE_ERRORS):
             holder = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.stmt)), None)
             assert holder is None or isinstance(holder, ast.stmt)
-            self.pending.append((name, node, session_name(self.context.ancestors, node), holder))
+            graph = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.With) and any(
+                isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+                and item.context_expr.func.attr == "as_default" for item in a.items)), None)
+            self.pending.append((name, node, session_name(self.context.ancestors, node), holder, graph))
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -283,7 +286,7 @@ class V1Session(Rule):
         # checks; an Estimator's or Keras model's training is not a session's loop).
         trains = any(facts.training_run(run) for run in facts.session_runs) or facts.applies_updates
         draws = any(use.rng is RNG.TENSORFLOW for use in facts.random_uses)
-        for name, node, held, holder in self.pending:
+        for name, node, held, holder, graph in self.pending:
             # A session whose runs the module shows is judged by them (a notebook's demo session
             # fetching a constant, beside cells that train); one it passes on, by the module.
             runs = [run for run in facts.session_runs if isinstance(run.func, ast.Attribute)
@@ -297,8 +300,10 @@ class V1Session(Rule):
                 # calls (a CPU session extracting features, an inference or export function beside
                 # the training one)
                 trained = self.trains_in(holder)
-            block_draws = draws if runs or not isinstance(holder, ast.With) else any(
-                contains(holder, use.node) for use in facts.random_uses if use.rng is RNG.TENSORFLOW)
+            # (the random ops of the graph it runs: its `with graph.as_default():` block's, else its
+            # own `with` block's when its runs do not name it, else the module's)
+            scope = graph if graph is not None else holder if not runs and isinstance(holder, ast.With) else None
+            block_draws = draws if scope is None else self.draws_in(scope)
             # (a MonitoredTrainingSession trains unless its runs shown fetch nothing named for
             # training: compare_gan's MS-SSIM metric loop)
             monitored = name.endswith("MonitoredTrainingSession") and (not runs or any(
@@ -323,6 +328,15 @@ class V1Session(Rule):
         return any(isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef) and function.name in called
                    and any(contains(function, call) for call in training) for function in ast.walk(self.context.tree))
 
+    def draws_in(self, block: ast.With) -> bool:
+        """Whether TensorFlow random ops are built in the block, or in a function or class of this
+        module the block calls by name (`model = RealNVP(hps)`, `logits = my_cnn(images)`)."""
+        uses = [use.node for use in self.context.facts.random_uses if use.rng is RNG.TENSORFLOW]
+        called = {own_callee(call) for call in ast.walk(block) if isinstance(call, ast.Call)}
+        scopes = [block, *(node for node in ast.walk(self.context.tree) if isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in called)]
+        return any(contains(scope, use) for scope in scopes for use in uses)
+
     def runs_in(self, holder: ast.stmt | None, held: str | None, run: ast.Call) -> bool:
         """Whether a run under the session's name is this session's: inside its `with` block, or
         after `sess = tf.Session()` and before the name is bound to another session (notebook
@@ -331,7 +345,7 @@ class V1Session(Rule):
             return contains(holder, run)
         if not isinstance(holder, ast.Assign):
             return True
-        later = [other.lineno for _, _, name, other in self.pending
+        later = [other.lineno for _, _, name, other, _ in self.pending
                  if name == held and other is not None and other is not holder and other.lineno > holder.lineno]
         return holder.lineno <= run.lineno < min(later, default=run.lineno + 1)
 

@@ -196,3 +196,23 @@ def test_a_graph_call_resolved_in_a_function_is_named_in_the_message() -> None:
             "    with tf.Session() as s:\n        s.run(x)\n")
     [finding] = [f for f in audit_text(code) if f.code == "EA109"]
     assert "builds a TF1 graph (tf.placeholder)" in finding.message
+
+
+def test_an_inference_session_in_a_graph_of_its_own_is_judged_by_that_graph() -> None:
+    """A notebook that trains in one cell and, in another, restores a model into a new graph and
+    runs it (no random op in that graph): only the training session is told about determinism."""
+    code = (
+        "import tensorflow as tf\n"
+        "w = tf.Variable(tf.random_normal([4, 1]))\n"
+        "train_op = tf.train.AdamOptimizer().minimize(tf.reduce_sum(w))\n"
+        "with tf.Session() as sess:\n"
+        "    sess.run(train_op)\n"
+        "with tf.Graph().as_default():\n"
+        "    logits = tf.matmul(tf.ones([1, 4]), tf.ones([4, 2]))\n"
+        "    with tf.Session() as session:\n"
+        "        restore(session)\n"
+        "        session.run(tf.nn.softmax(logits))\n"
+    )
+    sessions = {f.line: f.message for f in audit_text(code) if f.code == "EA103"}
+    assert "determinism cannot be guaranteed" in sessions[4]
+    assert "determinism" not in sessions[8]
