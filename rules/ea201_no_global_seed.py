@@ -92,6 +92,7 @@ from estimator_audit.knowledge.facts import (
     imported_library,
     imported_private_graph,
     importer_seeds,
+    importers_seed,
     imports_seeding_module,
 )
 from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS
@@ -1007,6 +1008,9 @@ class NoGlobalSeed(Rule):
         calls = [call for call in calls if self.trained_estimator(call) is None]  # what a seed reaches
         seed = self.context.settings.seed
         first = calls[0]
+        if draws and imported_library(self.context, calls) is not None:
+            seeded_there = importers_seed(self.context)  # (supervised-reptile's entry points seed random)
+            draws = [use for use in draws if use.rng not in seeded_there]
         if (isinstance(first.func, ast.Attribute) and first.func.attr == "run") or (
                 self.context.call_name(first) in TF1_TRAINING_LOOPS):
             numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"

@@ -242,6 +242,28 @@ def test_a_program_seeding_before_it_calls_through_another_module_seeds_the_libr
     assert [f["path"] for f in audit_json(tmp_path, ".", "--select", "EA201")] == ["model.py"]
 
 
+def test_a_program_seeding_through_its_own_helper_module_seeds_the_library(tmp_path: Path) -> None:
+    """Seen in morph-net: main.py calls utils' `set_reproducible_environment(random_seed=seed)`,
+    which sets the graph seed, before it builds model.py's graph; and in supervised-reptile: the
+    entry point seeds Python's random, so the library's `random.shuffle` is not the evidence."""
+    write(tmp_path, "utils.py", "import tensorflow as tf\n\n\ndef set_reproducible_environment(random_seed=None):\n"
+                                "    if random_seed is not None:\n        tf.compat.v1.set_random_seed(random_seed)\n")
+    write(tmp_path, "model.py", "import random\nimport tensorflow as tf\n\n\nclass Model:\n"
+                                "    def fit(self, batches):\n        random.shuffle(batches)\n"
+                                "        w = tf.Variable(tf.random.normal([3, 1]))\n"
+                                "        train_op = tf.compat.v1.train.AdamOptimizer().minimize(tf.reduce_sum(w))\n"
+                                "        with tf.compat.v1.Session() as sess:\n"
+                                "            sess.run(train_op)\n")
+    write(tmp_path, "main.py", "from model import Model\nfrom utils import set_reproducible_environment\n\n\n"
+                               "def main(seed=0):\n    set_reproducible_environment(random_seed=seed)\n"
+                               "    Model().fit([1, 2])\n")
+    assert audit_json(tmp_path, ".", "--select", "EA201") == []
+    write(tmp_path, "main.py", "import random\nfrom model import Model\n\n\ndef main(seed=0):\n"
+                               "    random.seed(seed)\n    Model().fit([1, 2])\n")
+    [finding] = audit_json(tmp_path, ".", "--select", "EA201")
+    assert finding["path"] == "model.py" and "random.shuffle" not in finding["message"], finding
+
+
 def test_a_library_seeding_tensorflow_only_is_told_to_seed_numpy_beside_it(tmp_path: Path) -> None:
     """Seen in tensorflow-DeepFM: the model class seeds TensorFlow from its `random_seed` and
     draws NumPy values unseeded; main.py imports it. EA202's seed at import time would reseed

@@ -1080,18 +1080,35 @@ def importer_seeds(context: ModuleContext) -> bool:
     """Whether a module that imports this one, directly or through modules that import it
     (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
     before it calls the model and data modules)."""
-    importers = importers_through(context, IMPORTER_DEPTH)
-    return modules_call(context, importers, spells_seed, seeds_tensorflow_there)
+    return RNG.TENSORFLOW in importers_seed(context)
 
 
-def seeds_tensorflow_there(context: ModuleContext, call: ast.Call) -> bool:
-    """Whether a call sets TensorFlow's global seed, itself or through a seeding function of the
-    program (morph-net's main.py calling utils' `set_reproducible_environment(random_seed=0)`)."""
-    if seeds_tensorflow(context, call):
-        return True
+def importers_seed(context: ModuleContext) -> frozenset[RNG]:
+    """The global generators the modules importing this one seed (read once per module), by a
+    seeding call or through a seeding function of the program (morph-net's main.py calling
+    utils' `set_reproducible_environment(random_seed=0)`; supervised-reptile's `random.seed`)."""
+    if "importers_seed" not in context.memo:
+        seeds: set[RNG] = set()
+        project = context.project
+        for path in importers_through(context, IMPORTER_DEPTH):
+            other = project.context(path) if spells_seed(project.text(path)) else None
+            if other is not None:
+                calls = [node for node in ast.walk(other.tree) if isinstance(node, ast.Call)]
+                seeds.update(*(call_seeds(other, call) for call in calls))
+        context.memo["importers_seed"] = frozenset(seeds)
+    found: frozenset[RNG] = context.memo["importers_seed"]
+    return found
+
+
+def call_seeds(context: ModuleContext, call: ast.Call) -> frozenset[RNG]:
+    """The global generators a call seeds, itself or as a seeding function of the program."""
+    seeds = SEEDING_CALLS.get(context.names.qualified_name(call.func) or "")
+    if seeds is not None:
+        return seeds
     callee = context.facts.project_function(call)
-    return callee is not None and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
-        and RNG.TENSORFLOW in function_seeds(callee.context, callee.node)
+    if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return frozenset()
+    return function_seeds(callee.context, callee.node)
 
 
 def program_function(context: ModuleContext, qualified: str) -> bool:
