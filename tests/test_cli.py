@@ -264,6 +264,17 @@ def test_a_program_seeding_through_its_own_helper_module_seeds_the_library(tmp_p
     assert finding["path"] == "model.py" and "random.shuffle" not in finding["message"], finding
 
 
+def test_a_program_class_deriving_from_a_keras_model_trains_where_it_is_fit(tmp_path: Path) -> None:
+    """Seen in keras-adversarial and tensorflow/models' sentiment_main.py: a script fits an
+    instance of a class another module derives from keras.Model; it trains there."""
+    write(tmp_path, "sentiment_model.py", "import tensorflow as tf\n\n\nclass CNN(tf.keras.models.Model):\n"
+                                          "    pass\n")
+    write(tmp_path, "main.py", "import sentiment_model\n\nmodel = sentiment_model.CNN()\n"
+                               "model.compile('adam', 'mse')\nmodel.fit(x, y)\n")
+    found = {(f["path"], f["code"]) for f in audit_json(tmp_path, ".", "--select", "EA201,EA302")}
+    assert found == {("main.py", "EA201"), ("main.py", "EA302")}
+
+
 def test_a_library_seeding_tensorflow_only_is_told_to_seed_numpy_beside_it(tmp_path: Path) -> None:
     """Seen in tensorflow-DeepFM: the model class seeds TensorFlow from its `random_seed` and
     draws NumPy values unseeded; main.py imports it. EA202's seed at import time would reseed

@@ -690,6 +690,8 @@ class ModuleFacts:
                 return False  # `self.fit(X, y)` in a scikit-learn transformer (anago's IndexTransformer)
             # A receiver the file does not show (`model = build()`, `self.model`) is taken to be
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
+            if owner is not None and program_keras_model(self.context, owner):
+                return True  # a program class deriving from a Keras model, in another module
             keras_model = name is None or owner in KERAS_MODEL_FACTORIES or (
                 owner is not None and program_function(self.context, owner))  # `model = get_model()`
             return keras_model and self.context.imports_tensorflow()
@@ -1122,6 +1124,16 @@ def program_function(context: ModuleContext, qualified: str) -> bool:
     module = project.context(found[0])
     return module is not None and any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                                       and node.name == found[1][0] for node in module.tree.body)
+
+
+def program_keras_model(context: ModuleContext, qualified: str) -> bool:
+    """Whether a qualified name is a class of the program deriving from a Keras model
+    (keras-adversarial's `AdversarialModel(Model)`, fit by its example scripts)."""
+    from estimator_audit.migrate.lookup import inherited_names, located_definition  # whole-program lookups
+
+    found = located_definition(context, qualified)
+    return found is not None and isinstance(found.node, ast.ClassDef) and any(
+        name in KERAS_MODEL_FACTORIES for name in inherited_names(found.context, found.node))
 
 
 def test_module(path: str) -> bool:

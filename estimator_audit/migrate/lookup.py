@@ -4,7 +4,7 @@ in another module of the project (through the project index)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -119,6 +119,27 @@ def method_definition(context: ModuleContext, cls: ast.ClassDef, name: str, hops
             if inherited is not None:
                 return inherited
     return None
+
+
+def inherited_names(context: ModuleContext, cls: ast.ClassDef, hops: int = 0) -> Iterator[str]:
+    """The qualified names of a class's bases, and of theirs up the program's hierarchy across
+    modules (keras-adversarial's `AdversarialModel(Model)` -> `keras.models.Model`)."""
+    for base in cls.bases:
+        qualified = context.qualified_name(base)
+        if qualified is not None:
+            yield qualified
+        found = definition(context, base) if isinstance(base, (ast.Name, ast.Attribute)) else None
+        if found is not None and isinstance(found.node, ast.ClassDef) and hops < MAX_BASES:
+            yield from inherited_names(found.context, found.node, hops + 1)
+
+
+def located_definition(context: ModuleContext, qualified: str) -> Definition | None:
+    """The program's definition of a qualified name (`keras_adversarial.AdversarialModel`)."""
+    located = context.project.locate(context.source.path, qualified)
+    if located is None or len(located[1]) != 1:
+        return None
+    other = context.project.context(located[0])
+    return module_definition(other, located[1][0]) if other is not None else None
 
 
 def self_method(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
