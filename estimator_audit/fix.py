@@ -250,7 +250,9 @@ def statements_for(text: str, module: cst.Module) -> Change:
         statements = [parsed[0].with_changes(leading_lines=getattr(node, "leading_lines", ())), *parsed[1:]]
         # Comments after the last statement of a replaced block (a function's trailing `# note`)
         # stay at the end of the block that replaces it.
-        kept = [line for line in getattr(getattr(node, "body", None), "footer", ()) if line.comment]
+        footer = list(getattr(getattr(node, "body", None), "footer", ()))
+        marks = [index for index, line in enumerate(footer) if line.comment]
+        kept = footer[marks[0]:marks[-1] + 1] if marks else []  # (with the blank lines between them)
         last = statements[-1]
         body = getattr(last, "body", None)
         if kept and isinstance(body, cst.IndentedBlock):
