@@ -72,6 +72,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
@@ -80,6 +81,7 @@ from estimator_audit.knowledge.calls import argument, is_none
 from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import (
     HANDOFFS,
+    KNOWN_LIBRARY_ROOTS,
     MNIST_SHUFFLE,
     RNG,
     SEEDING_CALLS,
@@ -123,6 +125,10 @@ GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what make
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
 OTHER_PROCESS = re.compile(HANDOFFS + "$")
+# The text of a module that builds a model: variables, layers, cells (what an initializer fetched
+# in another module may initialize).
+MODEL_TEXT = re.compile(r"Variable\(|get_variable\(|layers\.|\b(?:dense|conv\d?d?|Dense|Conv\w*|Embedding|LSTM\w*|"
+                        r"GRU\w*)\(|Cell\(|keras|slim\.")
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
@@ -151,6 +157,22 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            from concurrent.futures import ThreadPoolExecutor
+
+            def encode(lines):
+                return [len(line) for line in lines]
+
+            lines = tf.compat.v1.data.TextLineDataset(["corpus.txt"]).batch(4)
+            batch = tf.compat.v1.data.make_one_shot_iterator(lines.map(
+                lambda x: tf.compat.v1.py_func(encode, [x], tf.int64))).get_next()
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())  # there are no variables
+                print(sess.run(batch))
+            """
+        ),
         Valid(
             """
             import sklearn.svm
@@ -997,7 +1019,8 @@ class NoGlobalSeed(Rule):
                 and not facts.in_uncalled_function(run) and (
             self.random_graph or (draws and facts.training_run(run))
             or (facts.training_run(run) and not self.makes_variables)
-            or (not self.builds_graph and not self.loads_graph and self.runs_training(run)))]
+            or (not self.builds_graph and not self.loads_graph and self.runs_training(run)
+                and self.model_built_elsewhere()))]
         others = [call for call in facts.all_training_calls() if call not in facts.session_runs]
         calls = sorted({*others, *runs}, key=lambda call: (call.lineno, call.col_offset))
         calls = [call for call in calls if not self.built_seeded(call)]
@@ -1297,6 +1320,27 @@ class NoGlobalSeed(Rule):
             return False  # `sess.run(init_op)` of `init_op = iterator.make_initializer(dataset)`
         return any(DRAWING_FETCH.search(word) and "local" not in word.lower()  # local variables count epochs
                    for word in re.findall(r"\w+", fetched))
+
+    def model_built_elsewhere(self) -> bool:
+        """Whether what an initializer or training fetch runs may be built outside the module: by
+        a module of the program it imports whose code makes variables or layers, or by a library
+        the audit cannot read. Not where it imports only TensorFlow, the standard library, data
+        libraries and program modules that build nothing (bert-as-service's example4: a dataset
+        mapped through a BertClient, whose `global_variables_initializer()` has nothing to do)."""
+        project = self.context.project
+        path = self.context.source.path
+        if any(MODEL_TEXT.search(project.text(str(module))) for module in project.imported_paths(path)):
+            return True
+        for statement in ast.walk(self.context.tree):
+            names = ([alias.name for alias in statement.names] if isinstance(statement, ast.Import)
+                     else [statement.module] if isinstance(statement, ast.ImportFrom) and statement.module
+                     and not statement.level else [])
+            for name in names:
+                root = name.split(".")[0]
+                if root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names \
+                        and project.locate(path, name) is None:
+                    return True  # a library the audit does not read
+        return False
 
     def initializes_input(self, fetched: ast.expr) -> bool:
         """A dataset iterator's initializer (`iterator.make_initializer(ds)`, `iterator.initializer`),
