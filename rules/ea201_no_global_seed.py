@@ -520,6 +520,17 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            import tensorflow as tf
+            records = tf.data.TFRecordDataset("train.tfrecord").repeat().shuffle(100)
+            record = tf.compat.v1.data.make_one_shot_iterator(records).get_next()
+            with tf.compat.v1.Session() as sess:  # no variable: the shuffle is what varies
+                print(sess.run(record))
+            """,
+            at=((5, 11),),
+            message="never sets a global seed: random ops draw new values on every run;",
+        ),
+        Invalid(
+            """
             import os
             os.environ["KERAS_BACKEND"] = "theano"
             from keras.models import Sequential
@@ -990,6 +1001,7 @@ class NoGlobalSeed(Rule):
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
         self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
         self.run_draws = False  # random ops that draw as the graph runs (not initial values)
+        self.initial_draws = False  # random initial values: initializers, layers, variables
         self.makes_variables = False  # trainable variables of its own (else its model is built elsewhere)
         self.restores = False  # it loads trained weights over the initial values
         self.first_graph_line = 0  # of the first call that builds random graph nodes
@@ -1042,7 +1054,8 @@ class NoGlobalSeed(Rule):
                      if draws else "")
             # Restored and not trained: the checkpoint overwrites the initial values.
             restored = self.restores and not any(facts.training_run(run) for run in facts.session_runs)
-            graph_draws = ("random ops draw new values on every run" if restored
+            only_ops = not self.initial_draws and not self.model_built_elsewhere()  # (no variable anywhere)
+            graph_draws = ("random ops draw new values on every run" if restored or only_ops
                            else "variable initializers and random ops draw new values on every run")
             drawn = (graph_draws + (f", and {numpy}" if numpy else "")
                      if self.random_graph and (self.run_draws or not restored)
@@ -1123,9 +1136,12 @@ class NoGlobalSeed(Rule):
             if self.draws_in_graph(node, name, last):
                 self.random_graph = True
                 self.first_graph_line = self.first_graph_line or node.lineno
-                self.run_draws = self.run_draws or (RUN_DRAWS.search(last) is not None and "initializer" not in name
-                                                    and not self.in_initial_value())
+                draws_as_it_runs = (RUN_DRAWS.search(last) is not None and "initializer" not in name
+                                    and not self.in_initial_value())
+                self.run_draws = self.run_draws or draws_as_it_runs
+                self.initial_draws = self.initial_draws or not draws_as_it_runs
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
+            self.initial_draws = self.initial_draws or last in VARIABLE_MAKERS  # (a random value's variable)
             self.makes_variables = self.makes_variables or self.random_graph or (
                 last in VARIABLE_MAKERS and not any(k.arg == "trainable" for k in node.keywords))
             self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
