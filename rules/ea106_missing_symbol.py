@@ -270,6 +270,20 @@ class MissingSymbol(SymbolReferenceRule):
     valid = (
         Valid(
             """
+            from distutils.version import LooseVersion
+            import tensorflow as tf
+
+            def tf_later_than(version):
+                return LooseVersion(tf.__version__) > LooseVersion(version)
+
+            if tf_later_than("2"):
+                from tensorflow.keras.layers import Flatten as flatten
+            else:
+                from tensorflow.contrib.layers import flatten  # TF 1 only
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
 
             class BlobReader:

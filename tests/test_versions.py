@@ -43,6 +43,10 @@ def values_on_target(code: str) -> list[bool | None]:
      'if version.parse(tf.__version__) < version.parse("1.15"): pass', False),
     ('import tensorflow as tf\nif tf.__version__ >= "2" and not use_tpu: pass', None),  # a flag: unknown
     ('import tensorflow as tf\nif is_tf2(): pass', None),
+    ('from distutils.version import LooseVersion\nimport tensorflow as tf\n'
+     'def tf_later_than(v):\n    """Whether TF is later than v."""\n'
+     '    return LooseVersion(tf.__version__) > LooseVersion(v)\n'
+     'if tf_later_than("2"): pass', True),
 ])
 def test_a_version_test_is_read_as_python_reads_it_on_the_target(code: str, expected: bool | None) -> None:
     assert values_on_target(code) == [expected]

@@ -34,7 +34,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.knowledge.facts import graph_mode_only
 from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.knowledge.v1api import v1_optimizer
-from estimator_audit.knowledge.versions import taken_on_target
+from estimator_audit.knowledge.versions import taken_on_target, version_function
 from estimator_audit.resolve import canonical, start
 from estimator_audit.rule import Rule
 from estimator_audit.text_edits import statements_of
@@ -576,7 +576,8 @@ FRAMEWORK_CALL = re.compile(r"(?:tf|tensorflow|keras|K)\b")
 
 def version_test(context: ModuleContext, test: ast.expr, depth: int = 0) -> bool:
     """A test naming a version (`is_tf2`, `tf.__version__`, `tf.VERSION`), a name bound to one
-    (`new = int(keras.__version__[0]) > 1` tested as `if new:`), or asking
+    (`new = int(keras.__version__[0]) > 1` tested as `if new:`), calling a function that
+    returns one (`tf_later_than("2")`), or asking
     `hasattr(<a TensorFlow or Keras module>, ...)`."""
     for node in ast.walk(test):
         name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
@@ -586,6 +587,8 @@ def version_test(context: ModuleContext, test: ast.expr, depth: int = 0) -> bool
             value = context.assigned_value(node)
             if value is not None and version_test(context, value, depth + 1):
                 return True
+        if isinstance(node, ast.Call) and depth == 0 and version_function(context, node) is not None:
+            return True  # `if tf_later_than("2"):`, a function of the program returning a version test
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
