@@ -401,6 +401,21 @@ class MissingSymbol(SymbolReferenceRule):
             """
             import tensorflow as tf
 
+            def fully_connected(x, units):
+                try:  # a debugging trap, not a version shim
+                    with tf.variable_scope("fc"):
+                        return tf.layers.dense(x, units)
+                except Exception:
+                    import ipdb
+                    ipdb.set_trace()
+            """,
+            at=((5, 14), (6, 20)),
+            message="does not exist",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             def evaluate(sess, coord, summary_op):
                 try:  # a catch-all around the whole evaluation: it only stops the threads
                     threads = []

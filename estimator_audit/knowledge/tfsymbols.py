@@ -552,16 +552,27 @@ def broad_guard(statement: ast.AST, handler: ast.ExceptHandler) -> bool:
     """Whether a catch-all handler (`except Exception`, a bare except) guards the names of its
     `try`: the `try` is a few statements (a shim tolerating one call), or the handler supplies a
     fallback (binds, imports, returns a value) rather than only reporting around a whole program
-    (multi-speaker-tacotron's training inside `try: ... except Exception as e: log(e)`)."""
+    (multi-speaker-tacotron's training inside `try: ... except Exception as e: log(e)`); never
+    one that re-raises or stops in a debugger (InfoGAN's `except Exception: ipdb.set_trace()`)."""
     body: list[ast.stmt] = getattr(statement, "body", [])
+    if any(isinstance(inner, ast.Raise) or DEBUGGER_CALL.search(ast.unparse(inner)) for inner in handler.body):
+        return False  # re-raised, or a debugging trap (`import ipdb; ipdb.set_trace()`): nothing is tolerated
     return len(body) <= COMPAT_TRY_STATEMENTS or not all(only_reports(inner) for inner in handler.body)
 
 
+DEBUGGER_CALL = re.compile(r"\b(?:set_trace|post_mortem|breakpoint|embed)\(")
+
+
 def only_reports(statement: ast.stmt) -> bool:
-    """pass, raise, a docstring, or a call that reports or cleans up (`log(e)`,
-    `traceback.print_exc()`, `coord.request_stop(e)`), not one of TensorFlow or Keras."""
+    """pass, raise, a docstring, an import of a debugger or logger, or a call that reports or
+    cleans up (`log(e)`, `traceback.print_exc()`, `coord.request_stop(e)`, `ipdb.set_trace()`),
+    not one of TensorFlow or Keras."""
     if isinstance(statement, (ast.Pass, ast.Raise, ast.Continue, ast.Break)):
         return True
+    if isinstance(statement, ast.Import | ast.ImportFrom):  # `import ipdb; ipdb.set_trace()`: a debugging trap
+        modules = [alias.name for alias in statement.names] if isinstance(statement, ast.Import) else [
+            statement.module or ""]
+        return all(module.split(".")[0] in REPORTING_MODULES for module in modules)
     if not isinstance(statement, ast.Expr):
         return False
     call = statement.value
@@ -570,6 +581,8 @@ def only_reports(statement: ast.stmt) -> bool:
     return isinstance(call, ast.Call) and not FRAMEWORK_CALL.match(ast.unparse(call.func))
 
 
+# Modules a handler imports to report or debug, not to fall back on.
+REPORTING_MODULES = frozenset({"pdb", "ipdb", "pudb", "traceback", "logging", "warnings", "sys", "IPython"})
 # Callees spelled through TensorFlow or Keras (a shim's fallback call), by their text.
 FRAMEWORK_CALL = re.compile(r"(?:tf|tensorflow|keras|K)\b")
 
