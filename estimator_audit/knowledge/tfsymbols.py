@@ -555,8 +555,9 @@ def broad_guard(statement: ast.AST, handler: ast.ExceptHandler) -> bool:
     (multi-speaker-tacotron's training inside `try: ... except Exception as e: log(e)`); never
     one that re-raises or stops in a debugger (InfoGAN's `except Exception: ipdb.set_trace()`)."""
     body: list[ast.stmt] = getattr(statement, "body", [])
-    if any(isinstance(inner, ast.Raise) or DEBUGGER_CALL.search(ast.unparse(inner)) for inner in handler.body):
-        return False  # re-raised, or a debugging trap (`import ipdb; ipdb.set_trace()`): nothing is tolerated
+    if any(isinstance(inner, ast.Raise) or DEBUGGER_CALL.search(ast.unparse(inner))
+           for inner in handler.body):
+        return False  # re-raised, or a debugging trap: nothing is tolerated
     return len(body) <= COMPAT_TRY_STATEMENTS or not all(only_reports(inner) for inner in handler.body)
 
 
@@ -569,7 +570,7 @@ def only_reports(statement: ast.stmt) -> bool:
     not one of TensorFlow or Keras."""
     if isinstance(statement, (ast.Pass, ast.Raise, ast.Continue, ast.Break)):
         return True
-    if isinstance(statement, ast.Import | ast.ImportFrom):  # `import ipdb; ipdb.set_trace()`: a debugging trap
+    if isinstance(statement, ast.Import | ast.ImportFrom):  # `import ipdb`: a debugging trap
         modules = [alias.name for alias in statement.names] if isinstance(statement, ast.Import) else [
             statement.module or ""]
         return all(module.split(".")[0] in REPORTING_MODULES for module in modules)
