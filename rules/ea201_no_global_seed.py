@@ -520,6 +520,24 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            from tensorflow.python.training import monitored_session
+
+            def evaluate(eval_ops, checkpoint):
+                with monitored_session.MonitoredSession() as session:
+                    session.run(eval_ops)  # metric updates: no training
+
+            def train(train_op, logdir):  # tf-slim's loop: the caller's update op
+                grads = optimizer.compute_gradients(loss)
+                grad_updates = optimizer.apply_gradients(grads)
+                with monitored_session.MonitoredTrainingSession(checkpoint_dir=logdir) as session:
+                    while not session.should_stop():
+                        session.run(train_op)
+            """,
+            at=((12, 13),),
+            message="this module runs a TF1 graph (session.run)",
+        ),
+        Invalid(
+            """
             import tensorflow as tf
             records = tf.data.TFRecordDataset("train.tfrecord").repeat().shuffle(100)
             record = tf.compat.v1.data.make_one_shot_iterator(records).get_next()

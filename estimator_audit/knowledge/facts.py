@@ -25,6 +25,7 @@ from estimator_audit.knowledge.tfapi import (
     keras_random_layers,
     spells_eager_switch,
 )
+from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS
 from estimator_audit.resolve import SCOPE_NODES
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ SESSION_CLASSES = frozenset(
                  "train.MonitoredSession", "train.SingularMonitoredSession", "get_default_session",
                  "train.Supervisor().managed_session", "train.Supervisor().prepare_or_wait_for_session",
                  "train.Supervisor().PrepareSession")
-)
+) | frozenset(INTERNAL_SESSIONS)  # (tf-slim's `monitored_session.MonitoredTrainingSession`)
 TRAIN_AND_EVALUATE = frozenset(
     {"tensorflow.estimator.train_and_evaluate", "tensorflow.compat.v1.estimator.train_and_evaluate"}
 )
@@ -260,9 +261,11 @@ class ModuleFacts:
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True
         opaque = isinstance(fetches, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
-        if opaque and id(run) in self.discarding_runs:
+        if opaque and id(run) in self.discarding_runs and not NOT_TRAINING.search(ast.unparse(fetches)):
             return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
-        if self.update_names:  # the module names its update ops: does this run fetch one?
+        # The module names its update ops: does this run fetch one? (A parameter, `def
+        # train(train_op, ...)`, is the caller's op, judged by its name.)
+        if self.update_names and (self.fetches_derived_update(fetches) or not self.parameter(fetches, run)):
             return self.fetches_derived_update(fetches)
         while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
@@ -273,6 +276,14 @@ class ModuleFacts:
         return any(says_training.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
+
+    def parameter(self, fetches: ast.expr, run: ast.Call) -> bool:
+        """Whether the run fetches a parameter of the function it is in (tf-slim's
+        `train(train_op, logdir)` running `session.run(train_op)`)."""
+        function = next((a for a in reversed(self.ancestry.get(id(run), ())) if isinstance(
+            a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        return isinstance(fetches, ast.Name) and function is not None and fetches.id in {
+            a.arg for a in (*function.args.posonlyargs, *function.args.args, *function.args.kwonlyargs)}
 
     def collected_fetches(self, name: ast.Name, run: ast.Call) -> ast.expr:
         """What a fetches variable holds: the list, tuple or dict it was bound to (`dict(loss=...)`
@@ -747,9 +758,9 @@ TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|
                             r"opt_op", re.IGNORECASE)
 WRAPPED_TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|minimi|(?<![a-z])apply|opt_op",
                                     re.IGNORECASE)
-# Fetched names that say initializer or metric, whatever else they say (`train_init_op`,
-# `metric_update_ops`).
-NOT_TRAINING = re.compile(r"init|metric", re.IGNORECASE)
+# Fetched names that say initializer, metric or evaluation, whatever else they say
+# (`train_init_op`, `metric_update_ops`, tf-slim's `eval_ops`).
+NOT_TRAINING = re.compile(r"init|metric|(?<![a-z])eval", re.IGNORECASE)
 # `update_op`: what tf.metrics return beside their value; a training step only in a module that
 # builds an optimizer's update (an evaluation helper handed `update_op` runs the metrics').
 METRIC_UPDATE = re.compile(r"update_ops?$")
