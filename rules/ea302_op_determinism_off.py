@@ -343,6 +343,22 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            def train(batches):
+                x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                step = tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_mean(x))
+                with tf.control_dependencies([step]):
+                    train_op = tf.no_op()  # running it runs the update
+                with tf.compat.v1.Session() as sess:
+                    for batch in batches:
+                        sess.run(train_op, feed_dict={x: batch})
+            """,
+            at=((10, 13),),
+            message="this module trains (sess.run)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             class LFADS:
                 def __init__(self, opt, loss, grads):
                     self.train_op = opt.apply_gradients(grads)

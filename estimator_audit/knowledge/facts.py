@@ -312,10 +312,34 @@ class ModuleFacts:
             value = table.reaching_value(name)
             if value is not None and self.names_update(value):
                 return True
+        if any(isinstance(node, ast.Name) and node.id in self.gated_by_update() for node in ast.walk(fetches)):
+            return True
         held = {node.attr for node in ast.walk(fetches) if isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name) and node.value.id == "self"}
         return bool(held) and any(  # `self.step_ops = [policy_loss, policy_train_op]` (stable-baselines' SAC)
             self.names_update(value) for attribute, value in self.attribute_values() if attribute in held)
+
+    def gated_by_update(self) -> frozenset[str]:
+        """Names bound inside `with tf.control_dependencies([update]):` blocks whose dependencies
+        are update ops (`train_op = tf.no_op()` after `opt.minimize(loss)`, tensorflow-yolov3's
+        shape): running them runs the update. Read once a module."""
+        memo = self.context.memo
+        if "gated_by_update" not in memo:
+            names: set[str] = set()
+            for block in ast.walk(self.context.tree):
+                if not isinstance(block, ast.With) or not any(
+                        isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+                        and item.context_expr.func.attr == "control_dependencies"
+                        and any(self.names_update(arg) or any(
+                            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                            and call.func.attr in UPDATE_METHODS for call in ast.walk(arg))
+                            for arg in item.context_expr.args) for item in block.items):
+                    continue
+                names.update(target.id for statement in block.body if isinstance(statement, ast.Assign)
+                             for target in statement.targets if isinstance(target, ast.Name))
+            memo["gated_by_update"] = frozenset(names)
+        found: frozenset[str] = memo["gated_by_update"]
+        return found
 
     def names_update(self, value: ast.expr) -> bool:
         """Whether an expression names an update op (`train_op`, `self.policy_train_op`)."""
