@@ -312,7 +312,8 @@ class ModuleFacts:
             value = table.reaching_value(name)
             if value is not None and self.names_update(value):
                 return True
-        if any(isinstance(node, ast.Name) and node.id in self.gated_by_update() for node in ast.walk(fetches)):
+        gated = self.gated_by_update()
+        if any(isinstance(node, ast.Name) and node.id in gated for node in ast.walk(fetches)):
             return True
         held = {node.attr for node in ast.walk(fetches) if isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name) and node.value.id == "self"}
@@ -327,19 +328,24 @@ class ModuleFacts:
         if "gated_by_update" not in memo:
             names: set[str] = set()
             for block in ast.walk(self.context.tree):
-                if not isinstance(block, ast.With) or not any(
-                        isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
-                        and item.context_expr.func.attr == "control_dependencies"
-                        and any(self.names_update(arg) or any(
-                            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                            and call.func.attr in UPDATE_METHODS for call in ast.walk(arg))
-                            for arg in item.context_expr.args) for item in block.items):
+                if not isinstance(block, ast.With) or not any(self.depends_on_update(item.context_expr)
+                                                              for item in block.items):
                     continue
                 names.update(target.id for statement in block.body if isinstance(statement, ast.Assign)
                              for target in statement.targets if isinstance(target, ast.Name))
             memo["gated_by_update"] = frozenset(names)
         found: frozenset[str] = memo["gated_by_update"]
         return found
+
+    def depends_on_update(self, manager: ast.expr) -> bool:
+        """`tf.control_dependencies([opt.minimize(loss)])` or `([train_step])`: the block's ops
+        wait for an update op."""
+        if not (isinstance(manager, ast.Call) and isinstance(manager.func, ast.Attribute)
+                and manager.func.attr == "control_dependencies"):
+            return False
+        return any(self.names_update(arg) or any(
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+            and call.func.attr in UPDATE_METHODS for call in ast.walk(arg)) for arg in manager.args)
 
     def names_update(self, value: ast.expr) -> bool:
         """Whether an expression names an update op (`train_op`, `self.policy_train_op`)."""
@@ -1066,10 +1072,11 @@ def spells_tf1_graph(text: str) -> bool:
 
 
 def importer_builds_tf1_graph(context: ModuleContext) -> bool:
-    """Whether a module that imports this one runs TF1 graphs (gae's train.py, with the session
-    and placeholders, importing the layers.py that builds the model): the library's ops run in
-    that graph, as TF1 code."""
-    return modules_call(context, program_importers(context), spells_tf1_graph, graph_call)
+    """Whether a module that imports this one, directly or through modules that import it, runs
+    TF1 graphs (gae's train.py, with the session and placeholders, importing the layers.py that
+    builds the model; tensorflow-yolov3's train.py -> core/yolov3.py -> core/common.py): the
+    library's ops run in that graph, as TF1 code."""
+    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_tf1_graph, graph_call)
 
 
 # Calls that run a function they are handed in another process or executor (by last name).
