@@ -520,6 +520,23 @@ class NoGlobalSeed(Rule):
     invalid = (
         Invalid(
             """
+            from keras.layers import Dense, Input
+            from keras.models import Model
+
+            class Agent:
+                def __init__(self, state_dim):
+                    inp = Input((state_dim,))
+                    self.model = Model(inp, Dense(1)(inp))
+                    self.model.compile("adam", "mse")
+
+                def fit(self, inp, targ):  # the agent's own fit: it trains the model it holds
+                    self.model.fit(inp, targ, epochs=1, verbose=0)
+            """,
+            at=((11, 9),),
+            message="this module trains (self.model.fit)",
+        ),
+        Invalid(
+            """
             from tensorflow.python.training import monitored_session
 
             def evaluate(eval_ops, checkpoint):

@@ -721,11 +721,24 @@ class ModuleFacts:
         method does, and its callers are the ones that train, if anything does."""
         return self.in_method(frozenset({method}))
 
+    def holds_keras_model(self, receiver: ast.expr) -> bool:
+        """`self.model` where the module compiles it (`self.model.compile(Adam(lr), "mse")`) or
+        binds it to a Keras model (`self.model = Model(inp, out)`): an agent's own `fit` handing
+        on to it trains that model (Deep-RL-Keras' agents), unlike a library's wrapper."""
+        if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+                and receiver.value.id == "self"):
+            return False
+        if f"self.{receiver.attr}.compile(" in self.context.source.text:
+            return True
+        return any(attribute == receiver.attr and isinstance(value, ast.Call)
+                   and self.context.call_name(value) in KERAS_MODEL_FACTORIES
+                   for attribute, value in self.attribute_values())
+
     def is_training_method(self, node: ast.Call, method: str, name: str | None) -> bool:
         owner = receiver_class(name)
         receiver = node.func.value  # type: ignore[attr-defined]
         if method in KERAS_TRAINING_METHODS:
-            if self.delegates(method):
+            if self.delegates(method) and not self.holds_keras_model(receiver):
                 return False  # a wrapper class's own fit() handing on to the object it wraps: library code
             if isinstance(receiver, ast.Name) and receiver.id == "self" and self.in_other_library_class():
                 return False  # `self.fit(X, y)` in a scikit-learn transformer (anago's IndexTransformer)
