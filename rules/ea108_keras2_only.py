@@ -394,25 +394,27 @@ class Keras2Only(SymbolReferenceRule):
         Invalid(
             """
             from keras.models import Sequential
-            from keras.layers import BatchNormalization, Convolution2D, Embedding
+            from keras.layers import BatchNormalization, Convolution2D, Dense, Embedding
 
             model = Sequential()
             model.add(Embedding(1000, 64, init="uniform"))
             model.add(Convolution2D(32, 3, 3, border_mode="same", subsample=(2, 2)))
             model.add(Convolution2D(64, 3, 3))
             model.add(BatchNormalization(mode=2))
+            model.add(Dense(1, init=lambda shape, name: normal(shape, scale=1e-4, name=name)))
             model.fit(x, y, nb_epoch=10)
             """,
-            at=((5, 11), (6, 11), (7, 11), (8, 11), (9, 1)),
+            at=((5, 11), (6, 11), (7, 11), (8, 11), (9, 11), (10, 1)),
             fixed="""
             from keras.models import Sequential
-            from keras.layers import BatchNormalization, Convolution2D, Embedding
+            from keras.layers import BatchNormalization, Convolution2D, Dense, Embedding
 
             model = Sequential()
             model.add(Embedding(1000, 64, embeddings_initializer="uniform"))
             model.add(Convolution2D(32, (3, 3), padding="same", strides=(2, 2)))
             model.add(Convolution2D(64, (3, 3)))
             model.add(BatchNormalization(mode=2))
+            model.add(Dense(1, init=lambda shape, name: normal(shape, scale=1e-4, name=name)))
             model.fit(x, y, epochs=10)
             """,
         ),
@@ -786,11 +788,28 @@ class Keras2Only(SymbolReferenceRule):
         for keyword in dropped:
             said.append(f"{tf_spelling(name)}({keyword}=...) is Keras 1's keyword: Keras 3 raises ValueError "
                         f"(\"Unrecognized keyword arguments passed to {layer}\"); {KERAS1_DROPPED_KEYWORDS[keyword]}")
+        keras1_initializers = [k.arg for k in node.keywords if k.arg in ("init", "inner_init")
+                               and self.keras1_initializer(k.value)]
+        if keras1_initializers:
+            said.append(f"the {keras1_initializers[0]}= function takes Keras 1's (shape, name): Keras 2 and 3 call "
+                        "an initializer as (shape, dtype=...), so port it too (no automatic fix)")
         described = [*(["pass the kernel as a tuple"] if kernel else []), *(f"pass {n}=" for n in renames.values())]
-        fix = Fix(FixSafety.SAFE, ", ".join(described), tuple(edits)) if edits and not dropped else None
-        self.report(node, "; and ".join(said) + ("" if fix or not edits else " (no automatic fix: "
+        fix = Fix(FixSafety.SAFE, ", ".join(described), tuple(edits)) if (
+            edits and not dropped and not keras1_initializers) else None
+        self.report(node, "; and ".join(said) + ("" if fix or not dropped else " (no automatic fix: "
                                                  "the Keras 1 keyword without a Keras 2 name must be ported by hand)"),
                     fix)
+
+    def keras1_initializer(self, value: ast.expr) -> bool:
+        """A Keras 1 initializer function: `lambda shape, name: normal(shape, scale=0.01, name=name)`
+        or a def of the module taking `name`."""
+        function: ast.expr | ast.stmt | None = value
+        if isinstance(value, ast.Name):
+            function = next((d for d in self.context.tree.body if isinstance(d, ast.FunctionDef)
+                             and d.name == value.id), None)
+        if not isinstance(function, (ast.Lambda, ast.FunctionDef)):
+            return False
+        return "name" in {a.arg for a in (*function.args.args, *function.args.kwonlyargs)}
 
     def keras1_kernel(self, node: ast.Call, name: str, layer: str) -> int:
         """The number of kernel sizes a standalone-Keras convolution is given Keras 1's way
