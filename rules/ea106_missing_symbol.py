@@ -180,6 +180,7 @@ from dataclasses import replace
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, module_spelling
 from estimator_audit.knowledge.calls import argument, tf_spelling
+from estimator_audit.knowledge.facts import importer_builds_tf1_graph, spells_tf1_graph
 from estimator_audit.knowledge.tfapi import keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     ATTRIBUTE_ERRORS,
@@ -255,6 +256,15 @@ COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
 # Names tf.compat.v2 has that tf lacks (TF 2.21: dir(tf.compat.v2) - dir(tf)), as the resolver
 # spells them (it folds compat.v2 into tensorflow).
 COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
+
+
+# TF1 objects tf.compat.v1 keeps that raise RuntimeError when made with eager execution on
+# (TF 2.21: "v1.summary.FileWriter is not compatible with eager execution"), and what TF2 has.
+EAGER_ONLY_FAILING = {"tensorflow.summary.FileWriter": "write summaries with tf.summary.create_file_writer(logdir)"}
+
+
+def compat_v1_name_of(qualified: str) -> str:
+    return qualified.replace("tensorflow.", "tensorflow.compat.v1.", 1)
 
 
 class MissingSymbol(SymbolReferenceRule):
@@ -397,6 +407,16 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            writer = tf.summary.FileWriter("logs")  # no graph here: eager execution stays on
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            """,
+            at=((3, 10),),
+            message="raises RuntimeError too: write summaries with tf.summary.create_file_writer(logdir)",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -730,7 +750,19 @@ class MissingSymbol(SymbolReferenceRule):
             return  # `import tensorflow.compat.v2 as tf; tf.enable_v2_behavior()`: compat.v2 has it
         if guarded(self.context, reference.node, errors):
             return
-        self.report(reference.node, self.message(reference.qualified, gone, error), self.fix(reference))
+        message, fix = self.message(reference.qualified, gone, error), self.fix(reference)
+        if reference.qualified in EAGER_ONLY_FAILING and not self.graph_mode():
+            message += ("; with eager execution on (TensorFlow 2's default, and nothing here turns it off) "
+                        f"{tf_spelling(compat_v1_name_of(reference.qualified))} raises RuntimeError too: "
+                        f"{EAGER_ONLY_FAILING[reference.qualified]} (no automatic fix)")
+            fix = None
+        self.report(reference.node, message, fix)
+
+    def graph_mode(self) -> bool:
+        """Whether the module, or a module of the program importing it, runs TF1 graphs (a
+        session, a placeholder, a Supervisor: EA109's concern) or turns eager execution off."""
+        return (self.context.facts.builds_tf1_graph or spells_tf1_graph(self.context.source.text)
+                or importer_builds_tf1_graph(self.context))
 
     def visit_Call(self, node: ast.Call) -> None:
         """`dataset.make_one_shot_iterator()`: TF2 datasets dropped the TF1 iterator methods."""

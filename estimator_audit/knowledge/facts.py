@@ -1077,7 +1077,8 @@ def imports_seeding_module(context: ModuleContext) -> bool:
 
 
 # A module's text that runs TF1 graphs: a session or a placeholder, in any spelling.
-TF1_GRAPH_TEXT = re.compile(r"Session\(|placeholder\(|disable_v2_behavior|disable_eager_execution")
+TF1_GRAPH_TEXT = re.compile(r"Session\(|placeholder\(|Supervisor\(|disable_v2_behavior|"
+                            r"disable_eager_execution")
 
 
 def spells_tf1_graph(text: str) -> bool:
