@@ -175,6 +175,7 @@ and the serving input functions its exports use, then work with the Keras model.
 
 
 import ast
+import re
 from dataclasses import replace
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
@@ -184,6 +185,7 @@ from estimator_audit.knowledge.facts import importer_builds_tf1_graph, spells_tf
 from estimator_audit.knowledge.tfapi import keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     ATTRIBUTE_ERRORS,
+    IMPORT_ERRORS,
     Missing,
     Reference,
     SymbolReferenceRule,
@@ -258,6 +260,8 @@ COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
 COMPAT_V2_ONLY = frozenset({"tensorflow.enable_v2_behavior"})
 
 
+# Where the Estimator API lived as importable modules: gone with TensorFlow 2.16.
+ESTIMATOR_PACKAGES = re.compile(r"tensorflow\.python\.estimator(?=\.|$)|tensorflow_estimator(?=\.|$)")
 # TF1 objects tf.compat.v1 keeps that raise RuntimeError when made with eager execution on
 # (TF 2.21: "v1.summary.FileWriter is not compatible with eager execution"), and what TF2 has.
 EAGER_ONLY_FAILING = {"tensorflow.summary.FileWriter": "write summaries with tf.summary.create_file_writer(logdir)"}
@@ -407,6 +411,15 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.python.estimator.canned.dnn import DNNClassifier  # TF 1.x's private path
+            import tensorflow_estimator as tfe
+            """,
+            at=((2, 1), (3, 1)),
+            message="raises ModuleNotFoundError on TensorFlow 2.21",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -810,10 +823,25 @@ class MissingSymbol(SymbolReferenceRule):
     def visit_Import(self, node: ast.Import) -> None:
         self.statement: ast.Import | ast.ImportFrom = node
         super().visit_Import(node)
+        self.check_estimator_package(node, [alias.name for alias in node.names])
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         self.statement = node
         super().visit_ImportFrom(node)
+        self.check_estimator_package(node, [node.module] if node.module and not node.level else [])
+
+    def check_estimator_package(self, node: ast.Import | ast.ImportFrom, modules: list[str]) -> None:
+        """`from tensorflow.python.estimator.canned.dnn import DNNClassifier`, `import
+        tensorflow_estimator`: TensorFlow 2.16+ ships neither (ModuleNotFoundError on TF 2.21;
+        TF 2.15 imported both), and the private path is outside the API tables."""
+        found = next((m for m in modules if ESTIMATOR_PACKAGES.match(m)), None)
+        if found is None or not keras3(self.target) or guarded(self.context, node, IMPORT_ERRORS):
+            return
+        package = ESTIMATOR_PACKAGES.match(found).group(0)  # type: ignore[union-attr]
+        self.report(node, f"import of {found} raises ModuleNotFoundError on TensorFlow {version_text(self.target)} "
+                    f"(\"No module named '{package}'\"): tf.estimator and the tensorflow-estimator package were "
+                    "removed in TensorFlow 2.16; migrate the Estimator code to Keras (EA101 and EA102 say how "
+                    "for each estimator)")
 
     def xavier_fix(self, chain: ast.Attribute, call: ast.Call, base: str) -> Fix | None:
         """`tf.contrib.layers.xavier_initializer(seed=..., dtype=...)` (uniform, its default) as
