@@ -115,7 +115,12 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import tf_spelling
-from estimator_audit.knowledge.facts import KERAS_MODEL_FACTORIES, program_function, receiver_class
+from estimator_audit.knowledge.facts import (
+    KERAS_MODEL_FACTORIES,
+    defined_with_keras,
+    program_function,
+    receiver_class,
+)
 from estimator_audit.knowledge.tfapi import keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     Missing,
@@ -134,7 +139,7 @@ from estimator_audit.knowledge.tfsymbols import (
     tf_api,
     unusable_in_keras3,
 )
-from estimator_audit.migrate.lookup import scopes
+from estimator_audit.migrate.lookup import called, inherited_names, scopes
 from estimator_audit.rule import Invalid, Valid
 
 KERAS_ROOTS = ("keras", "tensorflow")
@@ -203,6 +208,9 @@ KERAS1_DROPPED_KEYWORDS = {
 COMPAT_KERAS = re.compile(r"tensorflow\.compat\.v[12]\.keras(?=\.|$)")
 # Keywords only Keras 1 code passes (a module passing them is written for Keras 1).
 KERAS1_SPELLED = re.compile(r"\b(?:border_mode|nb_epoch|W_regularizer|dim_ordering|nb_filter)\s*=|\bsubsample\s*=\s*\(")
+# First parameters Keras 3 layers require (`Dense(units)`, `Conv2D(filters, kernel_size)`): a Keras 1
+# call naming them the old way fails on the missing argument first (TypeError).
+REQUIRED_FIRST = frozenset({"units", "filters"})
 # Keyword arguments every Keras 3 layer takes through its base class.
 BASE_LAYER_KEYWORDS = frozenset({"name", "dtype", "trainable", "autocast", "activity_regularizer",
                                  "input_shape", "input_dim", "batch_input_shape", "batch_size"})
@@ -241,7 +249,7 @@ class Keras2Only(SymbolReferenceRule):
     severity = Severity.ERROR
     fix_safety = FixSafety.SAFE
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
-    triggers = ("keras", "optimizer", "optimizers", *sorted(removed_model_methods()))
+    triggers = ("keras", "optimizer", "lr=", "nb_epoch", *sorted(removed_model_methods()))
     valid = (
         Valid(
             """
@@ -355,6 +363,29 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            from keras.optimizers import SGD
+
+            class SGDWithWeightnorm(SGD):
+                def get_updates(self, params, loss):
+                    lr = self.lr  # Keras 3 optimizers have no lr
+                    return [lr]
+
+            optimizer = SGDWithWeightnorm(lr=0.01, momentum=0.9)
+            """,
+            at=((5, 14), (8, 13)),
+            fixed="""
+            from keras.optimizers import SGD
+
+            class SGDWithWeightnorm(SGD):
+                def get_updates(self, params, loss):
+                    lr = self.learning_rate  # Keras 3 optimizers have no lr
+                    return [lr]
+
+            optimizer = SGDWithWeightnorm(learning_rate=0.01, momentum=0.9)
+            """,
+        ),
         Invalid(
             """
             import keras
@@ -693,8 +724,11 @@ class Keras2Only(SymbolReferenceRule):
                         f"Keras 2's {method} ran a generator's input with workers and a queue, Keras 3's takes "
                         "none of workers, use_multiprocessing or max_queue_size; drop them (parallel input "
                         "belongs to the keras.utils.PyDataset(workers=...) it reads)")
-        if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name:
-            self.check_optimizer_keywords(node, name)
+        optimizer = name if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name else None
+        if optimizer is None and {"lr", "decay"} & {k.arg for k in node.keywords} and self.derived_optimizer(node):
+            optimizer = name or ast.unparse(node.func)  # a program's subclass of a Keras optimizer
+        if optimizer is not None:
+            self.check_optimizer_keywords(node, optimizer)
         if name in FUNCTIONAL_MODELS:
             self.check_model_keywords(node, name)
         if name is not None and name.startswith(KERAS_LAYERS):
@@ -759,7 +793,9 @@ class Keras2Only(SymbolReferenceRule):
         3.15); the Keras 2 name means the same. A keyword the layer names itself is its own
         (`Embedding(output_dim=)`); a layer Keras 3 lacks is reported as a missing name."""
         layer = name.rsplit(".", 1)[-1]
-        own = keras3_parameters(name, self.target)
+        # (a layer imported from a module Keras 3 dropped, `keras.layers.convolutional.Convolution2D`,
+        # is the layer of that name: the import is reported, the call is judged as if it were fixed)
+        own = keras3_parameters(name, self.target) or keras3_parameters(f"keras.layers.{layer}", self.target)
         if own is None:
             return
         taken = own[0] | BASE_LAYER_KEYWORDS
@@ -783,8 +819,11 @@ class Keras2Only(SymbolReferenceRule):
             edits.append(Edit(EditAction.PACK_ARGUMENTS, self.context.span(node), text=f"1:{1 + kernel}"))
         if renames:
             old, new = next(iter(renames.items()))
-            said.append(f"{tf_spelling(name)}({old}=...) is Keras 1's keyword: Keras 3 raises ValueError "
-                        f"(\"Unrecognized keyword arguments passed to {layer}\"); pass {new}=, its Keras 2 name")
+            required = next((n for n in renames.values() if n in REQUIRED_FIRST and not node.args), None)
+            error = (f"TypeError (\"missing 1 required positional argument: '{required}'\")" if required
+                     else f"ValueError (\"Unrecognized keyword arguments passed to {layer}\")")
+            said.append(f"{tf_spelling(name)}({old}=...) is Keras 1's keyword: Keras 3 raises {error}; pass "
+                        f"{new}=, its Keras 2 name")
         for keyword in dropped:
             said.append(f"{tf_spelling(name)}({keyword}=...) is Keras 1's keyword: Keras 3 raises ValueError "
                         f"(\"Unrecognized keyword arguments passed to {layer}\"); {KERAS1_DROPPED_KEYWORDS[keyword]}")
@@ -859,8 +898,8 @@ class Keras2Only(SymbolReferenceRule):
         if name is None:
             return self.context.imports_any(("tensorflow", "keras")) and method not in self.defined()
         owner = receiver_class(name)
-        if owner is not None and program_function(self.context, owner):
-            return self.context.imports_any(("tensorflow", "keras"))  # `get_model().fit`: the program's own builder
+        if owner is not None and program_function(self.context, owner):  # `get_model().fit`: the program's builder
+            return self.context.imports_any(("tensorflow", "keras")) or defined_with_keras(self.context, owner)
         return owner in KERAS_MODEL_FACTORIES and not owner.startswith("tf_keras.")
 
     def defined(self) -> frozenset[str]:
@@ -936,12 +975,28 @@ class Keras2Only(SymbolReferenceRule):
                     f"{self.version()}: Keras 3's Callback.model is a read-only property (Keras 2 let it be set); "
                     "keep the model under another attribute (fit hands a callback its model through set_model)")
 
+    def derived_optimizer(self, call: ast.Call) -> bool:
+        """A program class deriving from a Keras optimizer (weightnorm's `SGDWithWeightnorm(SGD)`,
+        in this module or another)."""
+        found = called(self.context, call)
+        return found is not None and isinstance(found.node, ast.ClassDef) and any(
+            base.startswith(KERAS_OPTIMIZERS) and ".legacy." not in base
+            for base in inherited_names(found.context, found.node))
+
+    def in_optimizer_class(self) -> bool:
+        """Whether the walk is in a method of a class deriving from a Keras optimizer."""
+        cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, ast.ClassDef)), None)
+        return cls is not None and any(base.startswith(KERAS_OPTIMIZERS) and ".legacy." not in base
+                                       for base in inherited_names(self.context, cls))
+
     def keras_optimizer(self, node: ast.expr) -> bool:
         """A Keras optimizer: a name bound to a Keras optimizer's construction (`optim =
         tf.optimizers.Adam(...)`), or a model's `optimizer` (`self.model.optimizer`, in a
         callback) in a module that uses Keras."""
         if isinstance(node, ast.Attribute) and node.attr == "optimizer":
             return self.context.imports_any(("keras", "tensorflow")) and not self.context.imports_any(("tf_keras",))
+        if isinstance(node, ast.Name) and node.id == "self":
+            return self.in_optimizer_class()  # `lr = self.lr` in a Keras optimizer's subclass
         value = self.context.assigned_value(node) if isinstance(node, ast.Name) else node
         name = self.context.call_name(value) if isinstance(value, ast.Call) else None
         return name is not None and name.startswith((*KERAS_OPTIMIZERS, "tensorflow.optimizers.")) \

@@ -169,6 +169,25 @@ class GraphUnderEager(Rule):
     valid: ClassVar[tuple[Valid, ...]] = (
         Valid(
             """
+            import cv2
+            import tensorflow as tf
+
+            class Net(object):
+                def __init__(self, n):
+                    self.n = n  # builds nothing as it is made
+
+                def forward(self, x):
+                    return tf.compat.v1.layers.dense(x, self.n)
+
+            net = Net(3)
+            image = cv2.resize(cv2.imread("a.jpg"), (4, 4))
+            with tf.compat.v1.Session() as sess:  # graph mode inside: what it runs is built here
+                x = tf.compat.v1.placeholder(tf.float32, [1, 3])
+                sess.run(net.forward(x), {x: image})
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
 
             class SessionUtilsTest(tf.test.TestCase):

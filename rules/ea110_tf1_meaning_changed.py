@@ -85,7 +85,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.calls import argument, tf_spelling
 from estimator_audit.knowledge.facts import importer_builds_tf1_graph
 from estimator_audit.knowledge.tfsymbols import (
     Reference,
@@ -227,9 +227,13 @@ def elementwise_where(context: ModuleContext, node: ast.AST) -> bool:
     the condition then has the values' shape, and TF2's broadcasting where picks exactly what
     TF1's did (TF 2.21: same values and gradients). TF1's rank-1 condition picking rows of a
     matrix is what changed (TF2 raises, or broadcasts it along the last axis when square)."""
-    if not isinstance(node, ast.Call) or len(node.args) != 3 or any(k.arg != "name" for k in node.keywords):
+    if not isinstance(node, ast.Call):
         return False
-    condition, *values = node.args
+    given = [argument(node, parameter, ("condition", "x", "y")) for parameter in ("condition", "x", "y")]
+    passed = [a for a in given if isinstance(a, ast.expr)]
+    if len(passed) != 3 or any(k.arg not in ("condition", "x", "y", "name") for k in node.keywords):
+        return False  # (by position or by keyword: `where(condition=..., x=..., y=...)`)
+    condition, *values = passed
     compared = compared_tensors(context, condition)
     if not compared:
         return False
@@ -305,11 +309,16 @@ def none_name(call: ast.Call) -> bool:
 
 def axis_first(call: ast.Call, qualified: str) -> bool:
     """`tf.concat(1, [a, b])`, `tf.split(0, 2, x)`: an integer literal where TF 1 and 2 take the
-    values, and something else where they take the axis."""
+    values, and something else where they take the axis; or `tf.concat(axis, [x, -x])`: a list of
+    values written out where TF 1 and 2 take the axis."""
     moved_to = TF0_AXIS_FIRST.get(qualified)
     if moved_to is None or len(call.args) != moved_to + 1 or any(k.arg == "axis" for k in call.keywords):
         return False
-    return integer_literal(call.args[0]) and not integer_literal(call.args[moved_to])
+    first, last = call.args[0], call.args[moved_to]
+    if qualified == "tensorflow.concat" and isinstance(last, (ast.List, ast.Tuple)) and not isinstance(
+            first, (ast.List, ast.Tuple, ast.ListComp, ast.Starred)):
+        return True
+    return integer_literal(first) and not integer_literal(last)
 
 
 def integer_literal(node: ast.expr) -> bool:
@@ -483,6 +492,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
             delta = targets - predictions
             # the condition compares what the values are made of: it has their shape
             error = tf.where(tf.abs(delta) < 1.0, 0.5 * tf.square(delta), tf.abs(delta) - 0.5, name="huber")
+            safe = tf.where(condition=tf.equal(delta, 0), x=tf.ones_like(delta), y=delta)
             with tf.compat.v1.Session() as sess:
                 sess.run(error, {targets: batch})
             """
@@ -583,15 +593,19 @@ class TF1MeaningChanged(SymbolReferenceRule):
             def join(a, b):
                 pair = tf.concat(1, [a, b])
                 left, right = tf.split(1, 2, pair)
+                axis = len(left.get_shape()) - 1
+                both = tf.concat(axis, [left, -right])  # the axis first, by name
                 return tf.concat([left, right], 1)  # TF 1's order
             """,
-            at=((4, 12), (5, 19)),
+            at=((4, 12), (5, 19), (7, 12)),
             fixed="""
             import tensorflow as tf
 
             def join(a, b):
                 pair = tf.concat([a, b], 1)
                 left, right = tf.split(pair, 2, 1)
+                axis = len(left.get_shape()) - 1
+                both = tf.concat([left, -right], axis)  # the axis first, by name
                 return tf.concat([left, right], 1)  # TF 1's order
             """,
         ),

@@ -275,6 +275,18 @@ def test_a_program_class_deriving_from_a_keras_model_trains_where_it_is_fit(tmp_
     assert found == {("main.py", "EA201"), ("main.py", "EA302")}
 
 
+def test_a_model_built_by_a_class_method_of_another_module_is_a_keras_model(tmp_path: Path) -> None:
+    """Seen in keras-resnet: cifar10.py imports only `resnet` and fits what its
+    `ResnetBuilder.build_resnet_18(...)` static method returns (a keras Model)."""
+    write(tmp_path, "resnet.py", "from keras.models import Model\nfrom keras.layers import Dense, Input\n\n\n"
+                                 "class ResnetBuilder:\n    @staticmethod\n    def build(shape):\n"
+                                 "        inp = Input(shape)\n        return Model(inp, Dense(1)(inp))\n")
+    write(tmp_path, "cifar10.py", "import resnet\n\nmodel = resnet.ResnetBuilder.build((4,))\n"
+                                  "model.fit(x, y, nb_epoch=10)\nmodel.fit_generator(batches)\n")
+    found = sorted((f["line"], f["code"]) for f in audit_json(tmp_path, ".", "--select", "EA108,EA201,EA302"))
+    assert found == [(4, "EA108"), (4, "EA201"), (4, "EA302"), (5, "EA108")]
+
+
 def test_a_library_seeding_tensorflow_only_is_told_to_seed_numpy_beside_it(tmp_path: Path) -> None:
     """Seen in tensorflow-DeepFM: the model class seeds TensorFlow from its `random_seed` and
     draws NumPy values unseeded; main.py imports it. EA202's seed at import time would reseed

@@ -746,9 +746,10 @@ class ModuleFacts:
             # a Keras model; one the file shows to be something else (scikit-learn) is not.
             if owner is not None and program_keras_model(self.context, owner):
                 return True  # a program class deriving from a Keras model, in another module
-            keras_model = name is None or owner in KERAS_MODEL_FACTORIES or (
-                owner is not None and program_function(self.context, owner))  # `model = get_model()`
-            return keras_model and self.context.imports_tensorflow()
+            built = owner is not None and program_function(self.context, owner)  # `model = get_model()`
+            keras_model = name is None or owner in KERAS_MODEL_FACTORIES or built
+            return keras_model and (self.context.imports_tensorflow() or (
+                built and defined_with_keras(self.context, owner)))  # (a script importing only its builder)
         if method == "train":
             if isinstance(receiver, ast.Call) and getattr(receiver.func, "id", None) == "super":
                 return False  # an Estimator subclass's own train() handing on to its base: library code
@@ -1169,17 +1170,34 @@ def call_seeds(context: ModuleContext, call: ast.Call) -> frozenset[RNG]:
     return function_seeds(callee.context, callee.node)
 
 
+KERAS_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:tensorflow|keras|tf_keras)\b", re.MULTILINE)
+
+
+def defined_with_keras(context: ModuleContext, qualified: str | None) -> bool:
+    """Whether the program module defining a name imports TensorFlow or Keras (keras-resnet's
+    `resnet.ResnetBuilder.build_resnet_18`, whose script imports only `resnet`)."""
+    found = context.project.locate(context.source.path, qualified) if qualified else None
+    return found is not None and KERAS_IMPORT.search(context.project.text(found[0])) is not None
+
+
 def program_function(context: ModuleContext, qualified: str) -> bool:
     """Whether a qualified name is a function of the program (`model.get_model`, imported from
-    its own module): what it returns (`model = get_model()`) is as unknown as a parameter, not
-    another library's object."""
+    its own module, or a class's method such as `resnet.ResnetBuilder.build_resnet_18`): what it
+    returns (`model = get_model()`) is as unknown as a parameter, not another library's object."""
     project = context.project
     found = project.locate(context.source.path, qualified)
-    if found is None or len(found[1]) != 1:
+    if found is None or len(found[1]) not in (1, 2):
         return False
     module = project.context(found[0])
-    return module is not None and any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                                      and node.name == found[1][0] for node in module.tree.body)
+    if module is None:
+        return False
+    body: list[ast.stmt] = module.tree.body
+    if len(found[1]) == 2:  # a class's static or class method (`ResnetBuilder.build_resnet_18`)
+        owner = next((node for node in body if isinstance(node, ast.ClassDef) and node.name == found[1][0]),
+                     None)
+        body = owner.body if owner is not None else []
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == found[1][-1]
+               for node in body)
 
 
 def program_keras_model(context: ModuleContext, qualified: str) -> bool:
@@ -1455,6 +1473,11 @@ HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProt
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+# Libraries that never make TensorFlow ops (images, video, plots, progress bars, files).
+NON_TF_LIBRARIES = frozenset({"cv2", "PIL", "imageio", "skimage", "matplotlib", "tqdm", "h5py", "yaml",
+                              "scipy", "seaborn", "sklearn", "pandas", "gym", "requests", "wget"})
+
+
 def built_before(context: ModuleContext, owner: ast.AST | None, statement: ast.stmt) -> bool:
     """Whether a statement of `owner`'s block before `statement` may build TF ops: a session
     block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before."""
@@ -1477,7 +1500,8 @@ def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     root = name.split(".", 1)[0] if name is not None else None
     if root == "tensorflow":
         return not HARMLESS.search(name or "")
-    if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES:
+    if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES or (
+            root in NON_TF_LIBRARIES):
         return False
     if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
         return False
@@ -1502,4 +1526,11 @@ def program_code_builds_ops(context: ModuleContext, call: ast.Call, depth: int) 
         return True
     if found is None or not isinstance(found.node, (ast.FunctionDef, ast.ClassDef)):
         return True
-    return any(builds_ops(found.context, inner, depth + 1) for inner in ast.walk(found.node))
+    runs: list[ast.AST] = [found.node]
+    if isinstance(found.node, ast.ClassDef):  # constructing it runs its __init__ and class body only
+        init = next((d for d in found.node.body if isinstance(d, ast.FunctionDef) and d.name == "__init__"),
+                    None)
+        if init is None and any(not (isinstance(b, ast.Name) and b.id == "object") for b in found.node.bases):
+            return True  # an inherited __init__
+        runs = [*(s for s in found.node.body if not isinstance(s, DEFINITIONS)), *([init] if init else [])]
+    return any(builds_ops(found.context, inner, depth + 1) for node in runs for inner in ast.walk(node))
