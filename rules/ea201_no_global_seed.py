@@ -71,6 +71,7 @@ statement or builds random graph nodes before its first reset.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -125,6 +126,8 @@ GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what make
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
 OTHER_PROCESS = re.compile(HANDOFFS + "$")
+# A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
+TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
 # The text of a module that builds a model: variables, layers, cells (what an initializer fetched
 # in another module may initialize).
 MODEL_TEXT = re.compile(r"Variable\(|get_variable\(|layers\.|\b(?:dense|conv\d?d?|Dense|Conv\w*|Embedding|LSTM\w*|"
@@ -157,6 +160,37 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            from tensor2tensor.utils import trainer_lib
+
+            def score(features, flags):
+                trainer_lib.set_random_seed(flags.random_seed)  # a library's helper: seeds all three
+                logits = tf.compat.v1.layers.dense(features, 2)
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    return sess.run(logits)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            def classify(features, is_training):
+                hidden = features
+                if is_training:
+                    hidden = tf.nn.dropout(hidden, rate=0.1)  # only where the graph trains
+                return tf.reduce_sum(hidden, axis=1)
+
+            def evaluate(features, checkpoint, assignment_map):
+                scores = classify(features, is_training=False)
+                tf.compat.v1.train.init_from_checkpoint(checkpoint, assignment_map)
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    return sess.run(scores)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -1173,7 +1207,9 @@ class NoGlobalSeed(Rule):
                 self.first_graph_line = self.first_graph_line or node.lineno
                 draws_as_it_runs = (RUN_DRAWS.search(last) is not None and "initializer" not in name
                                     and not self.in_initial_value())
-                self.run_draws = self.run_draws or draws_as_it_runs
+                # (dropout under `if is_training:` draws only where the graph trains; a restored
+                # model evaluated with is_training=False runs none)
+                self.run_draws = self.run_draws or (draws_as_it_runs and not self.under_training_test())
                 self.initial_draws = self.initial_draws or not draws_as_it_runs
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
             self.initial_draws = self.initial_draws or last in VARIABLE_MAKERS  # (a random value's variable)
@@ -1183,6 +1219,14 @@ class NoGlobalSeed(Rule):
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def under_training_test(self) -> bool:
+        """Whether the walk is in the body of an `if` on a training flag (`if is_training:`, `if
+        mode == tf.estimator.ModeKeys.TRAIN:`)."""
+        path = self.context.ancestors
+        return any(isinstance(test, ast.If) and any(inner is child for inner in test.body)
+                   and TRAINING_TEST.search(ast.unparse(test.test)) is not None
+                   for test, child in itertools.pairwise(path))
 
     def mnist_read_before_tensorflow(self) -> bool:
         """Whether `read_data_sets(...)` runs above the module's first TensorFlow import, where

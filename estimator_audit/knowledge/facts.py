@@ -412,6 +412,8 @@ class ModuleFacts:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
         if "seed" in name.lower():
             callee = seeding_callee(self.context, node, self.context.ancestors)
+            if callee is None and name in LIBRARY_SEEDERS and node.args and library_call(self.context, node):
+                return ALL_RNGS  # tensor2tensor's `trainer_lib.set_random_seed(FLAGS.random_seed)`
         if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return frozenset()
         return function_seeds(callee.context, callee.node)
@@ -850,6 +852,20 @@ def function_seeds(context: ModuleContext, function: FunctionNode, depth: int = 
 
 
 MAX_SEEDING_HOPS = 3  # seeding helpers followed through the helpers they call
+
+
+# Seeding helpers of ML libraries the audit does not read, by name: each seeds Python's random,
+# NumPy and TensorFlow (tensor2tensor's trainer_lib.set_random_seed, baselines' set_global_seeds).
+LIBRARY_SEEDERS = frozenset({"set_random_seed", "set_global_seeds", "seed_everything", "set_seed"})
+
+
+def library_call(context: ModuleContext, call: ast.Call) -> bool:
+    """A call of another package's function (`trainer_lib.set_random_seed(...)`, imported from a
+    library the program does not hold), not TensorFlow's, the standard library's or a method."""
+    qualified = context.call_name(call)
+    root = qualified.split(".")[0] if qualified else ""
+    return bool(root) and root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names and (
+        context.project.locate(context.source.path, qualified or "") is None)
 
 
 def seeding_callee(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
