@@ -132,11 +132,15 @@ TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
 # in another module may initialize).
 MODEL_TEXT = re.compile(r"Variable\(|get_variable\(|layers\.|\b(?:dense|conv\d?d?|Dense|Conv\w*|Embedding|LSTM\w*|"
                         r"GRU\w*)\(|Cell\(|keras|slim\.")
+# TensorFlow and NumPy calls that make random initial values.
+RANDOM_INITIAL = re.compile(r"random|normal|uniform|glorot|xavier|he_|lecun|orthogonal|variance_scaling|shuffle",
+                            re.IGNORECASE)
 # Initial values that draw nothing (`tf.constant(0.0)`, `tf.zeros_initializer()`).
 CONSTANT_VALUES = re.compile(r"^(?:constant|zeros|ones|fill|eye)(?:_initializer|_like)?$")
 # Calls that load trained weights into the graph (by last name).
 RESTORES = frozenset({"restore", "init_from_checkpoint", "load_weights", "assign_from_checkpoint_fn"})
-GRAPH_NODES = frozenset({"Variable", "placeholder", "placeholder_with_default", "constant"})
+GRAPH_NODES = frozenset({"Variable", "get_variable", "get_local_variable", "placeholder", "placeholder_with_default",
+                         "constant"})
 
 
 def tensorflow_import(statement: ast.stmt) -> bool:
@@ -160,6 +164,20 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def write_array_to_checkpoint(name, array, path):  # REALM's: values the program supplies
+                with tf.Graph().as_default():
+                    init_value = tf.compat.v1.py_func(lambda: array, [], tf.float32)
+                    variable = tf.compat.v1.get_variable(name, initializer=init_value)
+                    saver = tf.compat.v1.train.Saver([variable])
+                    with tf.compat.v1.Session() as session:
+                        session.run(tf.compat.v1.global_variables_initializer())
+                        saver.save(session, path)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -1286,12 +1304,20 @@ class NoGlobalSeed(Rule):
         return seed is None or is_none(seed)
 
     def constant_initializer(self, node: ast.Call) -> bool:
-        """`get_variable(..., initializer=tf.constant(0.0))`, zeros, ones or a number: no draw."""
+        """`get_variable(..., initializer=tf.constant(0.0))`, zeros, ones, a number, or values the
+        program supplies through a TensorFlow or NumPy call that draws nothing
+        (`initializer=tf.py_func(lambda: array, [], tf.float32)`, REALM's write_array_to_checkpoint):
+        no draw."""
         value = argument(node, "initializer", ("name", "shape", "dtype", "initializer"))
+        if isinstance(value, ast.Name):
+            value = self.context.assigned_value(value) or value  # `init_value = tf.py_func(...)`
         if isinstance(value, ast.Constant):
             return isinstance(value.value, (int, float))
         if isinstance(value, ast.Call):
-            name = (self.context.call_name(value) or "").rsplit(".", 1)[-1]
+            qualified = self.context.call_name(value) or ""
+            name = qualified.rsplit(".", 1)[-1]
+            if qualified.startswith(("tensorflow.", "numpy.")) and RANDOM_INITIAL.search(qualified) is None:
+                return True  # values the program supplies: `tf.py_func(lambda: array, ...)`, `np.load(...)`
             return CONSTANT_VALUES.search(name) is not None
         return False
 
