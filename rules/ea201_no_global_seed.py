@@ -168,6 +168,17 @@ class NoGlobalSeed(Rule):
             """
             import tensorflow as tf
 
+            def predictor(features, best_checkpoint):
+                predictions = tf.compat.v1.layers.dense(features, 2)  # overwritten by the checkpoint
+                creator = tf.compat.v1.train.ChiefSessionCreator(checkpoint_filename_with_path=best_checkpoint)
+                session = tf.compat.v1.train.MonitoredSession(session_creator=creator)
+                return session.run(predictions)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def write_array_to_checkpoint(name, array, path):  # REALM's: values the program supplies
                 with tf.Graph().as_default():
                     init_value = tf.compat.v1.py_func(lambda: array, [], tf.float32)
@@ -1216,8 +1227,10 @@ class NoGlobalSeed(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node) or ""
-        if isinstance(node.func, ast.Attribute) and node.func.attr in RESTORES:
-            self.restores = True
+        if (isinstance(node.func, ast.Attribute) and node.func.attr in RESTORES) or (
+                name.endswith("ChiefSessionCreator") and any(
+                    k.arg in ("checkpoint_filename_with_path", "checkpoint_dir") for k in node.keywords)):
+            self.restores = True  # (a MonitoredSession made to restore a checkpoint: ORQA's predictor)
         if name.startswith("tensorflow"):
             last = name.rsplit(".", 1)[-1]
             if self.draws_in_graph(node, name, last):

@@ -122,6 +122,19 @@ class OpDeterminismOff(Rule):
         Valid(
             """
             import tensorflow as tf
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            class TextMatcher:
+                def __init__(self):
+                    self.vectorizer = TfidfVectorizer(ngram_range=(1, 2))
+
+                def train(self, texts):
+                    self.vectorizer.fit(texts)  # scikit-learn's fit
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
 
             def refresh_accumulators(sess, generated):  # an evaluation: flips switches, trains nothing
                 update_switches = [v for v in tf.compat.v1.global_variables() if "accu" in v.name]

@@ -723,6 +723,16 @@ class ModuleFacts:
         method does, and its callers are the ones that train, if anything does."""
         return self.in_method(frozenset({method}))
 
+    def holds_other_library_object(self, receiver: ast.expr) -> bool:
+        """`self.X` the module binds only to objects of a non-TensorFlow library (scikit-learn's
+        TfidfVectorizer in serene's text matcher): its fit is that library's."""
+        if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
+                and receiver.value.id == "self"):
+            return False
+        made = [self.context.call_name(value) or "" for attribute, value in self.attribute_values()
+                if attribute == receiver.attr and isinstance(value, ast.Call)]
+        return bool(made) and all(name.split(".")[0] in OTHER_ML_LIBRARIES | DATA_LIBRARIES for name in made)
+
     def holds_keras_model(self, receiver: ast.expr) -> bool:
         """`self.model` where the module compiles it (`self.model.compile(Adam(lr), "mse")`) or
         binds it to a Keras model (`self.model = Model(inp, out)`): an agent's own `fit` handing
@@ -740,6 +750,8 @@ class ModuleFacts:
         owner = receiver_class(name)
         receiver = node.func.value  # type: ignore[attr-defined]
         if method in KERAS_TRAINING_METHODS:
+            if self.holds_other_library_object(receiver):
+                return False  # `self.vectorizer = TfidfVectorizer(...)`, fit later
             if self.delegates(method) and not self.holds_keras_model(receiver):
                 return False  # a wrapper class's own fit() handing on to the object it wraps: library code
             if isinstance(receiver, ast.Name) and receiver.id == "self" and self.in_other_library_class():
