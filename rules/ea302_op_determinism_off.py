@@ -356,6 +356,28 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            class Solver:
+                def _train(self):  # the update op comes from a helper method
+                    optimizer = tf.compat.v1.train.MomentumOptimizer(0.01, 0.9)
+                    return optimizer.apply_gradients(optimizer.compute_gradients(self.loss))
+
+                def construct_graph(self):
+                    self.images = tf.compat.v1.placeholder(tf.float32, [None, 4])
+                    self.loss = tf.reduce_mean(self.images)
+                    self.train_op = self._train()
+
+                def solve(self, batches):
+                    sess = tf.compat.v1.Session()
+                    for batch in batches:
+                        sess.run([self.train_op, self.loss], feed_dict={self.images: batch})
+            """,
+            at=((16, 13),),
+            message="this module trains (sess.run)",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             def train(batches):
                 x = tf.compat.v1.placeholder(tf.float32, [None, 3])
                 step = tf.compat.v1.train.AdamOptimizer(0.1).minimize(tf.reduce_mean(x))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, tf_spelling
+from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
 from estimator_audit.knowledge.tfapi import (
     TF1_GRAPH_CALLS,
     estimator_class,
@@ -348,10 +348,33 @@ class ModuleFacts:
             and call.func.attr in UPDATE_METHODS for call in ast.walk(arg)) for arg in manager.args)
 
     def names_update(self, value: ast.expr) -> bool:
-        """Whether an expression names an update op (`train_op`, `self.policy_train_op`)."""
+        """Whether an expression names an update op (`train_op`, `self.policy_train_op`), or
+        calls a function of the module that returns one (`self.train_op = self._train()`)."""
         return any((isinstance(part, ast.Name) and part.id in self.update_names)
                    or (isinstance(part, ast.Attribute) and part.attr in self.update_names)
+                   or (isinstance(part, ast.Call) and own_callee(part) in self.update_makers())
                    for part in ast.walk(value))
+
+    def update_makers(self) -> frozenset[str]:
+        """The module's functions and methods that return an update op (tensorflow-yolo's
+        `def _train(self): ... return opt.apply_gradients(grads)`). Read once a module."""
+        memo = self.context.memo
+        if "update_makers" not in memo:
+            makers: set[str] = set()
+            for function in ast.walk(self.context.tree):
+                if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                bound = {target.id for statement in ast.walk(function)
+                         if isinstance(statement, ast.Assign) and applies_update(statement.value)
+                         for target in statement.targets if isinstance(target, ast.Name)}
+                for statement in ast.walk(function):
+                    returned = statement.value if isinstance(statement, ast.Return) else None
+                    if returned is not None and any(applies_update(part) or (
+                            isinstance(part, ast.Name) and part.id in bound) for part in ast.walk(returned)):
+                        makers.add(function.name)
+            memo["update_makers"] = frozenset(makers)
+        found: frozenset[str] = memo["update_makers"]
+        return found
 
     def attribute_values(self) -> list[tuple[str, ast.expr]]:
         """`self.X = value` and `self.X += value` of the module: (X, value), read once a module."""
@@ -878,6 +901,12 @@ def library_call(context: ModuleContext, call: ast.Call) -> bool:
     root = qualified.split(".")[0] if qualified else ""
     return bool(root) and root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names and (
         context.project.locate(context.source.path, qualified or "") is None)
+
+
+def applies_update(node: ast.AST) -> bool:
+    """`opt.minimize(loss)`, `opt.apply_gradients(grads)`: a call that makes an update op."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+        node.func.attr in UPDATE_METHODS - {"compute_gradients"})
 
 
 def seeding_callee(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
