@@ -89,6 +89,7 @@ WORD = re.compile(rb"\w+")
 # again (the audited file's imports, a helper module), while keeping every module a run ever
 # consulted held tensorflow/models' whole tree in memory (324 modules, a third of the peak).
 MAX_CONTEXTS = 64
+SCANS_BEFORE_INDEX = 8  # importer questions about a tree answered by scanning, before indexing it
 NAMESPACE_GAP = 3  # folders without an __init__.py inside a package tree, followed up to this many
 
 
@@ -117,7 +118,11 @@ class Project:
         self._imported: dict[str, frozenset[Path]] = {}  # path -> resolved paths it imports
         self._import_words: dict[str, frozenset[str]] = {}  # path -> words of its imports
         self._importers: dict[str, list[str]] = {}  # path -> the modules that import it
+        self._importing: dict[Path, dict[str, list[str]]] = {}  # root -> import word -> modules
+        self._scans: dict[Path, int] = {}  # root -> importer questions answered by scanning its text
         self._located: dict[tuple[str, str], tuple[str, list[str]] | None] = {}
+        self._roots: dict[str, list[Path]] = {}  # importing folder -> search_roots
+        self._found: dict[tuple[Path, tuple[str, ...]], str | None] = {}  # what `find` found
         self._starring: set[str] = set()  # modules whose star exports are being read
         self.consulted: dict[str, str] = {}  # path -> sha256, since `begin`
         self.current: ModuleContext | None = None  # the file being audited, as it is now
@@ -170,8 +175,8 @@ class Project:
         return self._bytes[path]
 
     def raw(self, path: str) -> bytes:
-        """A listed module's bytes for the importer scan's first, textual test: read by the path
-        the listing gives (no resolving; the few that pass are read as `peek` reads them)."""
+        """A listed module's bytes for the importer scan's textual tests: read by the path the
+        listing gives (no resolving; the few importers found are read as `peek` reads them)."""
         data = self._bytes.get(path)
         if data is None and path not in self._bytes:
             try:
@@ -236,28 +241,34 @@ class Project:
 
     # -- resolving imports ------------------------------------------------------------------------
     def search_roots(self, importer: str) -> list[Path]:
-        """Folders an import in `importer` is looked up from, in order."""
-        folder = Path(importer).resolve().parent
-        roots = [folder]
-        package = outermost_package(folder)
-        if package is not None:
-            roots.append(package.parent)
-        marked = source_root(folder)
-        if marked is not None:
-            roots.append(marked)
-        roots.append(self.settings.root.resolve())
-        return list(dict.fromkeys(roots))
+        """Folders an import in `importer` is looked up from, in order (kept per folder: each
+        costs system calls, and a tree's modules resolve thousands of imports)."""
+        key = os.path.dirname(importer)
+        roots = self._roots.get(key)
+        if roots is None:
+            folder = Path(importer).resolve().parent
+            roots = [folder]
+            package = outermost_package(folder)
+            if package is not None:
+                roots.append(package.parent)
+            marked = source_root(folder)
+            if marked is not None:
+                roots.append(marked)
+            roots.append(self.settings.root.resolve())
+            roots = self._roots[key] = list(dict.fromkeys(roots))
+        return roots
 
-    @staticmethod
-    def find(base: Path, parts: list[str]) -> str | None:
-        """`base/a/b.py` or `base/a/b/__init__.py` for the dotted parts ['a', 'b']."""
+    def find(self, base: Path, parts: list[str]) -> str | None:
+        """`base/a/b.py` or `base/a/b/__init__.py` for the dotted parts ['a', 'b'] (kept for
+        the run: the files of the program do not change while it is audited)."""
         if not parts or any(not part.isidentifier() for part in parts):
             return None
-        module = base.joinpath(*parts)
-        for candidate in (module.with_suffix(".py"), module / "__init__.py"):
-            if candidate.is_file():
-                return str(candidate)
-        return None
+        key = (base, tuple(parts))
+        if key not in self._found:
+            module = base.joinpath(*parts)
+            candidates = (module.with_suffix(".py"), module / "__init__.py")
+            self._found[key] = next((str(candidate) for candidate in candidates if candidate.is_file()), None)
+        return self._found[key]
 
     def resolve(self, importer: str, module: str, level: int = 0) -> str | None:
         """The project file `import module` (or `from .module import ...`) in `importer` loads."""
@@ -349,15 +360,34 @@ class Project:
         if found is None:
             name = target.parent.name if target.name == "__init__.py" else target.stem
             root = self.importer_root(target.parent)
-            spelled = name.encode()
-            candidates = self.files_under(root)
+            candidates = self.naming(root, name)
             if root == target.parent and not (root / "__init__.py").is_file():
-                candidates = candidates + self.scripts_beside(root)
-            found = [candidate for candidate in candidates if spelled in self.raw(candidate)
-                     and name in self.import_words(candidate)
-                     and target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
+                candidates = candidates + [script for script in self.scripts_beside(root)
+                                           if name in self.import_words(script)]
+            found = [candidate for candidate in candidates
+                     if target in self.imported_paths(candidate) and Path(self.key(candidate)) != target]
             self._importers[str(target)] = found
         return [candidate for candidate in found if self.read(candidate) is not None]
+
+    def naming(self, root: Path, name: str) -> list[str]:
+        """The modules under `root` whose import statements name `name`. The first questions
+        about a tree scan its text for the name (one substring test a module); once a run asks
+        more than SCANS_BEFORE_INDEX, the tree's import words are indexed and the rest are
+        lookups (a one-file audit of tensorflow/models asks once; a whole-tree audit asks about
+        1,300 times, and scanning 1,300 files of research/ for each cost seconds)."""
+        index = self._importing.get(root)
+        if index is not None:
+            return index.get(name, [])
+        self._scans[root] = self._scans.get(root, 0) + 1
+        if self._scans[root] <= SCANS_BEFORE_INDEX:
+            spelled = name.encode()
+            return [candidate for candidate in self.files_under(root)
+                    if spelled in self.raw(candidate) and name in self.import_words(candidate)]
+        index = self._importing[root] = {}
+        for candidate in self.files_under(root):
+            for word in self.import_words(candidate):
+                index.setdefault(word, []).append(candidate)
+        return index.get(name, [])
 
     def scripts_beside(self, folder: Path) -> list[str]:
         """The modules directly in the folder above a folder of modules that is no package: the
@@ -395,8 +425,8 @@ class Project:
         whether it may import a module of a given name."""
         found = self._import_words.get(path)
         if found is None:
-            data = self.peek(path) or b""
-            found = frozenset(word.decode("utf-8", "replace") for statement in import_statements(path, data)
+            statements = import_statements(path, self.raw(path))
+            found = frozenset(word.decode("utf-8", "replace") for statement in statements
                               for word in WORD.findall(statement))
             self._import_words[path] = found
         return found

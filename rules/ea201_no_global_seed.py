@@ -1461,6 +1461,12 @@ class NoGlobalSeed(Rule):
         the audit cannot read. Not where it imports only TensorFlow, the standard library, data
         libraries and program modules that build nothing (bert-as-service's example4: a dataset
         mapped through a BertClient, whose `global_variables_initializer()` has nothing to do)."""
+        memo = self.context.memo
+        if "model_built_elsewhere" not in memo:  # (asked for each session run: read once)
+            memo["model_built_elsewhere"] = self.imports_model_code()
+        return bool(memo["model_built_elsewhere"])
+
+    def imports_model_code(self) -> bool:
         project = self.context.project
         path = self.context.source.path
         if any(MODEL_TEXT.search(project.text(str(module))) for module in project.imported_paths(path)):

@@ -1059,19 +1059,18 @@ def never_called(context: ModuleContext, function: ast.AST) -> bool:
     return bool(memo[name])
 
 
-def importers_through(context: ModuleContext, hops: int) -> list[str]:
+def importers_through(context: ModuleContext, hops: int) -> Iterator[str]:
     """The program's modules that import this one, and those that import them, up to `hops`
-    away (train.py importing train_lib importing this library)."""
+    away (train.py importing train_lib importing this library), nearest first: a question
+    answered by a near importer never asks who imports the far ones."""
     project = context.project
-    found: list[str] = []
+    found = {context.source.path}
     frontier = [context.source.path]
     for _ in range(hops):
         frontier = list(dict.fromkeys(path for module in frontier for path in project.importers(module)
-                                      if path not in found and path != context.source.path))
-        if not frontier:
-            break
-        found += frontier
-    return found
+                                      if path not in found))
+        found.update(frontier)
+        yield from frontier
 
 
 def imported_through(context: ModuleContext) -> list[str]:
