@@ -134,6 +134,17 @@ class V1Session(Rule):
             """
             import tensorflow as tf
 
+            def score(losses, feed, checkpoint):  # the loss of the "training" objective, scored
+                saver = tf.compat.v1.train.Saver()
+                with tf.compat.v1.Session() as sess:
+                    saver.restore(sess, checkpoint)
+                    return sess.run(losses["training"], feed)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def ms_ssim(images):  # a metric's loop, not a training one
                 with tf.Graph().as_default():
                     score = tf.reduce_mean(tf.image.ssim_multiscale(images, images, 1.0))

@@ -128,6 +128,24 @@ class EstimatorSeed(Rule):
         Valid(
             """
             import tensorflow as tf
+
+            class FastPredict:  # a wrapper whose only use of the estimator is predict
+                def __init__(self, estimator, input_fn):
+                    self.estimator = estimator
+                    self.input_fn = input_fn
+
+                def __call__(self, features):
+                    return next(self.estimator.predict(input_fn=self.input_fn(features)))
+
+            def serve(model_fn):
+                estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir="trained")
+                return FastPredict(estimator, make_input_fn)
+            """,
+            target="2.15",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             def export(model_dir, serving_input_fn):
                 exporter = tf.estimator.DNNClassifier([10], columns, model_dir=model_dir)
                 exporter.export_saved_model("/tmp/export", serving_input_fn)
@@ -197,6 +215,25 @@ class EstimatorSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class Trainer:  # the wrapper trains the estimator it is handed
+                def __init__(self, estimator):
+                    self.estimator = estimator
+
+                def run(self, input_fn):
+                    self.estimator.train(input_fn, steps=100)
+                    return self.estimator.predict(input_fn)
+
+            trainer = Trainer(tf.estimator.Estimator(model_fn=model_fn))
+            estimator = tf.estimator.Estimator(model_fn=model_fn)
+            other = Trainer(estimator)
+            """,
+            at=((11, 19), (12, 13)),
+            target="2.15",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -485,9 +522,57 @@ def restores_only(context: ModuleContext, assign: ast.Assign) -> bool:
         method = table.parent(use)
         if isinstance(method, ast.Attribute) and method.value is use and isinstance(method.ctx, ast.Store):
             continue  # `estimator._targets_info = ...`: setting an attribute trains nothing
+        if isinstance(method, ast.Call) and handed_to_restorer(context, method, use):
+            continue  # `FastPredict(estimator, input_fn)`, whose only call is its predict
         if not (isinstance(method, ast.Attribute) and method.value is use and method.attr in FROM_CHECKPOINT):
             return False
     return True
+
+
+def handed_to_restorer(context: ModuleContext, call: ast.Call, given: ast.expr) -> bool:
+    """Whether the program function or class the estimator is handed to only predicts with it,
+    evaluates or exports it, itself or through the attribute it keeps it in
+    (google-research/language's `FastPredict(estimator, input_fn)` wrapper)."""
+    found = called(context, call)
+    function = found.node if found is not None else None
+    cls: ast.ClassDef | None = None
+    if isinstance(function, ast.ClassDef):
+        cls, function = function, next((node for node in function.body if isinstance(node, ast.FunctionDef)
+                                         and node.name == "__init__"), None)
+    if found is None or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    positional = [argument.arg for argument in (*function.args.posonlyargs, *function.args.args)]
+    positional = positional[1:] if cls is not None else positional
+    index = next((index for index, value in enumerate(call.args) if value is given), None)
+    keyword = next((keyword.arg for keyword in call.keywords if keyword.value is given), None)
+    name = positional[index] if index is not None and index < len(positional) else keyword
+    if name is None or any(isinstance(value, ast.Starred) for value in call.args):
+        return False
+    table = scopes(found.context)
+    kept: set[str] = set()
+    used = [node for node in ast.walk(function)
+            if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)]
+    for node in used:
+        parent = table.parent(node)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and is_self_attribute(parent.targets[0]):
+            kept.add(parent.targets[0].attr)  # type: ignore[attr-defined]
+        elif not restores(parent):
+            return False
+    if not kept:
+        return bool(used)
+    if cls is None:
+        return False
+    uses = [node for node in ast.walk(cls) if isinstance(node, ast.Attribute) and is_self_attribute(node)
+            and node.attr in kept and isinstance(node.ctx, ast.Load)]
+    return all(restores(table.parent(node)) for node in uses)
+
+
+def restores(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr in FROM_CHECKPOINT
+
+
+def is_self_attribute(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
 
 
 Dropout = bool | None  # passed, not passed, or not known (a custom model_fn)

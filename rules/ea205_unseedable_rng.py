@@ -164,6 +164,16 @@ class UnseedableRng(CallRule):
         Valid(
             """
             import numpy as np
+            class NQEnv:
+                def __init__(self):
+                    self._rand = np.random.RandomState()
+                def seed(self, seed=None):
+                    self._rand = np.random.RandomState(seed)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
             import random
             rng = np.random.default_rng(42)
             state = np.random.RandomState(seed=0)
@@ -204,6 +214,17 @@ class UnseedableRng(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy as np
+            class Env:
+                def __init__(self):
+                    self._rand = np.random.RandomState()
+                def reset_seed(self):
+                    self._rand = np.random.RandomState()  # no argument: OS entropy again
+            """,
+            at=((4, 22), (6, 22)),
+        ),
         Invalid(
             """
             import numpy as np
@@ -374,9 +395,24 @@ class UnseedableRng(CallRule):
         (`self.np_random = np.random.RandomState()` and a gym-style `seed()` calling
         `self.np_random.seed(seed)`): RandomState and random.Random have one."""
         parent = self.context.ancestors[-1] if self.context.ancestors else None
-        if name not in RESEEDABLE or not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
+        if not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
             return False
-        return f"{ast.unparse(parent.targets[0])}.seed(" in self.context.source.text
+        target = ast.unparse(parent.targets[0])
+        if name in RESEEDABLE and f"{target}.seed(" in self.context.source.text:
+            return True
+        return target.startswith("self.") and self.replaced_by_seed_method(target)
+
+    def replaced_by_seed_method(self, target: str) -> bool:
+        """Whether a seeding method of the class replaces the generator by one made from its
+        argument (a gym-style `def seed(self, seed): self._rand = np.random.RandomState(seed)`,
+        google-research/language's NQEnv): the program seeds it there, as with `.seed(s)`."""
+        cls = next((node for node in reversed(self.context.ancestors) if isinstance(node, ast.ClassDef)), None)
+        methods = [node for node in cls.body if isinstance(node, ast.FunctionDef) and "seed" in node.name
+                   and len(node.args.args) > 1] if cls is not None else []
+        return any(isinstance(node, ast.Assign) and len(node.targets) == 1
+                   and ast.unparse(node.targets[0]) == target and isinstance(node.value, ast.Call)
+                   and (node.value.args or node.value.keywords)
+                   for method in methods for node in ast.walk(method))
 
     def message(self, name: str, node: ast.Call) -> str:
         if name in NON_DETERMINISTIC:

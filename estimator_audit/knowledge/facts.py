@@ -269,7 +269,7 @@ class ModuleFacts:
             return self.fetches_derived_update(fetches)
         while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
-        words = re.findall(r"\w+", ast.unparse(fetches))
+        words = fetch_words(fetches)
         # (through the program's run wrapper, an `update` word is no training step: MaskGAN's
         # assign_percent_real(sess, model.percent_real_update, ...) assigns a variable)
         says_training = WRAPPED_TRAINING_FETCH if id(run) in self.wrapper_fetches else TRAINING_FETCH
@@ -845,6 +845,21 @@ NOT_TRAINING = re.compile(r"init|metric|(?<![a-z])eval", re.IGNORECASE)
 # `update_op`: what tf.metrics return beside their value; a training step only in a module that
 # builds an optimizer's update (an evaluation helper handed `update_op` runs the metrics').
 METRIC_UPDATE = re.compile(r"update_ops?$")
+# Containers of results, whose string keys name a mode or a part, not an op (`losses["training"]`
+# is the training loss: fetching it trains nothing).
+RESULT_CONTAINER = re.compile(r"loss|metric|accura|pred|output|logit|summar|score|result|stats",
+                              re.IGNORECASE)
+
+
+def fetch_words(fetches: ast.expr) -> list[str]:
+    """The words of what a run fetches that may name an update op: its text, less the string
+    keys that pick from a container of results."""
+    text = ast.unparse(fetches)
+    for node in ast.walk(fetches):
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and RESULT_CONTAINER.search(ast.unparse(node.value).rsplit(".", 1)[-1]):
+            text = text.replace(ast.unparse(node), ast.unparse(node.value))
+    return re.findall(r"\w+", text)
 
 
 def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
