@@ -278,11 +278,17 @@ class Project:
             for _ in range(level - 1):
                 base = base.parent
             return self.find(base, parts) if parts else self.find(base.parent, [base.name])
-        for root in self.search_roots(importer):
+        roots = self.search_roots(importer)
+        for root in roots:
             found = self.find(root, parts)
             if found is not None:
                 return found
-        return None
+        # `from hific import model` in hific/train.py, run as `python -m hific.train` from the
+        # folder above: a module importing its own folder (or one above it) by name has that
+        # folder's parent on sys.path, whatever markers lie between
+        named = next((folder.parent for folder in [roots[0], *roots[0].parents][:SOURCE_ROOT_DEPTH]
+                      if parts and folder.name == parts[0]), None)
+        return self.find(named, parts) if named is not None else None
 
     def locate(self, importer: str, qualified: str) -> tuple[str, list[str]] | None:
         """The project module a qualified name starts with (as the resolver spells imported

@@ -772,7 +772,7 @@ class GraphUnderEager(Rule):
         if not self.placeholders and not self.supervisor and RUNS.search(text) is None and (
                 HANDED_ON.search(text) is None):
             return  # a session nothing runs (`session.list_devices()` works with eager execution on)
-        program = importers_through(self.context, IMPORT_HOPS)  # the modules that import this one
+        program = list(importers_through(self.context, IMPORT_HOPS))  # the modules that import this one
         if modules_call(self.context, program, spells_eager_switch, eager_switch):
             return  # the program turns graph mode on before it imports this module
         imported = imported_through(self.context)

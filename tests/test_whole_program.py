@@ -29,3 +29,19 @@ def test_importers_are_the_same_whether_scanned_or_indexed(tmp_path: Path) -> No
         found = project.importers(str(package / f"lib{number}.py"))
         assert [Path(path).name for path in found] == [f"user{number}.py"], number
     assert project.importers(str(package / "mention.py")) == []
+
+
+def test_a_module_importing_its_own_folder_by_name_resolves_from_the_folder_above(tmp_path: Path) -> None:
+    """Seen in tensorflow/compression: models/hific/evaluate.py imports `from hific import model`
+    (run as `python -m hific.evaluate` from models/), and hific/ holds a requirements.txt, a
+    repository marker: the folder above the one the import names is on sys.path."""
+    folder = tmp_path / "models" / "hific"
+    folder.mkdir(parents=True)
+    (folder / "requirements.txt").write_text("tensorflow\n")
+    (folder / "model.py").write_text("X = 1\n")
+    (folder / "evaluate.py").write_text("from hific import model\n")
+    project = Project(Settings(root=tmp_path))
+
+    assert project.resolve(str(folder / "evaluate.py"), "hific.model") == str(folder / "model.py")
+    assert [Path(path).name for path in project.importers(str(folder / "model.py"))] == ["evaluate.py"]
+    assert project.resolve(str(folder / "evaluate.py"), "other.model") is None
