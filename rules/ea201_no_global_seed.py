@@ -71,6 +71,7 @@ statement or builds random graph nodes before its first reset.
 from __future__ import annotations
 
 import ast
+import builtins
 import itertools
 import re
 import sys
@@ -78,9 +79,10 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
-from estimator_audit.knowledge.calls import argument, is_none
+from estimator_audit.knowledge.calls import argument, is_none, own_callee
 from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import (
+    FUNCTION_DEFS,
     HANDOFFS,
     KNOWN_LIBRARY_ROOTS,
     MNIST_SHUFFLE,
@@ -122,6 +124,9 @@ NN_DRAWS = re.compile(r"dropout|sampl|nce_loss|fractional|random")
 # from a checkpoint overwrites).
 RUN_DRAWS = re.compile(r"random|dropout|shuffle|multinomial|categorical|sampl|nce_loss|fractional")
 VARIABLE_MAKERS = frozenset({"Variable", "get_variable"})
+BUILTIN_NAMES = frozenset(dir(builtins))
+# Libraries whose graph objects load published weights (TF Hub's Module, KerasLayer, load).
+WEIGHT_LOADERS = ("tensorflow_hub.",)
 GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what makes the graph a session runs
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
@@ -581,6 +586,33 @@ class NoGlobalSeed(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            import tensorflow_hub as hub
+
+            def vocabulary(handle):  # a TF Hub module's vocabulary file, fetched in a graph of its own
+                with tf.Graph().as_default():
+                    info = hub.Module(handle)(signature="tokenization_info", as_dict=True)
+                    with tf.compat.v1.Session() as sess:
+                        return sess.run(info["vocab_file"])
+
+            def sample(shape):  # a graph of its own that draws: its run differs on every run
+                with tf.Graph().as_default():
+                    noise = tf.random.normal(shape)
+                    with tf.compat.v1.Session() as sess:
+                        return sess.run(noise)
+
+            def main(handle):
+                x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+                out = tf.compat.v1.layers.dropout(tf.compat.v1.layers.dense(x, 2), 0.5, training=True)
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+                    return vocabulary(handle), sess.run(out, {x: [[1.0] * 4]})
+            """,
+            at=((14, 20),),
+            message="this module runs a TF1 graph (sess.run)",
+        ),
         Invalid(
             """
             from keras.layers import Dense, Input
@@ -1126,7 +1158,7 @@ class NoGlobalSeed(Rule):
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run)
-                and not facts.in_uncalled_function(run) and (
+                and not facts.in_uncalled_function(run) and not self.in_graph_drawing_nothing(run) and (
             self.random_graph or (draws and facts.training_run(run))
             or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)
@@ -1250,6 +1282,47 @@ class NoGlobalSeed(Rule):
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def in_graph_drawing_nothing(self, run: ast.Call) -> bool:
+        """Whether a run that trains nothing runs in an inline `with tf.Graph().as_default():`
+        block whose graph has no random op, no randomly initialised variable and nothing the
+        audit cannot see into (BERT's `create_tokenizer_from_hub_module` fetching a TF Hub
+        module's vocabulary file): what the module builds elsewhere is in other graphs."""
+        facts = self.context.facts
+        block = next((a for a in reversed(facts.ancestry.get(id(run), ())) if isinstance(a, ast.With) and any(
+            isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+            and item.context_expr.func.attr == "as_default" and isinstance(item.context_expr.func.value, ast.Call)
+            and enters_new_graph(self.context, item.context_expr) for item in a.items)), None)
+        if block is None or facts.training_run(run):
+            return False
+        called = {own_callee(call) for call in ast.walk(block) if isinstance(call, ast.Call)}
+        functions = [node for node in self.context.tree.body
+                     if isinstance(node, (*FUNCTION_DEFS, ast.ClassDef)) and node.name in called]
+        scopes = [block, *functions]
+        own = {function.name for function in functions}
+        loaded = {target.id for scope in scopes for node in ast.walk(scope) if isinstance(node, ast.Assign)
+                  and isinstance(node.value, ast.Call) and self.loads_weights(node.value)
+                  for target in node.targets if isinstance(target, ast.Name)}
+        for call in (node for scope in scopes for node in ast.walk(scope) if isinstance(node, ast.Call)):
+            name = self.context.call_name(call) or ""
+            if name.startswith("tensorflow."):
+                last = name.rsplit(".", 1)[-1]
+                if self.draws_in_graph(call, name, last) or last in VARIABLE_MAKERS:
+                    return False
+            elif not (own_callee(call) in own or self.loads_weights(call) or self.session_call(call)
+                      or (isinstance(call.func, ast.Name) and call.func.id in loaded)
+                      or name.split(".")[0] in sys.stdlib_module_names or name in BUILTIN_NAMES):
+                return False  # a library, another module of the program or an object builds part of it
+        return True
+
+    def session_call(self, call: ast.Call) -> bool:
+        """`sess.run(...)`, `sess.close()`: the session's own methods."""
+        return isinstance(call.func, ast.Attribute) and call.func.attr in ("run", "close") and isinstance(
+            call.func.value, ast.Name)
+
+    def loads_weights(self, call: ast.Call) -> bool:
+        """A TF Hub module or layer: its variables take the published weights, drawing nothing."""
+        return (self.context.call_name(call) or "").startswith(WEIGHT_LOADERS)
 
     def under_training_test(self) -> bool:
         """Whether the walk is in the body of an `if` on a training flag (`if is_training:`, `if

@@ -872,3 +872,22 @@ def test_training_a_module_hands_to_spark_executors_is_seeded_where_it_runs(tmp_
     assert set(found) == {"EA201", "EA302"} and all(f["fix"] is None for f in found.values())
     assert all("at the start of `train`, which spark_model.py hands to another process" in f["message"]
                for f in found.values())
+
+
+def test_a_notebook_beside_a_package_init_is_a_program_not_a_library(tmp_path: Path) -> None:
+    """Seen in google-research/bert: the repository root holds __init__.py and a notebook whose
+    cells define and call a training function; nothing imports a notebook, so its seed goes in
+    the notebook (a fix), not "where the program starts"."""
+    write(tmp_path, "__init__.py", "")
+    cells: list[dict[str, object]] = [{"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": ["import tensorflow as tf\n", "\n", "def train(steps):\n",
+                         "    x = tf.compat.v1.get_variable('w', [3])\n",
+                         "    loss = tf.reduce_sum(tf.nn.dropout(x, rate=0.5))\n",
+                         "    op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)\n",
+                         "    with tf.compat.v1.Session() as sess:\n",
+                         "        sess.run(tf.compat.v1.global_variables_initializer())\n",
+                         "        for _ in range(steps):\n", "            sess.run(op)\n"]},
+             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": ["train(10)\n"]}]
+    write(tmp_path, "demo.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
+    [finding] = audit_json(tmp_path, "demo.ipynb", "--select", "EA201")
+    assert "where the program starts" not in finding["message"] and finding["fix"] is not None, finding

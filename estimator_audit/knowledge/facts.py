@@ -1296,6 +1296,8 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
     package `recipes`"). A seed or op determinism set here would be set whenever it is imported,
     overriding the program's own choice: they belong where the program starts."""
     ancestry = context.facts.ancestry
+    if context.source.cells is not None:
+        return None  # a notebook runs its cells; nothing imports it (BERT's notebook beside its package)
     if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
         return None  # it trains as it runs: a script
     if "__main__" in context.source.text:
