@@ -131,7 +131,8 @@ def test_rewritten_script_runs_and_is_bit_identical(program: Path, current_pytho
 REWRITTEN = [FIXTURES / "session_to_keras" / "minibatch_mlp" / "session_mlp.py",
              FIXTURES / "graph" / "linear_regression" / "linear_regression.py",
              FIXTURES / "graph" / "flags_app" / "trainer.py",
-             FIXTURES / "session_to_keras" / "graph_block" / "train.py"]
+             FIXTURES / "session_to_keras" / "graph_block" / "train.py",
+             FIXTURES / "session_to_keras" / "get_variable" / "softmax.py"]
 
 
 @pytest.mark.runtime
@@ -330,3 +331,23 @@ def test_named_feed_dicts_run_on_tensorflow_2(current_python: Path) -> None:
     assert rewritten is not None
     loss, total = run_python(current_python, rewritten).strip().splitlines()[-1].split()
     assert float(loss) >= 0.0 and float(total) == float(total)
+
+
+def test_get_variable_keeps_tf1_initializer_defaults() -> None:
+    """TF2's random_normal_initializer defaults to stddev 0.05 and random_uniform_initializer to
+    [-0.05, 0.05) (TF1: 1.0 and [0, 1)): compare starts both sides from the same weights and
+    would not see the difference, so the rewrite writes TF1's defaults out."""
+    script = SCRIPT.replace(
+        "hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)\n    prediction = tf.layers.dense(hidden, 1)",
+        "w = tf.get_variable('w', [4, 1], initializer=tf.random_normal_initializer())\n"
+        "    u = tf.get_variable('u', [1], initializer=tf.random_uniform_initializer(seed=3))\n"
+        "    g = tf.get_variable('g', [1])\n"
+        "    prediction = tf.matmul(x, w) * g + u")
+    rewritten = rewrite_of(script)
+    assert rewritten is not None
+    assert "tf.keras.Variable(initializer=tf.random_normal_initializer(mean=0.0, stddev=1.0), shape=[4, 1], " \
+           "dtype='float32', name='w')" in rewritten, rewritten
+    assert "initializer=tf.random_uniform_initializer(minval=0.0, maxval=1.0, seed=3)" in rewritten, rewritten
+    assert "initializer=tf.keras.initializers.GlorotUniform(), shape=[1]" in rewritten, rewritten
+    refused = rewrite_of(script.replace("[4, 1], initializer", "[4, 1], regularizer=reg, initializer"))
+    assert refused is None

@@ -15,6 +15,7 @@ reason the finding quotes; the rewrite is all or nothing for one script.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from estimator_audit.findings import Span
 from estimator_audit.knowledge.tfapi import PLACEHOLDERS
 from estimator_audit.knowledge.v1api import COMPAT_SESSIONS, TF1_ONLY_SESSIONS, v1_optimizer
 from estimator_audit.migrate.graph_code import (
+    GET_VARIABLES,
     VARIABLES,
     GraphCode,
     Site,
@@ -37,6 +39,20 @@ if TYPE_CHECKING:
 
 SESSIONS = frozenset({name for name in COMPAT_SESSIONS | TF1_ONLY_SESSIONS if name.endswith("Session")
                       and ".train." not in name})
+# TF1 initializers TensorFlow 2 has under the same name, drawing the same when a variable calls
+# them with its shape and dtype (checked on TF 2.15's tf.compat.v1 and TF 2.21): their TF1
+# parameters TF2 shares and the TF1 defaults (None: leave out); TF2's namesakes default to other
+# values (random_normal's stddev 0.05, random_uniform's [-0.05, 0.05)), so they are written out.
+# Initializer objects a variable calls with its shape and dtype (`tf.zeros_initializer()`,
+# `keras.initializers.HeNormal()`), unlike an initial value.
+INITIALIZER = re.compile(r"_initializer$|\.initializers\.")
+TF1_INITIALIZER_DEFAULTS: dict[str, dict[str, str | None]] = {
+    "random_normal_initializer": {"mean": "0.0", "stddev": "1.0", "seed": None},
+    "random_uniform_initializer": {"minval": "0.0", "maxval": "1.0", "seed": None},
+    "constant_initializer": {"value": "0"},
+    "zeros_initializer": {},
+    "ones_initializer": {},
+}
 INITIALIZERS = frozenset({f"{prefix}.{name}" for prefix in ("tensorflow", "tensorflow.compat.v1")
                           for name in ("global_variables_initializer", "initialize_all_variables")})
 
@@ -281,11 +297,11 @@ class ScriptReader:
         variable with the same initial value, named as TF1 named it."""
         calls = [(node, self.context.call_name(node) or "") for node in ast.walk(statement)
                  if isinstance(node, ast.Call)]
-        for node, _ in calls:  # variables the Keras model would not track, so never train
-            maker = self.code.variable_maker(self.context, node, 0)
+        for node, name in calls:  # variables the Keras model would not track, so never train
+            maker = self.code.variable_maker(self.context, node, 0) if name not in GET_VARIABLES else None
             if maker is not None:
                 raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
-        created = [node for node, name in calls if name in VARIABLES]
+        created = [node for node, name in calls if name in VARIABLES | GET_VARIABLES]
         if not created:
             return  # plain Python, or TF1 names other findings respell
         if not isinstance(statement, ast.Assign):
@@ -295,6 +311,9 @@ class ScriptReader:
             raise Unsupported(f"the variables at {self.context.place(statement.lineno)} are not "
                               "assigned to names")
         for call in created:
+            if self.context.call_name(call) in GET_VARIABLES:
+                edits.append(Site(self.context.span(call), self.got_variable(call)))
+                continue
             keywords = {k.arg for k in call.keywords}
             if len(call.args) != 1 or keywords - {"name", "dtype"}:
                 raise Unsupported(f"tf.Variable at {self.context.place(call.lineno)} is given arguments "
@@ -308,6 +327,58 @@ class ScriptReader:
             arguments = [initial, *(f"{k}={v}" for k, v in given.items())]
             edits.append(Site(self.context.span(call), f"{self.keras}.Variable({', '.join(arguments)})"))
         self.variables.extend(t for t in targets if t not in self.variables)
+
+    def got_variable(self, call: ast.Call) -> str:
+        """`tf.get_variable(name, shape, dtype, initializer)` as the Keras variable TF1 made: its
+        name, shape and dtype (float32 when not given), drawn by the same initializer (TF1's
+        default for floating variables is Glorot uniform), or holding the value given."""
+        where = self.context.place(call.lineno)
+        parameters = ("name", "shape", "dtype", "initializer")
+        extra = {k.arg for k in call.keywords} - set(parameters) - {"trainable"}
+        if len(call.args) > len(parameters) or extra:
+            raise Unsupported(f"tf.get_variable at {where} is given arguments beyond its name, shape, dtype, "
+                              "initializer and trainable")
+        given = dict(zip(parameters, call.args, strict=False))
+        given.update({k.arg: k.value for k in call.keywords if k.arg})
+        if "name" not in given:
+            raise Unsupported(f"tf.get_variable at {where} is given no name")
+        initializer = given.pop("initializer", None)
+        rendered = {key: self.code.render(self.context, value) for key, value in given.items()}
+        if initializer is None:
+            rendered["initializer"] = f"{self.keras}.initializers.GlorotUniform()"
+        elif isinstance(initializer, ast.Call) and self.makes_initializer(initializer):
+            rendered["initializer"] = self.tf1_initializer(initializer, where)
+        elif "shape" not in given and isinstance(initializer, (ast.Name, ast.Call, ast.Constant, ast.List)):
+            rendered["initializer"] = self.code.render(self.context, initializer)  # the initial value itself
+        else:
+            raise Unsupported(f"tf.get_variable at {where} is given an initializer the rewrite cannot tell "
+                              "from a value")
+        rendered.setdefault("dtype", "'float32'")
+        order = ("initializer", "shape", "dtype", "trainable", "name")
+        arguments = ", ".join(f"{key}={rendered[key]}" for key in order if key in rendered)
+        return f"{self.keras}.Variable({arguments})"
+
+    def makes_initializer(self, call: ast.Call) -> bool:
+        return INITIALIZER.search(self.context.call_name(call) or "") is not None
+
+    def tf1_initializer(self, call: ast.Call, where: str) -> str:
+        """A TF1 initializer as TensorFlow 2's namesake drawing the same: TF2's random normal and
+        uniform initializers changed their defaults (stddev 0.05, not 1; [-0.05, 0.05), not
+        [0, 1)), so TF1's are written out; a dtype argument (TF2's take none) is refused."""
+        name = self.context.call_name(call) or ""
+        function = name.rsplit(".", 1)[-1]
+        defaults = TF1_INITIALIZER_DEFAULTS.get(function)
+        if defaults is None or not name.startswith(("tensorflow.", "tensorflow.compat.v1.")):
+            return self.code.render(self.context, call)  # TF2's own, or a TF1 name the renames respell
+        parameters = tuple(defaults)
+        if len(call.args) > len(parameters) or any(k.arg not in parameters for k in call.keywords):
+            raise Unsupported(f"`tf.{function}` at {where} is given arguments TensorFlow 2's lacks")
+        given = dict(zip(parameters, (self.code.render(self.context, a) for a in call.args), strict=False))
+        given.update({k.arg: self.code.render(self.context, k.value) for k in call.keywords if k.arg})
+        written = ", ".join(f"{key}={given.get(key, default)}" for key, default in defaults.items()
+                            if key in given or default is not None)
+        module = self.text(call.func).rsplit(".", 1)[0].replace(".compat.v1", "")  # `tf`, as imported
+        return f"{module}.{function}({written})"
 
     # -- graph code -----------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 TARGET = (2, 21)  # the TensorFlow the rewritten script runs on
 VARIABLES = frozenset({"tensorflow.Variable", "tensorflow.compat.v1.Variable"})
+GET_VARIABLES = frozenset({"tensorflow.get_variable", "tensorflow.compat.v1.get_variable"})
 DROPOUT = "tensorflow.nn.dropout"  # TF1: (x, keep_prob); TF2: (x, rate)
 # tf.layers functions -> (Keras 3 layer, the TF1 function's positional parameters after `inputs`,
 # the TF1 default name the layer's variables are scoped under). TF1 layers and Keras layers
@@ -164,9 +165,10 @@ class GraphCode:
         for node in ast.walk(statement):
             if isinstance(node, ast.Call):
                 name = self.context.call_name(node) or ""
-                if name in VARIABLES:
-                    raise Unsupported(f"tf.Variable at {self.context.place(node.lineno)} is created from "
-                                      "graph tensors")
+                if name in VARIABLES | GET_VARIABLES:
+                    shown = name.replace("tensorflow", "tf", 1)
+                    where = self.context.place(node.lineno)
+                    raise Unsupported(f"{shown} at {where} is created from graph tensors")
                 if not name.startswith("tensorflow."):
                     self.called_code(self.context, node, 0)
                 elif name in TF_RANDOM_OPS or name == DROPOUT:
