@@ -631,6 +631,14 @@ class Keras2Only(SymbolReferenceRule):
         Invalid(
             """
             import keras
+            opt = keras.optimizers.adam(lr=0.001, decay=1e-5)  # gone itself: its keywords are moot
+            """,
+            at=((2, 7),),
+            message="keras.optimizers.adam does not exist in Keras 3",
+        ),
+        Invalid(
+            """
+            import keras
             dense = keras.layers.Dense(10, weights=[kernel, bias])
             """,
             at=((2, 9),),
@@ -727,8 +735,8 @@ class Keras2Only(SymbolReferenceRule):
         optimizer = name if name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name else None
         if optimizer is None and {"lr", "decay"} & {k.arg for k in node.keywords} and self.derived_optimizer(node):
             optimizer = name or ast.unparse(node.func)  # a program's subclass of a Keras optimizer
-        if optimizer is not None:
-            self.check_optimizer_keywords(node, optimizer)
+        if optimizer is not None and keras2_only(name, self.target) is None:
+            self.check_optimizer_keywords(node, optimizer)  # (not on `keras.optimizers.adam(...)`, itself gone)
         if name in FUNCTIONAL_MODELS:
             self.check_model_keywords(node, name)
         if name is not None and name.startswith(KERAS_LAYERS):

@@ -129,6 +129,25 @@ class EstimatorSeed(Rule):
             """
             import tensorflow as tf
 
+            class Similarity:  # albert_zh's predictor: the estimator it keeps only predicts
+                def __init__(self):
+                    self.estimator = None
+
+                def start(self):
+                    self.estimator = self.get_estimator()
+
+                def get_estimator(self):
+                    return tf.estimator.Estimator(model_fn=model_fn, model_dir="trained")
+
+                def predict(self, input_fn):
+                    return list(self.estimator.predict(input_fn=input_fn))
+            """,
+            target="2.15",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             class FastPredict:  # a wrapper whose only use of the estimator is predict
                 def __init__(self, estimator, input_fn):
                     self.estimator = estimator
@@ -511,6 +530,12 @@ def restores_only(context: ModuleContext, assign: ast.Assign) -> bool:
     """Whether the estimator `name = Estimator(...)` holds is only evaluated, asked to predict or
     exported (an eval or export job restoring a trained model's checkpoint): nothing of it is
     drawn at random."""
+    if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Attribute) and is_self_attribute(
+            assign.targets[0]):  # `self.estimator = self.get_estimator()`, used as `self.estimator.predict(...)`
+        attribute = assign.targets[0].attr
+        uses = [node for node in ast.walk(context.tree) if isinstance(node, ast.Attribute)
+                and is_self_attribute(node) and node.attr == attribute and isinstance(node.ctx, ast.Load)]
+        return bool(uses) and all(restores(scopes(context).parent(node)) for node in uses)
     if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
         return False
     table = scopes(context)
