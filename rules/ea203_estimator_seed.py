@@ -533,9 +533,9 @@ def restores_only(context: ModuleContext, assign: ast.Assign) -> bool:
     if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Attribute) and is_self_attribute(
             assign.targets[0]):  # `self.estimator = self.get_estimator()`, used as `self.estimator.predict(...)`
         attribute = assign.targets[0].attr
-        uses = [node for node in ast.walk(context.tree) if isinstance(node, ast.Attribute)
+        kept = [node for node in ast.walk(context.tree) if isinstance(node, ast.Attribute)
                 and is_self_attribute(node) and node.attr == attribute and isinstance(node.ctx, ast.Load)]
-        return bool(uses) and all(restores(scopes(context).parent(node)) for node in uses)
+        return bool(kept) and all(restores(scopes(context).parent(node)) for node in kept)
     if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name):
         return False
     table = scopes(context)
