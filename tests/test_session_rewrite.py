@@ -91,11 +91,11 @@ def test_layers_become_keras_layers_named_as_tf1_scoped_them() -> None:
     ("loss = tf.reduce_mean(tf.square(prediction - y))",
      "loss = tf.reduce_mean(tf.square(prediction - y), keep_dims=True, keepdims=True)"),
     ("hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)",
-     "w = tf.get_variable('w', [4, 8])\nhidden = tf.matmul(x, w)"),
+     "with tf.variable_scope('layer'):\n    w = tf.get_variable('w', [4, 8])\nhidden = tf.matmul(x, w)"),
     ("hidden = tf.layers.dense(x, 8, activation=tf.nn.relu)",
      "def weights():\n    return tf.Variable(tf.zeros([4, 8]))\nw = weights()\nhidden = tf.matmul(x, w)"),
 ], ids=["var_list", "reuse", "contrib", "session-used-elsewhere", "graph-changed-in-session",
-        "layers-made-in-a-function", "contrib-op", "keyword-given-twice", "get-variable", "variable-from-a-helper"])
+        "layers-made-in-a-function", "contrib-op", "keyword-given-twice", "get-variable-in-a-scope", "variable-from-a-helper"])
 def test_what_cannot_be_translated_keeps_the_safe_fix(old: str, new: str) -> None:
     """Scripts the rewrite would get wrong are left to the tf.compat.v1 fixes."""
     script = textwrap.dedent(SCRIPT)
