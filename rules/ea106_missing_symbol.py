@@ -248,6 +248,11 @@ def under(name: str, prefixes: tuple[str, ...]) -> bool:
 # each kept as a function of tf.compat.v1.data taking the dataset.
 DATASET_V1_METHODS = frozenset({"make_one_shot_iterator", "make_initializable_iterator"})
 MAX_DATASET_HOPS = 12  # assignments and transformations followed back to where a dataset was made
+# TF1 dataset attributes TF2's datasets lack (TensorFlow 2.21: AttributeError, '_BatchDataset'
+# object has no attribute 'output_types'), each read by a function of tf.compat.v1.data giving
+# the same value (checked on 2.21); TF2's own is `dataset.element_spec`.
+DATASET_V1_ATTRIBUTES = {"output_types": "get_output_types", "output_shapes": "get_output_shapes",
+                         "output_classes": "get_output_classes"}
 
 
 # Names tf.compat.v2 has that tf lacks (TF 2.21: dir(tf.compat.v2) - dir(tf)), as the resolver
@@ -553,6 +558,26 @@ class MissingSymbol(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(32)
+            types, shapes = dataset.output_types, dataset.repeat().output_shapes
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            v1 = tf.compat.v1.data.Dataset.range(3)
+            kept = iterator.output_types, v1.output_classes, unknown.output_types  # these have them
+            """,
+            at=((3, 17), (3, 39)),
+            message="TF2 datasets dropped it",
+            fixed="""
+            import tensorflow as tf
+            dataset = tf.data.Dataset.from_tensor_slices((features, labels)).batch(32)
+            types, shapes = tf.compat.v1.data.get_output_types(dataset), tf.compat.v1.data.get_output_shapes(dataset.repeat())
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            v1 = tf.compat.v1.data.Dataset.range(3)
+            kept = iterator.output_types, v1.output_classes, unknown.output_types  # these have them
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             dataset = tf.data.TFRecordDataset(files).batch(32)
             images, labels = dataset.make_one_shot_iterator().get_next()
             counter = tf.data.Dataset.range(10).make_initializable_iterator()
@@ -799,26 +824,50 @@ class MissingSymbol(SymbolReferenceRule):
                     f"dropped the TF1 iterator methods); tf.compat.v1.data.{method}(dataset) makes the same "
                     "iterator", fix)
 
-    def v1_dataset(self, node: ast.expr) -> bool:
-        """Whether the dataset was made through tf.compat.v1.data (`import tensorflow.compat.v1 as
-        tf; tf.data.Dataset...`): a DatasetV1, whose transformations keep the TF1 iterator methods
-        (TF 2.21 made the one-shot iterator of such a dataset and returned its batch)."""
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        super().visit_Attribute(node)
+        function = DATASET_V1_ATTRIBUTES.get(node.attr)
+        if function is None or not isinstance(node.ctx, ast.Load) or not tf_tables(self.target):
+            return
+        if self.dataset_made_by(node.value) != "tensorflow.data" or guarded(self.context, node, ATTRIBUTE_ERRORS):
+            return
+        replacement = compat_v1_call(self.context, f"data.{function}")
+        text = self.context.source.segment(self.context.span(node.value))
+        fix = None
+        if replacement and "\n" not in text and "#" not in text:
+            edit = Edit(EditAction.REPLACE, self.context.span(node), text=f"{replacement}({text})")
+            fix = Fix(FixSafety.SAFE, f"use {replacement}(dataset), the same value", (edit,))
+        self.report(node, f"Dataset.{node.attr} does not exist in TensorFlow 2 (AttributeError: TF2 datasets "
+                    f"dropped it); tf.compat.v1.data.{function}(dataset) gives the same value (TensorFlow 2's "
+                    "own is dataset.element_spec)", fix)
+
+    def dataset_made_by(self, node: ast.expr) -> str | None:
+        """"tensorflow.data" or "tensorflow.compat.v1.data": where the dataset an expression holds
+        was made, followed back through names and transformations (`.repeat().batch(11)`); None
+        when it is not known to be a dataset."""
         for _ in range(MAX_DATASET_HOPS):
             if isinstance(node, ast.Name):
                 value = self.context.assigned_value(node)
                 if value is None:
-                    return False
+                    return None
                 node = value
             elif isinstance(node, ast.Call):
                 name = self.context.call_name(node) or ""
-                if name.startswith("tensorflow.compat.v1.data."):
-                    return True
+                for module in ("tensorflow.compat.v1.data", "tensorflow.data"):
+                    if name.startswith(module + "."):
+                        return module
                 if not isinstance(node.func, ast.Attribute):
-                    return False
-                node = node.func.value  # `.repeat().batch(11)`: the dataset it transforms
+                    return None
+                node = node.func.value
             else:
-                return False
-        return False
+                return None
+        return None
+
+    def v1_dataset(self, node: ast.expr) -> bool:
+        """Whether the dataset was made through tf.compat.v1.data (`import tensorflow.compat.v1 as
+        tf; tf.data.Dataset...`): a DatasetV1, whose transformations keep the TF1 iterator methods
+        (TF 2.21 made the one-shot iterator of such a dataset and returned its batch)."""
+        return self.dataset_made_by(node) == "tensorflow.compat.v1.data"
 
     def visit_Import(self, node: ast.Import) -> None:
         self.statement: ast.Import | ast.ImportFrom = node
