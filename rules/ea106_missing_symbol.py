@@ -814,15 +814,20 @@ class MissingSymbol(SymbolReferenceRule):
             return
         if guarded(self.context, node, ATTRIBUTE_ERRORS) or self.v1_dataset(receiver):
             return
-        replacement = compat_v1_call(self.context, f"data.{method}")
-        text = self.context.source.segment(self.context.span(receiver))
-        fix = None
-        if replacement and "\n" not in text and "#" not in text:
-            edit = Edit(EditAction.REPLACE, self.context.span(node), text=f"{replacement}({text})")
-            fix = Fix(FixSafety.SAFE, f"use {replacement}(dataset), the TF1 function", (edit,))
+        fix = self.dataset_function_fix(node, receiver, method, "the TF1 function")
         self.report(node, f"Dataset.{method}() does not exist in TensorFlow 2 (AttributeError: TF2 datasets "
                     f"dropped the TF1 iterator methods); tf.compat.v1.data.{method}(dataset) makes the same "
                     "iterator", fix)
+
+    def dataset_function_fix(self, node: ast.expr, dataset: ast.expr, function: str, what: str) -> Fix | None:
+        """Replace `dataset.<TF1 member>` by `tf.compat.v1.data.<function>(dataset)`, unless the
+        dataset's text spans lines or holds a comment."""
+        replacement = compat_v1_call(self.context, f"data.{function}")
+        text = self.context.source.segment(self.context.span(dataset))
+        if not replacement or "\n" in text or "#" in text:
+            return None
+        edit = Edit(EditAction.REPLACE, self.context.span(node), text=f"{replacement}({text})")
+        return Fix(FixSafety.SAFE, f"use {replacement}(dataset), {what}", (edit,))
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         super().visit_Attribute(node)
@@ -831,12 +836,7 @@ class MissingSymbol(SymbolReferenceRule):
             return
         if self.dataset_made_by(node.value) != "tensorflow.data" or guarded(self.context, node, ATTRIBUTE_ERRORS):
             return
-        replacement = compat_v1_call(self.context, f"data.{function}")
-        text = self.context.source.segment(self.context.span(node.value))
-        fix = None
-        if replacement and "\n" not in text and "#" not in text:
-            edit = Edit(EditAction.REPLACE, self.context.span(node), text=f"{replacement}({text})")
-            fix = Fix(FixSafety.SAFE, f"use {replacement}(dataset), the same value", (edit,))
+        fix = self.dataset_function_fix(node, node.value, function, "the same value")
         self.report(node, f"Dataset.{node.attr} does not exist in TensorFlow 2 (AttributeError: TF2 datasets "
                     f"dropped it); tf.compat.v1.data.{function}(dataset) gives the same value (TensorFlow 2's "
                     "own is dataset.element_spec)", fix)
