@@ -12,8 +12,10 @@ Anything else is unknown (None), and the rules then treat both branches as guard
 from __future__ import annotations
 
 import ast
+import builtins
 import operator
 import re
+import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +37,8 @@ COMPARISONS: dict[type[ast.cmpop], Callable[[Any, Any], object]] = {
     ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b}
 MAX_HOPS = 2  # names (and functions) followed back to the version expression they hold
 VERSION_NAMES = frozenset({"__version__", "VERSION", "version_info"})
+# Roots of called names that are never a function of the program: the frameworks and builtins.
+NOT_PROGRAM_ROOTS = frozenset({"tensorflow", "keras", "tf_keras", "numpy", *dir(builtins)})
 
 
 class Unknown(Exception):
@@ -55,6 +59,9 @@ def version_function(context: ModuleContext, call: ast.Call) -> tuple[ModuleCont
     tested as `if tf_later_than('2'):`), with the module it is defined in."""
     from estimator_audit.migrate.lookup import called  # whole-program lookup
 
+    root = (context.call_name(call) or "").split(".", 1)[0]
+    if root in NOT_PROGRAM_ROOTS or root in sys.stdlib_module_names:
+        return None  # `tf.executing_eagerly()`, `isinstance(...)`: no program function (and no scope tables)
     found = called(context, call)
     if found is None or not isinstance(found.node, ast.FunctionDef):
         return None
