@@ -66,7 +66,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
-from estimator_audit.knowledge.facts import RNG
+from estimator_audit.knowledge.facts import MNIST_SHUFFLE, RNG
 from estimator_audit.knowledge.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 from estimator_audit.migrate.lookup import called, scopes
 from estimator_audit.migrate.scopes import Scopes
@@ -178,6 +178,16 @@ class EstimatorSeed(Rule):
             model = tf.estimator.LinearRegressor(feature_columns=cols)  # zero initial weights
             trees = tf.estimator.BoostedTreesRegressor(cols, n_batches_per_layer=1)
             model.train(lambda: tf.data.Dataset.from_tensor_slices((x, y)).batch(8))
+            """,
+            target="2.15",
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            from tensorflow.examples.tutorials.mnist import input_data
+            model = tf.estimator.LinearRegressor(feature_columns=cols)  # zero weights, constant input
+            model.train(lambda: (features, labels), steps=100)
+            images, _ = input_data.read_data_sets("/tmp/mnist").test.next_batch(20)  # another cell's demo
             """,
             target="2.15",
         ),
@@ -394,7 +404,10 @@ class EstimatorSeed(Rule):
                                  dropout_of(node, estimator)))
 
     def finish(self) -> None:
-        shuffles = any(use.rng is RNG.TENSORFLOW and "shuffle" in use.what for use in self.context.facts.random_uses)
+        # (the shuffles of the graph: not the MNIST reader's next_batch, which runs outside every
+        # graph on a NumPy generator the estimator's seed never reaches)
+        shuffles = any(use.rng is RNG.TENSORFLOW and "shuffle" in use.what and use.what != MNIST_SHUFFLE
+                       for use in self.context.facts.random_uses)
         for node, name, fix, dropout in self.pending:
             varies = what_varies(name, shuffles, dropout)
             if varies is None:
