@@ -304,6 +304,15 @@ class MissingSymbol(SymbolReferenceRule):
         Valid(
             """
             import tensorflow as tf
+            try:
+                import tensorflow.contrib.graph_editor as ge  # TF 1 only, and the program knows it
+            except ImportError:
+                ge = None
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
 
             class BlobReader:
                 def __init__(self):
@@ -416,6 +425,16 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            try:
+                tf.global_variables_initializer().run()
+            except:  # the fallback is missing on TensorFlow 2 too: it raises in the handler
+                tf.initialize_all_variables().run()
+            """,
+            at=((3, 5), (5, 5)),
+        ),
         Invalid(
             """
             import tensorflow as tf

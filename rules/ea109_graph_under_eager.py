@@ -118,7 +118,7 @@ import re
 from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import compat_v1_call, insert_statement
+from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where_it_runs, main_block
 from estimator_audit.knowledge.calls import own_callee, tf_spelling
 from estimator_audit.knowledge.facts import (
     built_before,
@@ -343,6 +343,21 @@ class GraphUnderEager(Rule):
                 x = tf.compat.v1.placeholder(tf.float32, [None, 2])
                 total = tf.reduce_sum(x)
             print(sess.run(total, feed_dict={x: [[1.0, 2.0]]}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            sess = tf.compat.v1.Session()  # given no graph: the global one, entered below
+            graph = tf.compat.v1.get_default_graph()
+            with graph.as_default():
+                x = tf.compat.v1.placeholder(tf.float32, [None])
+                doubled = x * 2.0
+
+            def predict(values):
+                with graph.as_default():
+                    return sess.run(doubled, {x: values})
             """
         ),
         Valid(
@@ -591,6 +606,7 @@ class GraphUnderEager(Rule):
         super().__init__(context)
         self.first: ast.Call | None = None
         self.first_name = ""  # what the first graph call calls
+        self.failing: list[ast.Call] = []  # every graph call made with eager execution on
         self.runs_graph = False  # a session, or a placeholder made as the module runs
         self.switched = False
         self.tf2_code: ast.Call | ast.FunctionDef | ast.stmt | None = support_import(context)
@@ -624,6 +640,7 @@ class GraphUnderEager(Rule):
                     return  # built in the graph the Estimator makes to export
                 if self.first is None:  # (its name as resolved here: finish() resolves in module scope)
                     self.first, self.first_name = node, name
+                self.failing.append(node)
                 self.supervisor = self.supervisor or last == "Supervisor"  # raises as it is made
                 self.placeholders = self.placeholders or last in EAGER_FAILING_PLACEHOLDERS
                 self.runs_graph = self.runs_graph or last not in EAGER_FAILING_PLACEHOLDERS or not any(
@@ -735,7 +752,9 @@ class GraphUnderEager(Rule):
 
     def builds_in_session_graph(self, node: ast.Call) -> bool:
         """`sess = tf.Session(); with sess.graph.as_default(): <graph code>`: the graph is the
-        session's own (TF 2.21 with eager on ran such a program's training step)."""
+        session's own (TF 2.21 with eager on ran such a program's training step); so is the
+        global graph of `graph = tf.get_default_graph(); with graph.as_default():` for a session
+        given no graph (TF 2.21 ran a placeholder fed and fetched so)."""
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
                 and isinstance(parent.targets[0], ast.Name)):
@@ -743,9 +762,20 @@ class GraphUnderEager(Rule):
         held = parent.targets[0].id
         scope = next((a for a in reversed(self.context.ancestors)
                       if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), self.context.tree)
-        return any(isinstance(item.context_expr, ast.Call) and ast.unparse(item.context_expr.func)
-                   == f"{held}.graph.as_default" for block in ast.walk(scope)
-                   if isinstance(block, ast.With) for item in block.items)
+        return any(isinstance(item.context_expr, ast.Call) and (
+            ast.unparse(item.context_expr.func) == f"{held}.graph.as_default"
+            or self.enters_global_graph(item.context_expr)) for block in ast.walk(scope)
+            if isinstance(block, ast.With) for item in block.items)
+
+    def enters_global_graph(self, entered: ast.Call) -> bool:
+        """`graph.as_default()` of `graph = tf.get_default_graph()` (the graph of the session the
+        module makes with no graph of its own)."""
+        function = entered.func
+        if not (isinstance(function, ast.Attribute) and function.attr == "as_default"):
+            return False
+        graph = function.value
+        made = self.context.assigned_value(graph) if isinstance(graph, ast.Name) else graph
+        return isinstance(made, ast.Call) and (self.context.call_name(made) or "").endswith(".get_default_graph")
 
     def in_serving_function(self) -> bool:
         """Whether the innermost function around the node makes an Estimator's serving input
@@ -798,11 +828,16 @@ class GraphUnderEager(Rule):
                         "code to TF2, or build and run it in a graph of its own (`with tf.Graph().as_default():`)",
                         None)
             return
-        self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() after the imports",
-                    self.fix(bool(program)))
+        where = ("first in the `__main__` block (other modules import this one: a switch after the imports "
+                 "would turn graph mode on in each)" if program and main_block(self.context, self.failing)
+                 else "after the imports")
+        self.report(self.first, f"{message}; call tf.compat.v1.disable_v2_behavior() {where}", self.fix(bool(program)))
 
     def fix(self, imported: bool) -> Fix | None:
         statement = compat_v1_call(self.context, "disable_v2_behavior()")
+        if imported and main_block(self.context, self.failing) is not None:
+            # (a library's self-test: graph mode for it alone, not for the programs importing it)
+            return insert_where_it_runs(self.context, self.failing, "switch to graph mode", statement)
         early = self.tensorflow_import_before_program_modules()
         if early is not None and statement:
             edit = Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(early), text=statement)

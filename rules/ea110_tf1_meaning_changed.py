@@ -86,7 +86,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, tf_spelling
-from estimator_audit.knowledge.facts import importer_builds_tf1_graph
+from estimator_audit.knowledge.facts import importer_builds_tf1_graph, in_estimator_program
 from estimator_audit.knowledge.tfsymbols import (
     Reference,
     SymbolReferenceRule,
@@ -922,7 +922,7 @@ class TF1MeaningChanged(SymbolReferenceRule):
     def finish(self) -> None:
         graph = self.context.facts.builds_tf1_graph or (
             any(not pending.anywhere for pending in self.pending) and self.tf1_code()
-            and importer_builds_tf1_graph(self.context))
+            and (importer_builds_tf1_graph(self.context) or in_estimator_program(self.context)))
         for pending in self.pending:
             if graph or pending.anywhere:
                 self.report(pending.node, pending.message, pending.fix)

@@ -131,6 +131,9 @@ GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what make
 # Calls that run a function they are handed in other processes (not `tf.app.run(main)`).
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
 OTHER_PROCESS = re.compile(HANDOFFS + "$")
+# What makes a module one worker process of a TF1 between-graph cluster (each worker builds its
+# own graph), given its task index (not TF2's in-process `tf.distribute.Server`s of a notebook).
+CLUSTER_WORKER = "train.Server"
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
 # The text of a module that builds a model: variables, layers, cells (what an initializer fetched
@@ -923,6 +926,20 @@ class NoGlobalSeed(Rule):
         ),
         Invalid(
             """
+            import tensorflow as tf
+            server = tf.compat.v1.train.Server(cluster, job_name="worker", task_index=FLAGS.task_index)
+            with tf.device(tf.compat.v1.train.replica_device_setter(cluster=cluster)):
+                w = tf.Variable(tf.random.normal([784, 10]))
+                loss = tf.reduce_mean(tf.nn.dropout(tf.matmul(x, w), rate=0.5))
+                train_op = tf.compat.v1.train.AdagradOptimizer(0.01).minimize(loss)
+            with tf.compat.v1.train.MonitoredTrainingSession(master=server.target) as sess:
+                sess.run(train_op)
+            """,
+            at=((8, 5),),
+            message="seed each by its task index",
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             from text_cnn import TextCNN
@@ -1070,6 +1087,31 @@ class NoGlobalSeed(Rule):
         Invalid(
             """
             import tensorflow as tf
+            v = tf.Variable(tf.random.normal([1, 5]))  # a notebook drawing in the default graph too
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            with tf.Graph().as_default():
+                w = tf.Variable(tf.random.uniform([3]))
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+            at=((4, 5),),
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(42)
+            v = tf.Variable(tf.random.normal([1, 5]))  # a notebook drawing in the default graph too
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+            with tf.Graph().as_default():
+                tf.compat.v1.set_random_seed(42)
+                w = tf.Variable(tf.random.uniform([3]))
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def train_step(model, optimizer, x, y):
                 with tf.GradientTape() as tape:
                     loss = model(x) - y
@@ -1135,6 +1177,8 @@ class NoGlobalSeed(Rule):
         self.makes_variables = False  # trainable variables of its own (else its model is built elsewhere)
         self.restores = False  # it loads trained weights over the initial values
         self.first_graph_line = 0  # of the first call that builds random graph nodes
+        self.draws_in_default_graph = False  # random graph nodes at module level, outside new graphs
+        self.cluster_worker = False  # a TF1 between-graph worker: `tf.train.Server(cluster, ..., task_index=i)`
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -1233,6 +1277,11 @@ class NoGlobalSeed(Rule):
                      "them all the same random draws, dropout masks and the shuffles of data not sharded by "
                      "rank alike; no automatic fix)")
             fix = None
+        elif self.cluster_worker:
+            what += (" (each worker of this TF1 cluster runs this module: seed each by its task index, e.g. "
+                     f"tf.compat.v1.set_random_seed({seed} + task_index): one seed for every worker gives them "
+                     "all the same dropout masks and the same shuffles of data not sharded by task; no automatic fix)")
+            fix = None
         elif (worker := self.worker_function(calls)) is not None:
             what += (f" (the training runs in `{worker}`, which this module hands to another process or "
                      "executor to run: seed at the start of it; a seed set where the module runs never reaches "
@@ -1268,6 +1317,7 @@ class NoGlobalSeed(Rule):
             if self.draws_in_graph(node, name, last):
                 self.random_graph = True
                 self.first_graph_line = self.first_graph_line or node.lineno
+                self.draws_in_default_graph = self.draws_in_default_graph or self.at_module_level_in_default_graph()
                 draws_as_it_runs = (RUN_DRAWS.search(last) is not None and "initializer" not in name
                                     and not self.in_initial_value())
                 # (dropout under `if is_training:` draws only where the graph trains; a restored
@@ -1279,9 +1329,18 @@ class NoGlobalSeed(Rule):
             self.makes_variables = self.makes_variables or self.random_graph or (
                 last in VARIABLE_MAKERS and not any(k.arg == "trainable" for k in node.keywords))
             self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
+            self.cluster_worker = self.cluster_worker or (name.endswith(CLUSTER_WORKER) and any(
+                k.arg == "task_index" for k in node.keywords))
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)
+
+    def at_module_level_in_default_graph(self) -> bool:
+        """Whether the node visited is module-level code outside every new graph's `with` block
+        (what a function builds depends on where it is called)."""
+        return not any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
+                       or (isinstance(node, ast.With) and enters_new_graph(self.context, node.items[0].context_expr))
+                       for node in self.context.ancestors)
 
     def in_graph_drawing_nothing(self, run: ast.Call) -> bool:
         """Whether a run that trains nothing runs in an inline `with tf.Graph().as_default():`
@@ -1477,6 +1536,10 @@ class NoGlobalSeed(Rule):
                  for reset in self.resets]
         if self.resets and 0 < self.first_graph_line < min(reset.lineno for reset in self.resets):
             edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement))  # a graph built before them
+        elif not self.resets and self.draws_in_default_graph:
+            # (a notebook drawing in the default graph between its `with tf.Graph()` blocks: a
+            # default graph left unseeded makes enable_op_determinism raise on its random ops)
+            edits.append(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement))
         edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
                   for block in blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))

@@ -73,6 +73,8 @@ SEEDED_BY_ARGUMENT = frozenset({
 })
 # Those of them that make a new generator rather than reseed a global one.
 GENERATORS = frozenset({"numpy.random.RandomState", "numpy.random.default_rng", "random.Random"})
+# Functions whose purpose is a random draw (text generation, sampling): `seed=None` may be their contract.
+SAMPLER = re.compile(r"generate|sample|sampling", re.IGNORECASE)
 
 
 # scikit-learn estimators that read `random_state` only under a non-default option (scikit-learn's
@@ -171,6 +173,19 @@ class SeedParameterNone(Rule):
         Invalid(
             """
             import numpy as np
+            import tensorflow as tf
+
+            def generate(sess, output, length=100, seed=None):  # a new text on each call, by design
+                np.random.seed(seed)
+                tf.compat.v1.set_random_seed(seed)
+                return sess.run(output)
+            """,
+            at=((4, 45),),
+            message="keep the None default but draw from a generator of its own",
+        ),
+        Invalid(
+            """
+            import numpy as np
             def load_data(data, train_fraction=0.7, seed=None):
                 np.random.seed(seed)
                 train = data.sample(frac=train_fraction, random_state=seed)
@@ -233,7 +248,7 @@ class SeedParameterNone(Rule):
         for parameter, default in nones.items():
             if parameter not in handled and parameter in seeding and not self.always_passed(node, parameter) \
                     and not self.never_drawn(node, seeding[parameter]):
-                self.check(parameter, default, seeding[parameter])
+                self.check(node, parameter, default, seeding[parameter])
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
@@ -270,15 +285,24 @@ class SeedParameterNone(Rule):
             return len(re.findall(rf"\.{re.escape(target.attr)}\b", self.context.source.text)) == 1
         return False
 
-    def check(self, parameter: str, default: ast.Constant, seeding: ast.Call) -> None:
+    def check(self, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str, default: ast.Constant,
+              seeding: ast.Call) -> None:
         shown = ast.get_source_segment(self.context.source.text, seeding) or ""
         if "\n" in shown or len(shown) > 60:
             shown = f"random_state={parameter}"
         seed = self.context.settings.seed
+        what = (f"`{parameter}` defaults to None and reaches `{shown}` at line {seeding.lineno}: every call "
+                f"that leaves it out {self.consequence(seeding)}")
+        if SAMPLER.match(function.name.lstrip("_")):
+            # (gpt-2-simple's generate(sess, seed=None): a new sample per call is its contract)
+            own = (" but draw from a generator of its own (np.random.default_rng(seed)), which leaves the program's "
+                   "global seed alone" if self.context.call_name(seeding) in SEEDED_BY_ARGUMENT else "")
+            self.report(default, f"{what}; callers whose runs must repeat have to pass a seed (if a new sample on "
+                        f"each call is what `{function.name}` is for, keep the None default{own}; no automatic fix)",
+                        None)
+            return
         self.report(
-            default,
-            f"`{parameter}` defaults to None and reaches `{shown}` at line {seeding.lineno}: every call "
-            f"that leaves it out {self.consequence(seeding)}; default it to {seed}",
+            default, f"{what}; default it to {seed}",
             Fix(FixSafety.UNSAFE, f"default `{parameter}` to {seed} (callers leaving it out get fixed draws)",
                 (Edit(EditAction.REPLACE, self.context.span(default), text=str(seed)),)),
         )

@@ -356,6 +356,23 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            class Trainer:
+                def __init__(self, loss, ema_op):
+                    self.loss = loss
+                    self.opt = tf.compat.v1.train.AdagradOptimizer(0.1)
+                    opt_op = self.opt.apply_gradients(self.opt.compute_gradients(loss))
+                    with tf.control_dependencies([opt_op]):
+                        self.train_op = tf.group(ema_op)  # running it runs the update
+
+                def step(self, sess, feed):
+                    return sess.run([self.loss, self.train_op], feed_dict=feed)
+            """,
+            at=((12, 16),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             class Solver:
                 def _train(self):  # the update op comes from a helper method
                     optimizer = tf.compat.v1.train.MomentumOptimizer(0.01, 0.9)

@@ -721,6 +721,53 @@ def test_tf1_calls_in_a_library_of_a_graph_program_are_read_as_tf1(tmp_path: Pat
     assert [(f["line"], f["code"]) for f in findings] == [(6, "EA110")]
 
 
+def test_tf1_calls_in_a_library_of_an_estimator_program_are_read_as_tf1(tmp_path: Path) -> None:
+    """Seen in albert_zh (round 25): modeling.py calls `tf.nn.dropout(x, 1.0 - dropout_prob)`
+    and only TPUEstimator programs import it: their model_fn builds a TF1 graph, where TF2's
+    dropout would read the keep probability as the drop rate."""
+    write(tmp_path, "modeling.py",
+        "import tensorflow as tf\n\n\ndef dropout(x, p):\n    return tf.nn.dropout(x, 1.0 - p)\n\n\n"
+        "def dense(x, units):\n    return dropout(tf.matmul(x, tf.get_variable('w', [4, units])), 0.1)\n")
+    write(tmp_path, "run_classifier.py",
+        "import tensorflow as tf\nimport modeling\n\n\ndef model_fn(features, labels, mode):\n"
+        "    return tf.estimator.EstimatorSpec(mode, loss=tf.reduce_sum(modeling.dense(features, 2)))\n\n\n"
+        "estimator = tf.estimator.Estimator(model_fn=model_fn)\n")
+    findings = audit_json(tmp_path, "modeling.py", "--select", "EA110")
+    assert [(f["line"], f["code"]) for f in findings] == [(5, "EA110")]
+    write(tmp_path, "run_classifier.py", "import tensorflow as tf\nimport modeling\n\nprint(modeling.dense)\n")
+    assert audit_json(tmp_path, "modeling.py", "--select", "EA110") == []
+
+
+def test_a_library_self_test_switches_graph_mode_in_its_main_block(tmp_path: Path) -> None:
+    """Seen in argman/EAST (round 26): nets/resnet_v1.py, which model.py imports, builds a
+    placeholder only in its `__main__` self-test: the switch goes first in that block, where it
+    changes nothing for the programs importing the module."""
+    write(tmp_path, "nets/__init__.py", "")
+    write(tmp_path, "nets/resnet.py",
+        "import tensorflow as tf\n\n\ndef net(x):\n    return tf.layers.dense(x, 2)\n\n\n"
+        "if __name__ == \"__main__\":\n    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n")
+    write(tmp_path, "model.py", "from nets import resnet\n")
+    done = run_cli(["nets/resnet.py", "--select", "EA109", "--fix"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "nets/resnet.py").read_text().endswith(
+        "if __name__ == \"__main__\":\n    tf.compat.v1.disable_v2_behavior()\n"
+        "    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n")
+
+
+def test_a_library_of_a_python2_graph_program_is_read_as_tf1(tmp_path: Path) -> None:
+    """Seen in LeeDoYup/AnoGAN-tf (round 26): ops.py aliases `tf.summary.scalar` and
+    `tf.summary.FileWriter` for a model.py that is Python 2 (a print statement) and runs a
+    Session: its text says TF1 graph code though it cannot be parsed, so the aliases are TF1's
+    and the FileWriter runs in graph mode (no eager-mode RuntimeError claimed)."""
+    write(tmp_path, "ops.py", "import tensorflow as tf\nscalar_summary = tf.summary.scalar\n"
+          "SummaryWriter = tf.summary.FileWriter\n")
+    write(tmp_path, "model.py", "import tensorflow as tf\nfrom ops import *\nprint 'building'\n"
+          "sess = tf.Session()\nwriter = SummaryWriter('logs', sess.graph)\n")
+    findings = audit_json(tmp_path, "ops.py", "--select", "EA106,EA110")
+    assert [(f["line"], f["code"]) for f in findings] == [(2, "EA110"), (3, "EA106")]
+    assert "RuntimeError" not in findings[1]["message"] and findings[1]["fix"]["available"]
+
+
 def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: Path) -> None:
     """Seen in ibab/tensorflow-wavenet: train.py imports `wavenet`, whose __init__.py re-exports
     model.py (TF2's tf.summary.scalar in a TF1 graph) and ops.py's optimizer_factory (a dict of

@@ -25,7 +25,7 @@ from estimator_audit.knowledge.tfapi import (
     keras_random_layers,
     spells_eager_switch,
 )
-from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS
+from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS, custom_estimator_entry
 from estimator_audit.resolve import SCOPE_NODES
 
 if TYPE_CHECKING:
@@ -313,7 +313,9 @@ class ModuleFacts:
             if value is not None and self.names_update(value):
                 return True
         gated = self.gated_by_update()
-        if any(isinstance(node, ast.Name) and node.id in gated for node in ast.walk(fetches)):
+        if any((isinstance(node, ast.Name) and node.id in gated) or (
+                isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                and node.value.id == "self" and node.attr in gated) for node in ast.walk(fetches)):
             return True
         held = {node.attr for node in ast.walk(fetches) if isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name) and node.value.id == "self"}
@@ -331,8 +333,11 @@ class ModuleFacts:
                 if not isinstance(block, ast.With) or not any(self.depends_on_update(item.context_expr)
                                                               for item in block.items):
                     continue
-                names.update(target.id for statement in block.body if isinstance(statement, ast.Assign)
-                             for target in statement.targets if isinstance(target, ast.Name))
+                names.update(target.id if isinstance(target, ast.Name) else target.attr
+                             for statement in block.body if isinstance(statement, ast.Assign)
+                             for target in statement.targets if isinstance(target, ast.Name) or (
+                                 isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                                 and target.value.id == "self"))  # (`self.train_op = tf.group(...)`)
             memo["gated_by_update"] = frozenset(names)
         found: frozenset[str] = memo["gated_by_update"]
         return found
@@ -1162,7 +1167,30 @@ def importer_builds_tf1_graph(context: ModuleContext) -> bool:
     TF1 graphs (gae's train.py, with the session and placeholders, importing the layers.py that
     builds the model; tensorflow-yolov3's train.py -> core/yolov3.py -> core/common.py): the
     library's ops run in that graph, as TF1 code."""
-    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_tf1_graph, graph_call)
+    project = context.project
+    for path in importers_through(context, IMPORTER_DEPTH):
+        if not spells_tf1_graph(project.text(path)):
+            continue
+        other = project.context(path)
+        if other is None:
+            return True  # unreadable as Python 3 (AnoGAN's Python 2 model.py) yet spelling sessions: TF1 code
+        if any(isinstance(node, ast.Call) and graph_call(other, node) for node in ast.walk(other.tree)):
+            return True
+    return False
+
+
+def custom_estimator_call(context: ModuleContext, call: ast.Call) -> bool:
+    """A custom Estimator's construction (`tf.estimator.Estimator(model_fn=...)`, TPUEstimator)."""
+    return custom_estimator_entry(context.names.qualified_name(call.func) or "") is not None
+
+
+def in_estimator_program(context: ModuleContext) -> bool:
+    """Whether this module or one importing it makes a custom Estimator, whose `model_fn` builds a
+    TF1 graph (BERT's run_classifier.py importing the modeling.py its model_fn calls)."""
+    return any(isinstance(node, ast.Call) and custom_estimator_call(context, node)
+               for node in ast.walk(context.tree)) or (
+        modules_call(context, importers_through(context, IMPORTER_DEPTH), lambda text: "Estimator" in text,
+                     custom_estimator_call))
 
 
 # Calls that run a function they are handed in another process or executor (by last name).
@@ -1289,6 +1317,20 @@ def test_module(path: str) -> bool:
             or any(part in ("tests", "test") for part in parts[:-1]))
 
 
+# What a module that trains says: its name, or a call of a training method or function.
+TRAINING_IMPORTER = re.compile(r"\.(?:fit|fit_generator)\(|train\w*\(")
+
+
+def training_importer(context: ModuleContext, importers: Sequence[str]) -> str:
+    """The importer to name where the program starts: a program named for training (zi2zi's
+    train.py, not the export.py that comes first by name), else one calling a training method,
+    else any program (a test module last)."""
+    programs = [path for path in importers if not test_module(path)] or list(importers)
+    named = [path for path in programs if "train" in os.path.basename(path).lower()]
+    return named[0] if named else next(
+        (path for path in programs if TRAINING_IMPORTER.search(context.project.text(path))), programs[0])
+
+
 def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
     """Who imports the module, when it is a library: it has no `__main__` block, trains only
     inside functions and classes, and other modules of the program import it ("train.py imports
@@ -1304,7 +1346,7 @@ def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str |
         return None
     importers = context.project.importers(context.source.path)
     if importers:
-        return f"{os.path.basename(importers[0])} imports this module"
+        return f"{os.path.basename(training_importer(context, importers))} imports this module"
     if test_module(context.source.path):
         return None  # tests a runner imports one by one, which no module imports (not a library)
     folder = os.path.dirname(context.source.path)

@@ -530,6 +530,13 @@ VERSION_BRANCH = re.compile(r"\bif\b[^\n]*(?:tf_?[12]|version)", re.IGNORECASE)
 API_ROOTS = ("tensorflow", "keras", "tf_keras")
 
 
+def is_statement(statement: ast.stmt, child: ast.AST) -> bool:
+    """Whether `child` is this statement, or one name of this import statement (the walk visits
+    an import's names below the statement, which is what a `try` body holds)."""
+    return child is statement or (isinstance(statement, (ast.Import, ast.ImportFrom))
+                                  and any(child is alias for alias in statement.names))
+
+
 def catches(handler: ast.ExceptHandler, errors: frozenset[str]) -> bool:
     if handler.type is None:
         return True
@@ -721,11 +728,13 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
         if isinstance(ancestor, ast.Try) or type(ancestor).__name__ == "TryStar":
             handlers: list[ast.ExceptHandler] = ancestor.handlers  # type: ignore[attr-defined]
             body: list[ast.stmt] = ancestor.body  # type: ignore[attr-defined]
-            if any(child is s for s in body) and any(catches(h, errors) and (
-                    names_error(h, errors) or broad_guard(ancestor, h)) for h in handlers):
+            if any(is_statement(s, child) for s in body) and any(catches(h, errors) and (
+                    names_error(h, errors) or broad_guard(ancestor, h)) for h in handlers) and (
+                    not fails_both_ways(context, ancestor)):
                 return True
-        elif isinstance(ancestor, ast.ExceptHandler) and catches(ancestor, errors):
-            if ancestor.type is not None or compat_fallback(context, path[index - 1] if index else None):
+        elif isinstance(ancestor, ast.ExceptHandler) and catches(ancestor, errors) and index and (
+                not fails_both_ways(context, path[index - 1])):
+            if ancestor.type is not None or compat_fallback(context, path[index - 1]):
                 return True
         elif (
             isinstance(ancestor, (ast.If, ast.IfExp))
@@ -743,6 +752,27 @@ def guarded(context: ModuleContext, node: ast.AST, errors: frozenset[str]) -> bo
 
 
 COMPAT_TRY_STATEMENTS = 3  # a version shim's try: a statement or two calling TensorFlow
+
+
+def fails_both_ways(context: ModuleContext, statement: ast.AST) -> bool:
+    """Whether a `try`'s body and each of its handlers name a TensorFlow symbol the target lacks:
+    the fallback raises too (`try: tf.global_variables_initializer().run()` / `except:
+    tf.initialize_all_variables().run()`), so neither side guards the other."""
+    if not isinstance(statement, ast.Try) or not statement.handlers:
+        return False
+    memo = context.memo.setdefault("fails_both_ways", {})
+    if id(statement) not in memo:
+        target = context.settings.target
+
+        def names_missing(statements: list[ast.stmt]) -> bool:
+            return any(isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load)
+                       and (name := context.qualified_name(node) or "").startswith("tensorflow.")
+                       and missing(name, target) is not None
+                       for inner in statements for node in ast.walk(inner))
+
+        memo[id(statement)] = names_missing(statement.body) and all(
+            names_missing(handler.body) for handler in statement.handlers)
+    return bool(memo[id(statement)])
 
 
 def compat_fallback(context: ModuleContext, statement: ast.AST | None) -> bool:
