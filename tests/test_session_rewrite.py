@@ -132,7 +132,8 @@ REWRITTEN = [FIXTURES / "session_to_keras" / "minibatch_mlp" / "session_mlp.py",
              FIXTURES / "graph" / "linear_regression" / "linear_regression.py",
              FIXTURES / "graph" / "flags_app" / "trainer.py",
              FIXTURES / "session_to_keras" / "graph_block" / "train.py",
-             FIXTURES / "session_to_keras" / "get_variable" / "softmax.py"]
+             FIXTURES / "session_to_keras" / "get_variable" / "softmax.py",
+             FIXTURES / "session_to_keras" / "gan_two_optimizers" / "gan.py"]
 
 
 @pytest.mark.runtime
@@ -199,6 +200,59 @@ def test_compare_catches_a_wrong_rewrite(old: str, new: str, legacy_python: Path
     migrated.write_text(fixed.replace(old, new), encoding="utf-8")
     report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
     assert not report.equivalent, report.text()
+
+
+@pytest.mark.runtime
+def test_compare_catches_a_gan_rewrite_stepping_one_optimizer_wrong(legacy_python: Path, current_python: Path,
+                                                                    tmp_path: Path) -> None:
+    """Two objectives, one forward pass: the discriminator's optimizer with another learning rate
+    is caught, though the generator's steps are right."""
+    legacy = FIXTURES / "session_to_keras" / "gan_two_optimizers" / "gan.py"
+    fixed = legacy.with_name("gan.py.fixed").read_text(encoding="utf-8")
+    old = "optimizer_disc = tf.keras.optimizers.Adam(learning_rate=learning_rate,"
+    assert old in fixed
+    migrated = tmp_path / "gan.py"
+    migrated.write_text(fixed.replace(old, old.replace("learning_rate,", "learning_rate * 1.1,")), encoding="utf-8")
+    report = compare(legacy, migrated, legacy_python=legacy_python, python=current_python)
+    assert report.mode == "equivalence" and not report.equivalent, report.text()
+
+
+GAN = """
+    import numpy as np
+    import tensorflow as tf
+
+    z = tf.placeholder(tf.float32, [None, 2])
+    x = tf.placeholder(tf.float32, [None, 2])
+    g = tf.Variable(tf.random_normal([2, 2]))
+    d = tf.Variable(tf.random_normal([2, 1]))
+    fake = tf.matmul(z, g)
+    gen_loss = -tf.reduce_mean(tf.log(tf.sigmoid(tf.matmul(fake, d))))
+    disc_loss = -tf.reduce_mean(tf.log(tf.sigmoid(tf.matmul(x, d))))
+    gen_opt = tf.train.AdamOptimizer(0.001)
+    disc_opt = tf.train.AdamOptimizer(0.001)
+    train_gen = gen_opt.minimize(gen_loss, var_list=[g])
+    train_disc = disc_opt.minimize(disc_loss, var_list=[d])
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        for step in range(10):
+            feed = {z: np.random.rand(4, 2), x: np.random.rand(4, 2)}
+            sess.run(train_disc, feed_dict=feed)
+            sess.run(train_gen, feed_dict=feed)
+"""
+
+
+def test_a_gan_trained_by_alternate_runs_is_refused_with_its_reason() -> None:
+    """The rewrite's train_step steps every objective at once: runs that step one network at a
+    time (DCGAN's alternation) would train otherwise, so EA103 says so and offers no rewrite."""
+    source = textwrap.dedent(GAN).encode()
+    [session] = [f for f in audit_source("gan.py", source, Settings()) if f.code == "EA103"]
+    assert session.message.endswith("the training run at line 20 runs train_disc but not train_gen: the Keras "
+                                    "train_step steps every optimizer of the script at once"), session.message
+    together = GAN.replace("sess.run(train_disc, feed_dict=feed)\n            sess.run(train_gen, feed_dict=feed)",
+                           "sess.run([train_gen, train_disc], feed_dict=feed)")
+    rewritten = rewrite_of(together)
+    assert rewritten is not None and "disc_opt.build([d])" in rewritten, rewritten
+    assert '(self.optimizer, "gen_loss", [g]), (disc_opt, "disc_loss", [d])' in rewritten, rewritten
 
 
 def test_a_refusal_names_its_reason() -> None:

@@ -19,6 +19,7 @@ from estimator_audit.migrate.model import (
     Graph,
     Head,
     ModelFunction,
+    Objective,
     Optimizer,
     Runtime,
 )
@@ -291,14 +292,7 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     lines += [
         f"{INDENT}return outputs",
         "",
-        "def train_step(self, data):",
-        f'{INDENT}"""One step of the TF1 optimizer\'s minimize({graph.loss})."""',
-        f"{INDENT}feed = self.tensors(data[0])  # train_on_batch(feed) passes (feed, None, None)",
-        f"{INDENT}with {tf}.GradientTape() as tape:",
-        f'{INDENT * 2}loss = self(feed, training=True)["{graph.loss}"]',
-        f"{INDENT}variables = self.trainable_variables",
-        f"{INDENT}self.optimizer.apply(tape.gradient(loss, variables), variables)",
-        f'{INDENT}return {{"loss": loss}}',
+        *train_step(graph.objectives, tf),
         "",
         "def fetch(self, names, feed):",
         f'{INDENT}"""What Session.run returned for these tensors ({fetched}) and this feed."""',
@@ -315,6 +309,37 @@ def graph_class(graph: Graph, name: str, keras: str, tf: str) -> str:
     ]
     indented = "\n".join(INDENT + line if line else "" for line in lines)
     return f"class {name}({keras}.Model):\n{indented}\n"
+
+
+def train_step(objectives: tuple[Objective, ...], tf: str) -> list[str]:
+    """The graph model's train_step: one step of the optimizer's minimize, or of each objective's
+    (a GAN's generator and discriminator, which the session ran together) from one forward pass,
+    every gradient taken before any update."""
+    lines = ["def train_step(self, data):"]
+    if len(objectives) == 1:
+        [objective] = objectives
+        return [*lines,
+                f'{INDENT}"""One step of the TF1 optimizer\'s minimize({objective.loss})."""',
+                f"{INDENT}feed = self.tensors(data[0])  # train_on_batch(feed) passes (feed, None, None)",
+                f"{INDENT}with {tf}.GradientTape() as tape:",
+                f'{INDENT * 2}loss = self(feed, training=True)["{objective.loss}"]',
+                f"{INDENT}variables = {objective.variables or 'self.trainable_variables'}",
+                f"{INDENT}self.optimizer.apply(tape.gradient(loss, variables), variables)",
+                f'{INDENT}return {{"loss": loss}}']
+    steps = ", ".join(f'({o.optimizer}, "{o.loss}", {o.variables or "self.trainable_variables"})'
+                      for o in objectives)
+    losses = ", ".join(f'"{objective.loss}": outputs["{objective.loss}"]' for objective in objectives)
+    return [*lines,
+            f'{INDENT}"""One step of each TF1 optimizer\'s minimize '
+            f'({", ".join(objective.loss for objective in objectives)}), as one session run took them."""',
+            f"{INDENT}feed = self.tensors(data[0])  # train_on_batch(feed) passes (feed, None, None)",
+            f"{INDENT}with {tf}.GradientTape(persistent=True) as tape:",
+            f"{INDENT * 2}outputs = self(feed, training=True)",
+            f"{INDENT}steps = [{steps}]",
+            f"{INDENT}gradients = [tape.gradient(outputs[loss], variables) for _, loss, variables in steps]",
+            f"{INDENT}for (optimizer, _, variables), grads in zip(steps, gradients):",
+            f"{INDENT * 2}optimizer.apply(grads, variables)",
+            f'{INDENT}return {{"loss": outputs["{objectives[0].loss}"], {losses}}}']
 
 
 def model_fn_class(model: ModelFunction, name: str, keras: str) -> str:

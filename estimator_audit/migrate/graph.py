@@ -32,7 +32,7 @@ from estimator_audit.migrate.graph_code import (
     span_within,
     with_replacements,
 )
-from estimator_audit.migrate.model import Graph, GraphStage, Placeholder, Unsupported
+from estimator_audit.migrate.model import Graph, GraphStage, Objective, Placeholder, Unsupported
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -99,10 +99,10 @@ class ScriptReader:
         self.variables: list[str] = []
         self.variable_count = 0
         self.initializers: set[str] = set()
-        self.optimizer: str | None = None
-        self.optimizer_text: str | None = None
+        self.optimizers: dict[str, str] = {}  # optimizer name -> its Keras 3 source
+        self.compiled: str | None = None  # the Keras source of the optimizer the model is compiled with
+        self.objectives: list[Objective] = []
         self.train_ops: set[str] = set()
-        self.loss: str | None = None
         self.plan_edits: list[Site] = []
         self.body_edits: list[Site] = []
         self.first_graph: ast.stmt | None = None
@@ -134,7 +134,7 @@ class ScriptReader:
             self.statement(statement, in_session=False)
         for statement in inside:
             self.statement(statement, in_session=True)
-        if self.loss is None or self.optimizer_text is None:
+        if not self.objectives or self.compiled is None:
             raise Unsupported("the script trains no loss with a TF1 optimizer's minimize")
         if not self.placeholders:
             raise Unsupported("the graph reads no placeholder")
@@ -148,8 +148,8 @@ class ScriptReader:
             layers=tuple(self.code.layers),
             stages=tuple(GraphStage(tuple(sorted(needs)), tuple(texts), tuple(outputs))
                          for needs, texts, outputs in self.ordered_stages()),
-            loss=self.loss,
-            optimizer=self.optimizer_text,
+            objectives=tuple(self.objectives),
+            optimizer=self.compiled,
             draws=tuple(sorted(self.code.draws)),
             computed_fetches=self.computed_fetches,
         )
@@ -208,9 +208,8 @@ class ScriptReader:
             edits.append(Site(self.context.span(statement), ""))
             return
         if isinstance(call, ast.Call) and name is not None and v1_optimizer(name) is not None and targets:
-            self.optimizer = targets[0]
-            self.optimizer_text = self.code.keras_optimizer(call, name)
-            edits.append(Site(self.context.span(call), self.optimizer_text))
+            self.optimizers[targets[0]] = self.code.keras_optimizer(call, name)
+            edits.append(Site(self.context.span(call), self.optimizers[targets[0]]))
             return
         if isinstance(call, ast.Call) and self.minimize(call, targets, statement, edits):
             return
@@ -260,37 +259,66 @@ class ScriptReader:
 
     def minimize(self, call: ast.Call, targets: list[str] | None, statement: ast.stmt,
                  edits: list[Site]) -> bool:
-        """`train_op = optimizer.minimize(loss)`, the optimizer named or built in place."""
+        """`train_op = optimizer.minimize(loss[, var_list=...])`, the optimizer named or built in
+        place. The first builds and compiles the model; a second (a GAN's other network) adds
+        an objective its train_step minimizes too, its optimizer built for its variables there."""
         function = call.func
         if not (isinstance(function, ast.Attribute) and function.attr == "minimize"):
             return False
         owner = function.value
         if isinstance(owner, ast.Call) and v1_optimizer(self.context.call_name(owner)) is not None:
-            self.optimizer_text = self.code.keras_optimizer(owner, self.context.call_name(owner) or "")
-            optimizer = None
-        elif isinstance(owner, ast.Name) and owner.id == self.optimizer:
-            optimizer = owner.id
+            if self.objectives:
+                where = self.context.place(statement.lineno)
+                raise Unsupported(f"the second optimizer ({where}) is built inside minimize(...), unnamed: "
+                                  "the rewrite names each optimizer of a script it trains with several")
+            source = self.code.keras_optimizer(owner, self.context.call_name(owner) or "")
+        elif isinstance(owner, ast.Name) and owner.id in self.optimizers:
+            source = owner.id
         else:
             return False
         if not targets or len(targets) != 1:
             raise Unsupported("the train op is not assigned to one name")
         loss = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "loss"), None)
-        extra = [k.arg for k in call.keywords if k.arg not in ("loss", "global_step")] + (
-            ["var_list"] if len(call.args) > 2 else [])
+        var_list = call.args[2] if len(call.args) > 2 else next(
+            (k.value for k in call.keywords if k.arg == "var_list"), None)
+        extra = [k.arg for k in call.keywords if k.arg not in ("loss", "global_step", "var_list", "name")] + (
+            ["gate_gradients"] if len(call.args) > 3 else [])
         if extra:
             raise Unsupported(f"minimize({', '.join(str(e) for e in extra)}=...) has no Keras train_step "
                               "counterpart the rewrite writes")
         if not isinstance(loss, ast.Name) or loss.id not in self.tensors:
             raise Unsupported("the minimized loss is not a graph tensor the script names")
-        if self.loss is not None and self.loss != loss.id:
-            raise Unsupported("the script trains two losses")
-        self.loss = loss.id
+        if any(objective.loss == loss.id for objective in self.objectives):
+            raise Unsupported("the script minimizes the same loss twice")
+        variables = self.var_list(var_list) if var_list is not None else None
+        first = not self.objectives
+        optimizer = "self.optimizer" if first else source
+        self.objectives.append(Objective(targets[0], loss.id, optimizer, variables))
         self.train_ops.add(targets[0])
-        self.model_at = self.context.span(statement)
-        model = "model"
-        built = f"{model} = TrainingGraph()\n{model}.compile(optimizer={optimizer or self.optimizer_text})"
-        edits.append(Site(self.context.span(statement), built))
+        if first:
+            self.compiled = source
+            self.model_at = self.context.span(statement)
+            edits.append(Site(self.context.span(statement),
+                              f"model = TrainingGraph()\nmodel.compile(optimizer={source})"))
+        else:  # (built before training: a tf.function step would otherwise make its slots)
+            edits.append(Site(self.context.span(statement),
+                              f"{source}.build({variables or 'model.trainable_variables'})"))
         return True
+
+    def var_list(self, given: ast.expr) -> str:
+        """The variables a minimize updates, as the model's train_step names them: a list of the
+        script's variables or a name bound to one (`gen_vars = [weights['gen_out'], ...]`), not
+        one computed from TF1's collections, which hold no Keras variable."""
+        value = self.context.assigned_value(given) if isinstance(given, ast.Name) else given
+        if not isinstance(value, (ast.List, ast.Tuple)) or any(
+                isinstance(node, (ast.Call, ast.comprehension)) for node in ast.walk(value)):
+            raise Unsupported(f"the var_list at {self.context.place(given.lineno)} is not a list of the "
+                              "script's variables (one computed from TF1's collections would hold no Keras "
+                              "variable)")
+        if not names_in(value) or not names_in(value) <= set(self.variables):
+            raise Unsupported(f"the var_list at {self.context.place(given.lineno)} holds something other "
+                              "than the script's tf.Variables")
+        return self.text(given)
 
     def variables_in(self, statement: ast.stmt, targets: list[str] | None, edits: list[Site]) -> None:
         """Statements that create the graph's variables: `tf.Variable(init)` becomes a Keras
@@ -404,6 +432,10 @@ class ScriptReader:
         if (isinstance(statement, ast.Expr) and isinstance(value, ast.Call)
                 and isinstance(value.func, ast.Attribute) and value.func.attr == "run"
                 and isinstance(value.func.value, ast.Name) and value.func.value.id in self.train_ops):
+            if len(self.train_ops) > 1:
+                where = self.context.place(statement.lineno)
+                raise Unsupported(f"the training run at {where} runs one of the script's train ops: the "
+                                  "Keras train_step steps every optimizer at once")
             given = value.args[0] if value.args else next(
                 (k.value for k in value.keywords if k.arg == "feed_dict"), None)
             run = f"model.train_on_batch({self.feed(value, given)})"
@@ -421,13 +453,22 @@ class ScriptReader:
         if set(fetches) <= self.initializers:
             edits.append(Site(self.context.span(statement), ""))
             return True
-        if not set(fetches) & self.train_ops:
+        trained = set(fetches) & self.train_ops
+        if not trained:
             return False
+        where = self.context.place(statement.lineno)
+        if trained != self.train_ops:
+            ran, left = ", ".join(sorted(trained)), ", ".join(sorted(self.train_ops - trained))
+            raise Unsupported(f"the training run at {where} runs {ran} but not {left}: the Keras "
+                              "train_step steps every optimizer of the script at once")
+        losses = [objective.loss for objective in self.objectives]
         others = [f for f in fetches if f not in self.train_ops]
-        if others and others != [self.loss]:
-            raise Unsupported(f"the training run at {self.context.place(statement.lineno)} also fetches "
-                              f"{', '.join(others)}")
-        run = f"model.train_on_batch({self.feed(value)})"
+        if others and (not set(others) <= set(losses) or len(set(others)) != len(others)
+                       or (len(losses) == 1 and others != losses)):
+            raise Unsupported(f"the training run at {where} also fetches "
+                              f"{', '.join(f for f in others if f not in losses) or ', '.join(others)}")
+        several = len(self.objectives) > 1
+        run = f"model.train_on_batch({self.feed(value)}{', return_dict=True' if several and others else ''})"
         if isinstance(statement, ast.Expr):
             edits.append(Site(self.context.span(statement), run))
             return True
@@ -440,8 +481,13 @@ class ScriptReader:
         shape = statement.targets[0]  # type: ignore[attr-defined]
         if not isinstance(shape, ast.Tuple) or len(shape.elts) != len(fetches):
             raise Unsupported("the training run's results are not unpacked one name per fetch")
-        loss_target = shape.elts[fetches.index(self.loss)]  # type: ignore[arg-type]
-        edits.append(Site(self.context.span(statement), f"{self.text(loss_target)} = {run}"))
+        named = [(self.text(shape.elts[fetches.index(loss)]), loss) for loss in others]
+        if not several:
+            edits.append(Site(self.context.span(statement), f"{named[0][0]} = {run}"))
+            return True
+        edits.append(Site(self.context.span(statement), f"step_logs = {run}\n"
+                          f"{', '.join(target for target, _ in named)} = "
+                          f"{', '.join(f'step_logs[{loss!r}]' for _, loss in named)}"))
         return True
 
     def is_run(self, call: ast.Call) -> bool:

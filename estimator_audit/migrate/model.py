@@ -159,17 +159,30 @@ class GraphStage:
 
 
 @dataclass(frozen=True)
+class Objective:
+    """One `optimizer.minimize(loss[, var_list=...])` of a TF1 graph: the train op's name, the
+    tensor it minimizes, the optimizer as the model's train_step names it (`self.optimizer`,
+    the compiled one, or a module-level name) and the variables it updates (source; None: all
+    the model's)."""
+
+    train_op: str
+    loss: str
+    optimizer: str
+    variables: str | None = None
+
+
+@dataclass(frozen=True)
 class Graph:
     """A TF1 graph a session trains: fed through `placeholders` (keys of the dict the Keras model
     is called with), holding the variables bound to `variables` and the `layers`, computing the
-    `stages`' tensors, and minimizing `loss` with `optimizer` (a Keras 3 optimizer's source with
-    the TF1 defaults written out)."""
+    `stages`' tensors, and minimizing each objective's loss (a GAN's two, run together) with
+    `optimizer`, the compiled Keras 3 optimizer's source with the TF1 defaults written out."""
 
     placeholders: tuple[Placeholder, ...]
     variables: tuple[str, ...]
     layers: tuple[GraphLayer, ...]
     stages: tuple[GraphStage, ...]
-    loss: str
+    objectives: tuple[Objective, ...]
     optimizer: str
     draws: tuple[str, ...] = ()  # random ops the graph code runs at every step (`tf.nn.dropout`)
     computed_fetches: bool = False  # a run fetches an expression of the tensors (fetch takes a function)

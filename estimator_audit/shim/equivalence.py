@@ -702,7 +702,8 @@ def patch_train_on_batch(spec: dict[str, Any], record: Record) -> None:
         else:
             record.meta["notes"].append(f"train_on_batch call {step + 1} has no legacy step to replay")
         loss = original(self, x, *args, **kwargs)
-        record.losses.append(float(np.asarray(loss).reshape(-1)[0]))
+        logged = loss["loss"] if isinstance(loss, dict) else loss  # (return_dict=True: a GAN's losses)
+        record.losses.append(float(np.asarray(logged).reshape(-1)[0]))
         state["step"] += 1
         record.meta["segments"][0] += 1
         record.variables("final", {name: v.numpy() for name, v in named(self).items()})
