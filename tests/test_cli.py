@@ -768,6 +768,22 @@ def test_a_library_of_a_python2_graph_program_is_read_as_tf1(tmp_path: Path) -> 
     assert "RuntimeError" not in findings[1]["message"] and findings[1]["fix"]["available"]
 
 
+def test_a_run_fetching_an_update_op_an_imported_module_binds_trains(tmp_path: Path) -> None:
+    """Seen in dragen1860/MAML-TensorFlow (round 27): main.py runs `model.meta_op`, which
+    maml.py binds to an optimizer's apply_gradients: the run trains, though its name says
+    nothing of training."""
+    write(tmp_path, "lib.py",
+        "import tensorflow as tf\n\n\nclass M:\n    def build(self, x):\n"
+        "        w = tf.compat.v1.get_variable('w', [3, 1])\n"
+        "        self.meta_op = tf.compat.v1.train.AdamOptimizer(1e-3).minimize(tf.reduce_mean(x @ w))\n")
+    write(tmp_path, "main.py",
+        "import tensorflow as tf\nfrom lib import M\n\n\ndef train(model, sess):\n    for _ in range(10):\n"
+        "        sess.run([model.meta_op])\n\n\nmodel = M()\nmodel.build(tf.zeros([4, 3]))\n"
+        "train(model, tf.compat.v1.InteractiveSession())\n")
+    findings = audit_json(tmp_path, "main.py", "--select", "EA201,EA302")
+    assert [(f["line"], f["code"]) for f in findings] == [(7, "EA201"), (7, "EA302")]
+
+
 def test_a_package_library_of_a_tf1_program_is_read_through_its_init(tmp_path: Path) -> None:
     """Seen in ibab/tensorflow-wavenet: train.py imports `wavenet`, whose __init__.py re-exports
     model.py (TF2's tf.summary.scalar in a TF1 graph) and ops.py's optimizer_factory (a dict of

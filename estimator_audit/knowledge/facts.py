@@ -260,6 +260,9 @@ class ModuleFacts:
         if any((isinstance(n, ast.Name) and n.id in self.update_names)
                or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
             return True
+        attributes = {n.attr for n in ast.walk(fetches) if isinstance(n, ast.Attribute)}
+        if attributes and attributes & imported_update_attributes(self.context):
+            return True  # `sess.run([model.meta_op])`, the update op a module it imports binds (MAML's)
         opaque = isinstance(fetches, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
         if opaque and id(run) in self.discarding_runs and not NOT_TRAINING.search(ast.unparse(fetches)):
             return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
@@ -1103,6 +1106,33 @@ def imported_through(context: ModuleContext) -> list[str]:
                     if str(path) not in found and str(path) != context.source.path]
         found += list(dict.fromkeys(frontier))
     return found
+
+
+def imported_update_attributes(context: ModuleContext) -> frozenset[str]:
+    """Attributes the program's modules this one imports bind to an update op
+    (`self.meta_op = optimizer.apply_gradients(...)`): fetching `model.meta_op` trains. Read
+    once a module."""
+    memo = context.memo
+    if "imported_update_attributes" not in memo:
+        project = context.project
+        found: set[str] = set()
+        for path in imported_through(context):
+            if not UPDATE_TEXT.search(project.text(path)):
+                continue
+            other = project.context(path)
+            if other is None:
+                continue
+            found.update(target.attr for node in ast.walk(other.tree)
+                         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                         and isinstance(node.value.func, ast.Attribute)
+                         and node.value.func.attr in ("minimize", "apply_gradients")
+                         for target in node.targets if isinstance(target, ast.Attribute))
+        memo["imported_update_attributes"] = frozenset(found)
+    attributes: frozenset[str] = memo["imported_update_attributes"]
+    return attributes
+
+
+UPDATE_TEXT = re.compile(r"\.(?:minimize|apply_gradients)\(")
 
 
 def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],
