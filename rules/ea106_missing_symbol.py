@@ -276,6 +276,9 @@ def compat_v1_name_of(qualified: str) -> str:
     return qualified.replace("tensorflow.", "tensorflow.compat.v1.", 1)
 
 
+BY_HAND = "port it by hand"  # contrib_advice's last words, where no call of the name has a fix
+
+
 class MissingSymbol(SymbolReferenceRule):
     packages = ("tensorflow.",)
     code = "EA106"
@@ -808,6 +811,8 @@ class MissingSymbol(SymbolReferenceRule):
         if guarded(self.context, reference.node, errors):
             return
         message, fix = self.message(reference.qualified, gone, error), self.fix(reference)
+        if fix is not None and message.endswith(BY_HAND):  # (this call's arguments have a port: say it)
+            message = message[:-len(BY_HAND)] + fix.description
         if reference.qualified in EAGER_ONLY_FAILING and not self.graph_mode():
             message += ("; with eager execution on (TensorFlow 2's default, and nothing here turns it off) "
                         f"{tf_spelling(compat_v1_name_of(reference.qualified))} raises RuntimeError too: "
@@ -1121,7 +1126,7 @@ class MissingSymbol(SymbolReferenceRule):
         rewritten = [name for name in arguments_rewritten() if qualified == name or qualified.startswith(name + ".")]
         if rewritten:
             return (f"; tf_upgrade_v2 rewrites calls of {tf_spelling(rewritten[0])} with other arguments (or "
-                    "only warns): port it by hand")
+                    f"only warns): {BY_HAND}")
         renamed = contrib_rename(qualified)
         if renamed is not None:  # renamed into an API TensorFlow 2.16+ lacks too (tf.estimator)
             gone = " (tf.estimator was removed in TensorFlow 2.16)" if ".estimator." in renamed else ""
