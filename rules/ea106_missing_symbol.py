@@ -192,6 +192,7 @@ from estimator_audit.knowledge.tfsymbols import (
     arguments_rewritten,
     contrib_rename,
     contrib_successor,
+    exists,
     guarded,
     keras_2_name,
     legacy_keras_fix,
@@ -428,6 +429,14 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            y = tf.nn.rnn_cell.linear(x, 10, bias=True)  # TF 0.x's helper: private since TF 1.0
+            """,
+            at=((2, 5),),
+            message="nor does tf.compat.v1.nn.rnn_cell.linear",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -1082,6 +1091,11 @@ class MissingSymbol(SymbolReferenceRule):
         elif successor is not None:
             advice = (f"; tf_upgrade_v2 renames it to {tf_spelling(successor)} and changes nothing else (not "
                       "checked to be the same object: tf.contrib does not install beside TensorFlow 2)")
+        elif renamed is not None and len(renamed[0]) >= len(gone.name) and not exists(
+                renamed[1] + qualified[len(renamed[0]):], (2, 15)):
+            named = qualified  # (TF 0.x's `tf.nn.rnn_cell.linear`: tf.compat.v1.nn.rnn_cell has no linear)
+            advice = (f"; nor does {tf_spelling(renamed[1] + qualified[len(renamed[0]):])} (TensorFlow 1.x "
+                      "dropped or hid the name): port it by hand")
         elif renamed is not None and len(renamed[0]) >= len(gone.name):
             named = renamed[0]
             advice = (

@@ -911,10 +911,12 @@ LEGACY_KERAS = "TF_USE_LEGACY_KERAS"
 
 def keras_2_name(qualified: str) -> str | None:
     """The tf.compat.v1 name of a symbol TensorFlow serves only with Keras 2 (tf.layers.dense
-    -> tensorflow.compat.v1.layers.dense), or None."""
+    -> tensorflow.compat.v1.layers.dense), or None; None too for one TensorFlow 2.15's tf.compat.v1
+    lacks (TF 0.x's `tf.nn.rnn_cell.linear`, private since TF 1.0)."""
     for module, v1 in KERAS_2_MODULES.items():
         if qualified.startswith(module + "."):
-            return v1 + qualified[len(module):]
+            name = v1 + qualified[len(module):]
+            return name if exists(name, (2, 15)) else None
     return None
 
 
