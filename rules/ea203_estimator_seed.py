@@ -416,7 +416,9 @@ class EstimatorSeed(Rule):
                      "so tf.random.set_seed does not reach it (Python's random, which keras.utils.set_random_seed "
                      "seeds, reaches only the initializers of Keras and tf.layers layers in its model_fn, not "
                      "its other random ops)")
-            self.report(node, f"{tf_spelling(name)} is constructed without a RunConfig that sets tf_random_seed: "
+            written = self.context.source.segment(self.context.span(node.func))  # (`tf.contrib.tpu.TPUEstimator`)
+            shown = written if "\n" not in written and "(" not in written else tf_spelling(name)
+            self.report(node, f"{shown} is constructed without a RunConfig that sets tf_random_seed: "
                         "the estimator builds its own graph and seeds it only from RunConfig.tf_random_seed, "
                         f"{reach}, and {varies}", fix)
 
