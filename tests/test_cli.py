@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import FIXTURES, run_cli
 
 HAZARD = "import os\nos.environ['PYTHONHASHSEED'] = '0'\n"
@@ -20,6 +22,13 @@ def audit_json(cwd: Path, *args: str) -> list[dict[str, Any]]:
     """The findings of a run in `cwd`, as the JSON output gives them."""
     done = run_cli([*args, "--output-format", "json"], cwd=cwd)
     return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def fixed_text(cwd: Path, name: str, code: str) -> str:
+    """The module after `estimator-audit NAME --select CODE --fix` in `cwd`."""
+    done = run_cli([name, "--select", code, "--fix"], cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return (cwd / name).read_text()
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -686,25 +695,33 @@ def test_a_script_importing_a_module_that_seeds_as_it_loads(tmp_path: Path) -> N
     write(tmp_path, "run_this.py", script)
     findings = audit_json(tmp_path, "run_this.py", "--select", "EA109,EA201")
     assert [f["code"] for f in findings] == ["EA109"]
-    fixed = run_cli(["run_this.py", "--select", "EA109", "--fix"], cwd=tmp_path)
-    assert fixed.returncode == 0, fixed.stderr
-    assert (tmp_path / "run_this.py").read_text() == script.replace(
+    assert fixed_text(tmp_path, "run_this.py", "EA109") == script.replace(
         "import tensorflow as tf\n", "import tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\n")
 
 
-def test_a_module_others_import_is_seeded_in_its_main_block(tmp_path: Path) -> None:
-    """Seen in Mask R-CNN: parallel_model.py, imported by model.py, trains only in its
-    `__main__` self-test, importing keras there: the seed goes first in that block (a seed
-    after the imports would run whenever model.py imports it, and `keras` is not bound there)."""
-    write(tmp_path, "parallel_model.py",
-        "import tensorflow as tf\nimport keras.backend as K\n\n\nclass ParallelModel:\n    pass\n\n\n"
-        "if __name__ == \"__main__\":\n    import keras.optimizers\n    model.fit_generator(batches, steps_per_epoch=50)\n")
-    write(tmp_path, "model.py", "import parallel_model\n")
-    done = run_cli(["parallel_model.py", "--select", "EA201", "--fix"], cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "parallel_model.py").read_text().endswith(
-        "if __name__ == \"__main__\":\n    tf.keras.utils.set_random_seed(42)\n    import keras.optimizers\n"
-        "    model.fit_generator(batches, steps_per_epoch=50)\n")
+@pytest.mark.parametrize(("library", "text", "importer", "code", "block"), [
+    ("parallel_model.py",
+     "import tensorflow as tf\nimport keras.backend as K\n\n\nclass ParallelModel:\n    pass\n\n\n"
+     "if __name__ == \"__main__\":\n    import keras.optimizers\n    model.fit_generator(batches, steps_per_epoch=50)\n",
+     ("model.py", "import parallel_model\n"), "EA201",
+     "if __name__ == \"__main__\":\n    tf.keras.utils.set_random_seed(42)\n    import keras.optimizers\n"
+     "    model.fit_generator(batches, steps_per_epoch=50)\n"),
+    ("nets/resnet.py",
+     "import tensorflow as tf\n\n\ndef net(x):\n    return tf.layers.dense(x, 2)\n\n\n"
+     "if __name__ == \"__main__\":\n    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n",
+     ("model.py", "from nets import resnet\n"), "EA109",
+     "if __name__ == \"__main__\":\n    tf.compat.v1.disable_v2_behavior()\n"
+     "    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n"),
+], ids=["seed", "graph-mode"])
+def test_a_module_others_import_is_fixed_in_its_main_block(tmp_path: Path, library: str, text: str,
+                                                          importer: tuple[str, str], code: str, block: str) -> None:
+    """A library whose training or graph code is only its `__main__` self-test gets its fix first
+    in that block (after the imports it would run whenever its importer imports it). Seen in
+    Mask R-CNN's parallel_model.py (importing keras there: `keras` is not bound above) and
+    argman/EAST's nets/resnet_v1.py (round 26: a placeholder)."""
+    write(tmp_path, library, text)
+    write(tmp_path, *importer)
+    assert fixed_text(tmp_path, library, code).endswith(block)
 
 
 def test_tf1_calls_in_a_library_of_a_graph_program_are_read_as_tf1(tmp_path: Path) -> None:
@@ -736,22 +753,6 @@ def test_tf1_calls_in_a_library_of_an_estimator_program_are_read_as_tf1(tmp_path
     assert [(f["line"], f["code"]) for f in findings] == [(5, "EA110")]
     write(tmp_path, "run_classifier.py", "import tensorflow as tf\nimport modeling\n\nprint(modeling.dense)\n")
     assert audit_json(tmp_path, "modeling.py", "--select", "EA110") == []
-
-
-def test_a_library_self_test_switches_graph_mode_in_its_main_block(tmp_path: Path) -> None:
-    """Seen in argman/EAST (round 26): nets/resnet_v1.py, which model.py imports, builds a
-    placeholder only in its `__main__` self-test: the switch goes first in that block, where it
-    changes nothing for the programs importing the module."""
-    write(tmp_path, "nets/__init__.py", "")
-    write(tmp_path, "nets/resnet.py",
-        "import tensorflow as tf\n\n\ndef net(x):\n    return tf.layers.dense(x, 2)\n\n\n"
-        "if __name__ == \"__main__\":\n    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n")
-    write(tmp_path, "model.py", "from nets import resnet\n")
-    done = run_cli(["nets/resnet.py", "--select", "EA109", "--fix"], cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "nets/resnet.py").read_text().endswith(
-        "if __name__ == \"__main__\":\n    tf.compat.v1.disable_v2_behavior()\n"
-        "    inp = tf.placeholder(tf.float32, (None, 3))\n    net(inp)\n")
 
 
 def test_a_library_of_a_python2_graph_program_is_read_as_tf1(tmp_path: Path) -> None:
