@@ -36,11 +36,10 @@ from estimator_audit.report import FORMATS
 from estimator_audit.report.context import ReportContext
 from estimator_audit.report.text import counted, statistics
 from estimator_audit.rule import render_docs
-from estimator_audit.shim import runtimes
-from estimator_audit.shim.compare import CompareError, compare, plot
-from estimator_audit.shim.repro import DEFAULT_RUNS, DEFAULT_TIMEOUT, repro
-from estimator_audit.shim.runtimes import RUNTIMES
 from estimator_audit.source import read_file
+
+# The shim's modules (runtimes, repro, compare) load in the commands that use them: an audit, the
+# pre-commit case, starts without them.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -97,6 +96,7 @@ def rule_parser() -> argparse.ArgumentParser:
 
 
 def runtime_parser() -> argparse.ArgumentParser:
+    from estimator_audit.shim.runtimes import RUNTIMES
     parser = argparse.ArgumentParser(prog="estimator-audit runtime",
                                      description="Manage the TensorFlow runtimes the shim uses.")
     actions = parser.add_subparsers(dest="action", required=True)
@@ -108,6 +108,7 @@ def runtime_parser() -> argparse.ArgumentParser:
 
 
 def run_runtime(argv: Sequence[str]) -> int:
+    from estimator_audit.shim import runtimes
     args = runtime_parser().parse_args(argv)
     if args.action == "install":
         try:
@@ -117,7 +118,7 @@ def run_runtime(argv: Sequence[str]) -> int:
             return EXIT_ERROR
         print(f"{args.name}: {created}")
         return EXIT_CLEAN
-    for name in sorted(RUNTIMES):
+    for name in sorted(runtimes.RUNTIMES):
         python = runtimes.installed_python(name)
         if python is None:
             print(f"{name}: not installed (estimator-audit runtime install {name})")
@@ -129,6 +130,8 @@ def run_runtime(argv: Sequence[str]) -> int:
 
 
 def repro_parser() -> argparse.ArgumentParser:
+    from estimator_audit.shim.repro import DEFAULT_RUNS, DEFAULT_TIMEOUT
+    from estimator_audit.shim.runtimes import RUNTIMES
     parser = argparse.ArgumentParser(
         prog="estimator-audit repro", usage="estimator-audit repro [options] SCRIPT [-- ARGS]",
         description="Run a training program several times under a TensorFlow runtime, traced, and "
@@ -145,6 +148,7 @@ def repro_parser() -> argparse.ArgumentParser:
 
 
 def run_repro(argv: Sequence[str]) -> int:
+    from estimator_audit.shim.repro import repro
     argv = list(argv)
     split = argv.index("--") if "--" in argv else len(argv)
     args = repro_parser().parse_args(argv[:split])
@@ -198,6 +202,7 @@ def compare_parser() -> argparse.ArgumentParser:
 
 
 def run_compare(argv: Sequence[str]) -> int:
+    from estimator_audit.shim.compare import CompareError, compare, plot
     args = compare_parser().parse_args(argv)
     if args.steps is not None and args.steps < 1:
         print("estimator-audit: --steps must be at least 1", file=sys.stderr)
