@@ -174,6 +174,23 @@ class NoGlobalSeed(Rule):
     valid = (
         Valid(
             """
+            import numpy as np
+            import tensorflow as tf
+            params = [np.load("model/%d.npy" % i) for i in range(2)]
+
+            def load_params(shape, dtype, *args, **kwargs):  # the trained weights, in order
+                return params.pop(0)
+
+            x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+            w = tf.compat.v1.get_variable("w", [4, 2], initializer=load_params)
+            b = tf.compat.v1.get_variable("b", [2], initializer=lambda shape, dtype, **kw: params.pop(0))
+            sess = tf.compat.v1.Session()
+            sess.run(tf.compat.v1.global_variables_initializer())
+            print(sess.run(tf.matmul(x, w) + b, {x: np.ones((1, 4))}))
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
 
             def predictor(features, best_checkpoint):
@@ -1455,7 +1472,13 @@ class NoGlobalSeed(Rule):
         no draw."""
         value = argument(node, "initializer", ("name", "shape", "dtype", "initializer"))
         if isinstance(value, ast.Name):
+            function = next((f for f in self.context.tree.body if isinstance(f, ast.FunctionDef)
+                             and f.name == value.id), None)
+            if function is not None:  # `initializer=load_params`, returning saved arrays (OpenAI's encoder)
+                return RANDOM_INITIAL.search(ast.unparse(function)) is None
             value = self.context.assigned_value(value) or value  # `init_value = tf.py_func(...)`
+        if isinstance(value, ast.Lambda):
+            return RANDOM_INITIAL.search(ast.unparse(value)) is None
         if isinstance(value, ast.Constant):
             return isinstance(value.value, (int, float))
         if isinstance(value, ast.Call):
