@@ -223,6 +223,15 @@ TF1_LOGGING_LEVELS = frozenset({"DEBUG", "INFO", "WARN", "ERROR", "FATAL"})
 # TensorFlow 1's MNIST reader (the tutorial module, and the contrib module it re-exported),
 # which the support module mnist_input_data ports.
 # tf.contrib.layers' Xavier initializers, uniform (their default): TF1's glorot_uniform draws the same.
+# tf.contrib names that re-exported a core function TensorFlow 2 still exports under another name
+# (TF 1.15's tensorflow/contrib/util/__init__.py imports them from tensor_util; on TF 2.21
+# `tf.make_tensor_proto is tensor_util.make_tensor_proto`, and likewise, checked): tf_upgrade_v2's
+# table has no entry for them.
+CONTRIB_REEXPORTS = {
+    "tensorflow.contrib.util.make_tensor_proto": "tensorflow.make_tensor_proto",
+    "tensorflow.contrib.util.make_ndarray": "tensorflow.make_ndarray",
+    "tensorflow.contrib.util.constant_value": "tensorflow.get_static_value",
+}
 XAVIER = frozenset({"tensorflow.contrib.layers.xavier_initializer", "tensorflow.contrib.layers.xavier_initializer_conv2d"})
 GLOROT_UNIFORM = "tensorflow.compat.v1.glorot_uniform_initializer"
 MNIST_READERS = frozenset({"tensorflow.examples.tutorials.mnist.input_data",
@@ -429,6 +438,19 @@ class MissingSymbol(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            proto = tf.contrib.util.make_tensor_proto(np.ones(3), dtype=tf.float32)
+            """,
+            at=((3, 9),),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            proto = tf.make_tensor_proto(np.ones(3), dtype=tf.float32)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -980,6 +1002,10 @@ class MissingSymbol(SymbolReferenceRule):
             return None
         if reference.qualified in XAVIER and isinstance(reference.node, ast.Call):
             return self.xavier_fix(chain, reference.node, reference.base)
+        if reference.qualified in CONTRIB_REEXPORTS:
+            text = spelling(self.context, chain, reference.base, CONTRIB_REEXPORTS[reference.qualified])
+            return Fix(FixSafety.SAFE, f"use {text}, the same function",
+                       (Edit(EditAction.REPLACE, self.context.span(chain), text=text),)) if text else None
         successor = contrib_successor(reference.qualified, self.target)
         keras2 = keras_2_name(successor or reference.qualified) if keras3(self.target) else None
         if keras2 is not None:
@@ -1085,7 +1111,10 @@ class MissingSymbol(SymbolReferenceRule):
         other = tf2_rename(qualified, self.target)
         successor = contrib_successor(qualified, self.target)
         keras2 = keras_2_name(successor or qualified) if keras3(self.target) else None
-        if keras2 is not None:
+        if qualified in CONTRIB_REEXPORTS:
+            named = qualified
+            advice = f"; use {tf_spelling(CONTRIB_REEXPORTS[qualified])}, the same function"
+        elif keras2 is not None:
             advice = (f"; use {tf_spelling(keras2)} with Keras 2 (TF_USE_LEGACY_KERAS=1 and the tf-keras "
                       f"package): TensorFlow {target} serves tf.compat.v1.layers and rnn_cell only from Keras 2")
         elif successor is not None:
