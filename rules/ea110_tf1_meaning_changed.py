@@ -218,6 +218,9 @@ WHERE = "tensorflow.where"
 ELEMENTWISE_TESTS = frozenset(f"tensorflow.{prefix}{name}" for prefix in ("", "math.") for name in (
     "equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
     "logical_not", "logical_xor", "is_nan", "is_inf", "is_finite"))
+# Calls whose result has their first argument's shape (`tf.cast(tf.ones_like(x), tf.bool)`).
+SHAPE_KEEPING = frozenset(f"tensorflow.{prefix}{name}" for prefix in ("", "compat.v1.", "dtypes.")
+                          for name in ("cast", "ones_like", "zeros_like", "sign", "abs", "stop_gradient"))
 MAX_DERIVATION_HOPS = 6  # assignments followed back from where's values to the condition's tensors
 
 
@@ -269,6 +272,9 @@ def compared_tensors(context: ModuleContext, condition: ast.expr) -> set[str]:
         return set().union(*found) if all(found) else set()
     if isinstance(condition, ast.Call) and context.call_name(condition) in ELEMENTWISE_TESTS:
         return {chain for argument in condition.args for chain in tensor_chains(context, argument)}
+    if isinstance(condition, ast.Call) and context.call_name(condition) in SHAPE_KEEPING and condition.args:
+        first = condition.args[0]  # (lm-human-preferences' `tf.cast(tf.ones_like(x), tf.bool)`)
+        return compared_tensors(context, first) if isinstance(first, ast.Call) else tensor_chains(context, first)
     if isinstance(condition, ast.Name):  # `cond = tf.less(residual, delta); tf.where(cond, ...)`
         value = context.assigned_value(condition)
         return compared_tensors(context, value) if value is not None and not isinstance(value, ast.Name) else set()
@@ -391,6 +397,15 @@ class TF1MeaningChanged(SymbolReferenceRule):
     triggers = ("tensorflow",)
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            def clip(x, c):
+                x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                return tf.where(tf.cast(tf.ones_like(x), tf.bool), x, tf.ones_like(x) * c)  # x's shape
+            sess = tf.compat.v1.Session()
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
