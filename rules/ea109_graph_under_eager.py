@@ -122,6 +122,7 @@ from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where
 from estimator_audit.knowledge.calls import own_callee, tf_spelling
 from estimator_audit.knowledge.facts import (
     built_before,
+    call_text,
     given_to_keras,
     graph_mode_only,
     imported_through,
@@ -143,6 +144,9 @@ if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
 
 GRAPH_BUILDERS = SESSIONS | EAGER_FAILING_PLACEHOLDERS
+# TF1 initializer makers that return None with eager execution on (TF 2.21), which Session.run refuses.
+NONE_WHEN_EAGER = frozenset({"global_variables_initializer", "initialize_all_variables",
+                             "local_variables_initializer", "initialize_local_variables"})
 # Estimator export calls: placeholders in a function that makes one are built in the graph the
 # Estimator makes when it exports, not in the default graph.
 SERVING_RECEIVERS = ("ServingInputReceiver", "build_raw_serving_input_receiver_fn")
@@ -484,6 +488,18 @@ class GraphUnderEager(Rule):
         Invalid(
             """
             import tensorflow as tf
+            graph_def = tf.compat.v1.GraphDef.FromString(open("model.pb", "rb").read())
+            tf.import_graph_def(graph_def, name="")
+            sess = tf.compat.v1.Session()
+            sess.run(tf.compat.v1.global_variables_initializer())  # None when made eagerly: TypeError
+            print(sess.run("output:0", {"input:0": [[1.0]]}))
+            """,
+            at=((5, 10),),
+            message="Session.run(None) raises TypeError",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def sample(model, args):
                 sess = tf.compat.v1.Session()
                 tf.compat.v1.train.Saver().restore(sess, args.checkpoint)
@@ -607,6 +623,7 @@ class GraphUnderEager(Rule):
         self.first: ast.Call | None = None
         self.first_name = ""  # what the first graph call calls
         self.failing: list[ast.Call] = []  # every graph call made with eager execution on
+        self.eager_initializer: ast.Call | None = None  # `global_variables_initializer()` made eagerly: None
         self.runs_graph = False  # a session, or a placeholder made as the module runs
         self.switched = False
         self.tf2_code: ast.Call | ast.FunctionDef | ast.stmt | None = support_import(context)
@@ -622,6 +639,11 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
+            elif last in NONE_WHEN_EAGER and self.eager_initializer is None and not (
+                    in_own_graph(self.context.ancestors, self.context)
+                    or graph_mode_only(self.context, self.context.ancestors, node)
+                    or self.in_graph_mode_session_block() or self.called_only_in_own_graph()):
+                self.eager_initializer = node
             elif name.endswith(EAGER_GRAPH_LOADS):  # (into the default graph: not one of its own)
                 self.imports_graph = self.imports_graph or not in_own_graph(self.context.ancestors, self.context)
             elif last in GRAPH_BUILDERS:
@@ -796,7 +818,7 @@ class GraphUnderEager(Rule):
         target = self.context.settings.target
         if self.first is None or not self.runs_graph or self.switched or target < (2, 0):
             return
-        if self.imports_graph and not self.placeholders:
+        if self.imports_graph and not self.placeholders and self.eager_initializer is None:
             return  # sessions running an imported graph: it lives in the default graph, eager or not
         text = self.context.source.text
         if not self.placeholders and not self.supervisor and RUNS.search(text) is None and (
@@ -811,6 +833,13 @@ class GraphUnderEager(Rule):
         if modules_call(self.context, imported, lambda text: "__enter__" in text, enters_graph):
             return  # a test base class it imports enters a graph by hand in its setUp
         what = tf_spelling(self.first_name)
+        if self.imports_graph and not self.placeholders and self.eager_initializer is not None:
+            self.report(self.eager_initializer, (  # (ctpn's demo_pb.py, round 26)
+                "this module runs an imported graph in a TF1 session, and eager execution is on: this "
+                f"{call_text(self.eager_initializer)}() is made eagerly, where it is None, and Session.run(None) "
+                "raises TypeError (TF 2.21); call tf.compat.v1.disable_v2_behavior() after the imports"),
+                self.fix(bool(program)))
+            return
         failure = ("RuntimeError (a placeholder is not compatible with eager execution)" if self.placeholders
                    else "at its first graph-only call (a session run of ops built eagerly: RuntimeError: the "
                    "Session graph is empty, or AttributeError: Tensor.graph is undefined; tf.gradients or "
