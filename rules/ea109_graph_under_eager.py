@@ -173,6 +173,16 @@ class GraphUnderEager(Rule):
     valid: ClassVar[tuple[Valid, ...]] = (
         Valid(
             """
+            import tensorflow as tf
+
+            def gpu_session():  # lm-human-preferences' mpi_session: the callers build in graphs of their own
+                config = tf.compat.v1.ConfigProto()
+                config.gpu_options.allow_growth = True
+                return tf.compat.v1.Session(config=config)
+            """
+        ),
+        Valid(
+            """
             import cv2
             import tensorflow as tf
 
@@ -660,6 +670,8 @@ class GraphUnderEager(Rule):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
+                if last in SESSIONS and ancestors and isinstance(ancestors[-1], ast.Return):
+                    return  # a session factory (`return tf.Session(config=...)`): its callers pick the graph
                 if self.first is None:  # (its name as resolved here: finish() resolves in module scope)
                     self.first, self.first_name = node, name
                 self.failing.append(node)
