@@ -154,6 +154,15 @@ class UnseedableRng(CallRule):
         Valid(
             """
             import numpy as np
+
+            def run_master(tasks):
+                rs = np.random.RandomState()  # left over: nothing draws from it
+                return [task.run() for task in tasks]
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
             class MnistEnv:
                 def __init__(self):
                     self.np_random = np.random.RandomState()
@@ -388,7 +397,20 @@ class UnseedableRng(CallRule):
         parameter, parameters = entry
         if name == "numpy.random.Philox" and not unseeded(node, "key", parameters):
             return False
-        return unseeded(node, parameter, parameters) and not self.reseeded(name)
+        return unseeded(node, parameter, parameters) and not self.reseeded(name) and not self.never_drawn()
+
+    def never_drawn(self) -> bool:
+        """A generator bound to a local name its function never reads (deep-neuroevolution's
+        `rs = np.random.RandomState()` left in `run_master`): it draws nothing."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        scope = next((a for a in reversed(self.context.ancestors)
+                      if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        if scope is None or not isinstance(parent, ast.Assign) or len(parent.targets) != 1 or not isinstance(
+                parent.targets[0], ast.Name):
+            return False
+        bound = parent.targets[0].id
+        return not any(isinstance(node, ast.Name) and node.id == bound and isinstance(node.ctx, ast.Load)
+                       for node in ast.walk(scope))
 
     def reseeded(self, name: str) -> bool:
         """Whether the program seeds the object later through its own `seed` method
