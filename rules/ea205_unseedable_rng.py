@@ -101,7 +101,7 @@ import re
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, is_none, tf_spelling
 from estimator_audit.knowledge.facts import forks_workers
-from estimator_audit.knowledge.rngs import in_loop, unseeded
+from estimator_audit.knowledge.rngs import in_loop, unread_local, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
 
 # Parameter names through which a function's caller seeds it (`seed`, `random_state`, `rng`).
@@ -397,20 +397,14 @@ class UnseedableRng(CallRule):
         parameter, parameters = entry
         if name == "numpy.random.Philox" and not unseeded(node, "key", parameters):
             return False
-        return unseeded(node, parameter, parameters) and not self.reseeded(name) and not self.never_drawn()
+        return unseeded(node, parameter, parameters) and not self.reseeded(name) and not self.never_drawn(node)
 
-    def never_drawn(self) -> bool:
+    def never_drawn(self, node: ast.Call) -> bool:
         """A generator bound to a local name its function never reads (deep-neuroevolution's
         `rs = np.random.RandomState()` left in `run_master`): it draws nothing."""
-        parent = self.context.ancestors[-1] if self.context.ancestors else None
-        scope = next((a for a in reversed(self.context.ancestors)
-                      if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-        if scope is None or not isinstance(parent, ast.Assign) or len(parent.targets) != 1 or not isinstance(
-                parent.targets[0], ast.Name):
-            return False
-        bound = parent.targets[0].id
-        return not any(isinstance(node, ast.Name) and node.id == bound and isinstance(node.ctx, ast.Load)
-                       for node in ast.walk(scope))
+        function = next((a for a in reversed(self.context.ancestors)
+                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        return function is not None and unread_local(function, node)
 
     def reseeded(self, name: str) -> bool:
         """Whether the program seeds the object later through its own `seed` method

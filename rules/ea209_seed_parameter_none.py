@@ -62,6 +62,7 @@ import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument
+from estimator_audit.knowledge.rngs import bound_target, unread_local
 from estimator_audit.rule import Invalid, Rule, Valid
 
 # Calls whose first argument (or `seed=`) seeds a global RNG or makes a generator from it.
@@ -273,14 +274,9 @@ class SeedParameterNone(Rule):
         nowhere else (bsuite's RewardScale, whose sibling wrapper draws from its own)."""
         if self.context.call_name(seeding) not in GENERATORS:
             return False
-        bound = next((statement.targets for statement in ast.walk(function) if isinstance(statement, ast.Assign)
-                      and statement.value is seeding and len(statement.targets) == 1), None)
-        if bound is None:
-            return False
-        target = bound[0]
-        if isinstance(target, ast.Name):
-            return not any(isinstance(n, ast.Name) and n.id == target.id and isinstance(n.ctx, ast.Load)
-                           for n in ast.walk(function))
+        if unread_local(function, seeding):
+            return True
+        target = bound_target(function, seeding)
         if isinstance(target, ast.Attribute) and target.attr.startswith("_"):
             return len(re.findall(rf"\.{re.escape(target.attr)}\b", self.context.source.text)) == 1
         return False

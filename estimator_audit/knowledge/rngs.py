@@ -1,4 +1,4 @@
-"""What the RNG rules (EA205, EA207, EA208) share: is a seed given, is a flag certainly on.
+"""What the RNG rules (EA205, EA207, EA208, EA209) share: is a seed given, is a flag certainly on.
 
 Each answer is certain or "no": an argument the file does not show (`**kwargs`, a parameter,
 a variable) is given the benefit of the doubt, so the rules only report what they can see.
@@ -62,3 +62,18 @@ def in_loop(ancestors: Sequence[ast.AST]) -> bool:
         if isinstance(node, SCOPES):
             return False
     return False
+
+
+def bound_target(scope: ast.AST, made: ast.Call) -> ast.expr | None:
+    """The one target a call's result is assigned to in this scope (`rs = RandomState()`), if any."""
+    return next((statement.targets[0] for statement in ast.walk(scope) if isinstance(statement, ast.Assign)
+                 and statement.value is made and len(statement.targets) == 1), None)
+
+
+def unread_local(scope: ast.AST, made: ast.Call) -> bool:
+    """Whether the call's result is bound to a local name the scope never reads
+    (`rs = np.random.RandomState()` left in a function): a generator made so draws nothing."""
+    target = bound_target(scope, made)
+    return isinstance(target, ast.Name) and not any(
+        isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)
+        for node in ast.walk(scope))
