@@ -1136,14 +1136,20 @@ UPDATE_TEXT = re.compile(r"\.(?:minimize|apply_gradients)\(")
 
 
 def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],
-                 matches: Callable[[ModuleContext, ast.Call], bool], as_imported: bool = False) -> bool:
+                 matches: Callable[[ModuleContext, ast.Call], bool], as_imported: bool = False,
+                 unreadable: bool = False) -> bool:
     """Whether one of these modules of the program makes a call that `matches`: only modules whose
     text passes `spelled` are parsed; with `as_imported`, only calls that run as the module is
-    imported (not in a def or class) count."""
+    imported (not in a def or class) count; a module whose text passes but which does not parse
+    (Python 2) counts as `unreadable` says."""
     project = context.project
     for path in paths:
-        other = project.context(path) if spelled(project.text(path)) else None
+        if not spelled(project.text(path)):
+            continue
+        other = project.context(path)
         if other is None:
+            if unreadable:
+                return True
             continue
         statements = ([s for s in other.tree.body if not isinstance(s, SCOPE_NODES)] if as_imported
                       else [other.tree])
@@ -1197,16 +1203,9 @@ def importer_builds_tf1_graph(context: ModuleContext) -> bool:
     TF1 graphs (gae's train.py, with the session and placeholders, importing the layers.py that
     builds the model; tensorflow-yolov3's train.py -> core/yolov3.py -> core/common.py): the
     library's ops run in that graph, as TF1 code."""
-    project = context.project
-    for path in importers_through(context, IMPORTER_DEPTH):
-        if not spells_tf1_graph(project.text(path)):
-            continue
-        other = project.context(path)
-        if other is None:
-            return True  # unreadable as Python 3 (AnoGAN's Python 2 model.py) yet spelling sessions: TF1 code
-        if any(isinstance(node, ast.Call) and graph_call(other, node) for node in ast.walk(other.tree)):
-            return True
-    return False
+    # (an importer unreadable as Python 3 yet spelling sessions, AnoGAN's Python 2 model.py: TF1 code)
+    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_tf1_graph, graph_call,
+                        unreadable=True)
 
 
 def custom_estimator_call(context: ModuleContext, call: ast.Call) -> bool:
