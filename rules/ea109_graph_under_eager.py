@@ -649,10 +649,7 @@ class GraphUnderEager(Rule):
             last = name.rsplit(".", 1)[-1]
             if last in EAGER_SWITCHES:
                 self.switched = True
-            elif last in NONE_WHEN_EAGER and self.eager_initializer is None and not (
-                    in_own_graph(self.context.ancestors, self.context)
-                    or graph_mode_only(self.context, self.context.ancestors, node)
-                    or self.in_graph_mode_session_block() or self.called_only_in_own_graph()):
+            elif last in NONE_WHEN_EAGER and self.eager_initializer is None and not self.in_graph_mode(node):
                 self.eager_initializer = node
             elif name.endswith(EAGER_GRAPH_LOADS):  # (into the default graph: not one of its own)
                 self.imports_graph = self.imports_graph or not in_own_graph(self.context.ancestors, self.context)
@@ -662,11 +659,9 @@ class GraphUnderEager(Rule):
                 if last == "InteractiveSession" and given_graph:
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return
-                if in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node) or given_graph or (
-                        given_to_keras(ancestors, node, self.context)) or (
+                if given_graph or self.in_graph_mode(node) or given_to_keras(ancestors, node, self.context) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
-                                              or self.builds_in_session_graph(node))) or (
-                        self.in_graph_mode_session_block()) or self.called_only_in_own_graph():
+                                              or self.builds_in_session_graph(node))):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -686,6 +681,14 @@ class GraphUnderEager(Rule):
             self.tf2_code = node
         elif not self.imports_graph and self.loads_graph_for_session(node):
             self.imports_graph = True
+
+    def in_graph_mode(self, node: ast.Call) -> bool:
+        """Whether the call runs in graph mode where it is: in a graph of its own, only with eager
+        execution off, in a session block that turns graph mode on, or in a function called only
+        from such places."""
+        ancestors = self.context.ancestors
+        return (in_own_graph(ancestors, self.context) or graph_mode_only(self.context, ancestors, node)
+                or self.in_graph_mode_session_block() or self.called_only_in_own_graph())
 
     def session_block_builds_its_graph(self, node: ast.Call) -> bool:
         """`with tf.Session() as sess:` turns graph mode on inside its block (TF 2.21: ops built
