@@ -100,7 +100,6 @@ class ScriptReader:
         self.variable_count = 0
         self.initializers: set[str] = set()
         self.optimizers: dict[str, str] = {}  # optimizer name -> its Keras 3 source
-        self.compiled: str | None = None  # the Keras source of the optimizer the model is compiled with
         self.objectives: list[Objective] = []
         self.train_ops: set[str] = set()
         self.plan_edits: list[Site] = []
@@ -134,7 +133,7 @@ class ScriptReader:
             self.statement(statement, in_session=False)
         for statement in inside:
             self.statement(statement, in_session=True)
-        if not self.objectives or self.compiled is None:
+        if not self.objectives:
             raise Unsupported("the script trains no loss with a TF1 optimizer's minimize")
         if not self.placeholders:
             raise Unsupported("the graph reads no placeholder")
@@ -149,7 +148,6 @@ class ScriptReader:
             stages=tuple(GraphStage(tuple(sorted(needs)), tuple(texts), tuple(outputs))
                          for needs, texts, outputs in self.ordered_stages()),
             objectives=tuple(self.objectives),
-            optimizer=self.compiled,
             draws=tuple(sorted(self.code.draws)),
             computed_fetches=self.computed_fetches,
         )
@@ -296,7 +294,6 @@ class ScriptReader:
         self.objectives.append(Objective(targets[0], loss.id, optimizer, variables))
         self.train_ops.add(targets[0])
         if first:
-            self.compiled = source
             self.model_at = self.context.span(statement)
             edits.append(Site(self.context.span(statement),
                               f"model = TrainingGraph()\nmodel.compile(optimizer={source})"))

@@ -175,15 +175,14 @@ class Objective:
 class Graph:
     """A TF1 graph a session trains: fed through `placeholders` (keys of the dict the Keras model
     is called with), holding the variables bound to `variables` and the `layers`, computing the
-    `stages`' tensors, and minimizing each objective's loss (a GAN's two, run together) with
-    `optimizer`, the compiled Keras 3 optimizer's source with the TF1 defaults written out."""
+    `stages`' tensors, and minimizing each objective's loss (a GAN's two, run together) with its
+    optimizer (Keras 3 optimizers' source with the TF1 defaults written out)."""
 
     placeholders: tuple[Placeholder, ...]
     variables: tuple[str, ...]
     layers: tuple[GraphLayer, ...]
     stages: tuple[GraphStage, ...]
     objectives: tuple[Objective, ...]
-    optimizer: str
     draws: tuple[str, ...] = ()  # random ops the graph code runs at every step (`tf.nn.dropout`)
     computed_fetches: bool = False  # a run fetches an expression of the tensors (fetch takes a function)
 
