@@ -132,8 +132,9 @@ GRAPH_MAKERS = VARIABLE_MAKERS | {"placeholder", "dense", "conv2d"}  # what make
 # (and Kubeflow Pipelines' components, which run the function in a container of their own)
 OTHER_PROCESS = re.compile(HANDOFFS + "$")
 # What makes a module one worker process of a TF1 between-graph cluster (each worker builds its
-# own graph), given its task index (not TF2's in-process `tf.distribute.Server`s of a notebook).
-CLUSTER_WORKER = "train.Server"
+# own graph), given its task index: TF1's `tf.train.Server`, or TF2's name for it, which EA106's
+# fix writes, in a module that runs sessions (not the in-process servers of a TF2 notebook).
+CLUSTER_WORKERS = ("train.Server", "distribute.Server")
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
 # The text of a module that builds a model: variables, layers, cells (what an initializer fetched
@@ -957,6 +958,19 @@ class NoGlobalSeed(Rule):
         ),
         Invalid(
             """
+            import tensorflow as tf
+            server = tf.distribute.Server(cluster, job_name="worker", task_index=FLAGS.task_index)  # EA106's spelling
+            w = tf.compat.v1.get_variable("w", [784, 10])
+            loss = tf.reduce_mean(tf.nn.dropout(tf.matmul(x, w), rate=0.5))
+            train_op = tf.compat.v1.train.AdagradOptimizer(0.01).minimize(loss)
+            with tf.compat.v1.train.MonitoredTrainingSession(master=server.target) as sess:
+                sess.run(train_op)
+            """,
+            at=((7, 5),),
+            message="seed each by its task index",
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             from text_cnn import TextCNN
@@ -1195,7 +1209,8 @@ class NoGlobalSeed(Rule):
         self.restores = False  # it loads trained weights over the initial values
         self.first_graph_line = 0  # of the first call that builds random graph nodes
         self.draws_in_default_graph = False  # random graph nodes at module level, outside new graphs
-        self.cluster_worker = False  # a TF1 between-graph worker: `tf.train.Server(cluster, ..., task_index=i)`
+        # a between-graph worker: `tf.train.Server(cluster, ..., task_index=i)`, the server's name here
+        self.cluster_server = ""
 
     def finish(self) -> None:
         facts = self.context.facts
@@ -1294,7 +1309,7 @@ class NoGlobalSeed(Rule):
                      "them all the same random draws, dropout masks and the shuffles of data not sharded by "
                      "rank alike; no automatic fix)")
             fix = None
-        elif self.cluster_worker:
+        elif self.cluster_server.endswith("train.Server") or (self.cluster_server and facts.builds_tf1_graph):
             what += (" (each worker of this TF1 cluster runs this module: seed each by its task index, e.g. "
                      f"tf.compat.v1.set_random_seed({seed} + task_index): one seed for every worker gives them "
                      "all the same dropout masks and the same shuffles of data not sharded by task; no automatic fix)")
@@ -1346,8 +1361,8 @@ class NoGlobalSeed(Rule):
             self.makes_variables = self.makes_variables or self.random_graph or (
                 last in VARIABLE_MAKERS and not any(k.arg == "trainable" for k in node.keywords))
             self.loads_graph = self.loads_graph or name.endswith(GRAPH_LOADS)
-            self.cluster_worker = self.cluster_worker or (name.endswith(CLUSTER_WORKER) and any(
-                k.arg == "task_index" for k in node.keywords))
+            if name.endswith(CLUSTER_WORKERS) and any(k.arg == "task_index" for k in node.keywords):
+                self.cluster_server = name
         parent = self.context.ancestors[-1] if self.context.ancestors else None
         if isinstance(parent, ast.Expr) and name.startswith("tensorflow") and name.endswith(".reset_default_graph"):
             self.resets.append(parent)

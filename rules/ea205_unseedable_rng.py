@@ -173,6 +173,20 @@ class UnseedableRng(CallRule):
         Valid(
             """
             import numpy as np
+
+            def rollout(env, random_stream=None, policy_seed=None):
+                if policy_seed:
+                    random_stream.seed(policy_seed)  # the callee seeds the generator it is given
+                return random_stream.randn()
+
+            seed = np.random.randint(2**31 - 1)
+            rollout(None, random_stream=np.random.RandomState(), policy_seed=seed)
+            rollout(None, np.random.RandomState(), seed)
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
             class NQEnv:
                 def __init__(self):
                     self._rand = np.random.RandomState()
@@ -397,7 +411,7 @@ class UnseedableRng(CallRule):
         parameter, parameters = entry
         if name == "numpy.random.Philox" and not unseeded(node, "key", parameters):
             return False
-        return unseeded(node, parameter, parameters) and not self.reseeded(name) and not self.never_drawn(node)
+        return unseeded(node, parameter, parameters) and not self.reseeded(name, node) and not self.never_drawn(node)
 
     def never_drawn(self, node: ast.Call) -> bool:
         """A generator bound to a local name its function never reads (deep-neuroevolution's
@@ -406,17 +420,44 @@ class UnseedableRng(CallRule):
                          if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
         return function is not None and unread_local(function, node)
 
-    def reseeded(self, name: str) -> bool:
+    def reseeded(self, name: str, node: ast.Call) -> bool:
         """Whether the program seeds the object later through its own `seed` method
         (`self.np_random = np.random.RandomState()` and a gym-style `seed()` calling
         `self.np_random.seed(seed)`): RandomState and random.Random have one."""
         parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if name in RESEEDABLE and self.seeded_by_callee(node):
+            return True
         if not isinstance(parent, ast.Assign) or len(parent.targets) != 1:
             return False
         target = ast.unparse(parent.targets[0])
         if name in RESEEDABLE and f"{target}.seed(" in self.context.source.text:
             return True
         return target.startswith("self.") and self.replaced_by_seed_method(target)
+
+    def seeded_by_callee(self, node: ast.Call) -> bool:
+        """Whether the generator is an argument of a program function that seeds it through its
+        parameter (deep-neuroevolution's `rollout(env, random_stream=RandomState(),
+        policy_seed=seed)` calling `random_stream.seed(policy_seed)`, in another module)."""
+        from estimator_audit.migrate.lookup import called  # whole-program lookup, for such arguments only
+
+        ancestors = self.context.ancestors
+        keyword = ancestors[-1] if ancestors and isinstance(ancestors[-1], ast.keyword) else None
+        call = ancestors[-2 if keyword else -1] if len(ancestors) > (1 if keyword else 0) else None
+        if not isinstance(call, ast.Call):
+            return False
+        callee = called(self.context, call)
+        if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        parameters = [a.arg for a in (*callee.node.args.posonlyargs, *callee.node.args.args)]
+        if keyword is not None:
+            parameter = keyword.arg
+        else:
+            position = next((i for i, a in enumerate(call.args) if a is node), None)
+            parameter = parameters[position] if position is not None and position < len(parameters) else None
+        return parameter is not None and any(
+            isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and inner.func.attr == "seed"
+            and isinstance(inner.func.value, ast.Name) and inner.func.value.id == parameter
+            for inner in ast.walk(callee.node))
 
     def replaced_by_seed_method(self, target: str) -> bool:
         """Whether a seeding method of the class replaces the generator by one made from its

@@ -13,7 +13,9 @@ importing program. Not flagged in a module that hides every GPU
 run), nor one that runs Keras 3 on JAX or PyTorch (`os.environ["KERAS_BACKEND"] = "jax"`) or
 Keras 1/2 on Theano or CNTK, whose kernels TensorFlow's switch does not reach, nor one whose graph runs in `with
 tf.device("/cpu:0"), tf.Session():` (here or in a module importing it) or whose session is
-made, with the graph it trains, inside a `with tf.device("/cpu:0"):` block, nor one that trains on TPUs
+made, with the graph it trains, inside a `with tf.device("/cpu:0"):` block, nor one whose session (here
+or in a module importing it) sees CPUs and parameter servers only (a distributed worker's
+`ConfigProto(device_filters=["/job:ps", "/job:worker/task:0/cpu:0"])`), nor one that trains on TPUs
 only (a TPU strategy or cluster resolver made unconditionally, or a TPUEstimator given
 `use_tpu=True`, and no strategy that runs on GPUs: a `MirroredStrategy` fallback or a
 `use_tpu=FLAGS.use_tpu` trains on GPUs too). Severity info:
@@ -95,6 +97,9 @@ CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 # A session configured without GPUs: `tf.ConfigProto(device_count={'GPU': 0})`.
 NO_GPU_SESSION = re.compile(r"""device_count\s*=\s*\{\s*['"]GPU['"]\s*:\s*0\s*\}""")
+# A session whose device filters show it CPUs and parameter servers only (distributed A3C workers'
+# `ConfigProto(device_filters=["/job:ps", "/job:worker/task:{}/cpu:0".format(task)])`).
+DEVICE_FILTERS = re.compile(r"device_filters\s*=\s*\[([^\]]*)\]")
 NO_GPU = re.compile(r"""CUDA_VISIBLE_DEVICES['"]\s*(?:\]\s*=|,)\s*['"](?:-1)?['"]""")
 
 
@@ -348,6 +353,17 @@ class OpDeterminismOff(Rule):
             with tf.device("/cpu:0"), tf.compat.v1.Session() as sess:
                 train_op = build_model()
                 sess.run(train_op)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            def run_worker(task, server, train_op):
+                # each worker sees the parameter servers and its own CPU only
+                config = tf.compat.v1.ConfigProto(device_filters=["/job:ps", "/job:worker/task:{}/cpu:0".format(task)])
+                with tf.compat.v1.train.MonitoredTrainingSession(server.target, config=config) as sess:
+                    sess.run(train_op)
             """
         ),
     )
@@ -657,7 +673,8 @@ class OpDeterminismOff(Rule):
                 return True
         project = context.project
         texts = [project.text(path) for path in project.importers(context.source.path)]
-        return any("device" in text and CPU_SESSION.search(text) for text in texts)
+        return cpu_filtered(context.source.text) or any(
+            "device" in text and (CPU_SESSION.search(text) or cpu_filtered(text)) for text in texts)
 
     def cpu_block_with_session(self, block: ast.With) -> bool:
         """`with tf.device('/cpu:0'):` around the whole program: the session is made inside it,
@@ -682,3 +699,15 @@ class OpDeterminismOff(Rule):
             return None  # determinism on after the imports would make the draws before the seed raise
         return insert_where_it_runs(self.context, self.context.facts.all_training_calls(), "enable op determinism",
                                     f"{tf}.config.experimental.enable_op_determinism()")
+
+
+def cpu_filtered(text: str) -> bool:
+    """Whether a session is configured to see only CPUs besides its parameter servers
+    (`device_filters=["/job:ps", "/job:worker/task:{}/cpu:0".format(task)]`): the workers'
+    ops run on no GPU."""
+    for found in DEVICE_FILTERS.finditer(text) if "device_filters" in text else ():
+        devices = [device.lower() for device in re.findall(r"""['"]([^'"]*)['"]""", found.group(1))]
+        if any("cpu:" in device for device in devices) and all(
+                "cpu:" in device or (device.startswith("/job:ps") and "gpu" not in device) for device in devices):
+            return True
+    return False

@@ -955,3 +955,19 @@ def test_a_notebook_beside_a_package_init_is_a_program_not_a_library(tmp_path: P
     write(tmp_path, "demo.ipynb", json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
     [finding] = audit_json(tmp_path, "demo.ipynb", "--select", "EA201")
     assert "where the program starts" not in finding["message"] and finding["fix"] is not None, finding
+
+
+def test_a_generator_handed_to_a_function_of_another_module_that_seeds_it(tmp_path: Path) -> None:
+    """Seen in uber-research/deep-neuroevolution (round 28): `rollout(env,
+    random_stream=np.random.RandomState(), policy_seed=seed)`, where rollout, in another module,
+    calls `random_stream.seed(policy_seed)`; a callee that only draws leaves it unseeded."""
+    write(tmp_path, "lib.py",
+        "def rollout(env, random_stream=None, policy_seed=None):\n    if policy_seed:\n"
+        "        random_stream.seed(policy_seed)\n    return random_stream.randn()\n\n\n"
+        "def draw(random_stream):\n    return random_stream.randn()\n")
+    write(tmp_path, "main.py",
+        "import numpy as np\nimport lib\n\nseed = np.random.randint(2**31 - 1)\n"
+        "lib.rollout(None, random_stream=np.random.RandomState(), policy_seed=seed)\n"
+        "lib.draw(np.random.RandomState())\n")
+    findings = audit_json(tmp_path, "main.py", "--select", "EA205")
+    assert [(f["line"], f["code"]) for f in findings] == [(6, "EA205")]
