@@ -304,6 +304,8 @@ class V1Session(Rule):
                     and isinstance(run.func.value, ast.Name) and run.func.value.id == held
                     and self.runs_in(holder, held, run)]
             trained = any(facts.training_run(run) for run in runs) if runs else trains
+            if runs and not trained and isinstance(holder, ast.With):
+                trained = self.trains_in(holder)  # `sess.run(init)`, then the TF1 tutorials' `train_step.run(feed_dict=...)`
             if not runs and isinstance(holder, ast.With):
                 # A `with` session block whose runs do not name it (`with tf.Session():`, the
                 # default session of its block; `tensor.eval(session=sess)`; the session handed to

@@ -133,7 +133,8 @@ REWRITTEN = [FIXTURES / "session_to_keras" / "minibatch_mlp" / "session_mlp.py",
              FIXTURES / "graph" / "flags_app" / "trainer.py",
              FIXTURES / "session_to_keras" / "graph_block" / "train.py",
              FIXTURES / "session_to_keras" / "get_variable" / "softmax.py",
-             FIXTURES / "session_to_keras" / "gan_two_optimizers" / "gan.py"]
+             FIXTURES / "session_to_keras" / "gan_two_optimizers" / "gan.py",
+             FIXTURES / "session_to_keras" / "variable_helpers" / "deep_cnn.py"]
 
 
 @pytest.mark.runtime
@@ -253,6 +254,44 @@ def test_a_gan_trained_by_alternate_runs_is_refused_with_its_reason() -> None:
     rewritten = rewrite_of(together)
     assert rewritten is not None and "disc_opt.build([d])" in rewritten, rewritten
     assert '(self.optimizer, "gen_loss", [g]), (disc_opt, "disc_loss", [d])' in rewritten, rewritten
+
+
+HELPER = """
+    import tensorflow as tf
+
+    def weight_variable(shape):
+        return tf.Variable(tf.truncated_normal(shape, stddev=0.1))
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.placeholder(tf.float32, [None, 1])
+    W = weight_variable([4, 1])
+    loss = tf.reduce_mean(tf.square(tf.matmul(x, W) - y))
+    train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train_op, feed_dict={x: [[1.0] * 4], y: [[1.0]]})
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), [
+    ("return tf.Variable(tf.truncated_normal(shape, stddev=0.1))",
+     "v = tf.Variable(tf.truncated_normal(shape, stddev=0.1))\n        return v",
+     "the variables at line 4 are made inside a function the rewrite does not translate"),
+    ("def weight_variable(shape):", "def weight_variable(shape, name):",
+     "the variables at line 4 are made inside a function the rewrite does not translate"),
+    ("return tf.Variable(", "return tf.get_variable('w', initializer=",
+     "the variables at line 4 are made inside a function the rewrite does not translate"),
+    ("W = weight_variable([4, 1])", "W = tf.nn.relu(weight_variable([4, 1]))",
+     "`weight_variable` (called at line 9) makes a variable the rewrite does not carry into the Keras model"),
+], ids=["bound-before-return", "named-by-caller", "get-variable", "inside-an-expression-of-tensors"])
+def test_variable_helpers_other_than_the_tutorials_are_refused(old: str, new: str, reason: str) -> None:
+    """A helper returning one new unnamed tf.Variable is translated (the variable_helpers
+    fixture); any other function making variables keeps its finding with the reason."""
+    assert old in HELPER
+    assert rewrite_of(HELPER) is not None
+    script = textwrap.dedent(HELPER.replace(old, new)).encode()
+    [session] = [f for f in audit_source("script.py", script, Settings()) if f.code == "EA103"]
+    assert reason in session.message, session.message
 
 
 def test_a_refusal_names_its_reason() -> None:

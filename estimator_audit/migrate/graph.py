@@ -98,6 +98,7 @@ class ScriptReader:
         self.code = GraphCode(context, keras)
         self.variables: list[str] = []
         self.variable_count = 0
+        self.variable_helpers: set[str] = set()  # `def weight_variable(shape): return tf.Variable(...)`
         self.initializers: set[str] = set()
         self.optimizers: dict[str, str] = {}  # optimizer name -> its Keras 3 source
         self.objectives: list[Objective] = []
@@ -319,14 +320,20 @@ class ScriptReader:
 
     def variables_in(self, statement: ast.stmt, targets: list[str] | None, edits: list[Site]) -> None:
         """Statements that create the graph's variables: `tf.Variable(init)` becomes a Keras
-        variable with the same initial value, named as TF1 named it."""
+        variable with the same initial value, named as TF1 named it; so does each variable a
+        helper function makes (`W = weight_variable([784, 10])`)."""
+        if isinstance(statement, ast.FunctionDef) and self.variable_helper(statement, edits):
+            return
         calls = [(node, self.context.call_name(node) or "") for node in ast.walk(statement)
                  if isinstance(node, ast.Call)]
+        helped = [node for node in bound_values(statement) if isinstance(node, ast.Call)
+                  and isinstance(node.func, ast.Name) and node.func.id in self.variable_helpers]
         for node, name in calls:  # variables the Keras model would not track, so never train
-            maker = self.code.variable_maker(self.context, node, 0) if name not in GET_VARIABLES else None
+            maker = self.code.variable_maker(self.context, node, 0) if (
+                name not in GET_VARIABLES and node not in helped) else None
             if maker is not None:
                 raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
-        created = [node for node, name in calls if name in VARIABLES | GET_VARIABLES]
+        created = [node for node, name in calls if name in VARIABLES | GET_VARIABLES or node in helped]
         if not created:
             return  # plain Python, or TF1 names other findings respell
         if not isinstance(statement, ast.Assign):
@@ -339,19 +346,69 @@ class ScriptReader:
             if self.context.call_name(call) in GET_VARIABLES:
                 edits.append(Site(self.context.span(call), self.got_variable(call)))
                 continue
+            if call in helped:  # the helper takes the name TF1 gave the variable it made
+                arguments = [self.code.render(self.context, a) for a in call.args]
+                arguments += [f"{k.arg}={self.code.render(self.context, k.value)}" for k in call.keywords]
+                edits.append(Site(self.context.span(call), f"{self.text(call.func)}({', '.join(arguments)}, "
+                                                           f"name={self.tf1_variable_name()!r})"))
+                continue
             keywords = {k.arg for k in call.keywords}
             if len(call.args) != 1 or keywords - {"name", "dtype"}:
                 raise Unsupported(f"tf.Variable at {self.context.place(call.lineno)} is given arguments "
                                   "beyond its initial value and name")
             given = {k.arg: self.code.render(self.context, k.value) for k in call.keywords}
             if "name" not in given:  # TF1's own name for it, which compare maps by
-                count = self.variable_count
-                given["name"] = repr(f"Variable_{count}" if count else "Variable")
-                self.variable_count += 1
+                given["name"] = repr(self.tf1_variable_name())
             initial = self.code.render(self.context, call.args[0])
             arguments = [initial, *(f"{k}={v}" for k, v in given.items())]
             edits.append(Site(self.context.span(call), f"{self.keras}.Variable({', '.join(arguments)})"))
         self.variables.extend(t for t in targets if t not in self.variables)
+
+    def tf1_variable_name(self) -> str:
+        """The name TF1 gave the next unnamed tf.Variable: Variable, Variable_1, ..."""
+        count = self.variable_count
+        self.variable_count += 1
+        return f"Variable_{count}" if count else "Variable"
+
+    def variable_helper(self, function: ast.FunctionDef, edits: list[Site]) -> bool:
+        """A function that returns one new unnamed `tf.Variable` of an initial value it computes
+        (the TF1 tutorials' `weight_variable(shape)`): it returns the Keras variable instead,
+        named by a `name` parameter each call passes, as TF1 named them in creation order.
+        False for any other function; a helper making variables otherwise is refused."""
+        made = [node for node in ast.walk(function) if isinstance(node, ast.Call)
+                and self.context.call_name(node) in VARIABLES | GET_VARIABLES]
+        if not made:
+            return False
+        variable = made[0]
+        arguments = function.args
+        returned = [node for node in function.body if isinstance(node, ast.Return) and node.value is variable]
+        parameters = [a.arg for a in arguments.args]
+        positional = bool(parameters) and "name" not in parameters and not (
+            arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs)
+        if (len(made) != 1 or not returned or function.decorator_list or not positional
+                or len(variable.args) != 1 or {k.arg for k in variable.keywords} - {"dtype"}
+                or any(isinstance(node, (ast.FunctionDef, ast.Lambda, ast.Global, ast.Nonlocal))
+                       for node in ast.walk(function) if node is not function)):
+            raise Unsupported(f"the variables at {self.context.place(function.lineno)} are made inside a "
+                              "function the rewrite does not translate (only one returning a new unnamed "
+                              "tf.Variable of the value it computes)")
+        for node in ast.walk(function):
+            maker = self.code.variable_maker(self.context, node, 0) if (
+                isinstance(node, ast.Call) and node is not variable) else None
+            if maker is not None:
+                raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
+        given = [self.code.render(self.context, variable.args[0]),
+                 *(f"dtype={self.code.render(self.context, k.value)}" for k in variable.keywords),
+                 "name=name"]
+        replaced = [(self.context.span(variable), f"{self.keras}.Variable({', '.join(given)})"),
+                    (self.context.span(arguments.args[-1]), f"{self.text(arguments.args[-1])}, name=None")]
+        for statement in function.body:
+            rendered = self.code.render(self.context, statement)
+            if statement is not returned[0] and rendered != self.text(statement):
+                replaced.append((self.context.span(statement), rendered))
+        edits.append(Site(self.context.span(function), with_replacements(self.context, function, replaced)))
+        self.variable_helpers.add(function.name)
+        return True
 
     def got_variable(self, call: ast.Call) -> str:
         """`tf.get_variable(name, shape, dtype, initializer)` as the Keras variable TF1 made: its
@@ -560,7 +617,16 @@ class ScriptReader:
         self.evaluations(statement)
 
     def is_run_statement(self, statement: ast.Assign) -> bool:
-        return isinstance(statement.value, ast.Call) and self.is_run(statement.value)
+        """`loss = sess.run(...)`, or `acc = accuracy.eval(feed_dict=...)`: a read of the graph."""
+        value = statement.value
+        return isinstance(value, ast.Call) and (self.is_run(value) or self.evaluated(value) is not None)
+
+    def evaluated(self, call: ast.Call) -> str | None:
+        """The tensor or variable of the script `tensor.eval(feed_dict=...)` reads, if it is one."""
+        owner = call.func.value if isinstance(call.func, ast.Attribute) and call.func.attr == "eval" else None
+        if isinstance(owner, ast.Name) and owner.id in (*self.tensors, *self.variables):
+            return owner.id
+        return None
 
     def evaluations(self, node: ast.AST) -> None:
         for child in ast.walk(node):
@@ -572,13 +638,11 @@ class ScriptReader:
                     raise Unsupported(f"the training run at {self.context.place(child.lineno)} is not a "
                                       "statement of its own")
                 self.body_edits.append(Site(self.context.span(child), self.evaluation(child, fetches, None)))
-            elif (isinstance(child, ast.Call) and isinstance(child.func, ast.Attribute)
-                  and child.func.attr == "eval" and isinstance(child.func.value, ast.Name)
-                  and child.func.value.id in (*self.tensors, *self.variables)):
+            elif isinstance(child, ast.Call) and (evaluated := self.evaluated(child)) is not None:
                 given = child.args[0] if child.args else next(
                     (k.value for k in child.keywords if k.arg == "feed_dict"), None)
-                self.body_edits.append(Site(self.context.span(child),
-                                            self.evaluation(child, [child.func.value.id], given)))
+                read = self.evaluation(child, [evaluated], given)
+                self.body_edits.append(Site(self.context.span(child), read))
         claimed = [site.span for site in self.body_edits]
         for child in ast.walk(node):
             if isinstance(child, ast.Name) and child.id in (self.graph_names() | {self.session_name}) \
@@ -640,6 +704,17 @@ class ScriptReader:
         feed = self.feed(call, given) if given is not None or call.args[1:] or call.keywords else "{}"
         names = ", ".join(repr(f) for f in fetches)
         return f"model.fetch({names if single else f'[{names}]'}, {feed})"
+
+
+def bound_values(statement: ast.stmt) -> list[ast.expr]:
+    """What an assignment binds to its names: its value, or the items of the dict, list or tuple
+    it is (`weights = {'h1': weight_variable(...), ...}`)."""
+    value = statement.value if isinstance(statement, ast.Assign) else None
+    if isinstance(value, ast.Dict):
+        return list(value.values)
+    if isinstance(value, (ast.List, ast.Tuple)):
+        return list(value.elts)
+    return [value] if value is not None else []
 
 
 def free_names(statement: ast.stmt) -> set[str]:
