@@ -123,32 +123,57 @@ class ModuleContext:
     @property
     def unreachable(self) -> list[tuple[int, int]]:
         """Line ranges that never run: the statements after `sys.exit()` (`exit()`, `quit()`,
-        `os._exit()`) in the same block of a script, where a tutorial parks code it no longer
-        runs. Not in notebooks: each cell runs when run, whatever an earlier one did."""
+        `os._exit()`), a `raise` or an `assert False` in the same block, where a tutorial parks
+        code it no longer runs (a notebook cell opening with `assert False, "run in a TF1
+        environment"`). A notebook's cells each run when run: an abort ends its own cell only."""
         if "unreachable" not in self.memo:
-            self.memo["unreachable"] = [] if self.source.cells is not None or not EXIT_SPELLED.search(
-                self.source.text) else after_exits(self.tree)
+            self.memo["unreachable"] = after_aborts(self.tree, self.source) if ABORT_SPELLED.search(
+                self.source.text) else []
         found: list[tuple[int, int]] = self.memo["unreachable"]
         return found
 
 
-EXIT_SPELLED = re.compile(r"\b(?:exit|quit|_exit)\(")
-EXITS = frozenset({"exit", "quit", "sys.exit", "os._exit"})
+ABORT_SPELLED = re.compile(r"\b(?:exit|quit|_exit)\(|\braise\b|\bassert\b")
+BLOCKS = ("body", "orelse", "finalbody")
 
 
-def after_exits(tree: ast.Module) -> list[tuple[int, int]]:
-    """The line ranges of the statements that follow an exit call in their block."""
+def aborts(statement: ast.stmt) -> bool:
+    """Whether nothing after the statement in its block runs: a raise, `assert False`, or an exit
+    call (`sys.exit()`, `exit()`, `quit()`, `os._exit()`)."""
+    if isinstance(statement, ast.Raise):
+        return True
+    if isinstance(statement, ast.Assert):
+        return isinstance(statement.test, ast.Constant) and not statement.test.value
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    function = call.func if isinstance(call, ast.Call) else None
+    if isinstance(function, ast.Name):
+        return function.id in ("exit", "quit")
+    return (isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
+            and (function.value.id, function.attr) in (("sys", "exit"), ("os", "_exit")))
+
+
+def reachable(block: list[ast.stmt], source: Source) -> list[ast.stmt]:
+    """The statements of a block that can run: all up to the first abort (in a notebook, the
+    statements of later cells too, which run when run)."""
+    for index, statement in enumerate(block[:-1]):
+        if aborts(statement):
+            cell = source.cell_position(statement.lineno)[0]
+            if cell is None:
+                return block[:index + 1]
+            later = block[index + 1:]
+            return block[:index + 1] + [s for s in later if source.cell_position(s.lineno)[0] != cell]
+    return block
+
+
+def after_aborts(tree: ast.Module, source: Source) -> list[tuple[int, int]]:
+    """The line ranges of the statements that follow an abort in their block."""
     found = []
     for node in ast.walk(tree):
-        for field in ("body", "orelse", "finalbody"):
+        for field in BLOCKS:
             block = getattr(node, field, None)
-            if not isinstance(block, list):
-                continue
-            for index, statement in enumerate(block[:-1]):
-                call = statement.value if isinstance(statement, ast.Expr) else None
-                if isinstance(call, ast.Call) and ast.unparse(call.func) in EXITS:
-                    found.append((block[index + 1].lineno, block[-1].end_lineno or block[-1].lineno))
-                    break
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                live = {id(statement) for statement in reachable(block, source)}
+                found += [(s.lineno, s.end_lineno or s.lineno) for s in block if id(s) not in live]
     return found
 
 
@@ -209,6 +234,7 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
         for node_type, method in type(rule).handlers().items():
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     unvisited = tuple(leaf for leaf in CHILDLESS if leaf not in dispatch)
+    aborting = ABORT_SPELLED.search(context.source.text) is not None
     names = context.names
     ancestors = context.ancestors
     scope_depths: list[int] = []
@@ -228,6 +254,8 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
         below = depth + 1
         for field in _CHILD_FIELDS.get(node_type) or child_fields(node_type):
             value = getattr(node, field, None)
+            if aborting and field in BLOCKS and isinstance(value, list):
+                value = reachable(value, context.source)  # (code after an abort never runs)
             if isinstance(value, list):
                 children.extend((item, below) for item in value
                                 if isinstance(item, ast.AST) and not isinstance(item, unvisited))

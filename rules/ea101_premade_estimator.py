@@ -181,6 +181,14 @@ class PremadeEstimator(Rule):
         Invalid(
             """
             import tensorflow as tf
+            clusters = tf.contrib.learn.KMeansClustering(num_clusters=2)
+            """,
+            at=((2, 12),),
+            message="port the clustering to a library that computes K-means",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             def input_fn():
                 return tf.data.Dataset.from_tensor_slices(({"x": [1.0, 2.0]}, [0.5, 1.5])).batch(2)
@@ -290,9 +298,10 @@ class PremadeEstimator(Rule):
         if estimator is not None and estimator.premade and tf1_only_estimator(estimator.public_name):
             if target >= (2, 0):
                 self.report(node, f"{tf_spelling(estimator.public_name)} is a premade Estimator of "
-                            "tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed tf.contrib); "
-                            "migrate it to a Keras model (no automatic rewrite: tf.contrib.learn's estimators "
-                            "take other arguments and defaults than the tf.estimator ones the rewrite reproduces)")
+                            f"tf.contrib.learn, which TensorFlow 2 does not have (2.0 removed tf.contrib); "
+                            f"{successor(estimator.public_name)} (no automatic rewrite: tf.contrib.learn's "
+                            "estimators take other arguments and defaults than the tf.estimator ones the "
+                            "rewrite reproduces)")
         elif not estimator_removed(target):
             return
         elif estimator is not None and estimator.premade:
@@ -304,7 +313,7 @@ class PremadeEstimator(Rule):
         target = version_text(self.context.settings.target)
         message = (f"{tf_spelling(public_name)} is a premade Estimator: tf.estimator was "
                    f"removed in TensorFlow 2.16, so this raises AttributeError on TensorFlow {target}; "
-                   "migrate it to a Keras model")
+                   f"{successor(public_name)}")
         from estimator_audit.migrate.rewrite import keras_rewrite  # only files with an estimator
 
         try:
@@ -341,3 +350,11 @@ class PremadeEstimator(Rule):
             self.report(node, f"{message} (no automatic rewrite: {plan_or_reason})")
         else:
             self.report(node, message, plan_or_reason)
+
+
+def successor(estimator: str) -> str:
+    """Where to take the model: a Keras model, but for K-means, which no Keras model computes."""
+    if "KMeans" in estimator:
+        return ("port the clustering to a library that computes K-means, such as scikit-learn's "
+                "sklearn.cluster.KMeans: no Keras model does")
+    return "migrate it to a Keras model"

@@ -361,10 +361,14 @@ def name_of(node: ast.expr) -> str:
 
 
 def keeps_half(context: ModuleContext, node: ast.expr) -> bool:
-    """0.5: a literal, or a parameter of the enclosing function defaulting to 0.5 that no call
-    of the function in the module passes otherwise (`def _dropout(self, x, ratio=0.5)`)."""
+    """0.5: a literal, a name last bound to one (`keep_prob = 0.5` above the call), or a
+    parameter of the enclosing function defaulting to 0.5 that no call of the function in the
+    module passes otherwise (`def _dropout(self, x, ratio=0.5)`)."""
     if isinstance(node, ast.Constant):
         return node.value == 0.5
+    assigned = context.assigned_value(node)
+    if isinstance(assigned, ast.Constant):
+        return assigned.value == 0.5
     function = next((a for a in reversed(context.ancestors) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))),
                     None)
     if not isinstance(node, ast.Name) or function is None:
@@ -556,6 +560,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
             x = tf.compat.v1.placeholder(tf.float32, [None, 4])
             q = tf.compat.v1.layers.dense(x, 2, kernel_initializer=tf.random_normal_initializer(0, 0.1))
             h = tf.nn.dropout(tf.nn.l2_normalize(q, dim=1), 0.5)  # keep_prob 0.5 is rate 0.5
+            keep_prob = 0.5
+            h = tf.nn.dropout(h, keep_prob)  # so is a name bound to it
             b = tf.compat.v1.get_variable("b", [2], initializer=tf.zeros_initializer)
             w = tf.random_uniform_initializer(minval=-0.3, maxval=0.3)
             e = tf.random_normal_initializer(stddev=0.1)

@@ -90,6 +90,7 @@ from estimator_audit.knowledge.facts import (
     SEEDING_CALLS,
     TF1_TRAINING_LOOPS,
     TRAINING_FETCH,
+    builds_ops,
     built_before,
     call_text,
     enters_new_graph,
@@ -173,6 +174,23 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def dense(x, units):  # the layers the programs importing this module build
+                w = tf.compat.v1.get_variable("w", [x.shape[-1], units], initializer=tf.truncated_normal_initializer())
+                return tf.matmul(x, w)
+
+            def to_gray(x):
+                return tf.reduce_mean(x, axis=-1)
+
+            if __name__ == "__main__":  # a self-test of a deterministic op: its graph draws nothing
+                a = tf.compat.v1.placeholder(tf.float32, [2, 3])
+                with tf.compat.v1.Session() as sess:
+                    print(sess.run(to_gray(a), feed_dict={a: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}))
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -274,6 +292,25 @@ class NoGlobalSeed(Rule):
                 except ValueError:
                     return None
                 return svm.score(x, y)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            from keras.preprocessing.image import ImageDataGenerator
+            from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+
+            for knn in [KNeighborsClassifier(n_neighbors=k) for k in (1, 5)]:  # scikit-learn's, in a loop
+                knn.fit(features, labels)
+            neighbours = {}
+            neighbours["logits"] = NearestNeighbors(n_neighbors=5)  # in a dict
+            neighbours["logits"].fit(features)
+
+            def show(datagen):
+                datagen.fit(images)  # the statistics of the augmentation, every caller's generator
+                return next(datagen.flow(images, labels))
+
+            show(ImageDataGenerator(rotation_range=45))
             """
         ),
         Valid(
@@ -1234,7 +1271,8 @@ class NoGlobalSeed(Rule):
             facts.training_run(run) for run in facts.session_runs) and (
             self.loads_graph or not self.run_draws)
         runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run)
-                and not facts.in_uncalled_function(run) and not self.in_graph_drawing_nothing(run) and (
+                and not facts.in_uncalled_function(run) and not self.in_graph_drawing_nothing(run)
+                and not self.in_demo_drawing_nothing(run) and (
             self.random_graph or (draws and facts.training_run(run))
             or (facts.training_run(run) and not self.makes_variables)
             or (not self.builds_graph and not self.loads_graph and self.runs_training(run)
@@ -1404,6 +1442,35 @@ class NoGlobalSeed(Rule):
                       or (isinstance(call.func, ast.Name) and call.func.id in loaded)
                       or name.split(".")[0] in sys.stdlib_module_names or name in BUILTIN_NAMES):
                 return False  # a library, another module of the program or an object builds part of it
+        return True
+
+    def in_demo_drawing_nothing(self, run: ast.Call) -> bool:
+        """Whether a run that trains nothing is a module's `__main__` self-test whose graph draws
+        nothing: no random op or variable in the module's top-level code, that block, or the
+        module's functions they call (a colour conversion checked on an image, beside layer
+        helpers the programs importing the module call)."""
+        facts = self.context.facts
+        tree = self.context.tree
+        block = next((a for a in facts.ancestry.get(id(run), ()) if isinstance(a, ast.If) and a in tree.body
+                      and "__main__" in ast.unparse(a.test)), None)
+        if block is None or facts.training_run(run):
+            return False
+        definitions = {node.name: node for node in tree.body if isinstance(node, (*FUNCTION_DEFS, ast.ClassDef))}
+        scopes: list[ast.AST] = [node for node in tree.body if not isinstance(node, (*FUNCTION_DEFS, ast.ClassDef))]
+        for scope in scopes:  # (grows with the functions reached)
+            for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
+                callee = definitions.pop(own_callee(call) or "", None)
+                if callee is not None:
+                    scopes.append(callee)
+        reached = {getattr(scope, "name", None) for scope in scopes}
+        for call in (node for scope in scopes for node in ast.walk(scope) if isinstance(node, ast.Call)):
+            name = self.context.call_name(call) or ""
+            if name.startswith("tensorflow."):
+                last = name.rsplit(".", 1)[-1]
+                if self.draws_in_graph(call, name, last) or last in VARIABLE_MAKERS:
+                    return False
+            elif own_callee(call) not in reached and not self.session_call(call) and builds_ops(self.context, call):
+                return False
         return True
 
     def session_call(self, call: ast.Call) -> bool:

@@ -55,6 +55,10 @@ from estimator_audit.fixes import insert_statement, seed_everything, seed_genera
 from estimator_audit.knowledge.facts import RNG, RandomUse, imported_library
 from estimator_audit.rule import Invalid, Rule, Valid
 
+# How each global generator is seeded, spelled as usual: for a module that has no name for it.
+USUAL_SEEDING = {RNG.TENSORFLOW: "tf.compat.v1.set_random_seed({seed})", RNG.NUMPY: "np.random.seed({seed})",
+                 RNG.PYTHON: "random.seed({seed})"}
+
 
 class PartialSeed(Rule):
     code = "EA202"
@@ -300,9 +304,12 @@ class PartialSeed(Rule):
             edits = tuple(Edit(EditAction.INSERT_AFTER_IMPORTS, text=statement) for statement, _ in calls)
             fix = Fix(FixSafety.SAFE, "seed the generators it draws from after the imports", edits,
                       tuple(line for _, imports in calls for line in imports))
+        # (a generator the module cannot spell, its TensorFlow from a star import: named as usual)
+        spelled = [statement or USUAL_SEEDING[rng].format(seed=self.context.settings.seed)
+                   for (statement, _), rng in zip(calls, missing, strict=True)]
         self.report(
             first.node,
             f"{first.what} draws from {first.rng.value}, which this module never seeds{why}; it "
-            f"seeds only {names}: call {' and '.join(statement for statement, _ in calls if statement)}",
+            f"seeds only {names}: call {' and '.join(spelled)}",
             fix,
         )

@@ -184,6 +184,13 @@ class EstimatorSeed(Rule):
         Valid(
             """
             import tensorflow as tf
+            clusters = tf.contrib.learn.KMeansClustering(num_clusters=2)  # random_seed=0: fixed centres
+            clusters.fit(input_fn=lambda: (tf.constant(points), None), steps=100)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             from tensorflow.examples.tutorials.mnist import input_data
             model = tf.estimator.LinearRegressor(feature_columns=cols)  # zero weights, constant input
             model.train(lambda: (features, labels), steps=100)
@@ -262,6 +269,14 @@ class EstimatorSeed(Rule):
             """,
             at=((11, 19), (12, 13)),
             target="2.15",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            clusters = tf.contrib.learn.KMeansClustering(num_clusters=2, random_seed=None)
+            """,
+            at=((2, 12),),
+            message="every run picks different initial cluster centres",
         ),
         Invalid(
             """
@@ -388,8 +403,8 @@ class EstimatorSeed(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        # (constructor, estimator, fix, dropout), reported once the file is read
-        self.pending: list[tuple[ast.Call, str, Fix | None, Dropout]] = []
+        # (constructor, estimator, fix, dropout, seeds itself), reported once the file is read
+        self.pending: list[tuple[ast.Call, str, Fix | None, Dropout, bool]] = []
 
     def visit_Call(self, node: ast.Call) -> None:
         estimator = estimator_class(self.context.call_name(node))
@@ -400,16 +415,17 @@ class EstimatorSeed(Rule):
         restoring = (isinstance(parent, ast.Assign) and restores_only(self.context, parent)) or (
             isinstance(parent, ast.Return) and self.returned_to_restore())
         if seeded is False and not restoring and not self.fed_to_estimator():
+            own_seed = not any(k.arg == "random_seed" and is_none(k.value) for k in node.keywords)
             self.pending.append((node, estimator.public_name, self.fix(node, where),
-                                 dropout_of(node, estimator)))
+                                 dropout_of(node, estimator), own_seed))
 
     def finish(self) -> None:
         # (the shuffles of the graph: not the MNIST reader's next_batch, which runs outside every
         # graph on a NumPy generator the estimator's seed never reaches)
         shuffles = any(use.rng is RNG.TENSORFLOW and "shuffle" in use.what and use.what != MNIST_SHUFFLE
                        for use in self.context.facts.random_uses)
-        for node, name, fix, dropout in self.pending:
-            varies = what_varies(name, shuffles, dropout)
+        for node, name, fix, dropout, own_seed in self.pending:
+            varies = what_varies(name, shuffles, dropout, own_seed)
             if varies is None:
                 continue  # zero or no random initial state, and nothing shuffled in its graph here
             reach = ("so global seeds do not reach it" if dropout is not None else
@@ -629,14 +645,19 @@ def dropout_of(constructor: ast.Call, estimator: EstimatorClass) -> Dropout:
     return not (rate is None or is_none(rate) or (isinstance(rate, ast.Constant) and rate.value == 0))
 
 
-def what_varies(estimator: str, shuffles: bool, dropout: Dropout) -> str | None:
+def what_varies(estimator: str, shuffles: bool, dropout: Dropout, own_seed: bool) -> str | None:
     """What differs between runs of an unseeded estimator: a DNN's initial weights (and its
-    dropout masks, when it has dropout); a linear model starts from zeros and boosted trees have
-    no random initial state, so for them only the shuffles the module's input functions make in
-    the estimator's graph vary, and nothing when there are none."""
+    dropout masks, when it has dropout); a linear model starts from zeros, boosted trees have
+    no random initial state and K-means seeds its initial centres itself (`own_seed`: its
+    random_seed, 0 unless given), so for them only the shuffles the module's input functions make
+    in the estimator's graph vary, and nothing when there are none."""
     name = estimator.rsplit(".", 1)[-1]
-    if "BoostedTrees" in name or ("Linear" in name and "DNN" not in name):
-        start = "starts from zero weights" if "Linear" in name else "has no random initial state"
+    if "KMeans" in name and not own_seed:
+        return "every run picks different initial cluster centres"
+    if "BoostedTrees" in name or ("Linear" in name and "DNN" not in name) or "KMeans" in name:
+        start = ("starts from zero weights" if "Linear" in name else
+                 "picks its initial cluster centres with a seed of its own (random_seed)" if "KMeans" in name
+                 else "has no random initial state")
         return (f"although it {start}, the shuffles of its input functions take their seed from its graph: "
                 "the examples come in a different order on every run") if shuffles else None
     masks = {True: " (and drops out different units)", False: "",

@@ -359,6 +359,21 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            class Agent:
+                def set_params(self):  # hyperparameters read back: `optimizer` is a value, not an op
+                    [lrn_rate, optimizer] = self.sess.run([self.model.lrn_rate, self.model.optimizer])
+                    if optimizer != "adam":
+                        self.sess.run(self.model.assign_ops)
+
+            class Data:
+                def set_handles(self, sess):  # a dataset iterator's handle, whatever its name says
+                    self.handle = sess.run(self.train_iterator.string_handle())
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def run_worker(task, server, train_op):
                 # each worker sees the parameter servers and its own CPU only
                 config = tf.compat.v1.ConfigProto(device_filters=["/job:ps", "/job:worker/task:{}/cpu:0".format(task)])

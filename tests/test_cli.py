@@ -971,3 +971,18 @@ def test_a_generator_handed_to_a_function_of_another_module_that_seeds_it(tmp_pa
         "lib.draw(np.random.RandomState())\n")
     findings = audit_json(tmp_path, "main.py", "--select", "EA205")
     assert [(f["line"], f["code"]) for f in findings] == [(6, "EA205")]
+
+
+def test_a_generator_the_module_cannot_spell_is_named_as_usual(tmp_path: Path) -> None:
+    """Seen in taki0112's SAGAN (round 29): TensorFlow comes from `from ops import *`, so the
+    module has no name of its own to seed it through; EA202's message named no call at all."""
+    write(tmp_path, "ops.py", "import tensorflow as tf\n")
+    write(tmp_path, "utils.py", "import numpy as np\n\n\ndef load_data():\n    np.random.seed(777)\n"
+          "    return np.random.permutation(8)\n")
+    write(tmp_path, "gan.py",
+        "from ops import *\nfrom utils import *\n\n\nclass GAN:\n    def __init__(self):\n"
+        "        self.data = load_data()\n        self.x = tf.placeholder(tf.float32, [None, 3])\n\n"
+        "    def penalty(self, real):\n        return tf.random_uniform(shape=[4, 1]) * real\n")
+    [finding] = audit_json(tmp_path, "gan.py", "--select", "EA202")
+    assert finding["message"].endswith("it seeds only NumPy's global RNG: call tf.compat.v1.set_random_seed(42)")
+    assert finding["fix"] is None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
 from estimator_audit.catalogue import all_rules
 from estimator_audit.config import Settings, parse_version
-from estimator_audit.pipeline import FixMode, fix_source
+from estimator_audit.pipeline import FixMode, audit_source, fix_source
 from estimator_audit.rule import Invalid, Rule, Valid, example_text
 from tests.conftest import audit_text
 
@@ -172,6 +173,22 @@ def test_code_after_an_exit_call_gets_no_findings() -> None:
     code = ("import sys\nimport tensorflow as tf\n\n\ndef main():\n    print(tf.constant(1))\n    sys.exit(0)\n"
             "    sess = tf.Session()\n\n\nsess = tf.Session()\n")
     assert [(f.line, f.code) for f in audit_text(code) if f.code == "EA103"] == [(11, "EA103")]
+
+
+def test_code_after_a_raise_or_assert_false_gets_no_findings_to_the_end_of_its_cell() -> None:
+    """Seen in bob.learn.tensorflow (round 29): a notebook cell opening with `assert False, "run
+    this cell in a TF1 environment"` holds TF1 code that never runs in that notebook; EA109's
+    fix switched the whole TF2 notebook to graph mode for it. The next cell runs."""
+    cells = ["import tensorflow as tf\n",
+             "assert (\n    False\n), 'run in another notebook with TensorFlow 1'\nx = tf.placeholder(tf.float32)\n",
+             "y = tf.placeholder(tf.float32)\n"]
+    notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                           "source": source} for source in cells],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    findings = audit_source("demo.ipynb", json.dumps(notebook).encode(), Settings())
+    assert {(f.cell, f.line, f.code) for f in findings} == {(3, 1, "EA106"), (3, 1, "EA109")}, findings
+    code = "import tensorflow as tf\n\n\ndef old():\n    raise NotImplementedError\n    return tf.Session()\n"
+    assert not [f for f in audit_text(code) if f.code == "EA103"]
 
 
 def test_sessions_of_a_training_module_are_judged_by_their_own_blocks() -> None:

@@ -272,13 +272,31 @@ class ModuleFacts:
             return self.fetches_derived_update(fetches)
         while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
-        words = fetch_words(fetches)
+        words = fetch_words(self.unread_fetches(fetches, run))
         # (through the program's run wrapper, an `update` word is no training step: MaskGAN's
         # assign_percent_real(sess, model.percent_real_update, ...) assigns a variable)
         says_training = WRAPPED_TRAINING_FETCH if id(run) in self.wrapper_fetches else TRAINING_FETCH
         return any(says_training.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
+
+    def unread_fetches(self, fetches: ast.expr, run: ast.Call) -> ast.expr:
+        """The fetches whose results the program does not read, or whose names say train. An
+        optimizer's update op returns None: a fetch unpacked into a name read later is a value
+        (`lr, optimizer = sess.run([model.lrn_rate, model.optimizer])`, then `if optimizer != ...`),
+        but a train op made by tf-slim's create_train_op returns the loss."""
+        ancestors = self.ancestry.get(id(run), ())
+        parent = ancestors[-1] if ancestors else None
+        targets = parent.targets[0] if isinstance(parent, ast.Assign) and len(parent.targets) == 1 else None
+        if not (isinstance(targets, (ast.Tuple, ast.List)) and isinstance(fetches, (ast.List, ast.Tuple))
+                and len(targets.elts) == len(fetches.elts)):
+            return fetches
+        scope = scope_of(ancestors) or self.context.tree
+        read = {node.id for node in ast.walk(scope)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+        return ast.List([fetch for fetch, target in zip(fetches.elts, targets.elts, strict=True)
+                         if not (isinstance(target, ast.Name) and target.id in read)
+                         or any(TRAIN_WORD.search(word) for word in fetch_words(fetch))], ast.Load())
 
     def parameter(self, fetches: ast.expr, run: ast.Call) -> bool:
         """Whether the run fetches a parameter of the function it is in (tf-slim's
@@ -755,14 +773,38 @@ class ModuleFacts:
         return self.in_method(frozenset({method}))
 
     def holds_other_library_object(self, receiver: ast.expr) -> bool:
-        """`self.X` the module binds only to objects of a non-TensorFlow library (scikit-learn's
-        TfidfVectorizer in serene's text matcher): its fit is that library's."""
-        if not (isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name)
-                and receiver.value.id == "self"):
-            return False
-        made = [self.context.call_name(value) or "" for attribute, value in self.attribute_values()
-                if attribute == receiver.attr and isinstance(value, ast.Call)]
-        return bool(made) and all(name.split(".")[0] in OTHER_ML_LIBRARIES | DATA_LIBRARIES for name in made)
+        """A receiver the module binds only to objects that are not models TensorFlow trains
+        (scikit-learn's TfidfVectorizer in serene's text matcher, Keras' ImageDataGenerator,
+        whose fit computes statistics): `self.X`, a loop over a list of them, a dict of them, or
+        a function's parameter every call of it in the module passes one."""
+        made = [self.context.call_name(value) or "" for value in self.held_values(receiver)
+                if isinstance(value, ast.Call)]
+        return bool(made) and all(name.split(".")[0] in OTHER_ML_LIBRARIES | DATA_LIBRARIES
+                                  or ".preprocessing." in name for name in made)
+
+    def held_values(self, receiver: ast.expr) -> list[ast.expr]:
+        """What the module binds to a receiver, where it shows all of it (else nothing)."""
+        owner = receiver.value if isinstance(receiver, (ast.Attribute, ast.Subscript)) else None
+        if isinstance(receiver, ast.Attribute) and isinstance(owner, ast.Name) and owner.id == "self":
+            return [value for attribute, value in self.attribute_values() if attribute == receiver.attr]
+        if isinstance(receiver, ast.Subscript) and isinstance(owner, ast.Name):  # `knn[layer] = ...`
+            return [node.value for node in ast.walk(self.context.tree) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name)
+                            and t.value.id == owner.id for t in node.targets)]
+        if not isinstance(receiver, ast.Name):
+            return []
+        for scope in reversed(self.context.ancestors):
+            loop = scope if isinstance(scope, ast.For) else None
+            if loop is not None and isinstance(loop.target, ast.Name) and loop.target.id == receiver.id:
+                iterated = loop.iter
+                if isinstance(iterated, ast.Name):
+                    iterated = self.context.assigned_value(iterated) or iterated
+                if isinstance(iterated, (ast.ListComp, ast.GeneratorExp)):
+                    return [iterated.elt]
+                return list(iterated.elts) if isinstance(iterated, (ast.List, ast.Tuple)) else []
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return passed_arguments(self.context, scope, receiver.id)
+        return []
 
     def holds_keras_model(self, receiver: ast.expr) -> bool:
         """`self.model` where the module compiles it (`self.model.compile(Adam(lr), "mse")`) or
@@ -845,11 +887,13 @@ UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 # nor a word that holds one (`unconstrained_objective`, `optimal_bound`).
 TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|minimi|(?<![a-z])apply|"
                             r"opt_op", re.IGNORECASE)
+TRAIN_WORD = re.compile(r"(?<![a-z])train", re.IGNORECASE)
 WRAPPED_TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|minimi|(?<![a-z])apply|opt_op",
                                     re.IGNORECASE)
-# Fetched names that say initializer, metric or evaluation, whatever else they say
-# (`train_init_op`, `metric_update_ops`, tf-slim's `eval_ops`).
-NOT_TRAINING = re.compile(r"init|metric|(?<![a-z])eval", re.IGNORECASE)
+# Fetched names that say initializer, metric, evaluation or a dataset's iterator, whatever else
+# they say (`train_init_op`, `metric_update_ops`, tf-slim's `eval_ops`,
+# `train_iterator.string_handle()`).
+NOT_TRAINING = re.compile(r"init|metric|(?<![a-z])eval|handle|iterator", re.IGNORECASE)
 # `update_op`: what tf.metrics return beside their value; a training step only in a module that
 # builds an optimizer's update (an evaluation helper handed `update_op` runs the metrics').
 METRIC_UPDATE = re.compile(r"update_ops?$")
@@ -939,6 +983,17 @@ def seeding_callee(context: ModuleContext, call: ast.Call, ancestors: Sequence[a
     from estimator_audit.migrate.lookup import called, self_method  # whole-program lookups, for these calls
 
     return self_method(context, call, ancestors) or called(context, call)
+
+
+def passed_arguments(context: ModuleContext, function: FunctionNode, parameter: str) -> list[ast.expr]:
+    """What the calls of a module's function pass for one of its parameters, where every call
+    passes it by position or keyword (`show(ImageDataGenerator(rotation_range=45))`); else nothing."""
+    names = tuple(argument.arg for argument in function.args.args)
+    calls = [node for node in ast.walk(context.tree) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Name) and node.func.id == function.name]
+    passed = [argument(call, parameter, names) for call in calls]
+    found = [value for value in passed if isinstance(value, ast.expr) and not isinstance(value, ast.Starred)]
+    return found if parameter in names and calls and len(found) == len(passed) else []
 
 
 def calls_with_ancestors(function: FunctionNode) -> Iterator[tuple[ast.Call, tuple[ast.AST, ...]]]:
@@ -1611,7 +1666,7 @@ KNOWN_LIBRARY_ROOTS = DATA_LIBRARIES | OTHER_ML_LIBRARIES | {"tensorflow", "kera
 # TensorFlow calls that make no graph node.
 HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|"
                       r"Graph|cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"
-                      r"train\.latest_checkpoint)\b")
+                      r"train\.latest_checkpoint|reset_default_graph)\b")
 
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
