@@ -32,13 +32,21 @@ OTHER_LANGUAGE_CELL = re.compile(
 # A cell that writes a Python module (course notebooks write their trainer package so); `-a`
 # appends a fragment to a file, which is not a module of its own.
 WRITEFILE = re.compile(r"^%%?writefile[ \t]+(?P<path>[^\s-][^\s]*\.py)[ \t]*$")
-# IPython's automagic: these commands work without `%` (`pip install x`, `cd data`, `ls -l`).
-AUTOMAGIC = re.compile(r"^\s*(?:pip|conda|cd|ls|pwd|cat|mkdir|rm|cp|mv|env|clear|less|man)(?:\s|$)")
+# IPython's automagic: these commands and line magics work without `%` (`pip install x`, `cd
+# data`, `ls -l`, `ll $path`, `run TestIdentity`, `timeit f(x)`).
+AUTOMAGIC = re.compile(r"^\s*(?:pip|conda|cd|ls|ll|lf|ldir|pwd|cat|mkdir|rmdir|rm|cp|mv|env|clear|less|more|"
+                       r"man|run|time|timeit|prun|matplotlib|pylab|load_ext|reload_ext|autoreload|who|whos|history|"
+                       r"reset|pushd|popd|dirs|alias|store|config|precision|edit|save|load)(?:\s|$)")
+# What IPython takes for Python after such a word, never calling the magic: an assignment or an
+# operator (`history = model.fit(` opening a call continued on the next lines), not a path or a flag.
+NOT_AUTOMAGIC = re.compile(r"\s*(?:[=(\[,:]|[-+*/%<>&|^!]=?\s|(?:is|not|in|and|or|if|else|for)\b)")
 
 
 def automagic(line: str) -> bool:
-    """A shell-like automagic line that is not Python (`pip install x`; not `ls = []`)."""
-    if not AUTOMAGIC.match(line):
+    """A shell-like automagic line that is not Python (`pip install x`; not `ls = []`, nor
+    `history = model.fit(`, the first line of a statement)."""
+    found = AUTOMAGIC.match(line)
+    if found is None or NOT_AUTOMAGIC.match(line, found.end()):
         return False
     try:
         compile(line.strip(), "<cell>", "exec")

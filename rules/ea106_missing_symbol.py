@@ -440,6 +440,16 @@ class MissingSymbol(SymbolReferenceRule):
     invalid = (
         Invalid(
             """
+            import tensorflow as tf
+
+            def mae(y_true, y_pred):  # TF 2.x code: tf.metrics was Keras's metrics module
+                return tf.metrics.mean_absolute_error(y_true=y_true, y_pred=y_pred)
+            """,
+            at=((4, 12),),
+            message="use keras.metrics.mean_absolute_error from Keras 3 (tf.compat.v1.metrics.mean_absolute_error, which tf_upgrade_v2 would write, is TF1's graph-mode streaming metric",
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             proto = tf.contrib.util.make_tensor_proto(np.ones(3), dtype=tf.float32)
@@ -841,6 +851,11 @@ class MissingSymbol(SymbolReferenceRule):
             return  # `import tensorflow.compat.v2 as tf; tf.enable_v2_behavior()`: compat.v2 has it
         if guarded(self.context, reference.node, errors):
             return
+        keras_function = self.tf2_keras_function(reference)
+        if keras_function is not None:
+            self.report(reference.node, f"{tf_spelling(reference.qualified)} does not exist in TensorFlow "
+                        f"{version_text(self.target)}: this raises {error}; {keras_function}", None)
+            return
         message, fix = self.message(reference.qualified, gone, error), self.fix(reference)
         if fix is not None and message.endswith(BY_HAND):  # (this call's arguments have a port: say it)
             message = message[:-len(BY_HAND)] + fix.description
@@ -850,6 +865,32 @@ class MissingSymbol(SymbolReferenceRule):
                         f"{EAGER_ONLY_FAILING[reference.qualified]} (no automatic fix)")
             fix = None
         self.report(reference.node, message, fix)
+
+    def tf2_keras_function(self, reference: Reference) -> str | None:
+        """Advice for `tf.metrics.X` or `tf.losses.X` used the Keras way (called with y_true or
+        y_pred, or handed to compile): in TensorFlow 2.0 to 2.15 those modules were Keras's, so
+        the name meant Keras's function, not the TF1 graph-mode one tf_upgrade_v2's respelling,
+        tf.compat.v1.metrics.X, names; TensorFlow 2.21's tf.keras lacks the long names."""
+        parts = reference.qualified.split(".")
+        if len(parts) != 3 or parts[1] not in ("metrics", "losses") or not exists(reference.qualified, (2, 15)):
+            return None
+        node = reference.node
+        if isinstance(node, ast.Call):
+            given = [k.arg for k in node.keywords] + [a.id for a in node.args if isinstance(a, ast.Name)]
+            keras_way = bool({"y_true", "y_pred"} & set(given))
+        else:
+            keras_way = any(isinstance(a, ast.Call) and isinstance(a.func, ast.Attribute) and a.func.attr == "compile"
+                            for a in self.context.ancestors)
+        if not keras_way:
+            return None
+        module, name = parts[1], parts[2]
+        keras_name = f"keras.{module}.{name}"
+        other = (f"tf.compat.v1.{module}.{name}, which tf_upgrade_v2 would write, is TF1's graph-mode "
+                 f"{'streaming metric' if module == 'metrics' else 'loss'}, another function")
+        if exists(keras_name, self.target):
+            return (f"used the Keras way, as TensorFlow 2.15's tf.{module} (Keras's) served it: use "
+                    f"{keras_name} from Keras 3 ({other})")
+        return f"used the Keras way, as TensorFlow 2.15's tf.{module} (Keras's) served it, which Keras 3 lacks ({other})"
 
     def graph_mode(self) -> bool:
         """Whether the module, or a module of the program importing it, runs TF1 graphs (a

@@ -365,6 +365,15 @@ class Keras2Only(SymbolReferenceRule):
     invalid = (
         Invalid(
             """
+            import tensorflow as tf
+            sess = tf.compat.v1.keras.backend.get_session()  # Keras 2.15 had it, under compat.v1 only
+            loss = tf.keras.losses.mean_squared_error(labels, predictions)  # TF 2.21's tf.keras lacks it
+            """,
+            at=((2, 8), (3, 8)),
+            message="Keras 2.15 had it",
+        ),
+        Invalid(
+            """
             from keras.optimizers import SGD
 
             class SGDWithWeightnorm(SGD):
@@ -1047,16 +1056,21 @@ class Keras2Only(SymbolReferenceRule):
     def symbol_message(self, gone: Missing, error: str) -> str:
         if gone.name.startswith("keras."):
             had = keras_api("2.15").first_missing(gone.name) is None
-        else:
+        else:  # (tf.compat.v1.keras.backend.get_session: only under compat.v1 in 2.15)
             keras2 = gone.name.replace("tensorflow.compat.v1.keras.", "tensorflow.keras.", 1)
-            had = tf_api("2.15").first_missing(keras2) is None
+            had = tf_api("2.15").first_missing(keras2) is None or tf_api("2.15").first_missing(gone.name) is None
         if not had:  # `keras.utils.multi_gpu_model`: removed in Keras 2.4, so tf_keras lacks it too
             return (f"{tf_spelling(gone.name)} does not exist in Keras 3, the Keras of TensorFlow "
                     f"{self.version()}, nor in Keras 2.15 (tf_keras): this raises {error}; port this code "
                     "to the Keras 3 API")
+        rest = gone.name.split(".keras.", 1)[1] if ".keras." in gone.name else None
+        standalone = f"keras.{rest}" if rest is not None and keras_api("3").first_missing(f"keras.{rest}") is None \
+            else None  # (TF 2.21's tf.keras serves a subset of Keras 3: `tf.keras.losses` lacks mean_squared_error)
+        advice = (f"use {standalone}, which Keras 3's own package has," if standalone is not None and
+                  gone.name.startswith("tensorflow.") else "use the Keras 3 API")
         return (
             f"{tf_spelling(gone.name)} does not exist in Keras 3, the Keras of TensorFlow "
-            f"{self.version()} (Keras 2.15 had it): this raises {error}; use the Keras 3 API or install "
+            f"{self.version()} (Keras 2.15 had it): this raises {error}; {advice} or install "
             "tf_keras for Keras 2"
         )
 

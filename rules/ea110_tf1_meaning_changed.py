@@ -17,7 +17,10 @@ runs and silently keeps 20% of the units where TF1 kept 80% (checked on TensorFl
 literal 0.5 means the same either way and is left alone.
 It also flags positional `tf.nn.softmax_cross_entropy_with_logits(logits, labels)` (and the
 sigmoid and sparse variants) in TF1 graph programs: TensorFlow 0.x's order, which TensorFlow 2
-reads as (labels, logits), and TensorFlow 0.x's axis-first `tf.concat(0, values)` and
+reads as (labels, logits); functions TensorFlow 2 kept under their TF1 name with the parameters in
+another order, given a moved one by position in a TF1 graph program (`tf.nn.in_top_k(predictions,
+targets, k)`, TF2's `(targets, predictions, k)`; `tf.random.poisson(lam, shape)`; tf_upgrade_v2's
+reorder table), with an unsafe fix passing them by keyword; and TensorFlow 0.x's axis-first `tf.concat(0, values)` and
 `tf.split(0, 2, value)` in any module (TF 1 and 2 take `concat(values, axis)` and
 `split(value, num_or_size_splits, axis)`: on TF 2.21 the old order raises ValueError "Shape must
 have rank 0" and InvalidArgumentError; the safe fix moves the axis). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
@@ -93,6 +96,7 @@ from estimator_audit.knowledge.tfsymbols import (
     changed_meaning,
     guarded,
     missing,
+    reorder,
     spelled_v2,
     spelling,
     v1_keywords,
@@ -572,6 +576,26 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            logits = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            labels = tf.compat.v1.placeholder(tf.int32, [None])
+            top5 = tf.nn.in_top_k(logits, labels, 5)  # TF1's (predictions, targets, k)
+            named = tf.nn.in_top_k(targets=labels, predictions=logits, k=5)
+            """,
+            at=((5, 8),),
+            message="is given predictions, targets, k by position in TF1's order",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            logits = tf.compat.v1.placeholder(tf.float32, [None, 10])
+            labels = tf.compat.v1.placeholder(tf.int32, [None])
+            top5 = tf.nn.in_top_k(predictions=logits, targets=labels, k=5)  # TF1's (predictions, targets, k)
+            named = tf.nn.in_top_k(targets=labels, predictions=logits, k=5)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             class Trainer:  # the graph is built and run by another module's agent
                 def init_board(self, agent, log_dir):
@@ -833,6 +857,29 @@ class TF1MeaningChanged(SymbolReferenceRule):
         merged = old.startswith("tensorflow.summary.") and self.merges_summaries()
         self.add(Pending(reference.node, message, fix, anywhere=merged))
 
+    def reordered(self, reference: Reference, call: ast.Call) -> bool:
+        """A function TensorFlow 2 kept under its TF1 name with its parameters in another order
+        (`tf.nn.in_top_k(predictions, targets, k)`, TF2's `(targets, predictions, k)`;
+        `tf.random.poisson(lam, shape)`), given by position one that moved: TF2 reads it as
+        another parameter. tf_upgrade_v2 passes the moved ones by keyword, as the fix does."""
+        order = reorder(reference.qualified)
+        if order is None or missing(reference.qualified, self.target) is not None or any(
+                isinstance(a, ast.Starred) for a in call.args) or len(call.args) > len(order):
+            return False
+        moved = [(index, keyword) for index, keyword in enumerate(order[:len(call.args)]) if keyword is not None]
+        if not moved:
+            return False
+        name = tf_spelling(reference.qualified)
+        given = ", ".join(keyword for _, keyword in moved)
+        edits = tuple(Edit(EditAction.NAME_ARGUMENT, self.context.span(call), keyword, str(index))
+                      for index, keyword in reversed(moved))  # (the last position first)
+        self.add(Pending(call, (
+            f"{name} is given {given} by position in TF1's order, but TensorFlow 2's {name} orders its "
+            "parameters otherwise and reads them as others (swapped inputs compute a wrong result, silently "
+            "where their shapes agree); pass them by keyword, as tf_upgrade_v2 does"),
+            Fix(FixSafety.UNSAFE, f"pass {given} by keyword, tf_upgrade_v2's rewrite", edits)))
+        return True
+
     def merges_summaries(self) -> bool:
         """Whether the module merges TF1 summaries (`tf.summary.merge_all()`): its summary ops
         are TF1's whoever builds the graph (TF2's leave the collection empty). Read once a module."""
@@ -854,6 +901,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
                 "(labels, logits): with the two swapped the call trains on a wrong loss, silently where their "
                 "shapes agree (it raises where they differ, as sparse labels do); name them "
                 "(logits=..., labels=...)"), None))
+            return
+        if isinstance(call, ast.Call) and self.reordered(reference, call):
             return
         if isinstance(call, ast.Call) and axis_first(call, reference.qualified):
             self.tf0_order(call, reference.qualified)

@@ -387,6 +387,19 @@ class OpDeterminismOff(Rule):
             """
             import tensorflow as tf
 
+            def main():
+                train_op = tf.compat.v1.train.AdamOptimizer(0.01).minimize(loss)
+                supervisor = tf.Supervisor(logdir="/tmp/run")  # TF 0.x's name for tf.train.Supervisor
+                sess = supervisor.prepare_or_wait_for_session()
+                for _ in range(10):
+                    sess.run([train_op, loss])
+            """,
+            at=((8, 9),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
             class Trainer:
                 def __init__(self, loss, ema_op):
                     self.loss = loss

@@ -118,7 +118,7 @@ def test_notebook_cells_magics_and_bad_cells(tmp_path: Path) -> None:
 def test_python_cell_magics_are_read_and_other_languages_and_automagic_are_not(tmp_path: Path) -> None:
     """`%%time` and `%%capture` cells run their body as Python: it is audited. Datalab's
     single-% cell magics (`%bash`, `%sql`, `%bq`, `%writefile`, `%file`) and IPython automagic lines
-    (`pip install ...`) are not the user's Python: no EA000 for them."""
+    (`pip install ...`, `ll $path`, `run script`) are not the user's Python: no EA000 for them."""
     notebook = tmp_path / "nb.ipynb"
     write_notebook(notebook, [
         ("code", "%bash\nls -l gs://bucket/\nexport X=1"),
@@ -126,11 +126,12 @@ def test_python_cell_magics_are_read_and_other_languages_and_automagic_are_not(t
         ("code", "%writefile trainer/setup.yaml\ntrainingInput:\n  scaleTier: BASIC"),
         ("code", "%file /tmp/data.csv\n490,64,2,0,015,01,00590"),
         ("code", "pip install tensorflow==1.15\nimport os\nimport tensorflow as tf"),
+        ("code", "ll $path*\nrun TestIdentity\ntimeit -n 3 sum(range(10))\nhistory = sum(\n    [1, 2],\n)"),
         ("code", "%%time\nos.environ['PYTHONHASHSEED'] = '0'"),
         ("code", "%%capture output\nos.environ['PYTHONHASHSEED'] = '1'"),
     ])
     result = audit_path(str(notebook), Settings())
-    assert [(f.cell, f.line, f.code) for f in result.findings] == [(6, 2, "EA401"), (7, 2, "EA401")]
+    assert [(f.cell, f.line, f.code) for f in result.findings] == [(7, 2, "EA401"), (8, 2, "EA401")]
 
 
 WRITTEN_TRAINER = """%%writefile trainer/model.py

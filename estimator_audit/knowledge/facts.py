@@ -74,8 +74,8 @@ SESSION_CLASSES = frozenset(
     for tf in ("tensorflow", "tensorflow.compat.v1")
     for name in ("Session", "InteractiveSession", "train.MonitoredTrainingSession",
                  "train.MonitoredSession", "train.SingularMonitoredSession", "get_default_session",
-                 "train.Supervisor().managed_session", "train.Supervisor().prepare_or_wait_for_session",
-                 "train.Supervisor().PrepareSession")
+                 *(f"{module}Supervisor().{method}" for module in ("train.", "")  # (TF 0.x: tf.Supervisor)
+                   for method in ("managed_session", "prepare_or_wait_for_session", "PrepareSession")))
 ) | frozenset(INTERNAL_SESSIONS)  # (tf-slim's `monitored_session.MonitoredTrainingSession`)
 TRAIN_AND_EVALUATE = frozenset(
     {"tensorflow.estimator.train_and_evaluate", "tensorflow.compat.v1.estimator.train_and_evaluate"}
