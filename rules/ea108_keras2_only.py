@@ -143,7 +143,8 @@ from estimator_audit.migrate.lookup import called, inherited_names, scopes
 from estimator_audit.rule import Invalid, Valid
 
 KERAS_ROOTS = ("keras", "tensorflow")
-KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.")
+# (TensorFlow 2's tf.optimizers is Keras's optimizers module: Keras 3's on TF 2.16+)
+KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.", "tensorflow.optimizers.")
 KERAS_CALLBACK = ("keras.callbacks.Callback",)  # (also tensorflow.keras.callbacks.Callback)
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
 # The file name endings Keras 3 saves models and weights under (and ModelCheckpoint with them).
@@ -363,6 +364,18 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            model.compile(optimizer=tf.optimizers.Adam(lr=0.01), loss="mse")  # tf.optimizers is Keras's
+            """,
+            at=((2, 25),),
+            message="tf.optimizers.Adam(lr=...) raises ValueError on Keras 3",
+            fixed="""
+            import tensorflow as tf
+            model.compile(optimizer=tf.optimizers.Adam(learning_rate=0.01), loss="mse")  # tf.optimizers is Keras's
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -1016,8 +1029,7 @@ class Keras2Only(SymbolReferenceRule):
             return self.in_optimizer_class()  # `lr = self.lr` in a Keras optimizer's subclass
         value = self.context.assigned_value(node) if isinstance(node, ast.Name) else node
         name = self.context.call_name(value) if isinstance(value, ast.Call) else None
-        return name is not None and name.startswith((*KERAS_OPTIMIZERS, "tensorflow.optimizers.")) \
-            and ".legacy." not in name
+        return name is not None and name.startswith(KERAS_OPTIMIZERS) and ".legacy." not in name
 
     def check(self, reference: Reference, errors: frozenset[str], error: str) -> None:
         gone = keras2_only(reference.qualified, self.target)

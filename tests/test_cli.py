@@ -986,3 +986,20 @@ def test_a_generator_the_module_cannot_spell_is_named_as_usual(tmp_path: Path) -
     [finding] = audit_json(tmp_path, "gan.py", "--select", "EA202")
     assert finding["message"].endswith("it seeds only NumPy's global RNG: call tf.compat.v1.set_random_seed(42)")
     assert finding["fix"] is None
+
+
+def test_a_test_case_of_a_module_re_exporting_tensorflow_is_seeded(tmp_path: Path) -> None:
+    """Seen in tensorflow/lingvo (round 29): `import lingvo.compat as tf`, a module of the
+    program star-importing tensorflow.compat.v2; its test_utils.TestCase derives from that
+    `tf.test.TestCase`, which seeds every generator before each test."""
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/compat.py", "import tensorflow.compat.v1 as tf1\nfrom tensorflow.compat.v2 import *\n")
+    write(tmp_path, "pkg/test_utils.py", "from pkg import compat as tf\n\n\nclass TestCase(tf.test.TestCase):\n"
+          "    def setUp(self):\n        super().setUp()\n")
+    write(tmp_path, "pkg/shampoo_test.py",
+        "import numpy as np\nfrom pkg import compat as tf\nfrom pkg import test_utils\n\n\n"
+        "class ShampooTest(test_utils.TestCase):\n    def test_update(self):\n"
+        "        grads = np.random.rand(2, 2)\n        with self.session() as sess:\n"
+        "            update = tf.compat.v1.train.GradientDescentOptimizer(0.1).apply_gradients([(grads, var)])\n"
+        "            update.run()\n")
+    assert audit_json(tmp_path, "pkg/shampoo_test.py", "--select", "EA201,EA202") == []

@@ -1075,7 +1075,9 @@ MAX_TEST_CASE_HOPS = 4  # classes followed across modules
 def test_case_seeds(context: ModuleContext, base: ast.expr, hops: int) -> frozenset[RNG]:
     """The generators a base class seeds before each test: all of them for tf.test.TestCase and,
     in the program, what derives from it; those the setUp of a project test class seeds."""
-    if context.names.qualified_name(base) in TEST_CASES:
+    qualified = context.names.qualified_name(base) or ""
+    if qualified in TEST_CASES or (qualified.endswith(".test.TestCase")
+                                   and re_exports_tensorflow(context, qualified)):
         return ALL_RNGS
     if hops >= MAX_TEST_CASE_HOPS or not isinstance(base, (ast.Name, ast.Attribute)):
         return frozenset()
@@ -1086,6 +1088,19 @@ def test_case_seeds(context: ModuleContext, base: ast.expr, hops: int) -> frozen
         return frozenset()
     return set_up_seeds(found.context, found.node).union(
         *(test_case_seeds(found.context, inner, hops + 1) for inner in found.node.bases))
+
+
+def re_exports_tensorflow(context: ModuleContext, qualified: str) -> bool:
+    """Whether a name's module is a program module serving TensorFlow's API under its own name
+    (lingvo's `import lingvo.compat as tf`, star-importing tensorflow.compat.v2): its
+    `test.TestCase` is TensorFlow's."""
+    located = context.project.locate(context.source.path, qualified)
+    if located is None or located[1] != ["test", "TestCase"]:
+        return False
+    return STAR_TENSORFLOW.search(context.project.text(located[0])) is not None
+
+
+STAR_TENSORFLOW = re.compile(r"^from tensorflow[\w.]* import \*", re.MULTILINE)
 
 
 # What a test module spells: a TestCase base, a setUp, or a test class deriving from a project's base.
