@@ -140,6 +140,18 @@ class PartialSeed(Rule):
     invalid = (
         Invalid(
             """
+            import numpy as np
+            import tensorflow as tf
+            tf.random.set_seed(42)  # reaches neither NumPy nor Keras 3's layers
+            index = np.random.randint(100)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+            """,
+            at=((4, 9),),
+            message="tf.keras.layers.Dense (line 5) draws from Python's random (Keras 3 seeds layers and "
+                    "initializers without a seed from Python's random), which it never seeds either",
+        ),
+        Invalid(
+            """
             import random
             import numpy as np
 
@@ -267,17 +279,17 @@ class PartialSeed(Rule):
         unseeded = [use for use in facts.random_uses if use.rng not in seeded]
         if not unseeded:
             return
-        first = min(unseeded, key=lambda use: (use.node.lineno, use.node.col_offset))
+        ordered = sorted(unseeded, key=lambda use: (use.node.lineno, use.node.col_offset))
+        first = ordered[0]
         names = ", ".join(sorted(rng.value for rng in seeded))
-        why = (
-            " (Keras 3 seeds layers and initializers without a seed from Python's random)"
-            if first.rng is RNG.PYTHON and ("layers." in first.what or "initializers." in first.what)
-            else ""
-        )
+        firsts = {use.rng: use for use in reversed(ordered)}  # each unseeded generator's first draw
+        why = keras_draw(first) + "".join(  # (every generator left unseeded: seeding one leaves the others)
+            f"; {use.what} ({self.context.place(use.node.lineno)}) draws from {use.rng.value}{keras_draw(use)}, "
+            "which it never seeds either" for rng, use in sorted(firsts.items()) if rng is not first.rng)
         library = imported_library(self.context, [use.node for use in unseeded])
         if library is not None:  # seeding as it is imported would reseed every importing program
             self.report(first.node, f"{first.what} draws from {first.rng.value}, which this module never "
-                        f"seeds{why}; it seeds only {names}: seed {first.rng.value} beside that seed, or where "
+                        f"seeds{why}; it seeds only {names}: seed {' and '.join(sorted(firsts))} beside that seed, or where "
                         f"the program starts ({library}; no automatic fix: a seed set as the module is "
                         "imported would reseed every program that imports it)", None)
             return
@@ -313,3 +325,10 @@ class PartialSeed(Rule):
             f"seeds only {names}: call {' and '.join(spelled)}",
             fix,
         )
+
+
+def keras_draw(use: RandomUse) -> str:
+    """Why a Keras layer or initializer draws from Python's random, where it does."""
+    if use.rng is RNG.PYTHON and ("layers." in use.what or "initializers." in use.what):
+        return " (Keras 3 seeds layers and initializers without a seed from Python's random)"
+    return ""
