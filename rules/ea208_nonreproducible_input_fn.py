@@ -107,6 +107,13 @@ NAMES = frozenset(
     ]
 )
 
+# tf.contrib.learn's wrappers of the same functions (TensorFlow 1.x), whose shuffle defaults to
+# True (learn_io/numpy_io.py, pandas_io.py: "diffs from the core version with default `shuffle`").
+CONTRIB_NAMES = frozenset(
+    [f"tensorflow.contrib.learn.io.{function}" for function in FUNCTIONS]
+    + [f"tensorflow.contrib.learn.python.learn.learn_io.{MODULES[function][0]}.{function}" for function in FUNCTIONS]
+)
+
 
 class NonreproducibleInputFn(CallRule):
     code = "EA208"
@@ -115,7 +122,7 @@ class NonreproducibleInputFn(CallRule):
     fix_safety = FixSafety.UNSAFE
     summary = "numpy_input_fn/pandas_input_fn with shuffle=True: no seed makes its batches repeat."
     triggers = FUNCTIONS
-    names = NAMES
+    names = NAMES | CONTRIB_NAMES
     valid = (
         Valid(
             """
@@ -150,6 +157,16 @@ class NonreproducibleInputFn(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            train = tf.contrib.learn.io.numpy_input_fn({"x": x}, y, batch_size=4, num_epochs=None)
+            evaluate = tf.contrib.learn.io.numpy_input_fn({"x": x}, y, shuffle=False)
+            """,
+            at=((2, 9),),
+            message="whose shuffle defaults to True in tf.contrib.learn, is not reproducible",
+            target="2.15",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -196,20 +213,26 @@ class NonreproducibleInputFn(CallRule):
     def matches(self, name: str, node: ast.Call) -> bool:
         if name not in self.names:
             return False
-        shuffle = flag_value(node, "shuffle", PARAMETERS, None, self.context.assigned_value)
+        default = True if name in CONTRIB_NAMES else None
+        shuffle = flag_value(node, "shuffle", PARAMETERS, default, self.context.assigned_value)
         return shuffle is True
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
+        if name in CONTRIB_NAMES:
+            return None  # (tf.contrib is gone: EA106 says so; the rewrite reads tf.estimator's spelling)
         return input_fn_as_dataset(self.context, node, name.rsplit(".", 1)[-1])
 
     def message(self, name: str, node: ast.Call) -> str:
         function = name.rsplit(".", 1)[-1]
-        if name.startswith("tensorflow_estimator.python.") or name.startswith("tensorflow.python."):
+        if name.startswith(("tensorflow_estimator.python.", "tensorflow.python.", "tensorflow.contrib.learn.python.")):
             spelled = function
         else:
             spelled = tf_spelling(name)
+        defaulted = not any(k.arg == "shuffle" for k in node.keywords) and len(node.args) < 5
+        called = f"{spelled}(...), whose shuffle defaults to True in tf.contrib.learn," if defaulted else \
+            f"{spelled}(shuffle=True)"
         return (
-            f"{spelled}(shuffle=True) is not reproducible: its feeder calls random.seed(None), "
+            f"{called} is not reproducible: its feeder calls random.seed(None), "
             "reseeding Python's random from OS entropy, and starts at a random row, so neither "
             "RunConfig(tf_random_seed=...) (which only seeds the graph) nor random.seed/np.random.seed "
             "makes the batches repeat; use tf.data.Dataset.from_tensor_slices(...)"
