@@ -129,6 +129,7 @@ from estimator_audit.knowledge.facts import (
     importers_through,
     in_own_graph,
     modules_call,
+    run_on_load,
 )
 from estimator_audit.knowledge.tfapi import (
     EAGER_FAILING_PLACEHOLDERS,
@@ -171,6 +172,19 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def main():
+                tf.compat.v1.reset_default_graph()  # builds nothing: the block still runs in graph mode
+                with tf.compat.v1.Session() as sess:
+                    x = tf.compat.v1.placeholder(tf.float32, [None, 3])
+                    print(sess.run(tf.reduce_sum(x), {x: [[1.0, 2.0, 3.0]]}))  # 6.0 on TF 2.21
+
+            main()
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -498,6 +512,23 @@ class GraphUnderEager(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            class Net(object):
+                def __init__(self):
+                    self.x = tf.compat.v1.placeholder(tf.float32, [None, 3])  # made as `Net()` runs below
+
+                def fit(self, data):
+                    with tf.compat.v1.Session() as sess:
+                        sess.run(tf.reduce_sum(self.x), {self.x: data})
+
+            Net().fit([[1.0, 2.0, 3.0]])
+            """,
+            at=((5, 18),),
+            message="builds a TF1 graph (tf.compat.v1.placeholder) but eager execution is on",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             graph_def = tf.compat.v1.GraphDef.FromString(open("model.pb", "rb").read())
             tf.import_graph_def(graph_def, name="")
             sess = tf.compat.v1.Session()
@@ -672,8 +703,11 @@ class GraphUnderEager(Rule):
                 self.failing.append(node)
                 self.supervisor = self.supervisor or last == "Supervisor"  # raises as it is made
                 self.placeholders = self.placeholders or last in EAGER_FAILING_PLACEHOLDERS
-                self.runs_graph = self.runs_graph or last not in EAGER_FAILING_PLACEHOLDERS or not any(
-                    isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) for a in self.context.ancestors)
+                function = next((a for a in reversed(self.context.ancestors)
+                                 if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
+                # (a placeholder in a function the module itself runs: `m = Net()` building its graph)
+                self.runs_graph = self.runs_graph or last not in EAGER_FAILING_PLACEHOLDERS or function is None or (
+                    id(function) in run_on_load(self.context))
             elif name.startswith(TF2_CODE) and self.tf2_code is None:
                 self.tf2_code = node
         elif (self.tf2_code is None and isinstance(node.func, ast.Attribute) and node.func.attr in KERAS_TRAINING

@@ -1132,6 +1132,36 @@ FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 IMPLICIT_CALLS = re.compile(r"\bFire\(|\bglobals\(\)|sys\.modules\[__name__\]")
 
 
+def run_on_load(context: ModuleContext) -> frozenset[int]:
+    """The ids of the module's functions that run when it runs: called from its top-level code
+    (by name, a class by its __init__), or, by name or as `self.` methods, from functions that
+    are (`m = Net()` running `__init__`, which calls `self.build()` making placeholders)."""
+    if "run_on_load" not in context.memo:
+        by_name: dict[str, list[ast.AST]] = {}
+        top: list[ast.AST] = []
+        for statement in context.tree.body:
+            if isinstance(statement, FUNCTION_DEFS):
+                by_name.setdefault(statement.name, []).append(statement)
+            elif isinstance(statement, ast.ClassDef):
+                for method in statement.body:
+                    if isinstance(method, FUNCTION_DEFS):
+                        by_name.setdefault(statement.name if method.name == "__init__" else method.name,
+                                           []).append(method)
+            else:
+                top.append(statement)
+        reached: dict[int, ast.AST] = {}
+        scopes = list(top)
+        for scope in scopes:  # (grows with the functions reached)
+            for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
+                for function in by_name.get(own_callee(call) or "", ()):
+                    if id(function) not in reached:
+                        reached[id(function)] = function
+                        scopes.append(function)
+        context.memo["run_on_load"] = frozenset(reached)
+    found: frozenset[int] = context.memo["run_on_load"]
+    return found
+
+
 def never_called(context: ModuleContext, function: ast.AST) -> bool:
     """Whether a module-level function (or class) is named nowhere but in its def, in this module
     and in the modules that import it (glow's unused `upsample`, a script's leftover `train_old`,
