@@ -178,6 +178,21 @@ class NoGlobalSeed(Rule):
             """
             import tensorflow as tf
 
+            a = tf.Variable(initial_value=0.0)  # a linear fit from zeros on constant data: nothing is drawn
+            b = tf.Variable(initial_value=0.0)
+            dense = tf.keras.layers.Dense(1, kernel_initializer=tf.zeros_initializer())
+            optimizer = tf.keras.optimizers.SGD(learning_rate=5e-4)
+            for step in range(100):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(tf.square(a * X + b - y)) + tf.reduce_sum(dense(features))
+                grads = tape.gradient(loss, [a, b])
+                optimizer.apply_gradients(zip(grads, [a, b]))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
             def dense(x, units):  # the layers the programs importing this module build
                 w = tf.compat.v1.get_variable("w", [x.shape[-1], units], initializer=tf.truncated_normal_initializer())
                 return tf.matmul(x, w)
@@ -1285,6 +1300,8 @@ class NoGlobalSeed(Rule):
         if all(self.trained_estimator(call) is not None for call in calls):
             return  # global seeds never reach an estimator's graph: EA203 says what does
         calls = [call for call in calls if self.trained_estimator(call) is None]  # what a seed reaches
+        if self.trains_on_constants(calls):
+            return  # a linear fit of tf.Variable(0.) by GradientTape: nothing to seed
         seed = self.context.settings.seed
         first = calls[0]
         if draws and imported_library(self.context, calls) is not None:
@@ -1444,6 +1461,33 @@ class NoGlobalSeed(Rule):
                 return False  # a library, another module of the program or an object builds part of it
         return True
 
+    def trains_on_constants(self, calls: list[ast.Call]) -> bool:
+        """Whether the module trains only in a custom loop (`optimizer.apply_gradients`) on what
+        it builds from constants: no random op or draw of any generator, no randomly initialised
+        layer (a Dense given zeros initializers draws nothing), and no model or layer made by
+        another module of the program or by a library it cannot see into. Keras fit shuffles its
+        data every epoch, so it draws."""
+        facts = self.context.facts
+        if facts.random_uses or not calls or any(not isinstance(call.func, ast.Attribute) or call.func.attr not in (
+                "apply_gradients", "minimize") or call in facts.session_runs for call in calls):
+            return False
+        from estimator_audit.migrate.lookup import scopes  # scope tables, for such modules only
+
+        table = scopes(self.context)
+        used = [name for call in calls for argument in (*call.args, *(k.value for k in call.keywords))
+                for name in ast.walk(argument) if isinstance(name, ast.Name) and name.id != "zip"]
+        if any(table.reaching_value(name) is None for name in used):
+            return False  # (a model handed in: `def train_step(model, optimizer, x, y)`, made elsewhere)
+        project = self.context.project
+        for node in ast.walk(self.context.tree):
+            name = self.context.call_name(node) if isinstance(node, ast.Call) else None
+            root = name.split(".", 1)[0] if name else ""
+            if ".applications." in (name or "") or "hub." in (name or "") or (
+                    root and root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names
+                    and project.locate(self.context.source.path, name or "") is not None):
+                return False  # (a model `build_model()` of another module makes, a pretrained network)
+        return True
+
     def in_demo_drawing_nothing(self, run: ast.Call) -> bool:
         """Whether a run that trains nothing is a module's `__main__` self-test whose graph draws
         nothing: no random op or variable in the module's top-level code, that block, or the
@@ -1561,6 +1605,9 @@ class NoGlobalSeed(Rule):
             value = self.context.assigned_value(value) or value  # `init_value = tf.py_func(...)`
         if isinstance(value, ast.Lambda):
             return RANDOM_INITIAL.search(ast.unparse(value)) is None
+        if isinstance(value, ast.Attribute):  # `initializer=tf.zeros_initializer`, the class itself
+            qualified = self.context.qualified_name(value) or ""
+            return qualified.startswith("tensorflow.") and CONSTANT_VALUES.search(qualified.rsplit(".", 1)[-1]) is not None
         if isinstance(value, ast.Constant):
             return isinstance(value.value, (int, float))
         if isinstance(value, ast.Call):

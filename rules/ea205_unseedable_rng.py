@@ -158,6 +158,11 @@ class UnseedableRng(CallRule):
             def run_master(tasks):
                 rs = np.random.RandomState()  # left over: nothing draws from it
                 return [task.run() for task in tasks]
+
+            def distort(image, random_state=None):
+                if random_state is None:
+                    random_state = np.random.RandomState(None)  # a fallback the function never uses
+                return image * np.random.uniform(-10, 10)
             """
         ),
         Valid(

@@ -59,6 +59,16 @@ class GraphSeedLost(Rule):
     valid = (
         Valid(
             """
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+            with tf.Graph().as_default():  # a new graph, but nothing in it draws
+                v = tf.Variable(tf.linspace(0.0, 1.0, 6))
+                with tf.compat.v1.Session() as sess:
+                    sess.run(tf.compat.v1.global_variables_initializer())
+            """
+        ),
+        Valid(
+            """
             import tensorflow.compat.v1 as tf
             tf.disable_v2_behavior()
             tf.set_random_seed(42)

@@ -168,6 +168,19 @@ def entropy_reseed(call: ast.Call, name: str) -> bool:
     return seed is None or is_none(seed)
 
 
+# Initializers that draw nothing (`kernel_initializer=tf.zeros_initializer()`, `"zeros"`).
+CONSTANT_INITIALIZERS = re.compile(r"^(?:[Zz]eros|[Oo]nes|[Cc]onstant|[Ii]dentity)(?:_initializer)?$")
+
+
+def draws_nothing(node: object) -> bool:
+    """Whether an initializer argument is a constant one: by name, class or call."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and CONSTANT_INITIALIZERS.match(node.value) is not None
+    function = node.func if isinstance(node, ast.Call) else node
+    last = function.attr if isinstance(function, ast.Attribute) else getattr(function, "id", "")
+    return isinstance(function, (ast.Attribute, ast.Name)) and CONSTANT_INITIALIZERS.match(last) is not None
+
+
 def has_seed(node: object) -> bool:
     """An argument that pins randomness: a seeded initializer call or a deterministic one."""
     if isinstance(node, ast.Constant):
@@ -547,8 +560,8 @@ class ModuleFacts:
                 self.random_uses.append(RandomUse(node, *use))
                 return True
         if name is not None and name.startswith(("tensorflow.", "keras.")) and any(
-                part in name for part in GRAPH_STATE):
-            self.graph_state.append(node)
+                part in name for part in GRAPH_STATE) and not name.endswith(".Variable"):
+            self.graph_state.append(node)  # (a tf.Variable draws only through its initial value's random op)
             self.ancestry[id(node)] = tuple(self.context.ancestors)
         if name in GRADIENT_TAPES:
             self.uses_gradient_tape = True
@@ -667,7 +680,8 @@ class ModuleFacts:
         if layer is not None:
             parameters = keras_random_layers().get(layer[1], ())
             initializers = [p for p in parameters if p != "seed"] or list(parameters)
-            if initializers and not all(has_seed(argument(node, p)) for p in initializers):
+            if initializers and not all(has_seed(given := argument(node, p)) or draws_nothing(given)
+                                        for p in initializers):
                 return self.keras_rng(layer[0]), tf_spelling(f"{layer[0]}.layers.{layer[1]}")
             return None
         initializer = keras_member(name, "initializers")
@@ -1689,7 +1703,7 @@ def call_text(node: ast.Call) -> str:
 BUILTIN_NAMES = frozenset(dir(builtins))
 RESETS = frozenset({"tensorflow.reset_default_graph", "tensorflow.compat.v1.reset_default_graph"})
 # Besides random ops and layers (the random uses), these create randomly initialised graph state.
-GRAPH_STATE = ("get_variable", "Variable", "layers.", "initializers.", "keras.")
+GRAPH_STATE = ("get_variable", "layers.", "initializers.", "keras.")
 
 
 def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:

@@ -71,9 +71,15 @@ def bound_target(scope: ast.AST, made: ast.Call) -> ast.expr | None:
 
 
 def unread_local(scope: ast.AST, made: ast.Call) -> bool:
-    """Whether the call's result is bound to a local name the scope never reads
-    (`rs = np.random.RandomState()` left in a function): a generator made so draws nothing."""
+    """Whether the call's result is bound to a local name the scope never reads after
+    (`rs = np.random.RandomState()` left in a function; a fallback `if random_state is None:
+    random_state = RandomState()` the function then never uses): a generator made so draws
+    nothing. In a loop, a read before the binding may follow it too."""
     target = bound_target(scope, made)
-    return isinstance(target, ast.Name) and not any(
-        isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)
-        for node in ast.walk(scope))
+    if not isinstance(target, ast.Name):
+        return False
+    looped = any(isinstance(node, LOOPS) and any(inner is target for inner in ast.walk(node))
+                 for node in ast.walk(scope))
+    bound_at = (target.end_lineno or target.lineno, target.end_col_offset or 0)
+    return not any(isinstance(node, ast.Name) and node.id == target.id and isinstance(node.ctx, ast.Load)
+                   and (looped or (node.lineno, node.col_offset) > bound_at) for node in ast.walk(scope))
