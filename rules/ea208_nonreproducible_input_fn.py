@@ -80,7 +80,7 @@ import ast
 
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
-from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.calls import UNKNOWN, argument, tf_spelling
 from estimator_audit.knowledge.rngs import flag_value
 from estimator_audit.rule import CallRule, Invalid, Valid
 
@@ -160,6 +160,19 @@ class NonreproducibleInputFn(CallRule):
         Invalid(
             """
             import tensorflow as tf
+
+            def input_fn(x, y, batch_size, shuffle=True):
+                return tf.compat.v1.estimator.inputs.numpy_input_fn(x, y, batch_size=batch_size, shuffle=shuffle)
+
+            train = input_fn(features, labels, 32)  # shuffles: the default
+            evaluate = input_fn(features, labels, 32, shuffle=False)
+            """,
+            at=((4, 12),),
+            target="2.15",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             train = tf.contrib.learn.io.numpy_input_fn({"x": x}, y, batch_size=4, num_epochs=None)
             evaluate = tf.contrib.learn.io.numpy_input_fn({"x": x}, y, shuffle=False)
             """,
@@ -215,7 +228,26 @@ class NonreproducibleInputFn(CallRule):
             return False
         default = True if name in CONTRIB_NAMES else None
         shuffle = flag_value(node, "shuffle", PARAMETERS, default, self.context.assigned_value)
-        return shuffle is True
+        return shuffle is True or (shuffle is UNKNOWN and self.shuffled_by_a_caller(node))
+
+    def shuffled_by_a_caller(self, node: ast.Call) -> bool:
+        """`shuffle=shuffle`, a parameter of the function around the call defaulting to True that
+        some call of that function in the module leaves out or passes as True (`def
+        _input_fn(x, y, batch_size, shuffle=True)` called `_input_fn(x, y, 32)` to train)."""
+        given = argument(node, "shuffle", PARAMETERS)
+        function = next((a for a in reversed(self.context.ancestors) if isinstance(a, (ast.FunctionDef,
+                                                                                       ast.AsyncFunctionDef))), None)
+        if not isinstance(given, ast.Name) or function is None:
+            return False
+        names = [a.arg for a in function.args.args]
+        defaults = dict(zip(names[len(names) - len(function.args.defaults):], function.args.defaults, strict=True))
+        default = defaults.get(given.id)
+        if given.id not in names or not (isinstance(default, ast.Constant) and default.value is True):
+            return False
+        calls = [call for call in ast.walk(self.context.tree) if isinstance(call, ast.Call)
+                 and isinstance(call.func, ast.Name) and call.func.id == function.name]
+        passed = [argument(call, given.id, names) for call in calls]
+        return any(value is None or (isinstance(value, ast.Constant) and value.value is True) for value in passed)
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:
         if name in CONTRIB_NAMES:

@@ -97,6 +97,8 @@ CPU_SESSION = re.compile(r"""device\(\s*['"]/(?:cpu|CPU):0['"]\s*\)\s*,\s*[\w.]*
 # Keras 3 on JAX or PyTorch: TensorFlow's op determinism does not reach their kernels.
 # A session configured without GPUs: `tf.ConfigProto(device_count={'GPU': 0})`.
 NO_GPU_SESSION = re.compile(r"""device_count\s*=\s*\{\s*['"]GPU['"]\s*:\s*0\s*\}""")
+# Ops placed on a GPU by name: `tf.device('/gpu:%d' % i)`, `tf.device("/device:GPU:0")`.
+GPU_DEVICE = re.compile(r"""device\(\s*[fF]?['"][^'"\n]*gpu""", re.IGNORECASE)
 # A session whose device filters show it CPUs and parameter servers only (distributed A3C workers'
 # `ConfigProto(device_filters=["/job:ps", "/job:worker/task:{}/cpu:0".format(task)])`).
 DEVICE_FILTERS = re.compile(r"device_filters\s*=\s*\[([^\]]*)\]")
@@ -383,6 +385,21 @@ class OpDeterminismOff(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+            with tf.Graph().as_default(), tf.device("/cpu:0"):
+                towers = []
+                for i in range(2):
+                    with tf.device("/gpu:%d" % i):  # each tower's forward and backward pass on a GPU
+                        towers.append(opt.compute_gradients(tower_loss(i)))
+                train_op = opt.apply_gradients(average(towers))
+                with tf.compat.v1.Session() as sess:
+                    sess.run(train_op)
+            """,
+            at=((10, 9),),
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -690,6 +707,8 @@ class OpDeterminismOff(Rule):
         a block in a module that imports this one (NTM's main.py building and training every
         task in one)."""
         context = self.context
+        if GPU_DEVICE.search(context.source.text):
+            return False  # towers placed on GPUs inside the CPU block (`with tf.device('/gpu:%d' % i):`)
         if "device" in context.source.text:
             lines = context.source.lines
             blocks = [(node.lineno, node.end_lineno or node.lineno) for node in ast.walk(context.tree)

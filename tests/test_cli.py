@@ -1003,3 +1003,19 @@ def test_a_test_case_of_a_module_re_exporting_tensorflow_is_seeded(tmp_path: Pat
         "            update = tf.compat.v1.train.GradientDescentOptimizer(0.1).apply_gradients([(grads, var)])\n"
         "            update.run()\n")
     assert audit_json(tmp_path, "pkg/shampoo_test.py", "--select", "EA201,EA202") == []
+
+
+def test_a_graph_an_imported_module_fills_with_a_graph_def_takes_no_seed_advice(tmp_path: Path) -> None:
+    """Seen in gary9987/tensorflow-get-started (round 30): the imported dataset module's only
+    tf.Graph() imports a frozen model's GraphDef to count its FLOPs; it runs nothing random, so
+    the trainer's findings keep their fix and say nothing of seeding that graph."""
+    write(tmp_path, "flops.py",
+        "import tensorflow as tf\n\n\ndef get_flops(graph_def):\n    with tf.Graph().as_default() as graph:\n"
+        "        tf.graph_util.import_graph_def(graph_def, name='')\n"
+        "        return tf.compat.v1.profiler.profile(graph=graph)\n")
+    write(tmp_path, "train.py",
+        "import tensorflow as tf\nimport flops\n\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='sgd', loss='mse')\nmodel.fit(x, y, epochs=2)\n")
+    findings = audit_json(tmp_path, "train.py", "--select", "EA201")
+    assert len(findings) == 1 and "tf.Graph()" not in findings[0]["message"], findings
+    assert findings[0]["fix"] is not None

@@ -1591,12 +1591,21 @@ def imported_private_graph(context: ModuleContext) -> str | None:
     that makes a tf.Graph() of its own (recommenders' DKN builds its model in `self.graph`): a
     global seed set here never reaches that graph."""
     def makes_graph(other: ModuleContext, call: ast.Call) -> bool:
-        return other.call_name(call) in GRAPHS
+        return other.call_name(call) in GRAPHS and not holds_imported_graph(other, call)
 
     for path in imported_through(context):
         if modules_call(context, [path], lambda text: "Graph(" in text, makes_graph):
             return os.path.basename(path)
     return None
+
+
+def holds_imported_graph(context: ModuleContext, call: ast.Call) -> bool:
+    """Whether the function making a tf.Graph() fills it with a GraphDef it imports (a frozen
+    model's FLOPs profiled, a graph served): a graph of constants, where no seed matters."""
+    functions = [node for node in ast.walk(context.tree) if isinstance(node, FUNCTION_DEFS)
+                 and any(inner is call for inner in ast.walk(node))]
+    return bool(functions) and any(isinstance(node, ast.Call) and (context.call_name(node) or "").endswith(
+        "import_graph_def") for node in ast.walk(functions[-1]))
 
 
 def made_graph(context: ModuleContext, node: ast.expr) -> bool:
