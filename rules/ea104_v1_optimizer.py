@@ -606,7 +606,7 @@ class TF1Optimizer(CallRule):
                             f"{replacement(optimizer, pending.node)}", pending.rename)
                 continue
             if (self.tf1_code or id(pending.node) in self.calls_used_as_tf1 or names & self.used_as_tf1
-                    or self.returned_to_tf1_code(pending.returned_by)):
+                    or self.returned_to_tf1_code(pending.returned_by) or self.read_by_tf1_code(pending.holders)):
                 # A Keras 3 optimizer cannot do what the file does with this one, and tf.compat.v1's
                 # still does it: only a TF 1.x spelling breaks. Called through a name the file bound
                 # to the class (`optimizer = tf.train.AdamOptimizer`), the spelling is where the
@@ -776,6 +776,16 @@ class TF1Optimizer(CallRule):
             if any(TF1_OPTIMIZER_USE.search(code) for code in reached):
                 return True
         return False
+
+    def read_by_tf1_code(self, holders: tuple[str, ...]) -> bool:
+        """Whether a module importing this one reads the instance attribute holding the optimizer
+        (`self.opt` of a scheduler class; `opt = scheduler.opt`) and drives optimizers the TF1 way
+        (`opt.compute_gradients(loss)`, `apply_gradients(grads, global_step=step)`)."""
+        attributes = [key[len("self."):] for key in holders if key.startswith("self.") and "." not in key[5:]]
+        project = self.context.project
+        return bool(attributes) and any(
+            TF1_OPTIMIZER_USE.search(text) and any(re.search(rf"\.{re.escape(name)}\b", text) for name in attributes)
+            for text in map(project.text, program_importers(self.context)))
 
     def note_used(self, value: ast.expr) -> None:
         if isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set)):  # `{"type": MomentumOptimizer(...)}`

@@ -1020,3 +1020,15 @@ def test_a_graph_an_imported_module_fills_with_a_graph_def_takes_no_seed_advice(
     findings = audit_json(tmp_path, "train.py", "--select", "EA201")
     assert len(findings) == 1 and "tf.Graph()" not in findings[0]["message"], findings
     assert findings[0]["fix"] is not None
+
+
+def test_an_optimizer_held_on_an_instance_an_importer_drives_the_tf1_way_stays_tf1(tmp_path: Path) -> None:
+    """Seen in rwightman/tensorflow-litterbox (round 30): a scheduler class keeps `self.opt =
+    tf.train.AdamOptimizer(...)`; the training module reads `scheduler.opt` and calls
+    compute_gradients and apply_gradients(global_step=...): only the TF1 spelling breaks."""
+    write(tmp_path, "sched.py", "import tensorflow as tf\n\n\nclass Scheduler:\n    def __init__(self, rate):\n"
+          "        self.opt = tf.train.AdamOptimizer(rate)\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nfrom sched import Scheduler\n\nopt = Scheduler(0.1).opt\n"
+          "grads = opt.compute_gradients(loss)\ntrain_op = opt.apply_gradients(grads, global_step=step)\n")
+    [finding] = audit_json(tmp_path, "sched.py", "--select", "EA104")
+    assert "which still works the TF1 way the program uses it" in finding["message"], finding["message"]
