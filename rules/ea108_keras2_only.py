@@ -149,6 +149,9 @@ KERAS_CALLBACK = ("keras.callbacks.Callback",)  # (also tensorflow.keras.callbac
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
 # The file name endings Keras 3 saves models and weights under (and ModelCheckpoint with them).
 SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
+LOAD_ENDINGS = (".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5")
+# A TensorFlow checkpoint's prefix (`model.ckpt`, `ckpt-10`, `cp-{epoch:04d}.ckpt`).
+CHECKPOINT_PREFIX = re.compile(r"ckpt|checkpoint", re.IGNORECASE)
 MODEL_CHECKPOINTS = frozenset({"keras.callbacks.ModelCheckpoint", "tensorflow.keras.callbacks.ModelCheckpoint"})
 
 
@@ -364,6 +367,17 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            model.load_weights(tf.train.latest_checkpoint("training_1"))  # a TF checkpoint's prefix
+            model.load_weights("training_2/cp.ckpt")
+            model.load_weights("weights.h5")
+            """,
+            at=((3, 1), (4, 1)),
+            message="raises ValueError on Keras 3 (\"File format not supported\")",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -765,6 +779,8 @@ class Keras2Only(SymbolReferenceRule):
             self.check_layer_keywords(node, name)
         if method in ("save", "save_weights") and self.saves_a_keras_model(node, name, method):
             self.check_saving(node, method)
+        if method == "load_weights" and node.args and self.saves_a_keras_model(node, name, method):
+            self.check_loading(node)
         if name in MODEL_CHECKPOINTS:
             self.check_checkpoint(node)
         unknown = keras3_unknown_keywords(name, (k.arg for k in node.keywords if k.arg), self.target)
@@ -805,6 +821,27 @@ class Keras2Only(SymbolReferenceRule):
                      else "Keras 2 wrote a TensorFlow checkpoint there")
             self.report(node, f"model.{method}('{path}') raises ValueError on Keras 3: the file name must end in "
                         f"{' or '.join(endings)} ({wrote})")
+
+    def check_loading(self, node: ast.Call) -> None:
+        """Keras 3's load_weights reads .keras, .weights.h5 and legacy .h5 files (and Orbax
+        checkpoints), not the TensorFlow checkpoint Keras 2's save_weights wrote by default:
+        `model.load_weights(tf.train.latest_checkpoint(folder))` raises ValueError ("File
+        format not supported", keras/src/saving/saving_api.py of Keras 3.15)."""
+        given = node.args[0]
+        latest = isinstance(given, ast.Call) and (self.context.call_name(given) or "").endswith(
+            "train.latest_checkpoint")
+        path = None if latest else literal_tail(self.context, given)
+        extension = path is not None and "." in path.rsplit("/", 1)[-1]
+        # (a name without an extension may be an Orbax checkpoint folder Keras 3 wrote)
+        unreadable = path is not None and not path.endswith(LOAD_ENDINGS) and (
+            extension or CHECKPOINT_PREFIX.search(path) is not None)
+        if not (latest or unreadable):
+            return
+        shown = "tf.train.latest_checkpoint(...)" if latest else f"'{path}'"
+        self.report(node, f"model.load_weights({shown}) raises ValueError on Keras 3 (\"File format not "
+                    "supported\"): it reads .keras, .weights.h5 and .h5 files, not the TensorFlow checkpoint "
+                    "Keras 2's save_weights wrote; re-save the weights as .weights.h5 with Keras 2 (tf_keras), "
+                    "or load them there")
 
     def check_checkpoint(self, node: ast.Call) -> None:
         """ModelCheckpoint's file name must end as the Keras 3 save it will call expects."""
