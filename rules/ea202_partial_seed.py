@@ -50,9 +50,12 @@ Keras there would be out of place. On TensorFlow 2.21, after `disable_v2_behavio
 seeded with `tf.compat.v1.set_random_seed` gave the same variable values in two processes.
 """
 
+import ast
+import os
+
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_statement, seed_everything, seed_generator
-from estimator_audit.knowledge.facts import RNG, RandomUse, imported_library
+from estimator_audit.fixes import insert_statement, main_block, seed_everything, seed_generator
+from estimator_audit.knowledge.facts import RNG, RandomUse, imported_library, training_importer
 from estimator_audit.rule import Invalid, Rule, Valid
 
 # How each global generator is seeded, spelled as usual: for a module that has no name for it.
@@ -286,7 +289,7 @@ class PartialSeed(Rule):
         why = keras_draw(first) + "".join(  # (every generator left unseeded: seeding one leaves the others)
             f"; {use.what} ({self.context.place(use.node.lineno)}) draws from {use.rng.value}{keras_draw(use)}, "
             "which it never seeds either" for rng, use in sorted(firsts.items()) if rng is not first.rng)
-        library = imported_library(self.context, [use.node for use in unseeded])
+        library = imported_library(self.context, [use.node for use in unseeded]) or self.imported_script(unseeded)
         if library is not None:  # seeding as it is imported would reseed every importing program
             self.report(first.node, f"{first.what} draws from {first.rng.value}, which this module never "
                         f"seeds{why}; it seeds only {names}: seed {' and '.join(sorted(firsts))} beside that seed, or where "
@@ -304,6 +307,20 @@ class PartialSeed(Rule):
             "which seeds Python, NumPy and TensorFlow",
             insert_statement("seed Python, NumPy and TensorFlow after the imports", statement, imports),
         )
+
+    def imported_script(self, unseeded: list[RandomUse]) -> str | None:
+        """Who imports a module that has a `__main__` demo but draws in functions its importers
+        call (gary9987's dataset module, round 30): a seed put after its imports would reseed
+        every program that imports it, and one in the `__main__` block misses their draws."""
+        nodes = [use.node for use in unseeded]
+        ancestry = self.context.facts.ancestry
+        importers = self.context.project.importers(self.context.source.path)
+        if self.context.source.cells is not None or not importers or main_block(self.context, nodes) is not None:
+            return None
+        if any(not any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                       for a in ancestry.get(id(node), ())) for node in nodes):
+            return None  # it draws as it runs
+        return f"{os.path.basename(training_importer(self.context, importers))} imports this module"
 
     def report_for_graph(self, first: RandomUse, names: str, why: str) -> None:
         """In a TF1 graph program, or one without TensorFlow or Keras: seed each generator it

@@ -1032,3 +1032,15 @@ def test_an_optimizer_held_on_an_instance_an_importer_drives_the_tf1_way_stays_t
           "grads = opt.compute_gradients(loss)\ntrain_op = opt.apply_gradients(grads, global_step=step)\n")
     [finding] = audit_json(tmp_path, "sched.py", "--select", "EA104")
     assert "which still works the TF1 way the program uses it" in finding["message"], finding["message"]
+
+
+def test_a_module_with_a_demo_block_that_others_import_is_not_seeded_as_it_loads(tmp_path: Path) -> None:
+    """Seen in gary9987/tensorflow-get-started (round 30): a dataset module five trainers import
+    draws in its functions and has a `__main__` demo; a seed after its imports would reseed every
+    importer, and one in the demo block would miss their draws: no fix, seed where they start."""
+    write(tmp_path, "dataset.py", "import random\nimport numpy as np\n\n\ndef load(seed):\n    random.seed(seed)\n"
+          "    return list(range(10))\n\n\ndef split(data):\n    return np.random.permutation(len(data))\n\n\n"
+          "if __name__ == '__main__':\n    print(split(load(0)))\n")
+    write(tmp_path, "train.py", "import dataset\n\nprint(dataset.split(dataset.load(1)))\n")
+    [finding] = audit_json(tmp_path, "dataset.py", "--select", "EA202")
+    assert finding["fix"] is None and "train.py imports this module" in finding["message"], finding
