@@ -148,6 +148,10 @@ KERAS_OPTIMIZERS = ("keras.optimizers.", "tensorflow.keras.optimizers.", "tensor
 KERAS_CALLBACK = ("keras.callbacks.Callback",)  # (also tensorflow.keras.callbacks.Callback)
 # Keras 2 Model.compile keywords Keras 3's lacks (checked on Keras 3.15: each raised TypeError).
 # The file name endings Keras 3 saves models and weights under (and ModelCheckpoint with them).
+# Methods Keras 3 layers and models keep only to raise NotImplementedError ("Permanently
+# disabled" in keras/src/layers/layer.py of Keras 3.15), with what replaces them.
+DISABLED_METHODS = {"add_metric": "create a keras.metrics.Metric in __init__ and call its update_state() in "
+                                  "call(), or pass the metric to compile(metrics=[...])"}
 SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
 LOAD_ENDINGS = (".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5")
 # A TensorFlow checkpoint's prefix (`model.ckpt`, `ckpt-10`, `cp-{epoch:04d}.ckpt`).
@@ -367,6 +371,18 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class Net(tf.keras.Model):
+                def call(self, x):
+                    self.add_metric(tf.reduce_mean(x), name="mean")  # Keras 2 logged it; Keras 3 refuses
+                    return x
+            """,
+            at=((5, 9),),
+            message="self.add_metric() raises NotImplementedError on Keras 3",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -751,6 +767,9 @@ class Keras2Only(SymbolReferenceRule):
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in removed_model_methods() and self.on_keras_model(name, method):
             self.report(node, self.method_message(method))
+        if method in DISABLED_METHODS and self.on_keras_model(name, method):
+            self.report(node, f"{ast.unparse(node.func)}() raises NotImplementedError on Keras 3, whose layers and "
+                        f"models keep {method} only to refuse it; {DISABLED_METHODS[method]}")
         gone = sorted({k.arg for k in node.keywords if k.arg} & REMOVED_COMPILE_KEYWORDS)
         if method == "compile" and gone and self.on_keras_model(name, method):
             self.report(node, f"model.compile({gone[0]}=...) raises TypeError on Keras 3 (\"unexpected keyword "

@@ -70,6 +70,14 @@ def test_keras3_layers_take_their_seed_from_python_random(current_python: Path) 
 
 
 @pytest.mark.runtime
+def test_keras3_keeps_add_metric_only_to_refuse_it(current_python: Path) -> None:
+    """EA108's DISABLED_METHODS: a Keras 3 model's add_metric raises NotImplementedError."""
+    out = run_python(current_python, "import keras\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+                     "try:\n    model.add_metric(1.0, name='m')\nexcept NotImplementedError:\n    print('refused')\n")
+    assert out.split()[-1] == "refused"
+
+
+@pytest.mark.runtime
 def test_estimator_is_gone_from_current_tensorflow(current_python: Path) -> None:
     """EA101/EA102: tf.estimator does not exist on TensorFlow 2.21."""
     out = run_python(current_python, "import tensorflow as tf; print(hasattr(tf, 'estimator'), tf.__version__)")
