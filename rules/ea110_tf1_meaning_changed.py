@@ -248,8 +248,13 @@ def elementwise_where(context: ModuleContext, node: ast.AST) -> bool:
     scope = next((a for a in reversed(context.ancestors)
                   if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), context.tree)
     assignments: dict[str, list[ast.expr]] = {}
+    # An RNN's time loop, `for t in range(steps): h = tf.where(tf.greater(lengths, t), h_new, h)`,
+    # picks the rows still running (TF1's rank-1 condition): the state it rebinds is not made from
+    # the condition, so that assignment, the where itself, does not count.
+    steps = {a.target.id for a in context.ancestors if isinstance(a, ast.For) and isinstance(a.target, ast.Name)}
     for statement in ast.walk(scope):
-        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and not (
+                compared & steps and any(inner is node for inner in ast.walk(statement.value))):
             assignments.setdefault(ast.unparse(statement.targets[0]), []).append(statement.value)
     frontier = set(sources)
     for _ in range(MAX_DERIVATION_HOPS):
@@ -573,6 +578,19 @@ class TF1MeaningChanged(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_v2_behavior()
+            lengths = tf.compat.v1.placeholder(tf.int32, [100])
+            inputs = tf.compat.v1.placeholder(tf.float32, [100, 250])
+            h = tf.zeros([100, 250])
+            for step in range(5):  # TF1's rank-1 condition picks the rows still running
+                h = tf.where(tf.greater(lengths, step), tf.tanh(inputs + h), h)
+            """,
+            at=((7, 9),),
+            message="tf.where is not what TF1 code called",
+        ),
         Invalid(
             """
             import tensorflow as tf

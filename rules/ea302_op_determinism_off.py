@@ -388,6 +388,19 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            if FLAGS.use_tpu:
+                estimator = tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=model_fn, use_tpu=True)
+            else:  # the GPU fallback trains on GPUs
+                estimator = tf.estimator.Estimator(model_fn=model_fn)
+            estimator.train(input_fn, steps=10)
+            """,
+            at=((7, 1),),
+            target="2.15",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             tf.compat.v1.set_random_seed(1)
             with tf.Graph().as_default(), tf.device("/cpu:0"):
                 towers = []
@@ -697,7 +710,7 @@ class OpDeterminismOff(Rule):
                               for k in node.keywords)
                 if not literal:
                     return False
-                tpu = True
+                tpu = tpu or not conditional  # (`if use_tpu: TPUEstimator(...) else: Estimator(...)`)
         return tpu
 
     def pinned_to_cpu(self) -> bool:
