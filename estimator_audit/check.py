@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from estimator_audit.config import Settings
 from estimator_audit.findings import Finding, Fix, Span
 from estimator_audit.knowledge.facts import ModuleFacts
+from estimator_audit.knowledge.reachability import BLOCKS, DEAD_SPELLED, dead_ranges, live_block
 from estimator_audit.resolve import SCOPE_NODES, Binding, NameResolver, Position, Scope, canonical
 from estimator_audit.rule import Rule
 from estimator_audit.source import Source
@@ -122,59 +123,15 @@ class ModuleContext:
 
     @property
     def unreachable(self) -> list[tuple[int, int]]:
-        """Line ranges that never run: the statements after `sys.exit()` (`exit()`, `quit()`,
-        `os._exit()`), a `raise` or an `assert False` in the same block, where a tutorial parks
-        code it no longer runs (a notebook cell opening with `assert False, "run in a TF1
-        environment"`). A notebook's cells each run when run: an abort ends its own cell only."""
+        """Line ranges that never run (knowledge/reachability.py): the statements after an exit,
+        a `raise` or an `assert False` in the same block, where a tutorial parks code it no
+        longer runs (a notebook cell opening with `assert False, "run in a TF1 environment"`), and
+        the body of `if False:`. A notebook's cells each run when run: an abort ends its own cell."""
         if "unreachable" not in self.memo:
-            self.memo["unreachable"] = after_aborts(self.tree, self.source) if ABORT_SPELLED.search(
+            self.memo["unreachable"] = dead_ranges(self.tree, self.source) if DEAD_SPELLED.search(
                 self.source.text) else []
         found: list[tuple[int, int]] = self.memo["unreachable"]
         return found
-
-
-ABORT_SPELLED = re.compile(r"\b(?:exit|quit|_exit)\(|\braise\b|\bassert\b")
-BLOCKS = ("body", "orelse", "finalbody")
-
-
-def aborts(statement: ast.stmt) -> bool:
-    """Whether nothing after the statement in its block runs: a raise, `assert False`, or an exit
-    call (`sys.exit()`, `exit()`, `quit()`, `os._exit()`)."""
-    if isinstance(statement, ast.Raise):
-        return True
-    if isinstance(statement, ast.Assert):
-        return isinstance(statement.test, ast.Constant) and not statement.test.value
-    call = statement.value if isinstance(statement, ast.Expr) else None
-    function = call.func if isinstance(call, ast.Call) else None
-    if isinstance(function, ast.Name):
-        return function.id in ("exit", "quit")
-    return (isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name)
-            and (function.value.id, function.attr) in (("sys", "exit"), ("os", "_exit")))
-
-
-def reachable(block: list[ast.stmt], source: Source) -> list[ast.stmt]:
-    """The statements of a block that can run: all up to the first abort (in a notebook, the
-    statements of later cells too, which run when run)."""
-    for index, statement in enumerate(block[:-1]):
-        if aborts(statement):
-            cell = source.cell_position(statement.lineno)[0]
-            if cell is None:
-                return block[:index + 1]
-            later = block[index + 1:]
-            return block[:index + 1] + [s for s in later if source.cell_position(s.lineno)[0] != cell]
-    return block
-
-
-def after_aborts(tree: ast.Module, source: Source) -> list[tuple[int, int]]:
-    """The line ranges of the statements that follow an abort in their block."""
-    found = []
-    for node in ast.walk(tree):
-        for field in BLOCKS:
-            block = getattr(node, field, None)
-            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                live = {id(statement) for statement in reachable(block, source)}
-                found += [(s.lineno, s.end_lineno or s.lineno) for s in block if id(s) not in live]
-    return found
 
 
 def make_finding(source: Source, node: ast.AST | Position, rule: type[Rule] | Rule, message: str,
@@ -234,7 +191,7 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
         for node_type, method in type(rule).handlers().items():
             dispatch.setdefault(node_type, []).append(getattr(rule, method))
     unvisited = tuple(leaf for leaf in CHILDLESS if leaf not in dispatch)
-    aborting = ABORT_SPELLED.search(context.source.text) is not None
+    dead = DEAD_SPELLED.search(context.source.text) is not None
     names = context.names
     ancestors = context.ancestors
     scope_depths: list[int] = []
@@ -254,8 +211,8 @@ def walk(tree: ast.Module, context: ModuleContext, rules: list[Rule]) -> None:
         below = depth + 1
         for field in _CHILD_FIELDS.get(node_type) or child_fields(node_type):
             value = getattr(node, field, None)
-            if aborting and field in BLOCKS and isinstance(value, list):
-                value = reachable(value, context.source)  # (code after an abort never runs)
+            if dead and field in BLOCKS and isinstance(value, list):
+                value = live_block(node, field, value, context.source)  # (code that never runs)
             if isinstance(value, list):
                 children.extend((item, below) for item in value
                                 if isinstance(item, ast.AST) and not isinstance(item, unvisited))

@@ -1044,3 +1044,17 @@ def test_a_module_with_a_demo_block_that_others_import_is_not_seeded_as_it_loads
     write(tmp_path, "train.py", "import dataset\n\nprint(dataset.split(dataset.load(1)))\n")
     [finding] = audit_json(tmp_path, "dataset.py", "--select", "EA202")
     assert finding["fix"] is None and "train.py imports this module" in finding["message"], finding
+
+
+def test_a_graph_mode_switch_parked_under_if_false_makes_no_importer_tf1(tmp_path: Path) -> None:
+    """Seen in seongsikpark/TensorFlow-SNNs (round 31, 65 findings): the program's model module
+    keeps `tf.compat.v1.disable_eager_execution()` under `if False:`; the library it imports is
+    TF2 code, whose broadcasting tf.where tf.compat.v1.where would break."""
+    write(tmp_path, "lib/__init__.py", "from lib import layers\n")
+    write(tmp_path, "lib/layers.py", "import tensorflow as tf\n\n\ndef gate(mask, x, y):\n"
+          "    tf.compat.v1.logging.info('gate')\n    return tf.where(mask, x, y)\n")
+    write(tmp_path, "main.py", "import tensorflow as tf\nimport lib\n\n\nclass Exporter:\n    def export(self):\n"
+          "        if False:\n            tf.compat.v1.disable_eager_execution()\n")
+    assert audit_json(tmp_path, ".", "--select", "EA110") == []
+    write(tmp_path, "main.py", "import tensorflow as tf\nimport lib\n\ntf.compat.v1.disable_eager_execution()\n")
+    assert [f["code"] for f in audit_json(tmp_path, ".", "--select", "EA110")] == ["EA110"]

@@ -189,6 +189,8 @@ def test_code_after_a_raise_or_assert_false_gets_no_findings_to_the_end_of_its_c
     assert {(f.cell, f.line, f.code) for f in findings} == {(3, 1, "EA106"), (3, 1, "EA109")}, findings
     code = "import tensorflow as tf\n\n\ndef old():\n    raise NotImplementedError\n    return tf.Session()\n"
     assert not [f for f in audit_text(code) if f.code == "EA103"]
+    parked = "import tensorflow as tf\n\nif False:\n    sess = tf.Session()\nelse:\n    sess = None\n"
+    assert not [f for f in audit_text(parked) if f.code == "EA103"]
 
 
 def test_sessions_of_a_training_module_are_judged_by_their_own_blocks() -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
+from estimator_audit.knowledge.reachability import live_walk
 from estimator_audit.knowledge.tfapi import (
     TF1_GRAPH_CALLS,
     estimator_class,
@@ -1265,10 +1266,12 @@ def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable
             if unreadable:
                 return True
             continue
-        statements = ([s for s in other.tree.body if not isinstance(s, SCOPE_NODES)] if as_imported
-                      else [other.tree])
-        if any(isinstance(node, ast.Call) and matches(other, node)
-               for statement in statements for node in ast.walk(statement)):
+        if as_imported:
+            nodes: Iterable[ast.AST] = (node for s in other.tree.body if not isinstance(s, SCOPE_NODES)
+                                        for node in ast.walk(s))
+        else:  # (not code that never runs: a graph-mode switch parked under `if False:`)
+            nodes = live_walk(other.tree, other.source)
+        if any(isinstance(node, ast.Call) and matches(other, node) for node in nodes):
             return True
     return False
 
