@@ -136,6 +136,16 @@ def is_virtualenv(folder: Path) -> bool:
         return False
 
 
+def is_tensorflow_source(folder: Path) -> bool:
+    """A copy of TensorFlow's own source tree checked into a repository (`tensorflow/python/`,
+    `tensorflow/core/`): the library the audit judges code against, not code to migrate, as an
+    installed copy in site-packages is not."""
+    try:
+        return folder.name == "tensorflow" and (folder / "python").is_dir() and (folder / "core").is_dir()
+    except OSError:
+        return False
+
+
 def excluded(path: Path, settings: Settings) -> bool:
     if not settings.exclude:
         return False  # no pattern: no path to resolve
@@ -216,7 +226,7 @@ def walk(root: Path, settings: Settings, respect_gitignore: bool) -> Iterator[st
             if is_directory:
                 if entry.name in SKIPPED_DIRECTORIES or entry.name.endswith(".egg-info"):
                     continue
-                if not is_virtualenv(path):
+                if not is_virtualenv(path) and not is_tensorflow_source(path):
                     subfolders.append((path, child_relative, ignore))
             elif entry.name.endswith(SUFFIXES):
                 yield os.path.normpath(entry.path)

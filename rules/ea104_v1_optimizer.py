@@ -344,6 +344,20 @@ class TF1Optimizer(CallRule):
         Invalid(
             """
             import tensorflow as tf
+
+            class AdamTest(tf.test.TestCase):
+                def test_update(self):
+                    opt = tf.train.AdamOptimizer()
+                    update = opt.apply_gradients(zip(grads, variables))  # a TF1 op the test runs
+                    update.run()
+                    self.evaluate(tf.train.AdamOptimizer().apply_gradients(zip(grads, variables)))
+            """,
+            at=((5, 15), (8, 23)),
+            message="which still works the TF1 way the program uses it",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             import texar
 
             optimizer_fn = texar.get_optimizer_fn({"type": tf.train.MomentumOptimizer(0.001, 0.9)})
@@ -690,8 +704,8 @@ class TF1Optimizer(CallRule):
         an Estimator, slim): what they receive must stay a TF1 optimizer."""
         func = node.func
         if isinstance(func, ast.Attribute) and (
-            func.attr in TF1_METHODS
-            or (func.attr == "apply_gradients" and (len(node.args) > 1 or node.keywords))
+            func.attr in TF1_METHODS or func.attr.startswith("_get_")  # (`opt._get_beta_accumulators()`)
+            or (func.attr == "apply_gradients" and (len(node.args) > 1 or node.keywords or self.op_run(node)))
         ):
             self.note_used(func.value)
         if isinstance(func, ast.Attribute) and (func.attr in TF1_ONLY_METHODS or (
@@ -710,6 +724,19 @@ class TF1Optimizer(CallRule):
                 self.note_used(value)
                 if isinstance(value, ast.Name):
                     self.used_as_tf1.add(f"{value.id}()")  # `optimizer_fn=make`: what make returns
+
+    def op_run(self, node: ast.Call) -> bool:
+        """Whether the result of `opt.apply_gradients(...)` is run as a TF1 op: `sess.run(...)` or
+        a test's `self.evaluate(...)` of it, or `update = ...` then `update.run()` (TensorFlow's
+        own optimizer tests); a Keras 3 optimizer's apply_gradients returns no op to run."""
+        parent = self.context.ancestors[-1] if self.context.ancestors else None
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr in (
+                "run", "evaluate"):
+            return True
+        if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
+            return False
+        name = re.escape(parent.targets[0].id)
+        return re.search(rf"\b{name}\.run\(|\.(?:run|evaluate)\(\s*\[?\s*{name}\b", self.context.source.text) is not None
 
     def unseen_callee(self, func: ast.Name) -> bool:
         """A callable the file does not define (`agent_class(..., optimizer=opt)`, a test's

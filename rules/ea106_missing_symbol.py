@@ -288,6 +288,10 @@ def compat_v1_name_of(qualified: str) -> str:
 
 BY_HAND = "port it by hand"  # contrib_advice's last words, where no call of the name has a fix
 
+# Internal packages TensorFlow installs on disk beside its API (`tensorflow/lite/python/util.py`,
+# imported on TF 2.21): an import reaches them though no API module lists them.
+INTERNAL_PACKAGES = frozenset({"python", "core", "compiler", "tsl"})
+
 
 class MissingSymbol(SymbolReferenceRule):
     packages = ("tensorflow.",)
@@ -300,6 +304,11 @@ class MissingSymbol(SymbolReferenceRule):
     defers_to = ("EA101", "EA102", "EA103", "EA104", "EA105", "EA107", "EA108")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            from tensorflow.lite.python.util import get_grappler_config  # on disk in TF 2.21's wheel
+            """
+        ),
         Valid(
             """
             from distutils.version import LooseVersion
@@ -845,6 +854,8 @@ class MissingSymbol(SymbolReferenceRule):
         if gone is None or (gone.reason is not None and keras_2_name(gone.name) is not None
                             and uses_legacy_keras(self.context)):
             return
+        if errors is IMPORT_ERRORS and gone.name.rsplit(".", 1)[-1] in INTERNAL_PACKAGES:
+            return  # `from tensorflow.lite.python.util import ...`: a package on disk, not in the API
         if reference.qualified.startswith("tensorflow.keras.") and picks_keras2(self.context, reference.node):
             return
         if reference.qualified in COMPAT_V2_ONLY and spelled_v2(self.context, reference.node):

@@ -153,6 +153,8 @@ KERAS_CALLBACK = ("keras.callbacks.Callback",)  # (also tensorflow.keras.callbac
 DISABLED_METHODS = {"add_metric": "create a keras.metrics.Metric in __init__ and call its update_state() in "
                                   "call(), or pass the metric to compile(metrics=[...])"}
 SAVE_ENDINGS = {"save": (".keras", ".h5"), "save_weights": (".weights.h5",)}
+# Files other libraries' save methods write, which no Keras version wrote.
+OTHER_LIBRARY_FILES = (".zip", ".pkl", ".pickle", ".joblib", ".pt", ".pth")
 LOAD_ENDINGS = (".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5")
 # A TensorFlow checkpoint's prefix (`model.ckpt`, `ckpt-10`, `cp-{epoch:04d}.ckpt`).
 CHECKPOINT_PREFIX = re.compile(r"ckpt|checkpoint", re.IGNORECASE)
@@ -227,6 +229,7 @@ BASE_LAYER_KEYWORDS = frozenset({"name", "dtype", "trainable", "autocast", "acti
 KERNEL_DIMENSIONS = {"Conv2D": 2, "Convolution2D": 2, "SeparableConv2D": 2, "SeparableConvolution2D": 2,
                      "Conv2DTranspose": 2, "Conv3D": 3, "Convolution3D": 3}
 KERAS_LAYERS = ("keras.layers.", "tensorflow.keras.layers.")
+KERAS_LOSSES = ("keras.losses.", "tensorflow.keras.losses.")
 # Functional model constructors, whose Keras 1 keywords `input=`/`output=` Keras 3 refuses.
 FUNCTIONAL_MODELS = frozenset(f"{keras}.{name}" for keras in ("keras", "tensorflow.keras")
                               for name in ("Model", "models.Model"))
@@ -259,6 +262,18 @@ class Keras2Only(SymbolReferenceRule):
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
     triggers = ("keras", "optimizer", "lr=", "nb_epoch", *sorted(removed_model_methods()))
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            class TradingEnv:
+                def set_model(self, model):  # a stable-baselines3 agent the caller passes
+                    self._model = model
+
+                def step(self, action):
+                    self._model.save("output/best_model.zip")  # its own format, not a Keras save
+            """
+        ),
         Valid(
             """
             import keras
@@ -371,6 +386,46 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class Environment:
+                def __init__(self):
+                    self.accuracy = tf.keras.metrics.Accuracy()
+
+                def evaluate(self, labels, predictions):
+                    self.accuracy.reset_states()  # Keras 2's name
+                    self.accuracy.update_state(labels, predictions)
+                    return self.accuracy.result()
+            """,
+            at=((8, 9),),
+            message="metric.reset_states() raises AttributeError on Keras 3",
+            fixed="""
+            import tensorflow as tf
+
+            class Environment:
+                def __init__(self):
+                    self.accuracy = tf.keras.metrics.Accuracy()
+
+                def evaluate(self, labels, predictions):
+                    self.accuracy.reset_state()  # Keras 2's name
+                    self.accuracy.update_state(labels, predictions)
+                    return self.accuracy.result()
+            """,
+        ),
+        Invalid(
+            """
+            import keras
+            loss = keras.losses.MeanSquaredError(reduction="auto")  # Keras 2's Reduction.AUTO
+            """,
+            at=((2, 8),),
+            message="(reduction='auto') raises ValueError on Keras 3",
+            fixed="""
+            import keras
+            loss = keras.losses.MeanSquaredError(reduction="sum_over_batch_size")  # Keras 2's Reduction.AUTO
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -767,6 +822,12 @@ class Keras2Only(SymbolReferenceRule):
         method = node.func.attr if isinstance(node.func, ast.Attribute) else None
         if method in removed_model_methods() and self.on_keras_model(name, method):
             self.report(node, self.method_message(method))
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if method == "reset_states" and receiver is not None and not node.args and self.keras_metric(receiver):
+            edit = Edit(EditAction.REPLACE, self.context.span(node.func), text=f"{ast.unparse(receiver)}.reset_state")
+            self.report(node, "metric.reset_states() raises AttributeError on Keras 3, whose metrics have only "
+                        "reset_state() (Keras 2 had both, the same method); call reset_state()",
+                        Fix(FixSafety.SAFE, "call reset_state(), Keras 3's name", (edit,)))
         if method in DISABLED_METHODS and self.on_keras_model(name, method):
             self.report(node, f"{ast.unparse(node.func)}() raises NotImplementedError on Keras 3, whose layers and "
                         f"models keep {method} only to refuse it; {DISABLED_METHODS[method]}")
@@ -802,6 +863,8 @@ class Keras2Only(SymbolReferenceRule):
             self.check_loading(node)
         if name in MODEL_CHECKPOINTS:
             self.check_checkpoint(node)
+        if name is not None and name.startswith(KERAS_LOSSES) and name.rsplit(".", 1)[-1][:1].isupper():
+            self.check_reduction(node, name)
         unknown = keras3_unknown_keywords(name, (k.arg for k in node.keywords if k.arg), self.target)
         if name is not None and unknown and not any(k.arg is None for k in node.keywords):
             self.report(node, f"{tf_spelling(name)}({', '.join(f'{k}=...' for k in unknown)}) raises TypeError on "
@@ -834,6 +897,8 @@ class Keras2Only(SymbolReferenceRule):
             return
         path = literal_tail(self.context, node.args[0]) if node.args else None
         endings = SAVE_ENDINGS[method]
+        if path is not None and path.endswith(OTHER_LIBRARY_FILES):
+            return  # `self._model.save("best.zip")`: a stable-baselines3 agent, a pickled or PyTorch model
         if path is not None and not path.endswith(endings):
             wrote = ("Keras 2 wrote a SavedModel there: model.export(path) still does" if method == "save"
                      else "Keras 2 wrote HDF5 there too: only the name must change" if path.endswith((".h5", ".hdf5"))
@@ -861,6 +926,28 @@ class Keras2Only(SymbolReferenceRule):
                     "supported\"): it reads .keras, .weights.h5 and .h5 files, not the TensorFlow checkpoint "
                     "Keras 2's save_weights wrote; re-save the weights as .weights.h5 with Keras 2 (tf_keras), "
                     "or load them there")
+
+    def keras_metric(self, receiver: ast.expr) -> bool:
+        """Whether the module binds the receiver only to Keras metric objects
+        (`self.accuracy = tf.keras.metrics.Accuracy()`)."""
+        values = self.context.facts.held_values(receiver) if not isinstance(receiver, ast.Name) else [
+            self.context.assigned_value(receiver)]
+        made = [self.context.call_name(value) or "" for value in values if isinstance(value, ast.Call)]
+        return bool(made) and len(made) == len(values) and all(
+            name.startswith(("keras.metrics.", "tensorflow.keras.metrics.")) for name in made)
+
+    def check_reduction(self, node: ast.Call, name: str) -> None:
+        """Keras 2's `reduction="auto"` (Reduction.AUTO), which Keras 3's losses refuse (3.15:
+        ValueError "Invalid value for argument `reduction`"); outside a distribution strategy AUTO
+        meant "sum_over_batch_size", Keras 3's default."""
+        given = next((k.value for k in node.keywords if k.arg == "reduction"), None)
+        if not (isinstance(given, ast.Constant) and given.value == "auto"):
+            return
+        edit = Edit(EditAction.REPLACE, self.context.span(given), text='"sum_over_batch_size"')
+        self.report(node, f"{tf_spelling(name)}(reduction='auto') raises ValueError on Keras 3 (\"Invalid value for "
+                    "argument `reduction`\"): Keras 2's AUTO meant sum_over_batch_size outside a distribution "
+                    "strategy, Keras 3's default; pass that",
+                    Fix(FixSafety.SAFE, "pass reduction='sum_over_batch_size', what AUTO chose", (edit,)))
 
     def check_checkpoint(self, node: ast.Call) -> None:
         """ModelCheckpoint's file name must end as the Keras 3 save it will call expects."""

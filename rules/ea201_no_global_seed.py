@@ -86,6 +86,7 @@ from estimator_audit.knowledge.facts import (
     HANDOFFS,
     KNOWN_LIBRARY_ROOTS,
     MNIST_SHUFFLE,
+    NON_TF_LIBRARIES,
     RNG,
     SEEDING_CALLS,
     TF1_TRAINING_LOOPS,
@@ -174,6 +175,16 @@ class NoGlobalSeed(Rule):
     triggers = ("fit", "train", "run", "apply_gradients")
     fix_safety = FixSafety.SAFE
     valid = (
+        Valid(
+            """
+            import lightgbm as lgb
+            import tensorflow as tf
+
+            def run_trial(hypermodel, hp, X, y, validation_data):
+                model = hypermodel.build(hp)  # a LightGBM regressor: fit's keywords are not Keras's
+                model.fit(X, y, eval_set=[validation_data], early_stopping_rounds=5)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -1757,8 +1768,22 @@ class NoGlobalSeed(Rule):
     def imports_model_code(self) -> bool:
         project = self.context.project
         path = self.context.source.path
-        if any(MODEL_TEXT.search(project.text(str(module))) for module in project.imported_paths(path)):
-            return True
+        used = {node.id for node in ast.walk(self.context.tree) if isinstance(node, ast.Name)
+                and isinstance(node.ctx, ast.Load)}
+        for statement in ast.walk(self.context.tree):  # (a program module imported and never used builds nothing)
+            if isinstance(statement, ast.Import):
+                bound = [(alias.name, alias.asname or alias.name.split(".")[0]) for alias in statement.names]
+            elif isinstance(statement, ast.ImportFrom):  # (`from pkg import module`: that module, else pkg)
+                bound = [(f"{statement.module or ''}.{alias.name}".lstrip("."), alias.asname or alias.name)
+                         for alias in statement.names]
+            else:
+                continue
+            for module, name in bound:
+                level = getattr(statement, "level", 0) or 0
+                found = project.resolve(path, module, level) or (
+                    project.resolve(path, module.rsplit(".", 1)[0], level) if "." in module else None)
+                if found is not None and name in used and MODEL_TEXT.search(project.text(found)):
+                    return True
         for statement in ast.walk(self.context.tree):
             names = ([alias.name for alias in statement.names] if isinstance(statement, ast.Import)
                      else [statement.module] if isinstance(statement, ast.ImportFrom) and statement.module
@@ -1766,7 +1791,7 @@ class NoGlobalSeed(Rule):
             for name in names:
                 root = name.split(".")[0]
                 if root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names \
-                        and project.locate(path, name) is None:
+                        and root not in NON_TF_LIBRARIES and project.locate(path, name) is None:
                     return True  # a library the audit does not read
         return False
 

@@ -86,3 +86,12 @@ def test_a_folder_whose_entries_cannot_be_looked_up_is_walked_past(tmp_path: Pat
 
     monkeypatch.setattr(Path, "is_file", is_file)
     assert found(tmp_path) == ["a.py", "locked/b.py", "z.py"]
+
+
+def test_a_copy_of_tensorflow_s_own_source_is_not_audited(tmp_path: Path) -> None:
+    """Seen in mayman150's comparative study (round 31): TensorFlow 2.16's source tree checked in
+    under docs; its tests of the TF1 optimizers and feature columns are TensorFlow, not code to
+    migrate. A folder merely named tensorflow is walked."""
+    touch(tmp_path, "docs/tensorflow/python/training/ftrl_test.py", "docs/tensorflow/core/ops.py",
+          "docs/guide.py", "app/tensorflow/train.py")
+    assert found(tmp_path) == ["app/tensorflow/train.py", "docs/guide.py"]

@@ -70,6 +70,12 @@ KERAS_MODEL_FACTORIES = frozenset(
 # Libraries whose estimators have a fit of their own.
 OTHER_ML_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "gensim"})
 KERAS_TRAINING_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
+# The keywords Keras 1 to 3's Model.fit took: another keyword is another library's fit.
+KERAS_FIT_KEYWORDS = frozenset({
+    "x", "y", "batch_size", "epochs", "nb_epoch", "verbose", "callbacks", "validation_split",
+    "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch", "steps_per_epoch",
+    "validation_steps", "validation_batch_size", "validation_freq", "max_queue_size", "workers",
+    "use_multiprocessing", "show_accuracy"})
 SESSION_CLASSES = frozenset(
     f"{tf}.{name}"
     for tf in ("tensorflow", "tensorflow.compat.v1")
@@ -840,6 +846,8 @@ class ModuleFacts:
         if method in KERAS_TRAINING_METHODS:
             if self.holds_other_library_object(receiver):
                 return False  # `self.vectorizer = TfidfVectorizer(...)`, fit later
+            if method == "fit" and {k.arg for k in node.keywords if k.arg} - KERAS_FIT_KEYWORDS:
+                return False  # `fit(X, y, eval_set=..., early_stopping_rounds=5)`: LightGBM's, XGBoost's
             if self.delegates(method) and not self.holds_keras_model(receiver):
                 return False  # a wrapper class's own fit() handing on to the object it wraps: library code
             if isinstance(receiver, ast.Name) and receiver.id == "self" and self.in_other_library_class():
