@@ -1396,8 +1396,9 @@ class NoGlobalSeed(Rule):
             what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "
                      "seed set here: seed inside that graph too)")
         if library is not None and in_new_graphs:
-            what += (" inside each `with tf.Graph().as_default():` block that builds what it trains (a new graph "
-                     f"takes no seed set before it, in this module or in the program: {library})")
+            what += (" inside each new graph that builds what it trains (`with tf.Graph().as_default():`, "
+                     "`with tf.Session(graph=tf.Graph()):`): a new graph takes no seed set before it, in this "
+                     f"module or in the program ({library})")
         elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
@@ -1636,7 +1637,12 @@ class NoGlobalSeed(Rule):
 
     def visit_With(self, node: ast.With) -> None:
         item = node.items[0].context_expr
-        if isinstance(item, ast.Call) and enters_new_graph(self.context, item):
+        name = self.context.call_name(item) if isinstance(item, ast.Call) else None
+        given = next((k.value for k in item.keywords if k.arg == "graph"), None) if isinstance(item, ast.Call) else None
+        if isinstance(item, ast.Call) and (enters_new_graph(self.context, item) or (
+                (name or "").endswith("Session") and isinstance(given, ast.Call)
+                and (self.context.call_name(given) or "").endswith(".Graph"))):
+            # (`with tf.Session(graph=tf.Graph()) as sess:` runs a new graph too, its default in the block)
             self.graph_blocks.append(item)
             self.graph_withs.append(node)
             self.new_graphs.append(node)

@@ -323,7 +323,7 @@ def test_a_library_training_in_a_graph_of_its_own_is_seeded_inside_it(tmp_path: 
                                "lib.stylize(10)\n")
     [finding] = audit_json(tmp_path, ".", "--select", "EA201")
     assert finding["path"] == "lib.py" and finding["fix"] is not None
-    assert "inside each `with tf.Graph().as_default():` block" in finding["message"]
+    assert "inside each new graph that builds what it trains" in finding["message"]
 
 
 def test_graph_code_in_a_module_keras_programs_import_gets_no_process_wide_switch(tmp_path: Path) -> None:
@@ -1058,3 +1058,17 @@ def test_a_graph_mode_switch_parked_under_if_false_makes_no_importer_tf1(tmp_pat
     assert audit_json(tmp_path, ".", "--select", "EA110") == []
     write(tmp_path, "main.py", "import tensorflow as tf\nimport lib\n\ntf.compat.v1.disable_eager_execution()\n")
     assert [f["code"] for f in audit_json(tmp_path, ".", "--select", "EA110")] == ["EA110"]
+
+
+def test_a_library_training_in_a_session_given_a_new_graph_is_seeded_inside_it(tmp_path: Path) -> None:
+    """Seen in MichaelOVertolli/Tensorflow-ConnectorGraph (round 31): `with
+    tf.Session(graph=tf.Graph()) as sess:` builds and runs a graph of its own, which a seed set
+    where the program starts never reaches."""
+    write(tmp_path, "lib.py",
+        "import tensorflow as tf\n\n\ndef train(data):\n    with tf.Session(graph=tf.Graph()) as sess:\n"
+        "        w = tf.Variable(tf.random_normal([3, 1]))\n"
+        "        step = tf.train.AdamOptimizer(0.1).minimize(tf.reduce_sum(w))\n"
+        "        sess.run(tf.global_variables_initializer())\n        sess.run(step)\n")
+    write(tmp_path, "main.py", "import lib\n\nlib.train([1.0])\n")
+    [finding] = audit_json(tmp_path, "lib.py", "--select", "EA201")
+    assert "inside each new graph that builds what it trains" in finding["message"], finding["message"]
