@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Severity
-from estimator_audit.knowledge.facts import RNG
+from estimator_audit.knowledge.facts import RNG, importers_seed
 from estimator_audit.knowledge.rngs import flag_value, unseeded
 from estimator_audit.rule import Invalid, Rule, Valid
 
@@ -190,7 +190,7 @@ class UnseededSplit(Rule):
 
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
-        self.candidates: list[tuple[ast.Call, str]] = []
+        self.candidates: list[tuple[ast.Call, str, bool]] = []  # (split, its name, inside a function)
 
     def visit_Call(self, node: ast.Call) -> None:
         found = split_of(self.context.call_name(node))
@@ -204,12 +204,15 @@ class UnseededSplit(Rule):
                                  self.context.assigned_value)
             if shuffle is not True:  # False, or a value the file does not show
                 return
-        self.candidates.append((node, short))
+        in_function = any(isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) for a in self.context.ancestors)
+        self.candidates.append((node, short, in_function))
 
     def finish(self) -> None:
         if RNG.NUMPY in self.context.facts.seeded():
             return
-        for node, short in self.candidates:
+        for node, short, in_function in self.candidates:
+            if in_function and RNG.NUMPY in importers_seed(self.context):
+                continue  # a loader the program calls after seeding NumPy (`setup_environment()` first)
             self.report(
                 node,
                 f"{short} shuffles without random_state, so it draws from NumPy's global RNG, which "

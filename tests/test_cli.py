@@ -1072,3 +1072,29 @@ def test_a_library_training_in_a_session_given_a_new_graph_is_seeded_inside_it(t
     write(tmp_path, "main.py", "import lib\n\nlib.train([1.0])\n")
     [finding] = audit_json(tmp_path, "lib.py", "--select", "EA201")
     assert "inside each new graph that builds what it trains" in finding["message"], finding["message"]
+
+
+def test_a_program_seeding_through_a_helper_not_named_for_seeding_seeds_its_library(tmp_path: Path) -> None:
+    """Seen in Light4Code/tensorflow-research (round 31): train.py calls utils'
+    `setup_environment()`, which seeds random, NumPy and TensorFlow, before the training engine
+    it imports fits the model; train.py's text never says seed."""
+    write(tmp_path, "utils.py", "import random\nimport numpy as np\nimport tensorflow as tf\n\n\n"
+          "def setup_environment(seed=33):\n    random.seed(seed)\n    np.random.seed(seed)\n"
+          "    tf.random.set_seed(seed)\n")
+    write(tmp_path, "engine.py", "import tensorflow as tf\n\n\nclass Engine:\n    def __init__(self, model):\n"
+          "        self.model = model\n\n    def train(self, x, y):\n        self.model.fit(x, y, epochs=2)\n")
+    write(tmp_path, "train.py", "from utils import setup_environment\nfrom engine import Engine\n\n\n"
+          "def main():\n    setup_environment()\n    Engine(build()).train(x, y)\n\n\nif __name__ == '__main__':\n"
+          "    main()\n")
+    assert audit_json(tmp_path, ".", "--select", "EA201") == []
+
+
+def test_a_split_in_a_loader_the_program_calls_after_seeding_numpy_is_seeded(tmp_path: Path) -> None:
+    """Round 31 (Light4Code/tensorflow-research): utils' load_dataset splits with
+    train_test_split; train.py calls setup_environment(), seeding NumPy, before it."""
+    write(tmp_path, "utils.py", "import numpy as np\nfrom sklearn.model_selection import train_test_split\n\n\n"
+          "def setup_environment(seed=33):\n    np.random.seed(seed)\n\n\n"
+          "def load_dataset(x, y):\n    return train_test_split(x, y)\n")
+    write(tmp_path, "train.py", "from utils import setup_environment, load_dataset\n\nsetup_environment()\n"
+          "data = load_dataset([1, 2, 3, 4], [0, 1, 0, 1])\n")
+    assert audit_json(tmp_path, ".", "--select", "EA207") == []

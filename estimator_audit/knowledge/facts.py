@@ -1403,13 +1403,26 @@ def importers_seed(context: ModuleContext) -> frozenset[RNG]:
         seeds: set[RNG] = set()
         project = context.project
         for path in importers_through(context, IMPORTER_DEPTH):
-            other = project.context(path) if spells_seed(project.text(path)) else None
+            # (an importer that never spells seed may call a helper that does: `setup_environment()`)
+            other = project.context(path) if spells_seed(project.text(path)) or calls_program_code(
+                project.text(path)) else None
             if other is not None:
                 calls = [node for node in ast.walk(other.tree) if isinstance(node, ast.Call)]
                 seeds.update(*(call_seeds(other, call) for call in calls))
         context.memo["importers_seed"] = frozenset(seeds)
     found: frozenset[RNG] = context.memo["importers_seed"]
     return found
+
+
+def calls_program_code(text: str) -> bool:
+    """Whether a module's text imports something beyond the libraries it may seed through: the
+    program's own helpers (the quick test before reading it)."""
+    roots = {(match.group(1) or match.group(2)).split(".")[0] for match in IMPORTED.finditer(text)}
+    libraries = KNOWN_LIBRARY_ROOTS | NON_TF_LIBRARIES | sys.stdlib_module_names
+    return any(not root or root not in libraries for root in roots)  # (`from . import x`: no root)
+
+
+IMPORTED = re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.MULTILINE)
 
 
 def call_seeds(context: ModuleContext, call: ast.Call) -> frozenset[RNG]:
