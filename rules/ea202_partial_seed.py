@@ -73,6 +73,25 @@ class PartialSeed(Rule):
     valid = (
         Valid(
             """
+            import random
+            import numpy as np
+            import tensorflow as tf
+
+            class Oracle:
+                def __init__(self, seed=None):
+                    self.seed = seed or random.randint(1, 10000)  # a seed drawn when none is given
+                    self.generator = np.random.RandomState(self.seed)
+
+            class AutoModel:
+                def __init__(self, seed=None):
+                    if seed:
+                        np.random.seed(seed)
+                        tf.random.set_seed(seed)
+                    self.oracle = Oracle(seed=seed)
+            """
+        ),
+        Valid(
+            """
             import keras
             import numpy as np
             keras.utils.set_random_seed(0)

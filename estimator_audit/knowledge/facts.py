@@ -731,7 +731,11 @@ class ModuleFacts:
         ancestors = self.context.ancestors
         if any(isinstance(a, ast.Call) and self.context.call_name(a) in SEEDING_CALLS for a in ancestors):
             return True
-        parent = ancestors[-1] if ancestors else None
+        # (a fallback `self.seed = seed or random.randint(1, 10000)`: bound to a name saying seed)
+        parent = next((a for a in reversed(ancestors) if not isinstance(a, (ast.BoolOp, ast.IfExp))), None)
+        if isinstance(parent, ast.Assign) and len(parent.targets) == 1 and SEED_NAME.search(
+                ast.unparse(parent.targets[0])):
+            return True
         if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
                 and isinstance(parent.targets[0], ast.Name)):
             return False
@@ -911,6 +915,7 @@ UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|minimi|(?<![a-z])apply|"
                             r"opt_op", re.IGNORECASE)
 TRAIN_WORD = re.compile(r"(?<![a-z])train", re.IGNORECASE)
+SEED_NAME = re.compile(r"seed$", re.IGNORECASE)  # `seed`, `self.seed`, `random_seed`
 WRAPPED_TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|minimi|(?<![a-z])apply|opt_op",
                                     re.IGNORECASE)
 # Fetched names that say initializer, metric, evaluation or a dataset's iterator, whatever else
