@@ -121,6 +121,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where_it_runs, main_block
 from estimator_audit.knowledge.calls import own_callee, tf_spelling
 from estimator_audit.knowledge.facts import (
+    builds_ops,
     built_before,
     call_text,
     given_to_keras,
@@ -172,6 +173,19 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            def run():
+                sess = tf.compat.v1.Session()
+                with sess:  # entered: its graph is the default in the block (2.0 on TF 2.21)
+                    x = tf.constant(1.0) * 2
+                    print(sess.run(x))
+
+            run()
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -692,7 +706,8 @@ class GraphUnderEager(Rule):
                     return
                 if given_graph or self.in_graph_mode(node) or given_to_keras(ancestors, node, self.context) or (
                         last in SESSIONS and (self.session_block_builds_its_graph(node)
-                                              or self.builds_in_session_graph(node))):
+                                              or self.builds_in_session_graph(node)
+                                              or self.entered_later(node))):
                     return  # builds in a graph of its own, or runs only with eager execution off
                 if last in EAGER_FAILING_PLACEHOLDERS and self.in_serving_function():
                     return  # built in the graph the Estimator makes to export
@@ -735,6 +750,23 @@ class GraphUnderEager(Rule):
         owner = next((a for a in reversed(ancestors) if a is not statement and isinstance(a, ast.stmt | ast.Module)),
                      None)
         return not built_before(self.context, owner, statement)
+
+    def entered_later(self, node: ast.Call) -> bool:
+        """`sess = tf.Session()` then, in the same block, `with sess:` with nothing building ops in
+        between: entering a session makes its graph the default, so the block runs in graph mode
+        as `with tf.Session() as sess:` does (TensorFlow's own analyzer_cli_test)."""
+        ancestors = self.context.ancestors
+        holder = ancestors[-1] if ancestors else None
+        block = next((getattr(a, field) for a in reversed(ancestors[:-1]) for field in ("body", "orelse")
+                      if isinstance(getattr(a, field, None), list) and holder in getattr(a, field)), None)
+        if not (isinstance(holder, ast.Assign) and len(holder.targets) == 1) or block is None:
+            return False
+        held = ast.unparse(holder.targets[0])
+        later = block[block.index(holder) + 1:]
+        entered = next((index for index, statement in enumerate(later) if isinstance(statement, ast.With) and any(
+            ast.unparse(item.context_expr) == held for item in statement.items)), None)
+        return entered is not None and not any(
+            builds_ops(self.context, call) for statement in later[:entered] for call in ast.walk(statement))
 
     def called_only_in_own_graph(self) -> bool:
         """Whether the code is in a function of this module that runs only in graph mode: called
