@@ -119,6 +119,7 @@ from estimator_audit.knowledge.facts import (
     KERAS_MODEL_FACTORIES,
     defined_with_keras,
     program_function,
+    program_keras_model,
     receiver_class,
 )
 from estimator_audit.knowledge.tfapi import keras3, version_text
@@ -260,7 +261,8 @@ class Keras2Only(SymbolReferenceRule):
     severity = Severity.ERROR
     fix_safety = FixSafety.SAFE
     summary = "A Keras 2 API that fails on Keras 3 (TensorFlow 2.16 and later)."
-    triggers = ("keras", "optimizer", "lr=", "nb_epoch", *sorted(removed_model_methods()))
+    triggers = ("keras", "optimizer", "lr=", "nb_epoch", "save", "load_weights", "reset_states", "add_metric",
+                *sorted(removed_model_methods()))
     valid = (
         Valid(
             """
@@ -386,6 +388,20 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class TokenPredictor(tf.keras.Model):
+                def call(self, x):
+                    return x
+
+            predictor = TokenPredictor()
+            predictor.save_weights("saved_models/weights", save_format="tf")
+            """,
+            at=((8, 1),),
+            message="raises TypeError on Keras 3",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -879,9 +895,21 @@ class Keras2Only(SymbolReferenceRule):
             return False
         if name is not None:
             return True
-        receiver = ast.unparse(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+        held = node.func.value if isinstance(node.func, ast.Attribute) else None
+        receiver = ast.unparse(held) if held is not None else ""
         text = self.context.source.text
-        return "model" in receiver.lower() or f"{receiver}.compile(" in text or f"{receiver}.fit(" in text
+        return ("model" in receiver.lower() or f"{receiver}.compile(" in text or f"{receiver}.fit(" in text
+                or (held is not None and self.made_by_model_class(held)))
+
+    def made_by_model_class(self, receiver: ast.expr) -> bool:
+        """`m = M()` where the module's class M derives from a Keras model."""
+        made = self.context.assigned_value(receiver) if isinstance(receiver, ast.Name) else None
+        if not (isinstance(made, ast.Call) and isinstance(made.func, ast.Name)):
+            return False
+        cls = next((node for node in self.context.tree.body if isinstance(node, ast.ClassDef)
+                    and node.name == made.func.id), None)
+        return cls is not None and any(self.context.qualified_name(base) in KERAS_MODEL_FACTORIES
+                                       for base in cls.bases)
 
     def check_saving(self, node: ast.Call, method: str) -> None:
         """Keras 3 saves by the file's extension: `.keras` or `.h5` for models, `.weights.h5`
@@ -1073,6 +1101,8 @@ class Keras2Only(SymbolReferenceRule):
         owner = receiver_class(name)
         if owner is not None and program_function(self.context, owner):  # `get_model().fit`: the program's builder
             return self.context.imports_any(("tensorflow", "keras")) or defined_with_keras(self.context, owner)
+        if owner is not None and program_keras_model(self.context, owner):
+            return True  # `model = Yolact(...)`, a Keras model subclass of another module
         return owner in KERAS_MODEL_FACTORIES and not owner.startswith("tf_keras.")
 
     def defined(self) -> frozenset[str]:

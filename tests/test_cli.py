@@ -1098,3 +1098,14 @@ def test_a_split_in_a_loader_the_program_calls_after_seeding_numpy_is_seeded(tmp
     write(tmp_path, "train.py", "from utils import setup_environment, load_dataset\n\nsetup_environment()\n"
           "data = load_dataset([1, 2, 3, 4], [0, 1, 0, 1])\n")
     assert audit_json(tmp_path, ".", "--select", "EA207") == []
+
+
+def test_a_keras_model_subclass_of_another_module_saves_as_keras_3_does(tmp_path: Path) -> None:
+    """Seen in leohsuofnthu/Tensorflow-YOLACT (round 32): `model = Yolact(...)`, a
+    tf.keras.Model subclass defined in yolact.py, then `model.save_weights(f"...{map}.h5")`."""
+    write(tmp_path, "yolact.py", "import tensorflow as tf\n\n\nclass Yolact(tf.keras.Model):\n"
+          "    def call(self, x):\n        return x\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nfrom yolact import Yolact\n\nmodel = Yolact()\n"
+          "model.save_weights(f'weights_{1}.h5')\n")
+    [finding] = audit_json(tmp_path, "train.py", "--select", "EA108")
+    assert "the file name must end in .weights.h5" in finding["message"], finding["message"]
