@@ -181,6 +181,16 @@ class ParallelPythonInput(Rule):
         Valid(
             """
             import numpy as np
+            from sklearn.model_selection import train_test_split
+
+            images = np.array(loaded) / 255.0
+            x_train, x_valid, y_train, y_valid = train_test_split(images, np.array(labels))
+            model.fit(x_train, y_train, workers=8)  # arrays: Keras 2 ignored workers
+            """
+        ),
+        Valid(
+            """
+            import numpy as np
             import keras
 
             (x_train, y_train), _ = keras.datasets.mnist.load_data()
@@ -339,7 +349,7 @@ class ParallelPythonInput(Rule):
 
     def array_like(self, value: ast.expr, seen: set[str]) -> bool:
         """A dataset or NumPy array: a tf.data or NumPy name or call, a Keras dataset's
-        `load_data()`, arithmetic, `.astype`/`.reshape` or a slice of one, or a name every
+        `load_data()`, scikit-learn's train_test_split of arrays, arithmetic, `.astype`/`.reshape` or a slice of one, or a name every
         assignment of which is one (`x = (x / 255.0).astype(np.float32)`)."""
         qualified = self.context.qualified_name(value)
         if qualified is not None and (qualified.startswith(IN_MEMORY_PREFIXES) or root(qualified) == "numpy"):
@@ -348,6 +358,8 @@ class ParallelPythonInput(Rule):
             name = self.context.call_name(value) or ""
             if name.startswith(IN_MEMORY_PREFIXES) or root(name) == "numpy" or name.endswith(".load_data"):
                 return True
+            if name.endswith("model_selection.train_test_split"):  # splits of arrays are arrays
+                return bool(value.args) and all(self.array_like(a, seen) for a in value.args)
             return isinstance(value.func, ast.Attribute) and value.func.attr in ARRAY_METHODS and (
                 self.array_like(value.func.value, seen))
         if isinstance(value, ast.BinOp):
