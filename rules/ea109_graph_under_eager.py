@@ -121,6 +121,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where_it_runs, main_block
 from estimator_audit.knowledge.calls import own_callee, tf_spelling
 from estimator_audit.knowledge.facts import (
+    OTHER_ML_LIBRARIES,
     builds_ops,
     built_before,
     call_text,
@@ -1037,5 +1038,9 @@ def spells_tf2_code(text: str) -> bool:
 def runs_tf2_code(context: ModuleContext, call: ast.Call) -> bool:
     """Code that graph mode would break: tf.function, GradientTape, Keras training calls."""
     name = context.call_name(call) or ""
-    return name.startswith(TF2_CODE) or (isinstance(call.func, ast.Attribute) and call.func.attr in KERAS_TRAINING
-                                         and ".keras." in f".{name}")
+    if name.startswith(TF2_CODE):
+        return True
+    training = isinstance(call.func, ast.Attribute) and call.func.attr in KERAS_TRAINING
+    # (`model = models.build(...); model.fit(...)` in a Keras program: a model the program builds)
+    keras_program = context.imports_any(("keras",)) or (context.imports_tensorflow() and "keras" in context.source.text)
+    return training and (".keras." in f".{name}" or (name.split(".")[0] not in OTHER_ML_LIBRARIES and keras_program))
