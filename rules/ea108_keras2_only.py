@@ -114,7 +114,7 @@ import re
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.calls import argument, tf_spelling
 from estimator_audit.knowledge.facts import (
     KERAS_MODEL_FACTORIES,
     defined_with_keras,
@@ -159,6 +159,8 @@ OTHER_LIBRARY_FILES = (".zip", ".pkl", ".pickle", ".joblib", ".pt", ".pth")
 LOAD_ENDINGS = (".keras", ".weights.h5", ".weights.json", ".h5", ".hdf5")
 # A TensorFlow checkpoint's prefix (`model.ckpt`, `ckpt-10`, `cp-{epoch:04d}.ckpt`).
 CHECKPOINT_PREFIX = re.compile(r"ckpt|checkpoint", re.IGNORECASE)
+SAVE_MODEL_FUNCTIONS = frozenset({"keras.models.save_model", "tensorflow.keras.models.save_model",
+                                  "keras.saving.save_model", "tensorflow.keras.saving.save_model"})
 MODEL_CHECKPOINTS = frozenset({"keras.callbacks.ModelCheckpoint", "tensorflow.keras.callbacks.ModelCheckpoint"})
 
 
@@ -388,6 +390,15 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import os
+            import tensorflow as tf
+            tf.keras.models.save_model(model, os.path.join("checkpoints", "export", "1"))  # Keras 2's SavedModel
+            """,
+            at=((3, 1),),
+            message="tf.keras.models.save_model('1') raises ValueError on Keras 3",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -874,7 +885,10 @@ class Keras2Only(SymbolReferenceRule):
         if name is not None and name.startswith(KERAS_LAYERS):
             self.check_layer_keywords(node, name)
         if method in ("save", "save_weights") and self.saves_a_keras_model(node, name, method):
-            self.check_saving(node, method)
+            self.check_saving(node, method, node.args[0] if node.args else None)
+        if name in SAVE_MODEL_FUNCTIONS:  # `tf.keras.models.save_model(model, path)`: the same save
+            given = argument(node, "filepath", ("model", "filepath"))
+            self.check_saving(node, "save", given if isinstance(given, ast.expr) else None, tf_spelling(name))
         if method == "load_weights" and node.args and self.saves_a_keras_model(node, name, method):
             self.check_loading(node)
         if name in MODEL_CHECKPOINTS:
@@ -911,19 +925,20 @@ class Keras2Only(SymbolReferenceRule):
         return cls is not None and any(self.context.qualified_name(base) in KERAS_MODEL_FACTORIES
                                        for base in cls.bases)
 
-    def check_saving(self, node: ast.Call, method: str) -> None:
+    def check_saving(self, node: ast.Call, method: str, given: ast.expr | None, shown: str = "") -> None:
         """Keras 3 saves by the file's extension: `.keras` or `.h5` for models, `.weights.h5`
         for weights, and has no `save_format` (TF 2.21: ValueError for save, TypeError for
-        save_weights)."""
+        save_weights). `given` is the path argument, `shown` the save function's name."""
+        shown = shown or f"model.{method}"
         if any(k.arg == "save_format" for k in node.keywords):
             error = "ValueError" if method == "save" else "TypeError"
             advice = ("drop it and name the file .keras, or call model.export(path) where the SavedModel "
                       "save_format='tf' wrote is read (TF Serving, TFMA, tf.saved_model.load)" if method == "save"
                       else "drop it and name the file .weights.h5")
-            self.report(node, f"model.{method}(save_format=...) raises {error} on Keras 3, which saves by the "
+            self.report(node, f"{shown}(save_format=...) raises {error} on Keras 3, which saves by the "
                         f"file's extension and has no save_format: {advice}")
             return
-        path = literal_tail(self.context, node.args[0]) if node.args else None
+        path = literal_tail(self.context, given)
         endings = SAVE_ENDINGS[method]
         if path is not None and path.endswith(OTHER_LIBRARY_FILES):
             return  # `self._model.save("best.zip")`: a stable-baselines3 agent, a pickled or PyTorch model
@@ -931,7 +946,7 @@ class Keras2Only(SymbolReferenceRule):
             wrote = ("Keras 2 wrote a SavedModel there: model.export(path) still does" if method == "save"
                      else "Keras 2 wrote HDF5 there too: only the name must change" if path.endswith((".h5", ".hdf5"))
                      else "Keras 2 wrote a TensorFlow checkpoint there")
-            self.report(node, f"model.{method}('{path}') raises ValueError on Keras 3: the file name must end in "
+            self.report(node, f"{shown}('{path}') raises ValueError on Keras 3: the file name must end in "
                         f"{' or '.join(endings)} ({wrote})")
 
     def check_loading(self, node: ast.Call) -> None:
