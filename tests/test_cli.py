@@ -1109,3 +1109,15 @@ def test_a_keras_model_subclass_of_another_module_saves_as_keras_3_does(tmp_path
           "model.save_weights(f'weights_{1}.h5')\n")
     [finding] = audit_json(tmp_path, "train.py", "--select", "EA108")
     assert "the file name must end in .weights.h5" in finding["message"], finding["message"]
+
+
+def test_fit_on_a_model_an_imported_class_s_method_returns_trains(tmp_path: Path) -> None:
+    """Seen in dimitrymindlin/CycleGAN-Tensorflow-2 (round 32): `model = RSNA_Net().model()`,
+    a Keras model built by a method of a class of another module, compiled and fit; only NumPy
+    is seeded."""
+    write(tmp_path, "nets.py", "import tensorflow as tf\n\n\nclass RSNA_Net:\n    def model(self):\n"
+          "        return tf.keras.Sequential([tf.keras.layers.Dense(1), tf.keras.layers.Dropout(0.6)])\n")
+    write(tmp_path, "train.py", "import numpy as np\nimport tensorflow as tf\nfrom nets import RSNA_Net\n\n"
+          "np.random.seed(1000)\nmodel = RSNA_Net().model()\nmodel.compile(optimizer='adam', loss='mse')\n"
+          "model.fit(x, y, epochs=2)\n")
+    assert [f["code"] for f in audit_json(tmp_path, "train.py", "--select", "EA201,EA302")] == ["EA201", "EA302"]

@@ -1463,11 +1463,14 @@ def program_function(context: ModuleContext, qualified: str) -> bool:
     if module is None:
         return False
     body: list[ast.stmt] = module.tree.body
-    if len(found[1]) == 2:  # a class's static or class method (`ResnetBuilder.build_resnet_18`)
-        owner = next((node for node in body if isinstance(node, ast.ClassDef) and node.name == found[1][0]),
+    # (a class's static or class method, `ResnetBuilder.build_resnet_18`, or an instance's,
+    # `RSNA_Net().model`)
+    parts = [part.removesuffix("()") for part in found[1]]
+    if len(parts) == 2:
+        owner = next((node for node in body if isinstance(node, ast.ClassDef) and node.name == parts[0]),
                      None)
         body = owner.body if owner is not None else []
-    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == found[1][-1]
+    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == parts[-1]
                for node in body)
 
 
