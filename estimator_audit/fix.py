@@ -252,7 +252,7 @@ def statements_for(text: str, module: cst.Module) -> Change:
         # stay at the end of the block that replaces it.
         footer = list(getattr(getattr(node, "body", None), "footer", ()))
         marks = [index for index, line in enumerate(footer) if line.comment]
-        kept = footer[marks[0]:marks[-1] + 1] if marks else []  # (with the blank lines between them)
+        kept = footer[:marks[-1] + 1] if marks else []  # (with the blank lines before and between them)
         last = statements[-1]
         body = getattr(last, "body", None)
         if kept and isinstance(body, cst.IndentedBlock):

@@ -83,6 +83,9 @@ def test_fixing_every_fixture_keeps_the_invariants() -> None:
 # (comments with a blank line between them after a model_fn the rewrite replaces: the blank went)
 @example(index=PROGRAMS.index(FIXTURES / "estimator_to_keras" / "decayed_learning_rate" / "train.py"),
          crlf=False, noise=["# note", "", "    # indented note"], at=20)
+# (an indented comment after the blank lines that end a model_fn the rewrite replaces: the blanks went)
+@example(index=PROGRAMS.index(FIXTURES / "estimator_to_keras" / "mnist_mlp" / "mnist_mlp.py"),
+         crlf=False, noise=["    # indented note"], at=31)
 def test_mutated_fixtures_keep_the_invariants(index: int, crlf: bool, noise: list[str], at: int) -> None:
     lines = SOURCES[index].split("\n")
     position = min(at, len(lines))
