@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -328,11 +328,8 @@ class ScriptReader:
                  if isinstance(node, ast.Call)]
         helped = [node for node in bound_values(statement) if isinstance(node, ast.Call)
                   and isinstance(node.func, ast.Name) and node.func.id in self.variable_helpers]
-        for node, name in calls:  # variables the Keras model would not track, so never train
-            maker = self.code.variable_maker(self.context, node, 0) if (
-                name not in GET_VARIABLES and node not in helped) else None
-            if maker is not None:
-                raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
+        self.refuse_untracked_variables(node for node, name in calls
+                                        if name not in GET_VARIABLES and node not in helped)
         created = [node for node, name in calls if name in VARIABLES | GET_VARIABLES or node in helped]
         if not created:
             return  # plain Python, or TF1 names other findings respell
@@ -364,6 +361,13 @@ class ScriptReader:
             edits.append(Site(self.context.span(call), f"{self.keras}.Variable({', '.join(arguments)})"))
         self.variables.extend(t for t in targets if t not in self.variables)
 
+    def refuse_untracked_variables(self, calls: Iterable[ast.Call]) -> None:
+        """Refuses a call making variables the Keras model would not track, so never train."""
+        for call in calls:
+            maker = self.code.variable_maker(self.context, call, 0)
+            if maker is not None:
+                raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
+
     def tf1_variable_name(self) -> str:
         """The name TF1 gave the next unnamed tf.Variable: Variable, Variable_1, ..."""
         count = self.variable_count
@@ -392,11 +396,8 @@ class ScriptReader:
             raise Unsupported(f"the variables at {self.context.place(function.lineno)} are made inside a "
                               "function the rewrite does not translate (only one returning a new unnamed "
                               "tf.Variable of the value it computes)")
-        for node in ast.walk(function):
-            maker = self.code.variable_maker(self.context, node, 0) if (
-                isinstance(node, ast.Call) and node is not variable) else None
-            if maker is not None:
-                raise Unsupported(f"{maker} makes a variable the rewrite does not carry into the Keras model")
+        self.refuse_untracked_variables(node for node in ast.walk(function)
+                                        if isinstance(node, ast.Call) and node is not variable)
         given = [self.code.render(self.context, variable.args[0]),
                  *(f"dtype={self.code.render(self.context, k.value)}" for k in variable.keywords),
                  "name=name"]
