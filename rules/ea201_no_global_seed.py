@@ -101,6 +101,7 @@ from estimator_audit.knowledge.facts import (
     importer_seeds,
     importers_seed,
     imports_seeding_module,
+    top_level_reach,
 )
 from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS
 from estimator_audit.rule import Invalid, Rule, Valid
@@ -1512,12 +1513,7 @@ class NoGlobalSeed(Rule):
         if block is None or facts.training_run(run):
             return False
         definitions = {node.name: node for node in tree.body if isinstance(node, (*FUNCTION_DEFS, ast.ClassDef))}
-        scopes: list[ast.AST] = [node for node in tree.body if not isinstance(node, (*FUNCTION_DEFS, ast.ClassDef))]
-        for scope in scopes:  # (grows with the functions reached)
-            for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
-                callee = definitions.pop(own_callee(call) or "", None)
-                if callee is not None:
-                    scopes.append(callee)
+        scopes = top_level_reach(tree, {name: [node] for name, node in definitions.items()})
         reached = {getattr(scope, "name", None) for scope in scopes}
         for call in (node for scope in scopes for node in ast.walk(scope) if isinstance(node, ast.Call)):
             name = self.context.call_name(call) or ""

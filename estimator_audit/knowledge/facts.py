@@ -12,7 +12,7 @@ import enum
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -1166,7 +1166,6 @@ def run_on_load(context: ModuleContext) -> frozenset[int]:
     are (`m = Net()` running `__init__`, which calls `self.build()` making placeholders)."""
     if "run_on_load" not in context.memo:
         by_name: dict[str, list[ast.AST]] = {}
-        top: list[ast.AST] = []
         for statement in context.tree.body:
             if isinstance(statement, FUNCTION_DEFS):
                 by_name.setdefault(statement.name, []).append(statement)
@@ -1175,19 +1174,24 @@ def run_on_load(context: ModuleContext) -> frozenset[int]:
                     if isinstance(method, FUNCTION_DEFS):
                         by_name.setdefault(statement.name if method.name == "__init__" else method.name,
                                            []).append(method)
-            else:
-                top.append(statement)
-        reached: dict[int, ast.AST] = {}
-        scopes = list(top)
-        for scope in scopes:  # (grows with the functions reached)
-            for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
-                for function in by_name.get(own_callee(call) or "", ()):
-                    if id(function) not in reached:
-                        reached[id(function)] = function
-                        scopes.append(function)
-        context.memo["run_on_load"] = frozenset(reached)
+        context.memo["run_on_load"] = frozenset(id(scope) for scope in top_level_reach(context.tree, by_name)
+                                                if isinstance(scope, FUNCTION_DEFS))
     found: frozenset[int] = context.memo["run_on_load"]
     return found
+
+
+def top_level_reach(tree: ast.Module, definitions: Mapping[str, Sequence[ast.AST]]) -> list[ast.AST]:
+    """The module's top-level code (outside its defs and classes), then the definitions its calls
+    reach by name (`train()`, `self.build()`), then those their calls reach, and so on."""
+    scopes: list[ast.AST] = [statement for statement in tree.body if not isinstance(statement, DEFINITIONS)]
+    seen: set[int] = set()
+    for scope in scopes:  # (grows with the definitions reached)
+        for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
+            for definition in definitions.get(own_callee(call) or "", ()):
+                if id(definition) not in seen:
+                    seen.add(id(definition))
+                    scopes.append(definition)
+    return scopes
 
 
 def never_called(context: ModuleContext, function: ast.AST) -> bool:
