@@ -81,6 +81,7 @@ import ast
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
 from estimator_audit.knowledge.calls import UNKNOWN, argument, tf_spelling
+from estimator_audit.knowledge.facts import calls_by_name
 from estimator_audit.knowledge.rngs import flag_value
 from estimator_audit.rule import CallRule, Invalid, Valid
 
@@ -244,9 +245,7 @@ class NonreproducibleInputFn(CallRule):
         default = defaults.get(given.id)
         if given.id not in names or not (isinstance(default, ast.Constant) and default.value is True):
             return False
-        calls = [call for call in ast.walk(self.context.tree) if isinstance(call, ast.Call)
-                 and isinstance(call.func, ast.Name) and call.func.id == function.name]
-        passed = [argument(call, given.id, names) for call in calls]
+        passed = [argument(call, given.id, names) for call in calls_by_name(self.context.tree, function.name)]
         return any(value is None or (isinstance(value, ast.Constant) and value.value is True) for value in passed)
 
     def fix(self, name: str, node: ast.Call) -> Fix | None:

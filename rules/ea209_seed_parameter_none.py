@@ -62,6 +62,7 @@ import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument
+from estimator_audit.knowledge.facts import calls_by_name
 from estimator_audit.knowledge.rngs import bound_target, unread_local
 from estimator_audit.rule import Invalid, Rule, Valid
 
@@ -260,8 +261,7 @@ class SeedParameterNone(Rule):
         if function not in self.context.tree.body:
             return False
         positional = [a.arg for a in (*function.args.posonlyargs, *function.args.args)]
-        calls = [node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
-                 and isinstance(node.func, ast.Name) and node.func.id == function.name]
+        calls = calls_by_name(self.context.tree, function.name)
         uses = sum(isinstance(node, ast.Name) and node.id == function.name for node in ast.walk(self.context.tree))
         if not calls or uses != len(calls):
             return False  # not called, or handed on somewhere (`map(noise, ...)`)

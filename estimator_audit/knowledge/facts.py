@@ -1017,11 +1017,16 @@ def passed_arguments(context: ModuleContext, function: FunctionNode, parameter: 
     """What the calls of a module's function pass for one of its parameters, where every call
     passes it by position or keyword (`show(ImageDataGenerator(rotation_range=45))`); else nothing."""
     names = tuple(argument.arg for argument in function.args.args)
-    calls = [node for node in ast.walk(context.tree) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Name) and node.func.id == function.name]
+    calls = calls_by_name(context.tree, function.name)
     passed = [argument(call, parameter, names) for call in calls]
     found = [value for value in passed if isinstance(value, ast.expr) and not isinstance(value, ast.Starred)]
     return found if parameter in names and calls and len(found) == len(passed) else []
+
+
+def calls_by_name(tree: ast.AST, name: str) -> list[ast.Call]:
+    """The calls spelling a function by its bare name (`input_fn(x, y, 32)`), in walk order."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name) and node.func.id == name]
 
 
 def calls_with_ancestors(function: FunctionNode) -> Iterator[tuple[ast.Call, tuple[ast.AST, ...]]]:
