@@ -130,6 +130,7 @@ from estimator_audit.knowledge.facts import (
     imported_through,
     importers_through,
     in_own_graph,
+    innermost_function,
     modules_call,
     run_on_load,
 )
@@ -775,8 +776,7 @@ class GraphUnderEager(Rule):
         self._init_session()`, DeepFM's shape) or a session block that turns graph mode on, or
         from functions that are (`with tf.Session() as sess: net = Net(sess)`, whose __init__
         calls `self.build_model()`, which makes the placeholders)."""
-        function = next((a for a in reversed(self.context.ancestors)
-                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        function = innermost_function(self.context.ancestors)
         memo = self.context.memo
         if "graph_blocks_spelled" not in memo:  # read once a module
             text = self.context.source.text
@@ -864,8 +864,7 @@ class GraphUnderEager(Rule):
                 and isinstance(parent.targets[0], ast.Name)):
             return False
         held = parent.targets[0].id
-        scope = next((a for a in reversed(self.context.ancestors)
-                      if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), self.context.tree)
+        scope = innermost_function(self.context.ancestors) or self.context.tree
         return any(isinstance(item.context_expr, ast.Call) and (
             ast.unparse(item.context_expr.func) == f"{held}.graph.as_default"
             or self.enters_global_graph(item.context_expr)) for block in ast.walk(scope)
@@ -884,8 +883,7 @@ class GraphUnderEager(Rule):
     def in_serving_function(self) -> bool:
         """Whether the innermost function around the node makes an Estimator's serving input
         receiver."""
-        function = next((a for a in reversed(self.context.ancestors)
-                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        function = innermost_function(self.context.ancestors)
         return function is not None and any(
             isinstance(n, ast.Call) and (self.context.call_name(n) or "").endswith(SERVING_RECEIVERS)
             for n in ast.walk(function))

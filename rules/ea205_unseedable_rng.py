@@ -100,7 +100,7 @@ import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, is_none, tf_spelling
-from estimator_audit.knowledge.facts import forks_workers
+from estimator_audit.knowledge.facts import forks_workers, innermost_function
 from estimator_audit.knowledge.rngs import in_loop, unread_local, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
 
@@ -421,8 +421,7 @@ class UnseedableRng(CallRule):
     def never_drawn(self, node: ast.Call) -> bool:
         """A generator bound to a local name its function never reads (deep-neuroevolution's
         `rs = np.random.RandomState()` left in `run_master`): it draws nothing."""
-        function = next((a for a in reversed(self.context.ancestors)
-                         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+        function = innermost_function(self.context.ancestors)
         return function is not None and unread_local(function, node)
 
     def reseeded(self, name: str, node: ast.Call) -> bool:

@@ -81,7 +81,7 @@ import ast
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
 from estimator_audit.knowledge.calls import UNKNOWN, argument, tf_spelling
-from estimator_audit.knowledge.facts import calls_by_name
+from estimator_audit.knowledge.facts import calls_by_name, innermost_function
 from estimator_audit.knowledge.rngs import flag_value
 from estimator_audit.rule import CallRule, Invalid, Valid
 
@@ -236,8 +236,7 @@ class NonreproducibleInputFn(CallRule):
         some call of that function in the module leaves out or passes as True (`def
         _input_fn(x, y, batch_size, shuffle=True)` called `_input_fn(x, y, 32)` to train)."""
         given = argument(node, "shuffle", PARAMETERS)
-        function = next((a for a in reversed(self.context.ancestors) if isinstance(a, (ast.FunctionDef,
-                                                                                       ast.AsyncFunctionDef))), None)
+        function = innermost_function(self.context.ancestors)
         if not isinstance(given, ast.Name) or function is None:
             return False
         names = [a.arg for a in function.args.args]

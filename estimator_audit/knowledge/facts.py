@@ -1756,6 +1756,11 @@ RESETS = frozenset({"tensorflow.reset_default_graph", "tensorflow.compat.v1.rese
 GRAPH_STATE = ("get_variable", "layers.", "initializers.", "keras.")
 
 
+def innermost_function(ancestors: Sequence[ast.AST]) -> FunctionNode | None:
+    """The innermost def a node stands in (a lambda between them does not count)."""
+    return next((a for a in reversed(ancestors) if isinstance(a, FUNCTION_DEFS)), None)
+
+
 def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
     """The innermost function (or the module) a node stands in."""
     for ancestor in reversed(ancestors):
