@@ -281,9 +281,11 @@ HELPER = """
      "the variables at line 4 are made inside a function the rewrite does not translate"),
     ("return tf.Variable(", "return tf.get_variable('w', initializer=",
      "the variables at line 4 are made inside a function the rewrite does not translate"),
+    ("return tf.Variable(tf.truncated_normal(shape, stddev=0.1))", "return tf.get_variable('w')",
+     "the variables at line 4 are made inside a function the rewrite does not translate"),
     ("W = weight_variable([4, 1])", "W = tf.nn.relu(weight_variable([4, 1]))",
      "`weight_variable` (called at line 9) makes a variable the rewrite does not carry into the Keras model"),
-], ids=["bound-before-return", "named-by-caller", "get-variable", "inside-an-expression-of-tensors"])
+], ids=["bound-before-return", "named-by-caller", "get-variable", "get-variable-by-name-alone", "inside-an-expression-of-tensors"])
 def test_variable_helpers_other_than_the_tutorials_are_refused(old: str, new: str, reason: str) -> None:
     """A helper returning one new unnamed tf.Variable is translated (the variable_helpers
     fixture); any other function making variables keeps its finding with the reason."""

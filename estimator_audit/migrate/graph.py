@@ -390,7 +390,7 @@ class ScriptReader:
         positional = bool(parameters) and "name" not in parameters and not (
             arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs)
         if (len(made) != 1 or not returned or function.decorator_list or not positional
-                or len(variable.args) != 1 or {k.arg for k in variable.keywords} - {"dtype"}
+                or self.context.call_name(variable) not in VARIABLES or len(variable.args) != 1 or {k.arg for k in variable.keywords} - {"dtype"}
                 or any(isinstance(node, (ast.FunctionDef, ast.Lambda, ast.Global, ast.Nonlocal))
                        for node in ast.walk(function) if node is not function)):
             raise Unsupported(f"the variables at {self.context.place(function.lineno)} are made inside a "
@@ -462,8 +462,6 @@ class ScriptReader:
                             if key in given or default is not None)
         module = self.text(call.func).rsplit(".", 1)[0].replace(".compat.v1", "")  # `tf`, as imported
         return f"{module}.{function}({written})"
-
-    # -- graph code -----------------------------------------------------------------------------
 
     # -- the session block ------------------------------------------------------------------------
 
