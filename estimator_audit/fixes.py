@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none
-from estimator_audit.knowledge.facts import RNG
+from estimator_audit.knowledge.seeding import RNG
 from estimator_audit.layout import LINE_WIDTH, comments_in, one_line
 from estimator_audit.text_edits import bound_names
 

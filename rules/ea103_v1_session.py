@@ -106,7 +106,8 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import own_callee, tf_spelling
-from estimator_audit.knowledge.facts import RNG, TRAINING_FETCH
+from estimator_audit.knowledge.facts import TRAINING_FETCH
+from estimator_audit.knowledge.seeding import RNG
 from estimator_audit.knowledge.tfsymbols import ATTRIBUTE_ERRORS, call_rename_fix, guarded
 from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS, TF1_ONLY_SESSIONS, is_session
 from estimator_audit.migrate.model import Unsupported

@@ -200,7 +200,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import tf_spelling
-from estimator_audit.knowledge.facts import program_importers
+from estimator_audit.knowledge.program import program_importers
 from estimator_audit.knowledge.tfapi import GRAPH_ONLY
 from estimator_audit.knowledge.tfsymbols import call_rename_fix
 from estimator_audit.knowledge.v1api import V1Optimizer, keras_arguments, v1_optimizer

@@ -181,7 +181,7 @@ from dataclasses import replace
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, module_spelling
 from estimator_audit.knowledge.calls import argument, tf_spelling
-from estimator_audit.knowledge.facts import importer_builds_tf1_graph, spells_tf1_graph
+from estimator_audit.knowledge.program import importer_builds_tf1_graph, spells_tf1_graph
 from estimator_audit.knowledge.tfapi import keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     ATTRIBUTE_ERRORS,

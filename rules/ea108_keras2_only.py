@@ -115,14 +115,9 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, tf_spelling
-from estimator_audit.knowledge.facts import (
-    KERAS_MODEL_FACTORIES,
-    defined_with_keras,
-    program_function,
-    program_keras_model,
-    receiver_class,
-)
-from estimator_audit.knowledge.tfapi import keras3, version_text
+from estimator_audit.knowledge.facts import receiver_class
+from estimator_audit.knowledge.program import defined_with_keras, program_function, program_keras_model
+from estimator_audit.knowledge.tfapi import KERAS_MODEL_FACTORIES, keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     Missing,
     Reference,

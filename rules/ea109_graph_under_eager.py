@@ -119,18 +119,18 @@ from typing import TYPE_CHECKING, ClassVar, TypeGuard
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where_it_runs, main_block
-from estimator_audit.knowledge.calls import own_callee, tf_spelling
-from estimator_audit.knowledge.facts import (
-    OTHER_ML_LIBRARIES,
+from estimator_audit.knowledge.calls import call_text, innermost_function, own_callee, tf_spelling
+from estimator_audit.knowledge.graph_mode import (
     builds_ops,
     built_before,
-    call_text,
     given_to_keras,
     graph_mode_only,
+    in_own_graph,
+)
+from estimator_audit.knowledge.program import (
+    OTHER_ML_LIBRARIES,
     imported_through,
     importers_through,
-    in_own_graph,
-    innermost_function,
     modules_call,
     run_on_load,
 )

@@ -89,7 +89,7 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, tf_spelling
-from estimator_audit.knowledge.facts import importer_builds_tf1_graph, in_estimator_program
+from estimator_audit.knowledge.program import importer_builds_tf1_graph, in_estimator_program
 from estimator_audit.knowledge.tfsymbols import (
     Reference,
     SymbolReferenceRule,

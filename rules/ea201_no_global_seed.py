@@ -79,29 +79,29 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
-from estimator_audit.knowledge.calls import argument, is_none, own_callee
+from estimator_audit.knowledge.calls import FUNCTION_DEFS, argument, call_text, is_none, own_callee
 from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
-from estimator_audit.knowledge.facts import (
-    FUNCTION_DEFS,
-    HANDOFFS,
-    KNOWN_LIBRARY_ROOTS,
-    MNIST_SHUFFLE,
-    NON_TF_LIBRARIES,
-    RNG,
-    SEEDING_CALLS,
-    TF1_TRAINING_LOOPS,
-    TRAINING_FETCH,
+from estimator_audit.knowledge.facts import MNIST_SHUFFLE, TF1_TRAINING_LOOPS, TRAINING_FETCH
+from estimator_audit.knowledge.graph_mode import (
     builds_ops,
     built_before,
-    call_text,
     enters_new_graph,
+    imported_private_graph,
+)
+from estimator_audit.knowledge.program import (
+    HANDOFFS,
+    KNOWN_LIBRARY_ROOTS,
+    NON_TF_LIBRARIES,
     handed_on_by_importer,
     imported_library,
-    imported_private_graph,
+    top_level_reach,
+)
+from estimator_audit.knowledge.seeding import (
+    RNG,
+    SEEDING_CALLS,
     importer_seeds,
     importers_seed,
     imports_seeding_module,
-    top_level_reach,
 )
 from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS
 from estimator_audit.rule import Invalid, Rule, Valid

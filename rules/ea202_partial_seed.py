@@ -55,7 +55,9 @@ import os
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, main_block, seed_everything, seed_generator
-from estimator_audit.knowledge.facts import RNG, RandomUse, imported_library, training_importer
+from estimator_audit.knowledge.facts import RandomUse
+from estimator_audit.knowledge.program import imported_library, training_importer
+from estimator_audit.knowledge.seeding import RNG
 from estimator_audit.rule import Invalid, Rule, Valid
 
 # How each global generator is seeded, spelled as usual: for a module that has no name for it.

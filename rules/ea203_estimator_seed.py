@@ -66,7 +66,8 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
-from estimator_audit.knowledge.facts import MNIST_SHUFFLE, RNG
+from estimator_audit.knowledge.facts import MNIST_SHUFFLE
+from estimator_audit.knowledge.seeding import RNG
 from estimator_audit.knowledge.tfapi import EstimatorClass, estimator_class, estimator_removed, is_run_config
 from estimator_audit.migrate.lookup import called, scopes
 from estimator_audit.migrate.scopes import Scopes

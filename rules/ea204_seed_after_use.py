@@ -43,8 +43,8 @@ No automatic fix: moving the call could change which draws a reseed was meant to
 import ast
 
 from estimator_audit.findings import Severity
-from estimator_audit.knowledge.calls import called_names
-from estimator_audit.knowledge.facts import BlockPosition, SeedingCall, call_text
+from estimator_audit.knowledge.calls import call_text, called_names
+from estimator_audit.knowledge.facts import BlockPosition, SeedingCall
 from estimator_audit.rule import Invalid, Rule, Valid
 
 

@@ -99,8 +99,8 @@ import ast
 import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.knowledge.calls import argument, is_none, tf_spelling
-from estimator_audit.knowledge.facts import forks_workers, innermost_function
+from estimator_audit.knowledge.calls import argument, innermost_function, is_none, tf_spelling
+from estimator_audit.knowledge.program import forks_workers
 from estimator_audit.knowledge.rngs import in_loop, unread_local, unseeded
 from estimator_audit.rule import CallRule, Invalid, Valid
 

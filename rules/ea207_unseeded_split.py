@@ -61,8 +61,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Severity
-from estimator_audit.knowledge.facts import RNG, importers_seed
 from estimator_audit.knowledge.rngs import flag_value, unseeded
+from estimator_audit.knowledge.seeding import RNG, importers_seed
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:

@@ -80,8 +80,7 @@ import ast
 
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
-from estimator_audit.knowledge.calls import UNKNOWN, argument, tf_spelling
-from estimator_audit.knowledge.facts import calls_by_name, innermost_function
+from estimator_audit.knowledge.calls import UNKNOWN, argument, calls_by_name, innermost_function, tf_spelling
 from estimator_audit.knowledge.rngs import flag_value
 from estimator_audit.rule import CallRule, Invalid, Valid
 

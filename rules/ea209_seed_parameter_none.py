@@ -61,8 +61,7 @@ import ast
 import re
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.knowledge.calls import argument
-from estimator_audit.knowledge.facts import calls_by_name
+from estimator_audit.knowledge.calls import argument, calls_by_name
 from estimator_audit.knowledge.rngs import bound_target, unread_local
 from estimator_audit.rule import Invalid, Rule, Valid
 

@@ -69,15 +69,11 @@ from collections.abc import Iterator
 from estimator_audit.check import ModuleContext
 from estimator_audit.findings import Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, top_level_alias
-from estimator_audit.knowledge.calls import string_value
+from estimator_audit.knowledge.calls import call_text, string_value
 from estimator_audit.knowledge.determinism import NON_TENSORFLOW_BACKENDS, keras_backend
-from estimator_audit.knowledge.facts import (
-    SESSION_CLASSES,
-    call_text,
-    handed_on_by_importer,
-    imported_library,
-    imported_private_graph,
-)
+from estimator_audit.knowledge.facts import SESSION_CLASSES
+from estimator_audit.knowledge.graph_mode import imported_private_graph
+from estimator_audit.knowledge.program import handed_on_by_importer, imported_library
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})

@@ -135,7 +135,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Severity
 from estimator_audit.knowledge.calls import argument, assigned_values, called_names, string_value
 from estimator_audit.knowledge.determinism import int_value, root
-from estimator_audit.knowledge.facts import never_called
+from estimator_audit.knowledge.program import never_called
 from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.rule import Invalid, Rule, Valid
 

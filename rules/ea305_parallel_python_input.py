@@ -135,7 +135,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Severity
 from estimator_audit.knowledge.calls import argument, assigned_values
 from estimator_audit.knowledge.determinism import bool_value, int_value, root
-from estimator_audit.knowledge.facts import OTHER_ML_LIBRARIES
+from estimator_audit.knowledge.program import OTHER_ML_LIBRARIES
 from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.rule import Invalid, Rule, Valid
 

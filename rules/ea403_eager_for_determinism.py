@@ -99,7 +99,7 @@ import re
 from estimator_audit.findings import Severity
 from estimator_audit.knowledge.calls import argument, string_value, tf_spelling
 from estimator_audit.knowledge.determinism import ENABLE_OP_DETERMINISM, bool_value
-from estimator_audit.knowledge.facts import SEEDING_CALLS
+from estimator_audit.knowledge.seeding import SEEDING_CALLS
 from estimator_audit.rule import Invalid, Rule, Valid
 
 EAGER_SWITCHES = frozenset(

@@ -46,7 +46,8 @@ import ast
 
 from estimator_audit.check import ModuleContext
 from estimator_audit.findings import Severity
-from estimator_audit.knowledge.facts import call_text, enters_new_graph
+from estimator_audit.knowledge.calls import call_text
+from estimator_audit.knowledge.graph_mode import enters_new_graph
 from estimator_audit.rule import Invalid, Rule, Valid
 
 

@@ -80,3 +80,47 @@ def assigned_values(tree: ast.AST, name: str) -> Iterator[ast.expr]:
             for target in node.targets:
                 if any(isinstance(part, ast.Name) and part.id == name for part in ast.walk(target)):
                     yield node.value
+
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def calls_by_name(tree: ast.AST, name: str) -> list[ast.Call]:
+    """The calls spelling a function by its bare name (`input_fn(x, y, 32)`), in walk order."""
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name) and node.func.id == name]
+
+
+def calls_with_ancestors(function: FunctionNode) -> Iterator[tuple[ast.Call, tuple[ast.AST, ...]]]:
+    """The calls in a function's body, each with the nodes around it (from the function down)."""
+    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(function, ())]
+    while stack:
+        node, ancestors = stack.pop()
+        if isinstance(node, ast.Call):
+            yield node, ancestors
+        inner = (*ancestors, node)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def call_text(node: ast.Call) -> str:
+    """How the call's callee is written (`model.fit`), for messages."""
+    return ast.unparse(node.func)
+
+
+def innermost_function(ancestors: Sequence[ast.AST]) -> FunctionNode | None:
+    """The innermost def a node stands in (a lambda between them does not count)."""
+    return next((a for a in reversed(ancestors) if isinstance(a, FUNCTION_DEFS)), None)
+
+
+def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
+    """The innermost function (or the module) a node stands in."""
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return ancestor
+    return ancestors[0] if ancestors else None
+
+
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

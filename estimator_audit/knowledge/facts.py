@@ -1,32 +1,65 @@
 """Module facts the seeding rules share: where a module trains, and what it seeds where.
 
 Collected in the same single walk as the rules (the checker visits this collector first), so
-a rule's `finish()` can ask "does this module train?" without walking the tree again.
+a rule's `finish()` can ask "does this module train?" without walking the tree again. What
+the collector asks of the rest of the program lives beside it, by subject: `program` (who
+imports the module, what runs on load), `seeding` (what seeds which generator) and `graph_mode`
+(what runs only in TF1 graph mode, what builds ops).
 """
 
 from __future__ import annotations
 
 import ast
-import builtins
-import enum
-import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from estimator_audit.knowledge.calls import UNKNOWN, argument, is_none, own_callee, tf_spelling
-from estimator_audit.knowledge.reachability import live_walk
+from estimator_audit.knowledge.calls import (
+    FUNCTION_DEFS,
+    UNKNOWN,
+    argument,
+    call_text,
+    is_none,
+    own_callee,
+    scope_of,
+    tf_spelling,
+)
+from estimator_audit.knowledge.graph_mode import GRAPH_STATE, RESETS, given_to_keras
+from estimator_audit.knowledge.program import (
+    DATA_LIBRARIES,
+    KNOWN_LIBRARY_ROOTS,
+    OTHER_ML_LIBRARIES,
+    defined_with_keras,
+    imported_update_attributes,
+    never_called,
+    passed_arguments,
+    program_function,
+    program_keras_model,
+    top_level_functions,
+)
+from estimator_audit.knowledge.seeding import (
+    ALL_RNGS,
+    LIBRARY_SEEDERS,
+    RNG,
+    SEEDING_CALLS,
+    TEST_SPELLED,
+    entropy_reseed,
+    function_seeds,
+    library_call,
+    seeded_test_classes,
+    seeding_callee,
+)
 from estimator_audit.knowledge.tfapi import (
+    KERAS_MODEL_FACTORIES,
     TF1_GRAPH_CALLS,
     estimator_class,
     is_run_config,
     keras3,
     keras_random_layers,
-    spells_eager_switch,
 )
-from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS, custom_estimator_entry
+from estimator_audit.knowledge.v1api import INTERNAL_SESSIONS
 from estimator_audit.resolve import SCOPE_NODES
 
 if TYPE_CHECKING:
@@ -34,41 +67,6 @@ if TYPE_CHECKING:
     from estimator_audit.migrate.lookup import Definition
 
 
-class RNG(enum.StrEnum):
-    """The global random number generators a program can seed."""
-
-    PYTHON = "Python's random"
-    NUMPY = "NumPy's global RNG"
-    TENSORFLOW = "TensorFlow's global seed"
-
-
-ALL_RNGS = frozenset(RNG)
-# Calls that seed global RNGs, and which ones. keras.utils.set_random_seed seeds all three
-# (verified on TF 2.21 / Keras 3.15 with two runs of a seeded Dense layer).
-SEEDING_CALLS: dict[str, frozenset[RNG]] = {
-    "tensorflow.random.set_seed": frozenset({RNG.TENSORFLOW}),
-    "tensorflow.compat.v1.set_random_seed": frozenset({RNG.TENSORFLOW}),
-    "tensorflow.compat.v1.random.set_random_seed": frozenset({RNG.TENSORFLOW}),
-    # TF 1.x spellings: missing on TensorFlow 2 (EA106 respells them), but the program's seed.
-    "tensorflow.set_random_seed": frozenset({RNG.TENSORFLOW}),
-    "tensorflow.random.set_random_seed": frozenset({RNG.TENSORFLOW}),
-    "keras.utils.set_random_seed": ALL_RNGS,
-    "tensorflow.keras.utils.set_random_seed": ALL_RNGS,
-    "tf_keras.utils.set_random_seed": ALL_RNGS,
-    "numpy.random.seed": frozenset({RNG.NUMPY}),
-    "random.seed": frozenset({RNG.PYTHON}),
-}
-# The *global seeding calls* of the catalogue: TensorFlow's or Keras's, not NumPy's or Python's.
-GLOBAL_SEEDING_CALLS = frozenset(n for n, rngs in SEEDING_CALLS.items() if RNG.TENSORFLOW in rngs)
-
-KERAS_MODEL_FACTORIES = frozenset(
-    f"{keras}.{name}"
-    for keras in ("keras", "tensorflow.keras", "tf_keras")
-    for name in ("Sequential", "Model", "models.Sequential", "models.Model", "models.load_model",
-                 "saving.load_model", "models.clone_model")
-)
-# Libraries whose estimators have a fit of their own.
-OTHER_ML_LIBRARIES = frozenset({"sklearn", "xgboost", "lightgbm", "catboost", "gensim"})
 KERAS_TRAINING_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
 # The keywords Keras 1 to 3's Model.fit took: another keyword is another library's fit.
 KERAS_FIT_KEYWORDS = frozenset({
@@ -95,8 +93,6 @@ TF1_TRAINING_LOOPS = frozenset(
     for slim in ("tensorflow.contrib.slim", "tf_slim", "tensorflow.contrib.slim.python.slim")
     for loop in ("learning.train", "training.train")
 ) | {"tensorflow.contrib.training.train"}
-
-
 # tf.compat.v1.keras is TensorFlow's Keras too (Keras 3 from 2.16, unless TF_USE_LEGACY_KERAS);
 # tf.contrib.keras was TF 1.x's (its layers drew from the graph seed).
 KERAS_PACKAGES = ("keras", "tensorflow.keras", "tensorflow.compat.v1.keras", "tf_keras",
@@ -160,19 +156,6 @@ def keras_member(name: str, module: str) -> tuple[str, str] | None:
         if name.startswith(prefix) and "." not in name[len(prefix) :]:
             return package, name[len(prefix) :]
     return None
-
-
-# Seeding calls whose seed argument, left out or None, reseeds from the operating system's entropy.
-ENTROPY_RESEEDABLE = frozenset({"numpy.random.seed", "random.seed"})
-
-
-def entropy_reseed(call: ast.Call, name: str) -> bool:
-    """`np.random.seed(None)`, `random.seed()`: a reseed from OS entropy, not a seed."""
-    if name not in ENTROPY_RESEEDABLE:
-        return False
-    seed = call.args[0] if call.args else next(
-        (k.value for k in call.keywords if k.arg in ("seed", "a")), None)  # random.seed(a=...)
-    return seed is None or is_none(seed)
 
 
 # Initializers that draw nothing (`kernel_initializer=tf.zeros_initializer()`, `"zeros"`).
@@ -880,7 +863,6 @@ class ModuleFacts:
         return False
 
 
-
 BLOCK_FIELDS = ("body", "orelse", "finalbody")
 BlockPosition = tuple[int, str, int]  # (id of the block's owner node, field, statement index)
 
@@ -905,10 +887,6 @@ def block_positions(ancestors: tuple[ast.AST, ...], node: ast.AST) -> list[Block
     return positions
 
 
-TEST_CASES = frozenset({"tensorflow.test.TestCase", "tensorflow.compat.v1.test.TestCase",
-                        "tensorflow.compat.v2.test.TestCase",
-                        "tensorflow.python.framework.test_util.TensorFlowTestCase",
-                        "tensorflow.python.platform.test.TestCase"})
 UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 # A fetched name that says training (`train_op`, `update_ops`), not a result (`updated_nodes`)
 # nor a word that holds one (`unconstrained_objective`, `optimal_bound`).
@@ -957,96 +935,10 @@ def test_only_helpers(tree: ast.Module, classes: set[int]) -> set[int]:
             if all(any(low <= line <= high for low, high in ranges) for line in lines)}
 
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-def function_seeds(context: ModuleContext, function: FunctionNode, depth: int = 0) -> frozenset[RNG]:
-    """The global generators a function's body seeds, itself or through the program's seeding
-    helpers it calls (`set_random_seed(self, seed)` calling `set_global_seeds(seed)`); read once
-    per function."""
-    key = f"function_seeds:{id(function)}"
-    if key not in context.memo:
-        context.memo[key] = frozenset()  # (a helper calling itself seeds nothing more)
-        seeds: set[RNG] = set()
-        for inner, ancestors in calls_with_ancestors(function):
-            name = context.names.qualified_name(inner.func)
-            if name in SEEDING_CALLS and not entropy_reseed(inner, name):
-                seeds |= SEEDING_CALLS[name]
-            elif depth < MAX_SEEDING_HOPS and "seed" in call_text(inner).rsplit(".", 1)[-1].lower():
-                callee = seeding_callee(context, inner, ancestors)
-                if callee is not None and isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    seeds |= function_seeds(callee.context, callee.node, depth + 1)
-        context.memo[key] = frozenset(seeds)
-    found: frozenset[RNG] = context.memo[key]
-    return found
-
-
-MAX_SEEDING_HOPS = 3  # seeding helpers followed through the helpers they call
-
-
-# Seeding helpers of ML libraries the audit does not read, by name: each seeds Python's random,
-# NumPy and TensorFlow (tensor2tensor's trainer_lib.set_random_seed, baselines' set_global_seeds).
-LIBRARY_SEEDERS = frozenset({"set_random_seed", "set_global_seeds", "seed_everything", "set_seed"})
-
-
-def library_call(context: ModuleContext, call: ast.Call) -> bool:
-    """A call of another package's function (`trainer_lib.set_random_seed(...)`, imported from a
-    library the program does not hold), not TensorFlow's, the standard library's or a method."""
-    qualified = context.call_name(call)
-    root = qualified.split(".")[0] if qualified else ""
-    return bool(root) and root not in KNOWN_LIBRARY_ROOTS and root not in sys.stdlib_module_names and (
-        context.project.locate(context.source.path, qualified or "") is None)
-
-
 def applies_update(node: ast.AST) -> bool:
     """`opt.minimize(loss)`, `opt.apply_gradients(grads)`: a call that makes an update op."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
         node.func.attr in UPDATE_METHODS - {"compute_gradients"})
-
-
-def seeding_callee(context: ModuleContext, call: ast.Call, ancestors: Sequence[ast.AST]) -> Definition | None:
-    """The program function or method a call of a seeding helper calls: a name or module
-    attribute (`set_global_seeds(seed)`), or `self.set_random_seed(seed)`, a method of the class
-    or of a base class of the program."""
-    from estimator_audit.migrate.lookup import called, self_method  # whole-program lookups, for these calls
-
-    return self_method(context, call, ancestors) or called(context, call)
-
-
-def passed_arguments(context: ModuleContext, function: FunctionNode, parameter: str) -> list[ast.expr]:
-    """What the calls of a module's function pass for one of its parameters, where every call
-    passes it by position or keyword (`show(ImageDataGenerator(rotation_range=45))`); else nothing."""
-    names = tuple(argument.arg for argument in function.args.args)
-    calls = calls_by_name(context.tree, function.name)
-    passed = [argument(call, parameter, names) for call in calls]
-    found = [value for value in passed if isinstance(value, ast.expr) and not isinstance(value, ast.Starred)]
-    return found if parameter in names and calls and len(found) == len(passed) else []
-
-
-def calls_by_name(tree: ast.AST, name: str) -> list[ast.Call]:
-    """The calls spelling a function by its bare name (`input_fn(x, y, 32)`), in walk order."""
-    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name) and node.func.id == name]
-
-
-def calls_with_ancestors(function: FunctionNode) -> Iterator[tuple[ast.Call, tuple[ast.AST, ...]]]:
-    """The calls in a function's body, each with the nodes around it (from the function down)."""
-    stack: list[tuple[ast.AST, tuple[ast.AST, ...]]] = [(function, ())]
-    while stack:
-        node, ancestors = stack.pop()
-        if isinstance(node, ast.Call):
-            yield node, ancestors
-        inner = (*ancestors, node)
-        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
-
-
-def top_level_functions(context: ModuleContext) -> dict[str, FunctionNode]:
-    """A module's top-level functions by name (its last definition of each), read once."""
-    if "top_level_functions" not in context.memo:
-        context.memo["top_level_functions"] = {node.name: node for node in context.tree.body
-                                               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    found: dict[str, FunctionNode] = context.memo["top_level_functions"]
-    return found
 
 
 def fetched_argument(function: Definition, call: ast.Call) -> ast.expr | None:
@@ -1078,772 +970,8 @@ def fetched_argument(function: Definition, call: ast.Call) -> ast.expr | None:
     return None
 
 
-def seeded_test_classes(context: ModuleContext) -> dict[int, frozenset[RNG]]:
-    """The generators seeded before each test of the module's test classes, by id: all of them
-    for classes derived, directly, through each other or through a project class of another
-    module (adanet's `tu.AdanetTestCase`), from tf.test.TestCase; those a setUp of the class or
-    of a base class seeds otherwise. The mixins such a class derives from (`class
-    DecoderTest(tf.test.TestCase, DecoderTests)`) get the same: their methods run as its tests."""
-    classes = [node for node in context.tree.body if isinstance(node, ast.ClassDef)]  # tests are top-level
-    seeded: dict[str, frozenset[RNG]] = {}
-    changed = True
-    while changed:
-        changed = False
-        for node in classes:
-            seeds = set_up_seeds(context, node).union(
-                *(seeded.get(base.id, frozenset()) if isinstance(base, ast.Name) and base.id in seeded
-                  else test_case_seeds(context, base, 0) for base in node.bases))
-            if seeds and seeded.get(node.name) != seeds:
-                seeded[node.name] = seeds
-                changed = True
-    mixins = {base.id: seeded[node.name] for node in classes if node.name in seeded
-              for base in node.bases if isinstance(base, ast.Name)}
-    return {id(node): seeded.get(node.name, frozenset()) | mixins.get(node.name, frozenset())
-            for node in classes if node.name in seeded or node.name in mixins}
-
-
-MAX_TEST_CASE_HOPS = 4  # classes followed across modules
-
-
-def test_case_seeds(context: ModuleContext, base: ast.expr, hops: int) -> frozenset[RNG]:
-    """The generators a base class seeds before each test: all of them for tf.test.TestCase and,
-    in the program, what derives from it; those the setUp of a project test class seeds."""
-    qualified = context.names.qualified_name(base) or ""
-    if qualified in TEST_CASES or (qualified.endswith(".test.TestCase")
-                                   and re_exports_tensorflow(context, qualified)):
-        return ALL_RNGS
-    if hops >= MAX_TEST_CASE_HOPS or not isinstance(base, (ast.Name, ast.Attribute)):
-        return frozenset()
-    from estimator_audit.migrate.lookup import definition  # whole-program lookups, for test classes only
-
-    found = definition(context, base)
-    if found is None or not isinstance(found.node, ast.ClassDef):
-        return frozenset()
-    return set_up_seeds(found.context, found.node).union(
-        *(test_case_seeds(found.context, inner, hops + 1) for inner in found.node.bases))
-
-
-def re_exports_tensorflow(context: ModuleContext, qualified: str) -> bool:
-    """Whether a name's module is a program module serving TensorFlow's API under its own name
-    (lingvo's `import lingvo.compat as tf`, star-importing tensorflow.compat.v2): its
-    `test.TestCase` is TensorFlow's."""
-    located = context.project.locate(context.source.path, qualified)
-    if located is None or located[1] != ["test", "TestCase"]:
-        return False
-    return STAR_TENSORFLOW.search(context.project.text(located[0])) is not None
-
-
-STAR_TENSORFLOW = re.compile(r"^from tensorflow[\w.]* import \*", re.MULTILINE)
-
-
-# What a test module spells: a TestCase base, a setUp, or a test class deriving from a project's base.
-TEST_SPELLED = re.compile(r"TestCase|setUp|setup_method|class \w*Test")
-SET_UP_METHODS = frozenset({"setUp", "setUpClass", "setup_method", "setup_class"})
-
-
-def set_up_seeds(context: ModuleContext, cls: ast.ClassDef) -> frozenset[RNG]:
-    """The generators a test class seeds in its setUp (`np.random.seed(0)`: NumPy's; a helper
-    named for seeding: all): each of its tests, and its subclasses', starts from that seed."""
-    seeds: set[RNG] = set()
-    for method in cls.body:
-        if isinstance(method, FUNCTION_DEFS) and method.name in SET_UP_METHODS:
-            for node in ast.walk(method):
-                if isinstance(node, ast.Call):
-                    name = context.names.qualified_name(node.func) or ""
-                    helper = ALL_RNGS if spells_seed(call_text(node)) else frozenset()
-                    seeds |= SEEDING_CALLS.get(name, helper)
-    return frozenset(seeds)
-
-
-IMPORTER_DEPTH = 3  # modules between the program that seeds and the module that trains, at most
-IMPORT_DEPTH = 3  # imports followed from a module to what the modules it imports do as they load
-
-
-FUNCTION_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# Ways a program runs functions it never names: `tf.app.run()` calls `main`, `fire.Fire()` exposes
-# them all, `globals()[mode]()` picks one by a string.
-IMPLICIT_CALLS = re.compile(r"\bFire\(|\bglobals\(\)|sys\.modules\[__name__\]")
-
-
-def run_on_load(context: ModuleContext) -> frozenset[int]:
-    """The ids of the module's functions that run when it runs: called from its top-level code
-    (by name, a class by its __init__), or, by name or as `self.` methods, from functions that
-    are (`m = Net()` running `__init__`, which calls `self.build()` making placeholders)."""
-    if "run_on_load" not in context.memo:
-        by_name: dict[str, list[ast.AST]] = {}
-        for statement in context.tree.body:
-            if isinstance(statement, FUNCTION_DEFS):
-                by_name.setdefault(statement.name, []).append(statement)
-            elif isinstance(statement, ast.ClassDef):
-                for method in statement.body:
-                    if isinstance(method, FUNCTION_DEFS):
-                        by_name.setdefault(statement.name if method.name == "__init__" else method.name,
-                                           []).append(method)
-        context.memo["run_on_load"] = frozenset(id(scope) for scope in top_level_reach(context.tree, by_name)
-                                                if isinstance(scope, FUNCTION_DEFS))
-    found: frozenset[int] = context.memo["run_on_load"]
-    return found
-
-
-def top_level_reach(tree: ast.Module, definitions: Mapping[str, Sequence[ast.AST]]) -> list[ast.AST]:
-    """The module's top-level code (outside its defs and classes), then the definitions its calls
-    reach by name (`train()`, `self.build()`), then those their calls reach, and so on."""
-    scopes: list[ast.AST] = [statement for statement in tree.body if not isinstance(statement, DEFINITIONS)]
-    seen: set[int] = set()
-    for scope in scopes:  # (grows with the definitions reached)
-        for call in (node for node in ast.walk(scope) if isinstance(node, ast.Call)):
-            for definition in definitions.get(own_callee(call) or "", ()):
-                if id(definition) not in seen:
-                    seen.add(id(definition))
-                    scopes.append(definition)
-    return scopes
-
-
-def never_called(context: ModuleContext, function: ast.AST) -> bool:
-    """Whether a module-level function (or class) is named nowhere but in its def, in this module
-    and in the modules that import it (glow's unused `upsample`, a script's leftover `train_old`,
-    a notebook's Keras layer class no model uses)."""
-    name = getattr(function, "name", None)
-    if (name is None or name == "main" or getattr(function, "decorator_list", None)
-            or function not in context.tree.body or IMPLICIT_CALLS.search(context.source.text)):
-        return False  # `main` is what `tf.app.run()` calls; decorators register functions
-    memo = context.memo.setdefault("never_called", {})
-    if name not in memo:
-        word = re.compile(rf"\b{re.escape(name)}\b")
-        project = context.project
-        importers = project.importers(context.source.path)
-        program = bool(importers) or "__main__" in context.source.text or context.source.cells is not None
-        memo[name] = (len(word.findall(context.source.text)) == 1
-                      and program  # else a library whose callers are other programs (a notebook is one)
-                      and not any(word.search(project.text(path)) for path in importers))
-    return bool(memo[name])
-
-
-def importers_through(context: ModuleContext, hops: int) -> Iterator[str]:
-    """The program's modules that import this one, and those that import them, up to `hops`
-    away (train.py importing train_lib importing this library), nearest first: a question
-    answered by a near importer never asks who imports the far ones."""
-    project = context.project
-    found = {context.source.path}
-    frontier = [context.source.path]
-    for _ in range(hops):
-        frontier = list(dict.fromkeys(path for module in frontier for path in project.importers(module)
-                                      if path not in found))
-        found.update(frontier)
-        yield from frontier
-
-
-def imported_through(context: ModuleContext) -> list[str]:
-    """The program's modules this one imports, and those they import, IMPORT_DEPTH deep."""
-    project = context.project
-    found: list[str] = []
-    frontier = [context.source.path]
-    for _ in range(IMPORT_DEPTH):
-        frontier = [str(path) for module in frontier for path in project.imported_paths(module)
-                    if str(path) not in found and str(path) != context.source.path]
-        found += list(dict.fromkeys(frontier))
-    return found
-
-
-def imported_update_attributes(context: ModuleContext) -> frozenset[str]:
-    """Attributes the program's modules this one imports bind to an update op
-    (`self.meta_op = optimizer.apply_gradients(...)`): fetching `model.meta_op` trains. Read
-    once a module."""
-    memo = context.memo
-    if "imported_update_attributes" not in memo:
-        project = context.project
-        found: set[str] = set()
-        for path in imported_through(context):
-            if not UPDATE_TEXT.search(project.text(path)):
-                continue
-            other = project.context(path)
-            if other is None:
-                continue
-            found.update(target.attr for node in ast.walk(other.tree)
-                         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                         and isinstance(node.value.func, ast.Attribute)
-                         and node.value.func.attr in ("minimize", "apply_gradients")
-                         for target in node.targets if isinstance(target, ast.Attribute))
-        memo["imported_update_attributes"] = frozenset(found)
-    attributes: frozenset[str] = memo["imported_update_attributes"]
-    return attributes
-
-
-UPDATE_TEXT = re.compile(r"\.(?:minimize|apply_gradients)\(")
-
-
-def modules_call(context: ModuleContext, paths: Iterable[str], spelled: Callable[[str], bool],
-                 matches: Callable[[ModuleContext, ast.Call], bool], as_imported: bool = False,
-                 unreadable: bool = False) -> bool:
-    """Whether one of these modules of the program makes a call that `matches`: only modules whose
-    text passes `spelled` are parsed; with `as_imported`, only calls that run as the module is
-    imported (not in a def or class) count; a module whose text passes but which does not parse
-    (Python 2) counts as `unreadable` says."""
-    project = context.project
-    for path in paths:
-        if not spelled(project.text(path)):
-            continue
-        other = project.context(path)
-        if other is None:
-            if unreadable:
-                return True
-            continue
-        if as_imported:
-            nodes: Iterable[ast.AST] = (node for s in other.tree.body if not isinstance(s, SCOPE_NODES)
-                                        for node in ast.walk(s))
-        else:  # (not code that never runs: a graph-mode switch parked under `if False:`)
-            nodes = live_walk(other.tree, other.source)
-        if any(isinstance(node, ast.Call) and matches(other, node) for node in nodes):
-            return True
-    return False
-
-
-def seeds_tensorflow(context: ModuleContext, call: ast.Call) -> bool:
-    """Whether a call sets TensorFlow's global seed."""
-    return RNG.TENSORFLOW in SEEDING_CALLS.get(context.names.qualified_name(call.func) or "", frozenset())
-
-
 def discards_first(targets: Sequence[ast.expr]) -> bool:
     """`_, loss = ...`: the first of several values unpacked is thrown away, as a training run
     drops the None its update op fetches."""
     return any(isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) > 1
                and isinstance(target.elts[0], ast.Name) and target.elts[0].id == "_" for target in targets)
-
-
-def graph_call(context: ModuleContext, call: ast.Call) -> bool:
-    """A TensorFlow call that only a TF1 graph program makes (a session, a placeholder)."""
-    name = context.names.qualified_name(call.func) or ""
-    return name.startswith("tensorflow") and name.rsplit(".", 1)[-1] in TF1_GRAPH_CALLS
-
-
-def spells_seed(text: str) -> bool:
-    return "seed" in text
-
-
-def imports_seeding_module(context: ModuleContext) -> bool:
-    """Whether a module of the program this one imports sets TensorFlow's global seed as it is
-    imported (a module-level `tf.set_random_seed(1)` in the RL_brain.py a script imports): the
-    seed is set before this module builds its graph."""
-    paths = [str(path) for path in context.project.imported_paths(context.source.path)]
-    return modules_call(context, paths, spells_seed, seeds_tensorflow, as_imported=True)
-
-
-# A module's text that runs TF1 graphs: a session or a placeholder, in any spelling.
-TF1_GRAPH_TEXT = re.compile(r"Session\(|placeholder\(|Supervisor\(|disable_v2_behavior|"
-                            r"disable_eager_execution")
-
-
-def spells_tf1_graph(text: str) -> bool:
-    return TF1_GRAPH_TEXT.search(text) is not None
-
-
-def importer_builds_tf1_graph(context: ModuleContext) -> bool:
-    """Whether a module that imports this one, directly or through modules that import it, runs
-    TF1 graphs (gae's train.py, with the session and placeholders, importing the layers.py that
-    builds the model; tensorflow-yolov3's train.py -> core/yolov3.py -> core/common.py): the
-    library's ops run in that graph, as TF1 code."""
-    # (an importer unreadable as Python 3 yet spelling sessions, AnoGAN's Python 2 model.py: TF1 code)
-    return modules_call(context, importers_through(context, IMPORTER_DEPTH), spells_tf1_graph, graph_call,
-                        unreadable=True)
-
-
-def custom_estimator_call(context: ModuleContext, call: ast.Call) -> bool:
-    """A custom Estimator's construction (`tf.estimator.Estimator(model_fn=...)`, TPUEstimator)."""
-    return custom_estimator_entry(context.names.qualified_name(call.func) or "") is not None
-
-
-def in_estimator_program(context: ModuleContext) -> bool:
-    """Whether this module or one importing it makes a custom Estimator, whose `model_fn` builds a
-    TF1 graph (BERT's run_classifier.py importing the modeling.py its model_fn calls)."""
-    return any(isinstance(node, ast.Call) and custom_estimator_call(context, node)
-               for node in ast.walk(context.tree)) or (
-        modules_call(context, importers_through(context, IMPORTER_DEPTH), lambda text: "Estimator" in text,
-                     custom_estimator_call))
-
-
-# Calls that run a function they are handed in another process or executor (by last name).
-HANDOFFS = (r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap|"
-            r"create_component_from_func|func_to_container_op)")
-
-
-def handed_on_by_importer(context: ModuleContext, calls: Sequence[ast.Call]) -> tuple[str, str] | None:
-    """(function, importer) when the function or method holding the training calls (one name:
-    each worker class's `train`) is handed, not called, by a module importing this one to
-    another process or executor
-    (`rdd.mapPartitions(worker.train)`, `Process(target=lib.train)`)."""
-    functions = [node for node in ast.walk(context.tree) if isinstance(node, FUNCTION_DEFS)]
-    names = set()
-    for call in calls:  # the innermost function holding each (`train` of each worker class)
-        holders = [node for node in functions if node.lineno <= call.lineno <= (node.end_lineno or 0)]
-        if not holders:
-            return None
-        names.add(max(holders, key=lambda node: node.lineno).name)
-    if len(names) != 1:
-        return None
-    name = names.pop()
-    handed = re.compile(HANDOFFS + r"\((?:[^()]|\([^()]*\))*?\b" + re.escape(name) + r"\b(?!\s*\()")
-    for path in program_importers(context):
-        if handed.search(context.project.text(path)):
-            return name, os.path.basename(path)
-    return None
-
-
-def program_importers(context: ModuleContext) -> list[str]:
-    """The modules that import this one, and those importing it through a package's
-    `__init__.py` that re-exports it (wavenet's model.py, imported by train.py as `wavenet`)."""
-    project = context.project
-    found: list[str] = []
-    for path in project.importers(context.source.path):
-        found.append(path)
-        if os.path.basename(path) == "__init__.py":
-            package = project.context(path)
-            if package is not None:
-                found += [p for p in project.importers(path) if p not in found]
-    return found
-
-
-def importer_seeds(context: ModuleContext) -> bool:
-    """Whether a module that imports this one, directly or through modules that import it
-    (main.py -> trainer.py -> model.py), sets TensorFlow's global seed (glow's train.py seeding
-    before it calls the model and data modules)."""
-    return RNG.TENSORFLOW in importers_seed(context)
-
-
-def importers_seed(context: ModuleContext) -> frozenset[RNG]:
-    """The global generators the modules importing this one seed (read once per module), by a
-    seeding call or through a seeding function of the program (morph-net's main.py calling
-    utils' `set_reproducible_environment(random_seed=0)`; supervised-reptile's `random.seed`)."""
-    if "importers_seed" not in context.memo:
-        seeds: set[RNG] = set()
-        project = context.project
-        for path in importers_through(context, IMPORTER_DEPTH):
-            # (an importer that never spells seed may call a helper that does: `setup_environment()`)
-            other = project.context(path) if spells_seed(project.text(path)) or calls_program_code(
-                project.text(path)) else None
-            if other is not None:
-                calls = [node for node in ast.walk(other.tree) if isinstance(node, ast.Call)]
-                seeds.update(*(call_seeds(other, call) for call in calls))
-        context.memo["importers_seed"] = frozenset(seeds)
-    found: frozenset[RNG] = context.memo["importers_seed"]
-    return found
-
-
-def calls_program_code(text: str) -> bool:
-    """Whether a module's text imports something beyond the libraries it may seed through: the
-    program's own helpers (the quick test before reading it)."""
-    roots = {(match.group(1) or match.group(2)).split(".")[0] for match in IMPORTED.finditer(text)}
-    libraries = KNOWN_LIBRARY_ROOTS | NON_TF_LIBRARIES | sys.stdlib_module_names
-    return any(not root or root not in libraries for root in roots)  # (`from . import x`: no root)
-
-
-IMPORTED = re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+import|import\s+([\w.]+))", re.MULTILINE)
-
-
-def call_seeds(context: ModuleContext, call: ast.Call) -> frozenset[RNG]:
-    """The global generators a call seeds, itself or as a seeding function of the program."""
-    seeds = SEEDING_CALLS.get(context.names.qualified_name(call.func) or "")
-    if seeds is not None:
-        return seeds
-    callee = context.facts.project_function(call)
-    if callee is None or not isinstance(callee.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return frozenset()
-    return function_seeds(callee.context, callee.node)
-
-
-KERAS_IMPORT = re.compile(r"^\s*(?:import|from)\s+(?:tensorflow|keras|tf_keras)\b", re.MULTILINE)
-
-
-def defined_with_keras(context: ModuleContext, qualified: str | None) -> bool:
-    """Whether the program module defining a name imports TensorFlow or Keras (keras-resnet's
-    `resnet.ResnetBuilder.build_resnet_18`, whose script imports only `resnet`)."""
-    found = context.project.locate(context.source.path, qualified) if qualified else None
-    return found is not None and KERAS_IMPORT.search(context.project.text(found[0])) is not None
-
-
-def program_function(context: ModuleContext, qualified: str) -> bool:
-    """Whether a qualified name is a function of the program (`model.get_model`, imported from
-    its own module, or a class's method such as `resnet.ResnetBuilder.build_resnet_18`): what it
-    returns (`model = get_model()`) is as unknown as a parameter, not another library's object."""
-    project = context.project
-    found = project.locate(context.source.path, qualified)
-    if found is None or len(found[1]) not in (1, 2):
-        return False
-    module = project.context(found[0])
-    if module is None:
-        return False
-    body: list[ast.stmt] = module.tree.body
-    # (a class's static or class method, `ResnetBuilder.build_resnet_18`, or an instance's,
-    # `RSNA_Net().model`)
-    parts = [part.removesuffix("()") for part in found[1]]
-    if len(parts) == 2:
-        owner = next((node for node in body if isinstance(node, ast.ClassDef) and node.name == parts[0]),
-                     None)
-        body = owner.body if owner is not None else []
-    return any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == parts[-1]
-               for node in body)
-
-
-def program_keras_model(context: ModuleContext, qualified: str) -> bool:
-    """Whether a qualified name is a class of the program deriving from a Keras model
-    (keras-adversarial's `AdversarialModel(Model)`, fit by its example scripts)."""
-    from estimator_audit.migrate.lookup import inherited_names, located_definition  # whole-program lookups
-
-    found = located_definition(context, qualified)
-    return found is not None and isinstance(found.node, ast.ClassDef) and any(
-        name in KERAS_MODEL_FACTORIES for name in inherited_names(found.context, found.node))
-
-
-def test_module(path: str) -> bool:
-    """`test_conv.py`, `conv_test.py`, or a module under a `tests/` folder."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    return (name.startswith("test_") or name.endswith("_test.py")
-            or any(part in ("tests", "test") for part in parts[:-1]))
-
-
-# What a module that trains says: its name, or a call of a training method or function.
-TRAINING_IMPORTER = re.compile(r"\.(?:fit|fit_generator)\(|train\w*\(")
-
-
-def training_importer(context: ModuleContext, importers: Sequence[str]) -> str:
-    """The importer to name where the program starts: a program named for training (zi2zi's
-    train.py, not the export.py that comes first by name), else one calling a training method,
-    else any program (a test module last)."""
-    programs = [path for path in importers if not test_module(path)] or list(importers)
-    named = [path for path in programs if "train" in os.path.basename(path).lower()]
-    return named[0] if named else next(
-        (path for path in programs if TRAINING_IMPORTER.search(context.project.text(path))), programs[0])
-
-
-def imported_library(context: ModuleContext, calls: Sequence[ast.Call]) -> str | None:
-    """Who imports the module, when it is a library: it has no `__main__` block, trains only
-    inside functions and classes, and other modules of the program import it ("train.py imports
-    this module") or it belongs to a package programs import ("this module belongs to the
-    package `recipes`"). A seed or op determinism set here would be set whenever it is imported,
-    overriding the program's own choice: they belong where the program starts."""
-    ancestry = context.facts.ancestry
-    if context.source.cells is not None:
-        return None  # a notebook runs its cells; nothing imports it (BERT's notebook beside its package)
-    if any(not any(isinstance(a, SCOPE_NODES) for a in ancestry.get(id(call), ())) for call in calls):
-        return None  # it trains as it runs: a script
-    if "__main__" in context.source.text:
-        return None
-    importers = context.project.importers(context.source.path)
-    if importers:
-        return f"{os.path.basename(training_importer(context, importers))} imports this module"
-    if test_module(context.source.path):
-        return None  # tests a runner imports one by one, which no module imports (not a library)
-    folder = os.path.dirname(context.source.path)
-    if os.path.isfile(os.path.join(folder, "__init__.py")):
-        return f"this module belongs to the package `{os.path.basename(folder)}`, which programs import"
-    return None
-
-
-def given_to_keras(ancestors: Sequence[ast.AST], node: ast.Call,
-                   context: ModuleContext | None = None) -> bool:
-    """`K.set_session(tf.Session(config=config))`: a session only handed to Keras 2's backend
-    (Horovod's examples) runs nothing itself; Keras trains eagerly with it (TF 2.15). Also
-    `sess = tf.Session(config=config)` whose every use in the module is such a hand-over."""
-    parent = ancestors[-1] if ancestors else None
-    if isinstance(parent, ast.Assign) and parent.value is node and context is not None and (
-            len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name)):
-        if "set_session" not in context.source.text:
-            return False
-        if "session_uses" not in context.memo:  # name -> (its reads, those handed to set_session)
-            handed = {id(argument) for call in ast.walk(context.tree) if isinstance(call, ast.Call)
-                      and sets_session(call) for argument in call.args}
-            uses: dict[str, list[int]] = {}
-            for use in ast.walk(context.tree):
-                if isinstance(use, ast.Name) and isinstance(use.ctx, ast.Load):
-                    uses.setdefault(use.id, []).append(id(use))
-            context.memo["session_uses"] = (uses, handed)
-        uses, handed = context.memo["session_uses"]
-        reads = uses.get(parent.targets[0].id, [])
-        return bool(reads) and all(read in handed for read in reads)
-    return isinstance(parent, ast.Call) and node in parent.args and sets_session(parent)
-
-
-def sets_session(call: ast.Call) -> bool:
-    func = call.func
-    return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "set_session"
-
-
-def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = None) -> bool:
-    """Whether code runs inside a graph of its own, which works with eager execution on (checked
-    on TensorFlow 2.21): a `with <graph>.as_default():` block (also `g = graph.as_default()`,
-    then `with g:`, given the context to follow the name), or a `with` of a Session given its
-    graph (`tf.Session(graph=g)`)."""
-    for ancestor in ancestors:
-        if isinstance(ancestor, ast.With):
-            for item in ancestor.items:
-                call = item.context_expr
-                if isinstance(call, ast.Name) and context is not None:
-                    call = context.assigned_value(call) or call
-                if isinstance(call, ast.Call) and (
-                        (isinstance(call.func, ast.Attribute) and call.func.attr == "as_default")
-                        or any(keyword.arg == "graph" for keyword in call.keywords)):
-                    return True
-    return False
-
-
-NEW_GRAPH = frozenset({"tensorflow.Graph().as_default", "tensorflow.compat.v1.Graph().as_default"})
-GRAPHS = frozenset({"tensorflow.Graph", "tensorflow.compat.v1.Graph"})
-
-
-def enters_new_graph(context: ModuleContext, entered: ast.expr) -> bool:
-    """What a `with` item enters is a new graph: `tf.Graph().as_default()`, `graph.as_default()`
-    or `self.graph.as_default()` of a graph made by `tf.Graph()`, or `tf.Session(graph=g)` of
-    one (a session entered makes its graph the default). A new graph has no seed."""
-    if not isinstance(entered, ast.Call):
-        return False
-    name = context.call_name(entered) or ""
-    if name in NEW_GRAPH:
-        return True
-    function = entered.func
-    if isinstance(function, ast.Attribute) and function.attr == "as_default":
-        return made_graph(context, function.value)
-    given = next((k.value for k in entered.keywords if k.arg == "graph"), None)
-    return name.endswith("Session") and given is not None and made_graph(context, given)
-
-
-# Calls that run the program's code in several processes at once.
-PROCESS_SPAWNS = frozenset({"os.fork", "multiprocessing.Process", "multiprocessing.Pool",
-                            "multiprocessing.get_context", "concurrent.futures.ProcessPoolExecutor"})
-
-
-def forks_workers(context: ModuleContext) -> bool:
-    """Whether this module, or a module that imports it, starts worker processes (`os.fork()`,
-    multiprocessing): code here may run once in each, where one fixed seed gives every worker
-    the same numbers (OpenAI's ES workers draw their noise so)."""
-    def spawns(other: ModuleContext, call: ast.Call) -> bool:
-        return (other.call_name(call) or "") in PROCESS_SPAWNS
-
-    def spelled(text: str) -> bool:
-        return "fork" in text or "multiprocessing" in text or "ProcessPool" in text
-
-    if "forks_workers" not in context.memo:  # (asked per finding: once per module)
-        paths = [context.source.path, *context.project.importers(context.source.path)]
-        context.memo["forks_workers"] = modules_call(context, paths, spelled, spawns)
-    return bool(context.memo["forks_workers"])
-
-
-def imported_private_graph(context: ModuleContext) -> str | None:
-    """The file name of the first module of the program this one imports (IMPORT_DEPTH deep)
-    that makes a tf.Graph() of its own (recommenders' DKN builds its model in `self.graph`): a
-    global seed set here never reaches that graph."""
-    def makes_graph(other: ModuleContext, call: ast.Call) -> bool:
-        return other.call_name(call) in GRAPHS and not holds_imported_graph(other, call)
-
-    for path in imported_through(context):
-        if modules_call(context, [path], lambda text: "Graph(" in text, makes_graph):
-            return os.path.basename(path)
-    return None
-
-
-def holds_imported_graph(context: ModuleContext, call: ast.Call) -> bool:
-    """Whether the function making a tf.Graph() fills it with a GraphDef it imports (a frozen
-    model's FLOPs profiled, a graph served): a graph of constants, where no seed matters."""
-    functions = [node for node in ast.walk(context.tree) if isinstance(node, FUNCTION_DEFS)
-                 and any(inner is call for inner in ast.walk(node))]
-    return bool(functions) and any(isinstance(node, ast.Call) and (context.call_name(node) or "").endswith(
-        "import_graph_def") for node in ast.walk(functions[-1]))
-
-
-def made_graph(context: ModuleContext, node: ast.expr) -> bool:
-    """Whether a name (`g`) or an instance attribute (`self.graph`, assigned anywhere in the
-    module) holds a graph made by `tf.Graph()` (also `graph if graph else tf.Graph()`)."""
-    if isinstance(node, ast.Name):
-        values = [context.assigned_value(node)]
-    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
-        values = [statement.value for statement in ast.walk(context.tree)
-                  if isinstance(statement, ast.Assign) and any(
-                      isinstance(target, ast.Attribute) and target.attr == node.attr
-                      and isinstance(target.value, ast.Name) and target.value.id == "self"
-                      for target in statement.targets)]
-    else:
-        return False
-    return any(isinstance(call, ast.Call) and context.call_name(call) in GRAPHS
-               for value in values if value is not None for call in ast.walk(value))
-
-
-def graph_mode_only(context: ModuleContext, ancestors: Sequence[ast.AST], node: ast.AST) -> bool:
-    """Whether code runs only when eager execution is off, in a module that never turns it off:
-    in the body of `if not tf.executing_eagerly():`, the `else` of `if tf.executing_eagerly():`
-    (or of a project's `if compat.get_tf_behavior() == 2:`),
-    or after `if tf.executing_eagerly(): return` (or raise, or a test's skipTest) in its block
-    (dead on TensorFlow 2: the dual-mode tests of TF-GAN)."""
-    memo = context.memo
-    if "graph_mode_branches" not in memo:  # read once: most modules never test executing_eagerly
-        text = context.source.text
-        tested = EAGER_TEST_SPELLED.search(text) is not None
-        memo["graph_mode_branches"] = tested and not spells_eager_switch(text)
-    if not memo["graph_mode_branches"]:
-        return False
-    path = [*ancestors, node]
-    for index, ancestor in enumerate(path[:-1]):
-        if not isinstance(ancestor, ast.If):
-            continue
-        child = path[index + 1]
-        eager = eager_test(context, ancestor.test)
-        if eager is None:
-            continue
-        branch = ancestor.orelse if eager else ancestor.body
-        if any(child is statement for statement in branch):
-            return True
-    if any(isinstance(ancestor, ast.ClassDef) and skips_when_eager(context, ancestor)
-           for ancestor in path[:-1]):
-        return True  # a test class whose setUp skips every test when eager (TF-Agents' session tests)
-    for index, ancestor in enumerate(path[:-1]):
-        child = path[index + 1]
-        fields = [getattr(ancestor, field, None) for field in ("body", "orelse", "finalbody")]
-        block = next((f for f in fields if isinstance(f, list) and child in f), None)  # a lambda's is not
-        if block is not None and any(eager_exit(context, earlier) for earlier in block[:block.index(child)]):
-            return True
-    return False
-
-
-# How programs test for TensorFlow 2 behaviour: `tf.executing_eagerly()`, `tf2.enabled()`, or a
-# project helper (`compat.get_tf_behavior() == 2`, TensorFlow Lite Model Maker's).
-EAGER_TEST_SPELLED = re.compile(r"executing_eagerly|tf2\.enabled|tf_behavior|tf2_behavior")
-TF_BEHAVIOR = re.compile(r"tf_behavior|tf2_behavior")
-
-
-def eager_test(context: ModuleContext, test: ast.expr) -> bool | None:
-    """True when an `if` test holds exactly when eager execution (TF2 behaviour) is on, False
-    when exactly when it is off, None when it tests something else."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = eager_test(context, test.operand)
-        return None if inner is None else not inner
-    if isinstance(test, ast.Call):
-        name = context.qualified_name(test.func) or ast.unparse(test.func)
-        return True if name.endswith(("executing_eagerly", "tf2.enabled")) else None
-    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Call)
-            and TF_BEHAVIOR.search(ast.unparse(test.left.func))
-            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value in (1, 2)
-            and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
-        version_two = test.comparators[0].value == 2
-        return version_two if isinstance(test.ops[0], ast.Eq) else not version_two
-    return None
-
-
-def skips_when_eager(context: ModuleContext, cls: ast.ClassDef) -> bool:
-    """A test class whose setUp leaves (`self.skipTest(...)`) when eager execution is on."""
-    return any(eager_exit(context, statement) for method in cls.body
-               if isinstance(method, FUNCTION_DEFS) and method.name in SET_UP_METHODS
-               for statement in method.body)
-
-
-def eager_exit(context: ModuleContext, statement: ast.stmt) -> bool:
-    """`if tf.executing_eagerly(): return` (raise, or `self.skipTest(...)`)."""
-    if not (isinstance(statement, ast.If) and isinstance(statement.test, ast.Call)
-            and (context.qualified_name(statement.test.func) or "").endswith("executing_eagerly")):
-        return False
-    last = statement.body[-1]
-    return isinstance(last, (ast.Return, ast.Raise)) or (
-        isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
-        and isinstance(last.value.func, ast.Attribute) and last.value.func.attr == "skipTest")
-
-
-def call_text(node: ast.Call) -> str:
-    """How the call's callee is written (`model.fit`), for messages."""
-    return ast.unparse(node.func)
-
-
-# -- what builds graph ops ----------------------------------------------------------------------
-BUILTIN_NAMES = frozenset(dir(builtins))
-RESETS = frozenset({"tensorflow.reset_default_graph", "tensorflow.compat.v1.reset_default_graph"})
-# Besides random ops and layers (the random uses), these create randomly initialised graph state.
-GRAPH_STATE = ("get_variable", "layers.", "initializers.", "keras.")
-
-
-def innermost_function(ancestors: Sequence[ast.AST]) -> FunctionNode | None:
-    """The innermost def a node stands in (a lambda between them does not count)."""
-    return next((a for a in reversed(ancestors) if isinstance(a, FUNCTION_DEFS)), None)
-
-
-def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
-    """The innermost function (or the module) a node stands in."""
-    for ancestor in reversed(ancestors):
-        if isinstance(ancestor, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            return ancestor
-    return ancestors[0] if ancestors else None
-MAX_CALL_DEPTH = 3  # calls of the program's own code followed to see whether they build ops
-BUILTIN_METHODS = frozenset(name for kind in (list, dict, str, set, bytes) for name in dir(kind)
-                            if not name.startswith("_")) | {"read", "readline", "readlines", "write", "close",
-                                                            # a logger's (`log.info(...)` on a passed logger)
-                                                            "debug", "info", "warning", "error", "exception",
-                                                            "critical", "flush"}
-DATA_LIBRARIES = frozenset({"numpy", "pandas", "scipy", "sklearn", "six", "absl", "gflags", "argparse"})
-# Roots of qualified names that are libraries, never the program's own modules.
-KNOWN_LIBRARY_ROOTS = DATA_LIBRARIES | OTHER_ML_LIBRARIES | {"tensorflow", "keras", "tf_keras", "torch",
-                                                            "jax"}
-# TensorFlow calls that make no graph node.
-HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProto|GPUOptions|RunOptions|"
-                      r"Graph|cluster_resolver|RunConfig|set_random_seed|random\.set_seed|train\.Saver|"
-                      r"train\.latest_checkpoint|reset_default_graph)\b")
-
-
-DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-# Libraries that never make TensorFlow ops (images, video, plots, progress bars, files).
-NON_TF_LIBRARIES = frozenset({"cv2", "PIL", "imageio", "skimage", "matplotlib", "tqdm", "h5py", "yaml",
-                              "scipy", "seaborn", "sklearn", "pandas", "gym", "requests", "wget"})
-
-
-def built_before(context: ModuleContext, owner: ast.AST | None, statement: ast.stmt) -> bool:
-    """Whether a statement of `owner`'s block before `statement` may build TF ops: a session
-    block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before."""
-    fields = [getattr(owner, field, None) for field in ("body", "orelse", "finalbody")]
-    body = next((f for f in fields if isinstance(f, list) and statement in f), [])
-    before = body[:body.index(statement)] if statement in body else []
-    return any(builds_ops(context, inner) for earlier in before
-               if not isinstance(earlier, DEFINITIONS)  # a def or class builds nothing as it is defined
-               for inner in ast.walk(earlier))
-
-
-def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
-    """A call that may make graph nodes: a TensorFlow call (not flags, logging, file or config
-    calls), or the program's own code that makes any (`model = Model(args)` building
-    placeholders; an argument parser does not), anything but the standard library, builtins
-    and NumPy-like data libraries."""
-    if not isinstance(node, ast.Call):
-        return False
-    name = context.call_name(node)
-    root = name.split(".", 1)[0] if name is not None else None
-    if root == "tensorflow":
-        return not HARMLESS.search(name or "")
-    if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES or (
-            root in NON_TF_LIBRARIES):
-        return False
-    if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
-        return False
-    if name is None and isinstance(node.func, ast.Attribute) and node.func.attr in BUILTIN_METHODS:
-        return False  # `words.extend(...)`, `line.split()`: a list's, a string's, a file's
-    return program_code_builds_ops(context, node, depth)
-
-
-def program_code_builds_ops(context: ModuleContext, call: ast.Call, depth: int) -> bool:
-    """Whether a call of the program's own code may make graph nodes: a function or class
-    whose code (followed MAX_CALL_DEPTH calls deep) calls nothing that may, or a method of an
-    object a standard-library call made (`pp = pprint.PrettyPrinter()`), does not."""
-    from estimator_audit.migrate.lookup import called, definition  # whole-program lookups
-
-    if depth >= MAX_CALL_DEPTH:
-        return True
-    found = called(context, call)
-    if found is None and isinstance(call.func, ast.Attribute):
-        owner = definition(context, call.func.value)
-        if owner is not None and isinstance(owner.node, ast.Call):
-            return builds_ops(owner.context, owner.node, depth + 1)
-        return True
-    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.ClassDef)):
-        return True
-    runs: list[ast.AST] = [found.node]
-    if isinstance(found.node, ast.ClassDef):  # constructing it runs its __init__ and class body only
-        init = next((d for d in found.node.body if isinstance(d, ast.FunctionDef) and d.name == "__init__"),
-                    None)
-        if init is None and any(not (isinstance(b, ast.Name) and b.id == "object") for b in found.node.bases):
-            return True  # an inherited __init__
-        runs = [*(s for s in found.node.body if not isinstance(s, DEFINITIONS)), *([init] if init else [])]
-    return any(builds_ops(found.context, inner, depth + 1) for node in runs for inner in ast.walk(node))

@@ -153,3 +153,11 @@ def tf1_only_estimator(public_name: str) -> bool:
 
 def is_run_config(qualified: str | None) -> bool:
     return qualified in RUN_CONFIGS
+
+
+KERAS_MODEL_FACTORIES = frozenset(
+    f"{keras}.{name}"
+    for keras in ("keras", "tensorflow.keras", "tf_keras")
+    for name in ("Sequential", "Model", "models.Sequential", "models.Model", "models.load_model",
+                 "saving.load_model", "models.clone_model")
+)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from estimator_audit.data import load
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
-from estimator_audit.knowledge.facts import graph_mode_only
+from estimator_audit.knowledge.graph_mode import graph_mode_only
 from estimator_audit.knowledge.tfapi import keras3
 from estimator_audit.knowledge.v1api import v1_optimizer
 from estimator_audit.knowledge.versions import taken_on_target, version_function

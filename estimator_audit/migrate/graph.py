@@ -390,7 +390,8 @@ class ScriptReader:
         positional = bool(parameters) and "name" not in parameters and not (
             arguments.vararg or arguments.kwarg or arguments.kwonlyargs or arguments.posonlyargs)
         if (len(made) != 1 or not returned or function.decorator_list or not positional
-                or self.context.call_name(variable) not in VARIABLES or len(variable.args) != 1 or {k.arg for k in variable.keywords} - {"dtype"}
+                or self.context.call_name(variable) not in VARIABLES or len(variable.args) != 1
+                or {k.arg for k in variable.keywords} - {"dtype"}
                 or any(isinstance(node, (ast.FunctionDef, ast.Lambda, ast.Global, ast.Nonlocal))
                        for node in ast.walk(function) if node is not function)):
             raise Unsupported(f"the variables at {self.context.place(function.lineno)} are made inside a "

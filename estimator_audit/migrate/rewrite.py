@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety
 from estimator_audit.fixes import keras_spelling
 from estimator_audit.knowledge.calls import argument, is_none
-from estimator_audit.knowledge.facts import GLOBAL_SEEDING_CALLS
+from estimator_audit.knowledge.seeding import GLOBAL_SEEDING_CALLS
 from estimator_audit.knowledge.tfapi import EAGER_SWITCHES, GRAPH_ONLY, estimator_class
 from estimator_audit.layout import laid_out, one_line
 from estimator_audit.migrate import emit
