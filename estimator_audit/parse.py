@@ -49,28 +49,50 @@ def describe(error: BaseException) -> SyntaxProblem:
     return SyntaxProblem(1, 1, str(error))
 
 
-def parse_text(text: str, filename: str) -> ast.Module | SyntaxProblem:
+def parse_text(text: str) -> ast.Module | SyntaxProblem:
+    """The tree of `text`, or where and why the interpreter would refuse it.
+
+    The parser is given no real file name: CPython reads the line of a SyntaxError back from
+    the file named, and would measure a notebook cell's column on the notebook's JSON text."""
     if "\0" in text:  # CPython refuses these, and names no line for them
         before = text[: text.index("\0")]
         line = before.count("\n") + 1
         return SyntaxProblem(line, len(before) - before.rfind("\n"), "source contains a null byte")
     try:
-        return ast.parse(text, filename=filename)
+        tree = ast.parse(text, filename="<source>")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         return describe(error)
+    return misplaced_future_import(tree, text) or tree
+
+
+def misplaced_future_import(tree: ast.Module, text: str) -> SyntaxProblem | None:
+    """`from __future__ import ...` after other top-level code: `ast.parse` accepts it but the
+    compiler (and so Python and Jupyter) refuses the whole file or cell."""
+    if "__future__" not in text:
+        return None
+    body = tree.body
+    if ast.get_docstring(tree, clean=False) is not None:
+        body = body[1:]
+    future = [isinstance(s, ast.ImportFrom) and s.module == "__future__" for s in body]
+    late = next((s for s, is_future, before in zip(body, future, [True, *future], strict=False)
+                 if is_future and not before), None)
+    if late is None:
+        return None
+    return SyntaxProblem(late.lineno, late.col_offset + 1,
+                         "from __future__ imports must occur at the beginning of the file")
 
 
 def parse_source(source: Source) -> Parsed:
     """Parse a file, or each notebook cell on its own so one bad cell spares the others."""
     if source.cells is None:
-        result = parse_text(source.text, source.path)
+        result = parse_text(source.text)
         if isinstance(result, SyntaxProblem):
             return Parsed(None, (result,))
         return Parsed(result, ())
     body: list[ast.stmt] = []
     problems = []
     for cell in source.cells:
-        result = parse_text(cell.code, source.path)
+        result = parse_text(cell.code)
         if isinstance(result, SyntaxProblem):
             problems.append(
                 SyntaxProblem(result.line + cell.first_line - 1, result.column, result.message)

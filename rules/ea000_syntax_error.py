@@ -1,7 +1,8 @@
 """
 ## What it does
 Reports a file, or a notebook cell, that Python 3 cannot parse, at the line the parser names
-and with its message. Undecodable bytes and null bytes count: the interpreter refuses them too.
+and with its message. Undecodable bytes and null bytes count: the interpreter refuses them too,
+as it refuses a `from __future__` import that follows other code (which `ast.parse` accepts).
 
 ## Why is this bad?
 Legacy TensorFlow repositories often still hold Python 2 files (`print "loss", loss`,
@@ -40,12 +41,15 @@ class SyntaxErrorRule(Rule):
         Valid("print('training done')\n"),
         Valid("# a comment only\n"),
         Valid(""),
+        Valid('"""Docstring."""\nfrom __future__ import division\nfrom __future__ import print_function\nx = 1\n'),
     )
     invalid = (
         Invalid("import tensorflow as tf\nprint 'step', 1\n", at=((2, 1),), message="Python 2"),
         Invalid("try:\n    pass\nexcept ValueError, e:\n    pass\n", at=((3, 8),)),
         Invalid("x = (1,\n", at=((1, 5),), message="never closed"),
         Invalid("def f():\nreturn 1\n", at=((2, 1),), message="indented block"),
+        Invalid("import numpy as np\nfrom __future__ import print_function\n", at=((2, 1),),
+                message="from __future__ imports must occur at the beginning of the file"),
         Invalid(
             '{"cells": [{"cell_type": "code", "source": "x = 1"},'
             ' {"cell_type": "code", "source": ["y = (\\n", "2"]}],'

@@ -115,6 +115,26 @@ def test_notebook_cells_magics_and_bad_cells(tmp_path: Path) -> None:
     assert result.findings[0].location == f"{notebook}:cell 5:3:1"
 
 
+def test_a_cells_syntax_error_is_placed_in_the_cell_not_in_the_notebooks_json(tmp_path: Path) -> None:
+    """CPython reads the line of a SyntaxError back from the file it is told the code came from:
+    given the notebook's path it measured the column on the notebook's JSON text. A cell's
+    `from __future__` import after other statements is a SyntaxError too (`compile` refuses it
+    though `ast.parse` does not): Jupyter never runs that cell."""
+    notebook = tmp_path / "nb.ipynb"
+    write_notebook(notebook, [
+        ("code", "for step in range(3):\n                print 'step', step"),
+        ("code", "import numpy as np\nfrom __future__ import print_function\nx = 1"),
+        ("code", '"""Docstring."""\nfrom __future__ import division\nfrom __future__ import print_function'),
+    ])
+    notebook.write_text(json.dumps(json.loads(notebook.read_text()), indent=1))  # as Jupyter saves it
+    found = [(f.cell, f.line, f.column, f.code, f.message) for f in audit_path(str(notebook), Settings()).findings]
+    assert found == [
+        (1, 2, 17, "EA000", "Missing parentheses in call to 'print'. Did you mean print(...)? "
+                           "(Python 2 syntax: estimator-audit checks Python 3 code)"),
+        (2, 2, 1, "EA000", "from __future__ imports must occur at the beginning of the file"),
+    ], found
+
+
 def test_python_cell_magics_are_read_and_other_languages_and_automagic_are_not(tmp_path: Path) -> None:
     """`%%time` and `%%capture` cells run their body as Python: it is audited. Datalab's
     single-% cell magics (`%bash`, `%sql`, `%bq`, `%writefile`, `%file`) and IPython automagic lines
