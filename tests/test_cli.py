@@ -385,6 +385,19 @@ def test_a_logging_helper_before_a_session_block_builds_no_ops(tmp_path: Path) -
     assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
 
 
+def test_a_call_into_a_module_that_does_not_parse_builds_no_ops(tmp_path: Path) -> None:
+    """Seen in StackGAN: `skipthoughts.load_model()` (a Python 2 module, EA000) runs before
+    `with tf.Session():`, inside which the graph is built in graph mode. What a module Python 3
+    cannot import would build is not guessed: the session block keeps its exemption."""
+    write(tmp_path, "othermod.py", "def load_model():\n    print 'loading'\n")
+    write(tmp_path, "main.py", "import tensorflow as tf\nimport othermod\n\n\n"
+                               "def build():\n    x = tf.compat.v1.placeholder(tf.float32, [None])\n    return x, x * 2\n\n\n"
+                               "if __name__ == '__main__':\n    model = othermod.load_model()\n"
+                               "    with tf.compat.v1.Session() as sess:\n"
+                               "        x, y = build()\n        sess.run(y, {x: [1.0]})\n")
+    assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the

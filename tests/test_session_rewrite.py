@@ -296,6 +296,16 @@ def test_variable_helpers_other_than_the_tutorials_are_refused(old: str, new: st
     assert reason in session.message, session.message
 
 
+def test_setting_the_reuse_flag_makes_no_variable() -> None:
+    """Seen in Adversarial_Autoencoder: `tf.get_variable_scope().reuse_variables()` only sets the
+    scope's reuse flag; the refusal was naming it as the call making a variable."""
+    script = textwrap.dedent(HELPER).replace(
+        "W = weight_variable([4, 1])",
+        "W = weight_variable([4, 1])\ntf.get_variable_scope().reuse_variables()")
+    [session] = [f for f in audit_source("script.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert "reuse_variables" not in session.message, session.message
+
+
 def test_a_refusal_names_its_reason() -> None:
     """A script the rewrite leaves to tf.compat.v1 says why, in EA103's message."""
     script = textwrap.dedent(SCRIPT).replace("loss = tf.reduce_mean(", "print(prediction)\nloss = tf.reduce_mean(")

@@ -257,12 +257,15 @@ def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
 def program_code_builds_ops(context: ModuleContext, call: ast.Call, depth: int) -> bool:
     """Whether a call of the program's own code may make graph nodes: a function or class
     whose code (followed MAX_CALL_DEPTH calls deep) calls nothing that may, or a method of an
-    object a standard-library call made (`pp = pprint.PrettyPrinter()`), does not."""
-    from estimator_audit.migrate.lookup import called, definition  # whole-program lookups
+    object a standard-library call made (`pp = pprint.PrettyPrinter()`), does not. A call into
+    a module Python 3 cannot parse makes none: the program cannot import that module at all."""
+    from estimator_audit.migrate.lookup import called, definition, in_unparsed_module  # whole-program lookups
 
     if depth >= MAX_CALL_DEPTH:
         return True
     found = called(context, call)
+    if found is None and in_unparsed_module(context, call.func):
+        return False
     if found is None and isinstance(call.func, ast.Attribute):
         owner = definition(context, call.func.value)
         if owner is not None and isinstance(owner.node, ast.Call):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -76,13 +77,12 @@ SAME_COMPUTATION = {"tensorflow.nn.softmax_cross_entropy_with_logits_v2":
                     ("tensorflow.nn.softmax_cross_entropy_with_logits", frozenset({"dim"}))}
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
 # Calls that make variables: in code the model runs on every call, they would make new ones.
-VARIABLE_MAKERS = ("tensorflow.get_variable", "tensorflow.compat.v1.get_variable", "tensorflow.layers.",
-                   "tensorflow.compat.v1.layers.", "tensorflow.contrib.layers.", "tensorflow.contrib.rnn.",
-                   "tensorflow.contrib.slim.", "tensorflow.contrib.framework.get_or_create_global_step",
-                   "tensorflow.contrib.framework.model_variable", "tensorflow.contrib.framework.variable",
-                   "tensorflow.keras.layers.",
-                   "tensorflow.nn.rnn_cell.", "tensorflow.compat.v1.nn.rnn_cell.",
-                   "tensorflow.keras.Sequential", "tensorflow.keras.Model")
+VARIABLE_MAKERS = re.compile(
+    r"tensorflow\.(?:compat\.v1\.)?(?:get_variable$|get_local_variable$|layers\.|nn\.rnn_cell\.)"
+    r"|tensorflow\.contrib\.(?:layers|rnn|slim)\."
+    r"|tensorflow\.contrib\.framework\.(?:get_or_create_global_step|model_variable|variable)$"
+    r"|tensorflow\.keras\.(?:layers\.|Sequential|Model)"
+    r"|tensorflow\..*\.get_variable$")  # (`variable_scope.get_variable`, TensorFlow's own module)
 # TF1 keywords TensorFlow 2 renamed, meaning the same (tf_upgrade_v2 renames them so).
 KEYWORD_RENAMES = {"reduction_indices": "axis", "keep_dims": "keepdims", "dimension": "axis", "dim": "axis",
                    "squeeze_dims": "axis"}
@@ -139,7 +139,7 @@ class GraphCode:
         """Where a call makes variables other than through `tf.Variable` (`tf.get_variable`, a
         layer, or the program's own function doing so), as a message names it; else None."""
         name = context.call_name(call) or ""
-        if name.startswith(VARIABLE_MAKERS) or (name.startswith("tensorflow.") and "get_variable" in name):
+        if VARIABLE_MAKERS.match(name):
             return f"`{name.replace('tensorflow', 'tf', 1)}` at {context.place(call.lineno)}"
         if name.startswith("tensorflow.") or depth >= MAX_CALL_DEPTH:
             return None
@@ -220,7 +220,7 @@ class GraphCode:
                 # the graph being built.
                 self.edits.append(Site(context.span(call), self.layer(call, name, owner=SUPPORT_MODULE)))
                 return
-            if name.startswith(VARIABLE_MAKERS) or name in VARIABLES:
+            if VARIABLE_MAKERS.match(name) or name in VARIABLES:
                 raise Unsupported(f"`{shown}` ({where.strip()}) would make new variables on every call of "
                                   "the model")
             if changed_meaning(name, TARGET) is not None:

@@ -99,6 +99,14 @@ def called(context: ModuleContext, call: ast.Call) -> Definition | None:
     return definition(context, call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
 
 
+def in_unparsed_module(context: ModuleContext, node: ast.expr) -> bool:
+    """Whether a name (`skipthoughts.load_model`) lives in a module of the program that Python 3
+    cannot parse (a Python 2 file: EA000), so nothing can be known of what it does."""
+    qualified = context.qualified_name(node)
+    located = context.project.locate(context.source.path, qualified) if qualified else None
+    return located is not None and context.project.context(located[0]) is None
+
+
 MAX_BASES = 4  # base classes followed up a hierarchy, across modules
 
 
