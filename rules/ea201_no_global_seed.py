@@ -78,10 +78,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
-from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_graph
+from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_generator, seed_graph
 from estimator_audit.knowledge.calls import FUNCTION_DEFS, argument, call_text, is_none, own_callee
 from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
-from estimator_audit.knowledge.facts import MNIST_SHUFFLE, TF1_TRAINING_LOOPS, TRAINING_FETCH
+from estimator_audit.knowledge.facts import MNIST_SHUFFLE, TF1_TRAINING_LOOPS, TRAINING_FETCH, RandomUse
 from estimator_audit.knowledge.graph_mode import (
     builds_ops,
     built_before,
@@ -896,6 +896,40 @@ class NoGlobalSeed(Rule):
         ),
         Invalid(
             """
+            import numpy as np
+            import tensorflow as tf
+
+            z = tf.compat.v1.placeholder(tf.float32, [None, 8])
+            W = tf.Variable(tf.random.normal([8, 1]))
+            loss = tf.reduce_mean(tf.square(tf.matmul(z, W)))
+            train_op = tf.compat.v1.train.AdamOptimizer(0.001).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                for _ in range(100):
+                    noise = np.random.uniform(-1, 1, size=[16, 8])  # a graph seed never reaches it
+                    sess.run(train_op, feed_dict={z: noise})
+            """,
+            at=((9, 5),),
+            message="call tf.compat.v1.set_random_seed(42) before building the graph, and np.random.seed(42)",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.set_random_seed(42)
+            np.random.seed(42)
+
+            z = tf.compat.v1.placeholder(tf.float32, [None, 8])
+            W = tf.Variable(tf.random.normal([8, 1]))
+            loss = tf.reduce_mean(tf.square(tf.matmul(z, W)))
+            train_op = tf.compat.v1.train.AdamOptimizer(0.001).minimize(loss)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                for _ in range(100):
+                    noise = np.random.uniform(-1, 1, size=[16, 8])  # a graph seed never reaches it
+                    sess.run(train_op, feed_dict={z: noise})
+            """,
+        ),
+        Invalid(
+            """
             import tensorflow as tf
             from tensorflow.examples.tutorials.mnist import input_data
 
@@ -1333,10 +1367,14 @@ class NoGlobalSeed(Rule):
             drawn = (graph_draws + (f", and {numpy}" if numpy else "")
                      if self.random_graph and (self.run_draws or not restored)
                      else numpy or "the graph it runs draws new values on every run")
+            host = self.host_seeds(draws)
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
-                    f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph "
-                    "(and seed each generator the program draws from)")
+                    f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph"
+                    + (f", and {' and '.join(statement for statement, _ in host)}" if host
+                       else " (and seed each generator the program draws from)"))
             fix = self.graph_seed_fix(seed_graph(self.context), calls)
+            if fix is not None and host:
+                fix = self.with_host_seeds(fix, host, calls)
             if draws and draws[0].what == MNIST_SHUFFLE and self.mnist_read_before_tensorflow():
                 what += (" (no automatic fix: the MNIST data sets are made before TensorFlow is imported, and a "
                          "seed set after that import comes too late for them)")
@@ -1708,6 +1746,20 @@ class NoGlobalSeed(Rule):
         edits += [Edit(EditAction.INSERT_AT_BLOCK_START, self.context.span(block), text=statement)
                   for block in blocks]
         return Fix(FixSafety.SAFE, "set the graph-level seed in each graph the program builds", tuple(edits))
+
+    def host_seeds(self, draws: list[RandomUse]) -> list[tuple[str, tuple[str, ...]]]:
+        """The calls seeding the generators outside TensorFlow the program draws from (NumPy noise
+        fed to the graph): a graph seed never reaches them. Empty unless each can be spelled."""
+        seeds = [seed_generator(self.context, rng) for rng in sorted({use.rng for use in draws} - {RNG.TENSORFLOW})]
+        return seeds if all(statement for statement, _ in seeds) else []
+
+    def with_host_seeds(self, fix: Fix, host: list[tuple[str, tuple[str, ...]]], calls: list[ast.Call]) -> Fix:
+        """The graph seed's fix with the host generators' seeds where the program starts."""
+        extra = [found for statement, imports in host
+                 if (found := insert_where_it_runs(self.context, calls, "seed", statement, imports))]
+        return Fix(fix.safety, f"{fix.description}, and seed the generators the program draws from",
+                   (*fix.edits, *(edit for found in extra for edit in found.edits)),
+                   (*fix.imports, *(line for found in extra for line in found.imports)))
 
     def runs_its_graph(self, block: ast.With) -> bool:
         """Whether the graph of a `with` block may run: the block opens a session or runs one, or

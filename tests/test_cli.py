@@ -398,6 +398,33 @@ def test_a_call_into_a_module_that_does_not_parse_builds_no_ops(tmp_path: Path) 
     assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
 
 
+def test_a_programs_own_copy_of_the_mnist_reader_shuffles_with_numpy(tmp_path: Path) -> None:
+    """Seen in DeepLearning_tutorials: `import input_data`, the TF 0.x tutorials' copy beside the
+    script, shuffles with numpy.random.shuffle and, unlike TF1's reader, never reseeds NumPy from
+    the graph seed: the shuffle is a NumPy draw, and the fix seeds NumPy too."""
+    write(tmp_path, "input_data.py", "import numpy\n\n\nclass DataSet:\n    def next_batch(self, n):\n"
+                                     "        perm = numpy.arange(10)\n        numpy.random.shuffle(perm)\n"
+                                     "        return perm[:n], perm[:n]\n\n\n"
+                                     "class DataSets:\n    train = DataSet()\n\n\n"
+                                     "def read_data_sets(folder, one_hot=False):\n    return DataSets()\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nimport input_data\n\n"
+                                "mnist = input_data.read_data_sets('MNIST_data/', one_hot=True)\n"
+                                "x = tf.compat.v1.placeholder(tf.float32, [None, 784])\n"
+                                "W = tf.Variable(tf.zeros([784, 10]))\n"
+                                "loss = tf.reduce_mean(tf.matmul(x, W))\n"
+                                "train_op = tf.compat.v1.train.GradientDescentOptimizer(0.5).minimize(loss)\n"
+                                "with tf.compat.v1.Session() as sess:\n"
+                                "    sess.run(tf.compat.v1.global_variables_initializer())\n"
+                                "    for _ in range(10):\n"
+                                "        batch_x, _ = mnist.train.next_batch(100)\n"
+                                "        sess.run(train_op, feed_dict={x: batch_x})\n")
+    [finding] = audit_json(tmp_path, "train.py", "--select", "EA201")
+    assert "the next_batch shuffle of input_data.py (numpy.random.shuffle)" in finding["message"], finding
+    assert "TF1's MNIST reader" not in finding["message"]
+    fixed = fixed_text(tmp_path, "train.py", "EA201")
+    assert "import input_data\nimport numpy\ntf.compat.v1.set_random_seed(42)\nnumpy.random.seed(42)\n" in fixed, fixed
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the

@@ -10,6 +10,7 @@ imports the module, what runs on load), `seeding` (what seeds which generator) a
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -636,6 +637,17 @@ class ModuleFacts:
             return seed is not None and not is_none(seed), config
         return None, None
 
+    def unseeded_mnist_copy(self, name: str) -> str | None:
+        """The file name of the program's own copy of the MNIST reader (`import input_data`, the
+        TF 0.x tutorials' input_data.py) when it shuffles with NumPy but, unlike TF1's reader,
+        never reseeds NumPy from the graph seed (`random_seed.get_seed`)."""
+        reader = name.split(".read_data_sets", 1)[0]
+        located = self.context.project.locate(self.context.source.path, f"{reader}.read_data_sets")
+        if located is None:
+            return None
+        text = self.context.project.read(located[0]) or b""
+        return None if b"get_seed" in text else os.path.basename(located[0])
+
     def keras_rng(self, package: str) -> RNG:
         """Keras 3 seeds unseeded layers from Python's random; Keras 2 (tf_keras, or tf.keras
         before TF 2.16 or in a module that sets TF_USE_LEGACY_KERAS) from TensorFlow's global seed."""
@@ -656,6 +668,9 @@ class ModuleFacts:
             shuffle = argument(node, "shuffle", ("batch_size", "fake_data", "shuffle"))
             if isinstance(shuffle, ast.Constant) and shuffle.value is False:
                 return None
+            copy = self.unseeded_mnist_copy(name)
+            if copy is not None:
+                return RNG.NUMPY, f"the next_batch shuffle of {copy} (numpy.random.shuffle)"
             return RNG.TENSORFLOW, MNIST_SHUFFLE
         if name.startswith("random."):
             function = name[len("random.") :]
