@@ -140,6 +140,9 @@ OTHER_PROCESS = re.compile(HANDOFFS + "$")
 CLUSTER_WORKERS = ("train.Server", "distribute.Server")
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
+TRAINING_FLAGS = frozenset({"is_training", "training", "is_train", "train"})
+# Dropout layers that draw only when a training flag is on (slim's and tf.layers' take one).
+SWITCHED_DROPOUT = re.compile(r"(?:slim|contrib\.layers|\.layers)\.dropout$")
 # The text of a module that builds a model: variables, layers, cells (what an initializer fetched
 # in another module may initialize).
 MODEL_TEXT = re.compile(r"Variable\(|get_variable\(|layers\.|\b(?:dense|conv\d?d?|Dense|Conv\w*|Embedding|LSTM\w*|"
@@ -165,6 +168,23 @@ def tensorflow_import(statement: ast.stmt) -> bool:
         return False
     return any(module.split(".")[0] == "tensorflow" and not module.startswith("tensorflow.examples")
                for module in modules)
+
+
+def statements_before(parent: ast.AST, child: ast.AST) -> list[ast.stmt]:
+    """The statements of the block holding `child` that run before it."""
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and any(statement is child for statement in block):
+            return block[: next(i for i, statement in enumerate(block) if statement is child)]
+    return []
+
+
+def leaves_unless_training(statement: ast.stmt) -> bool:
+    """`if not is_training: return inputs`: what follows runs only when training."""
+    return (isinstance(statement, ast.If) and isinstance(statement.test, ast.UnaryOp)
+            and isinstance(statement.test.op, ast.Not)
+            and TRAINING_TEST.search(ast.unparse(statement.test.operand)) is not None
+            and bool(statement.body) and isinstance(statement.body[-1], (ast.Return, ast.Raise)))
 
 
 class NoGlobalSeed(Rule):
@@ -597,6 +617,42 @@ class NoGlobalSeed(Rule):
             tf.set_random_seed(1)  # the TF 1.x spelling: EA106 respells it tf.compat.v1.set_random_seed
             with tf.compat.v1.Session() as sess:
                 sess.run(tf.compat.v1.global_variables_initializer())
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+            slim = tf.contrib.slim
+
+            def net(images):
+                hidden = slim.fully_connected(images, 64)
+                return slim.fully_connected(slim.dropout(hidden), 10)  # is_training from the arg_scope
+
+            images = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            with slim.arg_scope([slim.dropout], is_training=False):  # a restored model, evaluated
+                logits = net(images)
+            saver = tf.compat.v1.train.Saver()
+            with tf.compat.v1.Session() as sess:
+                saver.restore(sess, "model.ckpt")
+                print(sess.run(logits, {images: batch}))
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
+
+            def drop_connect(inputs, is_training, rate):
+                if not is_training:
+                    return inputs
+                keep = 1.0 - rate + tf.random_uniform([tf.shape(inputs)[0], 1])  # only when training
+                return inputs / (1.0 - rate) * tf.floor(keep)
+
+            images = tf.compat.v1.placeholder(tf.float32, [None, 784])
+            logits = drop_connect(tf.compat.v1.layers.dense(images, 10), False, 0.2)
+            with tf.compat.v1.Session() as sess:
+                sess.run(tf.compat.v1.global_variables_initializer())
+                tf.compat.v1.train.Saver().restore(sess, "model.ckpt")
+                print(sess.run(logits, {images: batch}))
             """
         ),
         Valid(
@@ -1302,6 +1358,7 @@ class NoGlobalSeed(Rule):
         self.builds_graph = False  # the module builds graph nodes itself (variables, placeholders)
         self.loads_graph = False  # it runs a saved graph, whose op seeds were fixed when it was built
         self.run_draws = False  # random ops that draw as the graph runs (not initial values)
+        self.dropout_draws = False  # dropout layers that draw as the graph runs, when the graph trains
         self.initial_draws = False  # random initial values: initializers, layers, variables
         self.makes_variables = False  # trainable variables of its own (else its model is built elsewhere)
         self.restores = False  # it loads trained weights over the initial values
@@ -1328,9 +1385,10 @@ class NoGlobalSeed(Rule):
         # A loaded graph's random ops were seeded (or not) when it was built, and what the module
         # draws to feed it is its demo's input, not training.
         loads_values = self.restores or any(self.assigns_values(run) for run in facts.session_runs)
+        run_draws = self.run_draws or (self.dropout_draws and not self.built_for_inference_only())
         inference = (loads_values or self.loads_graph) and not facts.applies_updates and not any(
             facts.training_run(run) for run in facts.session_runs) and (
-            self.loads_graph or not self.run_draws)
+            self.loads_graph or not run_draws)
         runs = [run for run in facts.session_runs if not inference and not self.assigns_values(run)
                 and not facts.in_uncalled_function(run) and not self.in_graph_drawing_nothing(run)
                 and not self.in_demo_drawing_nothing(run) and (
@@ -1365,7 +1423,7 @@ class NoGlobalSeed(Rule):
             graph_draws = ("random ops draw new values on every run" if restored or only_ops
                            else "variable initializers and random ops draw new values on every run")
             drawn = (graph_draws + (f", and {numpy}" if numpy else "")
-                     if self.random_graph and (self.run_draws or not restored)
+                     if self.random_graph and (run_draws or not restored)
                      else numpy or "the graph it runs draws new values on every run")
             host = self.host_seeds(draws)
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
@@ -1456,11 +1514,15 @@ class NoGlobalSeed(Rule):
                 self.random_graph = True
                 self.first_graph_line = self.first_graph_line or node.lineno
                 self.draws_in_default_graph = self.draws_in_default_graph or self.at_module_level_in_default_graph()
-                draws_as_it_runs = (RUN_DRAWS.search(last) is not None and "initializer" not in name
-                                    and not self.in_initial_value())
+                draws_as_it_runs = ((RUN_DRAWS.search(last) is not None or ".random." in name)
+                                    and "initializer" not in name and not self.in_initial_value())
                 # (dropout under `if is_training:` draws only where the graph trains; a restored
                 # model evaluated with is_training=False runs none)
-                self.run_draws = self.run_draws or (draws_as_it_runs and not self.under_training_test())
+                if draws_as_it_runs and not self.under_training_test():
+                    if SWITCHED_DROPOUT.search(name):
+                        self.dropout_draws = True
+                    else:
+                        self.run_draws = True
                 self.initial_draws = self.initial_draws or not draws_as_it_runs
             self.builds_graph = self.builds_graph or self.random_graph or last in GRAPH_NODES
             self.initial_draws = self.initial_draws or last in VARIABLE_MAKERS  # (a random value's variable)
@@ -1574,11 +1636,20 @@ class NoGlobalSeed(Rule):
 
     def under_training_test(self) -> bool:
         """Whether the walk is in the body of an `if` on a training flag (`if is_training:`, `if
-        mode == tf.estimator.ModeKeys.TRAIN:`)."""
+        mode == tf.estimator.ModeKeys.TRAIN:`), or after a guard leaving when it is off (`if not
+        is_training: return inputs`, EfficientNet's drop_connect)."""
         path = self.context.ancestors
-        return any(isinstance(test, ast.If) and any(inner is child for inner in test.body)
-                   and TRAINING_TEST.search(ast.unparse(test.test)) is not None
+        return any((isinstance(test, ast.If) and any(inner is child for inner in test.body)
+                    and TRAINING_TEST.search(ast.unparse(test.test)) is not None)
+                   or any(leaves_unless_training(earlier) for earlier in statements_before(test, child))
                    for test, child in itertools.pairwise(path))
+
+    def built_for_inference_only(self) -> bool:
+        """Whether every training flag the module passes as a constant is off (`arg_scope(
+        is_training=False)`, `net(x, training=False)`): its dropout layers never draw."""
+        flags = [k.value for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)
+                 for k in node.keywords if k.arg in TRAINING_FLAGS and isinstance(k.value, ast.Constant)]
+        return bool(flags) and all(flag.value is False for flag in flags)
 
     def mnist_read_before_tensorflow(self) -> bool:
         """Whether `read_data_sets(...)` runs above the module's first TensorFlow import, where
