@@ -25,7 +25,8 @@ training nothing and making no session, is left to the module that makes the ses
 Horovod program no fix is offered (one seed for every worker would give them the same draws;
 the message says to seed by rank), nor where the module hands its training function to another
 process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`, a Kubeflow
-Pipelines component made by `create_component_from_func(train)`) instead of
+Pipelines component made by `create_component_from_func(train)`, Spark's
+`MirroredStrategyRunner(...).run(train)`) instead of
 calling it, or a module importing it hands it so (`rdd.mapPartitions(worker.train)`): the message
 says to seed inside that function.
 
@@ -1045,6 +1046,18 @@ class NoGlobalSeed(Rule):
                     sess.run(tf.compat.v1.global_variables_initializer())
                     sess.run(net.train_op, feed_dict={net.x: np.ones((1, 4))})
             """,
+        ),
+        Invalid(
+            """
+            from spark_tensorflow_distributor import MirroredStrategyRunner
+            def train():
+                import tensorflow as tf  # runs on the Spark executors
+                model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+                model.fit(dataset, epochs=3)
+            MirroredStrategyRunner(num_slots=8).run(train)
+            """,
+            at=((5, 5),),
+            message="seed at the start of it",
         ),
         Invalid(
             """

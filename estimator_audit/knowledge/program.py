@@ -233,7 +233,7 @@ def in_estimator_program(context: ModuleContext) -> bool:
 
 # Calls that run a function they are handed in another process or executor (by last name).
 HANDOFFS = (r"(?:TFCluster\.run|Process|spawn|foreachPartition|mapPartitions|apply_async|starmap|"
-            r"create_component_from_func|func_to_container_op)")
+            r"create_component_from_func|func_to_container_op|MirroredStrategyRunner\([^()]*\)\.run)")
 
 
 def handed_on_by_importer(context: ModuleContext, calls: Sequence[ast.Call]) -> tuple[str, str] | None:
