@@ -78,6 +78,10 @@ arguments passed to Dense: {'weights': None}" (Conv2D, LSTM alike), Embedding ac
 in Keras 3"; `tf.keras.optimizers.Adam(lr=0.01)` and `keras.optimizers.Adam(lr=0.01)` raised
 "ValueError: Argument(s) not recognized: {'lr': 0.01}", and `decay=0.1` constructed the
 optimizer with "UserWarning: Argument `decay` is no longer supported and will be ignored".
+With tf_keras 2.21, `tf_keras.estimator.model_to_estimator(keras_model=model)` raised
+"NotImplementedError: tf.keras.estimator.model_to_estimator function not available in your
+installation" (tensorflow-estimator does not install beside TensorFlow 2.16+): the message for
+`tf.keras.estimator` does not offer tf_keras.
 `Sequential.compile(..., sample_weight_mode=None)` (and `target_tensors`, `distribute`,
 `experimental_steps_per_execution`) raised "TypeError: Trainer.compile() got an unexpected
 keyword argument" on Keras 3.15. 45 old and current `keras.*` names (`keras.layers.merge`,
@@ -385,6 +389,15 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            estimator = tf.keras.estimator.model_to_estimator(keras_model=model)
+            """,
+            at=((3, 13),),
+            message="tf_keras keeps the name but raises NotImplementedError",
+        ),
         Invalid(
             """
             import os
@@ -1259,6 +1272,11 @@ class Keras2Only(SymbolReferenceRule):
                     f"{self.version()}, nor in Keras 2.15 (tf_keras): this raises {error}; port this code "
                     "to the Keras 3 API")
         rest = gone.name.split(".keras.", 1)[1] if ".keras." in gone.name else None
+        if rest is not None and rest.split(".", 1)[0] == "estimator":
+            return (f"{tf_spelling(gone.name)} does not exist in Keras 3, the Keras of TensorFlow "
+                    f"{self.version()} (Keras 2.15 had it): this raises {error}; tf_keras keeps the name but "
+                    "raises NotImplementedError, as tf.estimator is gone from TensorFlow 2.16 on: train the "
+                    "Keras model itself (model.fit, model.evaluate)")
         standalone = f"keras.{rest}" if rest is not None and keras_api("3").first_missing(f"keras.{rest}") is None \
             else None  # (TF 2.21's tf.keras serves a subset of Keras 3: `tf.keras.losses` lacks mean_squared_error)
         advice = (f"use {standalone}, which Keras 3's own package has," if standalone is not None and
