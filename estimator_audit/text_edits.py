@@ -325,6 +325,18 @@ def with_statements(text: str, tree: ast.Module, imports: Iterable[str], stateme
     return result
 
 
+def after_imports_position(text: str, tree: ast.Module, statement: str) -> int | None:
+    """The index in the module body before which `statement`, inserted after the imports, lands
+    (as with_statements and fix.py place it); None where no place after the imports exists."""
+    lines = NEWLINE.split(text)
+    code = [segment(lines, node) for node in tree.body]
+    index = insertion_index(tree.body, code)
+    if index is None:
+        return None
+    places = statement_places(index, [bound_names(node) for node in tree.body], code, [], [statement])
+    return next(iter(places), None)
+
+
 def setup_call(code: str) -> bool:
     """Whether a top-level statement is a one-line seed call or graph-mode switch."""
     line = code.strip()

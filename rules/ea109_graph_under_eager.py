@@ -143,6 +143,7 @@ from estimator_audit.knowledge.tfapi import (
 )
 from estimator_audit.migrate.support_files import support_import
 from estimator_audit.rule import Invalid, Rule, Valid
+from estimator_audit.text_edits import after_imports_position
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -947,7 +948,7 @@ class GraphUnderEager(Rule):
         if imported and main_block(self.context, self.failing) is not None:
             # (a library's self-test: graph mode for it alone, not for the programs importing it)
             return insert_where_it_runs(self.context, self.failing, "switch to graph mode", statement)
-        early = self.tensorflow_import_before_program_modules()
+        early = self.tensorflow_import_before_program_modules(statement)
         if early is not None and statement:
             edit = Edit(EditAction.INSERT_AFTER_STATEMENT, self.context.span(early), text=statement)
             return Fix(FixSafety.UNSAFE if imported else FixSafety.SAFE,
@@ -959,14 +960,17 @@ class GraphUnderEager(Rule):
         return insert_statement("switch to graph mode after the imports", statement)
 
 
-    def tensorflow_import_before_program_modules(self) -> ast.stmt | None:
+    def tensorflow_import_before_program_modules(self, switch: str) -> ast.stmt | None:
         """The last top-level statement importing TensorFlow before a top-level import of a module
         of the program (which may seed or build graph nodes as it is imported: a seed set before
-        the switch goes to the eager context and is lost, checked on TF 2.21)."""
+        the switch goes to the eager context and is lost, checked on TF 2.21), when the switch put
+        after the imports would land after that import; None when it would land before it (there
+        the fix stage puts the switch ahead of the seeds other rules insert after the imports)."""
         project = self.context.project
         path = self.context.source.path
+        after_imports = after_imports_position(self.context.source.text, self.context.tree, switch)
         last_tensorflow: ast.stmt | None = None
-        for statement in self.context.tree.body:
+        for position, statement in enumerate(self.context.tree.body):
             if isinstance(statement, ast.Import):
                 modules, level = [alias.name for alias in statement.names], 0
             elif isinstance(statement, ast.ImportFrom):
@@ -977,7 +981,7 @@ class GraphUnderEager(Rule):
                 last_tensorflow = statement
             elif last_tensorflow is not None and any(
                     project.resolve(path, module, level) is not None for module in modules):
-                return last_tensorflow
+                return last_tensorflow if after_imports is None or after_imports > position else None
         return None
 
 

@@ -425,6 +425,34 @@ def test_a_programs_own_copy_of_the_mnist_reader_shuffles_with_numpy(tmp_path: P
     assert "import input_data\nimport numpy\ntf.compat.v1.set_random_seed(42)\nnumpy.random.seed(42)\n" in fixed, fixed
 
 
+def test_the_graph_mode_switch_goes_before_the_seeds_other_rules_insert(tmp_path: Path) -> None:
+    """Seen in DeepLabCut's train.py: `import tensorflow as tf`, a version test, then
+    `import tensorflow.contrib.slim` and the package's own modules. EA109 put its switch after the
+    slim import (before the program's modules) while EA201 and EA302 put theirs after `import
+    tensorflow as tf`: a graph seed set before disable_v2_behavior() is lost, and op determinism
+    then raises on the first random op (TF 2.21)."""
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/config.py", "def load_config(path):\n    return {'lr': 0.1}\n")
+    write(tmp_path, "pkg/train.py", "import os\n\nimport tensorflow as tf\n\nvers = tf.__version__.split('.')\n"
+                                    "TF = tf.compat.v1 if int(vers[0]) == 1 else tf\n"
+                                    "import tensorflow.contrib.slim as slim\n\n"
+                                    "from pkg.config import load_config\n\n\n"
+                                    "def train():\n    cfg = load_config('pose_cfg.yaml')\n"
+                                    "    x = tf.placeholder(tf.float32, [None, 4])\n"
+                                    "    net = slim.fully_connected(x, 1)\n"
+                                    "    loss = tf.reduce_mean(net)\n"
+                                    "    train_op = tf.train.GradientDescentOptimizer(cfg['lr']).minimize(loss)\n"
+                                    "    with tf.Session() as sess:\n"
+                                    "        sess.run(tf.global_variables_initializer())\n"
+                                    "        sess.run(train_op, {x: [[1.0] * 4]})\n\n\n"
+                                    "if __name__ == '__main__':\n    train()\n")
+    done = run_cli(["pkg/train.py", "--select", "EA109,EA201,EA302", "--fix", "--unsafe-fixes"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    fixed = (tmp_path / "pkg/train.py").read_text()
+    assert fixed.startswith("import os\n\nimport tensorflow as tf\ntf.compat.v1.disable_v2_behavior()\n"
+                            "tf.compat.v1.set_random_seed(42)\n"), fixed
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the
