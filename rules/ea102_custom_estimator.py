@@ -151,6 +151,26 @@ class CustomEstimator(CallRule):
     invalid = (
         Invalid(
             """
+            import numpy as np
+            import tensorflow as tf
+
+            def model_fn(features, labels, mode, params):
+                vectors = tf.Variable(np.load(params["embeddings"]), dtype=tf.float32)  # no graph tensor
+                x = tf.reduce_mean(tf.nn.embedding_lookup(vectors, features["ids"]), axis=1)
+                logits = tf.compat.v1.layers.dense(x, 2)
+                loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+                train_op = tf.compat.v1.train.AdamOptimizer().minimize(
+                    loss, global_step=tf.compat.v1.train.get_global_step())
+                return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+            estimator = tf.estimator.Estimator(model_fn=model_fn, params={"embeddings": "vectors.npy"})
+            """,
+            at=((13, 13),),
+            message="(no automatic rewrite: `tf.Variable` at line 6 makes a variable inside code the Keras model "
+                    "runs on every call, which the rewrite does not translate)",
+        ),
+        Invalid(
+            """
             import tensorflow as tf
 
             def run_fn(spec):  # which estimator the file does not show

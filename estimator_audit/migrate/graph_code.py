@@ -161,18 +161,20 @@ class GraphCode:
 
 
     def graph_code(self, statement: ast.stmt) -> str:
-        """The statement in TF2: its calls checked, then rendered."""
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Call):
-                name = self.context.call_name(node) or ""
-                if name in VARIABLES | GET_VARIABLES:
-                    shown = name.replace("tensorflow", "tf", 1)
-                    where = self.context.place(node.lineno)
-                    raise Unsupported(f"{shown} at {where} is created from graph tensors")
-                if not name.startswith("tensorflow."):
-                    self.called_code(self.context, node, 0)
-                elif name in TF_RANDOM_OPS or name == DROPOUT:
-                    self.draws.add(name.replace("tensorflow", "tf", 1))
+        """The statement in TF2: its calls checked in source order, then rendered."""
+        calls = sorted((node for node in ast.walk(statement) if isinstance(node, ast.Call)),
+                       key=lambda node: (node.lineno, node.col_offset))
+        for node in calls:
+            name = self.context.call_name(node) or ""
+            if name in VARIABLES | GET_VARIABLES:
+                shown = name.replace("tensorflow", "tf", 1)
+                where = self.context.place(node.lineno)
+                raise Unsupported(f"`{shown}` at {where} makes a variable inside code the Keras model runs "
+                                  "on every call, which the rewrite does not translate")
+            if not name.startswith("tensorflow."):
+                self.called_code(self.context, node, 0)
+            elif name in TF_RANDOM_OPS or name == DROPOUT:
+                self.draws.add(name.replace("tensorflow", "tf", 1))
         return self.render(self.context, statement)
 
     def render(self, context: ModuleContext, node: ast.AST) -> str:
