@@ -166,7 +166,7 @@ class CustomEstimator(CallRule):
             estimator = tf.estimator.Estimator(model_fn=model_fn, params={"embeddings": "vectors.npy"})
             """,
             at=((13, 13),),
-            message="(no automatic rewrite: `tf.Variable` at line 6 makes a variable inside code the Keras model "
+            message="(no automatic rewrite: `tf.Variable` at line 5 makes a variable inside code the Keras model "
                     "runs on every call, which the rewrite does not translate)",
         ),
         Invalid(
