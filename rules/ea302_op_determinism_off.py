@@ -384,6 +384,22 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+
+            def run_epoch(session, model, data, eval_op):
+                for x, y in data:
+                    cost, _ = session.run([model.cost, eval_op], {model.x: x, model.y: y})  # the caller's op
+
+            with tf.compat.v1.Session() as session:
+                session.run(tf.compat.v1.global_variables_initializer())
+                run_epoch(session, train_model, train_data, train_model.train_op)
+                run_epoch(session, valid_model, valid_data, tf.no_op())
+            """,
+            at=((6, 19),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             if FLAGS.use_tpu:
                 estimator = tf.compat.v1.estimator.tpu.TPUEstimator(model_fn=model_fn, use_tpu=True)

@@ -22,6 +22,7 @@ from estimator_audit.knowledge.calls import (
     UNKNOWN,
     argument,
     call_text,
+    innermost_function,
     is_none,
     own_callee,
     scope_of,
@@ -267,6 +268,8 @@ class ModuleFacts:
         attributes = {n.attr for n in ast.walk(fetches) if isinstance(n, ast.Attribute)}
         if attributes and attributes & imported_update_attributes(self.context):
             return True  # `sess.run([model.meta_op])`, the update op a module it imports binds (MAML's)
+        if self.handed_update(fetches, run):
+            return True
         opaque = isinstance(fetches, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
         if opaque and id(run) in self.discarding_runs and not NOT_TRAINING.search(ast.unparse(fetches)):
             return True  # `_, loss = sess.run(ops, feed)`: ops built elsewhere, an update op's None dropped
@@ -301,6 +304,20 @@ class ModuleFacts:
         return ast.List([fetch for fetch, target in zip(fetches.elts, targets.elts, strict=True)
                          if not (isinstance(target, ast.Name) and target.id in read)
                          or any(TRAIN_WORD.search(word) for word in fetch_words(fetch))], ast.Load())
+
+    def handed_update(self, fetches: ast.expr, run: ast.Call) -> bool:
+        """Whether the run fetches, among others, a parameter of its function that the module's
+        calls of that function fill with a training step (TensorFlow's PTB tutorial:
+        `run_epoch(session, m, data, m.train_op)` running `[m.cost, m.final_state, eval_op]`)."""
+        function = innermost_function(self.ancestry.get(id(run), ()))
+        if function is None or not isinstance(fetches, (ast.List, ast.Tuple, ast.Dict)):
+            return False
+        parameters = {a.arg for a in function.args.args}
+        handed = [value for node in ast.walk(fetches) if isinstance(node, ast.Name) and node.id in parameters
+                  for value in passed_arguments(self.context, function, node.id)]
+        return any((isinstance(value, ast.Attribute) and value.attr in self.update_names) or any(
+            TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word) for word in fetch_words(value))
+            for value in handed)
 
     def parameter(self, fetches: ast.expr, run: ast.Call) -> bool:
         """Whether the run fetches a parameter of the function it is in (tf-slim's
