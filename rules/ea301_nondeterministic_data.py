@@ -8,7 +8,10 @@ Flags a `tf.data` pipeline whose element order is explicitly left to thread sche
   TensorFlow ignores the argument and warns so);
 - `sloppy=True` on `tf.data.experimental.parallel_interleave` (also `tf.contrib.data`);
 - `options.deterministic = False` or `options.experimental_deterministic = False` on a
-  `tf.data.Options`.
+  `tf.data.Options`;
+- TF1's queue batching with several threads: `tf.train.batch`, `tf.train.shuffle_batch`,
+  `tf.train.maybe_batch` or `tf.train.maybe_shuffle_batch` (also under `tf.compat.v1`) given a
+  literal `num_threads` above 1.
 
 A method call counts when the file imports TensorFlow and its receiver is a dataset or not
 shown (`ds.map(...)`); a receiver the file shows to be something else (a pandas frame) does not.
@@ -25,7 +28,9 @@ Only the literals `False`/`True` are read; a variable (`sloppy=is_training`) is 
 ## Why is this bad?
 With determinism off, a parallel transformation hands elements on in the order its calls
 finish, not in input order. Batches then hold different examples, in a different order, on
-every run, and no seed brings them back.
+every run, and no seed brings them back. TF1's batching queues are filled by `num_threads`
+Python threads, each enqueueing as it is scheduled: the same holds, and op determinism, which
+covers tf.data, does not reach them.
 
 ## How it was verified
 The parameters were read from TensorFlow 2.21 (`/root/venv-tf`) with `inspect.signature` on
@@ -92,6 +97,13 @@ taken from its docstring (the same text as `map`'s): batching 2000 equal-sized e
 `tf.data.Dataset.range` with `batch(10, num_parallel_calls=8, deterministic=False)` kept the
 order in two runs here.
 
+A TF1 queue pipeline (`slice_input_producer` over 2,000 integers with `shuffle=False`,
+`tf.train.batch(item, batch_size=50, num_threads=8)`, 20 batches read after
+`start_queue_runners`, graph seed 1) was run three times on TensorFlow 2.21 under
+`tf.compat.v1` with `disable_v2_behavior()`: the MD5 of the batches was different in each run
+(`c4282ea6...`, `c7575a8e...`, `b09578d0...`); with `num_threads=1` two runs gave the same
+`c4282ea6...`.
+
 ## Example
 ```python
 import tensorflow as tf
@@ -120,6 +132,8 @@ place when passed by position), and `options.deterministic = False` /
 elements, in input order instead of completion order (the runs above), at some cost in speed
 when the parallel calls take uneven time. An assignment with several targets (`flag =
 options.deterministic = False`) gets no fix: the value is shared with the other target.
+Unsafe for TF1's queues: `num_threads` becomes 1, so one thread reads and preprocesses every
+example, which can starve a GPU; porting the input to `tf.data` keeps the speed.
 """
 
 import ast
@@ -159,6 +173,18 @@ PARALLEL_INTERLEAVE_PARAMETERS = ("map_func", "cycle_length", "block_length", "s
 OPTIONS_CLASSES = frozenset({"tensorflow.data.Options", "tensorflow.compat.v1.data.Options"})
 OPTIONS_INSTANCES = frozenset(f"{name}()" for name in OPTIONS_CLASSES)
 OPTION_NAMES = ("deterministic", "experimental_deterministic")
+# TF1's queue batchers, with their parameters up to num_threads (TF 2.21's tf.compat.v1.train).
+QUEUE_BATCHERS: dict[str, tuple[str, ...]] = {
+    f"{tf}.train.{name}": parameters
+    for tf in ("tensorflow", "tensorflow.compat.v1")
+    for name, parameters in (
+        ("batch", ("tensors", "batch_size", "num_threads")),
+        ("shuffle_batch", ("tensors", "batch_size", "capacity", "min_after_dequeue", "num_threads")),
+        ("maybe_batch", ("tensors", "keep_input", "batch_size", "num_threads")),
+        ("maybe_shuffle_batch", ("tensors", "batch_size", "capacity", "min_after_dequeue", "keep_input",
+                                 "num_threads")),
+    )
+}
 OVERRIDE = "tf.config.experimental.enable_op_determinism() also overrides it"
 
 
@@ -175,9 +201,10 @@ class NondeterministicData(Rule):
     code = "EA301"
     name = "nondeterministic-data"
     severity = Severity.WARNING
-    summary = "A tf.data pipeline with determinism switched off: element order depends on thread timing."
+    summary = ("A tf.data pipeline with determinism switched off, or a TF1 batching queue fed by several "
+               "threads: element order depends on thread timing.")
     # `sloppy` and `deterministic` can be passed by position to these two functions.
-    triggers = ("deterministic", "sloppy", "parallel_interleave", "parse_example_dataset")
+    triggers = ("deterministic", "sloppy", "parallel_interleave", "parse_example_dataset", "batch")
     fix_safety = FixSafety.SAFE
     valid = (
         Valid(
@@ -365,6 +392,26 @@ class NondeterministicData(Rule):
         Invalid(
             """
             import tensorflow as tf
+            image, label = read_and_decode(filename_queue)
+            images, labels = tf.compat.v1.train.shuffle_batch(
+                [image, label], batch_size=32, capacity=2000, min_after_dequeue=1000, num_threads=8)
+            words = tf.train.batch([word], 64, 4)
+            one = tf.compat.v1.train.batch([word], 64, num_threads=1)
+            """,
+            at=((3, 18), (5, 9)),
+            message="depends on thread scheduling",
+            fixed="""
+            import tensorflow as tf
+            image, label = read_and_decode(filename_queue)
+            images, labels = tf.compat.v1.train.shuffle_batch(
+                [image, label], batch_size=32, capacity=2000, min_after_dequeue=1000, num_threads=1)
+            words = tf.train.batch([word], 64, 1)
+            one = tf.compat.v1.train.batch([word], 64, num_threads=1)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             def configure(options):
                 options.experimental_deterministic = False
                 return options
@@ -399,6 +446,8 @@ class NondeterministicData(Rule):
             if bool_value(sloppy) is True:
                 fix = self.set_argument(node, "sloppy", sloppy, "False")
                 self.pending.append(Pending(node, sloppy_message(), needs_options=False, fix=fix))
+        elif name in QUEUE_BATCHERS:
+            self.check_queue(node, name)
         elif name in PARSE_EXAMPLE_DATASET:
             self.check_parallel(node, "tf.data.experimental.parse_example_dataset", PARSE_EXAMPLE_PARAMETERS,
                                 keyword_only=False)
@@ -434,6 +483,24 @@ class NondeterministicData(Rule):
                 fix=self.set_argument(node, "deterministic", deterministic, "True"),
             )
         )
+
+    def check_queue(self, node: ast.Call, name: str) -> None:
+        """A TF1 batching queue filled by a literal number of threads above one."""
+        threads = argument(node, "num_threads", QUEUE_BATCHERS[name])
+        count = int_value(threads)
+        if count is None or count <= 1:
+            return
+        shown = name.replace("tensorflow", "tf", 1)
+        fix = self.set_argument(node, "num_threads", threads, "1")
+        self.pending.append(Pending(
+            node,
+            f"{shown}(..., num_threads={count}) fills its queue from {count} threads: which examples make "
+            "up each batch, and in what order, depends on thread scheduling and changes from run to run "
+            "even with every seed set (op determinism does not reach TF1 queues); pass num_threads=1 or "
+            "port the input pipeline to tf.data",
+            needs_options=False,
+            fix=Fix(FixSafety.UNSAFE, fix.description, fix.edits),
+        ))
 
     def set_argument(self, node: ast.Call, name: str, value: object, text: str) -> Fix:
         """`name=text` in place of the literal passed for `name`, by keyword or by position."""
