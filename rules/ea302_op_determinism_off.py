@@ -124,6 +124,26 @@ class OpDeterminismOff(Rule):
     valid = (
         Valid(
             """
+            import numpy as np
+            import tensorflow as tf
+
+            class SvdWrapper:  # a cached decomposition refreshed by an assign op named `update`
+                def __init__(self, target):
+                    self.s = tf.Variable(np.zeros(3, dtype=np.float32))
+                    svd_s, _, _ = tf.linalg.svd(target)
+                    self.update_tf_op = tf.group(self.s.assign(svd_s))
+
+                def update(self, sess):
+                    sess.run(self.update_tf_op)
+
+            with tf.compat.v1.Session() as sess:
+                model_is_train = tf.Variable(True, trainable=False)
+                sess.run(tf.compat.v1.assign(model_is_train, tf.constant(False)))  # evaluation mode
+                SvdWrapper(tf.eye(3)).update(sess)
+            """
+        ),
+        Valid(
+            """
             import tensorflow as tf
             from sklearn.feature_extraction.text import TfidfVectorizer
 

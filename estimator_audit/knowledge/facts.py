@@ -279,13 +279,43 @@ class ModuleFacts:
             return self.fetches_derived_update(fetches)
         while isinstance(fetches, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             fetches = fetches.elt  # `[tf.assign(v, 1) for v in update_switches]` fetches the assignments
-        words = fetch_words(self.unread_fetches(fetches, run))
+        fetches = self.unread_fetches(fetches, run)
+        parts = fetches.elts if isinstance(fetches, (ast.List, ast.Tuple)) else [fetches]
+        words = [word for part in parts if not self.assigns_only(part) for word in fetch_words(part)]
         # (through the program's run wrapper, an `update` word is no training step: MaskGAN's
         # assign_percent_real(sess, model.percent_real_update, ...) assigns a variable)
         says_training = WRAPPED_TRAINING_FETCH if id(run) in self.wrapper_fetches else TRAINING_FETCH
         return any(says_training.search(word) and not NOT_TRAINING.search(word)
                    and word not in self.metric_names
                    and (self.applies_updates or not METRIC_UPDATE.match(word)) for word in words)
+
+    def assigns_only(self, fetch: ast.expr, depth: int = 0) -> bool:
+        """A fetch that only sets variables: `tf.assign(model.is_train, False)`, `v.assign_add(1)`,
+        a tf.group of such, or a name the module binds to nothing else (`self.update_tf_op =
+        tf.group(self.s.assign(svd_s))`, a cached SVD refreshed): its name says nothing of training."""
+        if isinstance(fetch, ast.Call):
+            last = (self.context.call_name(fetch) or ast.unparse(fetch.func)).rsplit(".", 1)[-1]
+            if last == "group":
+                return bool(fetch.args) and all(self.assigns_only(part, depth) for part in fetch.args)
+            return last in ASSIGNMENTS
+        if not isinstance(fetch, (ast.Name, ast.Attribute)) or depth >= MAX_BINDING_HOPS:
+            return False
+        values = self.bound_values().get(fetch.id if isinstance(fetch, ast.Name) else fetch.attr, [])
+        return bool(values) and all(self.assigns_only(value, depth + 1) for value in values)
+
+    def bound_values(self) -> dict[str, list[ast.expr]]:
+        """What the module assigns to each name and attribute name (`x = ...`, `self.x = ...`)."""
+        if "bound_values" not in self.context.memo:
+            bound: dict[str, list[ast.expr]] = {}
+            for node in ast.walk(self.context.tree):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, (ast.Name, ast.Attribute)):
+                            bound.setdefault(target.id if isinstance(target, ast.Name) else target.attr,
+                                             []).append(node.value)
+            self.context.memo["bound_values"] = bound
+        values: dict[str, list[ast.expr]] = self.context.memo["bound_values"]
+        return values
 
     def unread_fetches(self, fetches: ast.expr, run: ast.Call) -> ast.expr:
         """The fetches whose results the program does not read, or whose names say train. An
@@ -925,6 +955,11 @@ UPDATE_METHODS = frozenset({"minimize", "apply_gradients", "compute_gradients"})
 TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|updat(?!ed)|minimi|(?<![a-z])apply|"
                             r"opt_op", re.IGNORECASE)
 TRAIN_WORD = re.compile(r"(?<![a-z])train", re.IGNORECASE)
+# Ops that set variables to values given (not an optimizer's update), and how many bindings of a
+# fetched name are followed back to one.
+ASSIGNMENTS = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_add",
+                         "scatter_nd_update", "load"})
+MAX_BINDING_HOPS = 3
 SEED_NAME = re.compile(r"seed$", re.IGNORECASE)  # `seed`, `self.seed`, `random_seed`
 WRAPPED_TRAINING_FETCH = re.compile(r"(?<![a-z])train|(?<![a-z])optim(?!al)|minimi|(?<![a-z])apply|opt_op",
                                     re.IGNORECASE)
