@@ -223,6 +223,8 @@ TF1_METHODS = frozenset({"minimize", "compute_gradients", "get_slot", "get_slot_
 # APIs that take a TF1 optimizer (wrappers, Estimators, slim, contrib), not a Keras one.
 TF1_APIS = ("tensorflow.", "tensorflow_estimator.", "tf_slim.")
 PASS_THROUGH = (ast.IfExp, ast.BoolOp)
+# Methods of an unseen object that hand an optimizer to Keras (Model.compile), not to TF1 code.
+KERAS_TAKERS = frozenset({"compile"})
 # Methods only a TF1 optimizer has: a file that calls one, on whatever, drives TF1 optimizers.
 TF1_ONLY_METHODS = frozenset({"compute_gradients", "get_slot", "get_slot_names"})
 MINIMIZES = re.compile(r"\.(?:minimize|compute_gradients)\(")
@@ -341,6 +343,20 @@ class TF1Optimizer(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            reader = readers[name](shared_resources)  # its train() calls compute_gradients elsewhere
+            reader.train(tf.train.AdamOptimizer(), data_set, batch_size=1)
+            """,
+            at=((3, 14),),
+            message="which still works the TF1 way the program uses it",
+            fixed="""
+            import tensorflow as tf
+            reader = readers[name](shared_resources)  # its train() calls compute_gradients elsewhere
+            reader.train(tf.compat.v1.train.AdamOptimizer(), data_set, batch_size=1)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -718,7 +734,7 @@ class TF1Optimizer(CallRule):
             self.tf1_code = True
         if (name is not None and ((name.startswith(TF1_APIS) and ".keras." not in name) or self.elsewhere(name))) or (
                 name is None and isinstance(node.func, ast.Name) and (self.minimizes() or self.unseen_callee(node.func))
-        ) or self.to_base_class(node):
+        ) or self.to_base_class(node) or self.unseen_method(node, name):
             for value in [*node.args, *(k.value for k in node.keywords)]:
                 value = value.value if isinstance(value, ast.Starred) else value
                 self.note_used(value)
@@ -747,6 +763,12 @@ class TF1Optimizer(CallRule):
                                      if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         return (func.id not in memo["defined_names"] and func.id not in self.context.module_bindings
                 and func.id not in BUILTINS)
+
+    def unseen_method(self, node: ast.Call, name: str | None) -> bool:
+        """A method of an object the file does not show (`reader.train(tf.train.AdamOptimizer(),
+        data)`, jack's readers driving it with compute_gradients in another module), other than
+        Keras's `compile`: what it does with the optimizer is not seen here."""
+        return name is None and isinstance(node.func, ast.Attribute) and node.func.attr not in KERAS_TAKERS
 
     def to_base_class(self, node: ast.Call) -> bool:
         """`super().__init__(..., optimizer=opt)` in a class whose bases are not Keras's: the
