@@ -42,6 +42,10 @@ Flags Keras 2 APIs that fail on Keras 3, the Keras of TensorFlow 2.16 and later:
   Keras 2 optimizers have too;
 - a Keras optimizer given Keras 2's `lr=` alias (Keras 3 raises ValueError) or `decay=` (Keras 3
   warns and ignores it: the learning rate stops decaying);
+- a `get_updates` override in a subclass of a Keras optimizer (Keras 1 and 2's hook): Keras 3
+  never calls it, so the program trains with the base optimizer's update and nothing raises
+  (checked on TF 2.21: a Keras 3 Adam subclass whose get_updates raises trained through fit);
+  one finding at the override, none for the Keras 2 names in its body, which never run;
 - names of the standalone `keras` package that Keras 3 does not have (`keras.layers.merge`,
   `from keras.utils.np_utils import to_categorical`, `keras.backend.get_session`), and
   `tf.keras` names that Keras 2.15 had and Keras 3 dropped, as attributes or imports.
@@ -253,6 +257,10 @@ GENERATOR_METHODS = {
     "evaluate_generator": "evaluate",
     "predict_generator": "predict",
 }
+
+
+# A Keras optimizer class, as a base of the program's own optimizer (tf_keras keeps Keras 2).
+KERAS_OPTIMIZER = re.compile(r"(?:keras|tensorflow\.keras|tensorflow\.python\.keras)\.optimizers?\.\w+$")
 
 
 class Keras2Only(SymbolReferenceRule):
@@ -507,26 +515,19 @@ class Keras2Only(SymbolReferenceRule):
         ),
         Invalid(
             """
+            from keras import backend as K
             from keras.optimizers import SGD
 
             class SGDWithWeightnorm(SGD):
-                def get_updates(self, params, loss):
-                    lr = self.lr  # Keras 3 optimizers have no lr
-                    return [lr]
-
-            optimizer = SGDWithWeightnorm(lr=0.01, momentum=0.9)
-            """,
-            at=((5, 14), (8, 13)),
-            fixed="""
-            from keras.optimizers import SGD
-
-            class SGDWithWeightnorm(SGD):
-                def get_updates(self, params, loss):
-                    lr = self.learning_rate  # Keras 3 optimizers have no lr
-                    return [lr]
+                def get_updates(self, params, loss):  # Keras 3 never calls it: nothing in it raises
+                    lr = self.lr
+                    moments = [K.zeros(K.get_variable_shape(p)) for p in params]
+                    return [K.update(m, lr * m) for m in moments]
 
             optimizer = SGDWithWeightnorm(learning_rate=0.01, momentum=0.9)
             """,
+            at=((5, 5),),
+            message="training runs keras.optimizers.SGD's own update",
         ),
         Invalid(
             """
@@ -837,6 +838,36 @@ class Keras2Only(SymbolReferenceRule):
     def __init__(self, context: ModuleContext) -> None:
         super().__init__(context)
         self._defined: frozenset[str] | None = None
+        self.skipped_hooks = self.keras2_optimizer_hooks()
+        self.reported_hooks: set[int] = set()
+
+    def keras2_optimizer_hooks(self) -> list[tuple[ast.FunctionDef, str]]:
+        """`get_updates` overrides in subclasses of a Keras optimizer (weight normalisation's
+        `class AdamWN(Adam)`), with the base they extend: Keras 3 never calls the hook."""
+        if "get_updates" not in self.context.source.text or not keras3(self.target):
+            return []
+        hooks = []
+        for cls in (node for node in ast.walk(self.context.tree) if isinstance(node, ast.ClassDef)):
+            bases = [base for base in inherited_names(self.context, cls) if KERAS_OPTIMIZER.match(base)]
+            hooks += [(method, tf_spelling(bases[0])) for method in cls.body
+                      if bases and isinstance(method, ast.FunctionDef) and method.name == "get_updates"]
+        return hooks
+
+    def report_hook(self, method: ast.FunctionDef, base: str) -> None:
+        """The hook's finding, once: code in it never runs, so nothing it names raises."""
+        if id(method) in self.reported_hooks:
+            return
+        self.reported_hooks.add(id(method))
+        super().report(method, f"`get_updates` is the optimizer hook of Keras 1 and 2, which Keras 3 (TensorFlow "
+                       f"{self.version()}) never calls: this override is skipped without an error and "
+                       f"training runs {base}'s own update; port it to Keras 3's update_step(gradient, "
+                       "variable, learning_rate), with build() for its slot variables")
+
+    def finish(self) -> None:
+        super().finish()
+        for method, base in self.skipped_hooks:  # (with or without other findings in it)
+            if not guarded(self.context, method, frozenset()):
+                self.report_hook(method, base)
 
     def visit_Call(self, node: ast.Call) -> None:
         if not keras3(self.target) or picks_keras2(self.context, node):
@@ -1169,10 +1200,17 @@ class Keras2Only(SymbolReferenceRule):
 
     def report(self, node: ast.AST, message: str, fix: Fix | None = None) -> None:
         """Report, unless the program runs this code on one Keras only by its own test (`if
-        keras_2: ... else: <Keras 1 call>`, an `if` on the TensorFlow version)."""
-        if not guarded(self.context, node, frozenset()):
+        keras_2: ... else: <Keras 1 call>`, an `if` on the TensorFlow version); a finding inside
+        an optimizer hook Keras 3 never calls becomes the hook's own."""
+        if guarded(self.context, node, frozenset()):
+            return
+        line = getattr(node, "lineno", 0)
+        hook = next(((method, base) for method, base in self.skipped_hooks
+                     if method.lineno <= line <= (method.end_lineno or method.lineno)), None)
+        if hook is not None:
+            self.report_hook(*hook)
+        else:
             super().report(node, message, fix)
-
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         super().visit_Attribute(node)
