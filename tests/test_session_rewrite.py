@@ -306,6 +306,17 @@ def test_setting_the_reuse_flag_makes_no_variable() -> None:
     assert "reuse_variables" not in session.message, session.message
 
 
+def test_layers_without_variables_are_not_named_as_variable_makers() -> None:
+    """Seen in ematvey's seq2seq tutorials: `tf.layers.dropout` in a helper the graph code calls
+    was named as making a variable; dropout, flatten and pooling layers hold none."""
+    script = textwrap.dedent(HELPER).replace(
+        "def weight_variable(shape):",
+        "def noisy(x):\n    return tf.layers.dropout(x, 0.2, training=True)\n\ndef weight_variable(shape):",
+    ).replace("tf.matmul(x, W)", "tf.matmul(noisy(x), W)")
+    [session] = [f for f in audit_source("script.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert "the Keras rewrite" in session.message and "makes a variable" not in session.message, session.message
+
+
 def test_a_refusal_names_its_reason() -> None:
     """A script the rewrite leaves to tf.compat.v1 says why, in EA103's message."""
     script = textwrap.dedent(SCRIPT).replace("loss = tf.reduce_mean(", "print(prediction)\nloss = tf.reduce_mean(")

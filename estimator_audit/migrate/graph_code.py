@@ -78,7 +78,8 @@ SAME_COMPUTATION = {"tensorflow.nn.softmax_cross_entropy_with_logits_v2":
 LAYER_PREFIXES = ("tensorflow.layers.", "tensorflow.compat.v1.layers.")
 # Calls that make variables: in code the model runs on every call, they would make new ones.
 VARIABLE_MAKERS = re.compile(
-    r"tensorflow\.(?:compat\.v1\.)?(?:get_variable$|get_local_variable$|layers\.|nn\.rnn_cell\.)"
+    r"tensorflow\.(?:compat\.v1\.)?(?:get_variable$|get_local_variable$|nn\.rnn_cell\.|"
+    r"layers\.(?!(?:dropout|flatten|(?:max|average)_pooling[123]d)$))"  # (layers that hold no variable)
     r"|tensorflow\.contrib\.(?:layers|rnn|slim)\."
     r"|tensorflow\.contrib\.framework\.(?:get_or_create_global_step|model_variable|variable)$"
     r"|tensorflow\.keras\.(?:layers\.|Sequential|Model)"
