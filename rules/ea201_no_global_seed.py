@@ -639,6 +639,23 @@ class NoGlobalSeed(Rule):
         Valid(
             """
             import tensorflow as tf
+
+            def create_graph():  # a transfer benchmark: variables of ones, added in place
+                var1 = tf.compat.v1.get_variable("var1", [10], tf.int32, initializer=tf.ones_initializer())
+                var2 = tf.compat.v1.get_variable("var2", [10], tf.int32, initializer=tf.ones_initializer())
+                add_op = var1.assign_add(var2)
+                return tf.compat.v1.global_variables_initializer(), add_op
+
+            init_op, add_op = create_graph()
+            sess = tf.compat.v1.Session()
+            sess.run(init_op)
+            for step in range(10):
+                sess.run(add_op.op)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
             slim = tf.contrib.slim
 
             def net(images):
@@ -1756,7 +1773,9 @@ class NoGlobalSeed(Rule):
         if NOT_GRAPH.search(name):
             return False  # `projector.visualize_embeddings`: TensorBoard's files, no graph op
         pattern = NN_DRAWS if name.startswith(("tensorflow.nn.", "tensorflow.compat.v1.nn.")) else RANDOM_GRAPH
-        if pattern.search(name if pattern is RANDOM_GRAPH else last) is None:
+        # (a method of what a call made is judged by its own name: `var.assign_add(...)` of a
+        # `var = tf.get_variable(...)` is `tensorflow.get_variable().assign_add`)
+        if pattern.search(name.rsplit("()", 1)[-1] if pattern is RANDOM_GRAPH else last) is None:
             return False
         if last == "get_variable" and self.constant_initializer(node):
             return False
