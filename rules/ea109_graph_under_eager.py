@@ -179,6 +179,23 @@ class GraphUnderEager(Rule):
         Valid(
             """
             import tensorflow as tf
+            from model_new import Seq2SeqModel, train_on_copy_task
+
+            tf.compat.v1.reset_default_graph()
+            with tf.compat.v1.Session() as session:  # graph mode inside
+                model = Seq2SeqModel(bidirectional=False)
+                session.run(tf.compat.v1.global_variables_initializer())
+                train_on_copy_task(session, model)
+            tf.compat.v1.reset_default_graph()
+            with tf.compat.v1.Session() as session:  # the block before built its ops in graph mode too
+                model = Seq2SeqModel(bidirectional=True)
+                session.run(tf.compat.v1.global_variables_initializer())
+                train_on_copy_task(session, model)
+            """
+        ),
+        Valid(
+            """
+            import tensorflow as tf
 
             def run():
                 sess = tf.compat.v1.Session()

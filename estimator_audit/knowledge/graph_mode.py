@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from estimator_audit.knowledge.calls import DEFINITIONS, FUNCTION_DEFS
 from estimator_audit.knowledge.program import DATA_LIBRARIES, NON_TF_LIBRARIES, imported_through, modules_call
 from estimator_audit.knowledge.seeding import SET_UP_METHODS
-from estimator_audit.knowledge.tfapi import spells_eager_switch
+from estimator_audit.knowledge.tfapi import SESSIONS, spells_eager_switch
 
 if TYPE_CHECKING:
     from estimator_audit.check import ModuleContext
@@ -224,13 +224,24 @@ HARMLESS = re.compile(r"\.(?:app|flags|logging|gfile|io\.gfile|config|ConfigProt
 
 def built_before(context: ModuleContext, owner: ast.AST | None, statement: ast.stmt) -> bool:
     """Whether a statement of `owner`'s block before `statement` may build TF ops: a session
-    block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before."""
+    block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before.
+    An earlier session or graph block built its ops in graph mode too (a notebook training two
+    models, each in `reset_default_graph(); with tf.Session() as sess:`)."""
     fields = [getattr(owner, field, None) for field in ("body", "orelse", "finalbody")]
     body = next((f for f in fields if isinstance(f, list) and statement in f), [])
     before = body[:body.index(statement)] if statement in body else []
     return any(builds_ops(context, inner) for earlier in before
                if not isinstance(earlier, DEFINITIONS)  # a def or class builds nothing as it is defined
+               and not graph_mode_block(context, earlier)
                for inner in ast.walk(earlier))
+
+
+def graph_mode_block(context: ModuleContext, statement: ast.stmt) -> bool:
+    """`with tf.Session() as sess:` or `with graph.as_default():`: what it builds is in graph mode."""
+    return isinstance(statement, ast.With) and (in_own_graph([statement], context) or any(
+        isinstance(item.context_expr, ast.Call)
+        and (context.call_name(item.context_expr) or "").rsplit(".", 1)[-1] in SESSIONS
+        for item in statement.items))
 
 
 def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
