@@ -151,7 +151,8 @@ DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 DATASET_FUNCTIONS = frozenset({"map", "flat_map", "interleave", "filter", "map_and_batch", "parallel_interleave"})
 # Calls that make trainable state, through which a gradient can reach an op of the module.
 TRAINABLE = re.compile(r"\.(?:Variable|get_variable|Dense|dense|\w*[Cc]onv(?:olution)?\d[dD]\w*|Embedding|"
-                       r"LSTM\w*|GRU\w*|Model|Sequential|Layer)$|\.layers\.")  # not convert_image_dtype
+                       r"LSTM\w*|GRU\w*|Model|Sequential|Layer)$"  # (not convert_image_dtype)
+                       r"|\.layers\.(?!utils\.)")  # (not tf.layers' helper module: utils.smart_cond)
 
 # Ops whose gradient is None: what feeds them gets no gradient from them.
 NO_GRADIENT = frozenset({"round", "stop_gradient", "argmax", "argmin", "floor", "ceil", "sign", "greater",
@@ -224,6 +225,19 @@ class NoDeterministicKernel(Rule):
     summary = "An op with no deterministic GPU kernel: it raises on GPU once op determinism is enabled."
     triggers = ("bincount", "matmul", "contrast", "resize", "UpSampling2D")
     valid = (
+        Valid(
+            """
+            import tensorflow as tf
+            from tensorflow.python.layers import utils
+
+            def distort_color(image, pos=0):  # preprocessing: no variable, layer or gradient here
+                def fn0(image=image):
+                    return tf.image.random_contrast(image, lower=0.5, upper=1.5)
+                def fn1(image=image):
+                    return tf.image.random_brightness(image, 0.1)
+                return utils.smart_cond(pos % 2 == 0, fn0, fn1)
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
