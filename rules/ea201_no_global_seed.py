@@ -141,6 +141,8 @@ OTHER_PROCESS = re.compile(HANDOFFS + "$")
 CLUSTER_WORKERS = ("train.Server", "distribute.Server")
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
+# A module that times what it runs (a benchmark).
+TIMING = re.compile(r"\btime\.(?:time|perf_counter|monotonic|process_time)\(|\btimeit\b")
 TRAINING_FLAGS = frozenset({"is_training", "training", "is_train", "train"})
 # Dropout layers that draw only when a training flag is on (slim's and tf.layers' take one).
 SWITCHED_DROPOUT = re.compile(r"(?:slim|contrib\.layers|\.layers)\.dropout$")
@@ -237,6 +239,20 @@ class NoGlobalSeed(Rule):
                 a = tf.compat.v1.placeholder(tf.float32, [2, 3])
                 with tf.compat.v1.Session() as sess:
                     print(sess.run(to_gray(a), feed_dict={a: [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}))
+            """
+        ),
+        Valid(
+            """
+            import time
+            import tensorflow as tf
+
+            x = tf.random.uniform([512, 512])  # a timing benchmark: the data's values never show
+            s, u, v = tf.linalg.svd(x)
+            sess = tf.compat.v1.Session()
+            for step in range(10):
+                start = time.time()
+                sess.run(s.op)
+                print("svd took", time.time() - start)
             """
         ),
         Valid(
@@ -1672,20 +1688,34 @@ class NoGlobalSeed(Rule):
         return True
 
     def in_shape_check(self, run: ast.Call) -> bool:
-        """Whether a run is in a module's `__main__` smoke test that only looks at shapes: every
-        run there trains nothing and its result is dropped (`sess.run(init)`) or read only for
+        """Whether a run's results never show: every run of its `__main__` smoke test (or of a
+        module that times its runs, for a run outside one: a benchmark) trains nothing, saves
+        nothing, and its result is dropped (`sess.run(svd_assign)`, timed) or read only for
         `.shape` (`print(sess.run(net.predictions).shape)`): what the graph draws never shows."""
         facts = self.context.facts
-        block = next((a for a in facts.ancestry.get(id(run), ()) if isinstance(a, ast.If)
-                      and a in self.context.tree.body and "__main__" in ast.unparse(a.test)), None)
-        if block is None:
+        tree = self.context.tree
+        block: ast.AST | None = next((a for a in facts.ancestry.get(id(run), ()) if isinstance(a, ast.If)
+                                      and a in tree.body and "__main__" in ast.unparse(a.test)), None)
+        if block is None and TIMING.search(self.context.source.text) is None:
             return False
-        runs = [other for other in facts.session_runs if block.lineno <= other.lineno <= (block.end_lineno or 0)]
+        block = block or tree
+        memo = self.context.memo.setdefault("ea201_results_unseen", {})
+        if id(block) not in memo:
+            memo[id(block)] = self.results_unseen(block)
+        unseen: bool = memo[id(block)]
+        return unseen
+
+    def results_unseen(self, block: ast.AST) -> bool:
+        facts = self.context.facts
+        if ".save(" in self.context.source.text:
+            return False  # (values a run leaves in the variables may be saved)
+        last = getattr(block, "end_lineno", None) or len(self.context.source.lines)
+        runs = [run for run in facts.session_runs if getattr(block, "lineno", 1) <= run.lineno <= last]
         loads = [node for node in ast.walk(block) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)]
         parents = {id(child): node for node in ast.walk(block) for child in ast.iter_child_nodes(node)}
 
-        def shape_only(other: ast.Call) -> bool:
-            parent = parents.get(id(other))
+        def shape_only(run: ast.Call) -> bool:
+            parent = parents.get(id(run))
             if isinstance(parent, ast.Expr) or (isinstance(parent, ast.Attribute) and parent.attr == "shape"):
                 return True
             if not (isinstance(parent, ast.Assign) and len(parent.targets) == 1
@@ -1695,7 +1725,7 @@ class NoGlobalSeed(Rule):
             readers = [parents.get(id(node)) for node in loads if node.id == name]
             return all(isinstance(reader, ast.Attribute) and reader.attr == "shape" for reader in readers)
 
-        return all(not facts.training_run(other) and shape_only(other) for other in runs)
+        return bool(runs) and all(not facts.training_run(run) and shape_only(run) for run in runs)
 
     def session_call(self, call: ast.Call) -> bool:
         """`sess.run(...)`, `sess.close()`: the session's own methods."""
