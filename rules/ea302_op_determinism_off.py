@@ -59,7 +59,10 @@ determinism on, a random op without a seed raises `RuntimeError: Random ops requ
 be set when determinism is enabled` (checked on TensorFlow 2.21). It can make training slower
 on a GPU, and it raises on ops that have no deterministic kernel (see EA304), which is the
 point. It needs the file's `import tensorflow as tf` (any alias). Not offered where a random op
-or training comes before the first seed (a notebook seeding in a late cell): they would raise.
+or training comes before the first seed (a notebook seeding in a late cell): they would raise;
+nor in a test module (`test_*.py`, `*_test.py`, under `tests/`): pytest imports them all into one
+process, and the switch would make other tests' unseeded random ops raise `RuntimeError: Random
+ops require a seed to be set when determinism is enabled` (checked on TF 2.21).
 """
 
 import ast
@@ -73,7 +76,7 @@ from estimator_audit.knowledge.calls import call_text, string_value
 from estimator_audit.knowledge.determinism import NON_TENSORFLOW_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import SESSION_CLASSES
 from estimator_audit.knowledge.graph_mode import imported_private_graph
-from estimator_audit.knowledge.program import handed_on_by_importer, imported_library
+from estimator_audit.knowledge.program import handed_on_by_importer, imported_library, test_module
 from estimator_audit.rule import Invalid, Rule, Valid
 
 ENABLE = frozenset({"tensorflow.config.experimental.enable_op_determinism"})
@@ -404,6 +407,19 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+
+            def test_reader_trains():
+                tf.random.set_seed(42)
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                model.fit(x, y, epochs=1)
+            """,
+            filename="tests/test_reader.py",
+            at=((6, 5),),
+            message="no automatic fix: pytest imports every test module into one process",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
             tf.compat.v1.set_random_seed(1)
 
             def run_epoch(session, model, data, eval_op):
@@ -717,6 +733,11 @@ class OpDeterminismOff(Rule):
                 self.report(first, f"{message} (no automatic fix: {private}, which the program imports, builds a "
                             "tf.Graph() of its own, and a new graph takes no global seed: with op determinism on, "
                             "its unseeded random ops would raise; seed inside that graph first)", None)
+                return
+            if test_module(self.context.source.path):
+                self.report(first, f"{message} (no automatic fix: pytest imports every test module into one "
+                            "process, where op determinism switched on here would make the unseeded random ops "
+                            "of other tests raise; enable it inside the test, after its seed)", None)
                 return
             self.report(first, message, self.fix())
 
