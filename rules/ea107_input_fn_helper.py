@@ -83,7 +83,7 @@ import ast
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import input_fn_as_dataset
-from estimator_audit.knowledge.calls import tf_spelling
+from estimator_audit.knowledge.calls import argument, is_none, tf_spelling
 from estimator_audit.knowledge.tfapi import estimator_removed, version_text
 from estimator_audit.knowledge.tfsymbols import chain_base, spelling
 from estimator_audit.knowledge.v1api import (
@@ -93,10 +93,28 @@ from estimator_audit.knowledge.v1api import (
 )
 from estimator_audit.rule import CallRule, Invalid, Valid
 
-REPLACEMENT = (
-    "build the input with tf.data.Dataset.from_tensor_slices((features, labels))"
-    ".shuffle(buffer_size, seed=...).batch(batch_size) instead"
-)
+# The helpers' parameters in order (numpy_input_fn's; pandas_input_fn's differ after y only in
+# queue settings), for what the suggested tf.data pipeline must keep.
+HELPER_PARAMETERS = ("x", "y", "batch_size", "num_epochs", "shuffle")
+
+
+def replacement(node: ast.Call) -> str:
+    """The tf.data pipeline this call's arguments ask for: labels only where `y` is given, a
+    seeded shuffle unless `shuffle=False`, `repeat()` for `num_epochs=None`, its batch size."""
+    given = {name: argument(node, name, HELPER_PARAMETERS) for name in HELPER_PARAMETERS}
+    labels = isinstance(given["y"], ast.expr) and not is_none(given["y"])
+    shuffle = given["shuffle"]
+    epochs = given["num_epochs"]
+    batch = given["batch_size"]
+    steps = [f"from_tensor_slices({'(features, labels)' if labels else 'features'})"]
+    if not (isinstance(shuffle, ast.Constant) and shuffle.value is False):
+        steps.append("shuffle(buffer_size, seed=...)")
+    if isinstance(epochs, ast.expr) and is_none(epochs):
+        steps.append("repeat()")
+    elif isinstance(epochs, ast.expr) and not (isinstance(epochs, ast.Constant) and epochs.value == 1):
+        steps.append(f"repeat({ast.unparse(epochs)})")
+    steps.append(f"batch({ast.unparse(batch) if isinstance(batch, ast.expr) else 128})")
+    return f"build the input with tf.data.Dataset.{'.'.join(steps)} instead"
 
 
 class InputFnHelper(CallRule):
@@ -131,6 +149,22 @@ class InputFnHelper(CallRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            predict_input = tf.compat.v1.estimator.inputs.numpy_input_fn(x={"x": test_x}, num_epochs=1, shuffle=False)
+            """,
+            at=((2, 17),),
+            message="build the input with tf.data.Dataset.from_tensor_slices(features).batch(128) instead",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            train_input = tf.compat.v1.estimator.inputs.numpy_input_fn(x, y, batch_size=32, num_epochs=None, shuffle=True)
+            """,
+            at=((2, 15),),
+            message="from_tensor_slices((features, labels)).shuffle(buffer_size, seed=...).repeat().batch(32) instead",
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -211,11 +245,11 @@ class InputFnHelper(CallRule):
             return (
                 f"{tf_spelling(name)} does not exist in TensorFlow 2 (AttributeError: TF 2 moved "
                 f"it to tf.compat.v1.estimator.inputs.{TF1_INPUT_HELPERS[name]}, and 2.16 removed that "
-                f"with tf.estimator); it is a TF1 queue-based input pipeline; {REPLACEMENT}"
+                f"with tf.estimator); it is a TF1 queue-based input pipeline; {replacement(node)}"
             )
         spelling = f"tf.compat.v1.estimator.inputs.{COMPAT_INPUT_HELPERS[name]}"
         return (
             f"{spelling} was removed with tf.estimator in TensorFlow 2.16, so this cannot run on "
             f"TensorFlow {target} (the name no longer exists); it is a TF1 queue-based input "
-            f"pipeline; {REPLACEMENT}"
+            f"pipeline; {replacement(node)}"
         )
