@@ -1551,7 +1551,11 @@ class NoGlobalSeed(Rule):
                         "automatic fix)", None)
             return
         private = imported_private_graph(self.context) if library is None else None
-        if private is not None:
+        if private is not None and not self.builds_graph and not self.graph_blocks:
+            what += (f" ({private}, which this program imports, builds the graph it runs in a tf.Graph() of its "
+                     "own, which takes no seed set here: seed inside that graph; no automatic fix)")
+            fix = None
+        elif private is not None:
             what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "
                      "seed set here: seed inside that graph too)")
         if library is not None and in_new_graphs:

@@ -453,6 +453,26 @@ def test_the_graph_mode_switch_goes_before_the_seeds_other_rules_insert(tmp_path
                             "tf.compat.v1.set_random_seed(42)\n"), fixed
 
 
+def test_no_graph_seed_fix_where_the_graph_run_is_an_imported_models_own(tmp_path: Path) -> None:
+    """Seen in CapsNet-Tensorflow: `CapsNet()` builds everything in `self.graph = tf.Graph()`
+    and main.py, which builds nothing itself, runs it: a seed set in main.py's default graph
+    never reaches that graph, so no fix is offered and the message says where to seed."""
+    write(tmp_path, "capsnet.py", "import tensorflow as tf\n\n\nclass CapsNet:\n    def __init__(self):\n"
+                                  "        self.graph = tf.Graph()\n        with self.graph.as_default():\n"
+                                  "            w = tf.Variable(tf.random.normal([4, 1]))\n"
+                                  "            self.loss = tf.reduce_sum(w)\n"
+                                  "            self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)\n")
+    write(tmp_path, "main.py", "import tensorflow as tf\nfrom capsnet import CapsNet\n\n"
+                               "model = CapsNet()\n"
+                               "with tf.compat.v1.Session(graph=model.graph) as sess:\n"
+                               "    sess.run(tf.compat.v1.variables_initializer(model.graph.get_collection('variables')))\n"
+                               "    sess.run(model.train_op)\n")
+    [finding] = audit_json(tmp_path, "main.py", "--select", "EA201")
+    assert "(capsnet.py, which this program imports, builds the graph it runs in a tf.Graph() of its own" in (
+        finding["message"]), finding["message"]
+    assert finding["fix"] is None
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the
