@@ -407,6 +407,48 @@ class OpDeterminismOff(Rule):
         Invalid(
             """
             import tensorflow as tf
+            tf.compat.v1.set_random_seed(1)
+
+            def build(loss):  # the update op returned in a dict, fetched by its key
+                return {"loss": loss, "optimizer": tf.compat.v1.train.AdamOptimizer().minimize(loss)}
+
+            def train(session, model):
+                for step in range(100):
+                    session.run(model["optimizer"])
+            """,
+            at=((9, 9),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            class Seq2SeqModel:  # TensorFlow's translate tutorial: one update op per bucket
+                def __init__(self, losses, params):
+                    tf.compat.v1.set_random_seed(1)
+                    opt = tf.compat.v1.train.GradientDescentOptimizer(0.5)
+                    self.losses = losses
+                    self.updates = []
+                    for loss in losses:
+                        self.updates.append(opt.apply_gradients(zip(tf.gradients(loss, params), params)))
+
+                def step(self, session, feed, bucket_id, forward_only):
+                    if not forward_only:
+                        output_feed = [self.updates[bucket_id], self.losses[bucket_id]]
+                    else:
+                        output_feed = [self.losses[bucket_id]]
+                    return session.run(output_feed, feed)
+
+            def build(loss):
+                return {"loss": loss, "optimizer": tf.compat.v1.train.AdamOptimizer().minimize(loss)}
+
+            def train(session, model):
+                session.run(model["optimizer"])
+            """,
+            at=((17, 16),),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             def test_reader_trains():
                 tf.random.set_seed(42)

@@ -260,10 +260,12 @@ class ModuleFacts:
         fetches = self.wrapper_fetches.get(id(run)) or (run.args[0] if run.args else argument(run, "fetches"))
         if not isinstance(fetches, ast.expr):
             return False
+        if isinstance(fetches, ast.Name) and any(
+                self.names_update(value) for value in self.bound_values().get(fetches.id, [])):
+            return True  # a fetch list bound in one of several branches: `output_feed = [self.updates[b]]`
         if isinstance(fetches, ast.Name):  # `run_ops = [loss, ops["train_op"]]; sess.run(run_ops)`
             fetches = self.collected_fetches(fetches, run)
-        if any((isinstance(n, ast.Name) and n.id in self.update_names)
-               or (isinstance(n, ast.Attribute) and n.attr in self.update_names) for n in ast.walk(fetches)):
+        if self.names_update(fetches):
             return True
         attributes = {n.attr for n in ast.walk(fetches) if isinstance(n, ast.Attribute)}
         if attributes and attributes & imported_update_attributes(self.context):
@@ -425,10 +427,13 @@ class ModuleFacts:
             and call.func.attr in UPDATE_METHODS for call in ast.walk(arg)) for arg in manager.args)
 
     def names_update(self, value: ast.expr) -> bool:
-        """Whether an expression names an update op (`train_op`, `self.policy_train_op`), or
+        """Whether an expression names an update op (`train_op`, `self.policy_train_op`, an entry
+        of a dict or list the module builds with one: `ops["optimizer"]`, `self.updates[b]`), or
         calls a function of the module that returns one (`self.train_op = self._train()`)."""
         return any((isinstance(part, ast.Name) and part.id in self.update_names)
                    or (isinstance(part, ast.Attribute) and part.attr in self.update_names)
+                   or (isinstance(part, ast.Subscript) and isinstance(part.slice, ast.Constant)
+                       and part.slice.value in self.update_names)
                    or (isinstance(part, ast.Call) and own_callee(part) in self.update_makers())
                    for part in ast.walk(value))
 
@@ -624,6 +629,14 @@ class ModuleFacts:
             if method in UPDATE_METHODS and isinstance(parent, ast.Assign) and parent.value is node:
                 self.update_names |= {t.id if isinstance(t, ast.Name) else t.attr for t in parent.targets
                                       if isinstance(t, (ast.Name, ast.Attribute))}  # not gradients
+            elif method in UPDATE_METHODS and isinstance(parent, ast.Dict):
+                # `return {"optimizer": opt.minimize(loss), ...}`, fetched as `model["optimizer"]`
+                self.update_names |= {key.value for key, value in zip(parent.keys, parent.values, strict=True)
+                                      if value is node and isinstance(key, ast.Constant)
+                                      and isinstance(key.value, str)}
+            elif method in UPDATE_METHODS and appended_to(parent) is not None:
+                # `self.updates.append(opt.apply_gradients(...))` per bucket, fetched as `self.updates[b]`
+                self.update_names.add(appended_to(parent) or "")
         if method == "apply_gradients":
             if self.in_optimizer_method():
                 return False  # an optimizer's own apply_gradients delegating: library code
@@ -974,6 +987,15 @@ METRIC_UPDATE = re.compile(r"update_ops?$")
 # is the training loss: fetching it trains nothing).
 RESULT_CONTAINER = re.compile(r"loss|metric|accura|pred|output|logit|summar|score|result|stats",
                               re.IGNORECASE)
+
+
+def appended_to(node: ast.AST | None) -> str | None:
+    """The name of the list a call appends to (`updates` of `self.updates.append(...)`)."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"):
+        return None
+    held = node.func.value
+    return held.id if isinstance(held, ast.Name) else held.attr if isinstance(held, ast.Attribute) else None
 
 
 def fetch_words(fetches: ast.expr) -> list[str]:
