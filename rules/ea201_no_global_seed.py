@@ -1440,7 +1440,7 @@ class NoGlobalSeed(Rule):
         # variables draws nothing (its data's NumPy shuffles are EA202's), but TF1's MNIST reader
         # shuffles its batches from NumPy reseeded by the graph seed: unseeded, other batches.
         seeded = facts.seeded()
-        draws = [use for use in facts.random_uses if use.rng not in seeded and (
+        draws = [use for use in (*facts.random_uses, *facts.helper_draws()) if use.rng not in seeded and (
             use.rng is not RNG.TENSORFLOW or use.what == MNIST_SHUFFLE)]
         # Inference: trained weights restored over the initial values, nothing trained, nothing drawn
         # as the graph runs: its runs give the same numbers every time.

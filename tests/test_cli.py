@@ -473,6 +473,26 @@ def test_no_graph_seed_fix_where_the_graph_run_is_an_imported_models_own(tmp_pat
     assert finding["fix"] is None
 
 
+def test_numpy_draws_in_the_programs_helper_module_are_named_and_seeded(tmp_path: Path) -> None:
+    """Seen in ematvey's seq2seq tutorials: the batches come from `helpers.random_sequences`,
+    which draws with np.random.randint in another module of the program; a graph seed never
+    reaches it, so the message names it and the fix seeds NumPy too."""
+    write(tmp_path, "helpers.py", "import numpy as np\n\n\ndef random_sequences(n):\n"
+                                  "    return np.random.randint(2, 10, size=(n, 4)).astype('float32')\n")
+    write(tmp_path, "train.py", "import numpy as np\nimport tensorflow as tf\nimport helpers\n\n"
+                                "x = tf.compat.v1.placeholder(tf.float32, [None, 4])\n"
+                                "w = tf.Variable(tf.zeros([4, 1]))\n"
+                                "loss = tf.reduce_mean(tf.matmul(x, w))\n"
+                                "train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)\n"
+                                "with tf.compat.v1.Session() as sess:\n"
+                                "    sess.run(tf.compat.v1.global_variables_initializer())\n"
+                                "    for _ in range(10):\n"
+                                "        sess.run(train_op, {x: helpers.random_sequences(8)})\n")
+    [finding] = audit_json(tmp_path, "train.py", "--select", "EA201")
+    assert "np.random.randint in helpers.py's random_sequences (line 12)" in finding["message"], finding["message"]
+    assert "np.random.seed(42)" in fixed_text(tmp_path, "train.py", "EA201")
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the

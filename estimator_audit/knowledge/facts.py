@@ -717,13 +717,43 @@ class ModuleFacts:
             package == "keras" or not uses_legacy_keras(self.context))
         return RNG.PYTHON if is_keras3 else RNG.TENSORFLOW
 
+    def helper_draws(self) -> list[RandomUse]:
+        """NumPy and Python draws in the program's own functions in other modules that this one
+        calls (`helpers.random_sequences(...)` making its batches with np.random.randint): they
+        feed the graph as the module's own draws do, and no graph seed reaches them. One per
+        function, at the call, unless the function seeds them itself."""
+        if "helper_draws" in self.context.memo:
+            found: list[RandomUse] = self.context.memo["helper_draws"]
+            return found
+        from estimator_audit.migrate.lookup import called  # whole-program lookup
+
+        found = []
+        seen: set[int] = set()
+        for call in (node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)):
+            name = self.context.call_name(call)
+            root = name.split(".", 1)[0] if name else ""
+            if not name or root in KNOWN_LIBRARY_ROOTS or root in sys.stdlib_module_names:
+                continue
+            target = called(self.context, call)
+            if (target is None or target.context is self.context
+                    or not isinstance(target.node, ast.FunctionDef) or id(target.node) in seen):
+                continue
+            seen.add(id(target.node))
+            inner = [target.context.call_name(node) or "" for node in ast.walk(target.node)
+                     if isinstance(node, ast.Call)]
+            if any(SEEDING_CALLS.get(inner_name) for inner_name in inner):
+                continue
+            draw = next((drawn for drawn in map(host_draw, inner) if drawn is not None), None)
+            if draw is not None:
+                where = os.path.basename(target.context.source.path)
+                found.append(RandomUse(call, draw[0], f"{draw[1]} in {where}'s {target.node.name}"))
+        self.context.memo["helper_draws"] = found
+        return found
+
     def random_use(self, node: ast.Call, name: str) -> tuple[RNG, str] | None:
         """Which global RNG this call draws from, if it draws from one without its own seed."""
         if name.startswith("numpy.random."):
-            function = name[len("numpy.random.") :]
-            if "." not in function and function not in NUMPY_NOT_GLOBAL:
-                return RNG.NUMPY, f"np.random.{function}"
-            return None
+            return host_draw(name)
         if MNIST_BATCH.search(name):
             shuffle = argument(node, "shuffle", ("batch_size", "fake_data", "shuffle"))
             if isinstance(shuffle, ast.Constant) and shuffle.value is False:
@@ -733,8 +763,7 @@ class ModuleFacts:
                 return RNG.NUMPY, f"the next_batch shuffle of {copy} (numpy.random.shuffle)"
             return RNG.TENSORFLOW, MNIST_SHUFFLE
         if name.startswith("random."):
-            function = name[len("random.") :]
-            return (RNG.PYTHON, name) if function in PYTHON_RANDOM_FUNCTIONS else None
+            return host_draw(name)
         if name in TF_RANDOM_OPS:
             return None if has_seed(argument(node, "seed")) else (RNG.TENSORFLOW, tf_spelling(name))
         if name.startswith(TF_DATASETS) and name.endswith(").shuffle"):
@@ -987,6 +1016,17 @@ METRIC_UPDATE = re.compile(r"update_ops?$")
 # is the training loss: fetching it trains nothing).
 RESULT_CONTAINER = re.compile(r"loss|metric|accura|pred|output|logit|summar|score|result|stats",
                               re.IGNORECASE)
+
+
+def host_draw(name: str) -> tuple[RNG, str] | None:
+    """A draw from NumPy's or Python's global generator, by the called name."""
+    if name.startswith("numpy.random."):
+        function = name[len("numpy.random.") :]
+        drawn = "." not in function and function not in NUMPY_NOT_GLOBAL
+        return (RNG.NUMPY, f"np.random.{function}") if drawn else None
+    if name.startswith("random."):
+        return (RNG.PYTHON, name) if name[len("random.") :] in PYTHON_RANDOM_FUNCTIONS else None
+    return None
 
 
 def appended_to(node: ast.AST | None) -> str | None:
