@@ -23,7 +23,9 @@ targets, k)`, TF2's `(targets, predictions, k)`; `tf.random.poisson(lam, shape)`
 reorder table), with an unsafe fix passing them by keyword; and TensorFlow 0.x's axis-first `tf.concat(0, values)` and
 `tf.split(0, 2, value)` in any module (TF 1 and 2 take `concat(values, axis)` and
 `split(value, num_or_size_splits, axis)`: on TF 2.21 the old order raises ValueError "Shape must
-have rank 0" and InvalidArgumentError; the safe fix moves the axis). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
+have rank 0" for concat, and for split a TypeError in a graph (InvalidArgumentError eagerly) when
+the value is float, as images are, InvalidArgumentError as it runs when it is int32 (checked in a
+TF1 graph, a tf.function and eagerly); the safe fix moves the axis). Keywords that are a TypeError whatever the program (`keep_dims`, `reduction_indices`,
 `squeeze_dims`, `keep_prob`, `*_dim`) are flagged in any module; the rest only in
 TF1 graph programs, and `tf.name_scope(None)` (TF1's root scope: TF 2.21 raises ValueError) and `tf.name_scope(name, default_name, values)` (TF1's signature: TF2's takes only a
 name, a TypeError) in any module. Calls TF2's object answers as TF1's did are left alone: `assert_equal`,
@@ -126,6 +128,11 @@ class Pending:
 # `try: tf.concat(1, parts)` / `except (TypeError, ValueError): tf.concat(parts, 1)`).
 RAISED = frozenset({"TypeError", "ValueError"})
 DROPOUT = "tensorflow.nn.dropout"
+# What TF 0.x's axis-first concat and split raise on TF 2.21, by the position the axis moves to
+# (split's depends on the value's dtype: the axis slot takes int32 only).
+TF0_ERRORS = {1: "ValueError, Shape must have rank 0",
+              2: "TypeError in a graph, InvalidArgumentError eagerly, where the value is float; "
+                 "InvalidArgumentError as it runs where it is int32"}
 # TensorFlow 0.x took (logits, labels) by position; TF 1.x refused positional arguments; TF2
 # takes (labels, logits): a positional call in an old graph program now swaps them silently.
 SWAPPED = frozenset({"tensorflow.nn.softmax_cross_entropy_with_logits",
@@ -652,6 +659,14 @@ class TF1MeaningChanged(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            red, green, blue = tf.split(3, 3, image * 255.0)  # a float image
+            """,
+            at=((2, 20),),
+            message="TypeError in a graph, InvalidArgumentError eagerly, where the value is float",
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             def join(a, b):
                 pair = tf.concat(1, [a, b])
@@ -970,8 +985,8 @@ class TF1MeaningChanged(SymbolReferenceRule):
         order = "(values, axis)" if moved_to == 1 else "(value, num_or_size_splits, axis)"
         self.add(Pending(call, (
             f"{tf_spelling(qualified)}({axis}, ...) puts the axis first, TensorFlow 0.x's order: TensorFlow 1 "
-            f"and 2 take {order}, so the call raises (TensorFlow 2.21: "
-            "ValueError, Shape must have rank 0); move the axis to its place"), Fix(FixSafety.SAFE, "move the axis to its TensorFlow 1 place", edits),
+            f"and 2 take {order}, so the call raises (TensorFlow 2.21: {TF0_ERRORS[moved_to]}); move the "
+            "axis to its place"), Fix(FixSafety.SAFE, "move the axis to its TensorFlow 1 place", edits),
             anywhere=True, errors=RAISED))
 
     def tf1_signature(self, reference: Reference, call: ast.Call) -> None:
