@@ -450,6 +450,20 @@ class MissingSymbol(SymbolReferenceRule):
         Invalid(
             """
             import tensorflow as tf
+            FLAGS = tf.compat.v1.flags.FLAGS
+
+            def apply(config):
+                for key, value in config.items():
+                    if hasattr(FLAGS, key):  # a flag's name, not a version test
+                        tf.logging.info("set %s", key)
+                    else:
+                        tf.logging.warning("unknown %s", key)
+            """,
+            at=((7, 13), (9, 13)),
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
 
             def mae(y_true, y_pred):  # TF 2.x code: tf.metrics was Keras's metrics module
                 return tf.metrics.mean_absolute_error(y_true=y_true, y_pred=y_pred)

@@ -599,7 +599,7 @@ def version_test(context: ModuleContext, test: ast.expr, depth: int = 0) -> bool
     """A test naming a version (`is_tf2`, `tf.__version__`, `tf.VERSION`), a name bound to one
     (`new = int(keras.__version__[0]) > 1` tested as `if new:`), calling a function that
     returns one (`tf_later_than("2")`), or asking
-    `hasattr(<a TensorFlow or Keras module>, ...)`."""
+    `hasattr(<a TensorFlow or Keras module>, "<name>")`."""
     for node in ast.walk(test):
         name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
         if isinstance(name, str) and VERSION_TEST.search(name):
@@ -614,7 +614,9 @@ def version_test(context: ModuleContext, test: ast.expr, depth: int = 0) -> bool
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == "hasattr"
-            and node.args
+            and len(node.args) == 2
+            and isinstance(node.args[1], ast.Constant)  # a name asked of the API, not `hasattr(FLAGS, key)`
+            and isinstance(node.args[1].value, str)
         ):
             owner = context.qualified_name(node.args[0])
             if owner is not None and owner.split(".", 1)[0] in API_ROOTS:
