@@ -1524,7 +1524,13 @@ class NoGlobalSeed(Rule):
         in_new_graphs = bool(self.new_graphs) and all(
             any(block.lineno <= call.lineno <= (block.end_lineno or block.lineno) for block in self.new_graphs)
             for call in calls)
-        if library is not None and importer_seeds(self.context) and not in_new_graphs:
+        # (a reset the module's code runs before it builds its random graph throws the program's
+        # seed away; one at module level runs as the module is imported, before the program seeds)
+        functions = [node for node in ast.walk(self.context.tree) if isinstance(node, FUNCTION_DEFS)] \
+            if self.resets else []
+        resets = [reset for reset in self.resets if reset.lineno < self.first_graph_line and any(
+            function.lineno < reset.lineno <= (function.end_lineno or 0) for function in functions)]
+        if library is not None and importer_seeds(self.context) and not in_new_graphs and not resets:
             return  # the program seeds before it calls into this module
         if library is not None and not facts.trains and not facts.applies_updates and not self.makes_session():
             return  # inference in a graph and session its owner makes and seeds (a policy's step())
@@ -1562,6 +1568,12 @@ class NoGlobalSeed(Rule):
             what += (" inside each new graph that builds what it trains (`with tf.Graph().as_default():`, "
                      "`with tf.Session(graph=tf.Graph()):`): a new graph takes no seed set before it, in this "
                      f"module or in the program ({library})")
+        elif library is not None and resets:
+            reset = resets[0]
+            what += (f" (the graph seed right after the tf.reset_default_graph() at {self.context.place(reset.lineno)}: "
+                     f"it throws away a seed set before it, such as one where the program starts; {library}; "
+                     "no automatic fix)")
+            fix = None
         elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")

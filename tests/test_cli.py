@@ -493,6 +493,26 @@ def test_numpy_draws_in_the_programs_helper_module_are_named_and_seeded(tmp_path
     assert "np.random.seed(42)" in fixed_text(tmp_path, "train.py", "EA201")
 
 
+def test_a_library_that_resets_the_graph_is_told_to_seed_after_the_reset(tmp_path: Path) -> None:
+    """Seen in hzy46's Char-RNN: `CharRNN.__init__` calls tf.reset_default_graph() before
+    building, so a seed set where the program starts (train.py) is thrown away: the message
+    names the reset, not the program's start."""
+    write(tmp_path, "model.py", "import tensorflow as tf\n\n\nclass CharRNN:\n    def __init__(self):\n"
+                                "        tf.compat.v1.reset_default_graph()\n"
+                                "        w = tf.Variable(tf.random.normal([4, 1]))\n"
+                                "        self.loss = tf.reduce_sum(w)\n"
+                                "        self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)\n\n"
+                                "    def train(self, steps):\n"
+                                "        with tf.compat.v1.Session() as sess:\n"
+                                "            sess.run(tf.compat.v1.global_variables_initializer())\n"
+                                "            for _ in range(steps):\n"
+                                "                sess.run(self.train_op)\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nfrom model import CharRNN\n\n"
+                                "tf.compat.v1.set_random_seed(42)\nCharRNN().train(10)\n")
+    found = audit_json(tmp_path, "model.py", "--select", "EA201")
+    assert len(found) == 1 and "right after the tf.reset_default_graph() at line 6" in found[0]["message"], found
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the
