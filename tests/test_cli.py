@@ -371,6 +371,18 @@ def test_a_builder_of_several_premade_estimators_is_named_as_such(tmp_path: Path
     assert finding["fix"] is None
 
 
+def test_a_third_party_call_before_a_session_block_builds_no_ops(tmp_path: Path) -> None:
+    """Seen in Information-Extraction-Chinese: text segmented with `jieba.cut` (a package the
+    program imports, neither its own nor TensorFlow's) before `with tf.Session() as sess:`,
+    inside which the graph is built, in graph mode."""
+    write(tmp_path, "main.py", "import jieba\nimport tensorflow as tf\n\n\ndef train():\n"
+                               "    segs = list(jieba.cut('abc'))\n"
+                               "    with tf.compat.v1.Session() as sess:\n"
+                               "        x = tf.compat.v1.placeholder(tf.float32)\n"
+                               "        print(sess.run(x * 2, {x: float(len(segs))}))\n")
+    assert audit_json(tmp_path, "main.py", "--select", "EA109") == []
+
+
 def test_a_logging_helper_before_a_session_block_builds_no_ops(tmp_path: Path) -> None:
     """Seen in ChineseNER: `print_config(config, logger)` (a helper of a module without
     TensorFlow, calling `logger.info`) runs before `with tf.Session() as sess:`, which builds the

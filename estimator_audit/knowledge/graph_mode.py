@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from estimator_audit.knowledge.calls import DEFINITIONS, FUNCTION_DEFS
-from estimator_audit.knowledge.program import DATA_LIBRARIES, NON_TF_LIBRARIES, imported_through, modules_call
+from estimator_audit.knowledge.program import (
+    DATA_LIBRARIES,
+    NON_TF_LIBRARIES,
+    imported_through,
+    modules_call,
+    tf_free_library,
+)
 from estimator_audit.knowledge.seeding import SET_UP_METHODS
 from estimator_audit.knowledge.tfapi import SESSIONS, spells_eager_switch
 
@@ -256,7 +262,7 @@ def builds_ops(context: ModuleContext, node: ast.AST, depth: int = 0) -> bool:
     if root == "tensorflow":
         return not HARMLESS.search(name or "")
     if root in sys.stdlib_module_names or root in DATA_LIBRARIES or root in BUILTIN_NAMES or (
-            root in NON_TF_LIBRARIES):
+            root in NON_TF_LIBRARIES) or (root is not None and tf_free_library(context, root)):
         return False
     if name is None and isinstance(node.func, ast.Name) and node.func.id in BUILTIN_NAMES:
         return False

@@ -398,3 +398,15 @@ KNOWN_LIBRARY_ROOTS = DATA_LIBRARIES | OTHER_ML_LIBRARIES | {"tensorflow", "kera
 # Libraries that never make TensorFlow ops (images, video, plots, progress bars, files).
 NON_TF_LIBRARIES = frozenset({"cv2", "PIL", "imageio", "skimage", "matplotlib", "tqdm", "h5py", "yaml",
                               "scipy", "seaborn", "sklearn", "pandas", "gym", "requests", "wget"})
+# Third-party packages that build TensorFlow ops for their callers (besides tensorflow_* ones).
+TF_LIBRARIES = frozenset({"keras", "tf_keras", "tf_slim", "sonnet", "tflearn", "tensorlayer", "tensorpack",
+                          "horovod", "tensor2tensor", "trfl", "lingvo", "gpflow", "edward", "dm_sonnet",
+                          "tensorflow_hub", "official", "object_detection", "nets", "deeplab", "bert"})
+
+
+def tf_free_library(context: ModuleContext, root: str) -> bool:
+    """Whether `root` is a third-party package the module imports that builds no TensorFlow ops:
+    not the program's own, not one of TensorFlow's family (`jieba.cut` segmenting text)."""
+    if root in TF_LIBRARIES or "tensor" in root or root.startswith("tf") or not context.imports_any((root,)):
+        return False
+    return context.project.locate(context.source.path, root) is None
