@@ -1473,6 +1473,7 @@ class NoGlobalSeed(Rule):
         if draws and imported_library(self.context, calls) is not None:
             seeded_there = importers_seed(self.context)  # (supervised-reptile's entry points seed random)
             draws = [use for use in draws if use.rng not in seeded_there]
+        foreign = None  # the module an imported class's own tf.Graph() that runs comes from
         if (isinstance(first.func, ast.Attribute) and first.func.attr == "run") or (
                 self.context.call_name(first) in TF1_TRAINING_LOOPS):
             numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"
@@ -1493,7 +1494,14 @@ class NoGlobalSeed(Rule):
                     + (f", and {' and '.join(statement for statement, _ in host)}" if host
                        else " (and seed each generator the program draws from)"))
             fix = self.graph_seed_fix(seed_graph(self.context), calls)
-            if fix is not None and host:
+            foreign = imported_private_graph(self.context) if (imported_library(self.context, calls) is None
+                                                               and not self.builds_graph and not self.graph_blocks) else None
+            if foreign is not None:  # the graph that runs is an imported class's own tf.Graph() (CapsNet)
+                fix = self.with_host_seeds(None, host, calls) if host else None
+                what += (f" ({foreign}, which this program imports, builds a tf.Graph() of its own for the graph "
+                         "it runs, which takes no seed set here: seed inside that graph; "
+                         + ("the fix seeds only the generators outside TensorFlow)" if fix else "no automatic fix)"))
+            elif fix is not None and host:
                 fix = self.with_host_seeds(fix, host, calls)
             if draws and draws[0].what == MNIST_SHUFFLE and self.mnist_read_before_tensorflow():
                 what += (" (no automatic fix: the MNIST data sets are made before TensorFlow is imported, and a "
@@ -1557,11 +1565,7 @@ class NoGlobalSeed(Rule):
                         "automatic fix)", None)
             return
         private = imported_private_graph(self.context) if library is None else None
-        if private is not None and not self.builds_graph and not self.graph_blocks:
-            what += (f" ({private}, which this program imports, builds the graph it runs in a tf.Graph() of its "
-                     "own, which takes no seed set here: seed inside that graph; no automatic fix)")
-            fix = None
-        elif private is not None:
+        if private is not None and foreign is None:
             what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "
                      "seed set here: seed inside that graph too)")
         if library is not None and in_new_graphs:
@@ -1944,13 +1948,16 @@ class NoGlobalSeed(Rule):
         seeds = [seed_generator(self.context, rng) for rng in sorted({use.rng for use in draws} - {RNG.TENSORFLOW})]
         return seeds if all(statement for statement, _ in seeds) else []
 
-    def with_host_seeds(self, fix: Fix, host: list[tuple[str, tuple[str, ...]]], calls: list[ast.Call]) -> Fix:
-        """The graph seed's fix with the host generators' seeds where the program starts."""
+    def with_host_seeds(self, fix: Fix | None, host: list[tuple[str, tuple[str, ...]]], calls: list[ast.Call]) -> Fix:
+        """The graph seed's fix (if any) with the host generators' seeds where the program starts."""
         extra = [found for statement, imports in host
                  if (found := insert_where_it_runs(self.context, calls, "seed", statement, imports))]
+        edits = tuple(edit for found in extra for edit in found.edits)
+        imports = tuple(line for found in extra for line in found.imports)
+        if fix is None:
+            return Fix(FixSafety.SAFE, "seed the generators the program draws from", edits, imports)
         return Fix(fix.safety, f"{fix.description}, and seed the generators the program draws from",
-                   (*fix.edits, *(edit for found in extra for edit in found.edits)),
-                   (*fix.imports, *(line for found in extra for line in found.imports)))
+                   (*fix.edits, *edits), (*fix.imports, *imports))
 
     def runs_its_graph(self, block: ast.With) -> bool:
         """Whether the graph of a `with` block may run: the block opens a session or runs one, or

@@ -480,7 +480,7 @@ def test_no_graph_seed_fix_where_the_graph_run_is_an_imported_models_own(tmp_pat
                                "    sess.run(tf.compat.v1.variables_initializer(model.graph.get_collection('variables')))\n"
                                "    sess.run(model.train_op)\n")
     [finding] = audit_json(tmp_path, "main.py", "--select", "EA201")
-    assert "(capsnet.py, which this program imports, builds the graph it runs in a tf.Graph() of its own" in (
+    assert "(capsnet.py, which this program imports, builds a tf.Graph() of its own for the graph it runs" in (
         finding["message"]), finding["message"]
     assert finding["fix"] is None
 

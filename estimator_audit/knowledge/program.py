@@ -405,8 +405,13 @@ TF_LIBRARIES = frozenset({"keras", "tf_keras", "tf_slim", "sonnet", "tflearn", "
 
 
 def tf_free_library(context: ModuleContext, root: str) -> bool:
-    """Whether `root` is a third-party package the module imports that builds no TensorFlow ops:
-    not the program's own, not one of TensorFlow's family (`jieba.cut` segmenting text)."""
-    if root in TF_LIBRARIES or "tensor" in root or root.startswith("tf") or not context.imports_any((root,)):
+    """Whether `root` is a third-party package the module imports whole (`import jieba`, then
+    `jieba.cut(...)`) that builds no TensorFlow ops: not one of TensorFlow's family, and no
+    module of the program (a `from model import Model` the program does not hold stays unknown:
+    it is most often the program's own code, run from elsewhere)."""
+    if root in TF_LIBRARIES or "tensor" in root or root.startswith("tf"):
         return False
-    return context.project.locate(context.source.path, root) is None
+    imported_whole = any(isinstance(node, ast.Import) and any(alias.name == root and alias.asname is None
+                                                              for alias in node.names)
+                         for node in context.tree.body)
+    return imported_whole and context.project.locate(context.source.path, root) is None
