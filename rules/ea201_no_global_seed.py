@@ -91,10 +91,12 @@ from estimator_audit.knowledge.graph_mode import (
 )
 from estimator_audit.knowledge.program import (
     HANDOFFS,
+    IMPORTER_DEPTH,
     KNOWN_LIBRARY_ROOTS,
     NON_TF_LIBRARIES,
     handed_on_by_importer,
     imported_library,
+    importers_through,
     top_level_reach,
 )
 from estimator_audit.knowledge.seeding import (
@@ -104,7 +106,7 @@ from estimator_audit.knowledge.seeding import (
     importers_seed,
     imports_seeding_module,
 )
-from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS
+from estimator_audit.knowledge.tfapi import GRAPH_LOADS, SESSIONS, spells_eager_switch
 from estimator_audit.rule import Invalid, Rule, Valid
 
 if TYPE_CHECKING:
@@ -1474,6 +1476,7 @@ class NoGlobalSeed(Rule):
             seeded_there = importers_seed(self.context)  # (supervised-reptile's entry points seed random)
             draws = [use for use in draws if use.rng not in seeded_there]
         foreign = None  # the module an imported class's own tf.Graph() that runs comes from
+        runs_graph = False  # the module runs a TF1 graph (rather than training Keras models)
         if (isinstance(first.func, ast.Attribute) and first.func.attr == "run") or (
                 self.context.call_name(first) in TF1_TRAINING_LOOPS):
             numpy = (f"{draws[0].what} ({self.context.place(draws[0].node.lineno)}) draws new values on every run"
@@ -1488,6 +1491,7 @@ class NoGlobalSeed(Rule):
             drawn = (graph_draws + (f", and {numpy}" if numpy else "")
                      if self.random_graph and (run_draws or not restored)
                      else numpy or "the graph it runs draws new values on every run")
+            runs_graph = True
             host = self.host_seeds(draws)
             what = (f"this module runs a TF1 graph ({call_text(first)}) but never sets a global "
                     f"seed: {drawn}; call tf.compat.v1.set_random_seed({seed}) before building the graph"
@@ -1581,8 +1585,19 @@ class NoGlobalSeed(Rule):
         elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
+            if runs_graph and not self.program_switches_graph_mode():
+                what += (" (with eager execution on, as nothing in this program turns it off, a graph seed set "
+                         "before `with tf.compat.v1.Session():` never reaches that session's graph, checked on TF "
+                         "2.21: set it first inside that block, or call tf.compat.v1.disable_v2_behavior() before it)")
             fix = None
         self.report(first, what, fix)
+
+    def program_switches_graph_mode(self) -> bool:
+        """Whether this module or a module importing it (three imports up) names a graph-mode
+        switch (`disable_v2_behavior()`, `disable_eager_execution()`)."""
+        project = self.context.project
+        return spells_eager_switch(self.context.source.text) or any(
+            spells_eager_switch(project.text(path)) for path in importers_through(self.context, IMPORTER_DEPTH))
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node) or ""

@@ -525,6 +525,28 @@ def test_a_library_that_resets_the_graph_is_told_to_seed_after_the_reset(tmp_pat
     assert len(found) == 1 and "right after the tf.reset_default_graph() at line 6" in found[0]["message"], found
 
 
+def test_a_library_of_a_program_left_in_eager_mode_is_told_where_a_graph_seed_reaches(tmp_path: Path) -> None:
+    """Seen in Information-Extraction-Chinese: main.py builds the model inside `with
+    tf.Session() as sess:` and never turns eager execution off; a graph seed set where the
+    program starts goes to the eager context and never reaches that session's graph (TF 2.21:
+    the session graph's seed stays None)."""
+    write(tmp_path, "model.py", "import tensorflow as tf\n\n\nclass Model:\n    def __init__(self):\n"
+                                "        w = tf.Variable(tf.random.normal([4, 1]))\n"
+                                "        self.loss = tf.reduce_sum(w)\n"
+                                "        self.train_op = tf.compat.v1.train.AdamOptimizer().minimize(self.loss)\n\n"
+                                "    def step(self, sess):\n        return sess.run([self.loss, self.train_op])\n")
+    write(tmp_path, "main.py", "import tensorflow as tf\nfrom model import Model\n\n"
+                               "with tf.compat.v1.Session() as sess:\n    model = Model()\n"
+                               "    sess.run(tf.compat.v1.global_variables_initializer())\n    model.step(sess)\n")
+    [finding] = audit_json(tmp_path, "model.py", "--select", "EA201")
+    assert "never reaches that session's graph" in finding["message"], finding["message"]
+    write(tmp_path, "main.py", "import tensorflow as tf\nfrom model import Model\ntf.compat.v1.disable_v2_behavior()\n\n"
+                               "sess = tf.compat.v1.Session()\nmodel = Model()\n"
+                               "sess.run(tf.compat.v1.global_variables_initializer())\nmodel.step(sess)\n")
+    [finding] = audit_json(tmp_path, "model.py", "--select", "EA201")
+    assert "never reaches that session's graph" not in finding["message"], finding["message"]
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the
