@@ -143,6 +143,8 @@ OTHER_PROCESS = re.compile(HANDOFFS + "$")
 CLUSTER_WORKERS = ("train.Server", "distribute.Server")
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
+# A `with tf.Session(...) as sess:` block (graph mode inside it, with eager execution on).
+SESSION_BLOCK = re.compile(r"^\s*with\s+[\w.]*Session\(", re.MULTILINE)
 # A module that times what it runs (a benchmark).
 TIMING = re.compile(r"\btime\.(?:time|perf_counter|monotonic|process_time)\(|\btimeit\b")
 TRAINING_FLAGS = frozenset({"is_training", "training", "is_train", "train"})
@@ -1585,19 +1587,21 @@ class NoGlobalSeed(Rule):
         elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
-            if runs_graph and not self.program_switches_graph_mode():
+            if runs_graph and self.eager_program_with_session_blocks():
                 what += (" (with eager execution on, as nothing in this program turns it off, a graph seed set "
                          "before `with tf.compat.v1.Session():` never reaches that session's graph, checked on TF "
                          "2.21: set it first inside that block, or call tf.compat.v1.disable_v2_behavior() before it)")
             fix = None
         self.report(first, what, fix)
 
-    def program_switches_graph_mode(self) -> bool:
-        """Whether this module or a module importing it (three imports up) names a graph-mode
-        switch (`disable_v2_behavior()`, `disable_eager_execution()`)."""
+    def eager_program_with_session_blocks(self) -> bool:
+        """Whether neither this module nor a module importing it (three imports up) names a
+        graph-mode switch (`disable_v2_behavior()`), and one of them runs its graph in a `with
+        tf.Session():` block: the program's graph runs in graph mode only inside such blocks."""
         project = self.context.project
-        return spells_eager_switch(self.context.source.text) or any(
-            spells_eager_switch(project.text(path)) for path in importers_through(self.context, IMPORTER_DEPTH))
+        texts = [self.context.source.text,
+                 *(project.text(path) for path in importers_through(self.context, IMPORTER_DEPTH))]
+        return not any(map(spells_eager_switch, texts)) and any(SESSION_BLOCK.search(text) for text in texts)
 
     def visit_Call(self, node: ast.Call) -> None:
         name = self.context.call_name(node) or ""
