@@ -6,7 +6,9 @@ Flags a function parameter that defaults to `None` and is passed, as it is, to a
 `np.random.default_rng(seed)`, or a `random_state=seed` argument (pandas `DataFrame.sample`,
 scikit-learn splits; not scikit-learn's `Lasso`/`ElasticNet` family without `selection="random"`,
 nor `LogisticRegression`/`Ridge` without a sampling solver, which never read it). A function that replaces the `None` itself (`if seed is None: ...`,
-`seed = seed or 42`) is not flagged.
+`seed = seed or 42`) is not flagged. Also an integer flag the module defines with a None default
+(`tf.flags.DEFINE_integer("random_state", None, ...)`, absl's too) passed, as `FLAGS.random_state`,
+to a seeding call: the program is unseeded unless run with the flag.
 
 ## Why is this bad?
 `np.random.seed(None)` and `random.seed(None)` reseed from the operating system's entropy, and
@@ -63,6 +65,7 @@ import re
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, calls_by_name
 from estimator_audit.knowledge.rngs import bound_target, unread_local
+from estimator_audit.knowledge.seeding import RNG, SEEDING_CALLS
 from estimator_audit.rule import Invalid, Rule, Valid
 
 # Calls whose first argument (or `seed=`) seeds a global RNG or makes a generator from it.
@@ -74,6 +77,8 @@ SEEDED_BY_ARGUMENT = frozenset({
 })
 # Those of them that make a new generator rather than reseed a global one.
 GENERATORS = frozenset({"numpy.random.RandomState", "numpy.random.default_rng", "random.Random"})
+# Integer flag definitions: absl's, and TensorFlow's tf.flags / tf.app.flags wrappers of them.
+FLAG_DEFINER = re.compile(r"(?:^absl\.|^tensorflow\.(?:compat\.v1\.)?(?:app\.)?)flags\.DEFINE_integer$")
 # Functions whose purpose is a random draw (text generation, sampling): `seed=None` may be their contract.
 SAMPLER = re.compile(r"generate|sample|sampling", re.IGNORECASE)
 
@@ -99,6 +104,18 @@ class SeedParameterNone(Rule):
     triggers = ("seed", "random_state")
     fix_safety = FixSafety.UNSAFE
     valid = (
+        Valid(
+            """
+            import numpy as np
+            from absl import flags
+            flags.DEFINE_integer(name="seed", default=None, help="seeds NumPy when given")
+            FLAGS = flags.FLAGS
+
+            def get_inputs():
+                if FLAGS.seed is not None:  # tested: unseeded runs are what the flag's absence means
+                    np.random.seed(FLAGS.seed)
+            """
+        ),
         Valid(
             """
             import numpy as np
@@ -171,6 +188,32 @@ class SeedParameterNone(Rule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+
+            tf.compat.v1.flags.DEFINE_integer("random_state", None, "seed for the graph and the splits")
+            tf.compat.v1.flags.DEFINE_integer("batch_size", None, "not a seed")
+            FLAGS = tf.compat.v1.flags.FLAGS
+
+            def main(_):
+                tf.compat.v1.set_random_seed(FLAGS.random_state)
+            """,
+            at=((4, 51),),
+            message="unless the program is run with --random_state, it leaves TensorFlow's global seed unset",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+
+            tf.compat.v1.flags.DEFINE_integer("random_state", 42, "seed for the graph and the splits")
+            tf.compat.v1.flags.DEFINE_integer("batch_size", None, "not a seed")
+            FLAGS = tf.compat.v1.flags.FLAGS
+
+            def main(_):
+                tf.compat.v1.set_random_seed(FLAGS.random_state)
+            """,
+        ),
         Invalid(
             """
             import numpy as np
@@ -253,6 +296,47 @@ class SeedParameterNone(Rule):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def visit_Call(self, node: ast.Call) -> None:
+        """`tf.set_random_seed(FLAGS.random_state)` where the module defines that flag with a None
+        default: unseeded unless the program is run with the flag."""
+        name = self.context.call_name(node) or ""
+        if name not in SEEDED_BY_ARGUMENT and name not in SEEDING_CALLS:
+            return
+        value = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "seed"), None)
+        if not (isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name)):
+            return
+        default = self.flag_defaults().get(value.attr)
+        if default is None or any(  # `if FLAGS.seed is not None: np.random.seed(FLAGS.seed)`: tested
+                isinstance(a, (ast.If, ast.IfExp, ast.While)) and any(
+                    isinstance(part, ast.Attribute) and part.attr == value.attr for part in ast.walk(a.test))
+                for a in self.context.ancestors):
+            return
+        seed = self.context.settings.seed
+        self.report(
+            default,
+            f"the flag `{value.attr}` defaults to None and reaches `{ast.unparse(node)}` at line {node.lineno}: "
+            f"unless the program is run with --{value.attr}, it {self.consequence(node)}; default it to {seed}",
+            Fix(FixSafety.UNSAFE, f"default the flag `{value.attr}` to {seed} (runs without it get fixed draws)",
+                (Edit(EditAction.REPLACE, self.context.span(default), text=str(seed)),)),
+        )
+
+    def flag_defaults(self) -> dict[str, ast.Constant]:
+        """The None defaults of the integer flags the module defines (`tf.flags.DEFINE_integer(
+        "random_state", None, "...")`, absl's too), by flag name."""
+        if "ea209_flags" not in self.context.memo:
+            found: dict[str, ast.Constant] = {}
+            for call in (node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)):
+                if not FLAG_DEFINER.search(self.context.call_name(call) or ""):
+                    continue
+                flag = argument(call, "name", ("name", "default"))
+                default = argument(call, "default", ("name", "default"))
+                if isinstance(flag, ast.Constant) and isinstance(flag.value, str) and isinstance(
+                        default, ast.Constant) and default.value is None:
+                    found[flag.value] = default
+            self.context.memo["ea209_flags"] = found
+        flags: dict[str, ast.Constant] = self.context.memo["ea209_flags"]
+        return flags
+
     def always_passed(self, function: ast.FunctionDef | ast.AsyncFunctionDef, parameter: str) -> bool:
         """Whether every call of a module-level function that nothing else imports passes the
         parameter (`white_noise(time, level, seed=42)`, a notebook's only call): the None default
@@ -306,6 +390,9 @@ class SeedParameterNone(Rule):
         """What None does at this call: reseed a global RNG, make a generator from OS entropy, or
         draw from NumPy's global RNG (`random_state=None`)."""
         name = self.context.call_name(seeding)
+        if RNG.TENSORFLOW in SEEDING_CALLS.get(name or "", frozenset()) and RNG.NUMPY not in SEEDING_CALLS[name or ""]:
+            return ("leaves TensorFlow's global seed unset, so random ops and initializers draw new values on "
+                    "every run")
         if name in GENERATORS:
             return ("makes a generator seeded from OS entropy, which no global seed reaches, so what "
                     "it draws differs on every run")
