@@ -345,8 +345,12 @@ class ModuleFacts:
         if function is None or not isinstance(fetches, (ast.List, ast.Tuple, ast.Dict)):
             return False
         parameters = {a.arg for a in function.args.args}
-        handed = [value for node in ast.walk(fetches) if isinstance(node, ast.Name) and node.id in parameters
-                  for value in passed_arguments(self.context, function, node.id)]
+        memo = self.context.memo.setdefault("passed_arguments", {})  # (function, parameter) -> values
+        handed: list[ast.expr] = []
+        for parameter in {node.id for node in ast.walk(fetches) if isinstance(node, ast.Name)} & parameters:
+            if (id(function), parameter) not in memo:
+                memo[id(function), parameter] = passed_arguments(self.context, function, parameter)
+            handed += memo[id(function), parameter]
         return any((isinstance(value, ast.Attribute) and value.attr in self.update_names) or any(
             TRAINING_FETCH.search(word) and not NOT_TRAINING.search(word) for word in fetch_words(value))
             for value in handed)
@@ -729,10 +733,18 @@ class ModuleFacts:
 
         found = []
         seen: set[int] = set()
-        for call in (node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)):
+        project, path = self.context.project, self.context.source.path
+        calls = (node for node in ast.walk(self.context.tree) if isinstance(node, ast.Call)) \
+            if self.graph_calls else ()  # (what a TF1 graph is fed; a Keras fix seeds NumPy itself)
+        names: set[str] = set()
+        for call in calls:
             name = self.context.call_name(call)
             root = name.split(".", 1)[0] if name else ""
-            if not name or root in KNOWN_LIBRARY_ROOTS or root in sys.stdlib_module_names:
+            if not name or name in names or root in KNOWN_LIBRARY_ROOTS or root in sys.stdlib_module_names:
+                continue
+            names.add(name)  # (one lookup per function called, however often)
+            located = project.locate(path, name)  # (cached: the costly lookup only for the program's code)
+            if located is None or project.key(located[0]) == project.key(path):
                 continue
             target = called(self.context, call)
             if (target is None or target.context is self.context
