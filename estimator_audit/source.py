@@ -186,11 +186,15 @@ def neutralise_magics(code: str) -> str:
     first = next((index for index, line in enumerate(lines)
                   if line.strip() and not line.lstrip().startswith("#")), 0)
     magic = lines[first].strip() if lines else ""
+    start = first
+    while PYTHON_CELL_MAGIC.match(magic) and first + 1 < len(lines) and lines[first + 1].startswith("%%"):
+        first += 1  # `%%time` then `%%bash`: the wrapped cell magic decides what the body is
+        magic = lines[first].strip()
     if PYTHON_CELL_MAGIC.match(magic):  # `%%time`: the body is ordinary Python
-        lines[first] = f"pass  {MAGIC_MARK}"
+        lines[start:first + 1] = [f"pass  {MAGIC_MARK}", *[MAGIC_MARK] * (first - start)]
         code = "\n".join(lines)
     elif magic.startswith("%%") or OTHER_LANGUAGE_CELL.match(magic):  # the whole cell is not Python
-        return "\n".join(f"pass  {MAGIC_MARK}" if i == first else MAGIC_MARK if i > first else line
+        return "\n".join(f"pass  {MAGIC_MARK}" if i == start else MAGIC_MARK if i > start else line
                          for i, line in enumerate(lines))
     out = []
     continued = False  # a magic line ending in a backslash goes on on the next line

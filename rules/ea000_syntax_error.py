@@ -2,7 +2,8 @@
 ## What it does
 Reports a file, or a notebook cell, that Python 3 cannot parse, at the line the parser names
 and with its message. Undecodable bytes and null bytes count: the interpreter refuses them too,
-as it refuses a `from __future__` import that follows other code (which `ast.parse` accepts).
+as it refuses a `from __future__` import that follows other code in a file (which `ast.parse`
+accepts; in a notebook cell IPython compiles statement by statement, and it runs).
 
 ## Why is this bad?
 Legacy TensorFlow repositories often still hold Python 2 files (`print "loss", loss`,
