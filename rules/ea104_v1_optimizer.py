@@ -345,6 +345,16 @@ class TF1Optimizer(CallRule):
     invalid = (
         Invalid(
             """
+            import edward as ed
+            import tensorflow as tf
+            inference = ed.MAP({"w": w}, data={"x": x})
+            inference.initialize(optimizer=tf.train.AdamOptimizer(0.01, epsilon=1.0))  # Edward drives it, TF1's way
+            """,
+            at=((4, 32),),
+            message="which still works the TF1 way the program uses it",
+        ),
+        Invalid(
+            """
             import tensorflow as tf
             reader = readers[name](shared_resources)  # its train() calls compute_gradients elsewhere
             reader.train(tf.train.AdamOptimizer(), data_set, batch_size=1)
@@ -798,8 +808,10 @@ class TF1Optimizer(CallRule):
         optimizer is not seen here, and TF1-era code hands its optimizers to model classes and
         libraries that call minimize."""
         root = name.split(".", 1)[0]
-        if root in ("keras", "tensorflow", "tf_keras") or root in sys.stdlib_module_names or "()" in name:
+        if root in ("keras", "tensorflow", "tf_keras") or root in sys.stdlib_module_names:
             return False
+        if "()" in name:  # a method of what a library made (Edward's `ed.MAP(...).initialize(optimizer=opt)`)
+            return name.rsplit(".", 1)[-1] not in KERAS_TAKERS and self.context.imports_any((root,))
         found = self.context.project.locate(self.context.source.path, name)
         if found is not None:
             return found[0] != self.context.source.path
