@@ -124,7 +124,12 @@ from typing import TYPE_CHECKING
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.knowledge.calls import argument, tf_spelling
 from estimator_audit.knowledge.facts import receiver_class
-from estimator_audit.knowledge.program import defined_with_keras, program_function, program_keras_model
+from estimator_audit.knowledge.program import (
+    defined_with_keras,
+    program_function,
+    program_keras_model,
+    returns_other_model,
+)
 from estimator_audit.knowledge.tfapi import KERAS_MODEL_FACTORIES, keras3, version_text
 from estimator_audit.knowledge.tfsymbols import (
     Missing,
@@ -1154,6 +1159,8 @@ class Keras2Only(SymbolReferenceRule):
             return self.context.imports_any(("tensorflow", "keras")) and method not in self.defined()
         owner = receiver_class(name)
         if owner is not None and program_function(self.context, owner):  # `get_model().fit`: the program's builder
+            if returns_other_model(self.context, owner):
+                return False  # (a TensorLayer model: its save_weights writes any .h5 name)
             return self.context.imports_any(("tensorflow", "keras")) or defined_with_keras(self.context, owner)
         if owner is not None and program_keras_model(self.context, owner):
             return True  # `model = Yolact(...)`, a Keras model subclass of another module

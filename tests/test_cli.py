@@ -547,6 +547,21 @@ def test_a_library_of_a_program_left_in_eager_mode_is_told_where_a_graph_seed_re
     assert "never reaches that session's graph" not in finding["message"], finding["message"]
 
 
+def test_saves_of_a_model_another_library_makes_are_not_keras_saves(tmp_path: Path) -> None:
+    """Seen in SRGAN: `get_G()` returns a TensorLayer `Model`, whose save_weights writes HDF5 to
+    any `.h5` name; Keras 3's rule about `.weights.h5` is not its own."""
+    write(tmp_path, "model.py", "import tensorflow as tf\nfrom tensorlayer.models import Model\n\n\n"
+                                "def get_G(shape):\n    G = Model(inputs=shape, outputs=shape, name='generator')\n"
+                                "    return G\n")
+    write(tmp_path, "train.py", "import tensorflow as tf\nfrom model import get_G\n\n"
+                                "G = get_G((1, 96, 96, 3))\nG.save_weights('g.h5')\n")
+    assert audit_json(tmp_path, "train.py", "--select", "EA108") == []
+    write(tmp_path, "model.py", "import tensorflow as tf\n\n\ndef get_G(shape):\n"
+                                "    return tf.keras.Sequential([tf.keras.layers.Dense(1)])\n")
+    [finding] = audit_json(tmp_path, "train.py", "--select", "EA108")  # a Keras model: Keras 3 raises
+    assert ".weights.h5" in finding["message"]
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the

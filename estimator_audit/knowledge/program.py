@@ -314,6 +314,26 @@ def program_function(context: ModuleContext, qualified: str) -> bool:
                for node in body)
 
 
+# Libraries of models that are not Keras models (their save_weights, fit... are their own).
+OTHER_MODEL_LIBRARIES = ("tensorlayer.", "tflearn.", "sonnet.", "torch.")
+
+
+def returns_other_model(context: ModuleContext, qualified: str) -> bool:
+    """Whether a function of the program returns a model another library makes (SRGAN's
+    `get_G()` returning `tensorlayer.models.Model(...)`), not a Keras one."""
+    from estimator_audit.migrate.lookup import located_definition  # whole-program lookup
+
+    found = located_definition(context, qualified)
+    if found is None or not isinstance(found.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    bound = {target.id: node.value for node in ast.walk(found.node) if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)}  # (`G = Model(...)`, `return G`)
+    returned = [bound.get(node.value.id, node.value) if isinstance(node.value, ast.Name) else node.value
+                for node in ast.walk(found.node) if isinstance(node, ast.Return) and node.value]
+    return bool(returned) and all(isinstance(value, ast.Call) and (
+        found.context.call_name(value) or "").startswith(OTHER_MODEL_LIBRARIES) for value in returned)
+
+
 def program_keras_model(context: ModuleContext, qualified: str) -> bool:
     """Whether a qualified name is a class of the program deriving from a Keras model
     (keras-adversarial's `AdversarialModel(Model)`, fit by its example scripts)."""
