@@ -220,6 +220,49 @@ def test_rewritten_notebook_runs_on_current_tensorflow(tmp_path: Path, current_p
                                                        f"runpy.run_path({str(script)!r})")
 
 
+CUSTOM_WITH_MODEL_DIR = """\
+import numpy as np
+import tensorflow as tf
+
+
+def model_fn(features, labels, mode, params):
+    logits = tf.compat.v1.layers.dense(features["x"], 2)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        return tf.estimator.EstimatorSpec(mode, predictions={"classes": tf.argmax(logits, axis=1)})
+    loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    train_op = tf.compat.v1.train.GradientDescentOptimizer(params["lr"]).minimize(
+        loss, global_step=tf.compat.v1.train.get_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+def input_fn():
+    x = np.random.RandomState(0).rand(32, 3).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(({"x": x}, (x[:, 0] > 0.5).astype("int32"))).batch(8)
+
+
+estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=MODEL_DIR, params={"lr": 0.1},
+                                   config=tf.estimator.RunConfig(tf_random_seed=1))
+estimator.train(input_fn, steps=4)
+print("trained")
+"""
+
+
+@pytest.mark.runtime
+def test_a_rewritten_custom_estimator_checkpoints_into_its_model_dir_and_resumes(tmp_path: Path,
+                                                                                 current_python: Path) -> None:
+    """Round 36: a custom Estimator given a model_dir, rewritten, trained and then raised "You
+    are saving a model that has not yet been built" (its layers are made as the model_fn runs),
+    and a second run could not load the checkpoint into the unbuilt model."""
+    script = tmp_path / "train.py"
+    script.write_text(CUSTOM_WITH_MODEL_DIR.replace("MODEL_DIR", repr(str(tmp_path / "model"))), encoding="utf-8")
+    fix_file(script, Settings(), UNSAFE)
+    assert "tf.estimator.Estimator(model_fn" not in script.read_text().split('"""')[-1]  # (its docstring names it)
+    run = f"import runpy, sys; sys.path.insert(0, {str(tmp_path)!r}); runpy.run_path({str(script)!r})"
+    assert "trained" in run_python(current_python, run)
+    assert (tmp_path / "model" / "keras" / "model.weights.h5").exists()
+    assert "trained" in run_python(current_python, run)  # resumes from the checkpoint
+
+
 def test_rewrite_keeps_crlf_two_space_indents_and_the_files_aliases() -> None:
     source = textwrap.dedent("""\
         import tensorflow.compat.v1 as tf1

@@ -1162,6 +1162,7 @@ class _ModelDirCheckpoints:
     keras.Model in the bases."""
 
     model_dir: str | None
+    built: bool
     load_weights: Callable[..., Any]  # keras.Model's
     save_weights: Callable[..., Any]
     optimizer: Any
@@ -1173,9 +1174,34 @@ class _ModelDirCheckpoints:
         steps = kwargs.get("steps_per_epoch")
         if steps is not None and steps <= 0:
             return None
+        self._restore_when_built(args[0] if args else kwargs.get("x"))
         history = super().fit(*args, **kwargs)  # type: ignore[misc]  # keras.Model's, after this in the MRO
         self._save()
         return history
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        self._restore_when_built(args[0] if args else kwargs.get("x"))
+        return super().evaluate(*args, **kwargs)  # type: ignore[misc]
+
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        self._restore_when_built(args[0] if args else kwargs.get("x"))
+        return super().predict(*args, **kwargs)  # type: ignore[misc]
+
+    def _restore_when_built(self, data: Any) -> None:
+        """An EstimatorModel makes its layers as its model_fn first runs: a checkpoint found at
+        compile time is restored once a batch of `data` has made them (no weights are changed
+        by that call), before the first step."""
+        if not getattr(self, "_restore_pending", False):
+            return
+        batch = next(iter(data.take(1))) if isinstance(data, tf.data.Dataset) else data
+        self._make_state(batch[0] if isinstance(batch, tuple) else batch)
+        self.built = True
+        self._restore_pending = False
+        self._restore()
+
+    def _make_state(self, features: Any) -> None:
+        """Makes the model's variables from a batch of features (a subclass building lazily)."""
+        raise NotImplementedError(type(self).__name__)
 
     def _steps(self) -> list[tuple[Any, list[Any]]]:
         """(optimizer, the variables it steps) pairs."""
@@ -1187,6 +1213,9 @@ class _ModelDirCheckpoints:
     def _restore(self) -> None:
         folder = self._checkpoint()
         if folder is None or not tf.io.gfile.exists(os.path.join(folder, "optimizers.npz")):
+            return
+        if not self.built:  # (an EstimatorModel before its model_fn ran: no layers to load into yet)
+            self._restore_pending = True
             return
         with tempfile.TemporaryDirectory() as scratch:
             for part in ("model.weights.h5", "optimizers.npz"):
@@ -1203,6 +1232,8 @@ class _ModelDirCheckpoints:
         folder = self._checkpoint()
         if folder is None:
             return
+        if not self.built:  # an EstimatorModel makes its layers as its model_fn first runs, in train_step
+            self.built = True
         tf.io.gfile.makedirs(folder)
         with tempfile.TemporaryDirectory() as scratch:
             self.save_weights(os.path.join(scratch, "model.weights.h5"))
@@ -1516,6 +1547,11 @@ class EstimatorModel(_ModelDirCheckpoints, keras.Model):  # type: ignore[misc]
 
     def call(self, features: Any, training: Any = None) -> Any:
         return self.run_model_fn(features, None, ModeKeys.PREDICT).predictions
+
+    def _make_state(self, features: Any) -> None:
+        """The model_fn's layers, made by running it once in PREDICT mode (its variables are
+        then overwritten by the checkpoint it restores)."""
+        self.run_model_fn(features, None, ModeKeys.PREDICT)
 
     def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
                      training: bool = True) -> Any:
