@@ -74,6 +74,7 @@ from __future__ import annotations
 import ast
 import builtins
 import itertools
+import os
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -143,6 +144,8 @@ OTHER_PROCESS = re.compile(HANDOFFS + "$")
 CLUSTER_WORKERS = ("train.Server", "distribute.Server")
 # A test on a training flag or mode (`is_training`, `training`, `ModeKeys.TRAIN`).
 TRAINING_TEST = re.compile(r"train", re.IGNORECASE)
+# A graph reset in an indented block (a function's), not at a module's top level.
+RESET_IN_FUNCTION = re.compile(r"^[ \t]+[\w.]*reset_default_graph\(\)", re.MULTILINE)
 # A `with tf.Session(...) as sess:` block (graph mode inside it, with eager execution on).
 SESSION_BLOCK = re.compile(r"^\s*with\s+[\w.]*Session\(", re.MULTILINE)
 # A module that times what it runs (a benchmark).
@@ -1542,7 +1545,7 @@ class NoGlobalSeed(Rule):
         # seed away; one at module level runs as the module is imported, before the program seeds)
         functions = [node for node in ast.walk(self.context.tree) if isinstance(node, FUNCTION_DEFS)] \
             if self.resets else []
-        resets = [reset for reset in self.resets if reset.lineno < self.first_graph_line and any(
+        resets = [reset for reset in self.resets if (reset.lineno < self.first_graph_line or not self.first_graph_line) and any(
             function.lineno < reset.lineno <= (function.end_lineno or 0) for function in functions)]
         if library is not None and importer_seeds(self.context) and not in_new_graphs and not resets:
             return  # the program seeds before it calls into this module
@@ -1584,6 +1587,11 @@ class NoGlobalSeed(Rule):
                      f"it throws away a seed set before it, such as one where the program starts; {library}; "
                      "no automatic fix)")
             fix = None
+        elif library is not None and (resetter := self.importer_resetting_graph()) is not None:
+            what += (f" right after the tf.reset_default_graph() of {resetter}, which imports this module and "
+                     "resets the graph before it builds (a seed set where the program starts is thrown away; "
+                     "no automatic fix)")
+            fix = None
         elif library is not None:
             what += (f" where the program starts ({library}: a seed set here would "
                      "reseed every program that imports it)")
@@ -1593,6 +1601,16 @@ class NoGlobalSeed(Rule):
                          "2.21: set it first inside that block, or call tf.compat.v1.disable_v2_behavior() before it)")
             fix = None
         self.report(first, what, fix)
+
+    def importer_resetting_graph(self) -> str | None:
+        """The file name of the nearest module importing this one (three imports up) whose code
+        resets the default graph inside a function (ctrNet's `build_model`, resetting before it
+        makes `fm.Model(hparams)`), where the graph this module builds is then built."""
+        project = self.context.project
+        for path in importers_through(self.context, IMPORTER_DEPTH):
+            if RESET_IN_FUNCTION.search(project.text(path)):
+                return os.path.basename(path)
+        return None
 
     def eager_program_with_session_blocks(self) -> bool:
         """Whether neither this module nor a module importing it (three imports up) names a

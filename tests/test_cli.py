@@ -562,6 +562,19 @@ def test_saves_of_a_model_another_library_makes_are_not_keras_saves(tmp_path: Pa
     assert ".weights.h5" in finding["message"]
 
 
+def test_a_model_module_whose_importer_resets_the_graph_is_told_to_seed_after_that_reset(tmp_path: Path) -> None:
+    """Seen in ctrNet-tool: ctrNet.py's `build_model` resets the default graph, then builds
+    `fm.Model(hparams)`; a seed set where the program starts is thrown away by that reset."""
+    write(tmp_path, "fm.py", "import tensorflow as tf\n\n\nclass Model:\n    def __init__(self, lr):\n"
+                             "        w = tf.Variable(tf.random.normal([4, 1]))\n"
+                             "        self.train_op = tf.compat.v1.train.AdamOptimizer(lr).minimize(tf.reduce_sum(w))\n\n"
+                             "    def train(self, sess):\n        sess.run(self.train_op)\n")
+    write(tmp_path, "ctr.py", "import tensorflow as tf\nimport fm\n\n\ndef build_model(lr):\n"
+                              "    tf.compat.v1.reset_default_graph()\n    return fm.Model(lr)\n")
+    [finding] = audit_json(tmp_path, "fm.py", "--select", "EA201")
+    assert "right after the tf.reset_default_graph() of ctr.py" in finding["message"], finding["message"]
+
+
 def test_a_program_seeded_and_run_through_its_own_session_helpers(tmp_path: Path) -> None:
     """Seen in StyleGAN and progressive GANs: `init_tf()` in a utility module sets the graph seed
     from NumPy (which the entry point seeds first) and enters a session as the default one; the
