@@ -118,6 +118,7 @@ automatic fix for the rest.
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 from typing import TYPE_CHECKING
 
@@ -402,6 +403,18 @@ class Keras2Only(SymbolReferenceRule):
         ),
     )
     invalid = (
+        Invalid(
+            """
+            import tensorflow as tf
+            init = tf.keras.initializers.RandomNormal(stdev=1e-7)  # a misspelling no Keras takes
+            """,
+            at=((2, 8),),
+            message="`stdev` misspells `stddev`, which it takes: pass stddev=",
+            fixed="""
+            import tensorflow as tf
+            init = tf.keras.initializers.RandomNormal(stddev=1e-7)  # a misspelling no Keras takes
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -941,9 +954,19 @@ class Keras2Only(SymbolReferenceRule):
             self.check_reduction(node, name)
         unknown = keras3_unknown_keywords(name, (k.arg for k in node.keywords if k.arg), self.target)
         if name is not None and unknown and not any(k.arg is None for k in node.keywords):
-            self.report(node, f"{tf_spelling(name)}({', '.join(f'{k}=...' for k in unknown)}) raises TypeError on "
-                        f"Keras 3: its constructor takes no {' or '.join(unknown)} (\"unexpected keyword argument "
-                        f"'{unknown[0]}'\"); drop {'it' if len(unknown) == 1 else 'them'} or use its Keras 3 "
+            said = (f"{tf_spelling(name)}({', '.join(f'{k}=...' for k in unknown)}) raises TypeError on "
+                    f"Keras 3: its constructor takes no {' or '.join(unknown)} (\"unexpected keyword argument "
+                    f"'{unknown[0]}'\")")
+            parameters = (keras3_parameters(name, self.target) or (frozenset(), False))[0]
+            meant = difflib.get_close_matches(unknown[0], sorted(parameters), n=1, cutoff=0.8)
+            if len(unknown) == 1 and meant and meant[0] not in {k.arg for k in node.keywords}:
+                # (`RandomNormal(stdev=1e-7)`: a misspelling no Keras took; dropping it would change the value)
+                self.report(node, f"{said}; `{unknown[0]}` misspells `{meant[0]}`, which it takes: pass "
+                            f"{meant[0]}= (dropping it would silently use the default)",
+                            Fix(FixSafety.UNSAFE, f"pass {meant[0]}=",
+                                (Edit(EditAction.NAME_ARGUMENT, self.context.span(node), meant[0], unknown[0]),)))
+                return
+            self.report(node, f"{said}; drop {'it' if len(unknown) == 1 else 'them'} or use its Keras 3 "
                         "parameters (or install tf_keras for Keras 2)")
 
     def saves_a_keras_model(self, node: ast.Call, name: str | None, method: str) -> bool:
