@@ -22,7 +22,7 @@ trains only inside functions and classes) the finding says to seed where the pro
 offers no fix: a seed set at import time would reseed every program that imports it; a library
 that only runs inference in a session it is handed (a policy's `step()` in its model's graph),
 training nothing and making no session, is left to the module that makes the session. In a
-Horovod program no fix is offered (one seed for every worker would give them the same draws;
+Horovod or SageMaker data-parallel (`smdistributed`) program no fix is offered (one seed for every worker would give them the same draws;
 the message says to seed by rank), nor where the module hands its training function to another
 process or executor (`TFCluster.run(sc, main_fun, ...)`, `Process(target=train)`, a Kubeflow
 Pipelines component made by `create_component_from_func(train)`, Spark's
@@ -95,6 +95,7 @@ from estimator_audit.knowledge.program import (
     IMPORTER_DEPTH,
     KNOWN_LIBRARY_ROOTS,
     NON_TF_LIBRARIES,
+    data_parallel,
     handed_on_by_importer,
     imported_library,
     importers_through,
@@ -1551,9 +1552,9 @@ class NoGlobalSeed(Rule):
             return  # the program seeds before it calls into this module
         if library is not None and not facts.trains and not facts.applies_updates and not self.makes_session():
             return  # inference in a graph and session its owner makes and seeds (a policy's step())
-        if self.context.imports_any(("horovod",)):
-            what += (" (in this Horovod program, seed each worker by its rank, e.g. "
-                     f"keras.utils.set_random_seed({seed} + hvd.rank()): one seed for every worker gives "
+        if (parallel := data_parallel(self.context)) is not None:
+            what += (f" (in this {parallel[0]} program, seed each worker by its rank, e.g. "
+                     f"keras.utils.set_random_seed({seed} + {parallel[1]}): one seed for every worker gives "
                      "them all the same random draws, dropout masks and the shuffles of data not sharded by "
                      "rank alike; no automatic fix)")
             fix = None

@@ -8,7 +8,9 @@ parallel workers, from the OS): `np.random.*` legacy functions use NumPy's globa
 `seed` use TensorFlow's, and,
 with Keras 3, a layer or initializer constructed without a seed takes its seed from Python's
 `random`. So the recipe most articles end on, `tf.random.set_seed` plus `np.random.seed`, leaves
-every Keras 3 layer unseeded. One finding per module, at the first such call.
+every Keras 3 layer unseeded. One finding per module, at the first such call. In a Horovod or
+SageMaker data-parallel (`smdistributed`) program, which runs once per worker, no fix is offered:
+the message says to seed by each worker's rank.
 
 ## Why is this bad?
 The program looks seeded, so nobody suspects it; yet its initial weights (or data order, or
@@ -56,7 +58,7 @@ import os
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_statement, main_block, seed_everything, seed_generator
 from estimator_audit.knowledge.facts import RandomUse
-from estimator_audit.knowledge.program import imported_library, training_importer
+from estimator_audit.knowledge.program import data_parallel, imported_library, training_importer
 from estimator_audit.knowledge.seeding import RNG
 from estimator_audit.rule import Invalid, Rule, Valid
 
@@ -284,6 +286,16 @@ class PartialSeed(Rule):
         ),
         Invalid(
             """
+            import tensorflow as tf
+            import smdistributed.dataparallel.tensorflow as sdp
+            tf.random.set_seed(42)  # one seed for every worker the launcher starts
+            model = tf.keras.Sequential([tf.keras.layers.Dense(8), tf.keras.layers.Dropout(0.5)])
+            """,
+            at=((4, 30),),
+            message="in this SageMaker data-parallel program seed Python's random too, by each worker's rank",
+        ),
+        Invalid(
+            """
             import numpy as np
             import tensorflow as tf
             np.random.seed(1)
@@ -316,6 +328,12 @@ class PartialSeed(Rule):
                         f"seeds{why}; it seeds only {names}: seed {' and '.join(sorted(firsts))} beside that seed, or where "
                         f"the program starts ({library}; no automatic fix: a seed set as the module is "
                         "imported would reseed every program that imports it)", None)
+            return
+        if (parallel := data_parallel(self.context)) is not None:
+            self.report(first.node, f"{first.what} draws from {first.rng.value}, which this module never seeds{why}; "
+                        f"it seeds only {names}: in this {parallel[0]} program seed {' and '.join(sorted(firsts))} "
+                        f"too, by each worker's rank ({parallel[1]}: one seed for every worker gives them all the "
+                        "same draws; no automatic fix)", None)
             return
         if facts.builds_tf1_graph or not self.context.imports_tensorflow():
             self.report_for_graph(first, names, why)  # (no Keras to seed through: each generator's own seed)

@@ -424,6 +424,18 @@ TF_LIBRARIES = frozenset({"keras", "tf_keras", "tf_slim", "sonnet", "tflearn", "
                           "tensorflow_hub", "official", "object_detection", "nets", "deeplab", "bert"})
 
 
+# Data-parallel libraries whose launcher runs the module once per worker: (name, the worker's rank).
+DATA_PARALLEL = {"horovod": ("Horovod", "hvd.rank()"),
+                 "smdistributed": ("SageMaker data-parallel", "sdp.rank()")}
+
+
+def data_parallel(context: ModuleContext) -> tuple[str, str] | None:
+    """The data-parallel library the module trains with (`horovod`, `smdistributed.dataparallel`),
+    whose launcher runs it once per worker, and how its rank is read: one seed for them all
+    gives every worker the same draws, so each must be seeded by its rank."""
+    return next((found for root, found in DATA_PARALLEL.items() if context.imports_any((root,))), None)
+
+
 def tf_free_library(context: ModuleContext, root: str) -> bool:
     """Whether `root` is a third-party package the module imports whole (`import jieba`, then
     `jieba.cut(...)`) that builds no TensorFlow ops: not one of TensorFlow's family, and no
