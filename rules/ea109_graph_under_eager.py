@@ -121,6 +121,7 @@ from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import compat_v1_call, insert_statement, insert_where_it_runs, main_block
 from estimator_audit.knowledge.calls import call_text, innermost_function, own_callee, tf_spelling
 from estimator_audit.knowledge.graph_mode import (
+    GRAPH_TAKING_SESSIONS,
     builds_ops,
     built_before,
     given_to_keras,
@@ -176,6 +177,18 @@ class GraphUnderEager(Rule):
     triggers = ("placeholder", "Session", "Supervisor")
     fix_safety = FixSafety.SAFE
     valid: ClassVar[tuple[Valid, ...]] = (
+        Valid(
+            """
+            import tensorflow as tf
+
+            g = tf.Graph()
+            with g.as_default():
+                x = tf.compat.v1.placeholder(tf.float32, [None])
+                y = x * 2
+            sess = tf.compat.v1.Session("", g)  # the graph given by position: its own graph runs
+            print(sess.run(y, {x: [1.0]}))
+            """
+        ),
         Valid(
             """
             import tensorflow as tf
@@ -720,7 +733,8 @@ class GraphUnderEager(Rule):
                 self.imports_graph = self.imports_graph or not in_own_graph(self.context.ancestors, self.context)
             elif last in GRAPH_BUILDERS:
                 ancestors = self.context.ancestors
-                given_graph = last != "Supervisor" and any(keyword.arg == "graph" for keyword in node.keywords)
+                given_graph = last != "Supervisor" and (any(keyword.arg == "graph" for keyword in node.keywords) or (
+                    last in GRAPH_TAKING_SESSIONS and len(node.args) > 1))  # (`Session(target, graph)`)
                 if last == "InteractiveSession" and given_graph:
                     self.switched = True  # it makes its graph the default: graph mode from here on
                     return

@@ -56,6 +56,10 @@ def sets_session(call: ast.Call) -> bool:
     return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")) == "set_session"
 
 
+# Sessions whose second parameter is the graph they run (`tf.compat.v1.Session(target, graph, config)`).
+GRAPH_TAKING_SESSIONS = frozenset({"Session", "InteractiveSession"})
+
+
 def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = None) -> bool:
     """Whether code runs inside a graph of its own, which works with eager execution on (checked
     on TensorFlow 2.21): a `with <graph>.as_default():` block (also `g = graph.as_default()`,
@@ -69,7 +73,9 @@ def in_own_graph(ancestors: Sequence[ast.AST], context: ModuleContext | None = N
                     call = context.assigned_value(call) or call
                 if isinstance(call, ast.Call) and (
                         (isinstance(call.func, ast.Attribute) and call.func.attr == "as_default")
-                        or any(keyword.arg == "graph" for keyword in call.keywords)):
+                        or any(keyword.arg == "graph" for keyword in call.keywords)
+                        or (context is not None and len(call.args) > 1  # `Session(target, graph)`
+                            and (context.call_name(call) or "").rsplit(".", 1)[-1] in GRAPH_TAKING_SESSIONS)):
                     return True
     return False
 
