@@ -317,6 +317,27 @@ def test_layers_without_variables_are_not_named_as_variable_makers() -> None:
     assert "the Keras rewrite" in session.message and "makes a variable" not in session.message, session.message
 
 
+def test_a_session_held_by_an_object_is_named_so() -> None:
+    """Round 36 (audio-super-res): `self.sess = tf.Session()` was refused as "not assigned to one
+    name"; it is held by an object, whose methods the rewrite does not follow."""
+    script = textwrap.dedent("""
+        import tensorflow as tf
+
+        class Model:
+            def __init__(self):
+                self.x = tf.compat.v1.placeholder(tf.float32, [None, 4])
+                w = tf.Variable(tf.zeros([4, 1]))
+                loss = tf.reduce_sum(tf.matmul(self.x, w))
+                self.train_op = tf.compat.v1.train.GradientDescentOptimizer(0.1).minimize(loss)
+                self.sess = tf.compat.v1.Session()
+
+            def train(self, data):
+                self.sess.run(self.train_op, {self.x: data})
+    """)
+    [session] = [f for f in audit_source("model.py", script.encode(), Settings()) if f.code == "EA103"]
+    assert "the session is held by an object (`self.sess`)" in session.message, session.message
+
+
 def test_a_refusal_names_its_reason() -> None:
     """A script the rewrite leaves to tf.compat.v1 says why, in EA103's message."""
     script = textwrap.dedent(SCRIPT).replace("loss = tf.reduce_mean(", "print(prediction)\nloss = tf.reduce_mean(")

@@ -75,6 +75,10 @@ def session_block(context: ModuleContext, constructor: ast.Call) -> ast.With | a
         if isinstance(node, ast.With) and any(item.context_expr is constructor for item in node.items):
             return node
         if isinstance(node, ast.Assign) and node.value is constructor:
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Attribute):
+                held = ast.unparse(node.targets[0])
+                raise Unsupported(f"the session is held by an object (`{held}`), whose graph the rewrite "
+                                  "does not follow across its methods")
             if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
                 raise Unsupported("the session is not assigned to one name")
             return node
