@@ -81,7 +81,14 @@ from typing import TYPE_CHECKING
 
 from estimator_audit.findings import Edit, EditAction, Fix, FixSafety, Severity
 from estimator_audit.fixes import insert_where_it_runs, seed_everything, seed_generator, seed_graph
-from estimator_audit.knowledge.calls import FUNCTION_DEFS, argument, call_text, is_none, own_callee
+from estimator_audit.knowledge.calls import (
+    FUNCTION_DEFS,
+    argument,
+    call_text,
+    is_none,
+    own_callee,
+    statements_before,
+)
 from estimator_audit.knowledge.determinism import RETIRED_BACKENDS, keras_backend
 from estimator_audit.knowledge.facts import MNIST_SHUFFLE, TF1_TRAINING_LOOPS, TRAINING_FETCH, RandomUse
 from estimator_audit.knowledge.graph_mode import (
@@ -179,15 +186,6 @@ def tensorflow_import(statement: ast.stmt) -> bool:
         return False
     return any(module.split(".")[0] == "tensorflow" and not module.startswith("tensorflow.examples")
                for module in modules)
-
-
-def statements_before(parent: ast.AST, child: ast.AST) -> list[ast.stmt]:
-    """The statements of the block holding `child` that run before it."""
-    for field in ("body", "orelse", "finalbody"):
-        block = getattr(parent, field, None)
-        if isinstance(block, list) and any(statement is child for statement in block):
-            return block[: next(i for i, statement in enumerate(block) if statement is child)]
-    return []
 
 
 def leaves_unless_training(statement: ast.stmt) -> bool:
@@ -1478,10 +1476,14 @@ class NoGlobalSeed(Rule):
             return  # a linear fit of tf.Variable(0.) by GradientTape: nothing to seed
         seed = self.context.settings.seed
         first = calls[0]
-        if draws and imported_library(self.context, calls) is not None:
+        library = imported_library(self.context, calls)
+        if draws and library is not None:
             seeded_there = importers_seed(self.context)  # (supervised-reptile's entry points seed random)
             draws = [use for use in draws if use.rng not in seeded_there]
-        foreign = None  # the module an imported class's own tf.Graph() that runs comes from
+        # An imported module building a tf.Graph() of its own, and whether it is the graph that runs
+        # (the module building none itself: CapsNet's main.py), not one beside the module's own.
+        private = imported_private_graph(self.context) if library is None else None
+        foreign = None
         runs_graph = False  # the module runs a TF1 graph (rather than training Keras models)
         if (isinstance(first.func, ast.Attribute) and first.func.attr == "run") or (
                 self.context.call_name(first) in TF1_TRAINING_LOOPS):
@@ -1504,8 +1506,7 @@ class NoGlobalSeed(Rule):
                     + (f", and {' and '.join(statement for statement, _ in host)}" if host
                        else " (and seed each generator the program draws from)"))
             fix = self.graph_seed_fix(seed_graph(self.context), calls)
-            foreign = imported_private_graph(self.context) if (imported_library(self.context, calls) is None
-                                                               and not self.builds_graph and not self.graph_blocks) else None
+            foreign = private if not self.builds_graph and not self.graph_blocks else None
             if foreign is not None:  # the graph that runs is an imported class's own tf.Graph() (CapsNet)
                 fix = self.with_host_seeds(None, host, calls) if host else None
                 what += (f" ({foreign}, which this program imports, builds a tf.Graph() of its own for the graph "
@@ -1536,7 +1537,6 @@ class NoGlobalSeed(Rule):
             reseed = facts.entropy_reseeds[0]
             what += (f" ({call_text(reseed)}(None) at {self.context.place(reseed.lineno)} reseeds from the "
                      "operating system's entropy, undoing any seed set before it: remove it too)")
-        library = imported_library(self.context, calls)
         # Trained in graphs the module makes itself: a seed set before (by the program that
         # imports it too) seeds another graph, and the seed goes first in each (not at import).
         in_new_graphs = bool(self.new_graphs) and all(
@@ -1574,7 +1574,6 @@ class NoGlobalSeed(Rule):
                         "executor to run (a seed set where the program starts never reaches that process; no "
                         "automatic fix)", None)
             return
-        private = imported_private_graph(self.context) if library is None else None
         if private is not None and foreign is None:
             what += (f" ({private}, which this program imports, builds a tf.Graph() of its own, which takes no "
                      "seed set here: seed inside that graph too)")

@@ -124,3 +124,18 @@ def scope_of(ancestors: Sequence[ast.AST]) -> ast.AST | None:
 
 
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+# The fields of a statement that hold blocks of statements run in order.
+BLOCK_FIELDS = ("body", "orelse", "finalbody")
+
+
+def statements_before(owner: ast.AST | None, child: ast.AST) -> list[ast.stmt]:
+    """The statements of `owner`'s block holding `child` that run before it ([] when none holds it)."""
+    for field in BLOCK_FIELDS:
+        block = getattr(owner, field, None)
+        if isinstance(block, list):
+            index = next((i for i, statement in enumerate(block) if statement is child), None)
+            if index is not None:
+                return block[:index]
+    return []

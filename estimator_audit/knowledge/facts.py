@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from estimator_audit.knowledge.calls import (
+    BLOCK_FIELDS,
     FUNCTION_DEFS,
     UNKNOWN,
     argument,
@@ -979,7 +980,6 @@ class ModuleFacts:
         return False
 
 
-BLOCK_FIELDS = ("body", "orelse", "finalbody")
 BlockPosition = tuple[int, str, int]  # (id of the block's owner node, field, statement index)
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from estimator_audit.knowledge.calls import DEFINITIONS, FUNCTION_DEFS
+from estimator_audit.knowledge.calls import DEFINITIONS, FUNCTION_DEFS, statements_before
 from estimator_audit.knowledge.program import (
     DATA_LIBRARIES,
     NON_TF_LIBRARIES,
@@ -239,10 +239,7 @@ def built_before(context: ModuleContext, owner: ast.AST | None, statement: ast.s
     block opened after it runs in graph mode what it builds itself (TF 2.21), not what came before.
     An earlier session or graph block built its ops in graph mode too (a notebook training two
     models, each in `reset_default_graph(); with tf.Session() as sess:`)."""
-    fields = [getattr(owner, field, None) for field in ("body", "orelse", "finalbody")]
-    body = next((f for f in fields if isinstance(f, list) and statement in f), [])
-    before = body[:body.index(statement)] if statement in body else []
-    return any(builds_ops(context, inner) for earlier in before
+    return any(builds_ops(context, inner) for earlier in statements_before(owner, statement)
                if not isinstance(earlier, DEFINITIONS)  # a def or class builds nothing as it is defined
                and not graph_mode_block(context, earlier)
                for inner in ast.walk(earlier))

@@ -443,7 +443,9 @@ def tf_free_library(context: ModuleContext, root: str) -> bool:
     it is most often the program's own code, run from elsewhere)."""
     if root in TF_LIBRARIES or "tensor" in root or root.startswith("tf"):
         return False
-    imported_whole = any(isinstance(node, ast.Import) and any(alias.name == root and alias.asname is None
-                                                              for alias in node.names)
-                         for node in context.tree.body)
-    return imported_whole and context.project.locate(context.source.path, root) is None
+    if "imported_whole" not in context.memo:  # (asked for every call that may build ops: read once)
+        context.memo["imported_whole"] = frozenset(
+            alias.name for node in context.tree.body if isinstance(node, ast.Import)
+            for alias in node.names if alias.asname is None)
+    imported_whole: frozenset[str] = context.memo["imported_whole"]
+    return root in imported_whole and context.project.locate(context.source.path, root) is None

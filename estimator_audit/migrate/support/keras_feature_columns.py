@@ -1163,6 +1163,7 @@ class _ModelDirCheckpoints:
 
     model_dir: str | None
     built: bool
+    _restore_pending = False  # a checkpoint found before the model had made its layers
     load_weights: Callable[..., Any]  # keras.Model's
     save_weights: Callable[..., Any]
     optimizer: Any
@@ -1191,7 +1192,7 @@ class _ModelDirCheckpoints:
         """An EstimatorModel makes its layers as its model_fn first runs: a checkpoint found at
         compile time is restored once a batch of `data` has made them (no weights are changed
         by that call), before the first step."""
-        if not getattr(self, "_restore_pending", False):
+        if not self._restore_pending:
             return
         batch = next(iter(data.take(1))) if isinstance(data, tf.data.Dataset) else data
         self._make_state(batch[0] if isinstance(batch, tuple) else batch)
